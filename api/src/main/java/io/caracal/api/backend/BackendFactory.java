@@ -1,0 +1,28 @@
+package io.caracal.api.backend;
+
+/**
+ * Loads model files of one format. Implementations are discovered with {@link
+ * java.util.ServiceLoader} and must have a public no-argument constructor. This interface is
+ * thread-safe: {@link #load} may be called concurrently for different models.
+ */
+public interface BackendFactory {
+
+  /** Returns the backend name as Triton's {@code backend} field spells it, e.g. {@code onnxruntime}. */
+  String name();
+
+  /** Returns the platform name reported in model metadata, e.g. {@code onnxruntime_onnx}. */
+  String platform();
+
+  /** Returns whether this backend serves a model whose config names this platform or backend (either may be empty). */
+  boolean supports(String platform, String backend);
+
+  /** Returns the file name looked for in a version folder when the config names none, e.g. {@code model.onnx}. */
+  String defaultModelFileName();
+
+  /**
+   * Loads one instance of the model. Blocks; called from a loader thread, never a request thread.
+   *
+   * @throws ModelLoadException with a message fit for the model's status (no absolute paths)
+   */
+  ModelInstance load(ModelArtifact artifact) throws ModelLoadException;
+}

@@ -1,0 +1,23 @@
+package io.caracal.api.backend;
+
+import io.caracal.api.ModelId;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a backend needs to load one model version.
+ *
+ * @param id the model version
+ * @param file the model file, already checked to lie inside the model repository
+ * @param parameters the config's {@code parameters} (string values)
+ * @param options runtime options
+ */
+public record ModelArtifact(ModelId id, Path file, Map<String, String> parameters, BackendOptions options) {
+  public ModelArtifact {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(file, "file");
+    parameters = Map.copyOf(parameters);
+    Objects.requireNonNull(options, "options");
+  }
+}

@@ -1,0 +1,46 @@
+package io.caracal.core;
+
+import io.caracal.api.InferenceException;
+import io.caracal.api.InferenceRequest;
+import io.caracal.api.InferenceResponse;
+import io.caracal.api.ModelMetadata;
+import io.caracal.api.ModelStatus;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What transports call. Every method is thread-safe and none blocks: {@link #infer} hands the work
+ * to execution threads and returns at once, so it may be called from an I/O thread.
+ */
+public interface InferenceService {
+
+  /**
+   * Validates the request against the model and runs it. The future fails with an {@link
+   * InferenceException}; validation failures may also be thrown directly.
+   */
+  CompletableFuture<InferenceResponse> infer(InferenceRequest request);
+
+  /**
+   * Returns the model's metadata: the given version's, or the latest ready version's.
+   *
+   * @throws InferenceException {@code ModelNotFound} or {@code ModelNotReady} (with the reason)
+   */
+  ModelMetadata metadata(String model, OptionalLong version);
+
+  /**
+   * Returns whether the version (or, when empty, any version) of the model is ready.
+   *
+   * @throws InferenceException {@code ModelNotFound} for an unknown model or version
+   */
+  boolean isModelReady(String model, OptionalLong version);
+
+  /** Returns whether the server can serve at all. */
+  boolean isLive();
+
+  /** Returns whether every model that should be loaded is ready. */
+  boolean isReady();
+
+  /** Returns the state of every model version the repository holds, sorted by name and version. */
+  List<ModelStatus> index();
+}
