@@ -1,0 +1,175 @@
+package io.caracal.app;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Every setting of {@code caracal serve}, after flags, environment and configuration file have
+ * been merged. Each default is stated on {@link Builder}.
+ *
+ * @param modelRepository the Triton-layout model repository to serve
+ * @param host the address every listener binds
+ * @param httpPort the HTTP port; 0 = ephemeral
+ * @param serverName the name {@code GET /v2} reports
+ * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
+ * @param interOpThreads ONNX Runtime threads across independent operators; 0 = runtime default
+ * @param maxRequestBytes the largest HTTP request body accepted
+ * @param maxJsonDepth the deepest JSON nesting accepted
+ * @param maxJsonNumberLength the longest JSON number token accepted, in characters
+ * @param queueCapacity requests that may wait per model before new ones are refused with 503
+ * @param loadThreads models loaded in parallel at start
+ */
+public record ServerSettings(
+    Path modelRepository,
+    String host,
+    int httpPort,
+    String serverName,
+    int intraOpThreads,
+    int interOpThreads,
+    long maxRequestBytes,
+    int maxJsonDepth,
+    int maxJsonNumberLength,
+    int queueCapacity,
+    int loadThreads) {
+
+  public ServerSettings {
+    Objects.requireNonNull(modelRepository, "modelRepository");
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(serverName, "serverName");
+    check(httpPort >= 0 && httpPort <= 65535, "http-port", httpPort, "0..65535");
+    check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
+    check(interOpThreads >= 0, "inter-op-threads", interOpThreads, ">= 0");
+    check(maxRequestBytes >= 1024 && maxRequestBytes <= Integer.MAX_VALUE, "max-request-bytes", maxRequestBytes, "1024..2147483647");
+    check(maxJsonDepth >= 2 && maxJsonDepth <= 1000, "max-json-depth", maxJsonDepth, "2..1000");
+    check(maxJsonNumberLength >= 16 && maxJsonNumberLength <= 10000, "max-json-number-length", maxJsonNumberLength, "16..10000");
+    check(queueCapacity >= 1, "queue-capacity", queueCapacity, ">= 1");
+    check(loadThreads >= 1, "load-threads", loadThreads, ">= 1");
+  }
+
+  private static void check(boolean ok, String key, long value, String range) {
+    if (!ok) {
+      throw new IllegalArgumentException(key + " must be " + range + ", got " + value);
+    }
+  }
+
+  /** Returns a builder with every default set, serving {@code modelRepository}. */
+  public static Builder builder(Path modelRepository) {
+    return new Builder(modelRepository);
+  }
+
+  /** Returns a builder holding these settings. */
+  public Builder toBuilder() {
+    return new Builder(modelRepository)
+        .host(host)
+        .httpPort(httpPort)
+        .serverName(serverName)
+        .intraOpThreads(intraOpThreads)
+        .interOpThreads(interOpThreads)
+        .maxRequestBytes(maxRequestBytes)
+        .maxJsonDepth(maxJsonDepth)
+        .maxJsonNumberLength(maxJsonNumberLength)
+        .queueCapacity(queueCapacity)
+        .loadThreads(loadThreads);
+  }
+
+  /** Builds {@link ServerSettings}; {@link #build()} validates every value. */
+  public static final class Builder {
+    private Path modelRepository;
+    private String host = "127.0.0.1";
+    private int httpPort = 8000;
+    private String serverName = "caracal";
+    private int intraOpThreads = 0;
+    private int interOpThreads = 0;
+    private long maxRequestBytes = 64L * 1024 * 1024;
+    private int maxJsonDepth = 100;
+    private int maxJsonNumberLength = 100;
+    private int queueCapacity = 128;
+    private int loadThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+    private Builder(Path modelRepository) {
+      this.modelRepository = Objects.requireNonNull(modelRepository, "modelRepository");
+    }
+
+    /** The model repository (required). */
+    public Builder modelRepository(Path v) {
+      modelRepository = Objects.requireNonNull(v, "modelRepository");
+      return this;
+    }
+
+    /** Bind address; default {@code 127.0.0.1} (loopback only). */
+    public Builder host(String v) {
+      host = Objects.requireNonNull(v, "host");
+      return this;
+    }
+
+    /** HTTP port; default 8000; 0 = ephemeral (the bound port is logged). */
+    public Builder httpPort(int v) {
+      httpPort = v;
+      return this;
+    }
+
+    /** Name reported by {@code GET /v2}; default {@code caracal}. */
+    public Builder serverName(String v) {
+      serverName = Objects.requireNonNull(v, "serverName");
+      return this;
+    }
+
+    /** ONNX Runtime intra-op threads; default 0 = one per core. */
+    public Builder intraOpThreads(int v) {
+      intraOpThreads = v;
+      return this;
+    }
+
+    /** ONNX Runtime inter-op threads; default 0 = runtime default. */
+    public Builder interOpThreads(int v) {
+      interOpThreads = v;
+      return this;
+    }
+
+    /** Largest HTTP request body; default 64 MiB. */
+    public Builder maxRequestBytes(long v) {
+      maxRequestBytes = v;
+      return this;
+    }
+
+    /** Deepest JSON nesting; default 100 (Triton's limit). */
+    public Builder maxJsonDepth(int v) {
+      maxJsonDepth = v;
+      return this;
+    }
+
+    /** Longest JSON number token; default 100 characters. */
+    public Builder maxJsonNumberLength(int v) {
+      maxJsonNumberLength = v;
+      return this;
+    }
+
+    /** Requests that may wait per model; default 128. */
+    public Builder queueCapacity(int v) {
+      queueCapacity = v;
+      return this;
+    }
+
+    /** Models loaded in parallel at start; default min(4, cores). */
+    public Builder loadThreads(int v) {
+      loadThreads = v;
+      return this;
+    }
+
+    /** Returns the validated settings. */
+    public ServerSettings build() {
+      return new ServerSettings(
+          modelRepository,
+          host,
+          httpPort,
+          serverName,
+          intraOpThreads,
+          interOpThreads,
+          maxRequestBytes,
+          maxJsonDepth,
+          maxJsonNumberLength,
+          queueCapacity,
+          loadThreads);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.caracal.app;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * Every key {@code caracal serve} understands, with how it is applied to {@link
+ * ServerSettings.Builder}. The same key is a flag ({@code --http-port 8000}), a configuration file
+ * entry ({@code http-port=8000}) and an environment variable ({@code CARACAL_HTTP_PORT=8000}).
+ */
+enum SettingKey {
+  MODEL_REPOSITORY("model-repository", "DIR", "the Triton-layout model repository to serve (required)",
+      (b, v) -> b.modelRepository(Path.of(v))),
+  HOST("host", "ADDR", "address every listener binds (default 127.0.0.1)", (b, v) -> b.host(v)),
+  HTTP_PORT("http-port", "PORT", "HTTP port, 0 = ephemeral (default 8000)",
+      (b, v) -> b.httpPort(parseInt("http-port", v))),
+  SERVER_NAME("server-name", "NAME", "name reported by GET /v2 (default caracal)", (b, v) -> b.serverName(v)),
+  INTRA_OP_THREADS("intra-op-threads", "N", "ONNX Runtime threads per inference call, 0 = one per core (default 0)",
+      (b, v) -> b.intraOpThreads(parseInt("intra-op-threads", v))),
+  INTER_OP_THREADS("inter-op-threads", "N", "ONNX Runtime threads across independent operators, 0 = runtime default (default 0)",
+      (b, v) -> b.interOpThreads(parseInt("inter-op-threads", v))),
+  MAX_REQUEST_BYTES("max-request-bytes", "BYTES", "largest HTTP request body, larger ones get 413 (default 67108864)",
+      (b, v) -> b.maxRequestBytes(parseLong("max-request-bytes", v))),
+  MAX_JSON_DEPTH("max-json-depth", "N", "deepest JSON nesting accepted (default 100)",
+      (b, v) -> b.maxJsonDepth(parseInt("max-json-depth", v))),
+  MAX_JSON_NUMBER_LENGTH("max-json-number-length", "N", "longest JSON number token in characters (default 100)",
+      (b, v) -> b.maxJsonNumberLength(parseInt("max-json-number-length", v))),
+  QUEUE_CAPACITY("queue-capacity", "N", "requests that may wait per model before 503 (default 128)",
+      (b, v) -> b.queueCapacity(parseInt("queue-capacity", v))),
+  LOAD_THREADS("load-threads", "N", "models loaded in parallel at start (default min(4, cores))",
+      (b, v) -> b.loadThreads(parseInt("load-threads", v)));
+
+  private final String key;
+  private final String valueName;
+  private final String help;
+  private final BiConsumer<ServerSettings.Builder, String> apply;
+
+  SettingKey(String key, String valueName, String help, BiConsumer<ServerSettings.Builder, String> apply) {
+    this.key = key;
+    this.valueName = valueName;
+    this.help = help;
+    this.apply = apply;
+  }
+
+  /** Returns the key as flags and files spell it, e.g. {@code http-port}. */
+  String key() {
+    return key;
+  }
+
+  /** Returns the environment variable, e.g. {@code CARACAL_HTTP_PORT}. */
+  String environmentVariable() {
+    return "CARACAL_" + key.replace('-', '_').toUpperCase(Locale.ROOT);
+  }
+
+  String valueName() {
+    return valueName;
+  }
+
+  String help() {
+    return help;
+  }
+
+  void apply(ServerSettings.Builder builder, String value) {
+    apply.accept(builder, value.strip());
+  }
+
+  static Optional<SettingKey> of(String key) {
+    for (SettingKey k : values()) {
+      if (k.key.equals(key)) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static int parseInt(String key, String v) {
+    try {
+      return Integer.parseInt(v.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a whole number, got '" + v + "'");
+    }
+  }
+
+  private static long parseLong(String key, String v) {
+    try {
+      return Long.parseLong(v.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a whole number, got '" + v + "'");
+    }
+  }
+}
