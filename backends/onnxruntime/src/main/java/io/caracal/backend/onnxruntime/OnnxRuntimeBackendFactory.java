@@ -1,0 +1,196 @@
+package io.caracal.backend.onnxruntime;
+
+import ai.onnxruntime.MapInfo;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.SequenceInfo;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.ValueInfo;
+import io.caracal.api.DataType;
+import io.caracal.api.Shape;
+import io.caracal.api.backend.BackendFactory;
+import io.caracal.api.backend.BackendOptions;
+import io.caracal.api.backend.IoSpec;
+import io.caracal.api.backend.ModelArtifact;
+import io.caracal.api.backend.ModelInstance;
+import io.caracal.api.backend.ModelLoadException;
+import io.caracal.api.backend.ModelSignature;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Serves {@code .onnx} models with ONNX Runtime (CPU). Backend name {@code onnxruntime}, platform
+ * {@code onnxruntime_onnx}, default file {@code model.onnx}; chosen when a config names either, or
+ * names neither (ONNX is the default format).
+ *
+ * <p><b>Loading.</b> Before ONNX Runtime sees the file it is parsed with our own {@code onnx.proto}:
+ * files that do not parse are refused ("not a valid ONNX model"), and so are tensors with external
+ * data at an absolute location, with a {@code ..} component, or resolving (after symlinks) outside
+ * the version folder. Then one {@code OrtSession} is created with the configured intra-/inter-op
+ * thread counts (0 = ORT's default) and no custom operator libraries. Messages name files relative
+ * to the model folder, never by absolute path.
+ *
+ * <p><b>Datatypes.</b> Every ONNX tensor type with a V2 equivalent is mapped (STRING is BYTES,
+ * UTF-8). ONNX Runtime Java cannot create UINT16, UINT32 or UINT64 tensors, so a model with an input
+ * of those types is refused at load; outputs of those types are served. Complex and float8 types are
+ * refused. Symbolic or unknown dimensions are {@code -1}.
+ *
+ * <p><b>Non-tensor outputs.</b> A classifier output of type {@code seq(map(int64|string → float))}
+ * produced by an ai.onnx.ml {@code ZipMap} node (scikit-learn, XGBoost and LightGBM exports) is
+ * served as an FP32 tensor {@code [batch, nClasses]} under the same name: the signature declares it
+ * {@code [-1, nClasses]} with {@link IoSpec#labels()} = the ZipMap's {@code classlabels_int64s} or
+ * {@code classlabels_strings} in column order, and column {@code j} of row {@code i} holds row
+ * {@code i}'s probability for label {@code j}. Any other non-tensor input or output (sequences of
+ * tensors, maps, optionals, a map not made by ZipMap) is refused at load with a message naming it;
+ * export such classifiers without ZipMap (skl2onnx: {@code options={id(clf): {'zipmap': False}}}).
+ */
+public final class OnnxRuntimeBackendFactory implements BackendFactory {
+  private static final String NAME = "onnxruntime";
+  private static final String PLATFORM = "onnxruntime_onnx";
+  private static final String ZIPMAP_HINT =
+      "; export the model without ZipMap (skl2onnx: options={id(clf): {'zipmap': False}})";
+
+  /** Creates the factory; ONNX Runtime itself is initialised on the first load. */
+  public OnnxRuntimeBackendFactory() {}
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String platform() {
+    return PLATFORM;
+  }
+
+  @Override
+  public boolean supports(String platform, String backend) {
+    if (platform.isEmpty() && backend.isEmpty()) {
+      return true;
+    }
+    return platform.equals(PLATFORM) || backend.equals(NAME);
+  }
+
+  @Override
+  public String defaultModelFileName() {
+    return "model.onnx";
+  }
+
+  @Override
+  public ModelInstance load(ModelArtifact artifact) throws ModelLoadException {
+    Path file = artifact.file().toAbsolutePath();
+    Path versionDir = file.getParent();
+    Path modelDir = versionDir == null || versionDir.getParent() == null ? file : versionDir.getParent();
+    String displayName = modelDir.equals(file) ? String.valueOf(file.getFileName()) : modelDir.relativize(file).toString();
+    Map<String, ZipMapOutput> zipMaps = new ModelFileInspector(file, displayName).inspect();
+
+    OrtEnvironment env = OrtEnv.get();
+    OrtSession session;
+    try (OrtSession.SessionOptions options = sessionOptions(artifact.options())) {
+      session = env.createSession(file.toString(), options);
+    } catch (OrtException e) {
+      throw new ModelLoadException(
+          "ONNX Runtime cannot load " + displayName + ": " + Messages.scrub(e.getMessage(), modelDir));
+    }
+    try {
+      ModelSignature signature = signature(session, zipMaps);
+      return new OnnxRuntimeModelInstance(env, session, signature, zipMaps, modelDir);
+    } catch (ModelLoadException | RuntimeException e) {
+      closeQuietly(session);
+      throw e;
+    } catch (OrtException e) {
+      closeQuietly(session);
+      throw new ModelLoadException(
+          "ONNX Runtime cannot describe " + displayName + ": " + Messages.scrub(e.getMessage(), modelDir));
+    }
+  }
+
+  private static OrtSession.SessionOptions sessionOptions(BackendOptions o) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    try {
+      if (o.intraOpThreads() > 0) {
+        options.setIntraOpNumThreads(o.intraOpThreads());
+      }
+      if (o.interOpThreads() > 0) {
+        options.setInterOpNumThreads(o.interOpThreads());
+      }
+      return options;
+    } catch (OrtException | RuntimeException e) {
+      options.close();
+      throw e;
+    }
+  }
+
+  static ModelSignature signature(OrtSession session, Map<String, ZipMapOutput> zipMaps)
+      throws OrtException, ModelLoadException {
+    List<IoSpec> inputs = new ArrayList<>();
+    for (NodeInfo node : session.getInputInfo().values()) {
+      if (!(node.getInfo() instanceof TensorInfo info)) {
+        throw new ModelLoadException(
+            "input '" + node.getName() + "' is not a tensor (" + kind(node.getInfo()) + "); only tensor inputs are served");
+      }
+      DataType type = tensorType(node.getName(), "input", info);
+      if (!TensorConversion.canFeed(type)) {
+        throw new ModelLoadException(
+            "input '" + node.getName() + "' has type " + type + ", which ONNX Runtime Java cannot feed");
+      }
+      inputs.add(IoSpec.of(node.getName(), type, Shape.of(info.getShape())));
+    }
+    List<IoSpec> outputs = new ArrayList<>();
+    for (NodeInfo node : session.getOutputInfo().values()) {
+      String name = node.getName();
+      ValueInfo info = node.getInfo();
+      if (info instanceof TensorInfo t) {
+        outputs.add(IoSpec.of(name, tensorType(name, "output", t), Shape.of(t.getShape())));
+      } else if (isProbabilityMaps(info) && zipMaps.containsKey(name)) {
+        List<String> labels = zipMaps.get(name).labels();
+        outputs.add(new IoSpec(name, DataType.FP32, Shape.of(-1, labels.size()), labels));
+      } else {
+        throw new ModelLoadException(
+            "output '" + name + "' is a " + kind(info) + ", not a tensor; only tensors and ZipMap class-probability"
+                + " maps are served" + ZIPMAP_HINT);
+      }
+    }
+    return new ModelSignature(inputs, outputs);
+  }
+
+  private static boolean isProbabilityMaps(ValueInfo info) {
+    if (!(info instanceof SequenceInfo s) || !s.isSequenceOfMaps()) {
+      return false;
+    }
+    MapInfo m = s.mapInfo;
+    return m.valueType == OnnxJavaType.FLOAT && (m.keyType == OnnxJavaType.INT64 || m.keyType == OnnxJavaType.STRING);
+  }
+
+  private static DataType tensorType(String name, String kind, TensorInfo info) throws ModelLoadException {
+    return TensorConversion.dataType(info.onnxType)
+        .orElseThrow(
+            () ->
+                new ModelLoadException(
+                    kind + " '" + name + "' has element type " + info.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "")
+                        + ", which has no KServe V2 datatype"));
+  }
+
+  private static String kind(ValueInfo info) {
+    if (info instanceof SequenceInfo s) {
+      return s.isSequenceOfMaps() ? "sequence of maps" : "sequence";
+    }
+    if (info instanceof MapInfo) {
+      return "map";
+    }
+    return info.getClass().getSimpleName();
+  }
+
+  private static void closeQuietly(OrtSession session) {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      // already failing
+    }
+  }
+}
