@@ -1,0 +1,168 @@
+package io.caracal.server.http;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A V2 REST route, matched on the request path only (the query string is ignored). Model and
+ * version segments are percent-decoded.
+ *
+ * @param kind what the path names, {@link Kind#NOT_FOUND} when nothing
+ * @param model the decoded model segment, or null
+ * @param version the decoded version segment, or null when the path has none
+ * @param badSegment whether a model-path segment was undecodable, empty, {@code .} or {@code ..}
+ */
+record V2Route(Kind kind, String model, String version, boolean badSegment) {
+
+  enum Kind {
+    SERVER_METADATA("GET"),
+    HEALTH_LIVE("GET"),
+    HEALTH_READY("GET"),
+    MODEL_METADATA("GET"),
+    MODEL_READY("GET"),
+    INFER("POST"),
+    NOT_FOUND("");
+
+    final String method;
+
+    Kind(String method) {
+      this.method = method;
+    }
+  }
+
+  private static final V2Route NOT_FOUND = new V2Route(Kind.NOT_FOUND, null, null, false);
+
+  /** Matches a request target (origin-form or absolute-form). */
+  static V2Route match(String uri) {
+    String path = uri;
+    if (path.startsWith("http://") || path.startsWith("https://")) {
+      int slash = path.indexOf('/', path.indexOf("//") + 2);
+      path = slash < 0 ? "/" : path.substring(slash);
+    }
+    int cut = path.length();
+    int q = path.indexOf('?');
+    if (q >= 0) {
+      cut = q;
+    }
+    int h = path.indexOf('#');
+    if (h >= 0 && h < cut) {
+      cut = h;
+    }
+    path = path.substring(0, cut);
+    if (!path.startsWith("/")) {
+      return NOT_FOUND;
+    }
+    List<String> seg = split(path.substring(1));
+    int n = seg.size();
+    if (n == 0 || !seg.get(0).equals("v2")) {
+      return NOT_FOUND;
+    }
+    if (n == 1) {
+      return new V2Route(Kind.SERVER_METADATA, null, null, false);
+    }
+    if (n == 3 && seg.get(1).equals("health")) {
+      return switch (seg.get(2)) {
+        case "live" -> new V2Route(Kind.HEALTH_LIVE, null, null, false);
+        case "ready" -> new V2Route(Kind.HEALTH_READY, null, null, false);
+        default -> NOT_FOUND;
+      };
+    }
+    if (!seg.get(1).equals("models") || n < 3) {
+      return NOT_FOUND;
+    }
+    // /v2/models/{m}[/versions/{v}][/ready|/infer]
+    List<String> rest = seg.subList(2, n);
+    boolean bad = false;
+    for (String s : rest) {
+      if (s.isEmpty() || s.equals(".") || s.equals("..") || s.indexOf('\\') >= 0) {
+        bad = true;
+      }
+    }
+    String modelRaw = rest.get(0);
+    String versionRaw = null;
+    int i = 1;
+    if (rest.size() >= 3 && rest.get(1).equals("versions")) {
+      versionRaw = rest.get(2);
+      i = 3;
+    }
+    Kind kind;
+    if (rest.size() == i) {
+      kind = Kind.MODEL_METADATA;
+    } else if (rest.size() == i + 1 && rest.get(i).equals("ready")) {
+      kind = Kind.MODEL_READY;
+    } else if (rest.size() == i + 1 && rest.get(i).equals("infer")) {
+      kind = Kind.INFER;
+    } else if (bad) {
+      // a traversal-looking path such as /v2/models/a/../../b: reject it as a bad name, not 404
+      return new V2Route(Kind.MODEL_METADATA, null, null, true);
+    } else {
+      return NOT_FOUND;
+    }
+    String model = decode(modelRaw);
+    String version = versionRaw == null ? null : decode(versionRaw);
+    if (model == null || (versionRaw != null && version == null)) {
+      bad = true;
+    } else if (model.equals(".") || model.equals("..")) {
+      bad = true;
+    }
+    return new V2Route(kind, model, version, bad);
+  }
+
+  private static List<String> split(String s) {
+    List<String> out = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i <= s.length(); i++) {
+      if (i == s.length() || s.charAt(i) == '/') {
+        out.add(s.substring(start, i));
+        start = i + 1;
+      }
+    }
+    // "/v2/" has a trailing empty segment; tolerate exactly one trailing slash
+    if (out.size() > 1 && out.get(out.size() - 1).isEmpty()) {
+      out.remove(out.size() - 1);
+    }
+    return out;
+  }
+
+  /** Strict percent-decoding to UTF-8; returns null when the segment is not well formed. */
+  static String decode(String s) {
+    if (s.indexOf('%') < 0) {
+      return s;
+    }
+    ByteArrayOutputStream bos = new ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= s.length()) {
+          return null;
+        }
+        int hi = Character.digit(s.charAt(i + 1), 16);
+        int lo = Character.digit(s.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          return null;
+        }
+        bos.write(hi * 16 + lo);
+        i += 2;
+      } else if (c < 0x80) {
+        bos.write(c);
+      } else {
+        return null; // raw non-ASCII in a request line is not valid
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bos.toByteArray()))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+}
