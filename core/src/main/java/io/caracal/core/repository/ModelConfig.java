@@ -24,6 +24,9 @@ import java.util.Optional;
  * @param dynamicBatching the {@code dynamic_batching} block, empty when absent
  * @param defaultModelFilename the file in each version folder ({@code model.onnx} by default)
  * @param parameters the config's {@code parameters}, string values
+ * @param sequenceControls the {@code sequence_batching} control inputs the server fills in; they
+ *     are model inputs but not client inputs, so they are not in {@code inputs}; empty when the
+ *     model has no sequence batching
  */
 public record ModelConfig(
     String name,
@@ -36,7 +39,36 @@ public record ModelConfig(
     int instanceCount,
     Optional<DynamicBatching> dynamicBatching,
     String defaultModelFilename,
-    Map<String, String> parameters) {
+    Map<String, String> parameters,
+    List<SequenceControl> sequenceControls) {
+
+  /** Creates a config without sequence controls (the shape the record had first). */
+  public ModelConfig(
+      String name,
+      String platform,
+      String backend,
+      int maxBatchSize,
+      List<TensorConfig> inputs,
+      List<TensorConfig> outputs,
+      VersionPolicy versionPolicy,
+      int instanceCount,
+      Optional<DynamicBatching> dynamicBatching,
+      String defaultModelFilename,
+      Map<String, String> parameters) {
+    this(
+        name,
+        platform,
+        backend,
+        maxBatchSize,
+        inputs,
+        outputs,
+        versionPolicy,
+        instanceCount,
+        dynamicBatching,
+        defaultModelFilename,
+        parameters,
+        List.of());
+  }
 
   public ModelConfig {
     Objects.requireNonNull(name, "name");
@@ -54,6 +86,7 @@ public record ModelConfig(
     Objects.requireNonNull(dynamicBatching, "dynamicBatching");
     Objects.requireNonNull(defaultModelFilename, "defaultModelFilename");
     parameters = Map.copyOf(parameters);
+    sequenceControls = List.copyOf(sequenceControls);
   }
 
   /** Returns whether requests carry a leading batch dimension. */
@@ -174,5 +207,40 @@ public record ModelConfig(
   public enum TimeoutAction {
     REJECT,
     DELAY
+  }
+
+  /** Which sequence signal a control input carries. */
+  public enum ControlKind {
+    START,
+    READY,
+    END,
+    CORRID
+  }
+
+  /**
+   * One {@code sequence_batching} control input, filled in by the server when the client does not
+   * send it. A request outside any sequence runs as a one-request sequence: START, READY and END
+   * are true and CORRID is the request's {@code sequence_id} parameter (0 when absent).
+   *
+   * @param inputName the model input carrying the control
+   * @param kind the signal
+   * @param dataType the tensor type: INT32, FP32 or BOOL for flags; the {@code data_type} for CORRID
+   * @param dims the tensor dims without the batch dimension (the model's, wildcards as 1)
+   * @param falseValue the "false" value (flags only)
+   * @param trueValue the "true" value (flags only)
+   */
+  public record SequenceControl(
+      String inputName,
+      ControlKind kind,
+      DataType dataType,
+      Shape dims,
+      double falseValue,
+      double trueValue) {
+    public SequenceControl {
+      Objects.requireNonNull(inputName, "inputName");
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(dataType, "dataType");
+      Objects.requireNonNull(dims, "dims");
+    }
   }
 }

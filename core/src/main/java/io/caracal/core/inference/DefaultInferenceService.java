@@ -1,0 +1,167 @@
+package io.caracal.core.inference;
+
+import io.caracal.api.InferenceError;
+import io.caracal.api.InferenceException;
+import io.caracal.api.InferenceRequest;
+import io.caracal.api.InferenceResponse;
+import io.caracal.api.ModelMetadata;
+import io.caracal.api.ModelStatus;
+import io.caracal.api.NamedTensor;
+import io.caracal.api.TensorMetadata;
+import io.caracal.api.backend.BackendException;
+import io.caracal.core.InferenceService;
+import io.caracal.core.lifecycle.LoadedModel;
+import io.caracal.core.lifecycle.ModelRegistry;
+import io.caracal.core.repository.ModelConfig;
+import io.caracal.core.repository.ModelConfig.TensorConfig;
+import io.caracal.core.repository.ModelNames;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link InferenceService} over a {@link ModelRegistry}: checks the model name, looks the
+ * version up, validates the request ({@link RequestValidator}), applies {@code reshape} and fills
+ * sequence controls, runs the call on the model's runner and returns the outputs in the model's
+ * order with the request id echoed. Every failure completes the returned future with an {@link
+ * InferenceException}; an unexpected throwable becomes {@code Internal} with a generic message and
+ * is logged once with the request id. Thread-safe and non-blocking.
+ */
+public final class DefaultInferenceService implements InferenceService, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DefaultInferenceService.class);
+
+  private final ModelRegistry registry;
+  private final RequestValidator validator;
+  private final TensorShaper shaper = new TensorShaper();
+  private volatile boolean closed;
+
+  /** Creates the service over a registry (loaded by the caller) with these request limits. */
+  public DefaultInferenceService(ModelRegistry registry, RequestLimits limits) {
+    this.registry = registry;
+    this.validator = new RequestValidator(limits);
+  }
+
+  @Override
+  public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
+    try {
+      if (closed) {
+        throw InferenceException.of(new InferenceError.ShuttingDown());
+      }
+      checkName(request.modelName());
+      LoadedModel model = registry.lookup(request.modelName(), request.version());
+      ModelConfig config = model.config();
+      RequestValidator.Plan plan = validator.validate(request, config);
+      List<NamedTensor> inputs = shaper.inputs(request, config, plan);
+      return model.runner()
+          .run(inputs, plan.outputs())
+          .handle(
+              (outputs, error) -> {
+                if (error != null) {
+                  throw map(error, request, model);
+                }
+                return response(request, model, plan, outputs);
+              });
+    } catch (InferenceException e) {
+      return CompletableFuture.failedFuture(e);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(internal(e, request));
+    }
+  }
+
+  private InferenceResponse response(
+      InferenceRequest request, LoadedModel model, RequestValidator.Plan plan, List<NamedTensor> outputs) {
+    if (outputs.size() != plan.outputs().size()) {
+      throw new IllegalStateException("backend returned " + outputs.size() + " outputs for " + plan.outputs().size());
+    }
+    List<NamedTensor> shaped = new ArrayList<>(outputs.size());
+    for (int i = 0; i < outputs.size(); i++) {
+      NamedTensor out = outputs.get(i);
+      if (!out.name().equals(plan.outputs().get(i))) {
+        out = new NamedTensor(plan.outputs().get(i), out.tensor());
+      }
+      shaped.add(shaper.output(out, model.config(), plan));
+    }
+    return new InferenceResponse(model.id().name(), model.id().version(), request.id(), shaped, Map.of());
+  }
+
+  private static RuntimeException map(Throwable error, InferenceRequest request, LoadedModel model) {
+    Throwable e = error;
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return switch (e) {
+      case InferenceException ie -> ie;
+      case BackendException be when be.isInvalidInput() ->
+          InferenceException.invalid("", String.valueOf(be.getMessage()));
+      case BackendException be ->
+          InferenceException.of(new InferenceError.BackendFailure(model.id().name(), String.valueOf(be.getMessage())));
+      default -> internal(e, request);
+    };
+  }
+
+  private static InferenceException internal(Throwable e, InferenceRequest request) {
+    log.error("request {} for model '{}' failed unexpectedly",
+        request.id().isEmpty() ? "<id_unknown>" : request.id(), ModelNames.printable(request.modelName()), e);
+    return InferenceException.withStackTrace(
+        new InferenceError.Internal("internal error while running model '" + ModelNames.printable(request.modelName()) + "'"));
+  }
+
+  @Override
+  public ModelMetadata metadata(String model, OptionalLong version) {
+    checkName(model);
+    LoadedModel loaded = registry.lookup(model, version);
+    ModelConfig config = loaded.config();
+    List<String> versions = registry.readyVersions(model).stream().map(String::valueOf).toList();
+    String platform = config.platform().isEmpty() ? config.backend() : config.platform();
+    return new ModelMetadata(
+        model, versions, platform, tensors(config.inputs(), config), tensors(config.outputs(), config));
+  }
+
+  private static List<TensorMetadata> tensors(List<TensorConfig> specs, ModelConfig config) {
+    return specs.stream()
+        .map(t -> new TensorMetadata(t.name(), t.dataType(), config.batches() ? t.dims().prepend(-1) : t.dims(), t.labels()))
+        .toList();
+  }
+
+  @Override
+  public boolean isModelReady(String model, OptionalLong version) {
+    checkName(model);
+    return registry.isReady(model, version);
+  }
+
+  @Override
+  public boolean isLive() {
+    return !closed;
+  }
+
+  @Override
+  public boolean isReady() {
+    return !closed && registry.allReady();
+  }
+
+  @Override
+  public List<ModelStatus> index() {
+    return registry.index();
+  }
+
+  /** Stops taking requests and closes the registry (letting admitted calls finish). */
+  @Override
+  public void close() {
+    closed = true;
+    registry.close();
+  }
+
+  private static void checkName(String model) {
+    Optional<String> problem = ModelNames.problem(model);
+    if (problem.isPresent()) {
+      throw InferenceException.invalid("model", problem.get());
+    }
+  }
+}

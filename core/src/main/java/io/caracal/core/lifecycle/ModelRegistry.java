@@ -1,0 +1,290 @@
+package io.caracal.core.lifecycle;
+
+import io.caracal.api.InferenceError;
+import io.caracal.api.InferenceException;
+import io.caracal.api.ModelId;
+import io.caracal.api.ModelState;
+import io.caracal.api.ModelStatus;
+import io.caracal.api.backend.BackendOptions;
+import io.caracal.api.backend.ModelArtifact;
+import io.caracal.api.backend.ModelInstance;
+import io.caracal.api.backend.ModelLoadException;
+import io.caracal.core.repository.AutoCompleter;
+import io.caracal.core.repository.ModelConfig;
+import io.caracal.core.repository.ModelRepository;
+import io.caracal.core.repository.ModelSource;
+import io.caracal.core.repository.ModelSource.VersionSource;
+import io.caracal.core.repository.RepositoryException;
+import io.caracal.core.scheduler.RunnerFactory;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds every model version the repository yields and its state.
+ *
+ * <p>{@link #loadAll} scans the repository and loads each selected version on a bounded pool of
+ * loader threads (never on a request thread): it calls {@link
+ * io.caracal.api.backend.BackendFactory#load} {@code instanceCount} times, completes the config
+ * from the first instance's signature ({@link AutoCompleter}) and wraps the instances in a runner.
+ * Any failure (bad name or config, missing or corrupt file, backend error, a config that
+ * contradicts the model) marks that version, or the whole model, {@link ModelState#UNAVAILABLE}
+ * with the reason, logs one line, and never affects other models. Thread-safe: lookups may run
+ * concurrently with loading and closing.
+ */
+public final class ModelRegistry implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+
+  private final ModelRepository repository;
+  private final BackendOptions options;
+  private final RunnerFactory runners;
+  private final AutoCompleter completer;
+  private final int loaderThreads;
+  private final Map<String, Entry> models = new ConcurrentHashMap<>();
+
+  /**
+   * Creates an empty registry; call {@link #loadAll} to fill it.
+   *
+   * @param repository where models come from
+   * @param options runtime options handed to every backend
+   * @param runners creates the runner of each loaded version
+   * @param completer completes configs
+   * @param loaderThreads how many models load at once, at least 1
+   */
+  public ModelRegistry(
+      ModelRepository repository,
+      BackendOptions options,
+      RunnerFactory runners,
+      AutoCompleter completer,
+      int loaderThreads) {
+    if (loaderThreads < 1) {
+      throw new IllegalArgumentException("loaderThreads < 1: " + loaderThreads);
+    }
+    this.repository = repository;
+    this.options = options;
+    this.runners = runners;
+    this.completer = completer;
+    this.loaderThreads = loaderThreads;
+  }
+
+  /** One model's versions; {@code failure} is set when the model as a whole cannot load. */
+  private record Entry(String name, NavigableMap<Long, VersionState> versions, String failure) {}
+
+  /** One version's state. {@code model} is set when READY. */
+  private record VersionState(ModelState state, String reason, Optional<LoadedModel> model) {}
+
+  /**
+   * Scans the repository and loads every model; returns when every load has finished (succeeded
+   * or failed).
+   *
+   * @throws IOException if the repository root cannot be listed
+   */
+  public void loadAll() throws IOException {
+    List<ModelSource> sources = repository.scan();
+    List<Runnable> jobs = new ArrayList<>();
+    for (ModelSource source : sources) {
+      switch (source) {
+        case ModelSource.Invalid invalid -> {
+          String shown = io.caracal.core.repository.ModelNames.printable(invalid.name());
+          log.warn("model '{}' is unavailable: {}", shown, invalid.reason());
+          models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), invalid.reason()));
+        }
+        case ModelSource.Found found -> {
+          Entry entry = new Entry(found.name(), new ConcurrentSkipListMap<>(), "");
+          models.put(found.name(), entry);
+          for (VersionSource v : found.versions()) {
+            switch (v) {
+              case VersionSource.Broken broken -> {
+                log.warn("model {} version {} is unavailable: {}", found.name(), v.version(), broken.reason());
+                entry.versions().put(v.version(), new VersionState(ModelState.UNAVAILABLE, broken.reason(), Optional.empty()));
+              }
+              case VersionSource.Loadable loadable -> {
+                entry.versions().put(v.version(), new VersionState(ModelState.LOADING, "", Optional.empty()));
+                jobs.add(() -> entry.versions().put(v.version(), load(found, loadable)));
+              }
+            }
+          }
+        }
+      }
+    }
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            loaderThreads, r -> Thread.ofPlatform().name("model-load-" + n.getAndIncrement()).daemon(true).unstarted(r));
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Runnable job : jobs) {
+        futures.add(pool.submit(job));
+      }
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          log.error("model loader failed unexpectedly", e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while loading models", e);
+        }
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private VersionState load(ModelSource.Found found, VersionSource.Loadable source) {
+    ModelId id = new ModelId(found.name(), source.version());
+    List<ModelInstance> instances = new ArrayList<>();
+    try {
+      Map<String, String> params = new java.util.HashMap<>();
+      found.config().ifPresent(c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
+      ModelArtifact artifact = new ModelArtifact(id, source.file(), params, options);
+      instances.add(found.factory().load(artifact));
+      ModelConfig config =
+          completer.complete(found, instances.get(0).signature(), file -> repository.readLabels(found.name(), file));
+      for (int i = 1; i < config.instanceCount(); i++) {
+        instances.add(found.factory().load(artifact));
+      }
+      LoadedModel model = new LoadedModel(id, config, runners.create(id, config, instances));
+      log.info("model {} version {} is ready ({} instance(s), {})", id.name(), id.version(), instances.size(), config.platform());
+      return new VersionState(ModelState.READY, "", Optional.of(model));
+    } catch (RepositoryException | ModelLoadException e) {
+      return failed(id, instances, e.getMessage() == null ? "load failed" : e.getMessage());
+    } catch (RuntimeException | LinkageError e) {
+      log.debug("model {} load failure", id, e);
+      return failed(id, instances, "load failed: " + e.getClass().getSimpleName());
+    }
+  }
+
+  private static VersionState failed(ModelId id, List<ModelInstance> instances, String reason) {
+    log.warn("model {} version {} is unavailable: {}", id.name(), id.version(), reason);
+    for (ModelInstance i : instances) {
+      try {
+        i.close();
+      } catch (RuntimeException e) {
+        log.debug("closing an instance of {} failed", id, e);
+      }
+    }
+    return new VersionState(ModelState.UNAVAILABLE, reason, Optional.empty());
+  }
+
+  /**
+   * Returns the ready version: the given one, or the newest ready one.
+   *
+   * @throws InferenceException {@code ModelNotFound} for an unknown model or version, {@code
+   *     ModelNotReady} (with the reason) when it is not ready
+   */
+  public LoadedModel lookup(String name, OptionalLong version) {
+    Entry entry = models.get(name);
+    if (entry == null) {
+      throw InferenceException.of(new InferenceError.ModelNotFound(name, version));
+    }
+    if (version.isPresent()) {
+      VersionState v = entry.versions().get(version.getAsLong());
+      if (v == null) {
+        throw InferenceException.of(new InferenceError.ModelNotFound(name, version));
+      }
+      return v.model().orElseThrow(() -> InferenceException.of(new InferenceError.ModelNotReady(name, version, v.reason())));
+    }
+    for (VersionState v : entry.versions().descendingMap().values()) {
+      if (v.model().isPresent()) {
+        return v.model().get();
+      }
+    }
+    String reason = entry.failure();
+    if (reason.isEmpty() && !entry.versions().isEmpty()) {
+      reason = entry.versions().lastEntry().getValue().reason();
+    }
+    throw InferenceException.of(new InferenceError.ModelNotReady(name, version, reason));
+  }
+
+  /**
+   * Returns whether the model (any version, or the given one) is ready.
+   *
+   * @throws InferenceException {@code ModelNotFound} for an unknown model or version
+   */
+  public boolean isReady(String name, OptionalLong version) {
+    Entry entry = models.get(name);
+    if (entry == null) {
+      throw InferenceException.of(new InferenceError.ModelNotFound(name, version));
+    }
+    if (version.isPresent()) {
+      VersionState v = entry.versions().get(version.getAsLong());
+      if (v == null) {
+        throw InferenceException.of(new InferenceError.ModelNotFound(name, version));
+      }
+      return v.state() == ModelState.READY;
+    }
+    return entry.versions().values().stream().anyMatch(v -> v.state() == ModelState.READY);
+  }
+
+  /** Returns the ready versions of a model, oldest first (empty for unknown models). */
+  public List<Long> readyVersions(String name) {
+    Entry entry = models.get(name);
+    if (entry == null) {
+      return List.of();
+    }
+    List<Long> out = new ArrayList<>();
+    entry.versions().forEach((v, s) -> {
+      if (s.state() == ModelState.READY) {
+        out.add(v);
+      }
+    });
+    return out;
+  }
+
+  /** Returns whether every model version the repository selected is ready (strict readiness). */
+  public boolean allReady() {
+    for (Entry e : models.values()) {
+      if (!e.failure().isEmpty() || e.versions().isEmpty()) {
+        return false;
+      }
+      for (VersionState v : e.versions().values()) {
+        if (v.state() != ModelState.READY) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Returns the state of every model version, sorted by name and version. */
+  public List<ModelStatus> index() {
+    List<ModelStatus> out = new ArrayList<>();
+    models.values().stream()
+        .sorted(java.util.Comparator.comparing(Entry::name))
+        .forEach(
+            e -> {
+              if (e.versions().isEmpty()) {
+                out.add(new ModelStatus(e.name(), 0, ModelState.UNAVAILABLE, e.failure().isEmpty() ? "no versions" : e.failure()));
+              }
+              e.versions().forEach((v, s) -> out.add(new ModelStatus(e.name(), v, s.state(), s.reason())));
+            });
+    return out;
+  }
+
+  /** Marks every version unavailable and closes its runner and instances. */
+  @Override
+  public void close() {
+    for (Entry e : models.values()) {
+      for (Long v : e.versions().keySet()) {
+        VersionState old = e.versions().put(v, new VersionState(ModelState.UNAVAILABLE, "unloaded", Optional.empty()));
+        if (old != null) {
+          old.model().ifPresent(model -> model.runner().close());
+        }
+      }
+    }
+  }
+}

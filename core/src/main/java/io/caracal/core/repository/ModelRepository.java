@@ -1,0 +1,214 @@
+package io.caracal.core.repository;
+
+import io.caracal.api.backend.BackendFactory;
+import io.caracal.core.repository.ModelConfig.VersionPolicy;
+import io.caracal.core.repository.ModelSource.VersionSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the models in a Triton-style repository: {@code <root>/<model>/config.pbtxt} (optional)
+ * and {@code <root>/<model>/<version>/<model file>}.
+ *
+ * <p>Each sub-folder of the root is a model. Folders whose names fail {@link ModelNames} are
+ * reported as {@link ModelSource.Invalid} and never resolved further; hidden entries (starting with
+ * {@code .}) and plain files are skipped. Inside a model, numeric sub-folders are versions; other
+ * entries, versions with leading zeros and version 0 are ignored with a log line. The version
+ * policy picks the versions, and each picked version's model file ({@code default_model_filename}
+ * or the backend's default) is resolved through {@link RepositoryPaths}. The backend is the one
+ * that {@link BackendFactory#supports supports} the config's platform/backend; with neither set,
+ * the one whose default file name is present in the newest version. Nothing is loaded here.
+ * Thread-safe: {@link #scan} only reads the disk.
+ */
+public final class ModelRepository {
+  private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
+  private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
+  private static final String CONFIG_FILE = "config.pbtxt";
+  private static final long MAX_LABEL_FILE_BYTES = 16L << 20;
+
+  private final RepositoryPaths paths;
+  private final List<BackendFactory> factories;
+  private final ConfigParser parser = new ConfigParser();
+
+  /** Creates a repository over {@code paths} served by these backends. */
+  public ModelRepository(RepositoryPaths paths, List<BackendFactory> factories) {
+    this.paths = paths;
+    this.factories = List.copyOf(factories);
+  }
+
+  /**
+   * Returns the repository at {@code root}.
+   *
+   * @throws IOException if the root is not a readable directory
+   */
+  public static ModelRepository create(Path root, List<BackendFactory> factories) throws IOException {
+    return new ModelRepository(RepositoryPaths.create(root), factories);
+  }
+
+  /** Returns the path resolver. */
+  public RepositoryPaths paths() {
+    return paths;
+  }
+
+  /** Returns every model folder, sorted by name. */
+  public List<ModelSource> scan() throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(paths.root())) {
+      for (Path p : dir) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(".")) {
+          log.debug("ignoring hidden repository entry {}", ModelNames.printable(name));
+        } else if (Files.isDirectory(p)) {
+          names.add(name);
+        }
+      }
+    }
+    names.sort(Comparator.naturalOrder());
+    List<ModelSource> out = new ArrayList<>();
+    for (String name : names) {
+      out.add(find(name));
+    }
+    return out;
+  }
+
+  /** Returns what the repository holds for one model name. */
+  public ModelSource find(String name) {
+    Optional<String> problem = ModelNames.problem(name);
+    if (problem.isPresent()) {
+      return new ModelSource.Invalid(name, problem.get());
+    }
+    try {
+      paths.modelDir(name);
+      Optional<io.caracal.proto.inference.ModelConfig> config = Optional.empty();
+      String source = name;
+      if (paths.existsInModel(name, CONFIG_FILE)) {
+        source = name + "/" + CONFIG_FILE;
+        config = Optional.of(parser.parseFile(paths.inModel(name, CONFIG_FILE), source));
+      }
+      io.caracal.proto.inference.ModelConfig cfg =
+          config.orElse(io.caracal.proto.inference.ModelConfig.getDefaultInstance());
+      AutoCompleter.checkSupported(cfg, source);
+      VersionPolicy policy = AutoCompleter.versionPolicy(cfg, source);
+      int instances = AutoCompleter.instanceCount(cfg, source);
+      List<Long> present = versions(name);
+      if (present.isEmpty()) {
+        return new ModelSource.Invalid(name, name + ": no version folders found");
+      }
+      BackendFactory factory = factory(name, cfg, source, present.get(present.size() - 1));
+      String fileName =
+          cfg.getDefaultModelFilename().isEmpty() ? factory.defaultModelFileName() : cfg.getDefaultModelFilename();
+      List<VersionSource> selected = new ArrayList<>();
+      for (long v : select(policy, present)) {
+        if (!present.contains(v)) {
+          selected.add(new VersionSource.Broken(v, name + "/" + v + " does not exist"));
+          continue;
+        }
+        try {
+          selected.add(new VersionSource.Loadable(v, paths.modelFile(name, v, fileName)));
+        } catch (RepositoryException e) {
+          selected.add(new VersionSource.Broken(v, e.getMessage()));
+        }
+      }
+      return new ModelSource.Found(name, config, source, factory, policy, instances, selected);
+    } catch (RepositoryException e) {
+      return new ModelSource.Invalid(name, e.getMessage());
+    } catch (IOException e) {
+      return new ModelSource.Invalid(name, name + ": cannot be read");
+    }
+  }
+
+  /** Returns the labels in a file of the model's folder, one per line (for {@code label_filename}). */
+  public List<String> readLabels(String model, String fileName) throws RepositoryException {
+    Path file = paths.inModel(model, fileName);
+    String shown = model + "/" + ModelNames.printable(fileName);
+    try {
+      if (!Files.isRegularFile(file) || Files.size(file) > MAX_LABEL_FILE_BYTES) {
+        throw new RepositoryException(shown + " is not a regular file of at most " + MAX_LABEL_FILE_BYTES + " bytes");
+      }
+      List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+      while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+        lines.remove(lines.size() - 1);
+      }
+      return lines;
+    } catch (IOException e) {
+      throw new RepositoryException(shown + " cannot be read as UTF-8 text");
+    }
+  }
+
+  /** Returns the versions a policy picks from the present ones (Specific may name absent ones). */
+  static List<Long> select(VersionPolicy policy, List<Long> present) {
+    return switch (policy) {
+      case VersionPolicy.All a -> present;
+      case VersionPolicy.Latest l ->
+          present.subList(Math.max(0, present.size() - l.count()), present.size());
+      case VersionPolicy.Specific s -> new ArrayList<>(new TreeSet<>(s.versions()));
+    };
+  }
+
+  private List<Long> versions(String name) throws RepositoryException, IOException {
+    TreeSet<Long> found = new TreeSet<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(paths.modelDir(name))) {
+      for (Path p : dir) {
+        String v = p.getFileName().toString();
+        if (!Files.isDirectory(p)) {
+          continue;
+        }
+        if (VERSION.matcher(v).matches()) {
+          found.add(Long.parseLong(v));
+        } else {
+          log.info("model {}: ignoring folder '{}': not a version number (1, 2, ...)", name, ModelNames.printable(v));
+        }
+      }
+    }
+    return new ArrayList<>(found);
+  }
+
+  private BackendFactory factory(String name, io.caracal.proto.inference.ModelConfig cfg, String source, long newest)
+      throws RepositoryException {
+    String platform = cfg.getPlatform();
+    String backend = cfg.getBackend();
+    if (!platform.isEmpty() || !backend.isEmpty()) {
+      for (BackendFactory f : factories) {
+        if (f.supports(platform, backend)) {
+          return f;
+        }
+      }
+      String what = !platform.isEmpty() ? "platform '" + ModelNames.printable(platform) + "'" : "backend '" + ModelNames.printable(backend) + "'";
+      throw new RepositoryException(source + ": " + what + " is not supported (supported: " + supported() + ")");
+    }
+    String fileName = cfg.getDefaultModelFilename();
+    for (BackendFactory f : factories) {
+      String candidate = fileName.isEmpty() ? f.defaultModelFileName() : fileName;
+      try {
+        paths.modelFile(name, newest, candidate);
+        if (fileName.isEmpty() || f.supports("", "")) {
+          return f;
+        }
+      } catch (RepositoryException e) {
+        // not this backend's file
+      }
+    }
+    if (factories.size() == 1) {
+      return factories.get(0);
+    }
+    throw new RepositoryException(source + ": cannot tell which backend serves this model; set 'platform' or 'backend' (supported: " + supported() + ")");
+  }
+
+  private String supported() {
+    return factories.isEmpty()
+        ? "none"
+        : factories.stream().map(f -> f.platform() + "/" + f.name()).collect(Collectors.joining(", "));
+  }
+}

@@ -1,0 +1,14 @@
+package io.caracal.core.scheduler;
+
+import io.caracal.api.ModelId;
+import io.caracal.api.backend.ModelInstance;
+import io.caracal.core.repository.ModelConfig;
+import java.util.List;
+
+/** Creates the {@link ModelRunner} of a freshly loaded model version. Thread-safe. */
+@FunctionalInterface
+public interface RunnerFactory {
+
+  /** Returns a runner that owns {@code instances} and closes them when it is closed. */
+  ModelRunner create(ModelId id, ModelConfig config, List<ModelInstance> instances);
+}
