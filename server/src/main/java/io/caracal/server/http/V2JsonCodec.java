@@ -313,7 +313,7 @@ final class V2JsonCodec {
         throw invalid("outputs", "each entry of 'outputs' must be an object");
       }
       String name = null;
-      Map<String, ParameterValue> params = Map.of();
+      Map<String, ParameterValue> params = new LinkedHashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String f = p.currentName();
         JsonToken t = p.nextToken();
@@ -724,8 +724,8 @@ final class V2JsonCodec {
             : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
     String what;
     if (m.startsWith("Duplicate Object property") || m.startsWith("Duplicate field")) {
-      int q1 = m.indexOf('"');
-      int q2 = q1 < 0 ? -1 : m.indexOf('"', q1 + 1);
+      int q1 = m.indexOf('"') >= 0 ? m.indexOf('"') : m.indexOf('\'');
+      int q2 = q1 < 0 ? -1 : m.indexOf(m.charAt(q1), q1 + 1);
       what = q2 > q1 ? "duplicate key " + quote(m.substring(q1 + 1, q2)) : "duplicate key";
     } else if (m.contains("Invalid UTF-8") || m.contains("Invalid UTF8")) {
       what = "invalid UTF-8";
