@@ -47,7 +47,8 @@ import java.util.List;
  *       StringConcat(INPUT0, INPUT1)}, {@code OUTPUT1 = INPUT0}.
  *   <li>{@link #slow}: FP32 {@code INPUT0 [-1,16]} and INT64 {@code ITERATIONS [-1,1]} → {@code
  *       OUTPUT0 = INPUT0} after a Loop of {@code max(ITERATIONS)} 256×256 float MatMuls, so a test
- *       chooses how long a call takes (about 0.3 ms per iteration on a 2-core box; measure).
+ *       chooses how long a call takes (about 0.1 ms per iteration on an idle 2-core box, 0.3 ms
+ *       when busy; measure rather than assume).
  *   <li>{@link #zipMap}, {@link #zipMapStrings}: a scikit-learn-shaped classifier: FP32 {@code
  *       INPUT0 [-1,n]} (the class probabilities) → INT64 or STRING {@code output_label [-1]} (the
  *       label of the largest column) and {@code output_probability}, a {@code

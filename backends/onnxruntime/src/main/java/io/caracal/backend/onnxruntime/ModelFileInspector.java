@@ -59,6 +59,9 @@ final class ModelFileInspector {
 
   private ModelProto parse() throws ModelLoadException {
     try (InputStream in = Files.newInputStream(file)) {
+      if (Files.size(file) == 0) {
+        throw new ModelLoadException(displayName + " is not a valid ONNX model: the file is empty");
+      }
       return ModelProto.parseFrom(in);
     } catch (InvalidProtocolBufferException e) {
       throw new ModelLoadException(displayName + " is not a valid ONNX model (the protobuf does not parse)");

@@ -1,0 +1,68 @@
+package io.caracal.backend.onnxruntime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caracal.api.DataType;
+import io.caracal.api.ModelId;
+import io.caracal.api.Shape;
+import io.caracal.api.backend.BackendException;
+import io.caracal.api.backend.BackendFactory;
+import io.caracal.api.backend.BackendOptions;
+import io.caracal.api.backend.ModelArtifact;
+import io.caracal.api.backend.ModelInstance;
+import io.caracal.testing.TestTensors;
+import io.caracal.testing.models.TestModels;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OnnxRuntimeBackendFactoryTest {
+  @TempDir Path repo;
+
+  @Test
+  void isDiscoveredWithServiceLoader() {
+    assertThat(ServiceLoader.load(BackendFactory.class).stream().map(p -> (Object) p.type()).toList())
+        .contains(OnnxRuntimeBackendFactory.class);
+  }
+
+  @Test
+  void namesAndPlatformMatching() {
+    OnnxRuntimeBackendFactory f = new OnnxRuntimeBackendFactory();
+    assertThat(f.name()).isEqualTo("onnxruntime");
+    assertThat(f.platform()).isEqualTo("onnxruntime_onnx");
+    assertThat(f.defaultModelFileName()).isEqualTo("model.onnx");
+    assertThat(f.supports("", "")).isTrue();
+    assertThat(f.supports("onnxruntime_onnx", "")).isTrue();
+    assertThat(f.supports("", "onnxruntime")).isTrue();
+    assertThat(f.supports("tensorflow_savedmodel", "")).isFalse();
+    assertThat(f.supports("", "python")).isFalse();
+  }
+
+  @Test
+  void threadOptionsAreAccepted() throws Exception {
+    Path file = TestModels.dynamicBatch(repo, "d", 0).resolve("1/model.onnx");
+    try (ModelInstance m =
+        new OnnxRuntimeBackendFactory()
+            .load(new ModelArtifact(new ModelId("d", 1), file, Map.of(), new BackendOptions(1, 1)))) {
+      assertThat(m.signature().inputs()).hasSize(1);
+    }
+  }
+
+  @Test
+  void ortInvalidArgumentIsInvalidInput() throws Exception {
+    try (ModelInstance m = Models.load(TestModels.dynamicBatch(repo, "d", 0))) {
+      // wrong rank: ORT rejects it with ORT_INVALID_ARGUMENT
+      assertThatThrownBy(
+              () -> Models.run(m, Map.of("INPUT0", TestTensors.fp32(Shape.of(4), 1, 2, 3, 4)), "OUTPUT0"))
+          .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.isInvalidInput()).isTrue())
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain(repo.toString()));
+      // wrong datatype
+      assertThatThrownBy(
+              () -> Models.run(m, Map.of("INPUT0", TestTensors.of(DataType.FP64, Shape.of(1, 4), 1, 2, 3, 4)), "OUTPUT0"))
+          .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.isInvalidInput()).isTrue());
+    }
+  }
+}
