@@ -1,0 +1,99 @@
+package io.caracal.core.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caracal.core.fixtures.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepositoryPathsTest {
+  @TempDir Path tmp;
+  Path repo;
+  Path outside;
+  RepositoryPaths paths;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    repo = Files.createDirectories(tmp.resolve("repo"));
+    outside = Files.createDirectories(tmp.resolve("outside"));
+    Fixtures.write(repo.resolve("good/1/model.fake"), "x");
+    Fixtures.write(outside.resolve("evil/1/model.fake"), "secret");
+    Fixtures.write(outside.resolve("secret.txt"), "secret");
+    paths = RepositoryPaths.create(repo);
+  }
+
+  @Test
+  void resolves_insideTheRepository() throws Exception {
+    Path file = paths.modelFile("good", 1, "model.fake");
+    assertThat(file).isEqualTo(repo.toRealPath().resolve("good/1/model.fake"));
+    assertThat(paths.relative(file)).isEqualTo("good/1/model.fake");
+  }
+
+  @Test
+  void refuses_invalidNamesAndSegments() {
+    assertThatThrownBy(() -> paths.modelDir("..")).isInstanceOf(RepositoryException.class);
+    assertThatThrownBy(() -> paths.modelDir("../outside")).isInstanceOf(RepositoryException.class);
+    assertThatThrownBy(() -> paths.modelFile("good", 1, "../../outside/secret.txt"))
+        .hasMessageContaining("not a plain file name");
+    assertThatThrownBy(() -> paths.modelFile("good", 1, "..")).isInstanceOf(RepositoryException.class);
+    assertThatThrownBy(() -> paths.inModel("good", "/etc/passwd")).isInstanceOf(RepositoryException.class);
+    assertThatThrownBy(() -> paths.versionDir("good", 0)).isInstanceOf(RepositoryException.class);
+  }
+
+  @Test
+  void refuses_missingFiles() {
+    assertThatThrownBy(() -> paths.modelFile("good", 2, "model.fake")).hasMessage("good/2 does not exist");
+  }
+
+  @Test
+  void refuses_symlinkedModelDirLeadingOut() throws Exception {
+    Files.createSymbolicLink(repo.resolve("evil"), outside.resolve("evil"));
+    assertThatThrownBy(() -> paths.modelDir("evil"))
+        .hasMessage("evil is a symbolic link that leads out of the model repository");
+    assertThatThrownBy(() -> paths.modelFile("evil", 1, "model.fake"))
+        .hasMessageContaining("leads out");
+  }
+
+  @Test
+  void refuses_symlinkedVersionDirAndFileLeadingOut() throws Exception {
+    Files.createDirectories(repo.resolve("m"));
+    Files.createSymbolicLink(repo.resolve("m/1"), outside.resolve("evil/1"));
+    assertThatThrownBy(() -> paths.versionDir("m", 1)).hasMessage("m/1 is a symbolic link that leads out of the model repository");
+    Files.createDirectories(repo.resolve("n/1"));
+    Files.createSymbolicLink(repo.resolve("n/1/model.fake"), outside.resolve("secret.txt"));
+    assertThatThrownBy(() -> paths.modelFile("n", 1, "model.fake")).hasMessageContaining("n/1/model.fake is a symbolic link that leads out");
+    Files.createSymbolicLink(repo.resolve("n/labels.txt"), Path.of("/etc/passwd"));
+    assertThatThrownBy(() -> paths.inModel("n", "labels.txt")).hasMessageContaining("leads out");
+  }
+
+  @Test
+  void refuses_linkThatLeavesAndComesBack() throws Exception {
+    // outside/loop/1 -> repo/good/1 : the model folder itself lies outside
+    Files.createDirectories(outside.resolve("loop"));
+    Files.createSymbolicLink(outside.resolve("loop/1"), repo.resolve("good/1"));
+    Files.createSymbolicLink(repo.resolve("loop"), outside.resolve("loop"));
+    assertThatThrownBy(() -> paths.modelFile("loop", 1, "model.fake")).hasMessageContaining("loop is a symbolic link that leads out");
+  }
+
+  @Test
+  void allows_symlinksThatStayInside() throws Exception {
+    Files.createSymbolicLink(repo.resolve("alias"), repo.resolve("good"));
+    assertThat(paths.modelFile("alias", 1, "model.fake")).isEqualTo(repo.toRealPath().resolve("good/1/model.fake"));
+  }
+
+  @Test
+  void refuses_danglingSymlink() throws Exception {
+    Files.createSymbolicLink(repo.resolve("dangling"), tmp.resolve("nothing"));
+    assertThatThrownBy(() -> paths.modelDir("dangling")).hasMessageContaining("cannot be resolved");
+  }
+
+  @Test
+  void messages_neverHoldAbsolutePaths() throws Exception {
+    Files.createSymbolicLink(repo.resolve("evil"), outside.resolve("evil"));
+    assertThatThrownBy(() -> paths.modelDir("evil")).message().doesNotContain(tmp.toString());
+  }
+}
