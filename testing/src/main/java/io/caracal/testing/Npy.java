@@ -100,7 +100,7 @@ public final class Npy {
     return new NpyArray(descr, type, shape, b.slice().order(ByteOrder.LITTLE_ENDIAN));
   }
 
-  /** Returns the bytes of a version 1.0 {@code .npy} file holding this fixed-size tensor. */
+  /** Returns the bytes of a version 1.0 {@code .npy} file holding this tensor (any type but BYTES and BF16, which NumPy lacks). */
   public static byte[] format(Tensor tensor) {
     String descr =
         TYPES.entrySet().stream()
