@@ -110,6 +110,51 @@ class GeneratedModelsTest {
   }
 
   @Test
+  void emptyTensorsPassThrough() throws Exception {
+    try (ModelInstance m = load(TestModels.identity(repo, "id", DataType.FP32, 0))) {
+      Tensor empty = TestTensors.fp32(Shape.of(0, 3));
+      assertThat(run(m, Map.of("INPUT0", empty), "OUTPUT0").get("OUTPUT0")).isEqualTo(empty);
+    }
+  }
+
+  @Test
+  void sequenceOfTensorsOutputIsRefusedWithAHint() throws Exception {
+    io.caracal.proto.onnx.TypeProto floats =
+        io.caracal.proto.onnx.TypeProto.newBuilder()
+            .setTensorType(
+                io.caracal.proto.onnx.TypeProto.Tensor.newBuilder()
+                    .setElemType(io.caracal.proto.onnx.TensorProto.DataType.FLOAT_VALUE)
+                    .setShape(
+                        io.caracal.proto.onnx.TensorShapeProto.newBuilder()
+                            .addDim(io.caracal.proto.onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(2))))
+            .build();
+    io.caracal.proto.onnx.TypeProto seq =
+        io.caracal.proto.onnx.TypeProto.newBuilder()
+            .setSequenceType(io.caracal.proto.onnx.TypeProto.Sequence.newBuilder().setElemType(floats))
+            .build();
+    io.caracal.proto.onnx.ModelProto model =
+        io.caracal.proto.onnx.ModelProto.newBuilder()
+            .setIrVersion(8)
+            .addOpsetImport(io.caracal.proto.onnx.OperatorSetIdProto.newBuilder().setVersion(17))
+            .setGraph(
+                io.caracal.proto.onnx.GraphProto.newBuilder()
+                    .setName("seq")
+                    .addInput(io.caracal.proto.onnx.ValueInfoProto.newBuilder().setName("X").setType(floats))
+                    .addOutput(io.caracal.proto.onnx.ValueInfoProto.newBuilder().setName("Y").setType(seq))
+                    .addNode(
+                        io.caracal.proto.onnx.NodeProto.newBuilder()
+                            .setOpType("SplitToSequence")
+                            .addInput("X")
+                            .addOutput("Y")))
+            .build();
+    Path dir = TestModels.write(repo, "seq", 1, model);
+    assertThatThrownBy(() -> load(dir).close())
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("output 'Y' is a sequence")
+        .hasMessageContaining("'zipmap': False");
+  }
+
+  @Test
   void onlyRequestedOutputsAreReturned() throws Exception {
     try (ModelInstance m = load(TestModels.addSub(repo, "as", DataType.INT32, 0))) {
       Tensor t = TestTensors.of(DataType.INT32, S, values(32, 1, 0));
