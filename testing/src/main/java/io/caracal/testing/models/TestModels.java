@@ -305,20 +305,33 @@ public final class TestModels {
    * @param dataType its datatype
    * @param dims the full shape, batch dimension included; {@code -1} for any size
    */
-  public record Io(String name, DataType dataType, long... dims) {}
+  public record Io(String name, DataType dataType, List<Long> dims) {
+    public Io {
+      dims = List.copyOf(dims);
+    }
+
+    /** Returns an input or output with these dimensions. */
+    public static Io of(String name, DataType dataType, long... dims) {
+      List<Long> d = new ArrayList<>();
+      for (long x : dims) {
+        d.add(x);
+      }
+      return new Io(name, dataType, d);
+    }
+  }
 
   private static Io io(String name, DataType type, long... dims) {
-    return new Io(name, type, dims);
+    return Io.of(name, type, dims);
   }
 
   private static void appendIo(StringBuilder sb, String kind, List<Io> ios, boolean dropBatch) {
     sb.append(kind).append(" [\n");
     for (int i = 0; i < ios.size(); i++) {
       Io io = ios.get(i);
-      long[] dims = io.dims();
+      List<Long> dims = io.dims();
       StringBuilder d = new StringBuilder();
-      for (int k = dropBatch ? 1 : 0; k < dims.length; k++) {
-        d.append(d.isEmpty() ? "" : ", ").append(dims[k]);
+      for (int k = dropBatch ? 1 : 0; k < dims.size(); k++) {
+        d.append(d.isEmpty() ? "" : ", ").append(dims.get(k));
       }
       sb.append("  {\n")
           .append("    name: \"").append(io.name()).append("\"\n")

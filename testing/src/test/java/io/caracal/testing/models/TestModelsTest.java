@@ -46,7 +46,7 @@ class TestModelsTest {
 
   @Test
   void configTextDropsTheBatchDimensionOnlyWhenBatching() {
-    var io = new TestModels.Io("X", DataType.BYTES, -1, 3);
+    var io = TestModels.Io.of("X", DataType.BYTES, -1, 3);
     assertThat(TestModels.configText("m", 4, java.util.List.of(io), java.util.List.of(io)))
         .contains("data_type: TYPE_STRING", "dims: [ 3 ]");
     assertThat(TestModels.configText("m", 0, java.util.List.of(io), java.util.List.of(io))).contains("dims: [ -1, 3 ]");
