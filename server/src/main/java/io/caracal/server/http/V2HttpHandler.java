@@ -116,15 +116,17 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
         sendError(ctx, HttpResponseStatus.NOT_FOUND, "Not Found", keepAlive, 0);
         return;
       }
+      if (route.badSegment()) {
+        sendError(ctx, HttpResponseStatus.BAD_REQUEST, ModelNameCheck.invalidMessage(), keepAlive, 0);
+        return;
+      }
       if (!route.kind().method.equals(req.method().name())) {
         sendError(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", keepAlive, 0);
         return;
       }
-      if (route.model() != null || route.badSegment()) {
-        if (route.badSegment() || !ModelNameCheck.isValid(route.model())) {
-          sendError(ctx, HttpResponseStatus.BAD_REQUEST, ModelNameCheck.invalidMessage(), keepAlive, 0);
-          return;
-        }
+      if (route.model() != null && !ModelNameCheck.isValid(route.model())) {
+        sendError(ctx, HttpResponseStatus.BAD_REQUEST, ModelNameCheck.invalidMessage(), keepAlive, 0);
+        return;
       }
       OptionalLong version = OptionalLong.empty();
       if (route.version() != null) {
