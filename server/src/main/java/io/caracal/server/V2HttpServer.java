@@ -102,11 +102,8 @@ public final class V2HttpServer implements AutoCloseable {
             new java.io.IOException("cannot bind HTTP server to " + host + ":" + port + ": " + e.getMessage(), e));
       }
       boundAddress = (InetSocketAddress) serverChannel.localAddress();
-      log.info(
-          "HTTP listening on {}:{} ({})",
-          boundAddress.getAddress().getHostAddress(),
-          boundAddress.getPort(),
-          epoll ? "epoll" : "nio");
+      log.info("HTTP listening on {}:{}", boundAddress.getAddress().getHostAddress(), boundAddress.getPort());
+      log.debug("HTTP transport: {}, {} event loop threads", epoll ? "epoll" : "nio", eventLoopThreads);
       return boundAddress;
     }
   }

@@ -33,6 +33,9 @@ final class FakeInferenceService implements InferenceService {
   @Override
   public CompletableFuture<InferenceResponse> infer(InferenceRequest r) {
     lastRequest = r;
+    if (r.modelName().equals("throws")) {
+      throw InferenceException.invalid("INPUT1", "expected 2 inputs but got 1 inputs for model 'throws'");
+    }
     return CompletableFuture.supplyAsync(() -> run(r), exec);
   }
 

@@ -508,6 +508,35 @@ class V2HttpServerTest {
     assertError(call("GET", "/v2/models/fail", null), 500, "internal error");
   }
 
+  @Test
+  void synchronousValidationFailureFromTheService() throws IOException {
+    assertError(call("POST", "/v2/models/throws/infer", ECHO_JSON), 400, "expected 2 inputs but got 1 inputs for model 'throws'");
+  }
+
+  @Test
+  void contentLengthWithChunkedIsHandledSafely() throws IOException {
+    try (RawHttp c = connect()) {
+      byte[] json = ECHO_JSON.getBytes(StandardCharsets.UTF_8);
+      c.write("POST /v2/models/echo/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + Integer.toHexString(json.length) + "\r\n" + ECHO_JSON + "\r\n0\r\n\r\n");
+      RawHttp.Resp r = record(c.read());
+      assertThat(r.status()).isIn(200, 400);
+    }
+    assertThat(call("GET", "/v2/health/live", null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void idleConnectionsAreClosed() throws IOException {
+    try (V2HttpServer idle = V2HttpServer.builder().service(service).port(0).eventLoopThreads(1)
+            .limits(HttpLimits.DEFAULTS.withIdleTimeout(java.time.Duration.ofMillis(200))).build()) {
+      idle.start();
+      try (RawHttp c = new RawHttp(idle.port())) {
+        assertThat(c.get("/v2/health/live").status()).isEqualTo(200);
+        assertThat(c.isClosedByServer()).isTrue();
+      }
+    }
+  }
+
   /** 4a #32: no error body carries a path, a Java class name, or an exception name. */
   @AfterAll
   void errorBodiesAreClean() {
