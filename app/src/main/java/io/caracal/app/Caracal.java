@@ -1,9 +1,26 @@
 package io.caracal.app;
 
 import io.caracal.api.ModelStatus;
+import io.caracal.api.backend.BackendFactory;
+import io.caracal.api.backend.BackendOptions;
+import io.caracal.core.inference.DefaultInferenceService;
+import io.caracal.core.inference.RequestLimits;
+import io.caracal.core.lifecycle.ModelRegistry;
+import io.caracal.core.repository.AutoCompleter;
+import io.caracal.core.repository.ModelRepository;
+import io.caracal.core.scheduler.PooledModelRunner;
+import io.caracal.server.HttpLimits;
+import io.caracal.server.V2HttpServer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running Caracal server: the model registry loaded from the repository and the HTTP listener.
@@ -16,30 +33,109 @@ import java.util.List;
  * }
  */
 public final class Caracal implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Caracal.class);
 
-  private Caracal() {}
+  private final ModelRegistry registry;
+  private final DefaultInferenceService service;
+  private final V2HttpServer http;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Caracal(ModelRegistry registry, DefaultInferenceService service, V2HttpServer http) {
+    this.registry = registry;
+    this.service = service;
+    this.http = http;
+  }
 
   /**
    * Loads every model of the repository (a model that fails is marked UNAVAILABLE, the others
    * serve), then binds the HTTP listener. Blocks until both are done.
    *
-   * @throws IOException when a listener cannot bind or the repository cannot be read
+   * @throws IOException when the listener cannot bind or the repository cannot be read
    */
   public static Caracal start(ServerSettings settings) throws IOException {
-    throw new UnsupportedOperationException("wiring lands with core and server");
+    List<BackendFactory> backends = discoverBackends();
+    log.info(
+        "caracal {} serving {} with backends {}",
+        Version.current(),
+        settings.modelRepository(),
+        backends.stream().map(BackendFactory::name).toList());
+    ModelRepository repository = ModelRepository.create(settings.modelRepository(), backends);
+    ModelRegistry registry =
+        new ModelRegistry(
+            repository,
+            new BackendOptions(settings.intraOpThreads(), settings.interOpThreads()),
+            PooledModelRunner.factory(settings.threadsPerInstance(), settings.queueCapacity()),
+            new AutoCompleter(),
+            settings.loadThreads());
+    DefaultInferenceService service = null;
+    try {
+      registry.loadAll();
+      log.info("models:\n{}", ModelTable.format(registry.index()));
+      service =
+          new DefaultInferenceService(
+              registry,
+              new RequestLimits(
+                  settings.maxInputs(), settings.maxRank(), settings.maxTensorElements(), settings.maxBytesElement()));
+      V2HttpServer http =
+          V2HttpServer.builder()
+              .host(settings.host())
+              .port(settings.httpPort())
+              .service(service)
+              .serverName(settings.serverName())
+              .serverVersion(Version.current())
+              .limits(
+                  new HttpLimits(
+                      Math.toIntExact(settings.maxRequestBytes()),
+                      settings.maxJsonDepth(),
+                      settings.maxJsonNumberLength(),
+                      HttpLimits.DEFAULTS.maxInitialLineLength(),
+                      HttpLimits.DEFAULTS.maxHeaderSize(),
+                      settings.maxTensorElements(),
+                      Duration.ofSeconds(settings.httpIdleTimeoutSecs())))
+              .build();
+      try {
+        http.start();
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+      return new Caracal(registry, service, http);
+    } catch (IOException | RuntimeException e) {
+      if (service != null) {
+        service.close();
+      }
+      registry.close();
+      throw e;
+    }
+  }
+
+  private static List<BackendFactory> discoverBackends() {
+    List<BackendFactory> out = new ArrayList<>();
+    ServiceLoader.load(BackendFactory.class, Caracal.class.getClassLoader()).forEach(out::add);
+    if (out.isEmpty()) {
+      throw new IllegalStateException("no backend found on the class path (expected caracal-backend-onnxruntime)");
+    }
+    return out;
   }
 
   /** Returns the address the HTTP listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress httpAddress() {
-    throw new UnsupportedOperationException();
+    return http.boundAddress();
   }
 
   /** Returns the state of every model version of the repository. */
   public List<ModelStatus> models() {
-    throw new UnsupportedOperationException();
+    return registry.index();
   }
 
   /** Stops accepting, closes the listener and unloads every model. */
   @Override
-  public void close() {}
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    http.close();
+    service.close();
+    registry.close();
+    log.info("caracal stopped");
+  }
 }

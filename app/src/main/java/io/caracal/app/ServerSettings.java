@@ -16,7 +16,13 @@ import java.util.Objects;
  * @param maxRequestBytes the largest HTTP request body accepted
  * @param maxJsonDepth the deepest JSON nesting accepted
  * @param maxJsonNumberLength the longest JSON number token accepted, in characters
+ * @param maxTensorElements the most elements one request tensor may declare
+ * @param maxInputs the most inputs one request may carry
+ * @param maxRank the most dimensions one request tensor may have
+ * @param maxBytesElement the largest single BYTES element, in bytes
+ * @param httpIdleTimeoutSecs seconds an idle HTTP connection is kept open; 0 = forever
  * @param queueCapacity requests that may wait per model before new ones are refused with 503
+ * @param threadsPerInstance execution threads per model instance
  * @param loadThreads models loaded in parallel at start
  */
 public record ServerSettings(
@@ -29,7 +35,13 @@ public record ServerSettings(
     long maxRequestBytes,
     int maxJsonDepth,
     int maxJsonNumberLength,
+    long maxTensorElements,
+    int maxInputs,
+    int maxRank,
+    long maxBytesElement,
+    int httpIdleTimeoutSecs,
     int queueCapacity,
+    int threadsPerInstance,
     int loadThreads) {
 
   public ServerSettings {
@@ -42,7 +54,13 @@ public record ServerSettings(
     check(maxRequestBytes >= 1024 && maxRequestBytes <= Integer.MAX_VALUE, "max-request-bytes", maxRequestBytes, "1024..2147483647");
     check(maxJsonDepth >= 2 && maxJsonDepth <= 1000, "max-json-depth", maxJsonDepth, "2..1000");
     check(maxJsonNumberLength >= 16 && maxJsonNumberLength <= 10000, "max-json-number-length", maxJsonNumberLength, "16..10000");
+    check(maxTensorElements >= 1, "max-tensor-elements", maxTensorElements, ">= 1");
+    check(maxInputs >= 1, "max-inputs", maxInputs, ">= 1");
+    check(maxRank >= 1, "max-rank", maxRank, ">= 1");
+    check(maxBytesElement >= 1, "max-bytes-element", maxBytesElement, ">= 1");
+    check(httpIdleTimeoutSecs >= 0, "http-idle-timeout-secs", httpIdleTimeoutSecs, ">= 0");
     check(queueCapacity >= 1, "queue-capacity", queueCapacity, ">= 1");
+    check(threadsPerInstance >= 1 && threadsPerInstance <= 256, "threads-per-instance", threadsPerInstance, "1..256");
     check(loadThreads >= 1, "load-threads", loadThreads, ">= 1");
   }
 
@@ -68,7 +86,13 @@ public record ServerSettings(
         .maxRequestBytes(maxRequestBytes)
         .maxJsonDepth(maxJsonDepth)
         .maxJsonNumberLength(maxJsonNumberLength)
+        .maxTensorElements(maxTensorElements)
+        .maxInputs(maxInputs)
+        .maxRank(maxRank)
+        .maxBytesElement(maxBytesElement)
+        .httpIdleTimeoutSecs(httpIdleTimeoutSecs)
         .queueCapacity(queueCapacity)
+        .threadsPerInstance(threadsPerInstance)
         .loadThreads(loadThreads);
   }
 
@@ -83,7 +107,13 @@ public record ServerSettings(
     private long maxRequestBytes = 64L * 1024 * 1024;
     private int maxJsonDepth = 100;
     private int maxJsonNumberLength = 100;
+    private long maxTensorElements = 64L * 1024 * 1024;
+    private int maxInputs = 64;
+    private int maxRank = 16;
+    private long maxBytesElement = 16L * 1024 * 1024;
+    private int httpIdleTimeoutSecs = 60;
     private int queueCapacity = 128;
+    private int threadsPerInstance = 1;
     private int loadThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private Builder(Path modelRepository) {
@@ -144,6 +174,42 @@ public record ServerSettings(
       return this;
     }
 
+    /** Most elements one request tensor may declare; default 64 Mi (67108864). */
+    public Builder maxTensorElements(long v) {
+      maxTensorElements = v;
+      return this;
+    }
+
+    /** Most inputs one request may carry; default 64. */
+    public Builder maxInputs(int v) {
+      maxInputs = v;
+      return this;
+    }
+
+    /** Most dimensions one request tensor may have; default 16. */
+    public Builder maxRank(int v) {
+      maxRank = v;
+      return this;
+    }
+
+    /** Largest single BYTES element; default 16 MiB. */
+    public Builder maxBytesElement(long v) {
+      maxBytesElement = v;
+      return this;
+    }
+
+    /** Seconds an idle HTTP connection stays open; default 60; 0 = forever. */
+    public Builder httpIdleTimeoutSecs(int v) {
+      httpIdleTimeoutSecs = v;
+      return this;
+    }
+
+    /** Execution threads per model instance; default 1. */
+    public Builder threadsPerInstance(int v) {
+      threadsPerInstance = v;
+      return this;
+    }
+
     /** Requests that may wait per model; default 128. */
     public Builder queueCapacity(int v) {
       queueCapacity = v;
@@ -168,7 +234,13 @@ public record ServerSettings(
           maxRequestBytes,
           maxJsonDepth,
           maxJsonNumberLength,
+          maxTensorElements,
+          maxInputs,
+          maxRank,
+          maxBytesElement,
+          httpIdleTimeoutSecs,
           queueCapacity,
+          threadsPerInstance,
           loadThreads);
     }
   }
