@@ -201,18 +201,13 @@ class BadRequestsIT {
   @Test
   @Order(3)
   void deeplyNestedParametersAre400() {
-    int depth = 500;
+    int depth = 100_000;
     String params = "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
     String body = GOOD_SIMPLE.substring(0, GOOD_SIMPLE.length() - 1) + ",\"parameters\":" + params + "}";
-    expect(post("simple", body), 400, "depth");
-  }
-
-  @Test
-  @Order(3)
-  void dataNestedDeeperThanTheShapeIs400() {
-    String body =
-        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1],\"datatype\":\"INT8\",\"data\":[[[[[[1]]]]]]}]}";
-    expect(post("id_int8", body), 400, "INPUT0");
+    long t0 = System.nanoTime();
+    String e = expect(post("simple", body), 400);
+    assertThat(e).containsAnyOf("depth", "parameter");
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("ms to reject").isLessThan(5_000);
   }
 
   // ---------------------------------------------------------------- row 4: huge numbers
@@ -329,7 +324,7 @@ class BadRequestsIT {
     }
     V2Client.Response z = c.infer("simple", simple(shape(0, 16), V2Client.F.arrayNode(), shape(0, 16), V2Client.F.arrayNode()));
     if (z.status() != 200) {
-      expect(z, 400, "INPUT0");
+      expect(z, 400, "batch-size");
     }
     assertThat(c.serverLive()).isTrue();
   }
@@ -545,7 +540,9 @@ class BadRequestsIT {
   void badInferenceHeaderContentLengthIs400(String value) {
     byte[] json = GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8);
     String e = expect(c.post(V2Client.inferPath("simple"), json, V2Client.HEADER_LENGTH, value), 400);
-    assertThat(e).containsIgnoringCase("Inference-Header-Content-Length");
+    // Triton's texts (§5.3): "Unable to parse Inference-Header-Content-Length, got: ..." or
+    // "inference header size should be in range (0, N), got: ..."
+    assertThat(e).containsAnyOf("Inference-Header-Content-Length", "inference header size");
   }
 
   @Test
@@ -656,7 +653,7 @@ class BadRequestsIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"0", "2", "99999999999999999999"})
+  @ValueSource(strings = {"0", "2"})
   @Order(24)
   void unknownNumericVersionsAre404(String version) {
     expect(c.infer("simple", version, V2Client.parse(GOOD_SIMPLE)), 404, "Request for unknown model: 'simple'");
@@ -665,7 +662,7 @@ class BadRequestsIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-1", "01", "1e3", "latest", "1.0", "%201", "0x1"})
+  @ValueSource(strings = {"-1", "01", "1e3", "latest", "1.0", "%201", "0x1", "99999999999999999999"})
   @Order(24)
   void malformedVersionsAre400Or404NeverServed(String version) {
     V2Client.Response r = c.postJson("/v2/models/simple/versions/" + version + "/infer", GOOD_SIMPLE);
