@@ -475,6 +475,32 @@ class BadRequestsIT {
     expect(c.infer("simple", dup), 400, "output 'OUTPUT0' already exists in request");
   }
 
+  // ---------------------------------------------------------------- row 30 and §5.3/§6 parameters
+
+  @Test
+  @Order(13)
+  void reservedAndUnsupportedParametersAre400() {
+    ObjectNode reserved = (ObjectNode) V2Client.parse(GOOD_SIMPLE);
+    reserved.putObject("parameters").put("triton_enable_empty_final_response", true);
+    expect(c.infer("simple", reserved), 400, "triton_");
+
+    ObjectNode shm = (ObjectNode) V2Client.parse(GOOD_SIMPLE);
+    ((ObjectNode) shm.get("inputs").get(0)).putObject("parameters").put("shared_memory_region", "region0");
+    expect(c.infer("simple", shm), 400, "shared_memory_region");
+
+    ObjectNode wrongType = (ObjectNode) V2Client.parse(GOOD_SIMPLE);
+    wrongType.putObject("parameters").put("binary_data_output", "yes");
+    expect(c.infer("simple", wrongType), 400, "binary_data_output");
+
+    ObjectNode nonObject = (ObjectNode) V2Client.parse(GOOD_SIMPLE);
+    nonObject.put("parameters", 5);
+    expect(c.infer("simple", nonObject), 400, "parameters");
+
+    ObjectNode badId = (ObjectNode) V2Client.parse(GOOD_SIMPLE);
+    badId.put("id", 42);
+    expect(c.infer("simple", badId), 400, "id");
+  }
+
   // ---------------------------------------------------------------- row 14: BYTES claims
 
   @Test
@@ -650,6 +676,13 @@ class BadRequestsIT {
     expect(c.infer("nope", V2Client.parse(GOOD_SIMPLE)), 400, "Request for unknown model: 'nope' is not found");
     expect(c.get("/v2/models/nope"), 400, "Request for unknown model: 'nope' is not found");
     assertThat(c.get("/v2/models/nope/ready").status()).isEqualTo(400);
+  }
+
+  @Test
+  @Order(24)
+  void unknownModelWithAVersionIs404() {
+    expect(c.infer("nope", "1", V2Client.parse(GOOD_SIMPLE)), 404, "Request for unknown model: 'nope'");
+    expect(c.get("/v2/models/nope/versions/1"), 404, "'nope'");
   }
 
   @ParameterizedTest

@@ -203,6 +203,42 @@ class ReferenceModelsIT {
     assertThat(argmax(logits)).isEqualTo(3);
   }
 
+  /** Dynamic batch: n copies of one image give n rows equal to the single-image reference. */
+  static void checkBatchInvariance(String model, String input, String output, String example, int n, int classes) throws Exception {
+    NpyArray in = npy(model, "input_" + example + ".npy");
+    float[] expected = floats(npy(model, "expected_output_" + example + ".npy"));
+    byte[] one = bytes(in);
+    byte[][] copies = new byte[n][];
+    java.util.Arrays.fill(copies, one);
+    byte[] all = V2Client.concat(new byte[0], copies);
+    long[] s = in.shape().toArray();
+    s[0] = n;
+    ObjectNode req = withOutputs(withInputs(request(), binaryInput(input, "FP32", s, all.length)), true, output);
+    V2Client.Response r = c.inferBinary(model, req, all);
+    assertThat(r.status()).as("%s x%d: %s", model, n, r).isEqualTo(200);
+    assertThat(r.shapeOf(output)).containsExactly(n, classes);
+    float[] got = Le.toFp32(r.binary(output));
+    for (int row = 0; row < n; row++) {
+      float[] rowValues = java.util.Arrays.copyOfRange(got, row * classes, (row + 1) * classes);
+      assertThat(rowValues).as("%s row %d", model, row).containsExactly(expected, within(1e-5f));
+    }
+  }
+
+  /** Without config.pbtxt the batch limit is Triton's auto-complete default, 4. */
+  @Test
+  void cifar10Batch4RowsEqualTheSingleImageResult() throws Exception {
+    checkBatchInvariance("cifar10-tutorial-cnn", "modelInput", "modelOutput", "kitten", 4, 10);
+    ObjectNode five = withInputs(request(), binaryInput("modelInput", "FP32", shape(5, 3, 32, 32), 5 * 3 * 32 * 32 * 4));
+    V2Client.Response r = c.inferBinary("cifar10-tutorial-cnn", five, new byte[5 * 3 * 32 * 32 * 4]);
+    assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    assertThat(r.error()).contains("batch-size must be <= 4");
+  }
+
+  @Test
+  void mobilenetBatch4RowsEqualTheSingleImageResult() throws Exception {
+    checkBatchInvariance("mobilenetv2-12-int8", "input", "output", "tench", 4, 1000);
+  }
+
   static ArrayNode irisRows() {
     return V2Client.floats(5.1f, 3.5f, 1.4f, 0.2f, 7.0f, 3.2f, 4.7f, 1.4f, 6.3f, 3.3f, 6.0f, 2.5f);
   }

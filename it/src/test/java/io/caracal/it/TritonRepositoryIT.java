@@ -60,6 +60,52 @@ class TritonRepositoryIT {
     assertThat(ext).contains("binary_tensor_data");
   }
 
+  /** kserve-v2-protocol.md §10.8: every extension the server lists must work. */
+  @Test
+  void everyListedExtensionWorks() {
+    List<String> ext = new ArrayList<>();
+    c.get("/v2").json().path("extensions").forEach(e -> ext.add(e.asText()));
+    if (ext.contains("model_configuration")) {
+      V2Client.Response r = c.get("/v2/models/simple/config");
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      assertThat(r.json().path("max_batch_size").isNumber()).isTrue();
+      assertThat(r.json().path("max_batch_size").asInt()).isEqualTo(8);
+    }
+    if (ext.contains("statistics")) {
+      V2Client.Response r = c.get("/v2/models/simple/stats");
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      assertThat(r.json().path("model_stats")).hasSize(1);
+    }
+    if (ext.contains("model_repository")) {
+      V2Client.Response r = c.postJson("/v2/repository/index", "{}");
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      assertThat(r.json().isArray()).isTrue();
+    }
+    if (ext.contains("parameters")) {
+      ObjectNode req =
+          withInputs(
+              request(),
+              jsonInput("INPUT0", "INT32", shape(1, 16), V2Client.ints(new int[16])),
+              jsonInput("INPUT1", "INT32", shape(1, 16), V2Client.ints(new int[16])));
+      req.putObject("parameters").put("custom_key", "v").put("custom_int", 3);
+      assertThat(c.infer("simple", req).status()).isEqualTo(200);
+    }
+    if (ext.contains("classification")) {
+      ObjectNode req =
+          withInputs(
+              request(),
+              jsonInput("INPUT0", "INT32", shape(1, 16), V2Client.ints(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
+              jsonInput("INPUT1", "INT32", shape(1, 16), V2Client.ints(new int[16])));
+      ObjectNode o = req.putArray("outputs").addObject();
+      o.put("name", "OUTPUT0");
+      o.putObject("parameters").put("classification", 2);
+      V2Client.Response r = c.infer("simple", req);
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      assertThat(r.output("OUTPUT0").path("datatype").asText()).isEqualTo("BYTES");
+      assertThat(r.output("OUTPUT0").path("data").get(0).asText()).isEqualTo("15:15");
+    }
+  }
+
   @Test
   void simpleMetadataEqualsTritons() {
     JsonNode md = c.metadata("simple");
