@@ -100,10 +100,10 @@ public final class RequestValidator {
       if (config.batches()) {
         long b = shape.dim(0);
         if (b > config.maxBatchSize()) {
-          throw invalid(name, prefix + "inference request batch-size must be <= " + config.maxBatchSize() + " for '" + model + "'");
+          throw invalid(name, prefix + "input '" + name + "' has batch-size " + b + ", but inference request batch-size must be <= " + config.maxBatchSize() + " for '" + model + "'");
         }
         if (b < 1) {
-          throw invalid(name, prefix + "inference request batch-size must be >= 1 for '" + model + "'");
+          throw invalid(name, prefix + "input '" + name + "' has batch-size 0, but inference request batch-size must be >= 1 for '" + model + "'");
         }
         if (batch >= 0 && b != batch) {
           throw invalid(name, prefix + "input '" + name + "' batch size does not match other inputs for '" + model + "'");

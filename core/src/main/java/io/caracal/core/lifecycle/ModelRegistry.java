@@ -160,11 +160,14 @@ public final class ModelRegistry implements AutoCloseable {
       LoadedModel model = new LoadedModel(id, config, runners.create(id, config, instances));
       log.info("model {} version {} is ready ({} instance(s), {})", id.name(), id.version(), instances.size(), config.platform());
       return new VersionState(ModelState.READY, "", Optional.of(model));
-    } catch (RepositoryException | ModelLoadException e) {
+    } catch (RepositoryException e) {
       return failed(id, instances, e.getMessage() == null ? "load failed" : e.getMessage());
+    } catch (ModelLoadException e) {
+      // Backend messages name files relative to the model folder; say which model it is.
+      return failed(id, instances, "failed to load '" + id.name() + "': " + e.getMessage());
     } catch (RuntimeException | LinkageError e) {
-      log.debug("model {} load failure", id, e);
-      return failed(id, instances, "load failed: " + e.getClass().getSimpleName());
+      log.warn("model {} failed to load unexpectedly", id, e);
+      return failed(id, instances, "failed to load '" + id.name() + "': unexpected error (see the server log)");
     }
   }
 

@@ -110,10 +110,10 @@ class DefaultInferenceServiceTest {
     InferenceError contradicts = errorOf(service.infer(request("contradicts", OptionalLong.of(2), 1)));
     assertThat(contradicts.message()).contains("contradicts/config.pbtxt: input 'INPUT0' data_type is TYPE_FP32 but the model has INT32");
     assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 9))).message())
-        .isEqualTo("[request id: id-7] inference request batch-size must be <= 8 for 'echo'");
+        .isEqualTo("[request id: id-7] input 'INPUT0' has batch-size 9, but inference request batch-size must be <= 8 for 'echo'");
 
     assertThat(service.index()).containsExactly(
-        new ModelStatus("broken", 1, ModelState.UNAVAILABLE, "model file is corrupt"),
+        new ModelStatus("broken", 1, ModelState.UNAVAILABLE, "failed to load 'broken': model file is corrupt"),
         new ModelStatus("contradicts", 2, ModelState.UNAVAILABLE,
             "contradicts/config.pbtxt: input 'INPUT0' data_type is TYPE_FP32 but the model has INT32"),
         new ModelStatus("echo", 1, ModelState.READY, ""),

@@ -117,9 +117,9 @@ class RequestValidatorTest {
   @Test
   void batchTooBig_zero_andMismatched() {
     rejects(request(List.of(ones("INPUT0", 9, 16), ones("INPUT1", 9, 16)), List.of()), SIMPLE)
-        .hasMessage("inference request batch-size must be <= 8 for 'm'");
+        .hasMessage("input 'INPUT0' has batch-size 9, but inference request batch-size must be <= 8 for 'm'");
     rejects(request(List.of(ones("INPUT0", 0, 16), ones("INPUT1", 0, 16)), List.of()), SIMPLE)
-        .hasMessage("inference request batch-size must be >= 1 for 'm'");
+        .hasMessage("input 'INPUT0' has batch-size 0, but inference request batch-size must be >= 1 for 'm'");
     rejects(request(List.of(ones("INPUT0", 2, 16), ones("INPUT1", 3, 16)), List.of()), SIMPLE)
         .hasMessage("input 'INPUT1' batch size does not match other inputs for 'm'");
   }

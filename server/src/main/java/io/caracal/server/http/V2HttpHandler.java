@@ -131,6 +131,16 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       OptionalLong version = OptionalLong.empty();
       if (route.version() != null) {
         version = parseVersion(route.version());
+        if (version.isEmpty() && route.version().matches("0|[1-9][0-9]*")) {
+          // A well-formed decimal that no version can have (0, or beyond a long): unknown version.
+          sendError(
+              ctx,
+              HttpResponseStatus.NOT_FOUND,
+              "Request for unknown model: " + V2JsonCodec.quote(route.model()) + " version " + route.version() + " is not found",
+              keepAlive,
+              0);
+          return;
+        }
         if (version.isEmpty()) {
           sendError(
               ctx,

@@ -208,7 +208,7 @@ final class V2JsonCodec {
               + "send a JSON inference header before the binary data");
     }
     if (n < 0 || n > bodyLen) {
-      throw invalid(HEADER_LENGTH, "inference header size should be in range (0, " + bodyLen + "], got: " + n);
+      throw invalid(HEADER_LENGTH, "Inference-Header-Content-Length: inference header size should be in range (0, " + bodyLen + "], got: " + n);
     }
     return (int) n;
   }

@@ -150,7 +150,15 @@ class V2HttpServerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"0", "-1", "01", "1e3", "99999999999999999999", "latest", "%20"})
+  @ValueSource(strings = {"0", "99999999999999999999"})
+  void wellFormedButImpossibleVersions_areUnknown(String v) throws IOException {
+    for (String path : List.of("/v2/models/echo/versions/" + v, "/v2/models/echo/versions/" + v + "/ready")) {
+      assertError(call("GET", path, null), 404, "Request for unknown model: 'echo' version " + v + " is not found");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-1", "01", "1e3", "latest", "%20"})
   void badVersionStrings(String v) throws IOException {
     String shown = V2Route.decode(v);
     for (String path : List.of("/v2/models/echo/versions/" + v, "/v2/models/echo/versions/" + v + "/ready")) {

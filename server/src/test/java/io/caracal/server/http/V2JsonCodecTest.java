@@ -340,9 +340,9 @@ class V2JsonCodecTest {
     assertThat(errorOf(() -> decodeBinary(one, new byte[4], "abc"))).isEqualTo("Unable to parse Inference-Header-Content-Length, got: 'abc'");
     assertThat(errorOf(() -> decodeBinary(one, new byte[4], "1e3"))).startsWith("Unable to parse Inference-Header-Content-Length");
     assertThat(errorOf(() -> decodeBinary(one, new byte[4], "-5")))
-        .isEqualTo("inference header size should be in range (0, " + (len + 4) + "], got: -5");
+        .isEqualTo("Inference-Header-Content-Length: inference header size should be in range (0, " + (len + 4) + "], got: -5");
     assertThat(errorOf(() -> decodeBinary(one, new byte[4], String.valueOf(len + 5))))
-        .startsWith("inference header size should be in range");
+        .startsWith("Inference-Header-Content-Length: inference header size should be in range");
     assertThat(errorOf(() -> decodeBinary(one, new byte[4], "0"))).contains("raw binary requests");
     // a header length that splits the JSON (and a UTF-8 sequence) is malformed JSON
     String utf = "{\"id\":\"é\",\"inputs\":[]}";
