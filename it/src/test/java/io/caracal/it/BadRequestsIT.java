@@ -39,6 +39,7 @@ class BadRequestsIT {
   static ItServer server;
   static V2Client c;
   static final List<String> ERRORS = Collections.synchronizedList(new ArrayList<>());
+  static LeakWatch leakWatch;
 
   @BeforeAll
   static void start() throws Exception {
@@ -50,12 +51,16 @@ class BadRequestsIT {
     TestModels.identity(repo, "id_fp32", DataType.FP32, 8);
     TestModels.identity(repo, "id_int64", DataType.INT64, 8);
     TestModels.identity(repo, "id_bytes", DataType.BYTES, 8);
+    leakWatch = new LeakWatch();
     server = ItServer.start(repo);
     c = server.client;
   }
 
   @AfterAll
   static void stop() {
+    if (leakWatch != null) {
+      leakWatch.close();
+    }
     if (server != null) {
       server.close();
     }
@@ -724,5 +729,20 @@ class BadRequestsIT {
       assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
       assertThat(V2Client.parse(ok.text()).path("outputs")).hasSize(2);
     }
+  }
+
+  /** Every bad request above released its buffers (Netty paranoid leak detection). */
+  @Test
+  @Order(101)
+  void noNettyBufferLeaked() {
+    List<String> leaks =
+        leakWatch.leaks(
+            () -> {
+              for (int i = 0; i < 20; i++) {
+                assertThat(post("simple", GOOD_SIMPLE).status()).isEqualTo(200);
+                assertThat(post("simple", "{broken").status()).isEqualTo(400);
+              }
+            });
+    assertThat(leaks).as("Netty leak reports").isEmpty();
   }
 }

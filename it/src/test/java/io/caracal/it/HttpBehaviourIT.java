@@ -275,6 +275,24 @@ class HttpBehaviourIT {
     assertSimple(ok.json(), 1, 1);
   }
 
+  /** A client that goes away mid-body (or mid-headers) leaves the server healthy. */
+  @Test
+  void clientDisconnectsMidRequestLeaveTheServerHealthy() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      try (RawHttp h = new RawHttp(c.port())) {
+        if (i % 2 == 0) {
+          h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{\"inputs\": [");
+        } else {
+          h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-");
+        }
+      }
+    }
+    assertThat(c.serverLive()).isTrue();
+    V2Client.Response ok = c.postJson("/v2/models/simple/infer", simpleJson(9, 9));
+    assertThat(ok.status()).isEqualTo(200);
+    assertSimple(ok.json(), 9, 9);
+  }
+
   @Test
   void sixteenThreadsTimesFiftyRequestsAreAllCorrect() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(16);
