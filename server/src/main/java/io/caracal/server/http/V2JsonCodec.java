@@ -505,12 +505,20 @@ final class V2JsonCodec {
       bytes = new Growable((int) Math.min(count * 8 + 16, 1 << 20));
     }
     int depth = 1;
+    // 'data' is flat or nested like the shape: never deeper than the shape's rank.
+    int maxDataDepth = Math.max(1, in.shape.rank());
     long n = 0;
     while (depth > 0) {
       JsonToken t = p.nextToken();
       if (t == JsonToken.START_ARRAY) {
         if (++depth > limits.maxJsonDepth()) {
           throw depthError();
+        }
+        if (depth > maxDataDepth) {
+          p.skipChildren(); // a nesting beyond the JSON depth limit reports that limit first
+          throw invalid(
+              in.name,
+              "'data' of input '" + in.name + "' is nested " + depth + " deep, deeper than its shape " + in.shape);
         }
         continue;
       }
@@ -679,8 +687,10 @@ final class V2JsonCodec {
               }
               yield new ParameterValue.Real(d);
             }
-            default ->
-                throw invalid(k, "parameter " + quote(k) + " of " + where + " must be a string, number or boolean");
+            default -> {
+              p.skipChildren(); // a nesting beyond the JSON depth limit reports that limit first
+              throw invalid(k, "parameter " + quote(k) + " of " + where + " must be a string, number or boolean");
+            }
           };
       out.put(k, v);
     }

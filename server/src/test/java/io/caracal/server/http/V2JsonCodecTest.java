@@ -230,12 +230,15 @@ class V2JsonCodecTest {
     String veryDeep = "[".repeat(100_000);
     assertThat(error(req("INT32", "[1]", veryDeep))).isEqualTo("JSON nesting depth exceeds maximum allowed limit (100)");
     assertThat(error("{\"parameters\":" + "{\"a\":".repeat(200) + "1" + "}".repeat(200) + ",\"inputs\":[]}"))
+        .isEqualTo("JSON nesting depth exceeds maximum allowed limit (100)");
+    assertThat(error("{\"parameters\":{\"a\":{\"b\":1}},\"inputs\":[]}"))
         .isEqualTo("parameter 'a' of the request must be a string, number or boolean");
     assertThat(error("{\"unknown\":" + "{\"a\":".repeat(200) + "1" + "}".repeat(200) + ",\"inputs\":[]}"))
         .isEqualTo("JSON nesting depth exceeds maximum allowed limit (100)");
-    // 100 levels of data nesting are fine
-    String ok = "[".repeat(100) + "7" + "]".repeat(100);
-    assertThat(decodeOne("INT32", "[1]", ok).data()).isEqualTo(le(4).putInt(7).flip());
+    // data nests like the shape at most
+    assertThat(error(req("INT32", "[1]", "[[7]]"))).isEqualTo("'data' of input 'X' is nested 2 deep, deeper than its shape [1]");
+    assertThat(decodeOne("INT32", "[1,1,1]", "[[[7]]]").data()).isEqualTo(le(4).putInt(7).flip());
+    assertThat(decodeOne("INT32", "[1,1,1]", "[7]").data()).isEqualTo(le(4).putInt(7).flip());
   }
 
   @Test
