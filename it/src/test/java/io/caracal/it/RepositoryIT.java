@@ -187,6 +187,7 @@ class RepositoryIT {
     assertThat(ready.status()).as("ready of %s: %s", model, ready).isIn(400, 503);
     String readyReason = ready.error();
     assertThat(readyReason.length()).as("ready gives a reason: %s", readyReason).isGreaterThan(30);
+    assertThat(readyReason).as("ready reason names the model").contains(model);
 
     V2Client.Response md = c.get("/v2/models/" + model);
     assertThat(md.status()).as("metadata of %s: %s", model, md).isEqualTo(503);
