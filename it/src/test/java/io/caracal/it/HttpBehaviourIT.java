@@ -96,6 +96,7 @@ class HttpBehaviourIT {
     assertThat(live.status()).isEqualTo(200);
     V2Client.Response ready = c.get("/v2/health/ready");
     assertThat(ready.status()).as("all models loaded: %s", ready).isEqualTo(200);
+    assertThat(ready.json().path("ready").asBoolean()).isTrue();
     V2Client.Response mr = c.get("/v2/models/simple/ready");
     assertThat(mr.status()).isEqualTo(200);
   }
