@@ -43,6 +43,7 @@ class HttpBehaviourIT {
   static void start() throws Exception {
     TestModels.addSub(repo, "simple", DataType.INT32, 8);
     TestModels.addSub(repo, "my.model-1_x", DataType.INT32, 8);
+    TestModels.identity(repo, "id_fp32", DataType.FP32, 8);
     server = ItServer.start(repo);
     c = server.client;
     small = ItServer.start(repo, b -> b.maxRequestBytes(LIMIT));
@@ -274,6 +275,38 @@ class HttpBehaviourIT {
     V2Client.Response ok = sc.postJson("/v2/models/simple/infer", simpleJson(1, 1));
     assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
     assertSimple(ok.json(), 1, 1);
+  }
+
+  /** curl sends "Expect: 100-continue" for bodies over 1 KiB and waits for the interim reply. */
+  @Test
+  void expectContinueIsAnswered() throws Exception {
+    byte[] body = simpleJson(4, 2).getBytes(StandardCharsets.UTF_8);
+    try (RawHttp h = new RawHttp(c.port())) {
+      h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n");
+      h.timeoutMillis(5_000);
+      RawHttp.Reply interim = h.read();
+      assertThat(interim.status()).isEqualTo(100);
+      h.write(body);
+      RawHttp.Reply r = h.read();
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      assertSimple(V2Client.parse(r.text()), 4, 2);
+    }
+  }
+
+  /** 16 MB in and out through the binary extension, byte-exact. */
+  @Test
+  void largeBinaryTensorRoundTrip() {
+    int n = 1_000_000;
+    float[] v = new float[4 * n];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = i * 0.5f - 7f;
+    }
+    byte[] data = Le.fp32(v);
+    ObjectNode req = withOutputs(withInputs(request(), binaryInput("INPUT0", "FP32", shape(4, n), data.length)), true, "OUTPUT0");
+    V2Client.Response r = c.inferBinary("id_fp32", req, data);
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(r.shapeOf("OUTPUT0")).containsExactly(4, n);
+    assertThat(java.util.Arrays.equals(r.binary("OUTPUT0"), data)).as("16 MB byte-exact").isTrue();
   }
 
   /** A client that goes away mid-body (or mid-headers) leaves the server healthy. */

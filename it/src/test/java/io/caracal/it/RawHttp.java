@@ -50,6 +50,10 @@ final class RawHttp implements Closeable {
     }
   }
 
+  void timeoutMillis(int ms) throws IOException {
+    socket.setSoTimeout(ms);
+  }
+
   void write(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
