@@ -61,8 +61,9 @@ import java.util.List;
 public final class TestModels {
   /**
    * The datatypes for which ONNX Runtime 1.29's CPU provider has Add and Sub kernels and ORT Java
-   * can feed inputs (found by trying): not BOOL (no ONNX Add for it) nor BF16 (no CPU kernel); the
-   * UINT16/32/64 models cannot be fed from Java at all.
+   * can feed inputs directly (found by trying): not BOOL (no ONNX Add for it) nor BF16 (no CPU
+   * kernel). UINT16/32/64 have kernels too but are not listed: ORT Java cannot create those input
+   * tensors, and the ONNX Runtime backend serves them only by rewriting the model at load.
    */
   public static final List<DataType> ADD_SUB_TYPES =
       List.of(

@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * are not ONNX models and tensors whose external data would be read from outside the version
  * folder (absolute locations, {@code ..} components, or a location that leaves the folder after
  * following symlinks; CVE-2022-25882, CVE-2024-27318 and their symlink follow-ups), and collects
- * the class labels of ZipMap nodes.
+ * the class labels of ZipMap nodes. The parsed model is handed back so that the loader can rewrite it
+ * ({@link UnsignedInputRewriter}) without parsing the file again.
  */
 final class ModelFileInspector {
   private static final Pattern SEPARATORS = Pattern.compile("[/\\\\]");
@@ -47,14 +48,25 @@ final class ModelFileInspector {
     this.displayName = displayName;
   }
 
-  /** Parses and checks the file; returns the ZipMap outputs of the main graph by output name. */
-  Map<String, ZipMapOutput> inspect() throws ModelLoadException {
+  private boolean externalData;
+
+  /**
+   * What inspection found.
+   *
+   * @param model the parsed model
+   * @param zipMaps the ZipMap outputs of the main graph by output name
+   * @param hasExternalData whether any tensor keeps its data in another file
+   */
+  record Inspection(ModelProto model, Map<String, ZipMapOutput> zipMaps, boolean hasExternalData) {}
+
+  /** Parses and checks the file. */
+  Inspection inspect() throws ModelLoadException {
     ModelProto model = parse();
     if (!model.hasGraph() || model.getGraph().getNodeCount() == 0 && model.getGraph().getOutputCount() == 0) {
       throw new ModelLoadException(displayName + " is not a valid ONNX model: it has no graph");
     }
     checkGraph(model.getGraph());
-    return zipMaps(model.getGraph());
+    return new Inspection(model, zipMaps(model.getGraph()), externalData);
   }
 
   private ModelProto parse() throws ModelLoadException {
@@ -96,6 +108,7 @@ final class ModelFileInspector {
     if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL && t.getExternalDataCount() == 0) {
       return;
     }
+    externalData = true;
     String what = displayName + ": tensor '" + t.getName() + "' has external data ";
     String location = null;
     for (StringStringEntryProto e : t.getExternalDataList()) {

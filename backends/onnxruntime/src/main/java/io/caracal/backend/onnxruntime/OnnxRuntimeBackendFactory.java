@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves {@code .onnx} models with ONNX Runtime (CPU). Backend name {@code onnxruntime}, platform
@@ -37,8 +39,13 @@ import java.util.Map;
  *
  * <p><b>Datatypes.</b> Every ONNX tensor type with a V2 equivalent is mapped (STRING is BYTES,
  * UTF-8). ONNX Runtime Java cannot create UINT16, UINT32 or UINT64 tensors, so a model with an input
- * of those types is refused at load; outputs of those types are served. Complex and float8 types are
- * refused. Symbolic or unknown dimensions are {@code -1}.
+ * of those types is rewritten in memory before the session is created ({@link
+ * UnsignedInputRewriter}: the input is declared signed of the same width and cast back to unsigned
+ * inside the model); the signature still reports the unsigned type and the client's bytes are fed
+ * unchanged. Such a model with external data is refused (a session made from bytes cannot find the
+ * data files), as is one with a default-domain opset below 6. Outputs of those types are served
+ * (ORT returns them as the signed type of the same width; the bytes are the same). Complex and
+ * float8 types are refused. Symbolic or unknown dimensions are {@code -1}.
  *
  * <p><b>Non-tensor outputs.</b> A classifier output of type {@code seq(map(int64|string → float))}
  * produced by an ai.onnx.ml {@code ZipMap} node (scikit-learn, XGBoost and LightGBM exports) is
@@ -87,18 +94,29 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     Path versionDir = file.getParent();
     Path modelDir = versionDir == null || versionDir.getParent() == null ? file : versionDir.getParent();
     String displayName = modelDir.equals(file) ? String.valueOf(file.getFileName()) : modelDir.relativize(file).toString();
-    Map<String, ZipMapOutput> zipMaps = new ModelFileInspector(file, displayName).inspect();
+    ModelFileInspector.Inspection inspection = new ModelFileInspector(file, displayName).inspect();
+    Map<String, ZipMapOutput> zipMaps = inspection.zipMaps();
+    Optional<UnsignedInputRewriter.Result> rewritten = UnsignedInputRewriter.rewrite(inspection.model(), displayName);
+    if (rewritten.isPresent() && inspection.hasExternalData()) {
+      throw new ModelLoadException(
+          displayName + ": input '" + rewritten.get().unsignedTypes().keySet().iterator().next()
+              + "' is UINT16, UINT32 or UINT64, which ONNX Runtime Java can only feed after rewriting the model in"
+              + " memory, and a rewritten model cannot use external data; store the weights inside the .onnx file"
+              + " or change the input to a signed type");
+    }
+    Map<String, DataType> unsignedTypes = rewritten.map(UnsignedInputRewriter.Result::unsignedTypes).orElse(Map.of());
+    byte @Nullable [] bytes = rewritten.map(r -> r.model().toByteArray()).orElse(null);
 
     OrtEnvironment env = OrtEnv.get();
     OrtSession session;
     try (OrtSession.SessionOptions options = sessionOptions(artifact.options())) {
-      session = env.createSession(file.toString(), options);
+      session = bytes == null ? env.createSession(file.toString(), options) : env.createSession(bytes, options);
     } catch (OrtException e) {
       throw new ModelLoadException(
           "ONNX Runtime cannot load " + displayName + ": " + Messages.scrub(e.getMessage(), modelDir));
     }
     try {
-      ModelSignature signature = signature(session, zipMaps);
+      ModelSignature signature = signature(session, zipMaps, unsignedTypes);
       return new OnnxRuntimeModelInstance(env, session, signature, zipMaps, modelDir);
     } catch (ModelLoadException | RuntimeException e) {
       closeQuietly(session);
@@ -126,7 +144,12 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     }
   }
 
-  static ModelSignature signature(OrtSession session, Map<String, ZipMapOutput> zipMaps)
+  /**
+   * Describes the session; {@code unsignedTypes} names the inputs (and pass-through outputs) that
+   * {@link UnsignedInputRewriter} declared signed, which are reported with their unsigned type.
+   */
+  static ModelSignature signature(
+      OrtSession session, Map<String, ZipMapOutput> zipMaps, Map<String, DataType> unsignedTypes)
       throws OrtException, ModelLoadException {
     List<IoSpec> inputs = new ArrayList<>();
     for (NodeInfo node : session.getInputInfo().values()) {
@@ -134,7 +157,7 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
         throw new ModelLoadException(
             "input '" + node.getName() + "' is not a tensor (" + kind(node.getInfo()) + "); only tensor inputs are served");
       }
-      DataType type = tensorType(node.getName(), "input", info);
+      DataType type = unsignedType(node.getName(), "input", info, unsignedTypes);
       if (!TensorConversion.canFeed(type)) {
         throw new ModelLoadException(
             "input '" + node.getName() + "' has type " + type + ", which ONNX Runtime Java cannot feed");
@@ -146,7 +169,7 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
       String name = node.getName();
       ValueInfo info = node.getInfo();
       if (info instanceof TensorInfo t) {
-        outputs.add(IoSpec.of(name, tensorType(name, "output", t), Shape.of(t.getShape())));
+        outputs.add(IoSpec.of(name, unsignedType(name, "output", t, unsignedTypes), Shape.of(t.getShape())));
       } else if (isProbabilityMaps(info) && zipMaps.containsKey(name)) {
         List<String> labels = zipMaps.get(name).labels();
         outputs.add(new IoSpec(name, DataType.FP32, Shape.of(-1, labels.size()), labels));
@@ -165,6 +188,19 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     }
     MapInfo m = s.mapInfo;
     return m.valueType == OnnxJavaType.FLOAT && (m.keyType == OnnxJavaType.INT64 || m.keyType == OnnxJavaType.STRING);
+  }
+
+  private static DataType unsignedType(
+      String name, String kind, TensorInfo info, Map<String, DataType> unsignedTypes) throws ModelLoadException {
+    DataType type = tensorType(name, kind, info);
+    DataType unsigned = unsignedTypes.get(name);
+    if (unsigned == null) {
+      return type;
+    }
+    if (TensorConversion.signedOfSameWidth(unsigned) != type) {
+      throw new IllegalStateException(kind + " '" + name + "' is " + type + " after the rewrite, expected the signed form of " + unsigned);
+    }
+    return unsigned;
   }
 
   private static DataType tensorType(String name, String kind, TensorInfo info) throws ModelLoadException {

@@ -26,7 +26,9 @@ import java.util.Optional;
  * <p>ORT Java can create input tensors of BOOL, INT8, INT16, INT32, INT64, UINT8, FP16, BF16, FP32,
  * FP64 and STRING ({@link OnnxJavaType} has no UINT16, UINT32 or UINT64), and can read outputs of
  * all of those plus UINT16, UINT32 and UINT64 (which it reports as the signed type of the same width;
- * the bytes are the same). Fixed-size data is handed over as raw little-endian bytes (the host
+ * the bytes are the same). UINT16, UINT32 and UINT64 inputs are fed as INT16, INT32 and INT64
+ * tensors over the same bytes, which is what a model rewritten by {@link UnsignedInputRewriter}
+ * expects. Fixed-size data is handed over as raw little-endian bytes (the host
  * order of every platform ORT ships for).
  */
 final class TensorConversion {
@@ -54,9 +56,22 @@ final class TensorConversion {
         });
   }
 
-  /** Returns whether ORT Java can create an input tensor of this type. */
+  /**
+   * Returns whether ORT Java can create an input tensor of this type (UINT16/32/64 only because they
+   * are fed as the signed type; the model must have been rewritten to take that).
+   */
   static boolean canFeed(DataType t) {
     return t == DataType.BYTES || javaType(t).isPresent();
+  }
+
+  /** Returns INT16, INT32, INT64 for UINT16, UINT32, UINT64, and the type itself otherwise. */
+  static DataType signedOfSameWidth(DataType t) {
+    return switch (t) {
+      case UINT16 -> DataType.INT16;
+      case UINT32 -> DataType.INT32;
+      case UINT64 -> DataType.INT64;
+      default -> t;
+    };
   }
 
   private static Optional<OnnxJavaType> javaType(DataType t) {
@@ -65,14 +80,14 @@ final class TensorConversion {
           case BOOL -> OnnxJavaType.BOOL;
           case UINT8 -> OnnxJavaType.UINT8;
           case INT8 -> OnnxJavaType.INT8;
-          case INT16 -> OnnxJavaType.INT16;
-          case INT32 -> OnnxJavaType.INT32;
-          case INT64 -> OnnxJavaType.INT64;
+          case INT16, UINT16 -> OnnxJavaType.INT16;
+          case INT32, UINT32 -> OnnxJavaType.INT32;
+          case INT64, UINT64 -> OnnxJavaType.INT64;
           case FP16 -> OnnxJavaType.FLOAT16;
           case BF16 -> OnnxJavaType.BFLOAT16;
           case FP32 -> OnnxJavaType.FLOAT;
           case FP64 -> OnnxJavaType.DOUBLE;
-          case UINT16, UINT32, UINT64, BYTES -> null;
+          case BYTES -> null;
         });
   }
 
