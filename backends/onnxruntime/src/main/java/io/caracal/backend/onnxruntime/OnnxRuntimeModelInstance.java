@@ -49,7 +49,7 @@ final class OnnxRuntimeModelInstance implements ModelInstance {
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
       for (NamedTensor in : inputs) {
-        OnnxTensor previous = feeds.put(in.name(), TensorConversion.toOnnx(env, in.tensor()));
+        OnnxTensor previous = feeds.put(in.name(), TensorConversion.toOnnx(env, in.name(), in.tensor()));
         if (previous != null) {
           previous.close();
           throw new BackendException("input " + in.name() + " given twice", true, null);

@@ -92,17 +92,29 @@ final class TensorConversion {
   }
 
   /**
-   * Creates an ORT tensor over the data: a direct buffer is passed as is (no copy), a heap buffer is
-   * copied once into a direct one; BYTES elements become Java strings (UTF-8; invalid sequences are
-   * replaced).
+   * Creates an ORT tensor over the data of input {@code name}: a direct buffer is passed as is (no
+   * copy), a heap buffer is copied once into a direct one. BYTES elements become Java strings,
+   * because ORT Java carries string tensors only as text: an element that is not valid UTF-8 is
+   * refused (an {@link IllegalArgumentException} naming the input and the element), never altered.
    */
-  static OnnxTensor toOnnx(OrtEnvironment env, Tensor tensor) throws OrtException {
+  static OnnxTensor toOnnx(OrtEnvironment env, String name, Tensor tensor) throws OrtException {
     long[] shape = tensor.shape().toArray();
     if (tensor.dataType() == DataType.BYTES) {
       List<byte[]> elements = tensor.bytesElements();
       String[] strings = new String[elements.size()];
+      java.nio.charset.CharsetDecoder utf8 =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+              .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
       for (int i = 0; i < strings.length; i++) {
-        strings[i] = new String(elements.get(i), StandardCharsets.UTF_8);
+        try {
+          strings[i] = utf8.decode(ByteBuffer.wrap(elements.get(i))).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+          throw new IllegalArgumentException(
+              "input '" + name + "' element " + i + " is not valid UTF-8: ONNX Runtime takes BYTES elements"
+                  + " as UTF-8 text, so arbitrary bytes cannot be passed to this model");
+        }
       }
       return OnnxTensor.createTensor(env, strings, shape);
     }

@@ -106,6 +106,17 @@ class GeneratedModelsTest {
   }
 
   @Test
+  void bytesThatAreNotUtf8_areRefusedNamingTheInput_neverAltered() throws Exception {
+    try (ModelInstance m = load(TestModels.identity(repo, "id_bytes", DataType.BYTES, 0))) {
+      Tensor bad = Tensor.ofBytes(Shape.of(1, 2), List.of(new byte[] {'o', 'k'}, new byte[] {0, (byte) 0xFF, (byte) 0xC3}));
+      assertThatThrownBy(() -> run(m, Map.of("INPUT0", bad), "OUTPUT0"))
+          .isInstanceOfSatisfying(
+              io.caracal.api.backend.BackendException.class, e -> assertThat(e.isInvalidInput()).isTrue())
+          .hasMessageContaining("input 'INPUT0' element 1 is not valid UTF-8");
+    }
+  }
+
+  @Test
   void emptyTensorsPassThrough() throws Exception {
     try (ModelInstance m = load(TestModels.identity(repo, "id", DataType.FP32, 0))) {
       Tensor empty = TestTensors.fp32(Shape.of(0, 3));
