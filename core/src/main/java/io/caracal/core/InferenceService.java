@@ -3,7 +3,9 @@ package io.caracal.core;
 import io.caracal.api.InferenceException;
 import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
+import io.caracal.api.InferenceError;
 import io.caracal.api.ModelMetadata;
+import io.caracal.api.ModelStatistics;
 import io.caracal.api.ModelStatus;
 import java.util.List;
 import java.util.OptionalLong;
@@ -43,4 +45,45 @@ public interface InferenceService {
 
   /** Returns the state of every model version the repository holds, sorted by name and version. */
   List<ModelStatus> index();
+
+  /**
+   * Returns the completed configuration of the model version (the given one, or the latest ready),
+   * as Triton's ModelConfig message: what {@code config.pbtxt} said, completed from the model.
+   *
+   * @throws InferenceException {@code ModelNotFound} or {@code ModelNotReady}
+   */
+  default io.caracal.proto.inference.ModelConfig modelConfig(String model, OptionalLong version) {
+    throw InferenceException.of(new InferenceError.Unsupported("model configuration is not available"));
+  }
+
+  /**
+   * Returns statistics of every ready version of every model ({@code model} empty), of every
+   * version of one model ({@code version} empty), or of one version.
+   *
+   * @throws InferenceException {@code ModelNotFound} for an unknown model or version
+   */
+  default List<ModelStatistics> statistics(String model, OptionalLong version) {
+    throw InferenceException.of(new InferenceError.Unsupported("statistics are not available"));
+  }
+
+  /**
+   * Loads, or reloads, a model from the repository; returns when it is ready or has failed. Allowed
+   * only when the server's model control mode permits it.
+   *
+   * @throws InferenceException {@code Unsupported} when the control mode forbids it, {@code
+   *     InvalidInput} for a bad name, {@code ModelNotReady} (with the reason) when loading failed
+   */
+  default void loadModel(String model) {
+    throw InferenceException.of(new InferenceError.Unsupported("model loading is not enabled"));
+  }
+
+  /**
+   * Unloads every version of a model once their in-flight requests finished.
+   *
+   * @throws InferenceException {@code Unsupported} when the control mode forbids it, {@code
+   *     ModelNotFound} for an unknown model
+   */
+  default void unloadModel(String model) {
+    throw InferenceException.of(new InferenceError.Unsupported("model unloading is not enabled"));
+  }
 }
