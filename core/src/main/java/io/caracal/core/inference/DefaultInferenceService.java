@@ -11,6 +11,7 @@ import io.caracal.api.TensorMetadata;
 import io.caracal.api.backend.BackendException;
 import io.caracal.core.InferenceService;
 import io.caracal.core.lifecycle.LoadedModel;
+import io.caracal.core.lifecycle.ModelControlMode;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.repository.ModelConfig;
 import io.caracal.core.repository.ModelConfig.TensorConfig;
@@ -40,16 +41,30 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
   private final ModelRegistry registry;
   private final RequestValidator validator;
   private final TensorShaper shaper = new TensorShaper();
+  private final ModelControlMode controlMode;
   private volatile boolean closed;
 
   /** Creates the service over a registry (loaded by the caller) with these request limits. */
   public DefaultInferenceService(ModelRegistry registry, RequestLimits limits) {
+    this(registry, limits, ModelControlMode.NONE);
+  }
+
+  /**
+   * Creates the service over a registry (loaded by the caller) with these request limits; {@code
+   * controlMode} decides whether {@link #loadModel} and {@link #unloadModel} are allowed.
+   */
+  public DefaultInferenceService(ModelRegistry registry, RequestLimits limits, ModelControlMode controlMode) {
     this.registry = registry;
     this.validator = new RequestValidator(limits);
+    this.controlMode = controlMode;
   }
 
   @Override
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
+    return infer(request, 0);
+  }
+
+  private CompletableFuture<InferenceResponse> infer(InferenceRequest request, int attempt) {
     try {
       if (closed) {
         throw InferenceException.of(new InferenceError.ShuttingDown());
@@ -58,21 +73,67 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
       LoadedModel model = registry.lookup(request.modelName(), request.version());
       ModelConfig config = model.config();
       RequestValidator.Plan plan = validator.validate(request, config);
+      Map<String, Integer> classes = Classifier.requested(request.outputs());
       List<NamedTensor> inputs = shaper.inputs(request, config, plan);
-      return model.runner()
-          .run(inputs, plan.outputs())
-          .handle(
-              (outputs, error) -> {
-                if (error != null) {
-                  throw map(error, request, model);
-                }
-                return response(request, model, plan, outputs);
-              });
+      CompletableFuture<InferenceResponse> result =
+          model.runner()
+              .run(inputs, plan.outputs())
+              .handle(
+                  (outputs, error) -> {
+                    if (error != null) {
+                      throw map(error, request, model);
+                    }
+                    return classify(response(request, model, plan, outputs), model.config(), classes);
+                  });
+      return retryIfReplaced(result, request, model, attempt);
     } catch (InferenceException e) {
       return CompletableFuture.failedFuture(e);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(internal(e, request));
     }
+  }
+
+  /*
+   * A request that looked its model up just before a reload or unload swapped it out finds the old
+   * runner closed (ShuttingDown). Unless the service itself is closing, it is looked up again, once:
+   * it then runs on the new version, or fails with the model's current state.
+   */
+  private CompletableFuture<InferenceResponse> retryIfReplaced(
+      CompletableFuture<InferenceResponse> result, InferenceRequest request, LoadedModel model, int attempt) {
+    if (attempt > 0) {
+      return result;
+    }
+    return result.exceptionallyCompose(
+        error -> {
+          Throwable e = error;
+          while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+          }
+          if (!closed
+              && e instanceof InferenceException ie
+              && ie.error() instanceof InferenceError.ShuttingDown
+              && registry.isReplaced(model)) {
+            return infer(request, attempt + 1);
+          }
+          return CompletableFuture.failedFuture(error);
+        });
+  }
+
+  private static InferenceResponse classify(InferenceResponse r, ModelConfig config, Map<String, Integer> classes) {
+    if (classes.isEmpty()) {
+      return r;
+    }
+    List<NamedTensor> outs = new ArrayList<>(r.outputs().size());
+    for (NamedTensor t : r.outputs()) {
+      Integer k = classes.get(t.name());
+      if (k == null) {
+        outs.add(t);
+      } else {
+        List<String> labels = config.output(t.name()).map(TensorConfig::labels).orElse(List.of());
+        outs.add(new NamedTensor(t.name(), Classifier.classify(t.name(), t.tensor(), k, config.batches(), labels)));
+      }
+    }
+    return new InferenceResponse(r.modelName(), r.modelVersion(), r.id(), outs, r.parameters());
   }
 
   private InferenceResponse response(
@@ -149,6 +210,39 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
   @Override
   public List<ModelStatus> index() {
     return registry.index();
+  }
+
+  @Override
+  public io.caracal.proto.inference.ModelConfig modelConfig(String model, OptionalLong version) {
+    checkName(model);
+    return registry.config(model, version);
+  }
+
+  /** {@inheritDoc} Blocks while the model loads: call it off I/O threads. */
+  @Override
+  public void loadModel(String model) {
+    checkControl("load");
+    checkName(model);
+    registry.load(model);
+  }
+
+  /** {@inheritDoc} Blocks while in-flight requests finish: call it off I/O threads. */
+  @Override
+  public void unloadModel(String model) {
+    checkControl("unload");
+    checkName(model);
+    registry.unload(model);
+  }
+
+  private void checkControl(String what) {
+    if (closed) {
+      throw InferenceException.of(new InferenceError.ShuttingDown());
+    }
+    if (controlMode != ModelControlMode.EXPLICIT) {
+      throw InferenceException.of(
+          new InferenceError.Unsupported(
+              "explicit model " + what + " is not allowed if model control mode is 'none' (start the server with --model-control-mode explicit)"));
+    }
   }
 
   /** Stops taking requests and closes the registry (letting admitted calls finish). */

@@ -80,8 +80,25 @@ public final class ModelRegistry implements AutoCloseable {
     this.loaderThreads = loaderThreads;
   }
 
-  /** One model's versions; {@code failure} is set when the model as a whole cannot load. */
-  private record Entry(String name, NavigableMap<Long, VersionState> versions, String failure) {}
+  /**
+   * One model's versions; {@code failure} is set when the model as a whole cannot load; {@code
+   * parsed} is its {@code config.pbtxt}; {@code loaded} is false for a model that is known (in the
+   * repository) but not loaded or unloaded: it is listed by {@link #index} but unknown to lookups.
+   */
+  private record Entry(
+      String name,
+      NavigableMap<Long, VersionState> versions,
+      String failure,
+      Optional<io.caracal.proto.inference.ModelConfig> parsed,
+      boolean loaded) {
+    Entry(String name, NavigableMap<Long, VersionState> versions, String failure) {
+      this(name, versions, failure, Optional.empty(), true);
+    }
+
+    boolean serving() {
+      return loaded && versions.values().stream().anyMatch(v -> v.model().isPresent());
+    }
+  }
 
   /** One version's state. {@code model} is set when READY. */
   private record VersionState(ModelState state, String reason, Optional<LoadedModel> model) {}
@@ -93,9 +110,24 @@ public final class ModelRegistry implements AutoCloseable {
    * @throws IOException if the repository root cannot be listed
    */
   public void loadAll() throws IOException {
+    loadAll(name -> true);
+  }
+
+  /**
+   * Scans the repository and loads the models {@code selected} accepts (explicit model control);
+   * the others are listed by {@link #index} as not loaded. Returns when every load has finished.
+   *
+   * @throws IOException if the repository root cannot be listed
+   */
+  public void loadAll(java.util.function.Predicate<String> selected) throws IOException {
     List<ModelSource> sources = repository.scan();
     List<Runnable> jobs = new ArrayList<>();
     for (ModelSource source : sources) {
+      if (!selected.test(source.name())) {
+        String shown = io.caracal.core.repository.ModelNames.printable(source.name());
+        models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), "", Optional.empty(), false));
+        continue;
+      }
       switch (source) {
         case ModelSource.Invalid invalid -> {
           String shown = io.caracal.core.repository.ModelNames.printable(invalid.name());
@@ -103,7 +135,7 @@ public final class ModelRegistry implements AutoCloseable {
           models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), invalid.reason()));
         }
         case ModelSource.Found found -> {
-          Entry entry = new Entry(found.name(), new ConcurrentSkipListMap<>(), "");
+          Entry entry = new Entry(found.name(), new ConcurrentSkipListMap<>(), "", found.config(), true);
           models.put(found.name(), entry);
           for (VersionSource v : found.versions()) {
             switch (v) {
@@ -191,7 +223,7 @@ public final class ModelRegistry implements AutoCloseable {
    */
   public LoadedModel lookup(String name, OptionalLong version) {
     Entry entry = models.get(name);
-    if (entry == null) {
+    if (entry == null || !entry.loaded()) {
       throw InferenceException.of(new InferenceError.ModelNotFound(name, version));
     }
     if (version.isPresent()) {
@@ -220,7 +252,7 @@ public final class ModelRegistry implements AutoCloseable {
    */
   public boolean isReady(String name, OptionalLong version) {
     Entry entry = models.get(name);
-    if (entry == null) {
+    if (entry == null || !entry.loaded()) {
       throw InferenceException.of(new InferenceError.ModelNotFound(name, version));
     }
     if (version.isPresent()) {
@@ -236,7 +268,7 @@ public final class ModelRegistry implements AutoCloseable {
   /** Returns the ready versions of a model, oldest first (empty for unknown models). */
   public List<Long> readyVersions(String name) {
     Entry entry = models.get(name);
-    if (entry == null) {
+    if (entry == null || !entry.loaded()) {
       return List.of();
     }
     List<Long> out = new ArrayList<>();
@@ -251,6 +283,9 @@ public final class ModelRegistry implements AutoCloseable {
   /** Returns whether every model version the repository selected is ready (strict readiness). */
   public boolean allReady() {
     for (Entry e : models.values()) {
+      if (!e.loaded()) {
+        continue;
+      }
       if (!e.failure().isEmpty() || e.versions().isEmpty()) {
         return false;
       }
@@ -271,11 +306,163 @@ public final class ModelRegistry implements AutoCloseable {
         .forEach(
             e -> {
               if (e.versions().isEmpty()) {
-                out.add(new ModelStatus(e.name(), 0, ModelState.UNAVAILABLE, e.failure().isEmpty() ? "no versions" : e.failure()));
+                String reason = !e.loaded() ? "" : e.failure().isEmpty() ? "no versions" : e.failure();
+                out.add(new ModelStatus(e.name(), 0, ModelState.UNAVAILABLE, reason));
               }
               e.versions().forEach((v, s) -> out.add(new ModelStatus(e.name(), v, s.state(), s.reason())));
             });
     return out;
+  }
+
+  /*
+   * Load and unload (explicit model control). Both run on the caller's thread, which must not be a
+   * request thread (transports run them on a virtual-thread executor), and are serialized per model
+   * by that model's lock; lookups never take it. A (re)load builds the new versions beside the
+   * serving ones, then swaps the model's Entry in one put: a request sees either the old versions or
+   * the new ones. Replaced runners are closed after the swap; close() lets their admitted calls
+   * finish. A request that looked the old version up just before the swap and reaches its runner
+   * after the close fails with ShuttingDown; DefaultInferenceService retries it once (isReplaced).
+   */
+  private final Map<String, java.util.concurrent.locks.ReentrantLock> controlLocks = new ConcurrentHashMap<>();
+
+  /**
+   * Loads, or reloads, a model from the repository: every version its policy selects is loaded
+   * beside the serving ones, then they replace them at once, and replaced or deselected versions
+   * are closed once their in-flight calls finished. When any selected version fails, the versions
+   * that were serving keep serving (if none was, the failed states are recorded) and this throws.
+   * Blocks until done; never call it on a request thread.
+   *
+   * @throws InferenceException {@code InvalidInput} for a bad name, or with the reason ({@code
+   *     failed to load '<m>': ...}) when loading failed
+   */
+  public void load(String name) {
+    java.util.concurrent.locks.ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new java.util.concurrent.locks.ReentrantLock());
+    lock.lock();
+    try {
+      Optional<String> problem = io.caracal.core.repository.ModelNames.problem(name);
+      if (problem.isPresent()) {
+        throw InferenceException.invalid("model", problem.get());
+      }
+      Entry old = models.get(name);
+      ModelSource source = repository.find(name);
+      if (source instanceof ModelSource.Invalid invalid) {
+        boolean exists = java.nio.file.Files.isDirectory(repository.paths().root().resolve(name));
+        if (exists && (old == null || !old.serving())) {
+          replace(name, old, new Entry(name, new ConcurrentSkipListMap<>(), invalid.reason(), Optional.empty(), true));
+        }
+        log.warn("model '{}' failed to load: {}", name, invalid.reason());
+        throw loadFailure(name, exists ? invalid.reason() : "the model is not in the repository");
+      }
+      ModelSource.Found found = (ModelSource.Found) source;
+      NavigableMap<Long, VersionState> fresh = new ConcurrentSkipListMap<>();
+      String firstProblem = "";
+      for (VersionSource v : found.versions()) {
+        VersionState state =
+            switch (v) {
+              case VersionSource.Broken broken -> new VersionState(ModelState.UNAVAILABLE, broken.reason(), Optional.empty());
+              case VersionSource.Loadable loadable -> load(found, loadable);
+            };
+        fresh.put(v.version(), state);
+        if (state.model().isEmpty() && firstProblem.isEmpty()) {
+          firstProblem = state.reason().isEmpty() ? "version " + v.version() + " failed" : state.reason();
+        }
+      }
+      if (!firstProblem.isEmpty() && old != null && old.serving()) {
+        for (VersionState st : fresh.values()) {
+          st.model().ifPresent(m -> m.runner().close());
+        }
+        log.warn("model '{}' failed to reload; the serving versions keep serving: {}", name, firstProblem);
+        throw loadFailure(name, firstProblem);
+      }
+      replace(name, old, new Entry(name, fresh, "", found.config(), true));
+      if (!firstProblem.isEmpty()) {
+        throw loadFailure(name, firstProblem);
+      }
+      log.info("model '{}' loaded (versions {})", name, fresh.keySet());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Unloads every version of a model: it stops being found at once, and each runner is closed once
+   * its in-flight calls finished. Unloading a model that is not loaded does nothing. Blocks until
+   * done; never call it on a request thread.
+   *
+   * @throws InferenceException {@code InvalidInput} for a bad name, {@code ModelNotFound} for a
+   *     model the registry does not know
+   */
+  public void unload(String name) {
+    Optional<String> problem = io.caracal.core.repository.ModelNames.problem(name);
+    if (problem.isPresent()) {
+      throw InferenceException.invalid("model", problem.get());
+    }
+    java.util.concurrent.locks.ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new java.util.concurrent.locks.ReentrantLock());
+    lock.lock();
+    try {
+      Entry old = models.get(name);
+      if (old == null) {
+        throw InferenceException.of(new InferenceError.ModelNotFound(name, OptionalLong.empty()));
+      }
+      if (!old.loaded()) {
+        return;
+      }
+      NavigableMap<Long, VersionState> gone = new ConcurrentSkipListMap<>();
+      for (Long v : old.versions().keySet()) {
+        gone.put(v, new VersionState(ModelState.UNAVAILABLE, "unloaded", Optional.empty()));
+      }
+      replace(name, old, new Entry(name, gone, "", old.parsed(), false));
+      log.info("model '{}' unloaded", name);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Swaps the model's entry, then closes every runner of {@code old} the new entry does not hold. */
+  private void replace(String name, Entry old, Entry next) {
+    models.put(name, next);
+    if (old == null) {
+      return;
+    }
+    for (VersionState st : old.versions().values()) {
+      st.model().ifPresent(
+          m -> {
+            try {
+              m.runner().close();
+            } catch (RuntimeException e) {
+              log.warn("closing the replaced runner of {} failed", m.id(), e);
+            }
+          });
+    }
+  }
+
+  private static InferenceException loadFailure(String name, String reason) {
+    String prefix = "failed to load '" + name + "'";
+    String message = reason.startsWith(prefix) ? reason : prefix + ": " + reason;
+    return InferenceException.invalid("model", message);
+  }
+
+  /** Returns whether {@code model} is no longer what a lookup of its version finds (reloaded or unloaded). */
+  public boolean isReplaced(LoadedModel model) {
+    Entry e = models.get(model.id().name());
+    if (e == null || !e.loaded()) {
+      return true;
+    }
+    VersionState v = e.versions().get(model.id().version());
+    return v == null || v.model().isEmpty() || v.model().get() != model;
+  }
+
+  /**
+   * Returns the completed configuration of the ready version (the given one, or the newest), as
+   * Triton's ModelConfig message.
+   *
+   * @throws InferenceException as {@link #lookup}
+   */
+  public io.caracal.proto.inference.ModelConfig config(String name, OptionalLong version) {
+    LoadedModel model = lookup(name, version);
+    Entry e = models.get(name);
+    Optional<io.caracal.proto.inference.ModelConfig> parsed = e == null ? Optional.empty() : e.parsed();
+    return io.caracal.core.repository.ConfigRenderer.render(parsed, model.config());
   }
 
   /** Marks every version unavailable and closes its runner and instances. */

@@ -1,0 +1,175 @@
+package io.caracal.core.inference;
+
+import static io.caracal.core.inference.DefaultInferenceServiceTest.ECHO;
+import static io.caracal.core.inference.DefaultInferenceServiceTest.errorOf;
+import static io.caracal.core.inference.DefaultInferenceServiceTest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.TextFormat;
+import io.caracal.api.InferenceError;
+import io.caracal.api.InferenceException;
+import io.caracal.api.ModelState;
+import io.caracal.api.ModelStatus;
+import io.caracal.api.backend.BackendOptions;
+import io.caracal.core.fixtures.FakeBackend;
+import io.caracal.core.fixtures.Fixtures;
+import io.caracal.core.lifecycle.ModelControlMode;
+import io.caracal.core.lifecycle.ModelRegistry;
+import io.caracal.core.repository.AutoCompleter;
+import io.caracal.core.repository.ConfigJson;
+import io.caracal.core.repository.ConfigParser;
+import io.caracal.core.repository.ModelRepository;
+import io.caracal.core.scheduler.PooledModelRunner;
+import io.caracal.proto.inference.ModelConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExtensionsServiceTest {
+  @TempDir Path repo;
+  final FakeBackend backend = new FakeBackend();
+  DefaultInferenceService service;
+
+  void start(ModelControlMode mode, Predicate<String> selected) throws Exception {
+    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
+        PooledModelRunner.factory(1, 1024), new AutoCompleter(), 2);
+    registry.loadAll(selected);
+    service = new DefaultInferenceService(registry, RequestLimits.ofDefault(), mode);
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (service != null) {
+      service.close();
+    }
+  }
+
+  void echoModel(String name, String config) throws Exception {
+    backend.signatures.put(name, ECHO);
+    Fixtures.write(repo.resolve(name + "/config.pbtxt"), config);
+    Fixtures.write(repo.resolve(name + "/1/model.fake"), "ok");
+  }
+
+  @Test
+  void modelConfig_isTheCompletedConfig_andRoundTripsThroughTextFormat() throws Exception {
+    echoModel("echo", """
+        max_batch_size: 8
+        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [16] label_filename: "labels.txt" } ]
+        dynamic_batching { max_queue_delay_microseconds: 100 }
+        parameters { key: "k" value { string_value: "v" } }
+        """);
+    Fixtures.write(repo.resolve("echo/labels.txt"), "a\nb\n");
+    start(ModelControlMode.NONE, n -> true);
+    ModelConfig c = service.modelConfig("echo", OptionalLong.empty());
+    assertThat(c.getName()).isEqualTo("echo");
+    assertThat(c.getPlatform()).isEqualTo("fake_platform");
+    assertThat(c.getMaxBatchSize()).isEqualTo(8);
+    assertThat(c.getInput(0).getName()).isEqualTo("INPUT0");
+    assertThat(c.getInput(0).getDimsList()).containsExactly(16L);
+    assertThat(c.getOutput(0).getLabelFilename()).isEqualTo("labels.txt");
+    assertThat(c.getDynamicBatching().getMaxQueueDelayMicroseconds()).isEqualTo(100);
+    assertThat(c.getParametersMap().get("k").getStringValue()).isEqualTo("v");
+    assertThat(c.getVersionPolicy().getLatest().getNumVersions()).isEqualTo(1);
+    assertThat(c.getInstanceGroup(0).getCount()).isEqualTo(1);
+    assertThat(c.getInstanceGroup(0).getKind().name()).isEqualTo("KIND_CPU");
+
+    ModelConfig back = new ConfigParser().parse(TextFormat.printer().printToString(c), "echo/config.pbtxt");
+    assertThat(back).isEqualTo(c);
+
+    String json = ConfigJson.print(c);
+    assertThat(json)
+        .startsWith("{\"name\":\"echo\",\"platform\":\"fake_platform\"")
+        .contains("\"max_batch_size\":8")
+        .contains("\"data_type\":\"TYPE_INT32\"")
+        .contains("\"dims\":[16]")
+        .contains("\"max_queue_delay_microseconds\":100")
+        .contains("\"num_versions\":1")
+        .contains("\"parameters\":{\"k\":{\"string_value\":\"v\"}}")
+        .contains("\"batch_input\":[]")
+        .doesNotContain("\"sequence_batching\"");
+    assertThatThrownBy(() -> service.modelConfig("nope", OptionalLong.empty())).isInstanceOf(InferenceException.class);
+  }
+
+  @Test
+  void controlModeNone_refusesLoadAndUnload() throws Exception {
+    echoModel("echo", "max_batch_size: 8");
+    start(ModelControlMode.NONE, n -> true);
+    assertThatThrownBy(() -> service.loadModel("echo"))
+        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.error()).isInstanceOf(InferenceError.Unsupported.class))
+        .hasMessageContaining("model control mode is 'none'");
+    assertThatThrownBy(() -> service.unloadModel("echo")).isInstanceOf(InferenceException.class);
+  }
+
+  @Test
+  void explicit_loadsOnlyNamedModels_loadUnloadAndFailedReloadKeepsServing() throws Exception {
+    echoModel("echo", "max_batch_size: 8");
+    echoModel("other", "max_batch_size: 8");
+    start(ModelControlMode.EXPLICIT, "other"::equals);
+    assertThat(service.index()).containsExactly(
+        new ModelStatus("echo", 0, ModelState.UNAVAILABLE, ""),
+        new ModelStatus("other", 1, ModelState.READY, ""));
+    assertThat(service.isReady()).isTrue();
+    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
+
+    service.loadModel("echo");
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
+
+    Fixtures.write(repo.resolve("echo/1/model.fake"), "corrupt");
+    assertThatThrownBy(() -> service.loadModel("echo"))
+        .hasMessage("failed to load 'echo': model file is corrupt");
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
+
+    service.unloadModel("echo");
+    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
+    assertThat(service.index()).contains(new ModelStatus("echo", 1, ModelState.UNAVAILABLE, "unloaded"));
+    service.unloadModel("echo"); // idempotent
+
+    assertThatThrownBy(() -> service.loadModel("missing")).hasMessage("failed to load 'missing': the model is not in the repository");
+    assertThatThrownBy(() -> service.loadModel("../etc")).isInstanceOfSatisfying(InferenceException.class,
+        e -> assertThat(e.error()).isInstanceOf(InferenceError.InvalidInput.class));
+    assertThatThrownBy(() -> service.unloadModel("missing")).isInstanceOfSatisfying(InferenceException.class,
+        e -> assertThat(e.error()).isInstanceOf(InferenceError.ModelNotFound.class));
+  }
+
+  @Test
+  void reloadUnderLoad_failsNoRequest_andClosesTheOldInstances() throws Exception {
+    echoModel("echo", "max_batch_size: 8");
+    start(ModelControlMode.EXPLICIT, n -> true);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger ok = new AtomicInteger();
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    List<Thread> clients = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      clients.add(Thread.ofPlatform().start(() -> {
+        while (!stop.get()) {
+          try {
+            service.infer(request("echo", OptionalLong.empty(), 2)).join();
+            ok.incrementAndGet();
+          } catch (Throwable t) {
+            failures.add(t);
+          }
+        }
+      }));
+    }
+    for (int i = 0; i < 20; i++) {
+      service.loadModel("echo");
+    }
+    stop.set(true);
+    for (Thread t : clients) {
+      t.join();
+    }
+    assertThat(failures).isEmpty();
+    assertThat(ok.get()).isGreaterThan(0);
+    assertThat(backend.loads.get()).isEqualTo(21);
+    assertThat(backend.closes.get()).isEqualTo(20);
+  }
+}
