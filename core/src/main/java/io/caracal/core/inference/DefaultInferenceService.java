@@ -77,7 +77,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
       List<NamedTensor> inputs = shaper.inputs(request, config, plan);
       CompletableFuture<InferenceResponse> result =
           model.runner()
-              .run(inputs, plan.outputs())
+              .run(inputs, plan.outputs(), io.caracal.core.scheduler.RunOptions.of(request.parameters()))
               .handle(
                   (outputs, error) -> {
                     if (error != null) {
@@ -163,6 +163,8 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
           InferenceException.invalid("", String.valueOf(be.getMessage()));
       case BackendException be ->
           InferenceException.of(new InferenceError.BackendFailure(model.id().name(), String.valueOf(be.getMessage())));
+      case java.util.concurrent.CancellationException ce ->
+          InferenceException.of(new InferenceError.Cancelled(model.id().name()));
       default -> internal(e, request);
     };
   }
@@ -243,6 +245,36 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
           new InferenceError.Unsupported(
               "explicit model " + what + " is not allowed if model control mode is 'none' (start the server with --model-control-mode explicit)"));
     }
+  }
+
+  /**
+   * {@inheritDoc} Versions that are not ready are left out; the counts come from each version's
+   * scheduler ({@link io.caracal.core.scheduler.SchedulerStats}).
+   */
+  @Override
+  public List<io.caracal.api.ModelStatistics> statistics(String model, OptionalLong version) {
+    List<io.caracal.api.ModelStatistics> out = new ArrayList<>();
+    if (model.isEmpty()) {
+      for (ModelStatus s : registry.index()) {
+        if (s.state() == io.caracal.api.ModelState.READY) {
+          LoadedModel m = registry.lookup(s.name(), OptionalLong.of(s.version()));
+          out.add(m.runner().stats().snapshot(m.id()));
+        }
+      }
+      return out;
+    }
+    checkName(model);
+    if (version.isPresent()) {
+      LoadedModel m = registry.lookup(model, version);
+      out.add(m.runner().stats().snapshot(m.id()));
+      return out;
+    }
+    registry.isReady(model, version); // ModelNotFound for an unknown model
+    for (long v : registry.readyVersions(model)) {
+      LoadedModel m = registry.lookup(model, OptionalLong.of(v));
+      out.add(m.runner().stats().snapshot(m.id()));
+    }
+    return out;
   }
 
   /** Stops taking requests and closes the registry (letting admitted calls finish). */

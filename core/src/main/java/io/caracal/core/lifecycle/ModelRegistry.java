@@ -189,7 +189,7 @@ public final class ModelRegistry implements AutoCloseable {
       for (int i = 1; i < config.instanceCount(); i++) {
         instances.add(found.factory().load(artifact));
       }
-      LoadedModel model = new LoadedModel(id, config, runners.create(id, config, instances));
+      LoadedModel model = new LoadedModel(id, config, runners.create(id, config, instances, () -> found.factory().load(artifact)));
       log.info("model {} version {} is ready ({} instance(s), {})", id.name(), id.version(), instances.size(), config.platform());
       return new VersionState(ModelState.READY, "", Optional.of(model));
     } catch (RepositoryException e) {

@@ -7,7 +7,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Runs one model version's backend calls off the caller's thread. Implementations are thread-safe
  * and {@link #run} never blocks: when no capacity is left it returns a future failed with an
- * {@code InferenceException} carrying {@code QueueFull}.
+ * {@code InferenceException} carrying {@code QueueFull}. Cancelling the returned future withdraws
+ * the request if it has not reached the backend yet.
  */
 public interface ModelRunner extends AutoCloseable {
 
@@ -20,6 +21,21 @@ public interface ModelRunner extends AutoCloseable {
    *     down), or with the backend's {@code BackendException} or any other throwable as is
    */
   CompletableFuture<List<NamedTensor>> run(List<NamedTensor> inputs, List<String> outputs);
+
+  /**
+   * Queues one backend call with scheduling options (priority, timeout). Runners without
+   * priorities or timeouts ignore them. Also fails with {@code DeadlineExceeded} when the timeout
+   * passes while the request waits.
+   */
+  default CompletableFuture<List<NamedTensor>> run(
+      List<NamedTensor> inputs, List<String> outputs, RunOptions options) {
+    return run(inputs, outputs);
+  }
+
+  /** Returns the runner's statistics (live; thread-safe). Runners that keep none return empty ones. */
+  default SchedulerStats stats() {
+    return SchedulerStats.EMPTY;
+  }
 
   /** Stops taking work, lets admitted work finish, then closes the model instances. */
   @Override

@@ -11,4 +11,13 @@ public interface RunnerFactory {
 
   /** Returns a runner that owns {@code instances} and closes them when it is closed. */
   ModelRunner create(ModelId id, ModelConfig config, List<ModelInstance> instances);
+
+  /**
+   * Returns a runner that owns {@code instances} and may create more with {@code more} (to replace
+   * a failing instance or to scale up). The default ignores {@code more}.
+   */
+  default ModelRunner create(
+      ModelId id, ModelConfig config, List<ModelInstance> instances, InstanceSupplier more) {
+    return create(id, config, instances);
+  }
 }

@@ -1,0 +1,547 @@
+package io.caracal.core.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caracal.api.DataType;
+import io.caracal.api.InferenceError;
+import io.caracal.api.InferenceException;
+import io.caracal.api.ModelId;
+import io.caracal.api.NamedTensor;
+import io.caracal.api.Shape;
+import io.caracal.api.Tensor;
+import io.caracal.api.backend.BackendException;
+import io.caracal.api.backend.ModelInstance;
+import io.caracal.api.backend.ModelSignature;
+import io.caracal.core.repository.ModelConfig.QueuePolicy;
+import io.caracal.core.repository.ModelConfig.TimeoutAction;
+import io.caracal.core.scheduler.SchedulerStats.CloseReason;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The batcher in manual mode: a fake ticker, scripted instances, executors the test runs. */
+class DynamicBatcherTest {
+  private static final ModelId ID = new ModelId("m", 1);
+
+  final FakeTicker ticker = new FakeTicker();
+  final List<Manual> execs = new ArrayList<>();
+  final Manual background = new Manual();
+  final List<Fake> instances = new ArrayList<>();
+  final AtomicInteger created = new AtomicInteger();
+  DynamicBatcher batcher;
+
+  /** An executor whose tasks run when the test says so. */
+  static final class Manual implements Executor {
+    final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+
+    @Override
+    public void execute(Runnable r) {
+      tasks.add(r);
+    }
+
+    boolean runOne() {
+      Runnable r = tasks.poll();
+      if (r != null) {
+        r.run();
+      }
+      return r != null;
+    }
+  }
+
+  /** An echo instance (OUT = IN) that records batch sizes and fails the calls it is told to. */
+  static final class Fake implements ModelInstance {
+    final List<Long> batches = Collections.synchronizedList(new ArrayList<>());
+    volatile int failNext;
+    volatile boolean closed;
+
+    @Override
+    public ModelSignature signature() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs) throws BackendException {
+      if (failNext > 0) {
+        failNext--;
+        throw new BackendException("device lost", false, null);
+      }
+      Tensor in = inputs.get(0).tensor();
+      batches.add(in.shape().dim(0));
+      return List.of(new NamedTensor("OUT", in), new NamedTensor("OUT2", Tensor.ofStrings(
+          Shape.of(in.shape().dim(0)), strings(in))));
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  static List<String> strings(Tensor t) {
+    ByteBuffer b = t.data();
+    List<String> out = new ArrayList<>();
+    for (long r = 0; r < t.shape().dim(0); r++) {
+      out.add("row" + b.getInt((int) (r * 8)));
+    }
+    return out;
+  }
+
+  static BatchPolicy policy(int max, List<Integer> preferred, long delayMicros, boolean ordering, int levels,
+      List<QueuePolicy> queues, int instances, int maxInstances) {
+    List<Integer> caps = queues.stream().map(q -> q.maxQueueSize() > 0 ? q.maxQueueSize() : 1000).toList();
+    return new BatchPolicy(max, max > 0, preferred, delayMicros * 1000, ordering, levels, 1, queues, caps, 1,
+        instances, maxInstances, 50_000_000L, 1_000_000_000L);
+  }
+
+  static BatchPolicy simple(int max, long delayMicros, int queue) {
+    return policy(max, List.of(), delayMicros, false, 1,
+        List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, queue)), 1, 1);
+  }
+
+  void start(BatchPolicy p, int n) {
+    for (int i = 0; i < n; i++) {
+      instances.add(new Fake());
+    }
+    batcher = DynamicBatcher.manual(ID, p, List.copyOf(instances), () -> {
+      created.incrementAndGet();
+      Fake f = new Fake();
+      instances.add(f);
+      return f;
+    }, ticker, k -> {
+      Manual m = new Manual();
+      execs.add(m);
+      return m;
+    }, background);
+  }
+
+  static int counter;
+
+  /** A request of {@code rows} rows [id, row]. */
+  static List<NamedTensor> request(int rows) {
+    ByteBuffer b = ByteBuffer.allocate(rows * 8).order(ByteOrder.LITTLE_ENDIAN);
+    int id = ++counter;
+    for (int r = 0; r < rows; r++) {
+      b.putInt(id * 1000 + r).putInt(r);
+    }
+    return List.of(new NamedTensor("IN", Tensor.of(DataType.INT32, Shape.of(rows, 2), b.flip())));
+  }
+
+  CompletableFuture<List<NamedTensor>> submit(int rows, RunOptions o) {
+    List<NamedTensor> in = request(rows);
+    return batcher.run(in, List.of("OUT", "OUT2"), o).thenApply(out -> {
+      assertThat(out.get(0).tensor()).isEqualTo(in.get(0).tensor()); // split back exactly
+      assertThat(out.get(1).tensor().bytesElements()).hasSize(rows);
+      assertThat(out.get(1).tensor()).isEqualTo(Tensor.ofStrings(Shape.of(rows), strings(in.get(0).tensor())));
+      return out;
+    });
+  }
+
+  CompletableFuture<List<NamedTensor>> submit(int rows) {
+    return submit(rows, RunOptions.DEFAULT);
+  }
+
+  /** Steps the batcher and runs every ready execution until nothing moves. */
+  void settle() {
+    boolean moved = true;
+    while (moved) {
+      batcher.step();
+      moved = false;
+      for (Manual m : List.copyOf(execs)) {
+        while (m.runOne()) {
+          moved = true;
+        }
+      }
+    }
+  }
+
+  static InferenceError error(CompletableFuture<?> f) {
+    assertThat(f).isCompletedExceptionally();
+    try {
+      f.get();
+      throw new AssertionError("not failed");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      return c instanceof InferenceException ie ? ie.error() : null;
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void fullBatchAtOnceThenRestAfterMaxDelay() {
+    start(simple(4, 100, 0), 1);
+    List<CompletableFuture<?>> fs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      fs.add(submit(1));
+    }
+    settle();
+    assertThat(instances.get(0).batches).containsExactly(4L);
+    ticker.advance(99, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(instances.get(0).batches).containsExactly(4L);
+    ticker.advance(1, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(instances.get(0).batches).containsExactly(4L, 2L);
+    assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    assertThat(batcher.stats().closeReasons())
+        .containsEntry(CloseReason.FULL, 1L).containsEntry(CloseReason.DELAY_EXPIRED, 1L);
+    var s = batcher.stats().snapshot(ID);
+    assertThat(s.inferenceCount()).isEqualTo(6);
+    assertThat(s.executionCount()).isEqualTo(2);
+    assertThat(s.inference().success().count()).isEqualTo(6);
+    assertThat(s.batches()).extracting(b -> b.batchSize()).containsExactly(2L, 4L);
+  }
+
+  @Test
+  void requestsCountByTheirBatchSizeAndShapesNeverMix() {
+    start(simple(8, 0, 0), 1);
+    var a = submit(3);
+    var b = submit(5);
+    var c = batcher.run(List.of(new NamedTensor("IN", Tensor.of(DataType.INT32, Shape.of(1, 3),
+        ByteBuffer.allocate(12)))), List.of("OUT", "OUT2"));
+    var d = submit(1);
+    settle();
+    assertThat(instances.get(0).batches).containsExactly(8L, 1L, 1L);
+    assertThat(List.of(a, b, c, d)).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+  }
+
+  @Test
+  void preferredSizeChosenWhenTheQueueAllows() {
+    start(policy(8, List.of(2, 4), 1_000_000, false, 1, List.of(QueuePolicy.ofDefault()), 1, 1), 1);
+    for (int i = 0; i < 5; i++) {
+      submit(1);
+    }
+    batcher.step();
+    execs.get(0).runOne();
+    assertThat(instances.get(0).batches).containsExactly(4L);
+    assertThat(batcher.stats().closeReasons()).containsEntry(CloseReason.PREFERRED, 1L);
+  }
+
+  @Test
+  void rejectsExactlyWhenTheQueueIsFull() {
+    start(simple(4, 1000, 2), 1);
+    var a = submit(1);
+    var b = submit(1);
+    var c = submit(1);
+    assertThat(error(c)).isInstanceOf(InferenceError.QueueFull.class);
+    a.cancel(false);
+    batcher.step();
+    var d = submit(1);
+    assertThat(d).isNotDone();
+    ticker.advance(1, TimeUnit.MILLISECONDS);
+    settle();
+    assertThat(b).isCompleted();
+    assertThat(d).isCompleted();
+    assertThat(instances.get(0).batches).containsExactly(2L);
+  }
+
+  @Test
+  void higherPriorityGoesFirst() {
+    start(policy(1, List.of(), 0, false, 2,
+        List.of(QueuePolicy.ofDefault(), QueuePolicy.ofDefault()), 1, 1), 1);
+    var first = submit(1, new RunOptions(2, 0));
+    batcher.step(); // busy with first
+    var low = submit(1, new RunOptions(2, 0));
+    var high = submit(1, new RunOptions(1, 0));
+    batcher.step();
+    execs.get(0).runOne();
+    batcher.step();
+    execs.get(0).runOne();
+    assertThat(first).isCompleted();
+    assertThat(high).isCompleted();
+    assertThat(low).isNotDone();
+    settle();
+    assertThat(low).isCompleted();
+    assertThat(error(batcher.run(request(1), List.of("OUT"), new RunOptions(3, 0))))
+        .isInstanceOf(InferenceError.InvalidInput.class);
+  }
+
+  @Test
+  void timeoutRejectAnswersAtTheDeadlineAndNeverReachesTheBackend() {
+    start(policy(4, List.of(), 10_000, false, 1,
+        List.of(new QueuePolicy(TimeoutAction.REJECT, 500, true, 0)), 1, 1), 1);
+    var a = submit(1);
+    var b = submit(1, new RunOptions(0, 200));
+    ticker.advance(199, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(b).isNotDone();
+    ticker.advance(1, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(error(b)).isInstanceOf(InferenceError.DeadlineExceeded.class);
+    ticker.advance(300, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(error(a)).isInstanceOf(InferenceError.DeadlineExceeded.class);
+    assertThat(instances.get(0).batches).isEmpty();
+  }
+
+  @Test
+  void timeoutDelayRunsLateRequestsAfterTheOthers() {
+    start(policy(1, List.of(), 0, true, 1,
+        List.of(new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)), 1, 1), 1);
+    List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+    var busy = submit(1);
+    batcher.step(); // instance busy
+    var late = submit(1).thenRun(() -> order.add(1));
+    ticker.advance(150, TimeUnit.MICROSECONDS);
+    var fresh = submit(1).thenRun(() -> order.add(2));
+    batcher.step(); // late's timeout passed: it goes behind fresh
+    settle();
+    assertThat(List.of(busy, late, fresh)).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    assertThat(order).containsExactly(2, 1);
+  }
+
+  @Test
+  void preserveOrderingHoldsLaterBatchesBack() {
+    start(policy(2, List.of(), 0, true, 1, List.of(QueuePolicy.ofDefault()), 2, 2), 2);
+    var a = submit(2);
+    batcher.step();
+    var b = submit(2);
+    batcher.step();
+    execs.get(1).runOne(); // the second batch finishes first
+    batcher.step();
+    assertThat(b).isNotDone();
+    execs.get(0).runOne();
+    batcher.step();
+    assertThat(a).isCompleted();
+    assertThat(b).isCompleted();
+  }
+
+  @Test
+  void failedInstanceIsRetriedElsewhereAndReplaced() {
+    start(simple(4, 0, 0), 2);
+    instances.get(0).failNext = 1;
+    List<CompletableFuture<?>> fs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      fs.add(submit(1));
+    }
+    batcher.step();
+    execs.get(0).runOne(); // fails
+    settle();
+    assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    assertThat(instances.get(1).batches).containsExactly(4L);
+    assertThat(background.runOne()).isTrue(); // the replacement loads
+    settle();
+    background.runOne(); // the old instance is closed
+    assertThat(created).hasValue(1);
+    assertThat(instances.get(0).closed).isTrue();
+    assertThat(batcher.instanceCount()).isEqualTo(2);
+    assertThat(batcher.stats().counters()).containsEntry("instance_failures", 1L).containsEntry("instance_replacements", 1L);
+  }
+
+  @Test
+  void singleInstanceFailureRetriesOnTheReplacement() {
+    start(simple(4, 0, 0), 1);
+    instances.get(0).failNext = 1;
+    var f = submit(2);
+    batcher.step();
+    execs.get(0).runOne();
+    batcher.step();
+    assertThat(f).isNotDone();
+    background.runOne();
+    settle();
+    assertThat(f).isCompleted();
+    assertThat(instances.get(1).batches).containsExactly(2L);
+  }
+
+  @Test
+  void secondFailureFailsTheBatchOnce() {
+    start(simple(4, 0, 0), 2);
+    instances.get(0).failNext = 1;
+    instances.get(1).failNext = 1;
+    var f = submit(1);
+    settle();
+    assertThat(error(f)).isNull(); // the BackendException, mapped by the service
+    assertThatThrownBy(f::get).hasCauseInstanceOf(BackendException.class);
+  }
+
+  @Test
+  void closeFailsQueuedRequestsAndClosesInstances() {
+    start(simple(1, 0, 0), 1);
+    var running = submit(1);
+    batcher.step();
+    var queued = submit(1);
+    batcher.close();
+    batcher.step();
+    assertThat(error(queued)).isInstanceOf(InferenceError.ShuttingDown.class);
+    assertThat(error(submit(1))).isInstanceOf(InferenceError.ShuttingDown.class);
+    assertThat(instances.get(0).closed).isFalse();
+    settle();
+    assertThat(running).isCompleted();
+    assertThat(instances.get(0).closed).isTrue();
+  }
+
+  @Test
+  void cancelledDependentWithdrawsTheQueuedRequest() {
+    start(simple(4, 1000, 1), 1);
+    var f = submit(1).handle((r, e) -> e); // a later stage, as a transport holds it
+    f.cancel(false);
+    batcher.step();
+    var g = submit(1);
+    assertThat(g).isNotDone(); // the slot was freed
+    ticker.advance(1, TimeUnit.MILLISECONDS);
+    settle();
+    assertThat(instances.get(0).batches).containsExactly(1L);
+    assertThat(g).isCompleted();
+  }
+
+  @Test
+  void scalesUpUnderQueueDelayAndDownWhenIdle() {
+    start(policy(1, List.of(), 0, false, 1, List.of(QueuePolicy.ofDefault()), 1, 2), 1);
+    var a = submit(1);
+    var b = submit(1);
+    batcher.step();
+    ticker.advance(50, TimeUnit.MILLISECONDS);
+    batcher.step();
+    assertThat(background.runOne()).isTrue();
+    batcher.step();
+    assertThat(batcher.instanceCount()).isEqualTo(2);
+    settle();
+    assertThat(a).isCompleted();
+    assertThat(b).isCompleted();
+    ticker.advance(1, TimeUnit.SECONDS);
+    batcher.step();
+    assertThat(batcher.instanceCount()).isEqualTo(1);
+    assertThat(batcher.stats().counters()).containsEntry("scale_ups", 1L).containsEntry("scale_downs", 1L);
+  }
+
+  /**
+   * Random arrivals, cancellations, failures, time steps and executions against a reference:
+   * every request completes exactly once, batches stay within max, nothing waits past max delay
+   * while an instance is free, and rejection happens exactly when the reference queue is full.
+   */
+  @Test
+  void randomSequencesKeepTheInvariants() {
+    for (long seed = 1; seed <= 300; seed++) {
+      Random rnd = new Random(seed);
+      execs.clear();
+      instances.clear();
+      int max = 1 + rnd.nextInt(8);
+      int cap = 1 + rnd.nextInt(10);
+      long delay = rnd.nextInt(3) * 100L;
+      int n = 1 + rnd.nextInt(3);
+      start(policy(max, List.of(), delay, rnd.nextBoolean(), 1,
+          List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, cap)), n, n), n);
+      List<CompletableFuture<List<NamedTensor>>> all = new ArrayList<>();
+      AtomicInteger completions = new AtomicInteger();
+      int queued = 0; // reference: admitted, not yet dispatched or withdrawn
+      for (int op = 0; op < 200; op++) {
+        int k = rnd.nextInt(10);
+        if (k < 4) {
+          int rows = 1 + rnd.nextInt(Math.min(max, 3));
+          int before = countQueued();
+          var f = submit(rows);
+          f.whenComplete((r, e) -> completions.incrementAndGet());
+          if (before >= cap) {
+            assertThat(error(f)).as("seed %d", seed).isInstanceOf(InferenceError.QueueFull.class);
+          } else {
+            assertThat(f.isCompletedExceptionally() && !(f.isCancelled())).as("seed %d", seed).isFalse();
+          }
+          all.add(f);
+        } else if (k == 4 && !all.isEmpty()) {
+          all.get(rnd.nextInt(all.size())).cancel(false);
+        } else if (k == 5) {
+          instances.get(rnd.nextInt(instances.size())).failNext = 1;
+        } else if (k == 6) {
+          ticker.advance(rnd.nextInt(150), TimeUnit.MICROSECONDS);
+        } else if (k == 7) {
+          background.runOne();
+        } else if (!execs.isEmpty()) {
+          execs.get(rnd.nextInt(execs.size())).runOne();
+        }
+        batcher.step();
+        long oldest = batcher.oldestQueuedForTest();
+        if (oldest != Long.MAX_VALUE && batcher.hasFreeInstanceForTest()) {
+          assertThat(ticker.read() - oldest).as("seed %d: waited past max delay", seed).isLessThan(Math.max(1, delay * 1000));
+        }
+        for (Fake f : instances) {
+          assertThat(f.batches).as("seed %d", seed).allMatch(b -> b <= max);
+        }
+      }
+      ticker.advance(1, TimeUnit.SECONDS);
+      for (int i = 0; i < 10; i++) {
+        settle();
+        while (background.runOne()) {
+          settle();
+        }
+      }
+      assertThat(all).as("seed %d", seed).allMatch(CompletableFuture::isDone);
+      assertThat(completions.get()).as("seed %d", seed).isEqualTo(all.size());
+      for (var f : all) {
+        if (f.isCompletedExceptionally() && !f.isCancelled()) {
+          Throwable c = f.handle((r, e) -> e).join();
+          c = c instanceof java.util.concurrent.CompletionException ? c.getCause() : c;
+          assertThat(c).as("seed %d", seed).isInstanceOfAny(InferenceException.class, BackendException.class);
+        }
+      }
+      batcher.close();
+      settle();
+      while (background.runOne()) {
+        settle();
+      }
+    }
+  }
+
+  /** Admitted requests not yet dispatched or withdrawn: what admission counts. */
+  private int countQueued() {
+    return queuedCount.applyAsInt(batcher);
+  }
+
+  static java.util.function.ToIntFunction<DynamicBatcher> queuedCount = DynamicBatcher::queuedForTest;
+
+  @Test
+  void realThreadsServeConcurrentClients() throws Exception {
+    List<ModelInstance> list = List.of(new Fake(), new Fake());
+    BatchPolicy p = policy(8, List.of(4), 500, false, 1, List.of(QueuePolicy.ofDefault()), 2, 2);
+    try (DynamicBatcher real = DynamicBatcher.start(ID, p, list, InstanceSupplier.NONE, Ticker.system(),
+        java.time.InstantSource.system())) {
+      List<CompletableFuture<List<NamedTensor>>> fs = new ArrayList<>();
+      List<List<NamedTensor>> ins = new ArrayList<>();
+      CountDownLatch go = new CountDownLatch(1);
+      List<Thread> clients = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        List<List<NamedTensor>> mine = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          mine.add(request(1 + i % 2));
+        }
+        synchronized (ins) {
+          ins.addAll(mine);
+        }
+        clients.add(Thread.ofPlatform().start(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            return;
+          }
+          for (List<NamedTensor> in : mine) {
+            var f = real.run(in, List.of("OUT", "OUT2")).thenApply(out -> {
+              assertThat(out.get(0).tensor()).isEqualTo(in.get(0).tensor());
+              return out;
+            });
+            synchronized (fs) {
+              fs.add(f);
+            }
+          }
+        }));
+      }
+      go.countDown();
+      for (Thread c : clients) {
+        c.join();
+      }
+      CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+      assertThat(fs).hasSize(400).allMatch(f -> !f.isCompletedExceptionally());
+      assertThat(real.stats().snapshot(ID).inferenceCount()).isEqualTo(600);
+    }
+  }
+}
