@@ -1,0 +1,327 @@
+package io.caracal.server.grpc;
+
+import io.caracal.core.InferenceService;
+import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
+import io.grpc.Server;
+import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The KServe V2 gRPC server: {@code inference.GRPCInferenceService} and the standard {@code
+ * grpc.health.v1.Health} (SERVING while the service is ready) on grpc-java's shaded Netty
+ * transport. Build with {@link #builder()}, then {@link #start()}; {@link #close()} stops accepting,
+ * lets running calls finish for up to 5 s, then cancels the rest.
+ *
+ * <pre>{@code
+ * try (GrpcServer grpc = GrpcServer.builder().service(svc).port(0).build()) {
+ *   InetSocketAddress addr = grpc.start();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Threads: {@code ModelInfer} and {@code ModelStreamInfer} run on the transport threads (they
+ * only hand the request to core's future); every other RPC runs on a virtual thread. Protocol
+ * limits: the largest inbound message is the HTTP body limit (64 MiB unless set), at most 100
+ * concurrent calls per connection, Rapid-Reset protection (at most 200 RST_STREAM frames per 10
+ * s), client keepalive pings allowed every 10 s; gzip-compressed requests are accepted.
+ */
+public final class GrpcServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+
+  /** The Triton extensions this transport can serve, when core serves them too. */
+  public static final List<String> GRPC_EXTENSIONS = List.of("model_configuration", "statistics", "model_repository");
+
+  private final Builder settings; // a private copy, never changed
+  private final Object lock = new Object();
+  // guarded by lock
+  private Server server;
+  private ExecutorService managementExecutor;
+  private ScheduledExecutorService healthPoller;
+  private volatile InetSocketAddress boundAddress;
+
+  private GrpcServer(Builder b) {
+    this.settings = b;
+  }
+
+  /** Returns a builder with the defaults: 127.0.0.1:8001, name "caracal", 64 MiB messages. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds and starts serving; returns the bound address (with the real port when port 0 was asked).
+   *
+   * @throws IllegalStateException if already started
+   * @throws UncheckedIOException wrapping the bind failure
+   */
+  public InetSocketAddress start() {
+    synchronized (lock) {
+      if (server != null) {
+        throw new IllegalStateException("already started");
+      }
+      Builder b = settings;
+      managementExecutor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("grpc-mgmt-", 0).factory());
+      HealthStatusManager health = new HealthStatusManager();
+      InferenceGrpcService svc = new InferenceGrpcService(b.service, b.serverName, b.serverVersion, b.extensions);
+      ExecutorService mgmt = managementExecutor;
+      ServerCallExecutorSupplier perCall =
+          new ServerCallExecutorSupplier() {
+            @Override
+            public <ReqT, RespT> java.util.concurrent.Executor getExecutor(
+                io.grpc.ServerCall<ReqT, RespT> call, io.grpc.Metadata metadata) {
+              String method = call.getMethodDescriptor().getFullMethodName();
+              boolean infer =
+                  method.equals(GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName())
+                      || method.equals(GRPCInferenceServiceGrpc.getModelStreamInferMethod().getFullMethodName());
+              return infer ? null : mgmt; // null: the server's direct executor
+            }
+          };
+      Server s =
+          NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
+              .directExecutor()
+              .callExecutor(perCall)
+              .addService(svc)
+              .addService(health.getHealthService())
+              .maxInboundMessageSize(b.maxInboundMessageSize)
+              .maxConcurrentCallsPerConnection(b.maxConcurrentCallsPerConnection)
+              .maxRstFramesPerWindow(b.maxRstFrames, b.rstWindowSeconds)
+              .permitKeepAliveTime(b.permitKeepAliveTime.toMillis(), TimeUnit.MILLISECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .keepAliveTime(b.keepAliveTime.toMillis(), TimeUnit.MILLISECONDS)
+              .keepAliveTimeout(b.keepAliveTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .build();
+      try {
+        s.start();
+      } catch (IOException | RuntimeException e) {
+        s.shutdownNow();
+        managementExecutor.shutdownNow();
+        managementExecutor = null;
+        throw new UncheckedIOException(
+            new IOException("cannot bind gRPC server to " + b.host + ":" + b.port + ": " + e.getMessage(), e));
+      }
+      server = s;
+      healthPoller =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "grpc-health");
+                t.setDaemon(true);
+                return t;
+              });
+      Runnable refresh =
+          () -> {
+            ServingStatus st;
+            try {
+              st = b.service.isReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+            } catch (RuntimeException e) {
+              st = ServingStatus.NOT_SERVING;
+            }
+            health.setStatus("", st);
+            health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, st);
+          };
+      refresh.run();
+      healthPoller.scheduleWithFixedDelay(refresh, 500, 500, TimeUnit.MILLISECONDS);
+      InetSocketAddress bound = (InetSocketAddress) s.getListenSockets().get(0);
+      boundAddress = bound;
+      log.info("gRPC listening on {}:{}", bound.getAddress().getHostAddress(), bound.getPort());
+      return bound;
+    }
+  }
+
+  /** Returns the bound address, or null before {@link #start()}. */
+  public InetSocketAddress boundAddress() {
+    return boundAddress;
+  }
+
+  /** Returns the bound port; throws before {@link #start()}. */
+  public int port() {
+    InetSocketAddress a = boundAddress;
+    if (a == null) {
+      throw new IllegalStateException("not started");
+    }
+    return a.getPort();
+  }
+
+  /** Stops accepting, lets running calls finish for up to 5 s, then cancels the rest. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (server == null) {
+        return;
+      }
+      healthPoller.shutdownNow();
+      server.shutdown();
+      try {
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+          server.awaitTermination(2, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+      managementExecutor.shutdownNow();
+      server = null;
+    }
+  }
+
+  /** Builds a {@link GrpcServer}; each setter checks its argument at once. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 8001;
+    private InferenceService service;
+    private String serverName = "caracal";
+    private String serverVersion = "0.1.0";
+    private List<String> extensions = List.of();
+    private int maxInboundMessageSize = 64 << 20;
+    private int maxConcurrentCallsPerConnection = 100;
+    private int maxRstFrames = 200;
+    private int rstWindowSeconds = 10;
+    private Duration permitKeepAliveTime = Duration.ofSeconds(10);
+    private Duration keepAliveTime = Duration.ofHours(2);
+    private Duration keepAliveTimeout = Duration.ofSeconds(20);
+
+    private Builder() {}
+
+    /** The address to bind, default {@code 127.0.0.1}. */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** The port, default 8001; 0 picks an ephemeral port (see {@link #start()}). */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The service requests go to (required). */
+    public Builder service(InferenceService service) {
+      this.service = Objects.requireNonNull(service, "service");
+      return this;
+    }
+
+    /** The name in server metadata, default {@code caracal}. */
+    public Builder serverName(String name) {
+      this.serverName = Objects.requireNonNull(name, "serverName");
+      return this;
+    }
+
+    /** The version in server metadata, default {@code 0.1.0}. */
+    public Builder serverVersion(String version) {
+      this.serverVersion = Objects.requireNonNull(version, "serverVersion");
+      return this;
+    }
+
+    /**
+     * The extensions that work on the whole server (the REST side lists them too); server metadata
+     * lists those of them that this transport serves ({@link #GRPC_EXTENSIONS}), in the given
+     * order. Default none.
+     */
+    public Builder extensions(Collection<String> serverExtensions) {
+      List<String> out = new ArrayList<>();
+      for (String e : serverExtensions) {
+        if (GRPC_EXTENSIONS.contains(e) && !out.contains(e)) {
+          out.add(e);
+        }
+      }
+      this.extensions = List.copyOf(out);
+      return this;
+    }
+
+    /**
+     * The largest inbound message in bytes (larger: {@code RESOURCE_EXHAUSTED}); set it to the HTTP
+     * body limit. Default 64 MiB.
+     */
+    public Builder maxInboundMessageSize(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxInboundMessageSize must be at least 1024: " + bytes);
+      }
+      this.maxInboundMessageSize = bytes;
+      return this;
+    }
+
+    /** Concurrent calls one connection may have open (HTTP/2 max streams), default 100. */
+    public Builder maxConcurrentCallsPerConnection(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxConcurrentCallsPerConnection must be positive: " + n);
+      }
+      this.maxConcurrentCallsPerConnection = n;
+      return this;
+    }
+
+    /** RST_STREAM frames a connection may send per window before it is closed, default 200 per 10 s. */
+    public Builder maxRstFramesPerWindow(int frames, int windowSeconds) {
+      if (frames < 1 || windowSeconds < 1) {
+        throw new IllegalArgumentException(
+            "maxRstFramesPerWindow needs positive values: " + frames + " per " + windowSeconds + " s");
+      }
+      this.maxRstFrames = frames;
+      this.rstWindowSeconds = windowSeconds;
+      return this;
+    }
+
+    /** The most frequent client keepalive ping allowed (more often: GOAWAY), default 10 s. */
+    public Builder permitKeepAliveTime(Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("permitKeepAliveTime must not be negative: " + d);
+      }
+      this.permitKeepAliveTime = d;
+      return this;
+    }
+
+    /** How often the server pings an idle connection, default 2 h; timeout default 20 s. */
+    public Builder keepAlive(Duration time, Duration timeout) {
+      if (time.isNegative() || time.isZero() || timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("keepAlive needs positive durations: " + time + ", " + timeout);
+      }
+      this.keepAliveTime = time;
+      this.keepAliveTimeout = timeout;
+      return this;
+    }
+
+    /** Returns the server (not yet started). */
+    public GrpcServer build() {
+      if (service == null) {
+        throw new IllegalStateException("service is required");
+      }
+      return new GrpcServer(copy());
+    }
+
+    private Builder copy() {
+      Builder c = new Builder();
+      c.host = host;
+      c.port = port;
+      c.service = service;
+      c.serverName = serverName;
+      c.serverVersion = serverVersion;
+      c.extensions = extensions;
+      c.maxInboundMessageSize = maxInboundMessageSize;
+      c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
+      c.maxRstFrames = maxRstFrames;
+      c.rstWindowSeconds = rstWindowSeconds;
+      c.permitKeepAliveTime = permitKeepAliveTime;
+      c.keepAliveTime = keepAliveTime;
+      c.keepAliveTimeout = keepAliveTimeout;
+      return c;
+    }
+  }
+}
