@@ -49,6 +49,7 @@ public final class V2HttpServer implements AutoCloseable {
   private EventLoopGroup workers;
   private Channel serverChannel;
   private volatile InetSocketAddress boundAddress;
+  private final io.caracal.core.logging.LogSettings logSettings;
 
   private V2HttpServer(Builder b) {
     this.host = b.host;
@@ -58,6 +59,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.serverVersion = b.serverVersion;
     this.limits = b.limits;
     this.eventLoopThreads = b.eventLoopThreads;
+    this.logSettings = b.logSettings;
   }
 
   /** Returns a builder with the defaults: 127.0.0.1:8000, name "caracal", default limits. */
@@ -93,7 +95,7 @@ public final class V2HttpServer implements AutoCloseable {
               .channel(channelType)
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(new V2HttpInitializer(service, limits, serverName, serverVersion));
+              .childHandler(new V2HttpInitializer(service, limits, serverName, serverVersion, logSettings));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -154,8 +156,15 @@ public final class V2HttpServer implements AutoCloseable {
     private String serverVersion = "0.1.0";
     private HttpLimits limits = HttpLimits.DEFAULTS;
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
+    private io.caracal.core.logging.LogSettings logSettings = io.caracal.core.logging.LogSettings.inMemory();
 
     private Builder() {}
+
+    /** The log settings the logging extension reads and changes, default in-memory only. */
+    public Builder logSettings(io.caracal.core.logging.LogSettings logSettings) {
+      this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
+      return this;
+    }
 
     /** The address to bind, default {@code 127.0.0.1}. */
     public Builder host(String host) {

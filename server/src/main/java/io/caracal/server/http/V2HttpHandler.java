@@ -5,6 +5,8 @@ import io.caracal.api.ModelMetadata;
 import io.caracal.api.ModelState;
 import io.caracal.api.ModelStatus;
 import io.caracal.core.InferenceService;
+import io.caracal.core.logging.LogSettings;
+import io.caracal.core.repository.ConfigJson;
 import io.caracal.server.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.OptionalLong;
@@ -40,22 +43,37 @@ import org.slf4j.LoggerFactory;
  */
 final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(V2HttpHandler.class);
-  static final List<String> EXTENSIONS = List.of("binary_tensor_data");
+  static final List<String> EXTENSIONS = io.caracal.core.Extensions.SUPPORTED;
 
   private final InferenceService service;
   private final V2JsonCodec codec;
   private final String serverName;
   private final String serverVersion;
+  private final LogSettings logSettings;
+  private final V2AdminCodec admin = new V2AdminCodec();
+  private final int maxBodyBytes;
   private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
   private boolean busy;
   private long requestCount;
   private CompletableFuture<InferenceResponse> inFlight;
 
   V2HttpHandler(InferenceService service, V2JsonCodec codec, String serverName, String serverVersion) {
+    this(service, codec, serverName, serverVersion, LogSettings.inMemory(), HttpLimits.DEFAULTS.maxBodyBytes());
+  }
+
+  V2HttpHandler(
+      InferenceService service,
+      V2JsonCodec codec,
+      String serverName,
+      String serverVersion,
+      LogSettings logSettings,
+      int maxBodyBytes) {
     this.service = service;
     this.codec = codec;
     this.serverName = serverName;
     this.serverVersion = serverVersion;
+    this.logSettings = logSettings;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   static V2JsonCodec newCodec(HttpLimits limits) {
@@ -120,7 +138,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
         sendError(ctx, HttpResponseStatus.BAD_REQUEST, ModelNameCheck.invalidMessage(), keepAlive, 0);
         return;
       }
-      if (!route.kind().method.equals(req.method().name())) {
+      if (!route.kind().allows(req.method().name())) {
         sendError(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "Method Not Allowed", keepAlive, 0);
         return;
       }
@@ -177,6 +195,37 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
           released = true;
           infer(ctx, req, route.model(), version, keepAlive, reqId);
         }
+        case MODEL_CONFIG -> {
+          byte[] json = ConfigJson.print(service.modelConfig(route.model(), version)).getBytes(StandardCharsets.UTF_8);
+          sendJson(ctx, HttpResponseStatus.OK, json, keepAlive);
+        }
+        case MODEL_STATS ->
+            sendJson(ctx, HttpResponseStatus.OK, admin.statistics(service.statistics(route.model(), version)), keepAlive);
+        case ALL_STATS -> sendJson(ctx, HttpResponseStatus.OK, admin.statistics(service.statistics("", OptionalLong.empty())), keepAlive);
+        case REPOSITORY_INDEX -> {
+          boolean readyOnly = admin.readyFilter(req.content());
+          sendJson(ctx, HttpResponseStatus.OK, admin.index(service.index(), readyOnly), keepAlive);
+        }
+        case REPOSITORY_LOAD, REPOSITORY_UNLOAD -> {
+          boolean load = route.kind() == V2Route.Kind.REPOSITORY_LOAD;
+          admin.checkControlBody(req.content(), load ? "load" : "unload");
+          String model = route.model();
+          runAdmin(ctx, keepAlive, reqId, () -> {
+            if (load) {
+              service.loadModel(model);
+            } else {
+              service.unloadModel(model);
+            }
+            return new byte[0];
+          });
+        }
+        case REPOSITORY_NAMED ->
+            sendError(ctx, HttpResponseStatus.NOT_IMPLEMENTED, "'repository_name' specification is not supported", keepAlive, 0);
+        case LOGGING -> {
+          LogSettings.Values v =
+              req.method().name().equals("POST") ? logSettings.update(admin.object(req.content(), "logging")) : logSettings.get();
+          sendJson(ctx, HttpResponseStatus.OK, admin.logSettings(v), keepAlive);
+        }
         case NOT_FOUND -> sendError(ctx, HttpResponseStatus.NOT_FOUND, "Not Found", keepAlive, 0);
       }
     } catch (Throwable t) {
@@ -188,21 +237,82 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /*
+   * Repository load/unload block while models load or drain, so they run on a virtual thread; the
+   * connection stays busy (later pipelined requests wait) and the answer is written on the loop.
+   * At most ADMIN_PERMITS run at once across the server; beyond that the request gets 503.
+   */
+  private static final int ADMIN_PERMITS = 16;
+  private static final java.util.concurrent.Semaphore ADMIN_SLOTS = new java.util.concurrent.Semaphore(ADMIN_PERMITS);
+  private static final java.util.concurrent.Executor ADMIN_EXECUTOR =
+      java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-admin-", 0).factory());
+
+  private void runAdmin(ChannelHandlerContext ctx, boolean keepAlive, String reqId, java.util.function.Supplier<byte[]> task) {
+    if (!ADMIN_SLOTS.tryAcquire()) {
+      sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too many repository requests in progress; retry later", keepAlive, 1);
+      return;
+    }
+    busy = true;
+    CompletableFuture<byte[]> f;
+    try {
+      f = CompletableFuture.supplyAsync(task, ADMIN_EXECUTOR);
+    } catch (RuntimeException e) {
+      ADMIN_SLOTS.release();
+      busy = false;
+      throw e;
+    }
+    f.whenComplete(
+        (body, err) -> {
+          ADMIN_SLOTS.release();
+          ctx.executor()
+              .execute(
+                  () -> {
+                    try {
+                      if (!ctx.channel().isActive()) {
+                        return;
+                      }
+                      if (err != null) {
+                        fail(ctx, err, keepAlive, reqId);
+                      } else {
+                        sendJson(ctx, HttpResponseStatus.OK, body, keepAlive);
+                      }
+                    } catch (Throwable t) {
+                      fail(ctx, t, keepAlive, reqId);
+                    } finally {
+                      busy = false;
+                      drain(ctx);
+                    }
+                  });
+        });
+  }
+
   private void infer(
       ChannelHandlerContext ctx, FullHttpRequest req, String model, OptionalLong version, boolean keepAlive, String reqId) {
     V2JsonCodec.DecodedInfer decoded;
+    HttpCompression.Coding responseCoding;
     try {
       String enc = req.headers().get(HttpHeaderNames.CONTENT_ENCODING);
-      if (enc != null && !enc.trim().equalsIgnoreCase("identity")) {
+      HttpCompression.Coding coding = HttpCompression.requestCoding(enc);
+      if (coding == null) {
         sendError(
             ctx,
             HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
-            "Content-Encoding " + V2JsonCodec.quote(enc.trim()) + " is not supported: send an uncompressed body",
+            "Content-Encoding " + V2JsonCodec.quote(enc.trim()) + " is not supported: send gzip, deflate or identity",
             keepAlive,
             0);
         return;
       }
-      decoded = codec.decodeInfer(model, version, req.content(), req.headers().get(V2JsonCodec.HEADER_LENGTH));
+      responseCoding = HttpCompression.responseCoding(req.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+      if (coding == HttpCompression.Coding.IDENTITY) {
+        decoded = codec.decodeInfer(model, version, req.content(), req.headers().get(V2JsonCodec.HEADER_LENGTH));
+      } else {
+        ByteBuf plain = HttpCompression.decompress(req.content(), coding, maxBodyBytes, ctx.alloc());
+        try {
+          decoded = codec.decodeInfer(model, version, plain, req.headers().get(V2JsonCodec.HEADER_LENGTH));
+        } finally {
+          plain.release();
+        }
+      }
     } catch (Throwable t) {
       fail(ctx, t, keepAlive, reqId);
       return;
@@ -232,7 +342,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
                         if (err != null) {
                           fail(ctx, err, keepAlive, logId);
                         } else {
-                          writeInfer(ctx, resp, decoded, keepAlive);
+                          writeInfer(ctx, resp, decoded, keepAlive, responseCoding);
                         }
                       } catch (Throwable t) {
                         fail(ctx, t, keepAlive, logId);
@@ -243,9 +353,21 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
                     }));
   }
 
-  private void writeInfer(ChannelHandlerContext ctx, InferenceResponse resp, V2JsonCodec.DecodedInfer decoded, boolean keepAlive) {
+  private void writeInfer(
+      ChannelHandlerContext ctx,
+      InferenceResponse resp,
+      V2JsonCodec.DecodedInfer decoded,
+      boolean keepAlive,
+      HttpCompression.Coding coding) {
     V2JsonCodec.Encoded enc = codec.encodeInfer(resp, decoded, ctx.alloc());
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, enc.body());
+    ByteBuf body = enc.body();
+    if (coding != HttpCompression.Coding.IDENTITY) {
+      body = HttpCompression.compress(body, coding, ctx.alloc());
+    }
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+    if (coding != HttpCompression.Coding.IDENTITY) {
+      r.headers().set(HttpHeaderNames.CONTENT_ENCODING, coding.token());
+    }
     if (enc.binary()) {
       r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
       r.headers().set(V2JsonCodec.HEADER_LENGTH, enc.jsonLength());

@@ -1,6 +1,7 @@
 package io.caracal.server.http;
 
 import io.caracal.core.InferenceService;
+import io.caracal.core.logging.LogSettings;
 import io.caracal.server.HttpLimits;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -33,9 +34,17 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final String serverName;
   private final String serverVersion;
   private final V2JsonCodec codec;
+  private final LogSettings logSettings;
 
   /** Creates an initializer serving {@code service} under these limits. */
   public V2HttpInitializer(InferenceService service, HttpLimits limits, String serverName, String serverVersion) {
+    this(service, limits, serverName, serverVersion, LogSettings.inMemory());
+  }
+
+  /** Creates an initializer serving {@code service} under these limits; the logging extension uses {@code logSettings}. */
+  public V2HttpInitializer(
+      InferenceService service, HttpLimits limits, String serverName, String serverVersion, LogSettings logSettings) {
+    this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
     this.service = Objects.requireNonNull(service, "service");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.serverName = Objects.requireNonNull(serverName, "serverName");
@@ -52,7 +61,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     }
     p.addLast("codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec));
-    p.addLast("v2", new V2HttpHandler(service, codec, serverName, serverVersion));
+    p.addLast("v2", new V2HttpHandler(service, codec, serverName, serverVersion, logSettings, limits.maxBodyBytes()));
   }
 
   /** Aggregates bodies; an oversized one gets a JSON 413 and the connection is closed. */

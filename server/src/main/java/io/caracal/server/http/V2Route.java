@@ -26,12 +26,28 @@ record V2Route(Kind kind, String model, String version, boolean badSegment) {
     MODEL_METADATA("GET"),
     MODEL_READY("GET"),
     INFER("POST"),
+    MODEL_CONFIG("GET"),
+    MODEL_STATS("GET"),
+    /** {@code /v2/models/stats}: every model's statistics. */
+    ALL_STATS("GET"),
+    REPOSITORY_INDEX("POST"),
+    REPOSITORY_LOAD("POST"),
+    REPOSITORY_UNLOAD("POST"),
+    /** A repository route with a repository-name segment, which Triton refuses with 501. */
+    REPOSITORY_NAMED("POST"),
+    /** {@code /v2/logging}: GET reads, POST updates. */
+    LOGGING("GET"),
     NOT_FOUND("");
 
     final String method;
 
     Kind(String method) {
       this.method = method;
+    }
+
+    /** Returns whether the route answers this request method. */
+    boolean allows(String requestMethod) {
+      return method.equals(requestMethod) || (this == LOGGING && requestMethod.equals("POST"));
     }
   }
 
@@ -72,6 +88,15 @@ record V2Route(Kind kind, String model, String version, boolean badSegment) {
         default -> NOT_FOUND;
       };
     }
+    if (n == 2 && seg.get(1).equals("logging")) {
+      return new V2Route(Kind.LOGGING, null, null, false);
+    }
+    if (seg.get(1).equals("repository")) {
+      return repository(seg.subList(2, n));
+    }
+    if (n == 3 && seg.get(1).equals("models") && seg.get(2).equals("stats")) {
+      return new V2Route(Kind.ALL_STATS, null, null, false);
+    }
     if (!seg.get(1).equals("models") || n < 3) {
       return NOT_FOUND;
     }
@@ -97,6 +122,10 @@ record V2Route(Kind kind, String model, String version, boolean badSegment) {
       kind = Kind.MODEL_READY;
     } else if (rest.size() == i + 1 && rest.get(i).equals("infer")) {
       kind = Kind.INFER;
+    } else if (rest.size() == i + 1 && rest.get(i).equals("config")) {
+      kind = Kind.MODEL_CONFIG;
+    } else if (rest.size() == i + 1 && rest.get(i).equals("stats")) {
+      kind = Kind.MODEL_STATS;
     } else if (bad) {
       // a traversal-looking path such as /v2/models/a/../../b: reject it as a bad name, not 404
       return new V2Route(Kind.MODEL_METADATA, null, null, true);
@@ -111,6 +140,39 @@ record V2Route(Kind kind, String model, String version, boolean badSegment) {
       bad = true;
     }
     return new V2Route(kind, model, version, bad);
+  }
+
+  /** Matches {@code /v2/repository[/{name}]/(index|models/{m}/(load|unload))}; {@code rest} follows "repository". */
+  private static V2Route repository(List<String> rest) {
+    int n = rest.size();
+    boolean named = false;
+    List<String> r = rest;
+    if ((n == 2 && rest.get(1).equals("index")) || (n == 4 && rest.get(1).equals("models"))) {
+      named = true;
+      r = rest.subList(1, n);
+    }
+    Kind kind;
+    String modelRaw = null;
+    if (r.size() == 1 && r.get(0).equals("index")) {
+      kind = Kind.REPOSITORY_INDEX;
+    } else if (r.size() == 3 && r.get(0).equals("models") && (r.get(2).equals("load") || r.get(2).equals("unload"))) {
+      kind = r.get(2).equals("load") ? Kind.REPOSITORY_LOAD : Kind.REPOSITORY_UNLOAD;
+      modelRaw = r.get(1);
+    } else if (rest.size() > 3 && rest.get(0).equals("models") && (rest.get(n - 1).equals("load") || rest.get(n - 1).equals("unload"))) {
+      // a traversal-looking name such as models/a/../../b/load: a bad name, not 404
+      return new V2Route(rest.get(n - 1).equals("load") ? Kind.REPOSITORY_LOAD : Kind.REPOSITORY_UNLOAD, null, null, true);
+    } else {
+      return NOT_FOUND;
+    }
+    if (named && !rest.get(0).isEmpty()) {
+      return new V2Route(Kind.REPOSITORY_NAMED, null, null, false);
+    }
+    if (modelRaw == null) {
+      return new V2Route(kind, null, null, false);
+    }
+    String model = decode(modelRaw);
+    boolean bad = model == null || model.isEmpty() || model.equals(".") || model.equals("..") || modelRaw.indexOf('\\') >= 0;
+    return new V2Route(kind, model, null, bad);
   }
 
   private static List<String> split(String s) {

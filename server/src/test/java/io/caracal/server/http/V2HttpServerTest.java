@@ -103,7 +103,7 @@ class V2HttpServerTest {
     assertThat(md.header("content-type")).isEqualTo("application/json");
     JsonNode n = JSON.readTree(md.body());
     assertThat(n.get("name").asText()).isEqualTo("caracal");
-    assertThat(n.get("extensions").toString()).isEqualTo("[\"binary_tensor_data\"]");
+    assertThat(n.get("extensions").toString()).isEqualTo(JSON.writeValueAsString(V2HttpHandler.EXTENSIONS));
     assertThat(call("GET", "/v2/health/live", null).text()).isEqualTo("{\"live\":true}");
     assertThat(call("GET", "/v2/health/ready?x=1", null).text()).isEqualTo("{\"ready\":true}");
     service.ready = false;
@@ -170,7 +170,7 @@ class V2HttpServerTest {
 
   @Test
   void notFoundAndMethodNotAllowed() throws IOException {
-    for (String p : List.of("/", "/v1/models/echo", "/v2/models", "/v2/models/echo/config", "/v2/health", "/v2/health/x",
+    for (String p : List.of("/", "/v1/models/echo", "/v2/models", "/v2/models/echo/configs", "/v2/health", "/v2/health/x",
         "/v2/models/echo/versions/1/infer/x", "/v3")) {
       assertError(call("GET", p, null), 404, "Not Found");
     }
@@ -274,7 +274,9 @@ class V2HttpServerTest {
       assertError(c.post("/v2/models/fail/infer", ECHO_JSON), 500, "internal error");
       assertErrorContains(c.post("/v2/models/..%2Fx/infer", ECHO_JSON), 400, "invalid model name");
       assertError(record(c.send("POST", "/v2/models/echo/infer", Map.of("Content-Encoding", "gzip"), new byte[] {31, -117, 8, 0})),
-          415, "Content-Encoding 'gzip' is not supported: send an uncompressed body");
+          400, "the request body is not valid gzip data");
+      assertError(record(c.send("POST", "/v2/models/echo/infer", Map.of("Content-Encoding", "br"), new byte[] {1, 2})),
+          415, "Content-Encoding 'br' is not supported: send gzip, deflate or identity");
       RawHttp.Resp ok = c.post("/v2/models/echo/infer", ECHO_JSON);
       assertThat(ok.status()).isEqualTo(200);
       assertThat(ok.header("connection")).isNull();

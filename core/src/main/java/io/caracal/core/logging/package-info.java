@@ -1,0 +1,5 @@
+/** Runtime log settings shared by the transports' logging extension. */
+@NullMarked
+package io.caracal.core.logging;
+
+import org.jspecify.annotations.NullMarked;
