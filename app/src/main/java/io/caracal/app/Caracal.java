@@ -8,9 +8,11 @@ import io.caracal.core.inference.RequestLimits;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.repository.AutoCompleter;
 import io.caracal.core.repository.ModelRepository;
-import io.caracal.core.scheduler.PooledModelRunner;
+import io.caracal.core.scheduler.DynamicBatcher;
+import io.caracal.core.scheduler.Ticker;
 import io.caracal.server.HttpLimits;
 import io.caracal.server.V2HttpServer;
+import io.caracal.server.grpc.GrpcServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -23,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Caracal server: the model registry loaded from the repository and the HTTP listener.
+ * A running Caracal server: the model registry loaded from the repository and the HTTP and gRPC
+ * listeners.
  * The only place where the parts are wired together. Thread-safe; {@link #close()} is idempotent.
  *
  * {@snippet :
@@ -35,15 +38,20 @@ import org.slf4j.LoggerFactory;
 public final class Caracal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Caracal.class);
 
+  /** The extensions server metadata lists on gRPC: those that work on both transports. */
+  private static final List<String> GRPC_SERVER_EXTENSIONS = List.of();
+
   private final ModelRegistry registry;
   private final DefaultInferenceService service;
   private final V2HttpServer http;
+  private final GrpcServer grpc;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Caracal(ModelRegistry registry, DefaultInferenceService service, V2HttpServer http) {
+  private Caracal(ModelRegistry registry, DefaultInferenceService service, V2HttpServer http, GrpcServer grpc) {
     this.registry = registry;
     this.service = service;
     this.http = http;
+    this.grpc = grpc;
   }
 
   /**
@@ -64,7 +72,8 @@ public final class Caracal implements AutoCloseable {
         new ModelRegistry(
             repository,
             new BackendOptions(settings.intraOpThreads(), settings.interOpThreads()),
-            PooledModelRunner.factory(settings.threadsPerInstance(), settings.queueCapacity()),
+            DynamicBatcher.factory(
+                settings.threadsPerInstance(), settings.queueCapacity(), Ticker.system(), java.time.InstantSource.system()),
             new AutoCompleter(),
             settings.loadThreads());
     DefaultInferenceService service = null;
@@ -98,7 +107,23 @@ public final class Caracal implements AutoCloseable {
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
-      return new Caracal(registry, service, http);
+      GrpcServer grpc =
+          GrpcServer.builder()
+              .host(settings.host())
+              .port(settings.grpcPort())
+              .service(service)
+              .serverName(settings.serverName())
+              .serverVersion(Version.current())
+              .extensions(GRPC_SERVER_EXTENSIONS)
+              .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
+              .build();
+      try {
+        grpc.start();
+      } catch (UncheckedIOException e) {
+        http.close();
+        throw e.getCause();
+      }
+      return new Caracal(registry, service, http, grpc);
     } catch (IOException | RuntimeException e) {
       if (service != null) {
         service.close();
@@ -122,6 +147,11 @@ public final class Caracal implements AutoCloseable {
     return http.boundAddress();
   }
 
+  /** Returns the address the gRPC listener is bound to (the real port when 0 was asked). */
+  public InetSocketAddress grpcAddress() {
+    return grpc.boundAddress();
+  }
+
   /** Returns the state of every model version of the repository. */
   public List<ModelStatus> models() {
     return registry.index();
@@ -133,6 +163,7 @@ public final class Caracal implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    grpc.close();
     http.close();
     service.close();
     registry.close();

@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param modelRepository the Triton-layout model repository to serve
  * @param host the address every listener binds
  * @param httpPort the HTTP port; 0 = ephemeral
+ * @param grpcPort the gRPC port; 0 = ephemeral
  * @param serverName the name {@code GET /v2} reports
  * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
  * @param interOpThreads ONNX Runtime threads across independent operators; 0 = runtime default
@@ -21,14 +22,16 @@ import java.util.Objects;
  * @param maxRank the most dimensions one request tensor may have
  * @param maxBytesElement the largest single BYTES element, in bytes
  * @param httpIdleTimeoutSecs seconds an idle HTTP connection is kept open; 0 = forever
- * @param queueCapacity requests that may wait per model before new ones are refused with 503
- * @param threadsPerInstance execution threads per model instance
+ * @param queueCapacity requests that may wait per model and priority level before new ones are refused
+ *     with 503, for models whose queue policy sets no {@code max_queue_size}
+ * @param threadsPerInstance batches one model instance runs at once (execution threads per instance)
  * @param loadThreads models loaded in parallel at start
  */
 public record ServerSettings(
     Path modelRepository,
     String host,
     int httpPort,
+    int grpcPort,
     String serverName,
     int intraOpThreads,
     int interOpThreads,
@@ -49,6 +52,7 @@ public record ServerSettings(
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(serverName, "serverName");
     check(httpPort >= 0 && httpPort <= 65535, "http-port", httpPort, "0..65535");
+    check(grpcPort >= 0 && grpcPort <= 65535, "grpc-port", grpcPort, "0..65535");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
     check(interOpThreads >= 0, "inter-op-threads", interOpThreads, ">= 0");
     check(maxRequestBytes >= 1024 && maxRequestBytes <= Integer.MAX_VALUE, "max-request-bytes", maxRequestBytes, "1024..2147483647");
@@ -80,6 +84,7 @@ public record ServerSettings(
     return new Builder(modelRepository)
         .host(host)
         .httpPort(httpPort)
+        .grpcPort(grpcPort)
         .serverName(serverName)
         .intraOpThreads(intraOpThreads)
         .interOpThreads(interOpThreads)
@@ -101,6 +106,7 @@ public record ServerSettings(
     private Path modelRepository;
     private String host = "127.0.0.1";
     private int httpPort = 8000;
+    private int grpcPort = 8001;
     private String serverName = "caracal";
     private int intraOpThreads = 0;
     private int interOpThreads = 0;
@@ -135,6 +141,12 @@ public record ServerSettings(
     /** HTTP port; default 8000; 0 = ephemeral (the bound port is logged). */
     public Builder httpPort(int v) {
       httpPort = v;
+      return this;
+    }
+
+    /** gRPC port; default 8001; 0 = ephemeral (the bound port is logged). Same host as HTTP. */
+    public Builder grpcPort(int v) {
+      grpcPort = v;
       return this;
     }
 
@@ -228,6 +240,7 @@ public record ServerSettings(
           modelRepository,
           host,
           httpPort,
+          grpcPort,
           serverName,
           intraOpThreads,
           interOpThreads,

@@ -257,8 +257,12 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
     if (model.isEmpty()) {
       for (ModelStatus s : registry.index()) {
         if (s.state() == io.caracal.api.ModelState.READY) {
-          LoadedModel m = registry.lookup(s.name(), OptionalLong.of(s.version()));
-          out.add(m.runner().stats().snapshot(m.id()));
+          try {
+            LoadedModel m = registry.lookup(s.name(), OptionalLong.of(s.version()));
+            out.add(m.runner().stats().snapshot(m.id()));
+          } catch (InferenceException e) {
+            // unloaded or replaced since index(): left out
+          }
         }
       }
       return out;

@@ -257,7 +257,13 @@ public final class DynamicBatcher implements ModelRunner {
       @Override
       public ModelRunner create(
           ModelId id, io.caracal.core.repository.ModelConfig config, List<ModelInstance> instances, InstanceSupplier more) {
-        return start(id, BatchPolicy.of(config, defaultQueueCapacity, slotsPerInstance), instances, more, ticker, wallClock);
+        BatchPolicy policy;
+        try {
+          policy = BatchPolicy.of(config, defaultQueueCapacity, slotsPerInstance);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("invalid config for '" + id.name() + "': " + e.getMessage(), e);
+        }
+        return start(id, policy, instances, more, ticker, wallClock);
       }
     };
   }
