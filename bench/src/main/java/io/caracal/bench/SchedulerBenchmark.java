@@ -8,8 +8,14 @@ import io.caracal.api.Tensor;
 import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelInstance;
 import io.caracal.api.backend.ModelSignature;
+import io.caracal.core.repository.ModelConfig;
+import io.caracal.core.scheduler.BatchPolicy;
+import io.caracal.core.scheduler.DynamicBatcher;
+import io.caracal.core.scheduler.InstanceSupplier;
 import io.caracal.core.scheduler.ModelRunner;
 import io.caracal.core.scheduler.PooledModelRunner;
+import io.caracal.core.scheduler.Ticker;
+import java.time.InstantSource;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +41,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * model's {@link ModelRunner} and wait for them, against a backend that answers at once (so only
  * the queue hand-off, the execution threads and future completion are measured).
  * {@code roundTrip}: one call at a time per thread; {@code burst32}: 32 calls submitted, then all
- * joined (the shape of load a batcher sees). {@code runner=pooled} is {@link PooledModelRunner},
- * the runner the server uses today (1 instance; {@code threads} execution threads).
+ * joined (the shape of load a batcher sees). {@code runner}: {@code pooled} is {@link
+ * PooledModelRunner} (one call per request); {@code batcher} is {@link DynamicBatcher} with
+ * max_batch_size 32 and no queue delay (takes whatever is queued), {@code batcher-100us} the same
+ * with preferred sizes [16, 32] and a 100 µs delay. One instance; {@code threads} execution threads
+ * (slots) per instance. The score counts calls completed (burst32: bursts).
  *
  * <p>Run: {@code ./mvnw -pl bench -am -DskipTests package && java -jar bench/target/benchmarks.jar
  * SchedulerBenchmark}
@@ -50,7 +59,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Threads(8)
 public class SchedulerBenchmark {
 
-  @Param({"pooled"})
+  @Param({"pooled", "batcher", "batcher-100us"})
   public String runner;
 
   @Param({"1", "2"})
@@ -69,8 +78,19 @@ public class SchedulerBenchmark {
         switch (runner) {
           case "pooled" ->
               new PooledModelRunner(new ModelId("bench", 1), List.of(echo), threads, 1 << 16);
+          case "batcher" -> batcher(echo, List.of(), 0);
+          case "batcher-100us" -> batcher(echo, List.of(16, 32), 100_000);
           default -> throw new IllegalArgumentException("unknown runner " + runner);
         };
+  }
+
+  private DynamicBatcher batcher(ModelInstance echo, List<Integer> preferred, long delayNanos) {
+    BatchPolicy policy =
+        new BatchPolicy(32, true, preferred, delayNanos, false, 1, 1,
+            List.of(ModelConfig.QueuePolicy.ofDefault()), List.of(1 << 16), threads, 1, 1,
+            Long.MAX_VALUE, Long.MAX_VALUE);
+    return DynamicBatcher.start(new ModelId("bench", 1), policy, List.of(echo), InstanceSupplier.NONE,
+        Ticker.system(), InstantSource.system());
   }
 
   @TearDown(Level.Trial)
