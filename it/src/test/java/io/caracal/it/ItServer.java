@@ -25,7 +25,7 @@ final class ItServer implements AutoCloseable {
   }
 
   static ItServer start(Path repo, UnaryOperator<ServerSettings.Builder> settings) throws IOException {
-    return new ItServer(Caracal.start(settings.apply(ServerSettings.builder(repo).httpPort(0)).build()));
+    return new ItServer(Caracal.start(settings.apply(ServerSettings.builder(repo).httpPort(0).grpcPort(0)).build()));
   }
 
   int port() {
