@@ -35,6 +35,16 @@ public interface CaracalClient extends AutoCloseable {
     return new HttpBuilder(baseUri);
   }
 
+  /** Returns a gRPC client (plaintext) for the server at {@code host:port} (Caracal's default gRPC port is 8001). */
+  static CaracalClient grpc(String host, int port) {
+    return grpcBuilder(host, port).build();
+  }
+
+  /** Returns a builder of a gRPC client for the server at {@code host:port}. */
+  static GrpcBuilder grpcBuilder(String host, int port) {
+    return new GrpcBuilder(host, port);
+  }
+
   // ------------------------------------------------------------------ health and metadata
 
   /** Whether the server is live; {@code false} when it answers anything but success. */
@@ -151,6 +161,58 @@ public interface CaracalClient extends AutoCloseable {
 
     public CaracalClient build() {
       return new HttpCaracalClient(this);
+    }
+  }
+
+  /**
+   * Builds a gRPC client ({@code inference.GRPCInferenceService} over grpc-netty-shaded). Each
+   * call's timeout becomes its gRPC deadline.
+   */
+  final class GrpcBuilder {
+    final String host;
+    final int port;
+    Duration timeout = Duration.ofSeconds(60);
+    int maxMessageBytes = Integer.MAX_VALUE;
+    boolean tls;
+    java.util.concurrent.Executor executor;
+
+    GrpcBuilder(String host, int port) {
+      this.host = java.util.Objects.requireNonNull(host, "host");
+      if (port <= 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+      this.port = port;
+    }
+
+    /** Sets the default timeout (deadline) of each call (60 s unless set). */
+    public GrpcBuilder timeout(Duration timeout) {
+      this.timeout = Futures.positive(timeout, "timeout");
+      return this;
+    }
+
+    /** Sets the largest message sent or received (2 GiB - 1 unless set, as Triton's clients do). */
+    public GrpcBuilder maxMessageBytes(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxMessageBytes must be positive: " + bytes);
+      }
+      this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    /** Uses TLS instead of plaintext. */
+    public GrpcBuilder tls(boolean tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** Sets the executor that runs callbacks (gRPC's default unless set). */
+    public GrpcBuilder executor(java.util.concurrent.Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    public CaracalClient build() {
+      return new GrpcCaracalClient(this);
     }
   }
 }

@@ -37,7 +37,7 @@ public class CaracalClientException extends RuntimeException {
   static CaracalClientException grpc(String code, String serverMessage, Throwable cause) {
     boolean timeout = "DEADLINE_EXCEEDED".equals(code);
     return new CaracalClientException(
-        code + ": " + (serverMessage == null ? "" : serverMessage), 0, code, serverMessage, timeout, cause);
+        code + ": " + (serverMessage != null ? serverMessage : cause != null ? cause.getMessage() : ""), 0, code, serverMessage, timeout, cause);
   }
 
   static CaracalClientException timeout(String what, Throwable cause) {

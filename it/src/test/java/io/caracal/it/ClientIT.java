@@ -31,12 +31,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Java client ({@code caracal-client}) against a real server on an ephemeral port: every
- * datatype round trip over HTTP binary and HTTP JSON, sync and async, metadata and readiness,
- * requested outputs, request ids, timeouts and errors.
+ * datatype round trip over HTTP binary, HTTP JSON and gRPC, sync and async, metadata and
+ * readiness, requested outputs, request ids, timeouts and errors on both transports.
  */
 class ClientIT {
   static final long[] SHAPE = {2, 3};
@@ -44,11 +45,38 @@ class ClientIT {
   @TempDir static Path repo;
   static ItServer server;
   static CaracalClient client;
+  static CaracalClient grpc;
+
+  /** A transport. */
+  enum Transport {
+    HTTP,
+    GRPC;
+
+    CaracalClient client() {
+      return this == HTTP ? client : grpc;
+    }
+
+    /** Asserts the status of a failed call: HTTP status or gRPC code. */
+    void assertStatus(CaracalClientException e, int http, String grpcCode) {
+      if (this == HTTP) {
+        assertThat(e.httpStatus()).as("%s", e).isEqualTo(http);
+        assertThat(e.grpcCode()).isEmpty();
+      } else {
+        assertThat(e.grpcCode()).as("%s", e).contains(grpcCode);
+        assertThat(e.httpStatus()).isZero();
+      }
+    }
+  }
 
   /** How a request travels. */
   enum Mode {
     HTTP_BINARY,
-    HTTP_JSON;
+    HTTP_JSON,
+    GRPC;
+
+    CaracalClient client() {
+      return this == GRPC ? grpc : client;
+    }
 
     InferRequest.Builder builder(String model) {
       InferRequest.Builder b = InferRequest.builder(model);
@@ -61,17 +89,21 @@ class ClientIT {
     for (DataType t : DataType.values()) {
       TestModels.identity(repo, idModel(t), t, 8);
     }
-    TestModels.addSub(repo, "add_sub", DataType.INT32, 8);
+    TestModels.addSub(repo, "simple", DataType.INT32, 8);
     TestModels.strings(repo, "strings", 8);
     TestModels.slow(repo, "slow", 8);
     server = ItServer.start(repo);
     client = CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + server.port())).timeout(Duration.ofSeconds(30)).build();
+    grpc = CaracalClient.grpcBuilder("127.0.0.1", server.server.grpcAddress().getPort()).timeout(Duration.ofSeconds(30)).build();
   }
 
   @AfterAll
   static void stop() {
     if (client != null) {
       client.close();
+    }
+    if (grpc != null) {
+      grpc.close();
     }
     if (server != null) {
       server.close();
@@ -119,7 +151,7 @@ class ClientIT {
   @MethodSource("modesAndTypes")
   void everyDatatypeRoundTripsExactlySync(Mode mode, DataType t) {
     InferInput in = sample(t);
-    InferResult r = client.infer(mode.builder(idModel(t)).input(in).build());
+    InferResult r = mode.client().infer(mode.builder(idModel(t)).input(in).build());
     InferOutput out = r.output("OUTPUT0");
     assertThat(out.dataType()).isEqualTo(t);
     assertThat(out.shape().toArray()).containsExactly(SHAPE);
@@ -132,7 +164,7 @@ class ClientIT {
   @MethodSource("modesAndTypes")
   void everyDatatypeRoundTripsExactlyAsync(Mode mode, DataType t) throws Exception {
     InferInput in = sample(t);
-    CompletableFuture<InferResult> f = client.inferAsync(mode.builder(idModel(t)).input(in).build());
+    CompletableFuture<InferResult> f = mode.client().inferAsync(mode.builder(idModel(t)).input(in).build());
     assertThat(f.get(30, TimeUnit.SECONDS).output("OUTPUT0").asTensor()).isEqualTo(in.tensor());
   }
 
@@ -167,8 +199,10 @@ class ClientIT {
 
   // ---------------------------------------------------------------- requests
 
-  @Test
-  void requestedOutputsRequestIdAndMixedEncodings() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void requestedOutputsRequestIdAndMixedEncodings(Transport tr) {
+    CaracalClient client = tr.client();
     int[] a = new int[16];
     int[] b = new int[16];
     for (int i = 0; i < 16; i++) {
@@ -178,7 +212,7 @@ class ClientIT {
     // README example: keep in step with the "Java client" section.
     InferResult r =
         client.infer(
-            InferRequest.builder("add_sub")
+            InferRequest.builder("simple")
                 .id("req-42")
                 .input(InferInput.int32("INPUT0", new long[] {1, 16}, a))
                 .input(InferInput.int32("INPUT1", new long[] {1, 16}, b))
@@ -196,10 +230,11 @@ class ClientIT {
     }
   }
 
-  @Test
-  void onlyTheRequestedOutputComesBack() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void onlyTheRequestedOutputComesBack(Transport tr) {
     InferResult r =
-        client.infer(
+        tr.client().infer(
             InferRequest.builder("strings")
                 .input(InferInput.strings("INPUT0", new long[] {1, 2}, "ab", "ü"))
                 .input(InferInput.strings("INPUT1", new long[] {1, 2}, "cd", "ß"))
@@ -209,23 +244,26 @@ class ClientIT {
     assertThat(r.output("OUTPUT0").asStrings()).containsExactly("abcd", "üß");
   }
 
-  @Test
-  void versionedRequestAndParametersAreAccepted() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void versionedRequestAndParametersAreAccepted(Transport tr) {
     InferResult r =
-        client.infer(
+        tr.client().infer(
             InferRequest.builder(idModel(DataType.INT64))
                 .version("1")
                 .parameter("custom_flag", true)
                 .input(InferInput.int64("INPUT0", new long[] {1, 1}, 7).withParameter("note", "x"))
                 .build());
     assertThat(r.output("OUTPUT0").asLongs()).containsExactly(7);
+    assertThat(r.modelVersion()).isEqualTo("1");
   }
 
-  @Test
-  void manyConcurrentAsyncCalls() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void manyConcurrentAsyncCalls(Transport tr) {
     List<CompletableFuture<InferResult>> fs = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
-      fs.add(client.inferAsync(InferRequest.builder(idModel(DataType.INT32)).id("n" + i).input(InferInput.int32("INPUT0", new long[] {1, 1}, i)).build()));
+      fs.add(tr.client().inferAsync(InferRequest.builder(idModel(DataType.INT32)).id("n" + i).input(InferInput.int32("INPUT0", new long[] {1, 1}, i)).build()));
     }
     for (int i = 0; i < fs.size(); i++) {
       InferResult r = fs.get(i).join();
@@ -236,9 +274,12 @@ class ClientIT {
 
   // ---------------------------------------------------------------- health and metadata
 
-  @Test
-  void healthAndMetadata() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void healthAndMetadata(Transport tr) throws Exception {
+    CaracalClient client = tr.client();
     assertThat(client.isServerLive()).isTrue();
+    assertThat(client.isServerLiveAsync().get()).isTrue();
     assertThat(client.isServerReady()).isTrue();
     assertThat(client.isServerReadyAsync().get()).isTrue();
     assertThat(client.isModelReady(idModel(DataType.FP32))).isTrue();
@@ -248,65 +289,80 @@ class ClientIT {
 
     ServerMetadata sm = client.serverMetadata();
     assertThat(sm.name()).isNotEmpty();
-    assertThat(sm.extensions()).contains("binary_tensor_data");
+    assertThat(sm.version()).isNotEmpty();
+    if (tr == Transport.HTTP) {
+      assertThat(sm.extensions()).contains("binary_tensor_data");
+    }
 
-    ModelMetadata md = client.modelMetadataAsync("add_sub").get();
-    assertThat(md.name()).isEqualTo("add_sub");
+    ModelMetadata md = client.modelMetadataAsync("simple").get();
+    assertThat(md.name()).isEqualTo("simple");
     assertThat(md.versions()).containsExactly("1");
     assertThat(md.inputs())
         .containsExactly(
             new ModelMetadata.TensorSpec("INPUT0", "INT32", new long[] {-1, 16}),
             new ModelMetadata.TensorSpec("INPUT1", "INT32", new long[] {-1, 16}));
     assertThat(md.outputs()).extracting(ModelMetadata.TensorSpec::name).containsExactly("OUTPUT0", "OUTPUT1");
+    assertThat(client.modelMetadata("simple", "1")).isEqualTo(md);
   }
 
   // ---------------------------------------------------------------- errors
 
-  @Test
-  void unknownModelIsAClientExceptionWithStatusAndMessage() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void unknownModelIsAClientExceptionWithStatusAndMessage(Transport tr) {
     CaracalClientException e =
         catchThrowableOfType(
-            CaracalClientException.class, () -> client.infer("no_such_model", InferInput.fp32("INPUT0", new long[] {1}, 1f)));
-    assertThat(e.httpStatus()).isEqualTo(400);
+            CaracalClientException.class, () -> tr.client().infer("no_such_model", InferInput.fp32("INPUT0", new long[] {1}, 1f)));
+    // REST answers an unknown model with 400 as Triton does; gRPC with NOT_FOUND (GrpcErrors)
+    tr.assertStatus(e, 400, "NOT_FOUND");
     assertThat(e.serverMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("Request for unknown model"));
     assertThat(e.isTimeout()).isFalse();
 
-    CaracalClientException md = catchThrowableOfType(CaracalClientException.class, () -> client.modelMetadata("no_such_model"));
-    assertThat(md.httpStatus()).isEqualTo(400);
+    CaracalClientException md = catchThrowableOfType(CaracalClientException.class, () -> tr.client().modelMetadata("no_such_model"));
+    tr.assertStatus(md, 400, "NOT_FOUND");
     assertThat(md.serverMessage()).hasValueSatisfying(m -> assertThat(m).contains("no_such_model"));
   }
 
-  @Test
-  void badShapeIsAClientExceptionAsyncToo() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void badShapeIsAClientExceptionAsyncToo(Transport tr) {
     CompletableFuture<InferResult> f =
-        client.inferAsync(InferRequest.builder(idModel(DataType.FP32)).input(InferInput.fp32("INPUT0", new long[] {3}, 1f, 2f, 3f)).build());
+        tr.client().inferAsync(InferRequest.builder(idModel(DataType.FP32)).input(InferInput.fp32("INPUT0", new long[] {3}, 1f, 2f, 3f)).build());
     ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
     assertThat(e.getCause()).isInstanceOf(CaracalClientException.class);
     CaracalClientException c = (CaracalClientException) e.getCause();
-    assertThat(c.httpStatus()).isEqualTo(400);
+    tr.assertStatus(c, 400, "INVALID_ARGUMENT");
     assertThat(c.serverMessage()).hasValueSatisfying(m -> assertThat(m).contains("INPUT0").contains("shape"));
   }
 
-  @Test
-  void wrongDatatypeIsRejectedByTheServer() {
-    assertThatThrownBy(() -> client.infer(idModel(DataType.FP32), InferInput.int32("INPUT0", new long[] {1, 1}, 1)))
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void wrongDatatypeIsRejectedByTheServer(Transport tr) {
+    assertThatThrownBy(() -> tr.client().infer(idModel(DataType.FP32), InferInput.int32("INPUT0", new long[] {1, 1}, 1)))
         .isInstanceOfSatisfying(CaracalClientException.class, e -> {
-          assertThat(e.httpStatus()).isEqualTo(400);
+          tr.assertStatus(e, 400, "INVALID_ARGUMENT");
           assertThat(e.serverMessage()).hasValueSatisfying(m -> assertThat(m).contains("INPUT0"));
         });
   }
 
-  @Test
-  void noServerIsATransportError() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void noServerIsATransportError(Transport tr) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    try (CaracalClient c = CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + port)).connectTimeout(Duration.ofSeconds(2)).build()) {
+    try (CaracalClient c =
+        tr == Transport.HTTP
+            ? CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + port)).connectTimeout(Duration.ofSeconds(2)).build()
+            : CaracalClient.grpcBuilder("127.0.0.1", port).timeout(Duration.ofSeconds(5)).build()) {
       CaracalClientException e = catchThrowableOfType(CaracalClientException.class, c::isServerLive);
       assertThat(e.httpStatus()).isZero();
       assertThat(e.serverMessage()).isEmpty();
       assertThat(e.isTimeout()).isFalse();
+      if (tr == Transport.GRPC) {
+        assertThat(e.grpcCode()).contains("UNAVAILABLE");
+      }
     }
   }
 
@@ -319,24 +375,31 @@ class ClientIT {
         .input(InferInput.int64("ITERATIONS", new long[] {1, 1}, iterations));
   }
 
-  @Test
-  void aCallThatOutlastsItsTimeoutFailsWithATimeout() {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aCallThatOutlastsItsTimeoutFailsWithATimeout(Transport tr) {
     CaracalClientException e =
         catchThrowableOfType(
-            CaracalClientException.class, () -> client.infer(slowRequest(5_000).timeout(Duration.ofMillis(100)).build()));
-    assertThat(e.isTimeout()).isTrue();
+            CaracalClientException.class, () -> tr.client().infer(slowRequest(5_000).timeout(Duration.ofMillis(100)).build()));
+    assertThat(e.isTimeout()).as("%s", e).isTrue();
     assertThat(e.httpStatus()).isZero();
+    if (tr == Transport.GRPC) {
+      assertThat(e.grpcCode()).contains("DEADLINE_EXCEEDED");
+    }
     // the client stays usable, and a generous timeout lets a short slow call through
-    assertThat(client.infer(slowRequest(10).timeout(Duration.ofSeconds(30)).build()).output("OUTPUT0").asFloats()).hasSize(16);
+    assertThat(tr.client().infer(slowRequest(10).timeout(Duration.ofSeconds(30)).build()).output("OUTPUT0").asFloats()).hasSize(16);
   }
 
-  @Test
-  void asyncTimeoutAndTimeoutViews() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void asyncTimeoutAndTimeoutViews(Transport tr) throws Exception {
+    CaracalClient client = tr.client();
     CompletableFuture<InferResult> f = client.withTimeout(Duration.ofMillis(100)).inferAsync(slowRequest(5_000).build());
     ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
     assertThat(e.getCause()).isInstanceOfSatisfying(CaracalClientException.class, c -> assertThat(c.isTimeout()).isTrue());
     CaracalClient shortCalls = client.withTimeout(Duration.ofSeconds(5));
     assertThat(shortCalls.timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(shortCalls.isServerLive()).isTrue();
     shortCalls.close(); // a view: the shared client stays open
     assertThat(client.isServerLive()).isTrue();
   }

@@ -1,7 +1,6 @@
 package io.caracal.server.grpc;
 
 import io.caracal.core.InferenceService;
-import io.caracal.core.logging.LogSettings;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.grpc.Server;
 import io.grpc.ServerCallExecutorSupplier;
@@ -46,8 +45,7 @@ public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
   /** The Triton extensions this transport can serve, when core serves them too. */
-  public static final List<String> GRPC_EXTENSIONS =
-      List.of("classification", "model_configuration", "model_repository", "logging", "statistics");
+  public static final List<String> GRPC_EXTENSIONS = List.of("model_configuration", "statistics", "model_repository");
 
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
@@ -80,8 +78,7 @@ public final class GrpcServer implements AutoCloseable {
       Builder b = settings;
       managementExecutor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("grpc-mgmt-", 0).factory());
       HealthStatusManager health = new HealthStatusManager();
-      InferenceGrpcService svc = 
-          new InferenceGrpcService(b.service, b.serverName, b.serverVersion, b.extensions, b.logSettings);
+      InferenceGrpcService svc = new InferenceGrpcService(b.service, b.serverName, b.serverVersion, b.extensions);
       ExecutorService mgmt = managementExecutor;
       ServerCallExecutorSupplier perCall =
           new ServerCallExecutorSupplier() {
@@ -191,7 +188,6 @@ public final class GrpcServer implements AutoCloseable {
     private String serverName = "caracal";
     private String serverVersion = "0.1.0";
     private List<String> extensions = List.of();
-    private LogSettings logSettings = LogSettings.inMemory();
     private int maxInboundMessageSize = 64 << 20;
     private int maxConcurrentCallsPerConnection = 100;
     private int maxRstFrames = 200;
@@ -248,15 +244,6 @@ public final class GrpcServer implements AutoCloseable {
         }
       }
       this.extensions = List.copyOf(out);
-      return this;
-    }
-
-    /**
-     * The log settings the {@code LogSettings} RPC reads and changes; pass the HTTP server's, so
-     * both transports show one state. Default: in memory only.
-     */
-    public Builder logSettings(LogSettings logSettings) {
-      this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
       return this;
     }
 
@@ -327,7 +314,6 @@ public final class GrpcServer implements AutoCloseable {
       c.serverName = serverName;
       c.serverVersion = serverVersion;
       c.extensions = extensions;
-      c.logSettings = logSettings;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
       c.maxRstFrames = maxRstFrames;
