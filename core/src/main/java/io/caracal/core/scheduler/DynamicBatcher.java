@@ -613,15 +613,20 @@ public final class DynamicBatcher implements ModelRunner {
     }
   }
 
+  // Statistics are recorded before the future completes, so that a client that reads them right
+  // after its response sees its own request counted. A request cancelled in between is counted
+  // as completed; it never completes twice (CompletableFuture completes once).
   private void succeed(Pending p, List<NamedTensor> outputs, long now) {
-    if (p.future.complete(outputs)) {
+    if (!p.future.isDone()) {
       stats.succeeded(now - p.enqueued);
+      p.future.complete(outputs);
     }
   }
 
   private void fail(Pending p, Throwable error, long now) {
-    if (p.future.completeExceptionally(error)) {
+    if (!p.future.isDone()) {
       stats.failed(now - p.enqueued);
+      p.future.completeExceptionally(error);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.caracal.server.grpc;
 
 import io.caracal.core.InferenceService;
+import io.caracal.core.logging.LogSettings;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.grpc.Server;
 import io.grpc.ServerCallExecutorSupplier;
@@ -45,7 +46,8 @@ public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
   /** The Triton extensions this transport can serve, when core serves them too. */
-  public static final List<String> GRPC_EXTENSIONS = List.of("model_configuration", "statistics", "model_repository");
+  public static final List<String> GRPC_EXTENSIONS =
+      List.of("classification", "model_configuration", "model_repository", "logging", "statistics");
 
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
@@ -78,7 +80,8 @@ public final class GrpcServer implements AutoCloseable {
       Builder b = settings;
       managementExecutor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("grpc-mgmt-", 0).factory());
       HealthStatusManager health = new HealthStatusManager();
-      InferenceGrpcService svc = new InferenceGrpcService(b.service, b.serverName, b.serverVersion, b.extensions);
+      InferenceGrpcService svc = 
+          new InferenceGrpcService(b.service, b.serverName, b.serverVersion, b.extensions, b.logSettings);
       ExecutorService mgmt = managementExecutor;
       ServerCallExecutorSupplier perCall =
           new ServerCallExecutorSupplier() {
@@ -188,6 +191,7 @@ public final class GrpcServer implements AutoCloseable {
     private String serverName = "caracal";
     private String serverVersion = "0.1.0";
     private List<String> extensions = List.of();
+    private LogSettings logSettings = LogSettings.inMemory();
     private int maxInboundMessageSize = 64 << 20;
     private int maxConcurrentCallsPerConnection = 100;
     private int maxRstFrames = 200;
@@ -244,6 +248,15 @@ public final class GrpcServer implements AutoCloseable {
         }
       }
       this.extensions = List.copyOf(out);
+      return this;
+    }
+
+    /**
+     * The log settings the {@code LogSettings} RPC reads and changes; pass the HTTP server's, so
+     * both transports show one state. Default: in memory only.
+     */
+    public Builder logSettings(LogSettings logSettings) {
+      this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
       return this;
     }
 
@@ -314,6 +327,7 @@ public final class GrpcServer implements AutoCloseable {
       c.serverName = serverName;
       c.serverVersion = serverVersion;
       c.extensions = extensions;
+      c.logSettings = logSettings;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
       c.maxRstFrames = maxRstFrames;

@@ -4,7 +4,10 @@ import io.caracal.api.InferenceException;
 import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
 import io.caracal.core.InferenceService;
+import io.caracal.core.logging.LogSettings;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
+import io.caracal.proto.inference.LogSettingsRequest;
+import io.caracal.proto.inference.LogSettingsResponse;
 import io.caracal.proto.inference.ModelConfigRequest;
 import io.caracal.proto.inference.ModelConfigResponse;
 import io.caracal.proto.inference.ModelInferRequest;
@@ -31,7 +34,9 @@ import io.caracal.proto.inference.ServerReadyResponse;
 import io.caracal.api.InferenceError;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -46,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * {@code inference.GRPCInferenceService} over an {@link InferenceService}. Inference hands off to
  * the service's future at once, so it may run on the transport thread; every other RPC may block
  * briefly and runs on the executor {@link GrpcServer} gives it. A cancelled call (client cancel,
- * expired {@code grpc-timeout}, closed connection) cancels the core future. Shared-memory, trace
- * and logging RPCs are left to the generated base class, which answers {@code UNIMPLEMENTED}.
+ * expired {@code grpc-timeout}, closed connection) cancels the core future. Shared-memory and trace
+ * RPCs are left to the generated base class, which answers {@code UNIMPLEMENTED}.
  */
 final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(InferenceGrpcService.class);
@@ -56,8 +61,19 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   private final String serverName;
   private final String serverVersion;
   private final List<String> extensions;
+  private final LogSettings logSettings;
 
   InferenceGrpcService(InferenceService service, String serverName, String serverVersion, List<String> extensions) {
+    this(service, serverName, serverVersion, extensions, LogSettings.inMemory());
+  }
+
+  InferenceGrpcService(
+      InferenceService service,
+      String serverName,
+      String serverVersion,
+      List<String> extensions,
+      LogSettings logSettings) {
+    this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
     this.service = Objects.requireNonNull(service, "service");
     this.serverName = Objects.requireNonNull(serverName, "serverName");
     this.serverVersion = Objects.requireNonNull(serverVersion, "serverVersion");
@@ -185,6 +201,56 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
           service.unloadModel(model);
           return RepositoryModelUnloadResponse.getDefaultInstance();
         });
+  }
+
+  /**
+   * Triton's logging extension: an empty request reads the settings, a non-empty one applies the
+   * given subset (validated by core: never a file path) and returns them all.
+   */
+  @Override
+  public void logSettings(LogSettingsRequest request, StreamObserver<LogSettingsResponse> out) {
+    unary(
+        out,
+        "LogSettings",
+        () -> {
+          LogSettings.Values v;
+          if (request.getSettingsCount() == 0) {
+            v = logSettings.get();
+          } else {
+            Map<String, Object> changes = new LinkedHashMap<>();
+            for (Map.Entry<String, LogSettingsRequest.SettingValue> e : request.getSettingsMap().entrySet()) {
+              LogSettingsRequest.SettingValue sv = e.getValue();
+              Object value =
+                  switch (sv.getParameterChoiceCase()) {
+                    case BOOL_PARAM -> sv.getBoolParam();
+                    case UINT32_PARAM -> Integer.toUnsignedLong(sv.getUint32Param());
+                    case STRING_PARAM -> sv.getStringParam();
+                    case PARAMETERCHOICE_NOT_SET ->
+                        throw InferenceException.invalid(e.getKey(), "logging setting '" + e.getKey() + "' has no value");
+                  };
+              changes.put(e.getKey(), value);
+            }
+            v = logSettings.update(changes);
+          }
+          return LogSettingsResponse.newBuilder()
+              .putSettings("log_file", logString(v.logFile()))
+              .putSettings("log_info", logBool(v.logInfo()))
+              .putSettings("log_warning", logBool(v.logWarning()))
+              .putSettings("log_error", logBool(v.logError()))
+              .putSettings(
+                  "log_verbose_level",
+                  LogSettingsResponse.SettingValue.newBuilder().setUint32Param(v.logVerboseLevel()).build())
+              .putSettings("log_format", logString(v.logFormat()))
+              .build();
+        });
+  }
+
+  private static LogSettingsResponse.SettingValue logBool(boolean b) {
+    return LogSettingsResponse.SettingValue.newBuilder().setBoolParam(b).build();
+  }
+
+  private static LogSettingsResponse.SettingValue logString(String s) {
+    return LogSettingsResponse.SettingValue.newBuilder().setStringParam(s).build();
   }
 
   @Override

@@ -420,7 +420,26 @@ class InferenceGrpcServiceTest {
         .isEqualTo(Status.Code.NOT_FOUND);
     assertThat(code(() -> stub.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("../../etc").build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> stub.logSettings(LogSettingsRequest.getDefaultInstance()))).isEqualTo(Status.Code.UNIMPLEMENTED);
+    var logs = stub.logSettings(LogSettingsRequest.getDefaultInstance());
+    assertThat(logs.getSettingsMap().get("log_file").getStringParam()).isEmpty();
+    assertThat(logs.getSettingsMap().get("log_info").getBoolParam()).isTrue();
+    var changed =
+        stub.logSettings(
+            LogSettingsRequest.newBuilder()
+                .putSettings("log_verbose_level", LogSettingsRequest.SettingValue.newBuilder().setUint32Param(1).build())
+                .putSettings("log_info", LogSettingsRequest.SettingValue.newBuilder().setBoolParam(false).build())
+                .build());
+    assertThat(changed.getSettingsMap().get("log_verbose_level").getUint32Param()).isEqualTo(1);
+    assertThat(changed.getSettingsMap().get("log_info").getBoolParam()).isFalse();
+    assertThat(changed.getSettingsCount()).isEqualTo(6);
+    assertThat(code(() -> stub.logSettings(LogSettingsRequest.newBuilder()
+            .putSettings("log_file", LogSettingsRequest.SettingValue.newBuilder().setStringParam("/etc/passwd").build())
+            .build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(stub.logSettings(LogSettingsRequest.getDefaultInstance()).getSettingsMap().get("log_file").getStringParam())
+        .isEmpty();
+    assertThat(code(() -> stub.traceSetting(io.caracal.proto.inference.TraceSettingRequest.getDefaultInstance())))
+        .isEqualTo(Status.Code.UNIMPLEMENTED);
   }
 
   @Test
