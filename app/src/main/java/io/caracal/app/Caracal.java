@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class Caracal implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Caracal.class);
 
-  /** The extensions server metadata lists on gRPC: those that work on both transports. */
-  private static final List<String> GRPC_SERVER_EXTENSIONS = List.of();
+  /** The extensions server metadata lists on gRPC: core's, less those that are HTTP-only. */
+  private static final List<String> GRPC_SERVER_EXTENSIONS = io.caracal.core.Extensions.SUPPORTED;
 
   private final ModelRegistry registry;
   private final DefaultInferenceService service;

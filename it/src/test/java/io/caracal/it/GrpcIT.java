@@ -273,7 +273,14 @@ class GrpcIT {
   void healthMetadataAndExtensions() {
     assertThat(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
     assertThat(stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isTrue();
-    assertThat(stub.serverMetadata(ServerMetadataRequest.getDefaultInstance()).getName()).isEqualTo("caracal");
+    var meta = stub.serverMetadata(ServerMetadataRequest.getDefaultInstance());
+    assertThat(meta.getName()).isEqualTo("caracal");
+    // The same extensions as REST, less the HTTP-only binary tensor extension.
+    List<String> rest = new java.util.ArrayList<>();
+    V2Client.parse(new String(server.client.get("/v2").body(), java.nio.charset.StandardCharsets.UTF_8))
+        .path("extensions").forEach(e -> rest.add(e.asText()));
+    rest.remove("binary_tensor_data");
+    assertThat(meta.getExtensionsList()).containsExactlyInAnyOrderElementsOf(rest);
     assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("simple").build()).getReady()).isTrue();
     assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("simple").setVersion("1").build()).getReady()).isTrue();
     ModelMetadataResponse md = stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("simple").build());
