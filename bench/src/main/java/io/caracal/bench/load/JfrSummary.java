@@ -27,6 +27,7 @@ public final class JfrSummary {
   private static final List<String[]> IDLE = List.of(
       new String[] {"sun.nio.ch.EPoll.wait"},
       new String[] {"io.netty.channel.epoll.Native.epollWait"},
+      new String[] {"io.grpc.netty.shaded.io.netty.channel.epoll.Native.epollWait"},
       new String[] {"sun.nio.ch.SelectorImpl.select"},
       new String[] {"jdk.internal.misc.Unsafe.park"},
       new String[] {"java.lang.Object.wait"},
