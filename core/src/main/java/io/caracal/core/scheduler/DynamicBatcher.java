@@ -283,11 +283,12 @@ public final class DynamicBatcher implements ModelRunner {
     if (state.get() != State.RUNNING) {
       return CompletableFuture.failedFuture(InferenceException.of(new InferenceError.ShuttingDown()));
     }
-    if (options.priority() > policy.levels()) {
+    if (options.priority() > policy.levels() && policy.levels() > 1) {
       return CompletableFuture.failedFuture(InferenceException.invalid("priority",
           "priority " + options.priority() + " is out of range: model '" + id.name() + "' has " + policy.levels() + " priority level(s)"));
     }
-    int level = options.priority() == 0 ? policy.defaultLevel() : (int) options.priority();
+    // Without priority levels (one level) a request's priority is ignored, as Triton does.
+    int level = options.priority() == 0 || policy.levels() == 1 ? policy.defaultLevel() : (int) options.priority();
     AtomicInteger count = admitted[level - 1];
     int cap = policy.capacities().get(level - 1);
     while (true) {
