@@ -598,7 +598,15 @@ public final class DynamicBatcher implements ModelRunner {
       long t1 = ticker.read();
       List<NamedTensor> out = w.instance.infer(in, b.requests.get(0).outputs);
       long t2 = ticker.read();
-      List<List<NamedTensor>> split = b.requests.size() == 1 ? List.of(out) : BatchTensors.split(out, sizes);
+      List<List<NamedTensor>> split;
+      try {
+        split = b.requests.size() == 1 ? List.of(out) : BatchTensors.split(out, sizes);
+      } catch (RuntimeException e) {
+        // The model's fault, not the instance's: fail the batch without failover.
+        log.error("model {}: outputs of a batch of {} cannot be split: {}", id, b.size, e.getMessage());
+        throw InferenceException.withStackTrace(new InferenceError.Internal(
+            "model '" + id.name() + "' returned outputs that do not match the batch"));
+      }
       long t3 = ticker.read();
       stats.executed(b.size, b.requests.size(), t1 - t0, t2 - t1, t3 - t2);
       if (!policy.preserveOrdering()) {
@@ -654,6 +662,15 @@ public final class DynamicBatcher implements ModelRunner {
     }
     Throwable error = d.error();
     boolean invalidInput = error instanceof BackendException be && be.isInvalidInput();
+    if (invalidInput && b.requests.size() > 1 && !policy.preserveOrdering() && state.get() == State.RUNNING) {
+      // One request may have poisoned the batch: run each alone, so only the bad one fails.
+      for (Pending p : b.requests) {
+        if (!p.future.isDone()) {
+          retries.add(new Batch(List.of(p), nextSeq++));
+        }
+      }
+      return;
+    }
     if (!invalidInput && !(error instanceof InferenceException)) {
       stats.instanceFailed();
       log.warn("model {}: instance {} failed a batch of {} ({}); {}", id, w.number, b.size, error.toString(),

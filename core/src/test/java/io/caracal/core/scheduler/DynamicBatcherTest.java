@@ -73,6 +73,12 @@ class DynamicBatcherTest {
 
     @Override
     public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs) throws BackendException {
+      ByteBuffer d = inputs.get(0).tensor().data();
+      for (int i = 0; i < d.remaining(); i += 4) {
+        if (d.getInt(i) == -1) {
+          throw new BackendException("bad value -1", true, null);
+        }
+      }
       if (failNext > 0) {
         failNext--;
         throw new BackendException("device lost", false, null);
@@ -364,6 +370,22 @@ class DynamicBatcherTest {
     settle();
     assertThat(error(f)).isNull(); // the BackendException, mapped by the service
     assertThatThrownBy(f::get).hasCauseInstanceOf(BackendException.class);
+  }
+
+  @Test
+  void anInvalidInputFailsOnlyItsOwnRequest() {
+    start(simple(4, 0, 0), 1);
+    ByteBuffer bad = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(-1).putInt(0).flip();
+    List<NamedTensor> badIn = List.of(new NamedTensor("IN", Tensor.of(DataType.INT32, Shape.of(1, 2), bad)));
+    var a = submit(1);
+    var b = batcher.run(badIn, List.of("OUT", "OUT2"));
+    var c = submit(2);
+    settle();
+    assertThat(a).isCompleted();
+    assertThat(c).isCompleted();
+    assertThatThrownBy(b::get).hasCauseInstanceOf(BackendException.class);
+    assertThat(instances.get(0).batches).containsExactly(1L, 2L);
+    assertThat(batcher.stats().counters()).containsEntry("instance_failures", 0L);
   }
 
   @Test
