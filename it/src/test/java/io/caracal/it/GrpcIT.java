@@ -216,6 +216,67 @@ class GrpcIT {
   }
 
   @Test
+  void classificationOverGrpcMatchesRest() {
+    ByteBuffer b = ByteBuffer.allocate(4 * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float f : new float[] {0.1f, 0.7f, 0.2f, 0.5f}) {
+      b.putFloat(f);
+    }
+    String model = DatatypesIT.idModel(DataType.FP32);
+    ModelInferResponse r =
+        stub.modelInfer(
+            raw(model, DataType.FP32, b.array(), 1, 4).toBuilder()
+                .addOutputs(
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                        .setName("OUTPUT0")
+                        .putParameters("classification", io.caracal.proto.inference.InferParameter.newBuilder().setInt64Param(2).build()))
+                .build());
+    assertThat(r.getOutputs(0).getDatatype()).isEqualTo("BYTES");
+    assertThat(r.getOutputs(0).getShapeList()).containsExactly(1L, 2L);
+    assertThat(r.getRawOutputContents(0).toByteArray()).isEqualTo(Le.strings("0.700000:1", "0.500000:3"));
+
+    ObjectNode req =
+        withInputs(request(), binaryInput("INPUT0", "FP32", shape(1, 4), 16));
+    ObjectNode out = req.putArray("outputs").addObject();
+    out.put("name", "OUTPUT0");
+    out.putObject("parameters").put("classification", 2).put("binary_data", true);
+    V2Client.Response rest = server.client.inferBinary(model, req, b.array());
+    assertThat(rest.status()).isEqualTo(200);
+    assertThat(rest.binary("OUTPUT0")).isEqualTo(r.getRawOutputContents(0).toByteArray());
+  }
+
+  @Test
+  void errorsMatchRestInMessageAndCode() {
+    String model = DatatypesIT.idModel(DataType.FP32);
+    record Bad(String name, String datatype, long[] shape, int bytes, String restField) {}
+    List<Bad> cases =
+        List.of(
+            new Bad("INPUT0", "FP32", new long[] {1, 4}, 12, "size mismatch"),
+            new Bad("NOPE", "FP32", new long[] {1, 4}, 16, "unknown input"),
+            new Bad("INPUT0", "INT32", new long[] {1, 4}, 16, "wrong datatype"),
+            new Bad("INPUT0", "FP32", new long[] {9, 1}, 36, "batch too large"));
+    for (Bad c : cases) {
+      V2Client.Response rest =
+          server.client.inferBinary(
+              model,
+              withInputs(request(), binaryInput(c.name, c.datatype, c.shape, c.bytes)),
+              new byte[c.bytes]);
+      assertThat(rest.status()).as(c.restField).isEqualTo(400);
+      String restMessage = V2Client.parse(new String(rest.body(), java.nio.charset.StandardCharsets.UTF_8)).path("error").asText();
+      ModelInferRequest g =
+          ModelInferRequest.newBuilder()
+              .setModelName(model)
+              .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(c.name).setDatatype(c.datatype)
+                  .addAllShape(java.util.Arrays.stream(c.shape).boxed().toList()))
+              .addRawInputContents(ByteString.copyFrom(new byte[c.bytes]))
+              .build();
+      io.grpc.StatusRuntimeException e =
+          org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class, () -> stub.modelInfer(g));
+      assertThat(e.getStatus().getCode()).as(c.restField).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).as(c.restField).isEqualTo(restMessage);
+    }
+  }
+
+  @Test
   void streamingAnswersEveryRequestAndKeepsGoingAfterAnError() throws Exception {
     GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async = GRPCInferenceServiceGrpc.newStub(channel);
     List<ModelStreamInferResponse> got = new CopyOnWriteArrayList<>();
