@@ -41,6 +41,9 @@ public final class Caracal implements AutoCloseable {
   /** The extensions server metadata lists on gRPC: core's, less those that are HTTP-only. */
   private static final List<String> GRPC_SERVER_EXTENSIONS = io.caracal.core.Extensions.SUPPORTED;
 
+  /** The process's log settings (logback), shared by every server in the process. */
+  private static final io.caracal.core.logging.LogSettings LOG_SETTINGS = LogbackSettings.create();
+
   private final ModelRegistry registry;
   private final DefaultInferenceService service;
   private final V2HttpServer http;
@@ -78,13 +81,19 @@ public final class Caracal implements AutoCloseable {
             settings.loadThreads());
     DefaultInferenceService service = null;
     try {
-      registry.loadAll();
+      if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.EXPLICIT) {
+        java.util.Set<String> named = java.util.Set.copyOf(settings.loadModels());
+        registry.loadAll(name -> named.contains("*") || named.contains(name));
+      } else {
+        registry.loadAll();
+      }
       log.info("models:\n{}", ModelTable.format(registry.index()));
       service =
           new DefaultInferenceService(
               registry,
               new RequestLimits(
-                  settings.maxInputs(), settings.maxRank(), settings.maxTensorElements(), settings.maxBytesElement()));
+                  settings.maxInputs(), settings.maxRank(), settings.maxTensorElements(), settings.maxBytesElement()),
+              settings.modelControlMode());
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -92,6 +101,7 @@ public final class Caracal implements AutoCloseable {
               .service(service)
               .serverName(settings.serverName())
               .serverVersion(Version.current())
+              .logSettings(LOG_SETTINGS)
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),

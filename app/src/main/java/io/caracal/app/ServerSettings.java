@@ -1,6 +1,7 @@
 package io.caracal.app;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -26,6 +27,9 @@ import java.util.Objects;
  *     with 503, for models whose queue policy sets no {@code max_queue_size}
  * @param threadsPerInstance batches one model instance runs at once (execution threads per instance)
  * @param loadThreads models loaded in parallel at start
+ * @param modelControlMode {@code none}: every model loads at start and the load/unload API is
+ *     refused; {@code explicit}: only {@code loadModels} load at start and the API loads and unloads
+ * @param loadModels in explicit mode, the models loaded at start ({@code *} = all)
  */
 public record ServerSettings(
     Path modelRepository,
@@ -45,7 +49,9 @@ public record ServerSettings(
     int httpIdleTimeoutSecs,
     int queueCapacity,
     int threadsPerInstance,
-    int loadThreads) {
+    int loadThreads,
+    io.caracal.core.lifecycle.ModelControlMode modelControlMode,
+    List<String> loadModels) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -66,6 +72,16 @@ public record ServerSettings(
     check(queueCapacity >= 1, "queue-capacity", queueCapacity, ">= 1");
     check(threadsPerInstance >= 1 && threadsPerInstance <= 256, "threads-per-instance", threadsPerInstance, "1..256");
     check(loadThreads >= 1, "load-threads", loadThreads, ">= 1");
+    Objects.requireNonNull(modelControlMode, "modelControlMode");
+    loadModels = List.copyOf(loadModels);
+    for (String m : loadModels) {
+      if (!m.equals("*") && !io.caracal.core.repository.ModelNames.isValid(m)) {
+        throw new IllegalArgumentException("load-model: '" + io.caracal.core.repository.ModelNames.printable(m) + "' is not a valid model name");
+      }
+    }
+    if (!loadModels.isEmpty() && modelControlMode != io.caracal.core.lifecycle.ModelControlMode.EXPLICIT) {
+      throw new IllegalArgumentException("load-model needs model-control-mode explicit");
+    }
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -98,7 +114,9 @@ public record ServerSettings(
         .httpIdleTimeoutSecs(httpIdleTimeoutSecs)
         .queueCapacity(queueCapacity)
         .threadsPerInstance(threadsPerInstance)
-        .loadThreads(loadThreads);
+        .loadThreads(loadThreads)
+        .modelControlMode(modelControlMode)
+        .loadModels(loadModels);
   }
 
   /** Builds {@link ServerSettings}; {@link #build()} validates every value. */
@@ -121,6 +139,8 @@ public record ServerSettings(
     private int queueCapacity = 128;
     private int threadsPerInstance = 1;
     private int loadThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private io.caracal.core.lifecycle.ModelControlMode modelControlMode = io.caracal.core.lifecycle.ModelControlMode.NONE;
+    private List<String> loadModels = List.of();
 
     private Builder(Path modelRepository) {
       this.modelRepository = Objects.requireNonNull(modelRepository, "modelRepository");
@@ -234,6 +254,18 @@ public record ServerSettings(
       return this;
     }
 
+    /** Model control mode; default {@code none}. */
+    public Builder modelControlMode(io.caracal.core.lifecycle.ModelControlMode v) {
+      modelControlMode = Objects.requireNonNull(v, "modelControlMode");
+      return this;
+    }
+
+    /** In explicit mode, the models loaded at start ({@code *} = all); default none. */
+    public Builder loadModels(List<String> v) {
+      loadModels = List.copyOf(v);
+      return this;
+    }
+
     /** Returns the validated settings. */
     public ServerSettings build() {
       return new ServerSettings(
@@ -254,7 +286,9 @@ public record ServerSettings(
           httpIdleTimeoutSecs,
           queueCapacity,
           threadsPerInstance,
-          loadThreads);
+          loadThreads,
+          modelControlMode,
+          loadModels);
     }
   }
 }

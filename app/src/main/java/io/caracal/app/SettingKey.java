@@ -44,7 +44,12 @@ enum SettingKey {
   QUEUE_CAPACITY("queue-capacity", "N", "queue bound per priority level of models whose queue policy sets no max_queue_size (default 128)",
       (b, v) -> b.queueCapacity(parseInt("queue-capacity", v))),
   LOAD_THREADS("load-threads", "N", "models loaded in parallel at start (default min(4, cores))",
-      (b, v) -> b.loadThreads(parseInt("load-threads", v)));
+      (b, v) -> b.loadThreads(parseInt("load-threads", v))),
+  MODEL_CONTROL_MODE("model-control-mode", "none|explicit",
+      "none: load every model at start, refuse the load/unload API; explicit: load only --load-model models, the API loads and unloads (default none)",
+      (b, v) -> b.modelControlMode(io.caracal.core.lifecycle.ModelControlMode.parse(v))),
+  LOAD_MODEL("load-model", "NAME", "explicit mode: a model to load at start, repeatable or comma-separated; * = all",
+      (b, v) -> b.loadModels(java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList()));
 
   private final String key;
   private final String valueName;

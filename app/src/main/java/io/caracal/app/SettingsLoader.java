@@ -81,6 +81,9 @@ final class SettingsLoader {
       if (!key.equals(CONFIG_KEY) && SettingKey.of(key).isEmpty()) {
         throw new IllegalArgumentException("unknown flag --" + key + " (see caracal serve --help)");
       }
+      if (key.equals(SettingKey.LOAD_MODEL.key()) && out.containsKey(key)) {
+        value = out.get(key) + "," + value; // repeatable
+      }
       out.put(key, value);
     }
     return out;
