@@ -15,6 +15,7 @@ import io.caracal.core.repository.ModelRepository;
 import io.caracal.core.repository.ModelSource;
 import io.caracal.core.repository.ModelSource.VersionSource;
 import io.caracal.core.repository.RepositoryException;
+import io.caracal.core.scheduler.ModelRunner;
 import io.caracal.core.scheduler.RunnerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -184,12 +185,24 @@ public final class ModelRegistry implements AutoCloseable {
       found.config().ifPresent(c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
       ModelArtifact artifact = new ModelArtifact(id, source.file(), params, options);
       instances.add(found.factory().load(artifact));
-      ModelConfig config =
-          completer.complete(found, instances.get(0).signature(), file -> repository.readLabels(found.name(), file));
+      ModelConfig config;
+      try {
+        config = completer.complete(found, instances.get(0).signature(), file -> repository.readLabels(found.name(), file));
+      } catch (IllegalArgumentException e) {
+        throw invalidConfig(id, e);
+      }
       for (int i = 1; i < config.instanceCount(); i++) {
         instances.add(found.factory().load(artifact));
       }
-      LoadedModel model = new LoadedModel(id, config, runners.create(id, config, instances, () -> found.factory().load(artifact)));
+      ModelRunner runner;
+      try {
+        runner = runners.create(id, config, instances, () -> found.factory().load(artifact));
+      } catch (IllegalArgumentException e) {
+        // A bad scheduling setting (dynamic_batching, instance_group, parameters caracal.*): the
+        // message names the setting and its value, which is what the model's status must say.
+        throw invalidConfig(id, e);
+      }
+      LoadedModel model = new LoadedModel(id, config, runner);
       log.info("model {} version {} is ready ({} instance(s), {})", id.name(), id.version(), instances.size(), config.platform());
       return new VersionState(ModelState.READY, "", Optional.of(model));
     } catch (RepositoryException e) {
@@ -201,6 +214,15 @@ public final class ModelRegistry implements AutoCloseable {
       log.warn("model {} failed to load unexpectedly", id, e);
       return failed(id, instances, "failed to load '" + id.name() + "': unexpected error (see the server log)");
     }
+  }
+
+  /** A config the scheduler or completer rejected: the reason is the exception's message, naming the model. */
+  private static RepositoryException invalidConfig(ModelId id, IllegalArgumentException e) {
+    String m = e.getMessage();
+    if (m == null || m.isBlank()) {
+      return new RepositoryException("invalid config for '" + id.name() + "'", e);
+    }
+    return new RepositoryException(m.contains("'" + id.name() + "'") ? m : "invalid config for '" + id.name() + "': " + m, e);
   }
 
   private static VersionState failed(ModelId id, List<ModelInstance> instances, String reason) {
