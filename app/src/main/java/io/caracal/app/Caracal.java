@@ -125,6 +125,7 @@ public final class Caracal implements AutoCloseable {
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
+              .logSettings(LOG_SETTINGS)
               .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
               .build();
       try {

@@ -277,6 +277,35 @@ class GrpcIT {
   }
 
   @Test
+  void loggingSettingsAreSharedWithRest() {
+    io.caracal.proto.inference.LogSettingsRequest set =
+        io.caracal.proto.inference.LogSettingsRequest.newBuilder()
+            .putSettings("log_verbose_level",
+                io.caracal.proto.inference.LogSettingsRequest.SettingValue.newBuilder().setUint32Param(1).build())
+            .build();
+    try {
+      var after = stub.logSettings(set);
+      assertThat(after.getSettingsMap().get("log_verbose_level").getUint32Param()).isEqualTo(1);
+      assertThat(after.getSettingsMap().get("log_file").getStringParam()).isEmpty();
+      var rest = V2Client.parse(new String(server.client.get("/v2/logging").body(), java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(rest.path("log_verbose_level").asInt()).isEqualTo(1);
+      io.grpc.StatusRuntimeException e =
+          org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class, () -> stub.logSettings(
+              io.caracal.proto.inference.LogSettingsRequest.newBuilder()
+                  .putSettings("log_file",
+                      io.caracal.proto.inference.LogSettingsRequest.SettingValue.newBuilder().setStringParam("/tmp/x.log").build())
+                  .build()));
+      assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+    } finally {
+      stub.logSettings(
+          io.caracal.proto.inference.LogSettingsRequest.newBuilder()
+              .putSettings("log_verbose_level",
+                  io.caracal.proto.inference.LogSettingsRequest.SettingValue.newBuilder().setUint32Param(0).build())
+              .build());
+    }
+  }
+
+  @Test
   void streamingAnswersEveryRequestAndKeepsGoingAfterAnError() throws Exception {
     GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async = GRPCInferenceServiceGrpc.newStub(channel);
     List<ModelStreamInferResponse> got = new CopyOnWriteArrayList<>();
