@@ -12,5 +12,12 @@ public final class Extensions {
 
   /** The extension names, in Triton's spelling. */
   public static final List<String> SUPPORTED =
-      List.of("binary_tensor_data", "classification", "model_configuration", "model_repository", "logging", "statistics");
+      List.of(
+          "binary_tensor_data",
+          "classification",
+          "model_configuration",
+          "model_repository",
+          "logging",
+          "parameters",
+          "statistics");
 }

@@ -1,7 +1,9 @@
 package io.caracal.api.backend;
 
 import io.caracal.api.NamedTensor;
+import io.caracal.api.ParameterValue;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One loaded copy of a model. {@link #infer} may be called concurrently from several execution
@@ -22,6 +24,19 @@ public interface ModelInstance extends AutoCloseable {
    * @throws BackendException when the runtime rejects the inputs or fails
    */
   List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs) throws BackendException;
+
+  /**
+   * Runs the model for a batch formed from one or more requests, with each request's custom
+   * parameters (the {@code parameters} protocol extension): {@code requestParameters} holds one map
+   * per request, in the order the requests were concatenated along the batch dimension; parameters
+   * the server itself interprets ({@code priority}, {@code timeout}, {@code sequence_*}, binary-data
+   * options) are not included. The default ignores them and calls {@link #infer(List, List)}.
+   */
+  default List<NamedTensor> infer(
+      List<NamedTensor> inputs, List<String> outputs, List<Map<String, ParameterValue>> requestParameters)
+      throws BackendException {
+    return infer(inputs, outputs);
+  }
 
   /** Frees the instance's native resources. Called once, after the last {@link #infer} returned. */
   @Override

@@ -4,6 +4,7 @@ import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.caracal.api.ModelId;
 import io.caracal.api.NamedTensor;
+import io.caracal.api.ParameterValue;
 import io.caracal.api.backend.BackendException;
 import io.caracal.api.backend.ModelInstance;
 import io.caracal.core.repository.ModelConfig.TimeoutAction;
@@ -13,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
@@ -101,12 +103,14 @@ public final class DynamicBatcher implements ModelRunner {
     final TimeoutAction action;
     final long size;
     final List<Object> key;
+    final Map<String, ParameterValue> custom; // handed to the backend with the batch
     final CompletableFuture<List<NamedTensor>> future = new CancellableFuture<>();
     boolean queued; // batcher-owned
     boolean late; // DELAY action: its timeout passed; runs after every other request
 
     Pending(List<NamedTensor> inputs, List<String> outputs, int level, long enqueued, long deadline,
-        TimeoutAction action, long size, List<Object> key) {
+        TimeoutAction action, long size, List<Object> key, Map<String, ParameterValue> custom) {
+      this.custom = custom;
       this.inputs = inputs;
       this.outputs = outputs;
       this.level = level;
@@ -312,7 +316,8 @@ public final class DynamicBatcher implements ModelRunner {
       key = size < 1 || size > policy.maxBatchSize() ? List.of(new Object()) : BatchTensors.key(inputs, outputs);
       size = Math.max(1, size);
     }
-    Pending p = new Pending(List.copyOf(inputs), List.copyOf(outputs), level, now, deadline, qp.timeoutAction(), size, key);
+    Pending p =
+        new Pending(List.copyOf(inputs), List.copyOf(outputs), level, now, deadline, qp.timeoutAction(), size, key, options.custom());
     post(new Submit(p));
     p.future.whenComplete(
         (r, e) -> {
@@ -596,7 +601,11 @@ public final class DynamicBatcher implements ModelRunner {
         in = BatchTensors.concat(all, b.size);
       }
       long t1 = ticker.read();
-      List<NamedTensor> out = w.instance.infer(in, b.requests.get(0).outputs);
+      List<Map<String, ParameterValue>> params = new ArrayList<>(b.requests.size());
+      for (Pending p : b.requests) {
+        params.add(p.custom);
+      }
+      List<NamedTensor> out = w.instance.infer(in, b.requests.get(0).outputs, params);
       long t2 = ticker.read();
       List<List<NamedTensor>> split;
       try {

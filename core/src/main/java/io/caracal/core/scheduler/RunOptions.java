@@ -2,20 +2,35 @@ package io.caracal.core.scheduler;
 
 import io.caracal.api.InferenceException;
 import io.caracal.api.ParameterValue;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Per-request scheduling options, taken from the request's {@code priority} and {@code timeout}
- * parameters (already validated).
+ * parameters (already validated), and the request's custom parameters, which reach the backend.
  *
  * @param priority the priority level, 1 = highest; 0 = the model's default level
  * @param timeoutMicros the queue timeout in microseconds; 0 = the queue policy's default
+ * @param custom the request parameters the server does not interpret itself, handed to the
+ *     backend with the request ({@link io.caracal.api.backend.ModelInstance#infer(java.util.List,
+ *     java.util.List, java.util.List)})
  */
-public record RunOptions(long priority, long timeoutMicros) {
-  /** The default level and the policy's timeout. */
-  public static final RunOptions DEFAULT = new RunOptions(0, 0);
+public record RunOptions(long priority, long timeoutMicros, Map<String, ParameterValue> custom) {
+  /** The default level and the policy's timeout, no custom parameters. */
+  public static final RunOptions DEFAULT = new RunOptions(0, 0, Map.of());
+
+  /** Request parameters the server interprets itself; every other one is custom. */
+  public static final Set<String> SERVER_PARAMETERS =
+      Set.of("priority", "timeout", "sequence_id", "sequence_start", "sequence_end", "binary_data_output", "headers");
+
+  /** Returns options without custom parameters. */
+  public RunOptions(long priority, long timeoutMicros) {
+    this(priority, timeoutMicros, Map.of());
+  }
 
   public RunOptions {
+    custom = Map.copyOf(custom);
     if (priority < 0) {
       throw new IllegalArgumentException("priority < 0: " + priority);
     }
@@ -36,7 +51,14 @@ public record RunOptions(long priority, long timeoutMicros) {
   public static RunOptions of(Map<String, ParameterValue> parameters) {
     long priority = integer(parameters, "priority", Long.MAX_VALUE);
     long timeout = integer(parameters, "timeout", MAX_TIMEOUT_MICROS);
-    return priority == 0 && timeout == 0 ? DEFAULT : new RunOptions(priority, timeout);
+    Map<String, ParameterValue> custom = new LinkedHashMap<>();
+    parameters.forEach(
+        (k, v) -> {
+          if (!SERVER_PARAMETERS.contains(k)) {
+            custom.put(k, v);
+          }
+        });
+    return priority == 0 && timeout == 0 && custom.isEmpty() ? DEFAULT : new RunOptions(priority, timeout, custom);
   }
 
   private static long integer(Map<String, ParameterValue> parameters, String name, long max) {

@@ -8,6 +8,7 @@ import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.caracal.api.ModelId;
 import io.caracal.api.NamedTensor;
+import io.caracal.api.ParameterValue;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
 import io.caracal.api.backend.BackendException;
@@ -22,6 +23,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -63,6 +65,7 @@ class DynamicBatcherTest {
   /** An echo instance (OUT = IN) that records batch sizes and fails the calls it is told to. */
   static final class Fake implements ModelInstance {
     final List<Long> batches = Collections.synchronizedList(new ArrayList<>());
+    final List<List<Map<String, ParameterValue>>> parameters = Collections.synchronizedList(new ArrayList<>());
     volatile int failNext;
     volatile boolean closed;
 
@@ -87,6 +90,14 @@ class DynamicBatcherTest {
       batches.add(in.shape().dim(0));
       return List.of(new NamedTensor("OUT", in), new NamedTensor("OUT2", Tensor.ofStrings(
           Shape.of(in.shape().dim(0)), strings(in))));
+    }
+
+    @Override
+    public List<NamedTensor> infer(
+        List<NamedTensor> inputs, List<String> outputs, List<Map<String, ParameterValue>> requestParameters)
+        throws BackendException {
+      parameters.add(requestParameters);
+      return infer(inputs, outputs);
     }
 
     @Override
@@ -208,6 +219,21 @@ class DynamicBatcherTest {
     assertThat(s.executionCount()).isEqualTo(2);
     assertThat(s.inference().success().count()).isEqualTo(6);
     assertThat(s.batches()).extracting(b -> b.batchSize()).containsExactly(2L, 4L);
+  }
+
+  @Test
+  void customParametersReachTheBackendPerRequest_inBatchOrder() {
+    start(simple(4, 100, 0), 1);
+    Map<String, ParameterValue> a = Map.of("tenant", new ParameterValue.Str("a"));
+    Map<String, ParameterValue> b = Map.of("tenant", new ParameterValue.Str("b"), "boost", new ParameterValue.Int(2));
+    submit(1, RunOptions.of(a));
+    submit(2, RunOptions.of(Map.of("priority", new ParameterValue.Int(0), "timeout", new ParameterValue.Int(0))));
+    submit(1, RunOptions.of(b));
+    ticker.advance(100, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(instances.get(0).batches).containsExactly(4L);
+    // priority and timeout are the server's own; only custom parameters reach the backend
+    assertThat(instances.get(0).parameters).containsExactly(List.of(a, Map.of(), b));
   }
 
   @Test

@@ -47,7 +47,7 @@ public final class GrpcServer implements AutoCloseable {
 
   /** The Triton extensions this transport can serve, when core serves them too. */
   public static final List<String> GRPC_EXTENSIONS =
-      List.of("classification", "model_configuration", "model_repository", "logging", "statistics");
+      List.of("classification", "model_configuration", "model_repository", "logging", "parameters", "statistics");
 
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
