@@ -1,20 +1,46 @@
 #!/usr/bin/env bash
 # End-to-end load test (issue 3, "Benchmark"): builds Caracal, serves a temporary Triton-layout
 # repository with two copies of each model (dynamic batching on / off), drives it with the
-# closed-loop load generator io.caracal.bench.load.LoadTest over loopback, runs the in-process
+# closed-loop load generator io.caracal.bench.load.LoadTest over loopback (through the project's Java
+# client library, caracal-client, over HTTP or gRPC), runs the in-process
 # ONNX Runtime baseline in the same run, and prints one table per model. Stops by itself (about
 # 2 models × 3 concurrencies × 3 variants × (warm-up + duration + 1 s per extra round), 5 min with
 # the defaults) and always kills the server.
 #
-# Usage: bench/load-test.sh [--no-build]
+# Usage: bench/load-test.sh [--no-build] [--transport http|grpc] [--driver client|raw] [--smoke]
+#   --transport  how the load generator talks to the server: http (default; binary tensor extension)
+#                or grpc (the server's gRPC port, raw tensor contents); env TRANSPORT
+#   --driver     client (default: caracal-client) or raw (minimal raw-socket HTTP/1.1 client, the
+#                lowest client overhead; HTTP only; the driver of the tables recorded in
+#                docs/performance.md before the switch to the client library); env DRIVER
+#   --smoke      a quick check that everything runs: mnist-cnn-dyn only, concurrency 1 and 8,
+#                2 s warm-up + 3 s per cell in 1 round, no JFR (about 40 s after the build)
 # Environment: WARMUP (s, default 5), DURATION (s, default 10, split over ROUNDS turns, default 2,
 #   in which the three variants alternate), CONCURRENCY (default 1,8,64),
-#   MODELS_DIR (default ../shared/models next to the checkout), OUT (default bench/target/load-test-<time>),
-#   PROFILE=0 to run the server without a JFR recording.
+#   MODELS (default "mnist mobilenet"), MODELS_DIR (default ../shared/models next to the checkout),
+#   OUT (default bench/target/load-test-<time>), PROFILE=0 to run the server without a JFR recording.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
 cd "$root"
+
+build=1
+TRANSPORT=${TRANSPORT:-http}
+DRIVER=${DRIVER:-client}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=0 ;;
+    --transport) TRANSPORT=${2:?--transport needs http or grpc}; shift ;;
+    --driver) DRIVER=${2:?--driver needs client or raw}; shift ;;
+    --smoke) WARMUP=${WARMUP:-2}; DURATION=${DURATION:-3}; ROUNDS=${ROUNDS:-1}; CONCURRENCY=${CONCURRENCY:-1,8}
+             MODELS=${MODELS:-mnist}; PROFILE=${PROFILE:-0} ;;
+    *) echo "load-test: unknown argument $1 (see the usage at the top of $0)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$TRANSPORT" in http|grpc) ;; *) echo "load-test: --transport must be http or grpc" >&2; exit 2 ;; esac
+case "$DRIVER" in client|raw) ;; *) echo "load-test: --driver must be client or raw" >&2; exit 2 ;; esac
+[ "$DRIVER/$TRANSPORT" != raw/grpc ] || { echo "load-test: --driver raw speaks HTTP only" >&2; exit 2; }
 
 WARMUP=${WARMUP:-5}
 DURATION=${DURATION:-10}
@@ -22,6 +48,7 @@ CONCURRENCY=${CONCURRENCY:-1,8,64}
 ROUNDS=${ROUNDS:-2}
 MODELS_DIR=${MODELS_DIR:-$root/../shared/models}
 PROFILE=${PROFILE:-1}
+MODELS=${MODELS:-mnist mobilenet}
 OUT=${OUT:-$root/bench/target/load-test-$(date -u +%Y%m%dT%H%M%SZ)}
 
 # Small model with a dynamic batch dimension, and the compute-bound one: batching settings.
@@ -30,14 +57,20 @@ MOBILENET_DELAY_US=${MOBILENET_DELAY_US:-2000}
 MNIST_MAX_BATCH=${MNIST_MAX_BATCH:-64}
 MOBILENET_MAX_BATCH=${MOBILENET_MAX_BATCH:-32}
 
-if [ "${1:-}" != "--no-build" ]; then
+if [ "$build" = 1 ]; then
   echo "load-test: building (./mvnw -DskipTests package -pl app,bench -am)"
   ./mvnw -B -q -ntp -DskipTests package -pl app,bench -am
 fi
 cp_file="$root/bench/target/classpath.txt"
 bench_jar="$root/bench/target/caracal-bench-0.1.0-SNAPSHOT.jar"
 [ -f "$cp_file" ] && [ -f "$bench_jar" ] || { echo "load-test: bench is not built" >&2; exit 1; }
-bench_cp="$bench_jar:$(cat "$cp_file")"
+# The class path as a directory of links and a wildcard: with the client library's dependencies the
+# full list of paths (about 3 KB) made the JVM crash (SIGSEGV) inside ONNX Runtime's native
+# initialisation on JDK 25, while the same jars through a short wildcard path run fine.
+lib="$root/bench/target/load-test-lib"
+rm -rf "$lib" && mkdir -p "$lib"
+tr ':' '\n' < "$cp_file" | while read -r j; do [ -n "$j" ] && ln -s "$j" "$lib/"; done
+bench_cp="$bench_jar:$lib/*"
 
 mkdir -p "$OUT"
 repo=$(mktemp -d "${TMPDIR:-/tmp}/caracal-load-repo.XXXXXX")
@@ -81,14 +114,17 @@ if [ "$PROFILE" = 1 ]; then
   opts="-XX:StartFlightRecording=filename=$OUT/server.jfr,settings=profile,dumponexit=true"
 fi
 echo "load-test: starting the server on $repo (log: $log)"
+# both ports ephemeral: the gRPC server always starts, so a fixed 8001 could clash
 CARACAL_JAVA_OPTS="$opts ${CARACAL_JAVA_OPTS:-}" "$root/bin/caracal" serve --model-repository "$repo" \
-  --http-port 0 > "$log" 2>&1 &
+  --http-port 0 --grpc-port 0 > "$log" 2>&1 &
 server_pid=$!
 
 port=""
+grpc_port=""
 for _ in $(seq 1 600); do
   port=$(sed -n 's/.*HTTP listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
-  [ -n "$port" ] && break
+  grpc_port=$(sed -n 's/.*gRPC listening on .*:\([0-9][0-9]*\).*/\1/p' "$log" | head -1)
+  [ -n "$port" ] && { [ "$TRANSPORT" != grpc ] || [ -n "$grpc_port" ]; } && break
   kill -0 "$server_pid" 2>/dev/null || { echo "load-test: the server died:" >&2; tail -30 "$log" >&2; exit 1; }
   sleep 0.2
 done
@@ -101,7 +137,7 @@ for m in mnist_dyn_batched mnist_dyn_plain mobilenet_batched mobilenet_plain; do
   done
   [ "$code" = 200 ] || { echo "load-test: model $m is not ready ($code)" >&2; tail -30 "$log" >&2; exit 1; }
 done
-echo "load-test: server pid $server_pid on port $port; all models ready"
+echo "load-test: server pid $server_pid on HTTP port $port, gRPC port ${grpc_port:-?}; all models ready; driver $DRIVER over $TRANSPORT"
 
 thread_cpu() {
   # per-thread CPU ticks of the server, grouped by thread name (digits folded to #)
@@ -123,15 +159,29 @@ md="$OUT/results.md"
   echo "- JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1) at $JAVA_HOME"
   echo "- Commit: ${CARACAL_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}; server defaults (1 instance, 1 execution thread, ORT default intra-op threads)"
   echo "- Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the machine)"
-  echo "- Settings: warm-up ${WARMUP} s + ${DURATION} s per cell (in $ROUNDS alternating rounds), concurrency $CONCURRENCY, batch-1 requests, binary tensor extension in and out, HTTP/1.1 keep-alive, loopback; every copy has max_batch_size (mnist $MNIST_MAX_BATCH, mobilenet $MOBILENET_MAX_BATCH), the batched copies dynamic_batching with preferred [max/2, max]; load generator and in-process baseline share the same $(nproc) CPUs with the server"
+  case "$DRIVER/$TRANSPORT" in
+    client/http) echo "- Load driver: caracal-client over HTTP/1.1 (java.net.http keep-alive), binary tensor extension in and out, sync calls from N platform threads sharing one client" ;;
+    client/grpc) echo "- Load driver: caracal-client over gRPC (one shared channel, raw tensor contents), sync calls from N platform threads" ;;
+    raw/http) echo "- Load driver: raw-socket HTTP/1.1 (one keep-alive connection per thread, request bytes prepared once), binary tensor extension in and out" ;;
+  esac
+  echo "- Settings: warm-up ${WARMUP} s + ${DURATION} s per cell (in $ROUNDS alternating rounds), concurrency $CONCURRENCY, batch-1 requests, loopback; every copy has max_batch_size (mnist $MNIST_MAX_BATCH, mobilenet $MOBILENET_MAX_BATCH), the batched copies dynamic_batching with preferred [max/2, max]; load generator and in-process baseline share the same $(nproc) CPUs with the server"
 } > "$md"
 cat "$md"
 
+model_args=()
+for m in $MODELS; do
+  case "$m" in
+    mnist) model_args+=(--model "label=mnist-cnn-dyn,file=$repo/mnist_dyn_plain/1/model.onnx,batched=mnist_dyn_batched,plain=mnist_dyn_plain,delay_us=$MNIST_DELAY_US,max_batch=$MNIST_MAX_BATCH") ;;
+    mobilenet) model_args+=(--model "label=mobilenetv2-12-int8,file=$repo/mobilenet_plain/1/model.onnx,batched=mobilenet_batched,plain=mobilenet_plain,delay_us=$MOBILENET_DELAY_US,max_batch=$MOBILENET_MAX_BATCH") ;;
+    *) echo "load-test: unknown model $m in MODELS (mnist, mobilenet)" >&2; exit 2 ;;
+  esac
+done
+transport_args=(--transport "$TRANSPORT" --driver "$DRIVER")
+[ "$TRANSPORT" != grpc ] || transport_args+=(--grpc "127.0.0.1:$grpc_port")
+
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$bench_cp" io.caracal.bench.load.LoadTest \
   --url "http://127.0.0.1:$port" --warmup "$WARMUP" --duration "$DURATION" --concurrency "$CONCURRENCY" \
-  --rounds "$ROUNDS" --markdown "$md" \
-  --model "label=mnist-cnn-dyn,file=$repo/mnist_dyn_plain/1/model.onnx,batched=mnist_dyn_batched,plain=mnist_dyn_plain,delay_us=$MNIST_DELAY_US,max_batch=$MNIST_MAX_BATCH" \
-  --model "label=mobilenetv2-12-int8,file=$repo/mobilenet_plain/1/model.onnx,batched=mobilenet_batched,plain=mobilenet_plain,delay_us=$MOBILENET_DELAY_US,max_batch=$MOBILENET_MAX_BATCH"
+  --rounds "$ROUNDS" --markdown "$md" "${transport_args[@]}" "${model_args[@]}"
 
 thread_cpu > "$OUT/cpu-after.txt"
 {

@@ -8,6 +8,11 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caracal.client.CaracalClient;
+import io.caracal.client.CaracalClientException;
+import io.caracal.client.InferInput;
+import io.caracal.client.InferRequest;
+import io.caracal.client.InferResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -31,17 +36,27 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The closed-loop load generator behind {@code bench/load-test.sh}: for each model and each
  * concurrency it drives the running server's dynamic-batching copy of the model, then its
- * no-batching copy, over N HTTP/1.1 keep-alive connections with the V2 binary tensor extension
- * (one batch-1 request per exchange, binary output), and then runs the same model file in this
+ * no-batching copy, from N platform threads making synchronous calls (one batch-1 request per
+ * call), and then runs the same model file in this
  * process with ONNX Runtime ({@code OrtSession.run} from N threads on one session with default
  * options, the server's default) as the baseline. Prints one Markdown table per model with
  * requests/s, p50, p99, max, the batch sizes the server formed ({@code GET /v2/models/{m}/stats},
  * "n/a" when the server has no such endpoint) and the ratio server ÷ in-process.
  *
+ * <p>Drivers: by default the calls go through the project's Java client library ({@code
+ * caracal-client}, one shared thread-safe {@link CaracalClient}): {@code --transport http} (the
+ * default; java.net.http keep-alive, binary tensor extension in and out) or {@code --transport
+ * grpc} with {@code --grpc host:port} (raw tensor contents). {@code --driver raw} instead uses a
+ * minimal raw-socket HTTP/1.1 client ({@link HttpConnection}, one connection per thread, the
+ * request bytes prepared once): the lowest client-side overhead, and the driver the tables recorded
+ * in docs/performance.md before the switch were taken with. Server statistics always come over
+ * HTTP ({@code --url}).
+ *
  * <p>Run through the script: {@code bench/load-test.sh}. Direct use: {@code java -cp <bench class
  * path> io.caracal.bench.load.LoadTest --url http://127.0.0.1:8000 --model
  * label=mnist,file=model.onnx,batched=m_b,plain=m_p,delay_us=500,max_batch=64 [--concurrency
- * 1,8,64] [--warmup 5] [--duration 10] [--rounds 2] [--markdown out.md]}
+ * 1,8,64] [--warmup 5] [--duration 10] [--rounds 2] [--markdown out.md] [--transport http|grpc
+ * --grpc 127.0.0.1:8001] [--driver client|raw]}
  */
 public final class LoadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -103,15 +118,29 @@ public final class LoadTest {
   private final double warmupSeconds;
   private final double durationSeconds;
   private final int rounds;
+  private final String transport;
+  /** The client library's client, shared by all threads; null with {@code --driver raw}. */
+  private final CaracalClient client;
   private final PrintStream out = System.out;
   private final StringBuilder markdown = new StringBuilder();
 
-  private LoadTest(URI url, double warmupSeconds, double durationSeconds, int rounds) {
+  private LoadTest(
+      URI url, double warmupSeconds, double durationSeconds, int rounds, String transport, CaracalClient client) {
     this.rounds = rounds;
     this.host = url.getHost();
     this.port = url.getPort();
     this.warmupSeconds = warmupSeconds;
     this.durationSeconds = durationSeconds;
+    this.transport = transport;
+    this.client = client;
+  }
+
+  private String driverName() {
+    return client == null
+        ? "raw-socket HTTP/1.1 driver (one keep-alive connection per thread, binary tensors)"
+        : transport.equals("grpc")
+            ? "caracal-client over gRPC (raw tensor contents, one shared channel)"
+            : "caracal-client over HTTP/1.1 (java.net.http keep-alive, binary tensors in and out)";
   }
 
   public static void main(String[] args) throws Exception {
@@ -122,6 +151,9 @@ public final class LoadTest {
     double duration = 10;
     int rounds = 2;
     Path md = null;
+    String transport = "http";
+    String driver = "client";
+    String grpc = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String v = i + 1 < args.length ? args[i + 1] : null;
@@ -134,6 +166,9 @@ public final class LoadTest {
         case "--duration" -> duration = Double.parseDouble(v);
         case "--markdown" -> md = Path.of(v);
         case "--rounds" -> rounds = Integer.parseInt(v);
+        case "--transport" -> transport = v;
+        case "--driver" -> driver = v;
+        case "--grpc" -> grpc = v;
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
       i++;
@@ -141,9 +176,36 @@ public final class LoadTest {
     if (url == null || models.isEmpty()) {
       throw new IllegalArgumentException("--url and at least one --model are required");
     }
-    LoadTest t = new LoadTest(url, warmup, duration, rounds);
-    for (ModelSpec m : models) {
-      t.runModel(m, concurrencies);
+    if (!transport.equals("http") && !transport.equals("grpc")) {
+      throw new IllegalArgumentException("--transport must be http or grpc: " + transport);
+    }
+    if (!driver.equals("client") && !driver.equals("raw")) {
+      throw new IllegalArgumentException("--driver must be client or raw: " + driver);
+    }
+    if (driver.equals("raw") && transport.equals("grpc")) {
+      throw new IllegalArgumentException("--driver raw speaks HTTP only");
+    }
+    CaracalClient client = null;
+    if (driver.equals("client")) {
+      if (transport.equals("grpc")) {
+        if (grpc == null) {
+          throw new IllegalArgumentException("--transport grpc needs --grpc host:port");
+        }
+        int colon = grpc.lastIndexOf(':');
+        client = CaracalClient.grpc(grpc.substring(0, colon), Integer.parseInt(grpc.substring(colon + 1)));
+      } else {
+        client = CaracalClient.http(url);
+      }
+    }
+    LoadTest t = new LoadTest(url, warmup, duration, rounds, transport, client);
+    try {
+      for (ModelSpec m : models) {
+        t.runModel(m, concurrencies);
+      }
+    } finally {
+      if (client != null) {
+        client.close();
+      }
     }
     if (md != null) {
       Files.writeString(
@@ -190,10 +252,16 @@ public final class LoadTest {
       double batch1Ms = medianRunMs(env, session, inputName, shape, values, 1, 50);
       double batchMaxMs = medianRunMs(env, session, inputName, shape, values, m.maxBatch(), 7);
       byte[] request = inferRequest(inputName, outputName, shape, values);
+      InferInput tensor = InferInput.fp32(inputName, shape, values);
+      InferRequest batchedRequest = InferRequest.builder(m.batched()).input(tensor).output(outputName).build();
+      InferRequest plainRequest = InferRequest.builder(m.plain()).input(tensor).output(outputName).build();
 
       emit("");
       emit("### " + m.label() + " (`" + m.file().getFileName() + "` input " + inputName + " "
-          + Arrays.toString(shape) + ", " + request.length + "-byte requests)");
+          + Arrays.toString(shape) + ", " + request.length + "-byte HTTP requests, "
+          + values.length * 4 + "-byte tensors)");
+      emit("");
+      emit("Load driver: " + driverName() + ".");
       emit("");
       emit(String.format(Locale.ROOT,
           "In-process, one call alone (median): batch 1 = %.2f ms, batch %d = %.2f ms. Batched copy: "
@@ -213,8 +281,8 @@ public final class LoadTest {
         for (int r = 0; r < rounds; r++) {
           double wu = r == 0 ? warmupSeconds : Math.min(1.0, warmupSeconds);
           double d = durationSeconds / rounds;
-          batched = merge(batched, httpCell(m.batched(), "server, dynamic batching", c, request, wu, d));
-          plain = merge(plain, httpCell(m.plain(), "server, no batching", c, request, wu, d));
+          batched = merge(batched, serverCell(m.batched(), "server, dynamic batching", c, request, batchedRequest, wu, d));
+          plain = merge(plain, serverCell(m.plain(), "server, no batching", c, request, plainRequest, wu, d));
           ort = merge(ort, inProcessCell(env, session, inputName, shape, values, c, wu, d));
         }
         for (Cell cell : List.of(batched, plain, ort)) {
@@ -392,7 +460,33 @@ public final class LoadTest {
     Map<String, Long> get();
   }
 
-  private Cell httpCell(String model, String variant, int c, byte[] body, double wu, double d) throws Exception {
+  private Cell serverCell(
+      String model, String variant, int c, byte[] body, InferRequest request, double wu, double d) throws Exception {
+    return client == null ? rawCell(model, variant, c, body, wu, d) : clientCell(model, variant, c, request, wu, d);
+  }
+
+  /**
+   * Sync calls through the shared client library client. An answer from the server that is an
+   * error (HTTP status, gRPC status with a server message, timeout) counts as an error; a transport
+   * failure stops the thread, like the raw driver's I/O errors.
+   */
+  private Cell clientCell(String model, String variant, int c, InferRequest request, double wu, double d)
+      throws Exception {
+    ClientFactory f = () -> () -> {
+      try {
+        InferResult r = client.infer(request);
+        return r.outputs().isEmpty() ? "answer without outputs" : null;
+      } catch (CaracalClientException e) {
+        if (e.httpStatus() > 0 || e.serverMessage().isPresent() || e.isTimeout()) {
+          return e.getMessage();
+        }
+        throw e;
+      }
+    };
+    return runCell(variant, c, f, () -> {}, () -> stats(model), wu, d);
+  }
+
+  private Cell rawCell(String model, String variant, int c, byte[] body, double wu, double d) throws Exception {
     byte[] request =
         HttpConnection.request("POST", "/v2/models/" + model + "/infer", host + ":" + port,
             "Content-Type: application/octet-stream\r\nInference-Header-Content-Length: "
