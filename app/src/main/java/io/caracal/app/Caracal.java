@@ -45,13 +45,20 @@ public final class Caracal implements AutoCloseable {
   private static final io.caracal.core.logging.LogSettings LOG_SETTINGS = LogbackSettings.create();
 
   private final ModelRegistry registry;
+  private final io.caracal.core.lifecycle.RepositoryPoller poller; // null unless poll mode
   private final DefaultInferenceService service;
   private final V2HttpServer http;
   private final GrpcServer grpc;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Caracal(ModelRegistry registry, DefaultInferenceService service, V2HttpServer http, GrpcServer grpc) {
+  private Caracal(
+      ModelRegistry registry,
+      io.caracal.core.lifecycle.RepositoryPoller poller,
+      DefaultInferenceService service,
+      V2HttpServer http,
+      GrpcServer grpc) {
     this.registry = registry;
+    this.poller = poller;
     this.service = service;
     this.http = http;
     this.grpc = grpc;
@@ -80,7 +87,17 @@ public final class Caracal implements AutoCloseable {
             new AutoCompleter(),
             settings.loadThreads());
     DefaultInferenceService service = null;
+    io.caracal.core.lifecycle.RepositoryPoller poller = null;
     try {
+      if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
+        poller =
+            new io.caracal.core.lifecycle.RepositoryPoller(
+                registry,
+                repository.paths().root(),
+                Duration.ofSeconds(settings.repositoryPollSecs()),
+                settings.loadThreads());
+        poller.baseline(); // before loading: a change made during the initial load is seen by the first scan
+      }
       if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.EXPLICIT) {
         java.util.Set<String> named = java.util.Set.copyOf(settings.loadModels());
         registry.loadAll(name -> named.contains("*") || named.contains(name));
@@ -134,8 +151,14 @@ public final class Caracal implements AutoCloseable {
         http.close();
         throw e.getCause();
       }
-      return new Caracal(registry, service, http, grpc);
+      if (poller != null) {
+        poller.start();
+      }
+      return new Caracal(registry, poller, service, http, grpc);
     } catch (IOException | RuntimeException e) {
+      if (poller != null) {
+        poller.close();
+      }
       if (service != null) {
         service.close();
       }
@@ -163,6 +186,20 @@ public final class Caracal implements AutoCloseable {
     return grpc.boundAddress();
   }
 
+  /**
+   * Poll mode: scans the repository now and applies what changed (as the periodic poll does);
+   * returns when the loads and unloads it started have finished.
+   *
+   * @throws IllegalStateException when the server is not in poll mode
+   * @throws IOException when the repository cannot be listed
+   */
+  public io.caracal.core.lifecycle.RepositoryPoller.Changes pollRepository() throws IOException {
+    if (poller == null) {
+      throw new IllegalStateException("the server is not in poll mode");
+    }
+    return poller.scan();
+  }
+
   /** Returns the state of every model version of the repository. */
   public List<ModelStatus> models() {
     return registry.index();
@@ -173,6 +210,9 @@ public final class Caracal implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    if (poller != null) {
+      poller.close();
     }
     grpc.close();
     http.close();

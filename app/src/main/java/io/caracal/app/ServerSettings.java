@@ -30,6 +30,7 @@ import java.util.Objects;
  * @param modelControlMode {@code none}: every model loads at start and the load/unload API is
  *     refused; {@code explicit}: only {@code loadModels} load at start and the API loads and unloads
  * @param loadModels in explicit mode, the models loaded at start ({@code *} = all)
+ * @param repositoryPollSecs in poll mode, seconds between two scans of the repository
  */
 public record ServerSettings(
     Path modelRepository,
@@ -51,7 +52,8 @@ public record ServerSettings(
     int threadsPerInstance,
     int loadThreads,
     io.caracal.core.lifecycle.ModelControlMode modelControlMode,
-    List<String> loadModels) {
+    List<String> loadModels,
+    int repositoryPollSecs) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -82,6 +84,7 @@ public record ServerSettings(
     if (!loadModels.isEmpty() && modelControlMode != io.caracal.core.lifecycle.ModelControlMode.EXPLICIT) {
       throw new IllegalArgumentException("load-model needs model-control-mode explicit");
     }
+    check(repositoryPollSecs >= 1 && repositoryPollSecs <= 86400, "repository-poll-secs", repositoryPollSecs, "1..86400");
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -116,7 +119,8 @@ public record ServerSettings(
         .threadsPerInstance(threadsPerInstance)
         .loadThreads(loadThreads)
         .modelControlMode(modelControlMode)
-        .loadModels(loadModels);
+        .loadModels(loadModels)
+        .repositoryPollSecs(repositoryPollSecs);
   }
 
   /** Builds {@link ServerSettings}; {@link #build()} validates every value. */
@@ -141,6 +145,7 @@ public record ServerSettings(
     private int loadThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private io.caracal.core.lifecycle.ModelControlMode modelControlMode = io.caracal.core.lifecycle.ModelControlMode.NONE;
     private List<String> loadModels = List.of();
+    private int repositoryPollSecs = 15;
 
     private Builder(Path modelRepository) {
       this.modelRepository = Objects.requireNonNull(modelRepository, "modelRepository");
@@ -266,6 +271,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** In poll mode, seconds between two scans of the repository; default 15. */
+    public Builder repositoryPollSecs(int v) {
+      repositoryPollSecs = v;
+      return this;
+    }
+
     /** Returns the validated settings. */
     public ServerSettings build() {
       return new ServerSettings(
@@ -288,7 +299,8 @@ public record ServerSettings(
           threadsPerInstance,
           loadThreads,
           modelControlMode,
-          loadModels);
+          loadModels,
+          repositoryPollSecs);
     }
   }
 }

@@ -45,11 +45,13 @@ enum SettingKey {
       (b, v) -> b.queueCapacity(parseInt("queue-capacity", v))),
   LOAD_THREADS("load-threads", "N", "models loaded in parallel at start (default min(4, cores))",
       (b, v) -> b.loadThreads(parseInt("load-threads", v))),
-  MODEL_CONTROL_MODE("model-control-mode", "none|explicit",
-      "none: load every model at start, refuse the load/unload API; explicit: load only --load-model models, the API loads and unloads (default none)",
+  MODEL_CONTROL_MODE("model-control-mode", "none|poll|explicit",
+      "none: load every model at start, refuse the load/unload API; poll: load every model at start, then follow repository changes; explicit: load only --load-model models, the API loads and unloads (default none)",
       (b, v) -> b.modelControlMode(io.caracal.core.lifecycle.ModelControlMode.parse(v))),
   LOAD_MODEL("load-model", "NAME", "explicit mode: a model to load at start, repeatable or comma-separated; * = all",
-      (b, v) -> b.loadModels(java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList()));
+      (b, v) -> b.loadModels(java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList())),
+  REPOSITORY_POLL_SECS("repository-poll-secs", "SECS", "poll mode: seconds between two scans of the repository, 1..86400 (default 15)",
+      (b, v) -> b.repositoryPollSecs(parseInt("repository-poll-secs", v)));
 
   private final String key;
   private final String valueName;

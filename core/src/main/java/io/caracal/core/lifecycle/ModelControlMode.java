@@ -6,15 +6,21 @@ import java.util.Locale;
 public enum ModelControlMode {
   /** Every model of the repository is loaded at start; the load and unload APIs are refused. */
   NONE,
+  /**
+   * Every model loads at start, then the repository is polled and added, removed or changed models
+   * are loaded, unloaded or reloaded ({@link RepositoryPoller}); the load and unload APIs are refused.
+   */
+  POLL,
   /** Only the models named at start are loaded; the load and unload APIs load, reload and unload. */
   EXPLICIT;
 
-  /** Parses {@code none} or {@code explicit} (case-insensitive). */
+  /** Parses {@code none}, {@code poll} or {@code explicit} (case-insensitive). */
   public static ModelControlMode parse(String s) {
     return switch (s.strip().toLowerCase(Locale.ROOT)) {
       case "none" -> NONE;
+      case "poll" -> POLL;
       case "explicit" -> EXPLICIT;
-      default -> throw new IllegalArgumentException("model-control-mode must be none or explicit, got '" + s + "'");
+      default -> throw new IllegalArgumentException("model-control-mode must be none, poll or explicit, got '" + s + "'");
     };
   }
 }

@@ -194,6 +194,9 @@ public final class ModelRegistry implements AutoCloseable {
       for (int i = 1; i < config.instanceCount(); i++) {
         instances.add(found.factory().load(artifact));
       }
+      // Warm-up runs directly on the instances, before any runner exists: the version is found
+      // by lookups only once it is READY, which is after its warm-up succeeded.
+      Warmup.run(id, config, found.config(), instances, repository.paths());
       ModelRunner runner;
       try {
         runner = runners.create(id, config, instances, () -> found.factory().load(artifact));
@@ -393,6 +396,25 @@ public final class ModelRegistry implements AutoCloseable {
         for (VersionState st : fresh.values()) {
           st.model().ifPresent(m -> m.runner().close());
         }
+        // The serving versions keep serving; the index says why the new ones are not there: a
+        // failed version with a new number is listed UNAVAILABLE with its reason, a serving
+        // version whose replacement failed stays READY with the reason of that failure.
+        NavigableMap<Long, VersionState> kept = new ConcurrentSkipListMap<>();
+        old.versions().forEach((v, st) -> {
+          if (st.model().isPresent()) {
+            kept.put(v, st);
+          }
+        });
+        for (Map.Entry<Long, VersionState> e : fresh.entrySet()) {
+          VersionState st = e.getValue();
+          if (st.model().isPresent()) {
+            continue;
+          }
+          VersionState serving = kept.get(e.getKey());
+          String why = "reload failed, the serving version keeps serving: " + st.reason();
+          kept.put(e.getKey(), serving == null ? st : new VersionState(ModelState.READY, why, serving.model()));
+        }
+        models.put(name, new Entry(name, kept, "", old.parsed(), true));
         log.warn("model '{}' failed to reload; the serving versions keep serving: {}", name, firstProblem);
         throw loadFailure(name, firstProblem);
       }
