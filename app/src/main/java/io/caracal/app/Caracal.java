@@ -50,6 +50,9 @@ public final class Caracal implements AutoCloseable {
   private final V2HttpServer http;
   private final GrpcServer grpc;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final java.util.concurrent.CompletableFuture<io.caracal.core.lifecycle.GracefulShutdown.Result> shutdownResult =
+      new java.util.concurrent.CompletableFuture<>();
+  private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
   private Caracal(
       ModelRegistry registry,
@@ -176,6 +179,68 @@ public final class Caracal implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Shuts down gracefully (SIGTERM): readiness false at once (liveness stays true), requests still
+   * served for {@code drainDelay}; then the listeners stop accepting and new requests get 503 {@code
+   * the server is shutting down}; admitted requests, queued or running, get up to {@code
+   * exitTimeout} to finish, what is left then fails with that 503; then as {@link #close()}.
+   * Blocks until done; idempotent (a second call, or one after close, returns at once).
+   */
+  public io.caracal.core.lifecycle.GracefulShutdown.Result shutdown(Duration drainDelay, Duration exitTimeout) {
+    if (!shuttingDown.compareAndSet(false, true)) {
+      return shutdownResult.join(); // another thread (signal or hook) is shutting down: wait for it
+    }
+    if (closed.get()) {
+      shutdownResult.complete(new io.caracal.core.lifecycle.GracefulShutdown.Result(true, 0, 0, 0));
+      return shutdownResult.join();
+    }
+    io.caracal.core.lifecycle.GracefulShutdown.Steps steps =
+        new io.caracal.core.lifecycle.GracefulShutdown.Steps() {
+          @Override
+          public void notReady() {
+            service.beginDrain();
+            grpc.refreshHealth();
+            if (poller != null) {
+              poller.close(); // no repository changes while draining
+            }
+          }
+
+          @Override
+          public java.util.concurrent.CompletableFuture<Void> stopAccepting() {
+            java.util.concurrent.CompletableFuture<Void> idle = service.stopAccepting();
+            http.stopAccepting();
+            grpc.stopAccepting();
+            return idle;
+          }
+
+          @Override
+          public int inFlight() {
+            return service.inFlight();
+          }
+
+          @Override
+          public int failInFlight() {
+            return service.failInFlight();
+          }
+
+          @Override
+          public void close() {
+            Caracal.this.close();
+          }
+        };
+    try {
+      shutdownResult.complete(
+          new io.caracal.core.lifecycle.GracefulShutdown(
+                  steps, drainDelay, exitTimeout, Ticker.system(), io.caracal.core.lifecycle.GracefulShutdown.Waiter.system())
+              .run());
+    } catch (RuntimeException | Error e) {
+      shutdownResult.completeExceptionally(e);
+      close();
+      throw e;
+    }
+    return shutdownResult.join();
+  }
+
   /** Returns the address the HTTP listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress httpAddress() {
     return http.boundAddress();
@@ -205,7 +270,10 @@ public final class Caracal implements AutoCloseable {
     return registry.index();
   }
 
-  /** Stops accepting, closes the listener and unloads every model. */
+  /**
+   * Stops accepting, closes the listeners and unloads every model at once: queued requests fail
+   * with 503, running ones get a few seconds. {@link #shutdown} is the graceful way.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {

@@ -65,22 +65,34 @@ public final class Main {
       log.error("caracal could not start: {}", e.getMessage(), e);
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
+    java.time.Duration drainDelay = java.time.Duration.ofSeconds(settings.drainDelaySecs());
+    java.time.Duration exitTimeout = java.time.Duration.ofSeconds(settings.exitTimeoutSecs());
+    // SIGTERM and SIGINT are handled here rather than by the JVM's default handler, so the process
+    // drains and then exits 0 (a JVM ended by a signal's default handler exits 143).
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    handleSignal("TERM", stopRequested);
+    handleSignal("INT", stopRequested);
+    // Any other way out (System.exit elsewhere, SIGHUP, a signal whose handler could not be set)
+    // still drains; shutdown() is idempotent.
     Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  log.info("shutting down");
-                  server.close();
-                  stopped.countDown();
-                },
-                "caracal-shutdown"));
+        .addShutdownHook(new Thread(() -> server.shutdown(drainDelay, exitTimeout), "caracal-shutdown"));
     try {
-      stopped.await();
+      stopRequested.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    log.info("shutting down: drain delay {} s, exit timeout {} s", settings.drainDelaySecs(), settings.exitTimeoutSecs());
+    server.shutdown(drainDelay, exitTimeout);
     return 0;
+  }
+
+  @SuppressWarnings("restriction")
+  private static void handleSignal(String name, CountDownLatch stopRequested) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stopRequested.countDown());
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      log.debug("cannot handle SIG{} ({}); the shutdown hook drains instead", name, e.getMessage());
+    }
   }
 
   private static String usage() {

@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param maxRank the most dimensions one request tensor may have
  * @param maxBytesElement the largest single BYTES element, in bytes
  * @param httpIdleTimeoutSecs seconds an idle HTTP connection is kept open; 0 = forever
+ * @param drainDelaySecs on SIGTERM, seconds requests are still served after readiness turned false
+ * @param exitTimeoutSecs on SIGTERM, seconds admitted requests may take to finish once the listeners
+ *     stopped accepting; what is left then fails with 503
  * @param queueCapacity requests that may wait per model and priority level before new ones are refused
  *     with 503, for models whose queue policy sets no {@code max_queue_size}
  * @param threadsPerInstance batches one model instance runs at once (execution threads per instance)
@@ -48,6 +51,8 @@ public record ServerSettings(
     int maxRank,
     long maxBytesElement,
     int httpIdleTimeoutSecs,
+    int drainDelaySecs,
+    int exitTimeoutSecs,
     int queueCapacity,
     int threadsPerInstance,
     int loadThreads,
@@ -71,6 +76,8 @@ public record ServerSettings(
     check(maxRank >= 1, "max-rank", maxRank, ">= 1");
     check(maxBytesElement >= 1, "max-bytes-element", maxBytesElement, ">= 1");
     check(httpIdleTimeoutSecs >= 0, "http-idle-timeout-secs", httpIdleTimeoutSecs, ">= 0");
+    check(drainDelaySecs >= 0 && drainDelaySecs <= 3600, "drain-delay-secs", drainDelaySecs, "0..3600");
+    check(exitTimeoutSecs >= 0 && exitTimeoutSecs <= 3600, "exit-timeout-secs", exitTimeoutSecs, "0..3600");
     check(queueCapacity >= 1, "queue-capacity", queueCapacity, ">= 1");
     check(threadsPerInstance >= 1 && threadsPerInstance <= 256, "threads-per-instance", threadsPerInstance, "1..256");
     check(loadThreads >= 1, "load-threads", loadThreads, ">= 1");
@@ -115,6 +122,8 @@ public record ServerSettings(
         .maxRank(maxRank)
         .maxBytesElement(maxBytesElement)
         .httpIdleTimeoutSecs(httpIdleTimeoutSecs)
+        .drainDelaySecs(drainDelaySecs)
+        .exitTimeoutSecs(exitTimeoutSecs)
         .queueCapacity(queueCapacity)
         .threadsPerInstance(threadsPerInstance)
         .loadThreads(loadThreads)
@@ -140,6 +149,8 @@ public record ServerSettings(
     private int maxRank = 16;
     private long maxBytesElement = 16L * 1024 * 1024;
     private int httpIdleTimeoutSecs = 60;
+    private int drainDelaySecs = 5;
+    private int exitTimeoutSecs = 30;
     private int queueCapacity = 128;
     private int threadsPerInstance = 1;
     private int loadThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
@@ -241,6 +252,18 @@ public record ServerSettings(
       return this;
     }
 
+    /** On SIGTERM, seconds requests are still served after readiness turned false; default 5. */
+    public Builder drainDelaySecs(int v) {
+      drainDelaySecs = v;
+      return this;
+    }
+
+    /** On SIGTERM, seconds admitted requests may take to finish after the drain; default 30. */
+    public Builder exitTimeoutSecs(int v) {
+      exitTimeoutSecs = v;
+      return this;
+    }
+
     /** Execution threads per model instance; default 1. */
     public Builder threadsPerInstance(int v) {
       threadsPerInstance = v;
@@ -295,6 +318,8 @@ public record ServerSettings(
           maxRank,
           maxBytesElement,
           httpIdleTimeoutSecs,
+          drainDelaySecs,
+          exitTimeoutSecs,
           queueCapacity,
           threadsPerInstance,
           loadThreads,

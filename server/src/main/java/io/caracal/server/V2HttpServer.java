@@ -124,6 +124,20 @@ public final class V2HttpServer implements AutoCloseable {
     return a.getPort();
   }
 
+  /**
+   * Stops accepting connections without waiting for anything else: the listening socket closes,
+   * open connections stay and are still served (a shutting-down service answers their new
+   * requests with 503). {@link #close()} finishes the shutdown. Never call it from an event loop.
+   */
+  public void stopAccepting() {
+    synchronized (lock) {
+      if (serverChannel != null) {
+        serverChannel.close().syncUninterruptibly();
+        serverChannel = null;
+      }
+    }
+  }
+
   /** Stops accepting connections and shuts the event loops down (quiet period 0.1 s, at most 5 s). */
   @Override
   public void close() {

@@ -43,6 +43,13 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
   private final TensorShaper shaper = new TensorShaper();
   private final ModelControlMode controlMode;
   private volatile boolean closed;
+  // Graceful shutdown (see GracefulShutdown): draining = not ready; refusing = new requests fail.
+  private volatile boolean draining;
+  private volatile boolean refusing;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.Set<CompletableFuture<InferenceResponse>> outstanding =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<Void> idle = new CompletableFuture<>();
 
   /** Creates the service over a registry (loaded by the caller) with these request limits. */
   public DefaultInferenceService(ModelRegistry registry, RequestLimits limits) {
@@ -59,9 +66,81 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
     this.controlMode = controlMode;
   }
 
+  /**
+   * {@inheritDoc} Every admitted request is counted until its future completes, so {@link
+   * #stopAccepting()} can tell when the server is idle.
+   */
   @Override
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
-    return infer(request, 0);
+    inFlight.incrementAndGet(); // before the check: stopAccepting() then either sees it or it sees refusing
+    if (refusing || closed) {
+      leave();
+      return CompletableFuture.failedFuture(InferenceException.of(new InferenceError.ShuttingDown()));
+    }
+    CompletableFuture<InferenceResponse> out;
+    try {
+      out = infer(request, 0).thenApply(java.util.function.Function.identity()); // cancelling it still withdraws the request
+    } catch (RuntimeException e) {
+      leave();
+      throw e;
+    }
+    outstanding.add(out);
+    out.whenComplete(
+        (r, e) -> {
+          outstanding.remove(out);
+          leave();
+        });
+    return out;
+  }
+
+  private void leave() {
+    if (inFlight.decrementAndGet() == 0 && refusing) {
+      idle.complete(null);
+    }
+  }
+
+  /**
+   * First step of a graceful shutdown: {@link #isReady()} answers false from now on (liveness
+   * stays true) while requests are still served, so load balancers stop sending traffic.
+   */
+  public void beginDrain() {
+    draining = true;
+  }
+
+  /**
+   * Second step: new requests (and load/unload calls) fail with {@code ShuttingDown}; admitted
+   * ones, queued or running, go on. Returns a future that completes once none is left in flight.
+   * Implies {@link #beginDrain()}.
+   */
+  public CompletableFuture<Void> stopAccepting() {
+    draining = true;
+    refusing = true;
+    if (inFlight.get() == 0) {
+      idle.complete(null);
+    }
+    return idle;
+  }
+
+  /** Returns the number of admitted requests whose response is not complete yet. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /**
+   * Last step, when the exit timeout passed: completes every request still in flight with {@code
+   * ShuttingDown} (503 / UNAVAILABLE) and returns how many there were. The backend calls behind
+   * them finish or fail on their own; their results are dropped.
+   */
+  public int failInFlight() {
+    refusing = true;
+    draining = true;
+    int n = 0;
+    for (CompletableFuture<InferenceResponse> f : List.copyOf(outstanding)) {
+      if (f.completeExceptionally(InferenceException.of(new InferenceError.ShuttingDown()))) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private CompletableFuture<InferenceResponse> infer(InferenceRequest request, int attempt) {
@@ -206,7 +285,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
 
   @Override
   public boolean isReady() {
-    return !closed && registry.allReady();
+    return !closed && !draining && registry.allReady();
   }
 
   @Override
@@ -237,7 +316,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
   }
 
   private void checkControl(String what) {
-    if (closed) {
+    if (closed || refusing) {
       throw InferenceException.of(new InferenceError.ShuttingDown());
     }
     if (controlMode != ModelControlMode.EXPLICIT) {

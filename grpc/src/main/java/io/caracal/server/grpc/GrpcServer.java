@@ -55,6 +55,7 @@ public final class GrpcServer implements AutoCloseable {
   private Server server;
   private ExecutorService managementExecutor;
   private ScheduledExecutorService healthPoller;
+  private volatile Runnable healthRefresh = () -> {};
   private volatile InetSocketAddress boundAddress;
 
   private GrpcServer(Builder b) {
@@ -138,6 +139,7 @@ public final class GrpcServer implements AutoCloseable {
             health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, st);
           };
       refresh.run();
+      healthRefresh = refresh;
       healthPoller.scheduleWithFixedDelay(refresh, 500, 500, TimeUnit.MILLISECONDS);
       InetSocketAddress bound = (InetSocketAddress) s.getListenSockets().get(0);
       boundAddress = bound;
@@ -158,6 +160,27 @@ public final class GrpcServer implements AutoCloseable {
       throw new IllegalStateException("not started");
     }
     return a.getPort();
+  }
+
+  /**
+   * Reads the service's readiness into the health service now, rather than at the next poll (every
+   * 0.5 s): a shutdown calls it so that {@code grpc.health.v1.Health} says NOT_SERVING at once.
+   */
+  public void refreshHealth() {
+    healthRefresh.run();
+  }
+
+  /**
+   * Stops accepting connections and calls without waiting: open connections get a GOAWAY, new calls
+   * are refused, calls already running go on. {@link #close()} finishes the shutdown.
+   */
+  public void stopAccepting() {
+    synchronized (lock) {
+      if (server != null) {
+        healthRefresh.run();
+        server.shutdown();
+      }
+    }
   }
 
   /** Stops accepting, lets running calls finish for up to 5 s, then cancels the rest. Idempotent. */
