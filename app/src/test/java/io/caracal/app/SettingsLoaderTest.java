@@ -39,6 +39,22 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void shutdownTimings_defaultsFlagsEnvironmentAndRange() {
+    ServerSettings d = new SettingsLoader(Map.of()).load(List.of("--model-repository", "/m"));
+    assertThat(d.drainDelaySecs()).isEqualTo(5);
+    assertThat(d.exitTimeoutSecs()).isEqualTo(30);
+    ServerSettings s = new SettingsLoader(Map.of("CARACAL_EXIT_TIMEOUT_SECS", "12"))
+        .load(List.of("--model-repository", "/m", "--drain-delay-secs", "0"));
+    assertThat(s.drainDelaySecs()).isZero();
+    assertThat(s.exitTimeoutSecs()).isEqualTo(12);
+    assertThat(s.toBuilder().build()).isEqualTo(s);
+    assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(List.of("--model-repository", "/m", "--drain-delay-secs", "-1")))
+        .hasMessageContaining("drain-delay-secs must be 0..3600, got -1");
+    assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(List.of("--model-repository", "/m", "--exit-timeout-secs", "x")))
+        .hasMessageContaining("exit-timeout-secs must be a whole number");
+  }
+
+  @Test
   void configFlagNamesTheFile() throws IOException {
     Path file = dir.resolve("c.properties");
     Files.writeString(file, "model-repository=/m\nhost=0.0.0.0\n");

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GracefulShutdownIT {
   private static final Pattern LISTENING = Pattern.compile("HTTP listening on [^:]+:(\\d+)");
+  private static final Pattern GRPC_LISTENING = Pattern.compile("gRPC listening on [^:]+:(\\d+)");
   private static final int DRAIN_SECS = 2;
   private static final int EXIT_TIMEOUT_SECS = 20;
   private static final int CLIENTS = 6;
@@ -40,6 +41,7 @@ class GracefulShutdownIT {
   @TempDir Path repo;
   Process process;
   Thread reader;
+  final java.util.concurrent.CompletableFuture<Integer> grpcPort = new java.util.concurrent.CompletableFuture<>();
   final List<String> output = new CopyOnWriteArrayList<>();
 
   record Outcome(long sentAt, long doneAt, int status, String body) {}
@@ -58,6 +60,14 @@ class GracefulShutdownIT {
     HttpClient probe = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     String base = "http://127.0.0.1:" + port;
     awaitReady(probe, base);
+    io.grpc.ManagedChannel channel =
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", grpcPort.get(30, TimeUnit.SECONDS))
+            .usePlaintext()
+            .build();
+    var grpcHealth = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
+    var grpcV2 = io.caracal.proto.inference.GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    assertThat(grpcHealth.check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
+        .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
 
     String body =
         """
@@ -94,12 +104,25 @@ class GracefulShutdownIT {
           }));
     }
     // Readiness and liveness as a load balancer would see them, from the signal on.
-    ConcurrentLinkedQueue<long[]> health = new ConcurrentLinkedQueue<>(); // {time, ready status, live status}
+    // {time, HTTP ready status, HTTP live status, gRPC ServerReady (1/0), gRPC health SERVING (1/0); -1 = no answer}
+    ConcurrentLinkedQueue<long[]> health = new ConcurrentLinkedQueue<>();
     Thread prober =
         Thread.ofPlatform().name("prober").start(() -> {
           while (!stop.get()) {
             long t = System.nanoTime();
-            health.add(new long[] {t, status(probe, base + "/v2/health/ready"), status(probe, base + "/v2/health/live")});
+            long grpcReady;
+            long grpcServing;
+            try {
+              var stub = grpcV2.withDeadlineAfter(2, TimeUnit.SECONDS);
+              grpcReady = stub.serverReady(io.caracal.proto.inference.ServerReadyRequest.getDefaultInstance()).getReady() ? 1 : 0;
+              grpcServing = grpcHealth.withDeadlineAfter(2, TimeUnit.SECONDS)
+                      .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus()
+                  == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING ? 1 : 0;
+            } catch (io.grpc.StatusRuntimeException e) {
+              grpcReady = -1;
+              grpcServing = -1;
+            }
+            health.add(new long[] {t, status(probe, base + "/v2/health/ready"), status(probe, base + "/v2/health/live"), grpcReady, grpcServing});
             try {
               Thread.sleep(50);
             } catch (InterruptedException e) {
@@ -157,7 +180,10 @@ class GracefulShutdownIT {
     assertThat(during).allSatisfy(h -> {
       assertThat(h[1]).as("ready").isEqualTo(503);
       assertThat(h[2]).as("live").isEqualTo(200);
+      assertThat(h[3]).as("gRPC ServerReady").isZero();
+      assertThat(h[4]).as("gRPC health SERVING").isZero();
     });
+    channel.shutdownNow();
     assertThat(log).contains("shutdown: stopped accepting").contains("caracal stopped");
   }
 
@@ -218,6 +244,10 @@ class GracefulShutdownIT {
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
             port.complete(Integer.parseInt(m.group(1)));
+          }
+          Matcher g = GRPC_LISTENING.matcher(line);
+          if (g.find()) {
+            grpcPort.complete(Integer.parseInt(g.group(1)));
           }
         }
       } catch (IOException e) {
