@@ -47,7 +47,9 @@ class PollModeIT {
     try (ItServer s = ItServer.start(repo, b -> b.modelControlMode(ModelControlMode.POLL).repositoryPollSecs(1))) {
       assertThat(s.client.get("/v2/models/swap/ready").status()).isEqualTo(200);
       // Poll mode refuses the repository API, as Triton does.
-      assertThat(s.client.postJson("/v2/repository/models/swap/load", "{}").status()).isEqualTo(501);
+      V2Client.Response refused = s.client.postJson("/v2/repository/models/swap/load", "{}");
+      assertThat(refused.status()).isEqualTo(501);
+      assertThat(refused.json().path("error").asText()).contains("model control mode is 'poll'");
 
       AtomicBoolean stop = new AtomicBoolean();
       AtomicLong ok = new AtomicLong();

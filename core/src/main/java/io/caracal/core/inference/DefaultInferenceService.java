@@ -322,7 +322,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
     if (controlMode != ModelControlMode.EXPLICIT) {
       throw InferenceException.of(
           new InferenceError.Unsupported(
-              "explicit model " + what + " is not allowed if model control mode is 'none' (start the server with --model-control-mode explicit)"));
+              "explicit model " + what + " is not allowed if model control mode is '" + controlMode.name().toLowerCase(java.util.Locale.ROOT) + "' (start the server with --model-control-mode explicit)"));
     }
   }
 
