@@ -131,9 +131,27 @@ public final class V2HttpServer implements AutoCloseable {
    */
   public void stopAccepting() {
     synchronized (lock) {
-      if (serverChannel != null) {
-        serverChannel.close().syncUninterruptibly();
-        serverChannel = null;
+      closeListener();
+    }
+  }
+
+  /**
+   * Closes the listening socket and returns once the kernel refuses new connections. With NIO the
+   * JDK closes a channel registered with a selector only when that selector next runs, so a
+   * connect in between would still be accepted. A task scheduled on the channel's event loop runs
+   * only after the loop went back through {@code select}, which is where the socket is closed; two
+   * such rounds make sure one full selector cycle passed.
+   */
+  // guarded by lock
+  private void closeListener() {
+    if (serverChannel != null) {
+      Channel listener = serverChannel;
+      serverChannel = null;
+      listener.close().syncUninterruptibly();
+      if (!listener.eventLoop().isShuttingDown()) {
+        for (int i = 0; i < 2; i++) {
+          listener.eventLoop().schedule(() -> {}, 1, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
       }
     }
   }
@@ -142,10 +160,7 @@ public final class V2HttpServer implements AutoCloseable {
   @Override
   public void close() {
     synchronized (lock) {
-      if (serverChannel != null) {
-        serverChannel.close().syncUninterruptibly();
-        serverChannel = null;
-      }
+      closeListener();
       shutdownGroups();
     }
   }
