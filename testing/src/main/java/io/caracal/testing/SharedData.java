@@ -8,7 +8,8 @@ import java.util.Optional;
  * Locates the read-only shared data folder (real models under {@code models/}, docs under {@code
  * docs/}). It is the environment variable {@code CARACAL_SHARED} when set, else {@code
  * <project root>/../shared}, where the project root is the nearest ancestor of the working
- * directory that holds {@code mvnw}.
+ * directory that holds {@code mvnw}. A folder counts only when it holds {@code models/}, so an
+ * unrelated or empty {@code shared} folder makes the tests skip instead of fail.
  *
  * <p>Tests that need it skip when it is absent:
  *
@@ -53,16 +54,20 @@ public final class SharedData {
   static Optional<Path> locate(@org.jspecify.annotations.Nullable String env, Path workingDir) {
     if (env != null && !env.isBlank()) {
       Path p = Path.of(env);
-      return Files.isDirectory(p) ? Optional.of(p.toAbsolutePath().normalize()) : Optional.empty();
+      return isShared(p) ? Optional.of(p.toAbsolutePath().normalize()) : Optional.empty();
     }
     for (Path dir = workingDir; dir != null; dir = dir.getParent()) {
       if (Files.isRegularFile(dir.resolve("mvnw"))) {
         Path shared = dir.resolveSibling("shared");
-        return dir.getParent() != null && Files.isDirectory(shared)
+        return dir.getParent() != null && isShared(shared)
             ? Optional.of(shared.normalize())
             : Optional.empty();
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean isShared(Path dir) {
+    return Files.isDirectory(dir.resolve("models"));
   }
 }

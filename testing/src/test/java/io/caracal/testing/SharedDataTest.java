@@ -15,8 +15,17 @@ class SharedDataTest {
   void findsSharedNextToTheProjectRoot() throws IOException {
     Path project = Files.createDirectories(tmp.resolve("main/testing/target"));
     Files.writeString(tmp.resolve("main/mvnw"), "#!/bin/sh");
-    Files.createDirectories(tmp.resolve("shared"));
+    Files.createDirectories(tmp.resolve("shared/models"));
     assertThat(SharedData.locate(null, project)).contains(tmp.resolve("shared"));
+  }
+
+  @Test
+  void anEmptySharedFolderDoesNotCount() throws IOException {
+    Path project = Files.createDirectories(tmp.resolve("main/testing"));
+    Files.writeString(tmp.resolve("main/mvnw"), "#!/bin/sh");
+    Files.createDirectories(tmp.resolve("shared"));
+    assertThat(SharedData.locate(null, project)).isEmpty();
+    assertThat(SharedData.locate(tmp.resolve("shared").toString(), project)).isEmpty();
   }
 
   @Test
@@ -30,6 +39,7 @@ class SharedDataTest {
   @Test
   void environmentWins() throws IOException {
     Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+    Files.createDirectories(elsewhere.resolve("models"));
     assertThat(SharedData.locate(elsewhere.toString(), tmp)).contains(elsewhere);
     assertThat(SharedData.locate(tmp.resolve("missing").toString(), tmp)).isEmpty();
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.caracal.core.fixtures.Fixtures;
+import io.caracal.testing.SharedData;
 import io.caracal.proto.inference.ModelConfig;
 import io.caracal.proto.inference.ModelSequenceBatching;
 import java.nio.file.Files;
@@ -19,7 +19,7 @@ class ConfigParserTest {
 
   @Test
   void parses_everyTritonExampleConfig() throws Exception {
-    Path repo = Fixtures.shared().map(p -> p.resolve("triton-model-repository")).orElse(Path.of("/nonexistent"));
+    Path repo = SharedData.root().map(p -> p.resolve("triton-model-repository")).orElse(Path.of("/nonexistent"));
     assumeTrue(Files.isDirectory(repo), "shared test data not present");
     List<Path> configs;
     try (Stream<Path> s = Files.walk(repo)) {
