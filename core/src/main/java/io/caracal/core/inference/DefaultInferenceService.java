@@ -174,12 +174,17 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
 
   /*
    * A request that looked its model up just before a reload or unload swapped it out finds the old
-   * runner closed (ShuttingDown). Unless the service itself is closing, it is looked up again, once:
-   * it then runs on the new version, or fails with the model's current state.
+   * runner closed (ShuttingDown). Unless the service itself is closing, it is looked up again: it
+   * then runs on the new version, or fails with the model's current state. Reloads that follow each
+   * other closely can replace the model again between the new lookup and the call, so this repeats
+   * while the model keeps being replaced, up to MAX_REPLACED_RETRIES times (each retry needs a swap
+   * that really happened, so the bound is only a guard).
    */
+  private static final int MAX_REPLACED_RETRIES = 16;
+
   private CompletableFuture<InferenceResponse> retryIfReplaced(
       CompletableFuture<InferenceResponse> result, InferenceRequest request, LoadedModel model, int attempt) {
-    if (attempt > 0) {
+    if (attempt >= MAX_REPLACED_RETRIES) {
       return result;
     }
     return result.exceptionallyCompose(

@@ -160,7 +160,7 @@ class ExtensionsServiceTest {
         }
       }));
     }
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 100; i++) {
       service.loadModel("echo");
     }
     stop.set(true);
@@ -169,7 +169,7 @@ class ExtensionsServiceTest {
     }
     assertThat(failures).isEmpty();
     assertThat(ok.get()).isGreaterThan(0);
-    assertThat(backend.loads.get()).isEqualTo(21);
-    assertThat(backend.closes.get()).isEqualTo(20);
+    assertThat(backend.loads.get()).isEqualTo(101);
+    assertThat(backend.closes.get()).isEqualTo(100);
   }
 }
