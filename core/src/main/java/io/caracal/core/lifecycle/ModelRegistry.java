@@ -199,7 +199,11 @@ public final class ModelRegistry implements AutoCloseable {
       Warmup.run(id, config, found.config(), instances, repository.paths());
       ModelRunner runner;
       try {
-        runner = runners.create(id, config, instances, () -> found.factory().load(artifact));
+        // Instances added later (scaling up, replacing a failed one) are warmed up the same way
+        // before the runner sees them; one whose warm-up fails is closed and counts as a failed
+        // creation.
+        ModelConfig completed = config;
+        runner = runners.create(id, config, instances, () -> warmedInstance(id, completed, found, artifact));
       } catch (IllegalArgumentException e) {
         // A bad scheduling setting (dynamic_batching, instance_group, parameters caracal.*): the
         // message names the setting and its value, which is what the model's status must say.
@@ -216,6 +220,22 @@ public final class ModelRegistry implements AutoCloseable {
     } catch (RuntimeException | LinkageError e) {
       log.warn("model {} failed to load unexpectedly", id, e);
       return failed(id, instances, "failed to load '" + id.name() + "': unexpected error (see the server log)");
+    }
+  }
+
+  private ModelInstance warmedInstance(ModelId id, ModelConfig config, ModelSource.Found found, ModelArtifact artifact)
+      throws Exception {
+    ModelInstance instance = found.factory().load(artifact);
+    try {
+      Warmup.run(id, config, found.config(), List.of(instance), repository.paths());
+      return instance;
+    } catch (RepositoryException | RuntimeException e) {
+      try {
+        instance.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
     }
   }
 

@@ -144,4 +144,39 @@ class SchedulingServiceTest {
     closer.join();
     assertThat(backend.closes.get()).isEqualTo(1);
   }
+
+  @Test
+  void replacementInstancesAreWarmedUpBeforeTheyServe_andOneWhoseWarmupFailsIsClosed() throws Exception {
+    start("max_batch_size: 8 instance_group { count: 2 }");
+    // default warm-up: batch 1 and batch 8 on each of the 2 instances
+    assertThat(backend.warmups).hasSize(4);
+    assertThat(backend.loads.get()).isEqualTo(2);
+
+    backend.fail = true;
+    // fails on one instance, is retried on the other, fails again: both instances get replaced
+    assertThat(errorOf(service.infer(request(1, 1, Map.of())))).isInstanceOf(InferenceError.BackendFailure.class);
+    awaitUntil(() -> backend.loads.get() == 4 && backend.warmups.size() == 8);
+    assertThat(backend.warmups.subList(4, 8)).extracting(w -> w.get(0).tensor().shape().dim(0))
+        .containsExactlyInAnyOrder(1L, 8L, 1L, 8L);
+    awaitUntil(() -> backend.closes.get() == 2); // the replaced ones, once idle
+
+    backend.failWarmup = true;
+    assertThat(errorOf(service.infer(request(2, 1, Map.of())))).isInstanceOf(InferenceError.BackendFailure.class);
+    // both replacements load, fail their warm-up and are closed; the old instances stay in service
+    awaitUntil(() -> backend.loads.get() == 6 && backend.closes.get() == 4);
+    backend.fail = false;
+    backend.failWarmup = false;
+    assertThat(service.infer(request(3, 1, Map.of())).get(30, TimeUnit.SECONDS).outputs()).hasSize(1);
+  }
+
+  /** Waits, bounded, for background work (instance creation runs on its own thread). */
+  private static void awaitUntil(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not reached in 30 s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+  }
 }
