@@ -107,9 +107,10 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     Map<String, DataType> unsignedTypes = rewritten.map(UnsignedInputRewriter.Result::unsignedTypes).orElse(Map.of());
     byte @Nullable [] bytes = rewritten.map(r -> r.model().toByteArray()).orElse(null);
 
+    SessionSettings settings = SessionSettings.of(artifact.options(), artifact.parameters());
     OrtEnvironment env = OrtEnv.get();
     OrtSession session;
-    try (OrtSession.SessionOptions options = sessionOptions(artifact.options())) {
+    try (OrtSession.SessionOptions options = settings.toOptions()) {
       session = bytes == null ? env.createSession(file.toString(), options) : env.createSession(bytes, options);
     } catch (OrtException e) {
       throw new ModelLoadException(
@@ -125,22 +126,6 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
       closeQuietly(session);
       throw new ModelLoadException(
           "ONNX Runtime cannot describe " + displayName + ": " + Messages.scrub(e.getMessage(), modelDir));
-    }
-  }
-
-  private static OrtSession.SessionOptions sessionOptions(BackendOptions o) throws OrtException {
-    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    try {
-      if (o.intraOpThreads() > 0) {
-        options.setIntraOpNumThreads(o.intraOpThreads());
-      }
-      if (o.interOpThreads() > 0) {
-        options.setInterOpNumThreads(o.interOpThreads());
-      }
-      return options;
-    } catch (OrtException | RuntimeException e) {
-      options.close();
-      throw e;
     }
   }
 

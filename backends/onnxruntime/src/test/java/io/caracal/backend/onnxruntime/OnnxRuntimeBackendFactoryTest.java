@@ -52,6 +52,41 @@ class OnnxRuntimeBackendFactoryTest {
   }
 
   @Test
+  void tritonSessionParametersAreApplied_andTheModelStillAnswersExactly() throws Exception {
+    Path file = TestModels.dynamicBatch(repo, "d", 0).resolve("1/model.onnx");
+    Map<String, String> params = Map.of(
+        "intra_op_thread_count", "1",
+        "inter_op_thread_count", "1",
+        "execution_mode", "1",
+        "enable_mem_arena", "false",
+        "allow_spinning", "0",
+        "caracal.min_instances", "1"); // not a session parameter: left to the scheduler
+    try (ModelInstance m =
+        new OnnxRuntimeBackendFactory().load(new ModelArtifact(new ModelId("d", 1), file, params, BackendOptions.ofDefault()))) {
+      Map<String, io.caracal.api.Tensor> out =
+          Models.run(m, Map.of("INPUT0", TestTensors.fp32(Shape.of(2, 4), 1, 2, 3, 4, 5, 6, 7, 8)), "OUTPUT0");
+      assertThat(out.get("OUTPUT0").shape()).isEqualTo(Shape.of(2, 4));
+    }
+  }
+
+  @Test
+  void aBadSessionParameterRefusesTheLoadNamingIt() throws Exception {
+    Path file = TestModels.dynamicBatch(repo, "d", 0).resolve("1/model.onnx");
+    Map<String, String> bad = Map.of(
+        "intra_op_thread_count", "many",
+        "inter_op_thread_count", "-1",
+        "execution_mode", "2",
+        "enable_mem_arena", "yes",
+        "allow_spinning", "sometimes");
+    for (Map.Entry<String, String> e : bad.entrySet()) {
+      assertThatThrownBy(() -> new OnnxRuntimeBackendFactory()
+              .load(new ModelArtifact(new ModelId("d", 1), file, Map.of(e.getKey(), e.getValue()), BackendOptions.ofDefault())))
+          .isInstanceOf(io.caracal.api.backend.ModelLoadException.class)
+          .hasMessageContaining("config parameter '" + e.getKey() + "' has value '" + e.getValue() + "'");
+    }
+  }
+
+  @Test
   void ortInvalidArgumentIsInvalidInput() throws Exception {
     try (ModelInstance m = Models.load(TestModels.dynamicBatch(repo, "d", 0))) {
       // wrong rank: ORT rejects it with ORT_INVALID_ARGUMENT
