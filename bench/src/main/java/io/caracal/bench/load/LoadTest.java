@@ -123,6 +123,8 @@ public final class LoadTest {
   private final CaracalClient client;
   private final PrintStream out = System.out;
   private final StringBuilder markdown = new StringBuilder();
+  /** The ONNX Runtime parameters the server's copies have in their config; the baseline uses them too. */
+  private Map<String, String> ortParams = Map.of();
 
   private LoadTest(
       URI url, double warmupSeconds, double durationSeconds, int rounds, String transport, CaracalClient client) {
@@ -154,6 +156,7 @@ public final class LoadTest {
     String transport = "http";
     String driver = "client";
     String grpc = null;
+    Map<String, String> ortParams = Map.of();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String v = i + 1 < args.length ? args[i + 1] : null;
@@ -169,6 +172,7 @@ public final class LoadTest {
         case "--transport" -> transport = v;
         case "--driver" -> driver = v;
         case "--grpc" -> grpc = v;
+        case "--ort-params" -> ortParams = parseParams(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
       i++;
@@ -198,6 +202,7 @@ public final class LoadTest {
       }
     }
     LoadTest t = new LoadTest(url, warmup, duration, rounds, transport, client);
+    t.ortParams = ortParams;
     try {
       for (ModelSpec m : models) {
         t.runModel(m, concurrencies);
@@ -228,6 +233,43 @@ public final class LoadTest {
         Integer.parseInt(kv.get("max_batch")));
   }
 
+  /** {@code k=v,k=v}: the Triton ONNX Runtime backend parameters of the server's copies. */
+  static Map<String, String> parseParams(String v) {
+    Map<String, String> m = new TreeMap<>();
+    for (String kv : v.split(",")) {
+      if (kv.isBlank()) {
+        continue;
+      }
+      int eq = kv.indexOf('=');
+      if (eq < 1) {
+        throw new IllegalArgumentException("--ort-params takes key=value pairs separated by commas: " + kv);
+      }
+      m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return m;
+  }
+
+  /**
+   * The in-process baseline's session options: ONNX Runtime's defaults, with the same thread and
+   * spinning parameters the server's copies were given, so both sides run the same session settings.
+   */
+  static OrtSession.SessionOptions baselineOptions(Map<String, String> params) throws OrtException {
+    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      switch (e.getKey()) {
+        case "intra_op_thread_count" -> opts.setIntraOpNumThreads(Integer.parseInt(e.getValue()));
+        case "inter_op_thread_count" -> opts.setInterOpNumThreads(Integer.parseInt(e.getValue()));
+        case "allow_spinning" -> {
+          String on = e.getValue().equals("1") || e.getValue().equalsIgnoreCase("true") ? "1" : "0";
+          opts.addConfigEntry("session.intra_op.allow_spinning", on);
+          opts.addConfigEntry("session.inter_op.allow_spinning", on);
+        }
+        default -> { } // only the server reads the others
+      }
+    }
+    return opts;
+  }
+
   private void emit(String s) {
     out.println(s);
     out.flush();
@@ -236,7 +278,7 @@ public final class LoadTest {
 
   private void runModel(ModelSpec m, int[] concurrencies) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    try (OrtSession.SessionOptions opts = baselineOptions(ortParams);
         OrtSession session = env.createSession(m.file().toString(), opts)) {
       Map.Entry<String, NodeInfo> input = session.getInputInfo().entrySet().iterator().next();
       String inputName = input.getKey();
