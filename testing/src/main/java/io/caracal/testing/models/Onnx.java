@@ -136,6 +136,17 @@ final class Onnx {
     return b.build();
   }
 
+  /** Returns an FP32 tensor whose values are stored as little-endian {@code raw_data}. */
+  static TensorProto rawFloats(String name, long[] dims, float[] values) {
+    java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(values.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    raw.asFloatBuffer().put(values);
+    TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+    for (long d : dims) {
+      b.addDims(d);
+    }
+    return b.setRawData(ByteString.copyFrom(raw.array())).build();
+  }
+
   static TensorProto bools(String name, boolean value) {
     return TensorProto.newBuilder()
         .setName(name)

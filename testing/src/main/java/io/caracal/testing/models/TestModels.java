@@ -56,6 +56,10 @@ import java.util.List;
  *       {@code j} to {@code INPUT0[i][j]}.
  *   <li>{@link #twoVersions}: FP32 {@code INPUT0 [-1,4]} → {@code OUTPUT0}: version 1 is the
  *       identity, version 2 adds 1.
+ *   <li>{@link #dense}: FP32 {@code INPUT0 [-1,n]} → {@code OUTPUT0 = MatMul(INPUT0, W)} with the
+ *       {@code n×n} weight matrix {@code W = scale·I} stored in the file ({@code 4·n²} bytes, 4 MiB
+ *       for {@code n = 1024}), so {@code OUTPUT0 = scale·INPUT0}; a model whose size shows when
+ *       sessions leak.
  * </ul>
  */
 public final class TestModels {
@@ -270,6 +274,36 @@ public final class TestModels {
     Path dir = write(repo, name, 2, Onnx.model(g, IR_VERSION, OPSET, false));
     writeConfig(
         dir, name, maxBatchSize, List.of(io("INPUT0", DataType.FP32, -1, 4)), List.of(io("OUTPUT0", DataType.FP32, -1, 4)));
+    return dir;
+  }
+
+  /**
+   * Writes the dense model (version 1): FP32 {@code INPUT0 [-1,size]} → {@code OUTPUT0 =
+   * MatMul(INPUT0, scale·I)}, with the {@code size×size} weights in the file; see the class comment.
+   */
+  public static Path dense(Path repo, String name, int size, float scale, int maxBatchSize) throws IOException {
+    if (size < 1) {
+      throw new IllegalArgumentException("size < 1: " + size);
+    }
+    float[] weights = new float[size * size];
+    for (int i = 0; i < size; i++) {
+      weights[i * size + i] = scale;
+    }
+    GraphProto g =
+        GraphProto.newBuilder()
+            .setName(name)
+            .addInput(value("INPUT0", DataType.FP32, -1, size))
+            .addOutput(value("OUTPUT0", DataType.FP32, -1, size))
+            .addInitializer(Onnx.rawFloats("W", new long[] {size, size}, weights))
+            .addNode(node("MatMul", List.of("INPUT0", "W"), List.of("OUTPUT0")))
+            .build();
+    Path dir = write(repo, name, 1, Onnx.model(g, IR_VERSION, OPSET, false));
+    writeConfig(
+        dir,
+        name,
+        maxBatchSize,
+        List.of(io("INPUT0", DataType.FP32, -1, size)),
+        List.of(io("OUTPUT0", DataType.FP32, -1, size)));
     return dir;
   }
 

@@ -71,6 +71,22 @@ class TestModelsTest {
   }
 
   @Test
+  void denseHoldsScaledIdentityWeights() throws IOException {
+    Path dir = TestModels.dense(repo, "dense", 64, 3f, 4);
+    GraphProto g = read(dir, 1).getGraph();
+    assertThat(g.getNodeList()).extracting(NodeProto::getOpType).containsExactly("MatMul");
+    TensorProto w = g.getInitializer(0);
+    assertThat(w.getDimsList()).containsExactly(64L, 64L);
+    java.nio.FloatBuffer f = w.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    assertThat(f.remaining()).isEqualTo(64 * 64);
+    assertThat(f.get(0)).isEqualTo(3f);
+    assertThat(f.get(1)).isZero();
+    assertThat(f.get(65)).isEqualTo(3f);
+    assertThat(Files.size(dir.resolve("1/model.onnx"))).isGreaterThan(4L * 64 * 64);
+    assertThat(Files.readString(dir.resolve("config.pbtxt"))).contains("max_batch_size: 4", "dims: [ 64 ]");
+  }
+
+  @Test
   void twoVersionsWritesBothFolders() throws IOException {
     Path dir = TestModels.twoVersions(repo, "v", 0);
     assertThat(read(dir, 1).getGraph().getNode(0).getOpType()).isEqualTo("Identity");
