@@ -113,7 +113,8 @@ public final class Caracal implements AutoCloseable {
               registry,
               new RequestLimits(
                   settings.maxInputs(), settings.maxRank(), settings.maxTensorElements(), settings.maxBytesElement()),
-              settings.modelControlMode());
+              settings.modelControlMode(),
+              settings.strictReadiness());
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())

@@ -34,6 +34,8 @@ import java.util.Objects;
  *     refused; {@code explicit}: only {@code loadModels} load at start and the API loads and unloads
  * @param loadModels in explicit mode, the models loaded at start ({@code *} = all)
  * @param repositoryPollSecs in poll mode, seconds between two scans of the repository
+ * @param strictReadiness server readiness needs every model that should be loaded to be ready
+ *     (true, the default); false: the server is ready once started and until a shutdown begins
  */
 public record ServerSettings(
     Path modelRepository,
@@ -58,7 +60,8 @@ public record ServerSettings(
     int loadThreads,
     io.caracal.core.lifecycle.ModelControlMode modelControlMode,
     List<String> loadModels,
-    int repositoryPollSecs) {
+    int repositoryPollSecs,
+    boolean strictReadiness) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -129,7 +132,8 @@ public record ServerSettings(
         .loadThreads(loadThreads)
         .modelControlMode(modelControlMode)
         .loadModels(loadModels)
-        .repositoryPollSecs(repositoryPollSecs);
+        .repositoryPollSecs(repositoryPollSecs)
+        .strictReadiness(strictReadiness);
   }
 
   /** Builds {@link ServerSettings}; {@link #build()} validates every value. */
@@ -157,6 +161,7 @@ public record ServerSettings(
     private io.caracal.core.lifecycle.ModelControlMode modelControlMode = io.caracal.core.lifecycle.ModelControlMode.NONE;
     private List<String> loadModels = List.of();
     private int repositoryPollSecs = 15;
+    private boolean strictReadiness = true;
 
     private Builder(Path modelRepository) {
       this.modelRepository = Objects.requireNonNull(modelRepository, "modelRepository");
@@ -300,6 +305,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Whether server readiness needs every model to be ready; default true (Triton's strict readiness). */
+    public Builder strictReadiness(boolean v) {
+      strictReadiness = v;
+      return this;
+    }
+
     /** Returns the validated settings. */
     public ServerSettings build() {
       return new ServerSettings(
@@ -325,7 +336,8 @@ public record ServerSettings(
           loadThreads,
           modelControlMode,
           loadModels,
-          repositoryPollSecs);
+          repositoryPollSecs,
+          strictReadiness);
     }
   }
 }

@@ -55,7 +55,10 @@ enum SettingKey {
   LOAD_MODEL("load-model", "NAME", "explicit mode: a model to load at start, repeatable or comma-separated; * = all",
       (b, v) -> b.loadModels(java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList())),
   REPOSITORY_POLL_SECS("repository-poll-secs", "SECS", "poll mode: seconds between two scans of the repository, 1..86400 (default 15)",
-      (b, v) -> b.repositoryPollSecs(parseInt("repository-poll-secs", v)));
+      (b, v) -> b.repositoryPollSecs(parseInt("repository-poll-secs", v))),
+  STRICT_READINESS("strict-readiness", "true|false",
+      "true: /v2/health/ready needs every model that should be loaded to be ready; false: ready once started, until a shutdown begins (default true)",
+      (b, v) -> b.strictReadiness(parseBoolean("strict-readiness", v)));
 
   private final String key;
   private final String valueName;
@@ -98,6 +101,14 @@ enum SettingKey {
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean parseBoolean(String key, String v) {
+    return switch (v.strip().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
+    };
   }
 
   private static int parseInt(String key, String v) {

@@ -55,6 +55,16 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void strictReadiness_defaultsTrue_takesTrueOrFalseOnly() {
+    assertThat(new SettingsLoader(Map.of()).load(List.of("--model-repository", "/m")).strictReadiness()).isTrue();
+    ServerSettings s = new SettingsLoader(Map.of("CARACAL_STRICT_READINESS", "FALSE")).load(List.of("--model-repository", "/m"));
+    assertThat(s.strictReadiness()).isFalse();
+    assertThat(s.toBuilder().build()).isEqualTo(s);
+    assertThatThrownBy(() -> new SettingsLoader(Map.of()).load(List.of("--model-repository", "/m", "--strict-readiness", "yes")))
+        .hasMessageContaining("strict-readiness must be true or false, got 'yes'");
+  }
+
+  @Test
   void configFlagNamesTheFile() throws IOException {
     Path file = dir.resolve("c.properties");
     Files.writeString(file, "model-repository=/m\nhost=0.0.0.0\n");

@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * written and made ready before, carries that version's output, and a client never sees a version
  * older than one it already saw; each new version serves before the next swap. After the 100
  * swaps a broken version is published: the serving version keeps answering, the model stays ready
- * and the index names the broken version {@code UNAVAILABLE}, so strict server readiness is false
- * until the broken folder is removed and the model reloaded. The other model's
+ * and the index names the broken version {@code UNAVAILABLE}; the server stays ready (a failed
+ * reload that keeps the previous version serving does not count against readiness). The other model's
  * latency is measured in a baseline window (same clients, no swaps) and during the swaps, in the
  * same test: its median may grow at most to {@code 3 × baseline + 5 ms}, none of its requests may
  * take longer than 2 s and its answers never stop for 2 s (the machine is a shared 2-core box; the
@@ -177,7 +177,8 @@ class LifecycleUnderLoadIT {
       assertThat(traffic.problems).as("failed or wrong answers during the swaps").isEmpty();
 
       // A broken new version: the serving one keeps serving (the model stays ready), the index
-      // says why, and strict server readiness turns false until the repository is repaired.
+      // says why, and the server stays ready: a bad publish must not take every replica out of
+      // its load balancer.
       long broken = 3 + SWAPS;
       expected.put(broken, Float.NaN);
       Path dir = staging.resolve(Long.toString(broken));
@@ -190,7 +191,7 @@ class LifecycleUnderLoadIT {
           .extracting(ModelStatus::version, ModelStatus::state)
           .containsExactly(tuple(broken - 1, ModelState.READY), tuple(broken, ModelState.UNAVAILABLE));
       assertThat(s.client.get("/v2/models/swap/ready").status()).isEqualTo(200);
-      assertThat(s.client.get("/v2/health/ready").status()).isEqualTo(503);
+      assertThat(s.client.get("/v2/health/ready").status()).isEqualTo(200);
       long answered = traffic.swapCount.get();
       assertThat(traffic.await(() -> traffic.swapCount.get() >= answered + 20, STEP_TIMEOUT))
           .as("the serving version answers after a failed swap: %s", traffic.problems)

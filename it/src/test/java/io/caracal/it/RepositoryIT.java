@@ -247,6 +247,18 @@ class RepositoryIT {
     assertThat(ready.json().path("ready").asBoolean()).isFalse();
   }
 
+  /** {@code --strict-readiness false}: the same repository, with failed models, is ready (HTTP and gRPC). */
+  @Test
+  void notStrictReadiness_isReadyDespiteFailedModels() throws Exception {
+    try (ItServer lax = ItServer.start(repo, b -> b.strictReadiness(false))) {
+      assertThat(lax.client.get("/v2/health/ready").status()).isEqualTo(200);
+      assertThat(lax.client.get("/v2/models/corrupt_model/ready").status()).isEqualTo(400);
+      try (io.caracal.client.CaracalClient grpc = io.caracal.client.CaracalClient.grpc("127.0.0.1", lax.server.grpcAddress().getPort())) {
+        assertThat(grpc.isServerReady()).isTrue();
+      }
+    }
+  }
+
   static void assertNoLeak(String message) {
     assertThat(message)
         .doesNotContain(repo.toString())

@@ -42,6 +42,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
   private final RequestValidator validator;
   private final TensorShaper shaper = new TensorShaper();
   private final ModelControlMode controlMode;
+  private final boolean strictReadiness;
   private volatile boolean closed;
   // Graceful shutdown (see GracefulShutdown): draining = not ready; refusing = new requests fail.
   private volatile boolean draining;
@@ -61,9 +62,20 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
    * controlMode} decides whether {@link #loadModel} and {@link #unloadModel} are allowed.
    */
   public DefaultInferenceService(ModelRegistry registry, RequestLimits limits, ModelControlMode controlMode) {
+    this(registry, limits, controlMode, true);
+  }
+
+  /**
+   * As {@link #DefaultInferenceService(ModelRegistry, RequestLimits, ModelControlMode)}; {@code
+   * strictReadiness} false makes {@link #isReady} ignore the models' states (ready from start until
+   * a shutdown begins), as Triton's {@code --strict-readiness=false}.
+   */
+  public DefaultInferenceService(
+      ModelRegistry registry, RequestLimits limits, ModelControlMode controlMode, boolean strictReadiness) {
     this.registry = registry;
     this.validator = new RequestValidator(limits);
     this.controlMode = controlMode;
+    this.strictReadiness = strictReadiness;
   }
 
   /**
@@ -290,7 +302,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
 
   @Override
   public boolean isReady() {
-    return !closed && !draining && registry.allReady();
+    return !closed && !draining && (!strictReadiness || registry.allReady());
   }
 
   @Override

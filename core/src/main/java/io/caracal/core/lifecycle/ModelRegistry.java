@@ -91,9 +91,19 @@ public final class ModelRegistry implements AutoCloseable {
       NavigableMap<Long, VersionState> versions,
       String failure,
       Optional<io.caracal.proto.inference.ModelConfig> parsed,
-      boolean loaded) {
+      boolean loaded,
+      boolean keptAfterFailedReload) {
     Entry(String name, NavigableMap<Long, VersionState> versions, String failure) {
       this(name, versions, failure, Optional.empty(), true);
+    }
+
+    Entry(
+        String name,
+        NavigableMap<Long, VersionState> versions,
+        String failure,
+        Optional<io.caracal.proto.inference.ModelConfig> parsed,
+        boolean loaded) {
+      this(name, versions, failure, parsed, loaded, false);
     }
 
     boolean serving() {
@@ -325,10 +335,19 @@ public final class ModelRegistry implements AutoCloseable {
     return out;
   }
 
-  /** Returns whether every model version the repository selected is ready (strict readiness). */
+  /**
+   * Returns whether every model that should be loaded is ready (strict readiness): each of its
+   * selected versions is READY. A model whose reload failed while its previous versions keep
+   * serving counts as ready: it serves, and taking the server out of its load balancer for a bad
+   * publish (in poll mode, every replica at once) would turn a failed update into an outage; the
+   * failed versions are UNAVAILABLE with their reason in the index and the log.
+   */
   public boolean allReady() {
     for (Entry e : models.values()) {
       if (!e.loaded()) {
+        continue;
+      }
+      if (e.keptAfterFailedReload() && e.serving()) {
         continue;
       }
       if (!e.failure().isEmpty() || e.versions().isEmpty()) {
@@ -434,7 +453,7 @@ public final class ModelRegistry implements AutoCloseable {
           String why = "reload failed, the serving version keeps serving: " + st.reason();
           kept.put(e.getKey(), serving == null ? st : new VersionState(ModelState.READY, why, serving.model()));
         }
-        models.put(name, new Entry(name, kept, "", old.parsed(), true));
+        models.put(name, new Entry(name, kept, "", old.parsed(), true, true));
         log.warn("model '{}' failed to reload; the serving versions keep serving: {}", name, firstProblem);
         throw loadFailure(name, firstProblem);
       }

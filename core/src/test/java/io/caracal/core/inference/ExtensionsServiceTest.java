@@ -141,6 +141,44 @@ class ExtensionsServiceTest {
   }
 
   @Test
+  void readiness_aFailedFirstLoadIsNotReady_aFailedReloadThatKeepsServingIsReady() throws Exception {
+    echoModel("echo", "max_batch_size: 8");
+    echoModel("broken", "max_batch_size: 8");
+    Fixtures.write(repo.resolve("broken/1/model.fake"), "corrupt");
+    start(ModelControlMode.EXPLICIT, n -> true);
+    assertThat(service.isReady()).as("a model that should be loaded failed its first load").isFalse();
+    service.unloadModel("broken");
+    assertThat(service.isReady()).isTrue();
+
+    // a broken new version number beside the serving one: version 1 keeps serving, the server stays ready
+    Fixtures.write(repo.resolve("echo/2/model.fake"), "corrupt");
+    assertThatThrownBy(() -> service.loadModel("echo")).hasMessageContaining("model file is corrupt");
+    assertThat(service.index()).contains(new ModelStatus("echo", 2, ModelState.UNAVAILABLE, "failed to load 'echo': model file is corrupt"));
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
+    assertThat(service.isReady()).isTrue();
+
+    // fixed: version 2 replaces version 1
+    Fixtures.write(repo.resolve("echo/2/model.fake"), "ok");
+    service.loadModel("echo");
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(2);
+    assertThat(service.isReady()).isTrue();
+  }
+
+  @Test
+  void readiness_notStrict_ignoresTheModelsButNotTheDrain() throws Exception {
+    echoModel("broken", "max_batch_size: 8");
+    Fixtures.write(repo.resolve("broken/1/model.fake"), "corrupt");
+    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
+        PooledModelRunner.factory(1, 1024), new AutoCompleter(), 2);
+    registry.loadAll();
+    service = new DefaultInferenceService(registry, RequestLimits.ofDefault(), ModelControlMode.NONE, false);
+    assertThat(registry.allReady()).isFalse();
+    assertThat(service.isReady()).isTrue();
+    service.beginDrain();
+    assertThat(service.isReady()).isFalse();
+  }
+
+  @Test
   void reloadUnderLoad_failsNoRequest_andClosesTheOldInstances() throws Exception {
     echoModel("echo", "max_batch_size: 8");
     start(ModelControlMode.EXPLICIT, n -> true);
