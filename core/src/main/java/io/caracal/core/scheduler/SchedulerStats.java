@@ -5,6 +5,7 @@ import io.caracal.api.ModelStatistics;
 import io.caracal.api.ModelStatistics.BatchStats;
 import io.caracal.api.ModelStatistics.Duration;
 import io.caracal.api.ModelStatistics.InferStats;
+import io.caracal.api.ModelStatistics.TailStats;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -15,8 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Cumulative scheduler statistics of one model version, kept in core: what {@link
- * io.caracal.api.ModelStatistics} reports, plus why each batch closed and how often instances
- * failed, were replaced or scaled. Thread-safe (one lock; updates are a few additions).
+ * io.caracal.api.ModelStatistics} reports (Triton's totals, and the queue-wait distribution and
+ * longest batch call that check the wait bound), plus why each batch closed and how often
+ * instances failed, were replaced or scaled. Thread-safe (one lock; updates are a few additions;
+ * queue waits go to a lock-free {@link LogHistogram}).
  */
 public final class SchedulerStats {
   /** Statistics that never change, for runners that keep none. */
@@ -37,6 +40,7 @@ public final class SchedulerStats {
   }
 
   private final InstantSource wallClock;
+  private final LogHistogram queueWaits = new LogHistogram(); // thread-safe on its own
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock.
   private long lastInferenceMillis;
@@ -48,6 +52,7 @@ public final class SchedulerStats {
   private Duration computeInput = Duration.ZERO;
   private Duration computeInfer = Duration.ZERO;
   private Duration computeOutput = Duration.ZERO;
+  private long computeInferMax;
   private final TreeMap<Long, BatchStats> batches = new TreeMap<>();
   private final EnumMap<CloseReason, Long> reasons = new EnumMap<>(CloseReason.class);
   private long instanceFailures;
@@ -73,7 +78,9 @@ public final class SchedulerStats {
     }
   }
 
+  /** One request left the queue in a batch after waiting {@code nanos}. */
   void queued(long nanos) {
+    queueWaits.record(nanos);
     lock.lock();
     try {
       queue = queue.plus(new Duration(1, nanos));
@@ -91,6 +98,7 @@ public final class SchedulerStats {
       computeInput = computeInput.plus(new Duration(requests, inputNanos * requests));
       computeInfer = computeInfer.plus(new Duration(requests, inferNanos * requests));
       computeOutput = computeOutput.plus(new Duration(requests, outputNanos * requests));
+      computeInferMax = Math.max(computeInferMax, inferNanos);
       batches.merge(
           batchSize,
           new BatchStats(batchSize, new Duration(1, inputNanos), new Duration(1, inferNanos), new Duration(1, outputNanos)),
@@ -213,6 +221,7 @@ public final class SchedulerStats {
 
   /** Returns a snapshot in the statistics API's shape. */
   public ModelStatistics snapshot(ModelId id) {
+    LogHistogram.Summary waits = queueWaits.summary();
     lock.lock();
     try {
       List<BatchStats> b = new ArrayList<>(batches.values());
@@ -223,7 +232,8 @@ public final class SchedulerStats {
           inferenceCount,
           executionCount,
           new InferStats(success, fail, queue, computeInput, computeInfer, computeOutput, Duration.ZERO, Duration.ZERO),
-          b);
+          b,
+          new TailStats(waits.max(), waits.p50(), waits.p99(), computeInferMax));
     } finally {
       lock.unlock();
     }

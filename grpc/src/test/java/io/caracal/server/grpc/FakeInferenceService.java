@@ -122,7 +122,7 @@ final class FakeInferenceService implements InferenceService {
     return List.of(
         new ModelStatistics(
             "echo", 1, 1234, 3, 2, stats, List.of(new ModelStatistics.BatchStats(1, ModelStatistics.Duration.ZERO,
-                new ModelStatistics.Duration(2, 20), ModelStatistics.Duration.ZERO))));
+                new ModelStatistics.Duration(2, 20), ModelStatistics.Duration.ZERO)), ModelStatistics.TailStats.EMPTY));
   }
 
   @Override

@@ -197,11 +197,25 @@ final class V2AdminCodec {
         g.writeEndArray();
         g.writeArrayFieldStart("memory_usage");
         g.writeEndArray();
+        tail(g, s.tail());
         g.writeEndObject();
       }
       g.writeEndArray();
       g.writeEndObject();
     });
+  }
+
+  /**
+   * Caracal's own statistics, under one key Triton does not use (its clients ignore unknown keys):
+   * the queue-wait maximum and percentiles and the longest batch call, to check the wait bound.
+   */
+  private static void tail(JsonGenerator g, ModelStatistics.TailStats t) throws IOException {
+    g.writeObjectFieldStart("caracal");
+    g.writeNumberField("queue_max_ns", t.queueMaxNanos());
+    g.writeNumberField("queue_p50_ns", t.queueP50Nanos());
+    g.writeNumberField("queue_p99_ns", t.queueP99Nanos());
+    g.writeNumberField("compute_infer_max_ns", t.computeInferMaxNanos());
+    g.writeEndObject();
   }
 
   private static void duration(JsonGenerator g, String name, ModelStatistics.Duration d) throws IOException {

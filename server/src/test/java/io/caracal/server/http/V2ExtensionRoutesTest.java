@@ -90,7 +90,8 @@ class V2ExtensionRoutesTest {
     @Override
     public List<ModelStatistics> statistics(String model, OptionalLong version) {
       return List.of(new ModelStatistics("echo", 1, 1700000000000L, 16, 4, ModelStatistics.InferStats.EMPTY,
-          List.of(new ModelStatistics.BatchStats(4, new ModelStatistics.Duration(4, 40), ModelStatistics.Duration.ZERO, ModelStatistics.Duration.ZERO))));
+          List.of(new ModelStatistics.BatchStats(4, new ModelStatistics.Duration(4, 40), ModelStatistics.Duration.ZERO, ModelStatistics.Duration.ZERO)),
+          new ModelStatistics.TailStats(900, 100, 800, 5000)));
     }
 
     @Override
@@ -169,6 +170,12 @@ class V2ExtensionRoutesTest {
       assertThat(s.get("inference_stats").get("success").get("count").asLong()).isEqualTo(0);
       assertThat(s.get("batch_stats").get(0).get("batch_size").asLong()).isEqualTo(4);
       assertThat(s.get("batch_stats").get(0).get("compute_input").get("ns").asLong()).isEqualTo(40);
+      // Caracal's additions live under one key of their own, beside Triton's
+      assertThat(s.get("caracal").get("queue_max_ns").asLong()).isEqualTo(900);
+      assertThat(s.get("caracal").get("queue_p50_ns").asLong()).isEqualTo(100);
+      assertThat(s.get("caracal").get("queue_p99_ns").asLong()).isEqualTo(800);
+      assertThat(s.get("caracal").get("compute_infer_max_ns").asLong()).isEqualTo(5000);
+      assertThat(s.get("caracal").size()).isEqualTo(4);
     }
   }
 
