@@ -12,6 +12,7 @@ import io.caracal.core.scheduler.SchedulerStats.CloseReason;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -83,13 +84,15 @@ public final class DynamicBatcher implements ModelRunner {
   private final List<ArrayDeque<Pending>> queues = new ArrayList<>();
   private final ArrayDeque<Pending> delayed = new ArrayDeque<>();
   private final ArrayDeque<Batch> retries = new ArrayDeque<>();
+  // Ties go in arrival order: requests that time out together with DELAY stay in arrival order.
   private final PriorityQueue<Pending> deadlines =
-      new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
+      new PriorityQueue<>(Comparator.comparingLong((Pending p) -> p.deadline).thenComparingLong(p -> p.arrival));
   private final List<Worker> workers = new ArrayList<>();
   private final TreeMap<Long, Runnable> reorder = new TreeMap<>();
   private int nextWorker;
   private int creating;
   private long nextSeq;
+  private long nextArrival;
   private long releasedSeq;
   private boolean failedQueued;
 
@@ -106,6 +109,7 @@ public final class DynamicBatcher implements ModelRunner {
     final Map<String, ParameterValue> custom; // handed to the backend with the batch
     final CompletableFuture<List<NamedTensor>> future = new CancellableFuture<>();
     boolean queued; // batcher-owned
+    long arrival; // batcher-owned: the order in which the batcher took the request in
     boolean late; // DELAY action: its timeout passed; runs after every other request
 
     Pending(List<NamedTensor> inputs, List<String> outputs, int level, long enqueued, long deadline,
@@ -406,6 +410,7 @@ public final class DynamicBatcher implements ModelRunner {
       return;
     }
     p.queued = true;
+    p.arrival = nextArrival++;
     queues.get(p.level - 1).add(p);
     if (p.deadline != Long.MAX_VALUE) {
       deadlines.add(p);

@@ -334,6 +334,24 @@ class DynamicBatcherTest {
     assertThat(order).containsExactly(2, 1);
   }
 
+  /** Found by DynamicBatcherPropertyTest: equal deadlines left the deadline heap in heap order. */
+  @Test
+  void lateRequestsThatTimeOutTogetherKeepTheirArrivalOrder() {
+    start(policy(1, List.of(), 0, false, 1,
+        List.of(new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)), 1, 1), 1);
+    List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+    submit(1);
+    batcher.step(); // instance busy
+    for (int i = 1; i <= 6; i++) {
+      int n = i;
+      submit(1).thenRun(() -> order.add(n)); // same instant, same timeout: equal deadlines
+    }
+    batcher.step();
+    ticker.advance(150, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(order).containsExactly(1, 2, 3, 4, 5, 6);
+  }
+
   @Test
   void preserveOrderingHoldsLaterBatchesBack() {
     start(policy(2, List.of(), 0, true, 1, List.of(QueuePolicy.ofDefault()), 2, 2), 2);
