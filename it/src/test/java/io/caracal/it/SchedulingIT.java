@@ -342,11 +342,18 @@ public class SchedulingIT {
       slowCall(s, "slow", 1, 1, 0);
       int iterations = 2000;
       V2Client.Response timedOut = null;
-      // The slow call must reach the instance before the short one arrives; when the short one won
-      // that race (it then simply succeeds), try again.
+      // The slow call must reach the instance before the short one arrives: the statistics count a
+      // request's queue time when it is handed to the instance, so wait for that count to move.
+      // Should the slow call still finish first (a very slow machine), try again.
       for (int attempt = 0; attempt < 5 && timedOut == null; attempt++) {
+        long dispatched = stats(s, "slow").path("inference_stats").path("queue").path("count").asLong();
         CompletableFuture<V2Client.Response> slow =
             CompletableFuture.supplyAsync(() -> slowCall(s, "slow", 2, iterations, 0), Thread::startVirtualThread);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (stats(s, "slow").path("inference_stats").path("queue").path("count").asLong() == dispatched
+            && !slow.isDone() && System.nanoTime() < until) {
+          Thread.onSpinWait();
+        }
         V2Client.Response quick = slowCall(s, "slow", 3, 1, 1000);
         boolean slowStillRunning = !slow.isDone();
         V2Client.Response slowAnswer = slow.get(60, TimeUnit.SECONDS);
