@@ -97,7 +97,7 @@ public final class LoadTest {
       if (stats != null && o.stats != null) {
         st = new TreeMap<>(stats);
         for (Map.Entry<String, Long> e : o.stats.entrySet()) {
-          st.merge(e.getKey(), e.getValue(), Long::sum);
+          st.merge(e.getKey(), e.getValue(), e.getKey().startsWith("tail.") ? Math::max : Long::sum);
         }
       }
       return new Cell(variant, concurrency, count + o.count, errors + o.errors,
@@ -346,6 +346,23 @@ public final class LoadTest {
       for (Cell cell : phaseRows) {
         emit("| " + cell.concurrency() + " | " + cell.variant() + " | " + cell.phases() + " |");
       }
+      emit("");
+      emit("Queue-wait bound of the batched copy (server statistics `caracal.*`, running values since the model"
+          + " loaded, read after each concurrency): no request may wait longer than max_queue_delay + the longest"
+          + " batch compute_infer.");
+      emit("");
+      emit("| after conc. | queue p50 ms | queue p99 ms | queue max ms | max_queue_delay + longest compute_infer ms | holds |");
+      emit("|---:|---:|---:|---:|---:|---|");
+      for (Cell cell : phaseRows) {
+        if (cell.variant().startsWith("server, dynamic") && cell.stats() != null && cell.stats().containsKey("tail.queue_max_ns")) {
+          Map<String, Long> t = cell.stats();
+          double max = t.get("tail.queue_max_ns") / 1e6;
+          double bound = m.delayUs() / 1e3 + t.getOrDefault("tail.compute_infer_max_ns", 0L) / 1e6;
+          emit(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.2f | %s |", cell.concurrency(),
+              t.getOrDefault("tail.queue_p50_ns", 0L) / 1e6, t.getOrDefault("tail.queue_p99_ns", 0L) / 1e6, max, bound,
+              max <= bound ? "yes" : "**no**"));
+        }
+      }
     }
   }
 
@@ -492,7 +509,8 @@ public final class LoadTest {
     if (before != null && after != null) {
       delta = new TreeMap<>();
       for (Map.Entry<String, Long> e : after.entrySet()) {
-        delta.put(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        // tail.* are the server's running maxima and percentiles since the model loaded: kept as read
+        delta.put(e.getKey(), e.getKey().startsWith("tail.") ? e.getValue() : e.getValue() - before.getOrDefault(e.getKey(), 0L));
       }
     }
     return new Cell(variant, c, total, w.errors.get(), w.firstError.get(), seconds, all, delta);
@@ -604,6 +622,12 @@ public final class LoadTest {
       for (String p : List.of("success", "fail", "queue", "compute_input", "compute_infer", "compute_output")) {
         flat.put(p + ".count", is.path(p).path("count").asLong());
         flat.put(p + ".ns", is.path(p).path("ns").asLong());
+      }
+      JsonNode tail = st.path("caracal");
+      for (String k : List.of("queue_max_ns", "queue_p50_ns", "queue_p99_ns", "compute_infer_max_ns")) {
+        if (tail.has(k)) {
+          flat.put("tail." + k, tail.path(k).asLong());
+        }
       }
       if (st.has("batch_stats")) {
         flat.put("has_batch_stats", 1L);
