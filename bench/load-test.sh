@@ -19,7 +19,8 @@
 #   in which the three variants alternate), CONCURRENCY (default 1,8,64),
 #   MODELS (default "mnist mobilenet"), MODELS_DIR (default ../shared/models next to the checkout),
 #   OUT (default bench/target/load-test-<time>), PROFILE=0 to run the server without a JFR recording,
-#   INSTANCES (instance_group count of every copy, default 1), ORT_PARAMS (ONNX Runtime parameters
+#   INSTANCES (instance_group count of every copy; default: none written, the server's default of 2
+#   for ONNX Runtime), ORT_PARAMS (ONNX Runtime parameters
 #   of every copy, e.g. "intra_op_thread_count=1,allow_spinning=0"; the in-process baseline gets the
 #   same thread and spinning settings), and any CARACAL_* server setting (e.g.
 #   CARACAL_THREADS_PER_INSTANCE=2), which the server reads from its environment.
@@ -53,7 +54,7 @@ ROUNDS=${ROUNDS:-2}
 MODELS_DIR=${MODELS_DIR:-$root/../shared/models}
 PROFILE=${PROFILE:-1}
 MODELS=${MODELS:-mnist mobilenet}
-INSTANCES=${INSTANCES:-1}
+INSTANCES=${INSTANCES:-}
 ORT_PARAMS=${ORT_PARAMS:-}
 OUT=${OUT:-$root/bench/target/load-test-$(date -u +%Y%m%dT%H%M%SZ)}
 
@@ -101,7 +102,7 @@ add_model() {
     echo "name: \"$name\""
     echo "platform: \"onnxruntime_onnx\""
     echo "max_batch_size: $max"
-    echo "instance_group { count: $INSTANCES kind: KIND_CPU }"
+    [ -z "$INSTANCES" ] || echo "instance_group { count: $INSTANCES kind: KIND_CPU }"
     local kv
     for kv in ${ORT_PARAMS//,/ }; do
       echo "parameters { key: \"${kv%%=*}\" value: { string_value: \"${kv#*=}\" } }"
@@ -168,7 +169,7 @@ md="$OUT/results.md"
   echo
   echo "- Machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM; $(uname -sr)"
   echo "- JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1) at $JAVA_HOME"
-  echo "- Commit: ${CARACAL_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}; $INSTANCES instance(s) per copy, ${CARACAL_THREADS_PER_INSTANCE:-1} execution thread(s) per instance, ORT parameters: ${ORT_PARAMS:-none (ORT defaults)}"
+  echo "- Commit: ${CARACAL_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}; ${INSTANCES:-default (2)} instance(s) per copy, ${CARACAL_THREADS_PER_INSTANCE:-1} execution thread(s) per instance, ORT parameters: ${ORT_PARAMS:-none (ORT defaults)}"
   echo "- Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the machine)"
   case "$DRIVER/$TRANSPORT" in
     client/http) echo "- Load driver: caracal-client over HTTP/1.1 (java.net.http keep-alive), binary tensor extension in and out, sync calls from N platform threads sharing one client" ;;
@@ -192,7 +193,7 @@ transport_args=(--transport "$TRANSPORT" --driver "$DRIVER")
 
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$bench_cp" io.caracal.bench.load.LoadTest \
   --url "http://127.0.0.1:$port" --warmup "$WARMUP" --duration "$DURATION" --concurrency "$CONCURRENCY" \
-  --rounds "$ROUNDS" --markdown "$md" --ort-params "$ORT_PARAMS" "${transport_args[@]}" "${model_args[@]}"
+  --rounds "$ROUNDS" --markdown "$md" --ort-params "$ORT_PARAMS" --server-pid "$server_pid" "${transport_args[@]}" "${model_args[@]}"
 
 thread_cpu > "$OUT/cpu-after.txt"
 {

@@ -19,7 +19,7 @@ enum SettingKey {
   GRPC_PORT("grpc-port", "PORT", "gRPC port, 0 = ephemeral (default 8001)",
       (b, v) -> b.grpcPort(parseInt("grpc-port", v))),
   SERVER_NAME("server-name", "NAME", "name reported by GET /v2 (default caracal)", (b, v) -> b.serverName(v)),
-  INTRA_OP_THREADS("intra-op-threads", "N", "ONNX Runtime threads per inference call, 0 = one per core (default 0)",
+  INTRA_OP_THREADS("intra-op-threads", "N", "ONNX Runtime threads per inference call, 0 = the cores divided among a version's instances (default 0)",
       (b, v) -> b.intraOpThreads(parseInt("intra-op-threads", v))),
   INTER_OP_THREADS("inter-op-threads", "N", "ONNX Runtime threads across independent operators, 0 = runtime default (default 0)",
       (b, v) -> b.interOpThreads(parseInt("inter-op-threads", v))),

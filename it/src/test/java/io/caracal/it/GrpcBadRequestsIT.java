@@ -60,6 +60,8 @@ class GrpcBadRequestsIT {
     TestModels.identity(repo, "id_int8", DataType.INT8, 8);
     TestModels.identity(repo, "id_bytes", DataType.BYTES, 8);
     TestModels.slow(repo, "slow", 0);
+    // one instance, so that a call occupies the model and the next ones queue (row 31)
+    ItServer.writeConfig(repo, "slow", "instance_group [ { count: 1 kind: KIND_CPU } ]\n");
     server = ItServer.start(repo, b -> b.maxRequestBytes(MAX_MESSAGE).maxBytesElement(MAX_BYTES_ELEMENT).queueCapacity(4));
     channel = GrpcIT.channel(server);
     stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);

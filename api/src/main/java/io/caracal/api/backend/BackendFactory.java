@@ -20,6 +20,15 @@ public interface BackendFactory {
   String defaultModelFileName();
 
   /**
+   * Returns how many instances a model version gets when its config's {@code instance_group} gives
+   * no count (or there is no {@code instance_group}). Triton's rule: 2 for ONNX Runtime and
+   * TensorFlow on CPU, 1 for other backends, which is the default here.
+   */
+  default int defaultInstanceCount() {
+    return 1;
+  }
+
+  /**
    * Loads one instance of the model. Blocks; called from a loader thread, never a request thread.
    *
    * @throws ModelLoadException with a message fit for the model's status (no absolute paths)

@@ -193,7 +193,7 @@ public final class ModelRegistry implements AutoCloseable {
     try {
       Map<String, String> params = new java.util.HashMap<>();
       found.config().ifPresent(c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
-      ModelArtifact artifact = new ModelArtifact(id, source.file(), params, options);
+      ModelArtifact artifact = new ModelArtifact(id, source.file(), params, options, found.instanceCount());
       instances.add(found.factory().load(artifact));
       ModelConfig config;
       try {

@@ -153,12 +153,19 @@ public final class AutoCompleter {
     };
   }
 
-  /** Returns the number of instances per version: the groups' counts added up (0 counts as 1). */
-  public static int instanceCount(io.caracal.proto.inference.ModelConfig cfg, String source)
+  /**
+   * Returns the number of instances per version: the groups' counts added up, a group without a
+   * count (0) and a config without groups counting as {@code defaultCount} (the backend's default,
+   * as Triton: 2 for ONNX Runtime).
+   */
+  public static int instanceCount(io.caracal.proto.inference.ModelConfig cfg, String source, int defaultCount)
       throws RepositoryException {
     long total = 0;
     for (ModelInstanceGroup g : cfg.getInstanceGroupList()) {
-      total += Math.max(1, g.getCount());
+      total += g.getCount() > 0 ? g.getCount() : Math.max(1, defaultCount);
+    }
+    if (cfg.getInstanceGroupCount() == 0) {
+      total = Math.max(1, defaultCount);
     }
     if (total > MAX_INSTANCES) {
       throw new RepositoryException(source + ": instance_group counts add up to " + total + ", more than " + MAX_INSTANCES);

@@ -101,12 +101,12 @@ public final class ModelRepository {
           config.orElse(io.caracal.proto.inference.ModelConfig.getDefaultInstance());
       AutoCompleter.checkSupported(cfg, source);
       VersionPolicy policy = AutoCompleter.versionPolicy(cfg, source);
-      int instances = AutoCompleter.instanceCount(cfg, source);
       List<Long> present = versions(name);
       if (present.isEmpty()) {
         return new ModelSource.Invalid(name, name + ": no version folders found");
       }
       BackendFactory factory = factory(name, cfg, source, present.get(present.size() - 1));
+      int instances = AutoCompleter.instanceCount(cfg, source, factory.defaultInstanceCount());
       String fileName =
           cfg.getDefaultModelFilename().isEmpty() ? factory.defaultModelFileName() : cfg.getDefaultModelFilename();
       List<VersionSource> selected = new ArrayList<>();

@@ -180,9 +180,12 @@ class AutoCompleterTest {
   @Test
   void instanceCount_andVersionPolicy() throws Exception {
     var cfg = parser.parse("instance_group [ { count: 2 kind: KIND_CPU }, { kind: KIND_CPU } ] version_policy { specific { versions: [1, 3] } }", "s");
-    assertThat(AutoCompleter.instanceCount(cfg, "s")).isEqualTo(3);
+    assertThat(AutoCompleter.instanceCount(cfg, "s", 1)).isEqualTo(3);
+    // a group without a count, and no group at all, get the backend's default (ONNX Runtime: 2)
+    assertThat(AutoCompleter.instanceCount(cfg, "s", 2)).isEqualTo(4);
+    assertThat(AutoCompleter.instanceCount(parser.parse("", "s"), "s", 2)).isEqualTo(2);
     assertThat(AutoCompleter.versionPolicy(cfg, "s")).isEqualTo(new VersionPolicy.Specific(List.of(1L, 3L)));
-    assertThat(AutoCompleter.instanceCount(parser.parse("", "s"), "s")).isEqualTo(1);
+    assertThat(AutoCompleter.instanceCount(parser.parse("", "s"), "s", 1)).isEqualTo(1);
     assertThat(AutoCompleter.versionPolicy(parser.parse("version_policy { latest { num_versions: 2 } }", "s"), "s")).isEqualTo(new VersionPolicy.Latest(2));
     assertThat(AutoCompleter.versionPolicy(parser.parse("version_policy { all { } }", "s"), "s")).isEqualTo(new VersionPolicy.All());
   }

@@ -88,6 +88,12 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     return "model.onnx";
   }
 
+  /** Two, as Triton's ONNX Runtime backend on CPU: two calls run at once, each on its share of the cores. */
+  @Override
+  public int defaultInstanceCount() {
+    return 2;
+  }
+
   @Override
   public ModelInstance load(ModelArtifact artifact) throws ModelLoadException {
     Path file = artifact.file().toAbsolutePath();
@@ -107,7 +113,8 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     Map<String, DataType> unsignedTypes = rewritten.map(UnsignedInputRewriter.Result::unsignedTypes).orElse(Map.of());
     byte @Nullable [] bytes = rewritten.map(r -> r.model().toByteArray()).orElse(null);
 
-    SessionSettings settings = SessionSettings.of(artifact.options(), artifact.parameters());
+    SessionSettings settings =
+        SessionSettings.of(artifact.options(), artifact.parameters(), artifact.instanceCount(), Runtime.getRuntime().availableProcessors());
     OrtEnvironment env = OrtEnv.get();
     OrtSession session;
     try (OrtSession.SessionOptions options = settings.toOptions()) {

@@ -15,6 +15,11 @@ import java.util.Optional;
  * alone (the scheduler reads {@code caracal.*}); a value that is not valid refuses the load with the
  * parameter's name and value.
  *
+ * <p>When neither the model nor the server sets the intra-op thread count, a version with several
+ * instances gives each instance {@code max(1, cores / instances)} threads, so that the instances
+ * together use the cores once instead of each spinning up a pool of its own over all of them
+ * (two instances of two threads each on two cores ran at half the speed of one call at a time).
+ *
  * @param intraOpThreads threads one call uses inside an operator; 0 = ONNX Runtime's default
  * @param interOpThreads threads across operators (parallel execution mode); 0 = the default
  * @param parallel ORT_PARALLEL execution mode instead of ORT_SEQUENTIAL
@@ -34,9 +39,11 @@ record SessionSettings(int intraOpThreads, int interOpThreads, boolean parallel,
    *
    * @throws ModelLoadException naming the parameter when a value is not valid
    */
-  static SessionSettings of(BackendOptions options, Map<String, String> parameters) throws ModelLoadException {
+  static SessionSettings of(BackendOptions options, Map<String, String> parameters, int instances, int cores)
+      throws ModelLoadException {
+    int intraDefault = options.intraOpThreads() > 0 || instances <= 1 ? options.intraOpThreads() : Math.max(1, cores / instances);
     return new SessionSettings(
-        threads(parameters, INTRA_OP, options.intraOpThreads()),
+        threads(parameters, INTRA_OP, intraDefault),
         threads(parameters, INTER_OP, options.interOpThreads()),
         executionMode(parameters),
         flag(parameters, MEM_ARENA).orElse(true),
