@@ -72,10 +72,18 @@ public final class LoadTest {
       String firstError,
       double seconds,
       long[] sortedNs,
-      Map<String, Long> stats) {
+      Map<String, Long> stats,
+      long serverCpuNs,
+      long localCpuNs) {
     double rps() {
       return count / seconds;
     }
+
+    /** CPU time per request, in ms, of the server process and of this process (load generator or in-process ORT). */
+    double cpuMsPerRequest(boolean server) {
+      return count == 0 ? Double.NaN : (server ? serverCpuNs : localCpuNs) / 1e6 / count;
+    }
+
 
     double pct(double p) {
       if (sortedNs.length == 0) {
@@ -101,7 +109,8 @@ public final class LoadTest {
         }
       }
       return new Cell(variant, concurrency, count + o.count, errors + o.errors,
-          firstError != null ? firstError : o.firstError, seconds + o.seconds, all, st);
+          firstError != null ? firstError : o.firstError, seconds + o.seconds, all, st,
+          serverCpuNs + o.serverCpuNs, localCpuNs + o.localCpuNs);
     }
 
     String batches() {
@@ -125,6 +134,10 @@ public final class LoadTest {
   private final StringBuilder markdown = new StringBuilder();
   /** The ONNX Runtime parameters the server's copies have in their config; the baseline uses them too. */
   private Map<String, String> ortParams = Map.of();
+  /** The server's process id, to read its CPU time from /proc; 0 = unknown. */
+  private long serverPid;
+  /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+  private static final long CLOCK_TICKS = Long.getLong("caracal.clockTicks", 100);
 
   private LoadTest(
       URI url, double warmupSeconds, double durationSeconds, int rounds, String transport, CaracalClient client) {
@@ -157,6 +170,7 @@ public final class LoadTest {
     String driver = "client";
     String grpc = null;
     Map<String, String> ortParams = Map.of();
+    long serverPid = 0;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String v = i + 1 < args.length ? args[i + 1] : null;
@@ -173,6 +187,7 @@ public final class LoadTest {
         case "--driver" -> driver = v;
         case "--grpc" -> grpc = v;
         case "--ort-params" -> ortParams = parseParams(v);
+        case "--server-pid" -> serverPid = Long.parseLong(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
       i++;
@@ -203,6 +218,7 @@ public final class LoadTest {
     }
     LoadTest t = new LoadTest(url, warmup, duration, rounds, transport, client);
     t.ortParams = ortParams;
+    t.serverPid = serverPid;
     try {
       for (ModelSpec m : models) {
         t.runModel(m, concurrencies);
@@ -314,6 +330,7 @@ public final class LoadTest {
           + "| in-process req/s | server ÷ in-process |");
       emit("|---:|---|---:|---:|---:|---:|---:|---|---:|---:|");
       List<Cell> phaseRows = new ArrayList<>();
+      List<List<Cell>> cpuRows = new ArrayList<>();
       for (int c : concurrencies) {
         // The CPUs are shared: the variants take turns in short rounds so that outside load falls
         // on all three alike. The first round of each variant warms it up for the full warm-up.
@@ -337,6 +354,7 @@ public final class LoadTest {
         }
         phaseRows.add(batched);
         phaseRows.add(plain);
+        cpuRows.add(List.of(batched, plain, ort));
       }
       emit("");
       emit("Server-side phases per request (from the statistics endpoint; µs, averages over the measured window):");
@@ -361,6 +379,24 @@ public final class LoadTest {
           emit(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.2f | %s |", cell.concurrency(),
               t.getOrDefault("tail.queue_p50_ns", 0L) / 1e6, t.getOrDefault("tail.queue_p99_ns", 0L) / 1e6, max, bound,
               max <= bound ? "yes" : "**no**"));
+        }
+      }
+      if (serverPid > 0) {
+        emit("");
+        emit("CPU time per request over the measured window (ms; /proc for the server process, the JVM's own process"
+            + " CPU time for the load generator and for the in-process baseline). The server ÷ in-process column"
+            + " compares the server's own CPU per request with what ONNX Runtime alone needs: the part of the"
+            + " throughput gap that the load generator's CPU on the same machine does not explain.");
+        emit("");
+        emit("| conc. | variant | server CPU | load generator CPU | in-process CPU | server ÷ in-process CPU |");
+        emit("|---:|---|---:|---:|---:|---:|");
+        for (List<Cell> row : cpuRows) {
+          Cell ort = row.get(2);
+          for (Cell cell : row.subList(0, 2)) {
+            emit(String.format(Locale.ROOT, "| %d | %s | %.3f | %.3f | %.3f | %.2f |", cell.concurrency(), cell.variant(),
+                cell.cpuMsPerRequest(true), cell.cpuMsPerRequest(false), ort.cpuMsPerRequest(false),
+                cell.cpuMsPerRequest(true) / ort.cpuMsPerRequest(false)));
+          }
         }
       }
     }
@@ -483,10 +519,14 @@ public final class LoadTest {
     }
     Thread.sleep((long) (warmup * 1000));
     Map<String, Long> before = stats.get();
+    long serverCpu0 = serverCpuNanos();
+    long localCpu0 = localCpuNanos();
     w.start = System.nanoTime();
     Thread.sleep((long) (duration * 1000));
     long end = System.nanoTime();
     w.end = end;
+    long serverCpu = serverCpuNanos() - serverCpu0;
+    long localCpu = localCpuNanos() - localCpu0;
     Map<String, Long> after = stats.get();
     w.stop = true;
     for (Thread t : threads) {
@@ -513,7 +553,28 @@ public final class LoadTest {
         delta.put(e.getKey(), e.getKey().startsWith("tail.") ? e.getValue() : e.getValue() - before.getOrDefault(e.getKey(), 0L));
       }
     }
-    return new Cell(variant, c, total, w.errors.get(), w.firstError.get(), seconds, all, delta);
+    return new Cell(variant, c, total, w.errors.get(), w.firstError.get(), seconds, all, delta, serverCpu, localCpu);
+  }
+
+  /** CPU time (user + system) the server process has used so far, from /proc; 0 when unknown. */
+  private long serverCpuNanos() {
+    if (serverPid <= 0) {
+      return 0;
+    }
+    try {
+      String stat = java.nio.file.Files.readString(Path.of("/proc/" + serverPid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+      return ticks * 1_000_000_000L / CLOCK_TICKS;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** CPU time this process (the load generator, or the in-process baseline) has used so far. */
+  private static long localCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private interface StatsProbe {
