@@ -54,9 +54,12 @@ import org.slf4j.LoggerFactory;
  * invalid-input {@code BackendException}) is retried once on another instance; the failing
  * instance takes no new work and is replaced in the background through the {@link
  * InstanceSupplier}; if the replacement fails to load, the old instance is put back in service.
- * Every request future is completed exactly once (completion goes through {@code
- * CompletableFuture.complete}, and a batch is owned by exactly one place at a time: a queue, an
- * instance, or the retry queue).
+ * While a batch waits in the retry queue its requests stay under the deadline timer and
+ * cancellation: a REJECT request whose deadline passes fails there with {@code DeadlineExceeded},
+ * a cancelled one leaves it, and a batch left empty is dropped (with preserve_ordering its place in
+ * the response order is released); DELAY requests stay. Every request future is completed exactly
+ * once (completion goes through {@code CompletableFuture.complete}, and a batch is owned by exactly
+ * one place at a time: a queue, an instance, or the retry queue).
  */
 public final class DynamicBatcher implements ModelRunner {
   private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
@@ -111,6 +114,8 @@ public final class DynamicBatcher implements ModelRunner {
     boolean queued; // batcher-owned
     long arrival; // batcher-owned: the order in which the batcher took the request in
     boolean late; // DELAY action: its timeout passed; runs after every other request
+    boolean timed; // batcher-owned: has an entry in the deadline heap
+    Batch retry; // batcher-owned: the retry batch it waits in, null when none
 
     Pending(List<NamedTensor> inputs, List<String> outputs, int level, long enqueued, long deadline,
         TimeoutAction action, long size, List<Object> key, Map<String, ParameterValue> custom) {
@@ -126,10 +131,13 @@ public final class DynamicBatcher implements ModelRunner {
     }
   }
 
-  /** A formed batch. Immutable except for the batcher-owned retry bookkeeping. */
+  /**
+   * A formed batch. Immutable except for the batcher-owned retry bookkeeping: while it waits in the
+   * retry queue (never while an instance runs it) the batcher may {@link #drop} requests that ended.
+   */
   private static final class Batch {
-    final List<Pending> requests;
-    final long size;
+    List<Pending> requests;
+    long size;
     final long seq;
     int attempts;
     Worker failedOn;
@@ -142,6 +150,13 @@ public final class DynamicBatcher implements ModelRunner {
       }
       this.size = s;
       this.seq = seq;
+    }
+
+    void drop(Pending p) {
+      List<Pending> rest = new ArrayList<>(requests);
+      rest.remove(p);
+      requests = List.copyOf(rest);
+      size -= p.size;
     }
   }
 
@@ -413,6 +428,13 @@ public final class DynamicBatcher implements ModelRunner {
     p.arrival = nextArrival++;
     queues.get(p.level - 1).add(p);
     if (p.deadline != Long.MAX_VALUE) {
+      time(p);
+    }
+  }
+
+  private void time(Pending p) {
+    if (!p.timed) {
+      p.timed = true;
       deadlines.add(p);
     }
   }
@@ -423,6 +445,8 @@ public final class DynamicBatcher implements ModelRunner {
       p.queued = false;
       release(p);
       stats.cancelled();
+    } else if (p.retry != null) {
+      leaveRetry(p);
     }
   }
 
@@ -430,15 +454,19 @@ public final class DynamicBatcher implements ModelRunner {
     admitted[p.level - 1].decrementAndGet();
   }
 
-  /** Applies timeouts; returns the next deadline. */
+  /** Applies timeouts (queued requests, REJECT requests waiting in a retry batch); returns the next deadline. */
   private long expire(long now) {
     Pending p;
-    while ((p = deadlines.peek()) != null && (p.deadline <= now || !p.queued || p.late)) {
+    while ((p = deadlines.peek()) != null && (p.deadline <= now || !timing(p))) {
       deadlines.poll();
-      if (!p.queued || p.late) {
+      p.timed = false;
+      if (!timing(p)) {
         continue;
       }
-      if (p.action == TimeoutAction.DELAY) {
+      if (p.retry != null) {
+        timeOut(p, now);
+        leaveRetry(p);
+      } else if (p.action == TimeoutAction.DELAY) {
         queues.get(p.level - 1).remove(p);
         p.late = true;
         delayed.add(p);
@@ -446,11 +474,56 @@ public final class DynamicBatcher implements ModelRunner {
         queues.get(p.level - 1).remove(p);
         p.queued = false;
         release(p);
-        stats.timedOut();
-        fail(p, InferenceException.of(new InferenceError.DeadlineExceeded(id.name())), now);
+        timeOut(p, now);
       }
     }
     return p == null ? Long.MAX_VALUE : p.deadline;
+  }
+
+  /** Whether a request's deadline still matters: queued and not yet late, or REJECT in a retry batch. */
+  private static boolean timing(Pending p) {
+    return p.queued ? !p.late : p.retry != null && p.action == TimeoutAction.REJECT;
+  }
+
+  private void timeOut(Pending p, long now) {
+    stats.timedOut();
+    fail(p, InferenceException.of(new InferenceError.DeadlineExceeded(id.name())), now);
+  }
+
+  /** Queues a batch for retry; its REJECT requests stay under their deadlines while it waits. */
+  private void retry(Batch b) {
+    retries.add(b);
+    for (Pending p : b.requests) {
+      p.retry = b;
+      if (p.deadline != Long.MAX_VALUE && p.action == TimeoutAction.REJECT) {
+        time(p);
+      }
+    }
+  }
+
+  /** Takes the next batch out of the retry queue (to run it, or to fail it at close). */
+  private Batch takeRetry() {
+    Batch b = retries.poll();
+    if (b != null) {
+      for (Pending p : b.requests) {
+        p.retry = null;
+      }
+    }
+    return b;
+  }
+
+  /**
+   * Takes a request that ended (deadline, cancellation) out of the retry batch it waits in; a batch
+   * left empty is dropped, and with preserve_ordering gives up its place so later batches complete.
+   */
+  private void leaveRetry(Pending p) {
+    Batch b = p.retry;
+    p.retry = null;
+    b.drop(p);
+    if (b.requests.isEmpty()) {
+      retries.remove(b);
+      release(b.seq, () -> {});
+    }
   }
 
   /** Hands batches to free instances; returns when to look again (max delay of a waiting batch). */
@@ -469,8 +542,7 @@ public final class DynamicBatcher implements ModelRunner {
         if (other == null) {
           return Long.MAX_VALUE; // wait for another instance (or the replacement)
         }
-        retries.poll();
-        execute(other, b, now);
+        execute(other, takeRetry(), now);
         continue;
       }
       purgeDone();
@@ -680,7 +752,7 @@ public final class DynamicBatcher implements ModelRunner {
       // One request may have poisoned the batch: run each alone, so only the bad one fails.
       for (Pending p : b.requests) {
         if (!p.future.isDone()) {
-          retries.add(new Batch(List.of(p), nextSeq++));
+          retry(new Batch(List.of(p), nextSeq++));
         }
       }
       return;
@@ -700,8 +772,7 @@ public final class DynamicBatcher implements ModelRunner {
             continue;
           }
           if (p.deadline <= now && p.action == TimeoutAction.REJECT) {
-            stats.timedOut();
-            fail(p, InferenceException.of(new InferenceError.DeadlineExceeded(id.name())), now);
+            timeOut(p, now);
           } else {
             keep.add(p);
           }
@@ -710,10 +781,10 @@ public final class DynamicBatcher implements ModelRunner {
           release(b.seq, () -> {});
           return;
         }
-        Batch retry = keep.size() == b.requests.size() ? b : new Batch(keep, b.seq);
-        retry.attempts = b.attempts;
-        retry.failedOn = w;
-        retries.add(retry);
+        Batch again = keep.size() == b.requests.size() ? b : new Batch(keep, b.seq);
+        again.attempts = b.attempts;
+        again.failedOn = w;
+        retry(again);
         return;
       }
     }
@@ -854,7 +925,7 @@ public final class DynamicBatcher implements ModelRunner {
       }
       failAll(delayed, down, now);
       Batch b;
-      while ((b = retries.poll()) != null) {
+      while ((b = takeRetry()) != null) {
         Batch bb = b;
         release(b.seq, () -> bb.requests.forEach(p -> fail(p, down, now)));
       }

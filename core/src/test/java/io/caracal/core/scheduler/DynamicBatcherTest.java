@@ -416,6 +416,102 @@ class DynamicBatcherTest {
     assertThatThrownBy(f::get).hasCauseInstanceOf(BackendException.class);
   }
 
+  /**
+   * A batch waiting for its retry (its instance failed it, the only other one is busy) stays under
+   * the queue timeouts: a REJECT request in it answers 504 at its deadline, a DELAY one keeps
+   * waiting, and the rest of the batch runs once an instance is free.
+   */
+  @Test
+  void rejectTimeoutAnswersAtTheDeadlineWhileItsBatchWaitsForTheRetry() {
+    start(policy(2, List.of(), 0, false, 2, List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, 0),
+        new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)), 2, 2), 2);
+    long t0 = ticker.read();
+    var a = submit(1, new RunOptions(1, 200)); // REJECT at t0 + 200 us
+    var b = submit(1, new RunOptions(2, 0)); // DELAY at t0 + 100 us
+    batcher.step(); // [a, b] on instance 0
+    var c = submit(2);
+    batcher.step(); // [c] on instance 1
+    instances.get(0).failNext = 1;
+    execs.get(0).runOne(); // instance 0 fails [a, b]
+    assertThat(batcher.step()).as("wakes at a's deadline").isEqualTo(t0 + 200_000);
+    assertThat(batcher.hasFreeInstanceForTest()).isFalse(); // the retry waits: instance 1 is busy
+    ticker.advance(199, TimeUnit.MICROSECONDS);
+    batcher.step();
+    assertThat(a).isNotDone();
+    ticker.advance(1, TimeUnit.MICROSECONDS);
+    batcher.step();
+    assertThat(error(a)).isInstanceOf(InferenceError.DeadlineExceeded.class);
+    assertThat(b).isNotDone(); // DELAY: keeps waiting in the retry batch
+    assertThat(batcher.stats().counters()).containsEntry("timed_out", 1L).containsEntry("instance_failures", 1L);
+    assertThat(batcher.stats().snapshot(ID).inference().fail().count()).isEqualTo(1);
+    execs.get(1).runOne(); // [c] ends; instance 1 takes the retry
+    settle();
+    assertThat(c).isCompleted();
+    assertThat(b).isCompleted();
+    assertThat(instances.get(1).batches).containsExactly(2L, 1L); // the retry without a
+    assertThat(instances.get(0).batches).isEmpty();
+  }
+
+  /**
+   * With preserve_ordering, a retry batch that its deadline empties is dropped and gives up its
+   * place: the later batch completes as soon as it ends.
+   */
+  @Test
+  void retryBatchEmptiedByTheDeadlineDoesNotHoldLaterBatchesBack() {
+    start(policy(2, List.of(), 0, true, 1, List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, 0)), 2, 2), 2);
+    var a = submit(2, new RunOptions(0, 200));
+    batcher.step(); // batch 0 [a] on instance 0
+    var c = submit(2);
+    batcher.step(); // batch 1 [c] on instance 1
+    instances.get(0).failNext = 1;
+    execs.get(0).runOne();
+    batcher.step(); // [a] waits for its retry
+    ticker.advance(200, TimeUnit.MICROSECONDS);
+    batcher.step();
+    assertThat(error(a)).isInstanceOf(InferenceError.DeadlineExceeded.class);
+    execs.get(1).runOne();
+    batcher.step();
+    assertThat(c).isCompleted(); // not held behind the dropped batch 0
+    var d = submit(2);
+    settle();
+    assertThat(d).isCompleted();
+    assertThat(instances.get(1).batches).containsExactly(2L, 2L); // [a] never ran again
+    assertThat(batcher.hasFreeInstanceForTest()).isTrue();
+  }
+
+  /**
+   * A request cancelled while its batch waits for the retry leaves the batch; a batch left empty is
+   * dropped without a call, and with preserve_ordering does not hold later batches back.
+   */
+  @Test
+  void cancelledRequestsLeaveTheirRetryBatch() {
+    start(policy(2, List.of(), 0, true, 1, List.of(QueuePolicy.ofDefault()), 3, 3), 3);
+    var a = submit(1);
+    var b = submit(1);
+    batcher.step(); // batch 0 [a, b] on instance 0
+    var c = submit(1);
+    batcher.step(); // batch 1 [c] on instance 1
+    var d = submit(2);
+    batcher.step(); // batch 2 [d] on instance 2
+    instances.get(0).failNext = 1;
+    instances.get(1).failNext = 1;
+    execs.get(0).runOne();
+    execs.get(1).runOne();
+    batcher.step(); // [a, b] and [c] wait for instance 2
+    a.cancel(false);
+    c.cancel(false);
+    batcher.step();
+    execs.get(2).runOne(); // [d] ends, held behind batch 0
+    batcher.step();
+    assertThat(d).isNotDone();
+    settle(); // the retry [b] runs on instance 2; [c] is gone
+    assertThat(b).isCompleted();
+    assertThat(d).isCompleted();
+    assertThat(instances.get(2).batches).containsExactly(2L, 1L);
+    assertThat(List.of(a, c)).allMatch(CompletableFuture::isCancelled);
+    assertThat(batcher.hasFreeInstanceForTest()).isTrue();
+  }
+
   @Test
   void anInvalidInputFailsOnlyItsOwnRequest() {
     start(simple(4, 0, 0), 1);

@@ -27,7 +27,9 @@ import java.util.stream.Collectors;
  *       requests (queued or late); a priority above the levels is refused when there are levels.
  *   <li>Queue timeouts: at the first step at or after its deadline a queued request fails
  *       ({@code REJECT}) or becomes late ({@code DELAY}): it stays queued behind every request
- *       that has not timed out, in the order of the deadlines (ties in arrival order).
+ *       that has not timed out, in the order of the deadlines (ties in arrival order). The timer
+ *       also covers a request in a batch waiting to be retried: with {@code REJECT} it fails at the
+ *       first step at or after its deadline and leaves the batch; with {@code DELAY} it stays.
  *   <li>Scheduling order: level 1 first, arrival order within a level, late requests last. A
  *       batch is the longest run from the front of that order whose requests mix with the first
  *       (same shape) and whose total fits max_batch_size. It leaves when it is full; otherwise
@@ -40,13 +42,16 @@ import java.util.stream.Collectors;
  *       failed it (the same one only when no other exists or is coming); while it cannot go,
  *       nothing goes.
  *   <li>Failures: an internal failure makes the instance suspect and starts its replacement (once);
- *       its batch is retried once, without the requests that ended meanwhile or whose REJECT
- *       deadline passed (those fail now); a second failure fails the batch. Rejected inputs in a
- *       batch of several requests (without preserve_ordering) run each request alone again.
+ *       its batch is retried once, without the requests that ended meanwhile; a second failure
+ *       fails the batch. Rejected inputs in a batch of several requests (without preserve_ordering)
+ *       run each request alone again. A batch waiting to be retried loses every request that ends
+ *       while it waits (cancelled, or REJECT deadline passed); a batch left empty is dropped and
+ *       never runs.
  *       A created replacement takes over and the old instance retires (closed once idle); a failed
  *       creation puts the suspect back in service.
  *   <li>Completion: a successful call answers its requests as it ends; with preserve_ordering,
- *       batches complete in the order they were formed (retries keep their place).
+ *       batches complete in the order they were formed (retries keep their place; a dropped retry
+ *       gives its place up when it is dropped).
  * </ul>
  */
 final class ReferenceScheduler {
@@ -272,15 +277,23 @@ final class ReferenceScheduler {
     while ((e = inbox.poll()) != null) {
       switch (e) {
         case Cancel c -> withdraw(c.r());
-        case Done d -> done(d, now);
+        case Done d -> done(d);
         case Created c -> created(c);
       }
     }
     expire(now);
+    dropEnded();
     long wake = handOut(now, handedOut);
     for (ArrayDeque<Req> q : levels) {
       for (Req r : q) {
         if (r.deadline != Long.MAX_VALUE) {
+          wake = Math.min(wake, r.deadline);
+        }
+      }
+    }
+    if (rules.action() == TimeoutAction.REJECT) {
+      for (Batch b : retries) {
+        for (Req r : b.reqs) {
           wake = Math.min(wake, r.deadline);
         }
       }
@@ -317,6 +330,35 @@ final class ReferenceScheduler {
       } else {
         r.late = true;
         late.add(r);
+      }
+    }
+    if (rules.action() == TimeoutAction.REJECT) {
+      for (Batch b : retries) {
+        for (Req r : b.reqs) {
+          if (r.outcome == null && r.deadline <= now) {
+            timedOut++;
+            complete(r, Outcome.DEADLINE);
+          }
+        }
+      }
+    }
+  }
+
+  /** Takes the requests that ended out of the batches waiting to be retried; drops emptied batches. */
+  private void dropEnded() {
+    List<Batch> waitingBatches = List.copyOf(retries);
+    retries.clear();
+    for (Batch b : waitingBatches) {
+      List<Req> open = b.reqs.stream().filter(r -> r.outcome == null).toList();
+      if (open.isEmpty()) {
+        release(b.seq, () -> {});
+      } else if (open.size() == b.reqs.size()) {
+        retries.add(b);
+      } else {
+        Batch rest = new Batch(open, b.seq);
+        rest.attempts = b.attempts;
+        rest.failedOn = b.failedOn;
+        retries.add(rest);
       }
     }
   }
@@ -444,7 +486,7 @@ final class ReferenceScheduler {
     calls.put(c, b);
   }
 
-  private void done(Done d, long now) {
+  private void done(Done d) {
     Worker w = d.w();
     Batch b = d.b();
     w.running = null;
@@ -476,26 +518,11 @@ final class ReferenceScheduler {
         chores.add(new Create(w));
       }
       if (b.attempts == 1) {
-        List<Req> keep = new ArrayList<>();
-        for (Req r : b.reqs) {
-          if (r.outcome != null) {
-            continue;
-          }
-          if (r.deadline <= now && rules.action() == TimeoutAction.REJECT) {
-            timedOut++;
-            complete(r, Outcome.DEADLINE);
-          } else {
-            keep.add(r);
-          }
-        }
-        if (keep.isEmpty()) {
-          release(b.seq, () -> {});
-        } else {
-          Batch retry = new Batch(keep, b.seq);
-          retry.attempts = b.attempts;
-          retry.failedOn = w;
-          retries.add(retry);
-        }
+        // The step applies the timeouts and drops the requests that ended before anything leaves.
+        Batch retry = new Batch(b.reqs, b.seq);
+        retry.attempts = b.attempts;
+        retry.failedOn = w;
+        retries.add(retry);
         return;
       }
     }
