@@ -38,6 +38,16 @@ public interface ModelInstance extends AutoCloseable {
     return infer(inputs, outputs);
   }
 
+  /**
+   * Whether a tensor returned by {@link #infer} may share memory with an input tensor it was given
+   * (for example an identity model that hands its input back). True, the safe answer, by default. A
+   * backend that always returns outputs in buffers of their own answers false, which lets the
+   * scheduler reuse the buffers it assembles batched inputs in, once the call has returned.
+   */
+  default boolean outputsMayShareInputs() {
+    return true;
+  }
+
   /** Frees the instance's native resources. Called once, after the last {@link #infer} returned. */
   @Override
   void close();

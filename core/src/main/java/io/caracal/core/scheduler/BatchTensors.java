@@ -44,8 +44,19 @@ final class BatchTensors {
     return size < 0 ? -1 : size;
   }
 
-  /** Concatenates input {@code i} of every request. */
+  /** Concatenates input {@code i} of every request into new buffers. */
   static List<NamedTensor> concat(List<List<NamedTensor>> requests, long total) {
+    return concat(requests, total, (i, bytes) -> ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN));
+  }
+
+  /** Where concatenated inputs are written: buffer for input {@code index}, position 0, room for {@code bytes}. */
+  @FunctionalInterface
+  interface Allocator {
+    ByteBuffer allocate(int index, int bytes);
+  }
+
+  /** Concatenates input {@code i} of every request into buffers from {@code allocator}. */
+  static List<NamedTensor> concat(List<List<NamedTensor>> requests, long total, Allocator allocator) {
     List<NamedTensor> first = requests.get(0);
     List<NamedTensor> out = new ArrayList<>(first.size());
     for (int i = 0; i < first.size(); i++) {
@@ -53,7 +64,7 @@ final class BatchTensors {
       for (List<NamedTensor> r : requests) {
         bytes = Math.addExact(bytes, r.get(i).tensor().byteSize());
       }
-      ByteBuffer buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer buf = allocator.allocate(i, bytes);
       for (List<NamedTensor> r : requests) {
         buf.put(r.get(i).tensor().data());
       }

@@ -675,7 +675,9 @@ public final class DynamicBatcher implements ModelRunner {
           all.add(b.requests.get(i).inputs);
           sizes[i] = b.requests.get(i).size;
         }
-        in = BatchTensors.concat(all, b.size);
+        in = w.instance.outputsMayShareInputs()
+            ? BatchTensors.concat(all, b.size)
+            : BatchTensors.concat(all, b.size, ScratchBuffers.ofThisThread()::get);
       }
       long t1 = ticker.read();
       List<Map<String, ParameterValue>> params = new ArrayList<>(b.requests.size());

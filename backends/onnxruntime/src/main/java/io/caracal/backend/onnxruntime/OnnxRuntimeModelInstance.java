@@ -89,6 +89,12 @@ final class OnnxRuntimeModelInstance implements ModelInstance {
     return TensorConversion.fromOnnx(tensor, spec.dataType());
   }
 
+  /** Outputs are copied out of ONNX Runtime's values ({@code getByteBuffer}, string arrays, ZipMap rows). */
+  @Override
+  public boolean outputsMayShareInputs() {
+    return false;
+  }
+
   @Override
   public void close() {
     try {

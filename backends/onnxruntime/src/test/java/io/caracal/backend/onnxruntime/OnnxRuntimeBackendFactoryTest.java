@@ -87,6 +87,22 @@ class OnnxRuntimeBackendFactoryTest {
   }
 
   @Test
+  void outputsNeverShareMemoryWithInputs_evenForAnIdentityModel() throws Exception {
+    try (ModelInstance m = Models.load(TestModels.identity(repo, "id", DataType.FP32, 8))) {
+      assertThat(m.outputsMayShareInputs()).isFalse();
+      java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      direct.putFloat(1).putFloat(2).putFloat(3).putFloat(4).flip();
+      io.caracal.api.Tensor in = io.caracal.api.Tensor.of(DataType.FP32, Shape.of(1, 4), direct);
+      String output = m.signature().outputs().get(0).name();
+      java.util.List<io.caracal.api.NamedTensor> out =
+          m.infer(java.util.List.of(new io.caracal.api.NamedTensor(m.signature().inputs().get(0).name(), in)), java.util.List.of(output));
+      // the scheduler reuses the input buffer for the next batch: the output must not change with it
+      direct.putFloat(0, 9).putFloat(4, 9).putFloat(8, 9).putFloat(12, 9);
+      assertThat(out.get(0).tensor()).isEqualTo(TestTensors.fp32(Shape.of(1, 4), 1, 2, 3, 4));
+    }
+  }
+
+  @Test
   void ortInvalidArgumentIsInvalidInput() throws Exception {
     try (ModelInstance m = Models.load(TestModels.dynamicBatch(repo, "d", 0))) {
       // wrong rank: ORT rejects it with ORT_INVALID_ARGUMENT
