@@ -354,7 +354,9 @@ public final class ModelRegistry implements AutoCloseable {
         return false;
       }
       for (VersionState v : e.versions().values()) {
-        if (v.state() != ModelState.READY) {
+        // a version still loading (after start-up) or finishing its in-flight requests neither
+        // makes nor breaks readiness: what counts is the state a load or unload ends in
+        if (v.state() != ModelState.READY && v.state() != ModelState.LOADING && v.state() != ModelState.UNLOADING) {
           return false;
         }
       }
@@ -418,53 +420,71 @@ public final class ModelRegistry implements AutoCloseable {
         throw loadFailure(name, exists ? invalid.reason() : "the model is not in the repository");
       }
       ModelSource.Found found = (ModelSource.Found) source;
-      NavigableMap<Long, VersionState> fresh = new ConcurrentSkipListMap<>();
-      String firstProblem = "";
-      for (VersionSource v : found.versions()) {
-        VersionState state =
-            switch (v) {
-              case VersionSource.Broken broken -> new VersionState(ModelState.UNAVAILABLE, broken.reason(), Optional.empty());
-              case VersionSource.Loadable loadable -> load(found, loadable);
-            };
-        fresh.put(v.version(), state);
-        if (state.model().isEmpty() && firstProblem.isEmpty()) {
-          firstProblem = state.reason().isEmpty() ? "version " + v.version() + " failed" : state.reason();
-        }
-      }
-      if (!firstProblem.isEmpty() && old != null && old.serving()) {
-        for (VersionState st : fresh.values()) {
-          st.model().ifPresent(m -> m.runner().close());
-        }
-        // The serving versions keep serving; the index says why the new ones are not there: a
-        // failed version with a new number is listed UNAVAILABLE with its reason, a serving
-        // version whose replacement failed stays READY with the reason of that failure.
-        NavigableMap<Long, VersionState> kept = new ConcurrentSkipListMap<>();
-        old.versions().forEach((v, st) -> {
-          if (st.model().isPresent()) {
-            kept.put(v, st);
+      showLoading(name, old, found);
+      try {
+        loadFound(name, old, found);
+      } catch (RuntimeException | Error e) {
+        // never leave the LOADING placeholder behind (loadFound publishes on every normal path)
+        if (models.get(name) != null && models.get(name).versions().values().stream().anyMatch(v -> v.state() == ModelState.LOADING)) {
+          if (old == null) {
+            models.remove(name);
+          } else {
+            models.put(name, old);
           }
-        });
-        for (Map.Entry<Long, VersionState> e : fresh.entrySet()) {
-          VersionState st = e.getValue();
-          if (st.model().isPresent()) {
-            continue;
-          }
-          VersionState serving = kept.get(e.getKey());
-          String why = "reload failed, the serving version keeps serving: " + st.reason();
-          kept.put(e.getKey(), serving == null ? st : new VersionState(ModelState.READY, why, serving.model()));
         }
-        models.put(name, new Entry(name, kept, "", old.parsed(), true, true));
-        log.warn("model '{}' failed to reload; the serving versions keep serving: {}", name, firstProblem);
-        throw loadFailure(name, firstProblem);
+        throw e;
       }
-      replace(name, old, new Entry(name, fresh, "", found.config(), true));
-      if (!firstProblem.isEmpty()) {
-        throw loadFailure(name, firstProblem);
-      }
-      log.info("model '{}' loaded (versions {})", name, fresh.keySet());
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Loads the versions {@code found} selects and publishes them (see {@link #load(String)}); runs under the model's lock. */
+  private void loadFound(String name, Entry old, ModelSource.Found found) {
+    NavigableMap<Long, VersionState> fresh = new ConcurrentSkipListMap<>();
+    String firstProblem = "";
+    for (VersionSource v : found.versions()) {
+      VersionState state =
+          switch (v) {
+            case VersionSource.Broken broken -> new VersionState(ModelState.UNAVAILABLE, broken.reason(), Optional.empty());
+            case VersionSource.Loadable loadable -> load(found, loadable);
+          };
+      fresh.put(v.version(), state);
+      if (state.model().isEmpty() && firstProblem.isEmpty()) {
+        firstProblem = state.reason().isEmpty() ? "version " + v.version() + " failed" : state.reason();
+      }
+    }
+    if (!firstProblem.isEmpty() && old != null && old.serving()) {
+      for (VersionState st : fresh.values()) {
+        st.model().ifPresent(m -> m.runner().close());
+      }
+      // The serving versions keep serving; the index says why the new ones are not there: a
+      // failed version with a new number is listed UNAVAILABLE with its reason, a serving
+      // version whose replacement failed stays READY with the reason of that failure.
+      NavigableMap<Long, VersionState> kept = new ConcurrentSkipListMap<>();
+      old.versions().forEach((v, st) -> {
+        if (st.model().isPresent()) {
+          kept.put(v, st);
+        }
+      });
+      for (Map.Entry<Long, VersionState> e : fresh.entrySet()) {
+        VersionState st = e.getValue();
+        if (st.model().isPresent()) {
+          continue;
+        }
+        VersionState serving = kept.get(e.getKey());
+        String why = "reload failed, the serving version keeps serving: " + st.reason();
+        kept.put(e.getKey(), serving == null ? st : new VersionState(ModelState.READY, why, serving.model()));
+      }
+      models.put(name, new Entry(name, kept, "", old.parsed(), true, true));
+      log.warn("model '{}' failed to reload; the serving versions keep serving: {}", name, firstProblem);
+      throw loadFailure(name, firstProblem);
+    }
+    replace(name, old, new Entry(name, fresh, "", found.config(), true));
+    if (!firstProblem.isEmpty()) {
+      throw loadFailure(name, firstProblem);
+    }
+    log.info("model '{}' loaded (versions {})", name, fresh.keySet());
   }
 
   /**
@@ -501,12 +521,28 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  /** Swaps the model's entry, then closes every runner of {@code old} the new entry does not hold. */
+  /**
+   * Swaps the model's entry, then closes every runner of {@code old}. While those runners finish
+   * their in-flight calls (close() blocks until then), the versions that {@code next} no longer
+   * serves are listed UNLOADING; then {@code next} is published as is.
+   */
   private void replace(String name, Entry old, Entry next) {
-    models.put(name, next);
     if (old == null) {
+      models.put(name, next);
       return;
     }
+    NavigableMap<Long, VersionState> draining = new ConcurrentSkipListMap<>(next.versions());
+    boolean anyDraining = false;
+    for (Map.Entry<Long, VersionState> e : old.versions().entrySet()) {
+      VersionState now = next.versions().get(e.getKey());
+      if (e.getValue().model().isPresent() && (now == null || now.model().isEmpty())) {
+        draining.put(e.getKey(), new VersionState(ModelState.UNLOADING, "finishing in-flight requests", Optional.empty()));
+        anyDraining = true;
+      }
+    }
+    models.put(name, anyDraining
+        ? new Entry(name, draining, next.failure(), next.parsed(), next.loaded(), next.keptAfterFailedReload())
+        : next);
     for (VersionState st : old.versions().values()) {
       st.model().ifPresent(
           m -> {
@@ -517,6 +553,26 @@ public final class ModelRegistry implements AutoCloseable {
             }
           });
     }
+    if (anyDraining) {
+      models.put(name, next);
+    }
+  }
+
+  /**
+   * Lists the versions about to be loaded as LOADING beside what {@code old} serves (lookups do not
+   * find them), so that the index tells what is happening while a load runs.
+   */
+  private void showLoading(String name, Entry old, ModelSource.Found found) {
+    NavigableMap<Long, VersionState> shown = new ConcurrentSkipListMap<>(old == null ? Map.of() : old.versions());
+    for (VersionSource v : found.versions()) {
+      VersionState now = shown.get(v.version());
+      if (now == null || now.model().isEmpty()) {
+        shown.put(v.version(), new VersionState(ModelState.LOADING, "", Optional.empty()));
+      }
+    }
+    models.put(name, old == null
+        ? new Entry(name, shown, "", found.config(), true)
+        : new Entry(name, shown, old.failure(), old.parsed(), old.loaded(), old.keptAfterFailedReload()));
   }
 
   private static InferenceException loadFailure(String name, String reason) {

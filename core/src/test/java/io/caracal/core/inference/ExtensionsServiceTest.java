@@ -25,7 +25,9 @@ import io.caracal.proto.inference.ModelConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.caracal.api.InferenceResponse;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -162,6 +164,47 @@ class ExtensionsServiceTest {
     service.loadModel("echo");
     assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(2);
     assertThat(service.isReady()).isTrue();
+  }
+
+  @Test
+  void index_showsLoadingWhileAVersionLoads_andUnloadingWhileItsRequestsFinish() throws Exception {
+    echoModel("echo", "max_batch_size: 8");
+    start(ModelControlMode.EXPLICIT, n -> true);
+    assertThat(service.index()).containsExactly(new ModelStatus("echo", 1, ModelState.READY, ""));
+
+    // a new version loads beside the serving one: listed LOADING, not found, readiness unchanged
+    Fixtures.write(repo.resolve("echo/2/model.fake"), "ok");
+    backend.loadGate = new java.util.concurrent.CountDownLatch(1);
+    backend.loading = new java.util.concurrent.CountDownLatch(1);
+    CompletableFuture<Void> load = CompletableFuture.runAsync(() -> service.loadModel("echo"), Thread::startVirtualThread);
+    assertThat(backend.loading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(service.index()).containsExactly(
+        new ModelStatus("echo", 1, ModelState.READY, ""), new ModelStatus("echo", 2, ModelState.LOADING, ""));
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
+    assertThat(service.isReady()).isTrue();
+    backend.loadGate.countDown();
+    load.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(service.index()).containsExactly(new ModelStatus("echo", 2, ModelState.READY, ""));
+
+    // an unload waits for the request in flight: meanwhile the version is UNLOADING
+    backend.gate = new java.util.concurrent.CountDownLatch(1);
+    backend.entered = new java.util.concurrent.CountDownLatch(1);
+    CompletableFuture<InferenceResponse> inFlight = service.infer(request("echo", OptionalLong.empty(), 1));
+    assertThat(backend.entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> unload = CompletableFuture.runAsync(() -> service.unloadModel("echo"), Thread::startVirtualThread);
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!service.index().contains(new ModelStatus("echo", 2, ModelState.UNLOADING, "finishing in-flight requests"))
+        && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    assertThat(service.index()).containsExactly(new ModelStatus("echo", 2, ModelState.UNLOADING, "finishing in-flight requests"));
+    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
+    assertThat(service.isReady()).isTrue();
+    assertThat(unload).isNotDone();
+    backend.gate.countDown();
+    assertThat(inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS).modelVersion()).isEqualTo(2);
+    unload.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(service.index()).containsExactly(new ModelStatus("echo", 2, ModelState.UNAVAILABLE, "unloaded"));
   }
 
   @Test
