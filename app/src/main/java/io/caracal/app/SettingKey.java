@@ -47,7 +47,7 @@ enum SettingKey {
       (b, v) -> b.threadsPerInstance(parseInt("threads-per-instance", v))),
   QUEUE_CAPACITY("queue-capacity", "N", "queue bound per priority level of models whose queue policy sets no max_queue_size (default 128)",
       (b, v) -> b.queueCapacity(parseInt("queue-capacity", v))),
-  LOAD_THREADS("load-threads", "N", "models loaded in parallel at start (default min(4, cores))",
+  LOAD_THREADS("load-threads", "N", "models loaded in parallel, at start and afterwards (repository API, poll mode) (default min(4, cores))",
       (b, v) -> b.loadThreads(parseInt("load-threads", v))),
   MODEL_CONTROL_MODE("model-control-mode", "none|poll|explicit",
       "none: load every model at start, refuse the load/unload API; poll: load every model at start, then follow repository changes; explicit: load only --load-model models, the API loads and unloads (default none)",

@@ -79,7 +79,14 @@ public final class ModelRegistry implements AutoCloseable {
     this.runners = runners;
     this.completer = completer;
     this.loaderThreads = loaderThreads;
+    this.loadPermits = new java.util.concurrent.Semaphore(loaderThreads, true);
   }
+
+  /**
+   * Bounds how many models {@link #load(String)} loads at once, whatever thread asks (repository
+   * API, poller): at most {@code loaderThreads}, as at start-up; the others wait their turn.
+   */
+  private final java.util.concurrent.Semaphore loadPermits;
 
   /**
    * One model's versions; {@code failure} is set when the model as a whole cannot load; {@code
@@ -422,7 +429,12 @@ public final class ModelRegistry implements AutoCloseable {
       ModelSource.Found found = (ModelSource.Found) source;
       showLoading(name, old, found);
       try {
-        loadFound(name, old, found);
+        loadPermits.acquireUninterruptibly();
+        try {
+          loadFound(name, old, found);
+        } finally {
+          loadPermits.release();
+        }
       } catch (RuntimeException | Error e) {
         // never leave the LOADING placeholder behind (loadFound publishes on every normal path)
         if (models.get(name) != null && models.get(name).versions().values().stream().anyMatch(v -> v.state() == ModelState.LOADING)) {

@@ -208,6 +208,33 @@ class ExtensionsServiceTest {
   }
 
   @Test
+  void loadsOfDifferentModelsAreBoundedByTheLoaderThreads() throws Exception {
+    echoModel("a", "max_batch_size: 8");
+    echoModel("b", "max_batch_size: 8");
+    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
+        PooledModelRunner.factory(1, 1024), new AutoCompleter(), 1);
+    registry.loadAll(n -> false);
+    service = new DefaultInferenceService(registry, RequestLimits.ofDefault(), ModelControlMode.EXPLICIT);
+    backend.loadGate = new java.util.concurrent.CountDownLatch(1);
+    backend.loading = new java.util.concurrent.CountDownLatch(1);
+    CompletableFuture<Void> first = CompletableFuture.runAsync(() -> service.loadModel("a"), Thread::startVirtualThread);
+    assertThat(backend.loading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    backend.loading = new java.util.concurrent.CountDownLatch(1);
+    CompletableFuture<Void> second = CompletableFuture.runAsync(() -> service.loadModel("b"), Thread::startVirtualThread);
+    // with one loader thread, 'b' waits (listed LOADING) until 'a' has loaded
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!service.index().contains(new ModelStatus("b", 1, ModelState.LOADING, "")) && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    assertThat(service.index()).contains(new ModelStatus("b", 1, ModelState.LOADING, ""));
+    assertThat(backend.loading.getCount()).as("'b' has not reached the backend").isEqualTo(1);
+    backend.loadGate.countDown();
+    first.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    second.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(service.index()).contains(new ModelStatus("a", 1, ModelState.READY, ""), new ModelStatus("b", 1, ModelState.READY, ""));
+  }
+
+  @Test
   void readiness_notStrict_ignoresTheModelsButNotTheDrain() throws Exception {
     echoModel("broken", "max_batch_size: 8");
     Fixtures.write(repo.resolve("broken/1/model.fake"), "corrupt");
