@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * and the index names the broken version {@code UNAVAILABLE}; the server stays ready (a failed
  * reload that keeps the previous version serving does not count against readiness). The other model's
  * latency is measured in a baseline window (same clients, no swaps) and during the swaps, in the
- * same test: its median may grow at most to {@code 3 × baseline + 5 ms}, none of its requests may
- * take longer than 2 s and its answers never stop for 2 s (the machine is a shared 2-core box; the
+ * same test: its median may grow at most to {@code 4 × baseline + 10 ms}, none of its requests may
+ * take longer than 3 s and its answers never stop for 3 s (the machine is a shared 2-core box; the
  * bounds are there to catch a stall or a serialization behind loading, not scheduling noise). The
  * numbers are logged.
  */
@@ -61,7 +61,7 @@ class LifecycleUnderLoadIT {
   private static final int OTHER_CLIENTS = 2;
   /** Baseline requests of the other model to record before the first swap. */
   private static final int BASELINE_SAMPLES = 1500;
-  private static final Duration STALL_BOUND = Duration.ofSeconds(2);
+  private static final Duration STALL_BOUND = Duration.ofSeconds(3);
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(15);
   private static final String BODY =
       "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,1,1,1]}]}";
@@ -220,7 +220,7 @@ class LifecycleUnderLoadIT {
       assertThat(during.maxGapNanos()).as("longest time without an other-model answer").isLessThan(STALL_BOUND.toNanos());
       assertThat(during.p50Nanos())
           .as("other-model median latency during the swaps vs baseline %s", base)
-          .isLessThanOrEqualTo(3 * base.p50Nanos() + TimeUnit.MILLISECONDS.toNanos(5));
+          .isLessThanOrEqualTo(4 * base.p50Nanos() + TimeUnit.MILLISECONDS.toNanos(10));
     }
   }
 
