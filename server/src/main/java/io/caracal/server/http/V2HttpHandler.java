@@ -30,6 +30,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -52,13 +53,15 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private final LogSettings logSettings;
   private final V2AdminCodec admin = new V2AdminCodec();
   private final int maxBodyBytes;
+  private final AdminCalls adminCalls;
   private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
   private boolean busy;
   private long requestCount;
   private CompletableFuture<InferenceResponse> inFlight;
 
   V2HttpHandler(InferenceService service, V2JsonCodec codec, String serverName, String serverVersion) {
-    this(service, codec, serverName, serverVersion, LogSettings.inMemory(), HttpLimits.DEFAULTS.maxBodyBytes());
+    this(service, codec, serverName, serverVersion, LogSettings.inMemory(), HttpLimits.DEFAULTS.maxBodyBytes(),
+        new AdminCalls(AdminCalls.DEFAULT_LIMIT));
   }
 
   V2HttpHandler(
@@ -67,7 +70,9 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       String serverName,
       String serverVersion,
       LogSettings logSettings,
-      int maxBodyBytes) {
+      int maxBodyBytes,
+      AdminCalls adminCalls) {
+    this.adminCalls = adminCalls;
     this.service = service;
     this.codec = codec;
     this.serverName = serverName;
@@ -240,50 +245,36 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   /*
    * Repository load/unload block while models load or drain, so they run on a virtual thread; the
    * connection stays busy (later pipelined requests wait) and the answer is written on the loop.
-   * At most ADMIN_PERMITS run at once across the server; beyond that the request gets 503.
+   * At most AdminCalls' limit run at once per server; beyond that the request gets 503.
    */
-  private static final int ADMIN_PERMITS = 16;
-  private static final java.util.concurrent.Semaphore ADMIN_SLOTS = new java.util.concurrent.Semaphore(ADMIN_PERMITS);
-  private static final java.util.concurrent.Executor ADMIN_EXECUTOR =
-      java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-admin-", 0).factory());
-
   private void runAdmin(ChannelHandlerContext ctx, boolean keepAlive, String reqId, java.util.function.Supplier<byte[]> task) {
-    if (!ADMIN_SLOTS.tryAcquire()) {
+    Optional<CompletableFuture<byte[]>> started = adminCalls.start(task);
+    if (started.isEmpty()) {
       sendError(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too many repository requests in progress; retry later", keepAlive, 1);
       return;
     }
     busy = true;
-    CompletableFuture<byte[]> f;
-    try {
-      f = CompletableFuture.supplyAsync(task, ADMIN_EXECUTOR);
-    } catch (RuntimeException e) {
-      ADMIN_SLOTS.release();
-      busy = false;
-      throw e;
-    }
-    f.whenComplete(
-        (body, err) -> {
-          ADMIN_SLOTS.release();
-          ctx.executor()
-              .execute(
-                  () -> {
-                    try {
-                      if (!ctx.channel().isActive()) {
-                        return;
+    started.get().whenComplete(
+        (body, err) ->
+            ctx.executor()
+                .execute(
+                    () -> {
+                      try {
+                        if (!ctx.channel().isActive()) {
+                          return;
+                        }
+                        if (err != null) {
+                          fail(ctx, err, keepAlive, reqId);
+                        } else {
+                          sendJson(ctx, HttpResponseStatus.OK, body, keepAlive);
+                        }
+                      } catch (Throwable t) {
+                        fail(ctx, t, keepAlive, reqId);
+                      } finally {
+                        busy = false;
+                        drain(ctx);
                       }
-                      if (err != null) {
-                        fail(ctx, err, keepAlive, reqId);
-                      } else {
-                        sendJson(ctx, HttpResponseStatus.OK, body, keepAlive);
-                      }
-                    } catch (Throwable t) {
-                      fail(ctx, t, keepAlive, reqId);
-                    } finally {
-                      busy = false;
-                      drain(ctx);
-                    }
-                  });
-        });
+                    }));
   }
 
   private void infer(

@@ -52,6 +52,9 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     this.codec = new V2JsonCodec(limits);
   }
 
+  /** Repository load/unload calls of this server's connections, bounded together. */
+  private final AdminCalls adminCalls = new AdminCalls(AdminCalls.DEFAULT_LIMIT);
+
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
@@ -61,7 +64,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     }
     p.addLast("codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec));
-    p.addLast("v2", new V2HttpHandler(service, codec, serverName, serverVersion, logSettings, limits.maxBodyBytes()));
+    p.addLast("v2", new V2HttpHandler(service, codec, serverName, serverVersion, logSettings, limits.maxBodyBytes(), adminCalls));
   }
 
   /** Aggregates bodies; an oversized one gets a JSON 413 and the connection is closed. */
