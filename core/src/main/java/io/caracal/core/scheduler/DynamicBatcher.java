@@ -575,8 +575,13 @@ public final class DynamicBatcher implements ModelRunner {
             break;
           }
         }
+        // As Triton: once the oldest request waited the max delay (a delay of 0 never expires),
+        // everything pending that fits and mixes leaves; preferred sizes only count before that.
+        boolean expired = policy.maxQueueDelayNanos() > 0 && now - oldest >= policy.maxQueueDelayNanos();
         if (acc == policy.maxBatchSize()) {
           reason = CloseReason.FULL;
+        } else if (expired) {
+          reason = CloseReason.DELAY_EXPIRED;
         } else if (preferredAt > 0) {
           batch = batch.subList(0, preferredAt);
           reason = CloseReason.PREFERRED;
@@ -584,8 +589,6 @@ public final class DynamicBatcher implements ModelRunner {
           reason = CloseReason.FULL;
         } else if (policy.maxQueueDelayNanos() == 0) {
           reason = CloseReason.INSTANCE_FREE;
-        } else if (now - oldest >= policy.maxQueueDelayNanos()) {
-          reason = CloseReason.DELAY_EXPIRED;
         } else {
           return oldest + policy.maxQueueDelayNanos();
         }

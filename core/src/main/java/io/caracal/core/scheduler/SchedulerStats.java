@@ -27,11 +27,17 @@ public final class SchedulerStats {
 
   /** Why the batcher closed a batch. */
   public enum CloseReason {
-    /** The batch reached max_batch_size, or the next request did not fit or could not be mixed. */
+    /**
+     * The batch reached max_batch_size, or, before its max delay expired, the next request did not
+     * fit or could not be mixed.
+     */
     FULL,
-    /** The batch reached a preferred_batch_size. */
+    /** The batch reached a preferred_batch_size before its oldest request waited the max delay. */
     PREFERRED,
-    /** The oldest request waited max_queue_delay_microseconds. */
+    /**
+     * The oldest request waited max_queue_delay_microseconds: everything pending that fits and
+     * mixes left, below max_batch_size (preferred sizes no longer count).
+     */
     DELAY_EXPIRED,
     /** max_queue_delay_microseconds is 0: whatever was queued went to the free instance. */
     INSTANCE_FREE,

@@ -54,7 +54,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * and at the end of a sequence: every future completed exactly once, no request answered by two
  * calls, responses in batch order with preserve_ordering, statistics equal to the model's counts
- * (queue-wait maximum included), every instance closed.
+ * (queue-wait maximum and why each batch closed included), every instance closed.
  *
  * <p>Backend calls are held open ({@link HeldCalls}) and time is a {@link FakeTicker}, so a run is
  * deterministic. Sequences are seeded: a failure names the seed and the last operations; {@code
@@ -426,6 +426,7 @@ class DynamicBatcherPropertyTest {
       assertThat(s.tail().queueMaxNanos()).as("longest queue wait").isEqualTo(ref.queueMax);
       assertThat(s.executionCount()).as("successful calls").isEqualTo(ref.executions);
       assertThat(s.inferenceCount()).as("elements answered").isEqualTo(ref.executedElements);
+      assertThat(batcher.stats().closeReasons()).as("why batches closed").isEqualTo(ref.closeReasons);
       assertThat(batcher.stats().counters())
           .containsEntry("rejected", count(Outcome.QUEUE_FULL))
           .containsEntry("timed_out", ref.timedOut)

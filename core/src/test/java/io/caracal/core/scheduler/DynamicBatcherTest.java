@@ -261,6 +261,58 @@ class DynamicBatcherTest {
     assertThat(batcher.stats().closeReasons()).containsEntry(CloseReason.PREFERRED, 1L);
   }
 
+  /**
+   * Triton: preferred sizes matter only while the oldest request's max_queue_delay has not
+   * expired. After it, everything pending that fits and mixes leaves, even when a preferred part of
+   * it could be formed and the batch is cut short by a request of another shape.
+   */
+  @Test
+  void afterTheDelayExpiredEverythingPendingLeaves_notThePreferredPart() {
+    start(policy(8, List.of(2), 100, false, 1, List.of(QueuePolicy.ofDefault()), 1, 1), 1);
+    var busy = submit(2); // a preferred size: leaves at once and keeps the only instance busy
+    batcher.step();
+    List<CompletableFuture<?>> fs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      fs.add(submit(1));
+    }
+    // another shape: cuts the batch of the three short
+    var other = batcher.run(List.of(new NamedTensor("IN", Tensor.of(DataType.INT32, Shape.of(1, 3),
+        ByteBuffer.allocate(12)))), List.of("OUT", "OUT2"));
+    batcher.step();
+    ticker.advance(150, TimeUnit.MICROSECONDS); // the delay of the three expires while the instance is busy
+    batcher.step();
+    assertThat(execs.get(0).tasks).hasSize(1); // only the first batch: nothing else was sent
+    execs.get(0).runOne(); // the first batch runs; the instance frees
+    batcher.step();
+    execs.get(0).runOne();
+    assertThat(instances.get(0).batches).as("the whole pending batch, not the preferred 2 of it").containsExactly(2L, 3L);
+    assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    settle();
+    assertThat(instances.get(0).batches).containsExactly(2L, 3L, 1L);
+    assertThat(List.of(busy, other)).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    assertThat(batcher.stats().closeReasons())
+        .containsEntry(CloseReason.PREFERRED, 1L) // the first batch, before any delay expired
+        .containsEntry(CloseReason.DELAY_EXPIRED, 2L) // the three, then the other shape alone
+        .doesNotContainKey(CloseReason.FULL);
+  }
+
+  /** After the delay expired, what is pending leaves up to max_batch_size: a full batch, then the rest. */
+  @Test
+  void afterTheDelayExpiredThePendingBatchStopsAtMaxBatchSize() {
+    start(policy(4, List.of(2), 100, false, 1, List.of(QueuePolicy.ofDefault()), 1, 1), 1);
+    submit(2);
+    batcher.step(); // preferred: the instance is busy
+    for (int i = 0; i < 7; i++) {
+      submit(1);
+    }
+    ticker.advance(100, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(instances.get(0).batches).containsExactly(2L, 4L, 3L);
+    assertThat(batcher.stats().closeReasons())
+        .containsEntry(CloseReason.PREFERRED, 1L).containsEntry(CloseReason.FULL, 1L)
+        .containsEntry(CloseReason.DELAY_EXPIRED, 1L);
+  }
+
   @Test
   void rejectsExactlyWhenTheQueueIsFull() {
     start(simple(4, 1000, 2), 1);

@@ -1,9 +1,11 @@
 package io.caracal.core.scheduler;
 
 import io.caracal.core.repository.ModelConfig.TimeoutAction;
+import io.caracal.core.scheduler.SchedulerStats.CloseReason;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +34,11 @@ import java.util.stream.Collectors;
  *       first step at or after its deadline and leaves the batch; with {@code DELAY} it stays.
  *   <li>Scheduling order: level 1 first, arrival order within a level, late requests last. A
  *       batch is the longest run from the front of that order whose requests mix with the first
- *       (same shape) and whose total fits max_batch_size. It leaves when it is full; otherwise
- *       the longest part of it whose size is a preferred size leaves, if there is one; otherwise
- *       all of it leaves when it was cut short by a request that does not fit or mix, or once its
- *       oldest request has waited the max queue delay (at once when the delay is 0). Without
+ *       (same shape) and whose total fits max_batch_size. It leaves when it is full, and all of
+ *       it leaves once its oldest request has waited the max queue delay (a delay of 0 never runs
+ *       out): preferred sizes no longer matter then. Before that, the longest part of it whose
+ *       size is a preferred size leaves, if there is one; otherwise all of it leaves when it was
+ *       cut short by a request that does not fit or mix, or at once when the delay is 0. Without
  *       dynamic batching the first request leaves alone, at once.
  *   <li>Instances: a batch leaves only to an instance that is idle, not suspect and not retired. A
  *       batch to retry goes before any queued request, to another instance than the one that
@@ -196,6 +199,7 @@ final class ReferenceScheduler {
   long instanceFailures;
   long replacements;
   long replacementFailures;
+  final Map<CloseReason, Long> closeReasons = new EnumMap<>(CloseReason.class);
 
   ReferenceScheduler(Rules rules, List<HeldCalls.Instance> instances) {
     this.rules = rules;
@@ -393,6 +397,7 @@ final class ReferenceScheduler {
       }
       Batch b = new Batch(f.reqs(), nextSeq++);
       HeldCalls.Call c = expect(handedOut, next++, b, idle, now, f.why());
+      closeReasons.merge(f.reason(), 1L, Long::sum);
       for (Req r : b.reqs) {
         (r.late ? late : levels.get(r.level - 1)).remove(r);
         r.queued = false;
@@ -412,8 +417,8 @@ final class ReferenceScheduler {
     return wake;
   }
 
-  /** A candidate batch: whether it leaves now, or when it will, and why. */
-  private record Formed(List<Req> reqs, boolean leaves, long dueAt, String why) {}
+  /** A candidate batch: whether it leaves now, or when it will, and why (the statistics' reason). */
+  private record Formed(List<Req> reqs, boolean leaves, long dueAt, CloseReason reason, String why) {}
 
   /** Applies the batch-forming rules to the queue; null when the queue is empty. */
   private Formed form(long now) {
@@ -422,7 +427,7 @@ final class ReferenceScheduler {
       return null;
     }
     if (!rules.dynamic()) {
-      return new Formed(List.of(order.get(0)), true, now, "unbatched");
+      return new Formed(List.of(order.get(0)), true, now, CloseReason.UNBATCHED, "unbatched");
     }
     Req first = order.get(0);
     List<Req> run = new ArrayList<>();
@@ -437,22 +442,25 @@ final class ReferenceScheduler {
       total += r.size;
     }
     if (total == rules.maxBatch()) {
-      return new Formed(run, true, now, "full");
+      return new Formed(run, true, now, CloseReason.FULL, "full");
+    }
+    long oldest = run.stream().mapToLong(r -> r.arrival).min().orElseThrow();
+    if (rules.delayNanos() > 0 && now - oldest >= rules.delayNanos()) {
+      return new Formed(run, true, now, CloseReason.DELAY_EXPIRED, "delay expired"); // preferred sizes no longer matter
     }
     for (int n = run.size(); n > 0; n--) {
       long s = run.subList(0, n).stream().mapToLong(r -> r.size).sum();
       if (rules.preferred().contains((int) s)) {
-        return new Formed(run.subList(0, n), true, now, "preferred " + s);
+        return new Formed(run.subList(0, n), true, now, CloseReason.PREFERRED, "preferred " + s);
       }
     }
     if (cut) {
-      return new Formed(run, true, now, "cut short");
+      return new Formed(run, true, now, CloseReason.FULL, "cut short");
     }
-    long oldest = run.stream().mapToLong(r -> r.arrival).min().orElseThrow();
-    if (rules.delayNanos() == 0 || now - oldest >= rules.delayNanos()) {
-      return new Formed(run, true, now, "delay");
+    if (rules.delayNanos() == 0) {
+      return new Formed(run, true, now, CloseReason.INSTANCE_FREE, "no delay");
     }
-    return new Formed(run, false, oldest + rules.delayNanos(), "waiting");
+    return new Formed(run, false, oldest + rules.delayNanos(), null, "waiting");
   }
 
   private List<Req> order() {
