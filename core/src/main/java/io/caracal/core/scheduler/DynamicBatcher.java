@@ -999,24 +999,6 @@ public final class DynamicBatcher implements ModelRunner {
     }
   }
 
-  /** Returns how many requests are admitted and not yet dispatched or withdrawn (tests). */
-  int queuedForTest() {
-    int n = 0;
-    for (AtomicInteger a : admitted) {
-      n += a.get();
-    }
-    return n;
-  }
-
-  /** Returns the enqueue time of the oldest queued request, Long.MAX_VALUE when none (tests). */
-  long oldestQueuedForTest() {
-    long oldest = Long.MAX_VALUE;
-    for (Pending p : order()) {
-      oldest = Math.min(oldest, p.enqueued);
-    }
-    return oldest;
-  }
-
   /** Returns whether an instance could take a batch now (tests). */
   boolean hasFreeInstanceForTest() {
     return retries.isEmpty() && freeWorker(null) != null;

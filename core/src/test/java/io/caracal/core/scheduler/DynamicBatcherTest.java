@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -629,90 +628,6 @@ class DynamicBatcherTest {
     assertThat(batcher.instanceCount()).isEqualTo(1);
     assertThat(batcher.stats().counters()).containsEntry("scale_ups", 1L).containsEntry("scale_downs", 1L);
   }
-
-  /**
-   * Random arrivals, cancellations, failures, time steps and executions against a reference:
-   * every request completes exactly once, batches stay within max, nothing waits past max delay
-   * while an instance is free, and rejection happens exactly when the reference queue is full.
-   */
-  @Test
-  void randomSequencesKeepTheInvariants() {
-    for (long seed = 1; seed <= 300; seed++) {
-      Random rnd = new Random(seed);
-      execs.clear();
-      instances.clear();
-      int max = 1 + rnd.nextInt(8);
-      int cap = 1 + rnd.nextInt(10);
-      long delay = rnd.nextInt(3) * 100L;
-      int n = 1 + rnd.nextInt(3);
-      start(policy(max, List.of(), delay, rnd.nextBoolean(), 1,
-          List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, cap)), n, n), n);
-      List<CompletableFuture<List<NamedTensor>>> all = new ArrayList<>();
-      AtomicInteger completions = new AtomicInteger();
-      int queued = 0; // reference: admitted, not yet dispatched or withdrawn
-      for (int op = 0; op < 200; op++) {
-        int k = rnd.nextInt(10);
-        if (k < 4) {
-          int rows = 1 + rnd.nextInt(Math.min(max, 3));
-          int before = countQueued();
-          var f = submit(rows);
-          f.whenComplete((r, e) -> completions.incrementAndGet());
-          if (before >= cap) {
-            assertThat(error(f)).as("seed %d", seed).isInstanceOf(InferenceError.QueueFull.class);
-          } else {
-            assertThat(f.isCompletedExceptionally() && !(f.isCancelled())).as("seed %d", seed).isFalse();
-          }
-          all.add(f);
-        } else if (k == 4 && !all.isEmpty()) {
-          all.get(rnd.nextInt(all.size())).cancel(false);
-        } else if (k == 5) {
-          instances.get(rnd.nextInt(instances.size())).failNext = 1;
-        } else if (k == 6) {
-          ticker.advance(rnd.nextInt(150), TimeUnit.MICROSECONDS);
-        } else if (k == 7) {
-          background.runOne();
-        } else if (!execs.isEmpty()) {
-          execs.get(rnd.nextInt(execs.size())).runOne();
-        }
-        batcher.step();
-        long oldest = batcher.oldestQueuedForTest();
-        if (oldest != Long.MAX_VALUE && batcher.hasFreeInstanceForTest()) {
-          assertThat(ticker.read() - oldest).as("seed %d: waited past max delay", seed).isLessThan(Math.max(1, delay * 1000));
-        }
-        for (Fake f : instances) {
-          assertThat(f.batches).as("seed %d", seed).allMatch(b -> b <= max);
-        }
-      }
-      ticker.advance(1, TimeUnit.SECONDS);
-      for (int i = 0; i < 10; i++) {
-        settle();
-        while (background.runOne()) {
-          settle();
-        }
-      }
-      assertThat(all).as("seed %d", seed).allMatch(CompletableFuture::isDone);
-      assertThat(completions.get()).as("seed %d", seed).isEqualTo(all.size());
-      for (var f : all) {
-        if (f.isCompletedExceptionally() && !f.isCancelled()) {
-          Throwable c = f.handle((r, e) -> e).join();
-          c = c instanceof java.util.concurrent.CompletionException ? c.getCause() : c;
-          assertThat(c).as("seed %d", seed).isInstanceOfAny(InferenceException.class, BackendException.class);
-        }
-      }
-      batcher.close();
-      settle();
-      while (background.runOne()) {
-        settle();
-      }
-    }
-  }
-
-  /** Admitted requests not yet dispatched or withdrawn: what admission counts. */
-  private int countQueued() {
-    return queuedCount.applyAsInt(batcher);
-  }
-
-  static java.util.function.ToIntFunction<DynamicBatcher> queuedCount = DynamicBatcher::queuedForTest;
 
   @Test
   void realThreadsServeConcurrentClients() throws Exception {
