@@ -427,7 +427,7 @@ public final class ModelRegistry implements AutoCloseable {
         throw loadFailure(name, exists ? invalid.reason() : "the model is not in the repository");
       }
       ModelSource.Found found = (ModelSource.Found) source;
-      showLoading(name, old, found);
+      Entry placeholder = showLoading(name, old, found);
       try {
         loadPermits.acquireUninterruptibly();
         try {
@@ -436,13 +436,11 @@ public final class ModelRegistry implements AutoCloseable {
           loadPermits.release();
         }
       } catch (RuntimeException | Error e) {
-        // never leave the LOADING placeholder behind (loadFound publishes on every normal path)
-        if (models.get(name) != null && models.get(name).versions().values().stream().anyMatch(v -> v.state() == ModelState.LOADING)) {
-          if (old == null) {
-            models.remove(name);
-          } else {
-            models.put(name, old);
-          }
+        // never leave the LOADING placeholder behind (loadFound replaces it on every normal path)
+        if (old == null) {
+          models.remove(name, placeholder);
+        } else {
+          models.replace(name, placeholder, old);
         }
         throw e;
       }
@@ -572,9 +570,10 @@ public final class ModelRegistry implements AutoCloseable {
 
   /**
    * Lists the versions about to be loaded as LOADING beside what {@code old} serves (lookups do not
-   * find them), so that the index tells what is happening while a load runs.
+   * find them), so that the index tells what is happening while a load runs; returns the entry it
+   * published.
    */
-  private void showLoading(String name, Entry old, ModelSource.Found found) {
+  private Entry showLoading(String name, Entry old, ModelSource.Found found) {
     NavigableMap<Long, VersionState> shown = new ConcurrentSkipListMap<>(old == null ? Map.of() : old.versions());
     for (VersionSource v : found.versions()) {
       VersionState now = shown.get(v.version());
@@ -582,9 +581,11 @@ public final class ModelRegistry implements AutoCloseable {
         shown.put(v.version(), new VersionState(ModelState.LOADING, "", Optional.empty()));
       }
     }
-    models.put(name, old == null
+    Entry placeholder = old == null
         ? new Entry(name, shown, "", found.config(), true)
-        : new Entry(name, shown, old.failure(), old.parsed(), old.loaded(), old.keptAfterFailedReload()));
+        : new Entry(name, shown, old.failure(), old.parsed(), old.loaded(), old.keptAfterFailedReload());
+    models.put(name, placeholder);
+    return placeholder;
   }
 
   private static InferenceException loadFailure(String name, String reason) {
