@@ -8,7 +8,7 @@ import io.caracal.api.Tensor;
 import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelInstance;
 import io.caracal.api.backend.ModelSignature;
-import io.caracal.core.repository.ModelConfig;
+import io.caracal.core.repository.ModelSpec;
 import io.caracal.core.scheduler.BatchPolicy;
 import io.caracal.core.scheduler.DynamicBatcher;
 import io.caracal.core.scheduler.InstanceSupplier;
@@ -87,7 +87,7 @@ public class SchedulerBenchmark {
   private DynamicBatcher batcher(ModelInstance echo, List<Integer> preferred, long delayNanos) {
     BatchPolicy policy =
         new BatchPolicy(32, true, preferred, delayNanos, false, 1, 1,
-            List.of(ModelConfig.QueuePolicy.ofDefault()), List.of(1 << 16), threads, 1, 1,
+            List.of(ModelSpec.QueuePolicy.ofDefault()), List.of(1 << 16), threads, 1, 1,
             Long.MAX_VALUE, Long.MAX_VALUE);
     return DynamicBatcher.start(new ModelId("bench", 1), policy, List.of(echo), InstanceSupplier.NONE,
         Ticker.system(), InstantSource.system());

@@ -48,7 +48,7 @@ public interface InferenceService {
 
   /**
    * Returns the completed configuration of the model version (the given one, or the latest ready),
-   * as Triton's ModelConfig message: what {@code config.pbtxt} said, completed from the model.
+   * as Triton's ModelSpec message: what {@code config.pbtxt} said, completed from the model.
    *
    * @throws InferenceException {@code ModelNotFound} or {@code ModelNotReady}
    */

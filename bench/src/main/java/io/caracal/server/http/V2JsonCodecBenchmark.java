@@ -5,7 +5,7 @@ import io.caracal.api.InferenceResponse;
 import io.caracal.api.NamedTensor;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
-import io.caracal.server.HttpLimits;
+import io.caracal.server.http.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;

@@ -13,8 +13,8 @@ import io.caracal.core.InferenceService;
 import io.caracal.core.lifecycle.LoadedModel;
 import io.caracal.core.lifecycle.ModelControlMode;
 import io.caracal.core.lifecycle.ModelRegistry;
-import io.caracal.core.repository.ModelConfig;
-import io.caracal.core.repository.ModelConfig.TensorConfig;
+import io.caracal.core.repository.ModelSpec;
+import io.caracal.core.repository.ModelSpec.TensorSpec;
 import io.caracal.core.repository.ModelNames;
 import java.util.ArrayList;
 import java.util.List;
@@ -162,7 +162,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
       }
       checkName(request.modelName());
       LoadedModel model = registry.lookup(request.modelName(), request.version());
-      ModelConfig config = model.config();
+      ModelSpec config = model.config();
       RequestValidator.Plan plan = validator.validate(request, config);
       Map<String, Integer> classes = Classifier.requested(request.outputs());
       List<NamedTensor> inputs = shaper.inputs(request, config, plan);
@@ -215,7 +215,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
         });
   }
 
-  private static InferenceResponse classify(InferenceResponse r, ModelConfig config, Map<String, Integer> classes) {
+  private static InferenceResponse classify(InferenceResponse r, ModelSpec config, Map<String, Integer> classes) {
     if (classes.isEmpty()) {
       return r;
     }
@@ -225,7 +225,7 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
       if (k == null) {
         outs.add(t);
       } else {
-        List<String> labels = config.output(t.name()).map(TensorConfig::labels).orElse(List.of());
+        List<String> labels = config.output(t.name()).map(TensorSpec::labels).orElse(List.of());
         outs.add(new NamedTensor(t.name(), Classifier.classify(t.name(), t.tensor(), k, config.batches(), labels)));
       }
     }
@@ -276,14 +276,14 @@ public final class DefaultInferenceService implements InferenceService, AutoClos
   public ModelMetadata metadata(String model, OptionalLong version) {
     checkName(model);
     LoadedModel loaded = registry.lookup(model, version);
-    ModelConfig config = loaded.config();
+    ModelSpec config = loaded.config();
     List<String> versions = registry.readyVersions(model).stream().map(String::valueOf).toList();
     String platform = config.platform().isEmpty() ? config.backend() : config.platform();
     return new ModelMetadata(
         model, versions, platform, tensors(config.inputs(), config), tensors(config.outputs(), config));
   }
 
-  private static List<TensorMetadata> tensors(List<TensorConfig> specs, ModelConfig config) {
+  private static List<TensorMetadata> tensors(List<TensorSpec> specs, ModelSpec config) {
     return specs.stream()
         .map(t -> new TensorMetadata(t.name(), t.dataType(), config.batches() ? t.dims().prepend(-1) : t.dims(), t.labels()))
         .toList();

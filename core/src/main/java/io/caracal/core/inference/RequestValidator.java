@@ -7,9 +7,9 @@ import io.caracal.api.NamedTensor;
 import io.caracal.api.RequestedOutput;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
-import io.caracal.core.repository.ModelConfig;
-import io.caracal.core.repository.ModelConfig.SequenceControl;
-import io.caracal.core.repository.ModelConfig.TensorConfig;
+import io.caracal.core.repository.ModelSpec;
+import io.caracal.core.repository.ModelSpec.SequenceControl;
+import io.caracal.core.repository.ModelSpec.TensorSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -50,26 +50,26 @@ public final class RequestValidator {
   }
 
   /** Checks the request; returns the plan. */
-  public Plan validate(InferenceRequest request, ModelConfig config) {
+  public Plan validate(InferenceRequest request, ModelSpec config) {
     String prefix = request.id().isEmpty() ? "" : "[request id: " + request.id() + "] ";
     String model = config.name();
     if (request.inputs().size() > limits.maxInputs()) {
       throw InferenceException.of(new InferenceError.RequestTooLarge(
           prefix + "request has " + request.inputs().size() + " inputs, more than the limit of " + limits.maxInputs()));
     }
-    Map<String, TensorConfig> specs = new HashMap<>();
-    for (TensorConfig t : config.inputs()) {
+    Map<String, TensorSpec> specs = new HashMap<>();
+    for (TensorSpec t : config.inputs()) {
       specs.put(t.name(), t);
     }
     for (SequenceControl c : config.sequenceControls()) {
-      specs.put(c.inputName(), new TensorConfig(c.inputName(), c.dataType(), c.dims(), Optional.empty(), true, List.of()));
+      specs.put(c.inputName(), new TensorSpec(c.inputName(), c.dataType(), c.dims(), Optional.empty(), true, List.of()));
     }
     Set<String> given = new HashSet<>();
     List<String> givenOrder = new ArrayList<>();
     long batch = -1;
     for (NamedTensor input : request.inputs()) {
       String name = input.name();
-      TensorConfig spec = specs.get(name);
+      TensorSpec spec = specs.get(name);
       if (spec == null) {
         throw invalid(name, prefix + "unexpected inference input '" + name + "' for model '" + model + "'");
       }
@@ -115,7 +115,7 @@ public final class RequestValidator {
     List<String> missing = new ArrayList<>();
     int required = 0;
     int optional = 0;
-    for (TensorConfig spec : config.inputs()) {
+    for (TensorSpec spec : config.inputs()) {
       if (spec.optional()) {
         optional++;
       } else {
@@ -181,9 +181,9 @@ public final class RequestValidator {
     }
   }
 
-  private static List<String> outputs(String prefix, InferenceRequest request, ModelConfig config) {
+  private static List<String> outputs(String prefix, InferenceRequest request, ModelSpec config) {
     if (request.outputs().isEmpty()) {
-      return config.outputs().stream().map(TensorConfig::name).toList();
+      return config.outputs().stream().map(TensorSpec::name).toList();
     }
     Set<String> asked = new HashSet<>();
     for (RequestedOutput o : request.outputs()) {
@@ -194,7 +194,7 @@ public final class RequestValidator {
         throw invalid(o.name(), prefix + "output '" + o.name() + "' already exists in request");
       }
     }
-    return config.outputs().stream().map(TensorConfig::name).filter(asked::contains).toList();
+    return config.outputs().stream().map(TensorSpec::name).filter(asked::contains).toList();
   }
 
   private static String quoted(List<String> names) {

@@ -6,9 +6,9 @@ import io.caracal.api.NamedTensor;
 import io.caracal.api.ParameterValue;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
-import io.caracal.core.repository.ModelConfig;
-import io.caracal.core.repository.ModelConfig.SequenceControl;
-import io.caracal.core.repository.ModelConfig.TensorConfig;
+import io.caracal.core.repository.ModelSpec;
+import io.caracal.core.repository.ModelSpec.SequenceControl;
+import io.caracal.core.repository.ModelSpec.TensorSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -25,10 +25,10 @@ import java.util.Optional;
 final class TensorShaper {
 
   /** Returns the backend inputs for a validated request. */
-  List<NamedTensor> inputs(InferenceRequest request, ModelConfig config, RequestValidator.Plan plan) {
+  List<NamedTensor> inputs(InferenceRequest request, ModelSpec config, RequestValidator.Plan plan) {
     List<NamedTensor> out = new ArrayList<>(request.inputs().size() + config.sequenceControls().size());
     for (NamedTensor in : request.inputs()) {
-      Optional<TensorConfig> spec = config.input(in.name());
+      Optional<TensorSpec> spec = config.input(in.name());
       if (spec.isPresent() && spec.get().reshape().isPresent()) {
         Shape target = resolve(batched(spec.get().reshape().get(), config, plan), in.tensor().elementCount());
         out.add(new NamedTensor(in.name(), in.tensor().withShape(target)));
@@ -45,8 +45,8 @@ final class TensorShaper {
   }
 
   /** Returns a backend output as the client sees it (reshape undone). */
-  NamedTensor output(NamedTensor out, ModelConfig config, RequestValidator.Plan plan) {
-    Optional<TensorConfig> spec = config.output(out.name());
+  NamedTensor output(NamedTensor out, ModelSpec config, RequestValidator.Plan plan) {
+    Optional<TensorSpec> spec = config.output(out.name());
     if (spec.isEmpty() || spec.get().reshape().isEmpty()) {
       return out;
     }
@@ -58,7 +58,7 @@ final class TensorShaper {
         : new NamedTensor(out.name(), out.tensor().withShape(resolved));
   }
 
-  private static Shape batched(Shape dims, ModelConfig config, RequestValidator.Plan plan) {
+  private static Shape batched(Shape dims, ModelSpec config, RequestValidator.Plan plan) {
     return config.batches() ? dims.prepend(plan.batchSize()) : dims;
   }
 
@@ -86,15 +86,15 @@ final class TensorShaper {
   }
 
   private static Tensor control(
-      SequenceControl c, ModelConfig config, RequestValidator.Plan plan, InferenceRequest request) {
+      SequenceControl c, ModelSpec config, RequestValidator.Plan plan, InferenceRequest request) {
     Shape shape = batched(c.dims(), config, plan);
     int n = Math.toIntExact(shape.elementCount());
     ByteBuffer buf = ByteBuffer.allocate(n * c.dataType().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-    long corrId = c.kind() == ModelConfig.ControlKind.CORRID ? sequenceId(request) : 0;
+    long corrId = c.kind() == ModelSpec.ControlKind.CORRID ? sequenceId(request) : 0;
     for (int i = 0; i < n; i++) {
       double flag = c.trueValue();
       switch (c.dataType()) {
-        case INT32, UINT32 -> buf.putInt(c.kind() == ModelConfig.ControlKind.CORRID ? (int) corrId : (int) flag);
+        case INT32, UINT32 -> buf.putInt(c.kind() == ModelSpec.ControlKind.CORRID ? (int) corrId : (int) flag);
         case INT64, UINT64 -> buf.putLong(corrId);
         case FP32 -> buf.putFloat((float) flag);
         case BOOL -> buf.put((byte) (flag != 0 ? 1 : 0));

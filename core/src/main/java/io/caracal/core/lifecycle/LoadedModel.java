@@ -1,7 +1,7 @@
 package io.caracal.core.lifecycle;
 
 import io.caracal.api.ModelId;
-import io.caracal.core.repository.ModelConfig;
+import io.caracal.core.repository.ModelSpec;
 import io.caracal.core.scheduler.ModelRunner;
 import java.util.Objects;
 
@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param config the completed config
  * @param runner runs the backend calls; owned by the registry
  */
-public record LoadedModel(ModelId id, ModelConfig config, ModelRunner runner) {
+public record LoadedModel(ModelId id, ModelSpec config, ModelRunner runner) {
   public LoadedModel {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(config, "config");

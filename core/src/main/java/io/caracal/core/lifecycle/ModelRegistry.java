@@ -10,7 +10,7 @@ import io.caracal.api.backend.ModelArtifact;
 import io.caracal.api.backend.ModelInstance;
 import io.caracal.api.backend.ModelLoadException;
 import io.caracal.core.repository.AutoCompleter;
-import io.caracal.core.repository.ModelConfig;
+import io.caracal.core.repository.ModelSpec;
 import io.caracal.core.repository.ModelRepository;
 import io.caracal.core.repository.ModelSource;
 import io.caracal.core.repository.ModelSource.VersionSource;
@@ -202,7 +202,7 @@ public final class ModelRegistry implements AutoCloseable {
       found.config().ifPresent(c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
       ModelArtifact artifact = new ModelArtifact(id, source.file(), params, options, found.instanceCount());
       instances.add(found.factory().load(artifact));
-      ModelConfig config;
+      ModelSpec config;
       try {
         config = completer.complete(found, instances.get(0).signature(), file -> repository.readLabels(found.name(), file));
       } catch (IllegalArgumentException e) {
@@ -219,7 +219,7 @@ public final class ModelRegistry implements AutoCloseable {
         // Instances added later (scaling up, replacing a failed one) are warmed up the same way
         // before the runner sees them; one whose warm-up fails is closed and counts as a failed
         // creation.
-        ModelConfig completed = config;
+        ModelSpec completed = config;
         runner = runners.create(id, config, instances, () -> warmedInstance(id, completed, found, artifact));
       } catch (IllegalArgumentException e) {
         // A bad scheduling setting (dynamic_batching, instance_group, parameters caracal.*): the
@@ -240,7 +240,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  private ModelInstance warmedInstance(ModelId id, ModelConfig config, ModelSource.Found found, ModelArtifact artifact)
+  private ModelInstance warmedInstance(ModelId id, ModelSpec config, ModelSource.Found found, ModelArtifact artifact)
       throws Exception {
     ModelInstance instance = found.factory().load(artifact);
     try {
@@ -606,7 +606,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   /**
    * Returns the completed configuration of the ready version (the given one, or the newest), as
-   * Triton's ModelConfig message.
+   * Triton's ModelSpec message.
    *
    * @throws InferenceException as {@link #lookup}
    */

@@ -9,7 +9,7 @@ import io.caracal.api.backend.BackendException;
 import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelInstance;
 import io.caracal.core.repository.ConfigDataTypes;
-import io.caracal.core.repository.ModelConfig;
+import io.caracal.core.repository.ModelSpec;
 import io.caracal.core.repository.RepositoryException;
 import io.caracal.core.repository.RepositoryPaths;
 import io.caracal.proto.inference.ModelWarmup;
@@ -47,7 +47,7 @@ final class Warmup {
   /** Runs every sample on every instance. */
   static void run(
       ModelId id,
-      ModelConfig config,
+      ModelSpec config,
       Optional<io.caracal.proto.inference.ModelConfig> parsed,
       List<ModelInstance> instances,
       RepositoryPaths paths)
@@ -77,7 +77,7 @@ final class Warmup {
   }
 
   /** Batch size 1 and, for batching models, {@code max_batch_size}; zero data for every input. */
-  static List<Sample> defaults(ModelConfig config, List<IoSpec> inputs) {
+  static List<Sample> defaults(ModelSpec config, List<IoSpec> inputs) {
     List<Integer> sizes = new ArrayList<>();
     sizes.add(1);
     if (config.batches() && config.maxBatchSize() > 1) {
@@ -110,7 +110,7 @@ final class Warmup {
   }
 
   private static List<Sample> configured(
-      ModelId id, ModelConfig config, List<ModelWarmup> samples, RepositoryPaths paths) throws RepositoryException {
+      ModelId id, ModelSpec config, List<ModelWarmup> samples, RepositoryPaths paths) throws RepositoryException {
     List<Sample> out = new ArrayList<>();
     for (ModelWarmup w : samples) {
       String name = w.getName().isEmpty() ? "sample " + (out.size() + 1) : "sample '" + w.getName() + "'";

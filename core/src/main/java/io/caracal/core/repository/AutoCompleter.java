@@ -4,13 +4,13 @@ import io.caracal.api.DataType;
 import io.caracal.api.Shape;
 import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelSignature;
-import io.caracal.core.repository.ModelConfig.ControlKind;
-import io.caracal.core.repository.ModelConfig.DynamicBatching;
-import io.caracal.core.repository.ModelConfig.QueuePolicy;
-import io.caracal.core.repository.ModelConfig.SequenceControl;
-import io.caracal.core.repository.ModelConfig.TensorConfig;
-import io.caracal.core.repository.ModelConfig.TimeoutAction;
-import io.caracal.core.repository.ModelConfig.VersionPolicy;
+import io.caracal.core.repository.ModelSpec.ControlKind;
+import io.caracal.core.repository.ModelSpec.DynamicBatching;
+import io.caracal.core.repository.ModelSpec.QueuePolicy;
+import io.caracal.core.repository.ModelSpec.SequenceControl;
+import io.caracal.core.repository.ModelSpec.TensorSpec;
+import io.caracal.core.repository.ModelSpec.TimeoutAction;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import io.caracal.proto.inference.ModelDynamicBatching;
 import io.caracal.proto.inference.ModelInput;
 import io.caracal.proto.inference.ModelInstanceGroup;
@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
 
 /**
  * Triton's auto-complete: turns a parsed {@code config.pbtxt} (or none) plus the signature the
- * backend read from the model file into the final {@link ModelConfig}, and refuses configs that
+ * backend read from the model file into the final {@link ModelSpec}, and refuses configs that
  * contradict the model.
  *
  * <p>Rules:
@@ -180,7 +180,7 @@ public final class AutoCompleter {
    * @param signature the signature the backend read from this version's model file
    * @param labels reads label files from the model's folder
    */
-  public ModelConfig complete(ModelSource.Found source, ModelSignature signature, LabelSource labels)
+  public ModelSpec complete(ModelSource.Found source, ModelSignature signature, LabelSource labels)
       throws RepositoryException {
     io.caracal.proto.inference.ModelConfig cfg =
         source.config().orElse(io.caracal.proto.inference.ModelConfig.getDefaultInstance());
@@ -210,7 +210,7 @@ public final class AutoCompleter {
       checkBatchable(signature.outputs(), "output", maxBatch, where);
     }
 
-    List<TensorConfig> inputs = new ArrayList<>();
+    List<TensorSpec> inputs = new ArrayList<>();
     Set<String> seen = new LinkedHashSet<>();
     for (ModelInput in : cfg.getInputList()) {
       if (controlNames.contains(in.getName())) {
@@ -235,7 +235,7 @@ public final class AutoCompleter {
       }
     }
 
-    List<TensorConfig> outputs = new ArrayList<>();
+    List<TensorSpec> outputs = new ArrayList<>();
     seen.clear();
     for (ModelOutput out : cfg.getOutputList()) {
       IoSpec spec =
@@ -264,7 +264,7 @@ public final class AutoCompleter {
 
     Map<String, String> parameters = new HashMap<>();
     cfg.getParametersMap().forEach((k, v) -> parameters.put(k, v.getStringValue()));
-    return new ModelConfig(
+    return new ModelSpec(
         source.name(),
         cfg.getPlatform().isEmpty() ? source.factory().platform() : cfg.getPlatform(),
         cfg.getBackend().isEmpty() ? source.factory().name() : cfg.getBackend(),
@@ -302,12 +302,12 @@ public final class AutoCompleter {
     }
   }
 
-  private static TensorConfig fromModel(IoSpec spec, int maxBatch, boolean optional) {
+  private static TensorSpec fromModel(IoSpec spec, int maxBatch, boolean optional) {
     Shape dims = maxBatch > 0 ? spec.shape().dropFirst() : spec.shape();
-    return new TensorConfig(spec.name(), spec.dataType(), dims, Optional.empty(), optional, spec.labels());
+    return new TensorSpec(spec.name(), spec.dataType(), dims, Optional.empty(), optional, spec.labels());
   }
 
-  private static TensorConfig tensor(
+  private static TensorSpec tensor(
       String what,
       String name,
       io.caracal.proto.inference.DataType configType,
@@ -354,7 +354,7 @@ public final class AutoCompleter {
         && dims.elementCount() != reshape.get().elementCount()) {
       throw new RepositoryException(where + ": " + what + " '" + name + "' dims " + dims + " and reshape " + reshape.get() + " hold different numbers of elements");
     }
-    return new TensorConfig(name, type, dims, reshape, optional, labels);
+    return new TensorSpec(name, type, dims, reshape, optional, labels);
   }
 
   private static SequenceControl control(

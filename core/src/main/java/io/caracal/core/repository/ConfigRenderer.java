@@ -1,8 +1,8 @@
 package io.caracal.core.repository;
 
 import io.caracal.api.DataType;
-import io.caracal.core.repository.ModelConfig.TensorConfig;
-import io.caracal.core.repository.ModelConfig.VersionPolicy;
+import io.caracal.core.repository.ModelSpec.TensorSpec;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import io.caracal.proto.inference.ModelInput;
 import io.caracal.proto.inference.ModelInstanceGroup;
 import io.caracal.proto.inference.ModelOutput;
@@ -14,16 +14,16 @@ import java.util.Optional;
  * Builds the configuration a client sees (Triton's {@code model_configuration} extension): the
  * parsed {@code config.pbtxt} with what auto-complete filled in. Fields Caracal completes (name,
  * platform, backend, max_batch_size, inputs and outputs, version_policy, instance_group,
- * default_model_filename) come from the completed {@link ModelConfig}; per-tensor fields it does
+ * default_model_filename) come from the completed {@link ModelSpec}; per-tensor fields it does
  * not model (format, label_filename, ...) and every other block (dynamic_batching, parameters,
  * sequence_batching, ...) are kept as parsed. Stateless and thread-safe.
  */
 public final class ConfigRenderer {
   private ConfigRenderer() {}
 
-  /** Returns the completed config as Triton's ModelConfig message. */
+  /** Returns the completed config as Triton's ModelSpec message. */
   public static io.caracal.proto.inference.ModelConfig render(
-      Optional<io.caracal.proto.inference.ModelConfig> parsed, ModelConfig completed) {
+      Optional<io.caracal.proto.inference.ModelConfig> parsed, ModelSpec completed) {
     io.caracal.proto.inference.ModelConfig base =
         parsed.orElse(io.caracal.proto.inference.ModelConfig.getDefaultInstance());
     io.caracal.proto.inference.ModelConfig.Builder b = base.toBuilder();
@@ -33,7 +33,7 @@ public final class ConfigRenderer {
         .setMaxBatchSize(completed.maxBatchSize())
         .setDefaultModelFilename(completed.defaultModelFilename());
     b.clearInput();
-    for (TensorConfig t : completed.inputs()) {
+    for (TensorSpec t : completed.inputs()) {
       ModelInput.Builder in =
           base.getInputList().stream()
               .filter(i -> i.getName().equals(t.name()))
@@ -47,7 +47,7 @@ public final class ConfigRenderer {
       b.addInput(in);
     }
     b.clearOutput();
-    for (TensorConfig t : completed.outputs()) {
+    for (TensorSpec t : completed.outputs()) {
       ModelOutput.Builder out =
           base.getOutputList().stream()
               .filter(o -> o.getName().equals(t.name()))

@@ -1,7 +1,7 @@
 package io.caracal.core.repository;
 
 import io.caracal.api.backend.BackendFactory;
-import io.caracal.core.repository.ModelConfig.VersionPolicy;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import io.caracal.core.repository.ModelSource.VersionSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package io.caracal.core.repository;
 
 import io.caracal.api.backend.BackendFactory;
-import io.caracal.core.repository.ModelConfig.VersionPolicy;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;

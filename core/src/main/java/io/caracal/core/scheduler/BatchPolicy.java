@@ -1,9 +1,9 @@
 package io.caracal.core.scheduler;
 
-import io.caracal.core.repository.ModelConfig;
-import io.caracal.core.repository.ModelConfig.DynamicBatching;
-import io.caracal.core.repository.ModelConfig.QueuePolicy;
-import io.caracal.core.repository.ModelConfig.TimeoutAction;
+import io.caracal.core.repository.ModelSpec;
+import io.caracal.core.repository.ModelSpec.DynamicBatching;
+import io.caracal.core.repository.ModelSpec.QueuePolicy;
+import io.caracal.core.repository.ModelSpec.TimeoutAction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +77,7 @@ public record BatchPolicy(
    * @param slotsPerInstance batches one instance runs at once
    * @throws IllegalArgumentException naming the parameter when a {@code caracal.*} parameter is bad
    */
-  public static BatchPolicy of(ModelConfig config, int defaultQueueCapacity, int slotsPerInstance) {
+  public static BatchPolicy of(ModelSpec config, int defaultQueueCapacity, int slotsPerInstance) {
     DynamicBatching db = config.dynamicBatching().orElse(null);
     boolean dynamic = db != null && config.maxBatchSize() > 0;
     int levels = db == null ? 1 : (int) Math.max(1, Math.min(db.priorityLevels(), 1_000_000));

@@ -7,7 +7,7 @@ import io.caracal.api.NamedTensor;
 import io.caracal.api.ParameterValue;
 import io.caracal.api.backend.BackendException;
 import io.caracal.api.backend.ModelInstance;
-import io.caracal.core.repository.ModelConfig.TimeoutAction;
+import io.caracal.core.repository.ModelSpec.TimeoutAction;
 import io.caracal.core.scheduler.SchedulerStats.CloseReason;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -273,13 +273,13 @@ public final class DynamicBatcher implements ModelRunner {
   public static RunnerFactory factory(int slotsPerInstance, int defaultQueueCapacity, Ticker ticker, InstantSource wallClock) {
     return new RunnerFactory() {
       @Override
-      public ModelRunner create(ModelId id, io.caracal.core.repository.ModelConfig config, List<ModelInstance> instances) {
+      public ModelRunner create(ModelId id, io.caracal.core.repository.ModelSpec config, List<ModelInstance> instances) {
         return create(id, config, instances, InstanceSupplier.NONE);
       }
 
       @Override
       public ModelRunner create(
-          ModelId id, io.caracal.core.repository.ModelConfig config, List<ModelInstance> instances, InstanceSupplier more) {
+          ModelId id, io.caracal.core.repository.ModelSpec config, List<ModelInstance> instances, InstanceSupplier more) {
         BatchPolicy policy;
         try {
           policy = BatchPolicy.of(config, defaultQueueCapacity, slotsPerInstance);

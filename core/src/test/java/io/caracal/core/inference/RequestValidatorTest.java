@@ -13,9 +13,9 @@ import io.caracal.api.NamedTensor;
 import io.caracal.api.RequestedOutput;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
-import io.caracal.core.repository.ModelConfig;
-import io.caracal.core.repository.ModelConfig.TensorConfig;
-import io.caracal.core.repository.ModelConfig.VersionPolicy;
+import io.caracal.core.repository.ModelSpec;
+import io.caracal.core.repository.ModelSpec.TensorSpec;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -28,16 +28,16 @@ import org.junit.jupiter.api.Test;
 class RequestValidatorTest {
   final RequestValidator validator = new RequestValidator(RequestLimits.ofDefault());
 
-  static TensorConfig tensor(String name, DataType type, long... dims) {
-    return new TensorConfig(name, type, Shape.of(dims), Optional.empty(), false, List.of());
+  static TensorSpec tensor(String name, DataType type, long... dims) {
+    return new TensorSpec(name, type, Shape.of(dims), Optional.empty(), false, List.of());
   }
 
-  static ModelConfig config(int maxBatch, List<TensorConfig> inputs, List<TensorConfig> outputs) {
-    return new ModelConfig("m", "p", "b", maxBatch, inputs, outputs, new VersionPolicy.Latest(1), 1,
+  static ModelSpec config(int maxBatch, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+    return new ModelSpec("m", "p", "b", maxBatch, inputs, outputs, new VersionPolicy.Latest(1), 1,
         Optional.empty(), "model.fake", Map.of());
   }
 
-  static final ModelConfig SIMPLE = config(8,
+  static final ModelSpec SIMPLE = config(8,
       List.of(tensor("INPUT0", DataType.INT32, 16), tensor("INPUT1", DataType.INT32, 16)),
       List.of(tensor("OUTPUT0", DataType.INT32, 16), tensor("OUTPUT1", DataType.INT32, 16)));
 
@@ -50,7 +50,7 @@ class RequestValidatorTest {
     return new NamedTensor(name, int32(s, new int[Math.toIntExact(s.elementCount())]));
   }
 
-  AbstractThrowableAssert<?, ? extends Throwable> rejects(InferenceRequest r, ModelConfig c) {
+  AbstractThrowableAssert<?, ? extends Throwable> rejects(InferenceRequest r, ModelSpec c) {
     return assertThatThrownBy(() -> validator.validate(r, c)).isInstanceOf(InferenceException.class);
   }
 
@@ -84,8 +84,8 @@ class RequestValidatorTest {
 
   @Test
   void optionalInput_mayBeAbsent() {
-    ModelConfig c = config(0, List.of(tensor("a", DataType.INT32, 2),
-        new TensorConfig("b", DataType.INT32, Shape.of(2), Optional.empty(), true, List.of())), List.of(tensor("o", DataType.INT32, 2)));
+    ModelSpec c = config(0, List.of(tensor("a", DataType.INT32, 2),
+        new TensorSpec("b", DataType.INT32, Shape.of(2), Optional.empty(), true, List.of())), List.of(tensor("o", DataType.INT32, 2)));
     assertThat(validator.validate(request(List.of(ones("a", 2)), List.of()), c).batchSize()).isZero();
   }
 
@@ -108,7 +108,7 @@ class RequestValidatorTest {
         .hasMessageStartingWith("unexpected shape for input 'INPUT0' for model 'm'. Expected [-1,16], got [1,8].");
     rejects(request(List.of(ones("INPUT0", 16), ones("INPUT1", 1, 16)), List.of()), SIMPLE)
         .hasMessageStartingWith("unexpected shape for input 'INPUT0' for model 'm'. Expected [-1,16], got [16].");
-    ModelConfig fixed = config(0, List.of(tensor("a", DataType.INT32, 2, -1)), List.of(tensor("o", DataType.INT32, 2)));
+    ModelSpec fixed = config(0, List.of(tensor("a", DataType.INT32, 2, -1)), List.of(tensor("o", DataType.INT32, 2)));
     assertThat(validator.validate(request(List.of(ones("a", 2, 7)), List.of()), fixed).batchSize()).isZero();
     rejects(request(List.of(ones("a", 3, 7)), List.of()), fixed)
         .hasMessage("unexpected shape for input 'a' for model 'm'. Expected [2,-1], got [3,7].");
@@ -126,7 +126,7 @@ class RequestValidatorTest {
 
   @Test
   void tooManyElements_isRequestTooLarge() {
-    ModelConfig big = config(0, List.of(tensor("a", DataType.BOOL, -1, -1)), List.of(tensor("o", DataType.BOOL, 1)));
+    ModelSpec big = config(0, List.of(tensor("a", DataType.BOOL, -1, -1)), List.of(tensor("o", DataType.BOOL, 1)));
     var v = new RequestValidator(new RequestLimits(64, 16, 100, 16));
     NamedTensor t = new NamedTensor("a", Tensor.of(DataType.BOOL, Shape.of(11, 10), ByteBuffer.allocate(110)));
     assertThatThrownBy(() -> v.validate(request(List.of(t), List.of()), big))
@@ -136,7 +136,7 @@ class RequestValidatorTest {
 
   @Test
   void rankAndInputCountLimits() {
-    ModelConfig c = config(0, List.of(tensor("a", DataType.BOOL, -1, -1, -1)), List.of(tensor("o", DataType.BOOL, 1)));
+    ModelSpec c = config(0, List.of(tensor("a", DataType.BOOL, -1, -1, -1)), List.of(tensor("o", DataType.BOOL, 1)));
     var v = new RequestValidator(new RequestLimits(1, 2, 100, 16));
     NamedTensor t = new NamedTensor("a", Tensor.of(DataType.BOOL, Shape.of(1, 1, 1), ByteBuffer.allocate(1)));
     assertThatThrownBy(() -> v.validate(request(List.of(t), List.of()), c)).hasMessage("input 'a' has rank 3, more than the limit of 2");
@@ -146,7 +146,7 @@ class RequestValidatorTest {
 
   @Test
   void bytesElements_checkedAgainstLimit() {
-    ModelConfig c = config(0, List.of(tensor("s", DataType.BYTES, -1)), List.of(tensor("o", DataType.BYTES, -1)));
+    ModelSpec c = config(0, List.of(tensor("s", DataType.BYTES, -1)), List.of(tensor("o", DataType.BYTES, -1)));
     var v = new RequestValidator(new RequestLimits(64, 16, 100, 4));
     NamedTensor ok = new NamedTensor("s", Tensor.ofStrings(Shape.of(2), List.of("ab", "abcd")));
     assertThat(v.validate(request(List.of(ok), List.of()), c).outputs()).containsExactly("o");
@@ -167,7 +167,7 @@ class RequestValidatorTest {
   void hugeShapeClaim_isRefusedWithoutAllocation() {
     // Tensor.of itself refuses [2^31-1, 2^31-1] with 4 bytes, so transports never build it; a
     // zero-size tensor with a huge other dim must still be caught by the element limit.
-    ModelConfig c = config(0, List.of(tensor("a", DataType.INT32, -1, -1)), List.of(tensor("o", DataType.INT32, 1)));
+    ModelSpec c = config(0, List.of(tensor("a", DataType.INT32, -1, -1)), List.of(tensor("o", DataType.INT32, 1)));
     NamedTensor t = new NamedTensor("a", Tensor.of(DataType.INT32, Shape.of(0, Integer.MAX_VALUE), ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN)));
     assertThat(validator.validate(request(List.of(t), List.of()), c).outputs()).containsExactly("o");
   }

@@ -91,7 +91,7 @@ class ModelRegistrySchedulingConfigTest {
     RunnerFactory broken = new RunnerFactory() {
       @Override
       public io.caracal.core.scheduler.ModelRunner create(
-          io.caracal.api.ModelId id, io.caracal.core.repository.ModelConfig config, List<io.caracal.api.backend.ModelInstance> instances) {
+          io.caracal.api.ModelId id, io.caracal.core.repository.ModelSpec config, List<io.caracal.api.backend.ModelInstance> instances) {
         throw new IllegalStateException("internal detail /secret/path");
       }
     };

@@ -207,7 +207,7 @@ class RepositoryPollerTest {
 
       @Override
       public io.caracal.core.scheduler.ModelRunner create(
-          io.caracal.api.ModelId id, io.caracal.core.repository.ModelConfig config, List<io.caracal.api.backend.ModelInstance> instances) {
+          io.caracal.api.ModelId id, io.caracal.core.repository.ModelSpec config, List<io.caracal.api.backend.ModelInstance> instances) {
         backend.warmups.forEach(call -> seenAtCreate.add((int) call.get(0).tensor().shape().dim(0)));
         return inner.create(id, config, instances);
       }

@@ -8,8 +8,8 @@ import io.caracal.api.Shape;
 import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelSignature;
 import io.caracal.core.fixtures.FakeBackend;
-import io.caracal.core.repository.ModelConfig.ControlKind;
-import io.caracal.core.repository.ModelConfig.VersionPolicy;
+import io.caracal.core.repository.ModelSpec.ControlKind;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -36,13 +36,13 @@ class AutoCompleterTest {
         new VersionPolicy.Latest(1), 1, List.of());
   }
 
-  ModelConfig complete(String config, ModelSignature sig) throws RepositoryException {
+  ModelSpec complete(String config, ModelSignature sig) throws RepositoryException {
     return completer.complete(found(config), sig, f -> List.of("cat", "dog"));
   }
 
   @Test
   void noConfig_batchingModel_getsDefaultMaxBatchAndDimsWithoutBatch() throws Exception {
-    ModelConfig c = complete(null, BATCHING);
+    ModelSpec c = complete(null, BATCHING);
     assertThat(c.maxBatchSize()).isEqualTo(AutoCompleter.DEFAULT_MAX_BATCH_SIZE).isEqualTo(4);
     assertThat(c.inputs()).extracting(t -> t.dims()).containsOnly(Shape.of(16));
     assertThat(c.outputs()).hasSize(2);
@@ -54,14 +54,14 @@ class AutoCompleterTest {
 
   @Test
   void noConfig_fixedFirstDim_staysNonBatching() throws Exception {
-    ModelConfig c = complete(null, FIXED);
+    ModelSpec c = complete(null, FIXED);
     assertThat(c.maxBatchSize()).isZero();
     assertThat(c.input("x").orElseThrow().dims()).isEqualTo(Shape.of(1, 3, 4));
   }
 
   @Test
   void tritonSimpleConfig_matches() throws Exception {
-    ModelConfig c = complete("""
+    ModelSpec c = complete("""
         name: "simple" platform: "onnxruntime_onnx" max_batch_size: 8
         input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [16] }, { name: "INPUT1" data_type: TYPE_INT32 dims: [16] } ]
         output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [16] }, { name: "OUTPUT1" data_type: TYPE_INT32 dims: [16] } ]
@@ -73,7 +73,7 @@ class AutoCompleterTest {
 
   @Test
   void partialConfig_fillsMissingInputs_andKeepsListedOutputsOnly() throws Exception {
-    ModelConfig c = complete("""
+    ModelSpec c = complete("""
         max_batch_size: 2
         input [ { name: "INPUT1" data_type: TYPE_INT32 dims: [-1] } ]
         output [ { name: "OUTPUT1" } ]
@@ -117,7 +117,7 @@ class AutoCompleterTest {
 
   @Test
   void reshape_isComparedWithTheModel() throws Exception {
-    ModelConfig c = complete("""
+    ModelSpec c = complete("""
         input [ { name: "x" data_type: TYPE_FP32 dims: [12] reshape { shape: [1, 3, 4] } } ]
         output [ { name: "y" data_type: TYPE_FP32 dims: [3, 4] reshape { shape: [1, 12] } } ]
         """, FIXED);
@@ -134,9 +134,9 @@ class AutoCompleterTest {
     ModelSignature sig = new ModelSignature(
         List.of(IoSpec.of("x", DataType.FP32, Shape.of(-1, 4))),
         List.of(new IoSpec("probabilities", DataType.FP32, Shape.of(-1, 3), List.of("a", "b", "c")), IoSpec.of("label", DataType.INT64, Shape.of(-1))));
-    ModelConfig c = complete(null, sig);
+    ModelSpec c = complete(null, sig);
     assertThat(c.output("probabilities").orElseThrow().labels()).containsExactly("a", "b", "c");
-    ModelConfig withFile = complete("max_batch_size: 2 output [ { name: \"probabilities\" label_filename: \"labels.txt\" } ]", sig);
+    ModelSpec withFile = complete("max_batch_size: 2 output [ { name: \"probabilities\" label_filename: \"labels.txt\" } ]", sig);
     assertThat(withFile.output("probabilities").orElseThrow().labels()).containsExactly("cat", "dog");
   }
 
@@ -146,7 +146,7 @@ class AutoCompleterTest {
         List.of(IoSpec.of("INPUT", DataType.INT32, Shape.of(-1, 1)), IoSpec.of("START", DataType.INT32, Shape.of(-1, 1)),
             IoSpec.of("READY", DataType.INT32, Shape.of(-1, 1)), IoSpec.of("CORRID", DataType.UINT64, Shape.of(-1, 1))),
         List.of(IoSpec.of("OUTPUT", DataType.INT32, Shape.of(-1, 1))));
-    ModelConfig c = complete("""
+    ModelSpec c = complete("""
         max_batch_size: 8
         sequence_batching {
           control_input [

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caracal.core.fixtures.FakeBackend;
 import io.caracal.core.fixtures.Fixtures;
-import io.caracal.core.repository.ModelConfig.VersionPolicy;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import io.caracal.core.repository.ModelSource.VersionSource;
 import java.nio.file.Files;
 import java.nio.file.Path;

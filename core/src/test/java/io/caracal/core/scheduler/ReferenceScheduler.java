@@ -1,6 +1,6 @@
 package io.caracal.core.scheduler;
 
-import io.caracal.core.repository.ModelConfig.TimeoutAction;
+import io.caracal.core.repository.ModelSpec.TimeoutAction;
 import io.caracal.core.scheduler.SchedulerStats.CloseReason;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,0 +1,442 @@
+package io.caracal.server.grpc;
+
+import io.caracal.api.InferenceException;
+import io.caracal.api.InferenceRequest;
+import io.caracal.api.InferenceResponse;
+import io.caracal.core.InferenceService;
+import io.caracal.core.logging.LogSettings;
+import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
+import io.caracal.proto.inference.LogSettingsRequest;
+import io.caracal.proto.inference.LogSettingsResponse;
+import io.caracal.proto.inference.ModelConfigRequest;
+import io.caracal.proto.inference.ModelConfigResponse;
+import io.caracal.proto.inference.ModelInferRequest;
+import io.caracal.proto.inference.ModelInferResponse;
+import io.caracal.proto.inference.ModelMetadataRequest;
+import io.caracal.proto.inference.ModelMetadataResponse;
+import io.caracal.proto.inference.ModelReadyRequest;
+import io.caracal.proto.inference.ModelReadyResponse;
+import io.caracal.proto.inference.ModelStatisticsRequest;
+import io.caracal.proto.inference.ModelStatisticsResponse;
+import io.caracal.proto.inference.ModelStreamInferResponse;
+import io.caracal.proto.inference.RepositoryIndexRequest;
+import io.caracal.proto.inference.RepositoryIndexResponse;
+import io.caracal.proto.inference.RepositoryModelLoadRequest;
+import io.caracal.proto.inference.RepositoryModelLoadResponse;
+import io.caracal.proto.inference.RepositoryModelUnloadRequest;
+import io.caracal.proto.inference.RepositoryModelUnloadResponse;
+import io.caracal.proto.inference.ServerLiveRequest;
+import io.caracal.proto.inference.ServerLiveResponse;
+import io.caracal.proto.inference.ServerMetadataRequest;
+import io.caracal.proto.inference.ServerMetadataResponse;
+import io.caracal.proto.inference.ServerReadyRequest;
+import io.caracal.proto.inference.ServerReadyResponse;
+import io.caracal.api.InferenceError;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code inference.GRPCInferenceService} over an {@link InferenceService}. Inference hands off to
+ * the service's future at once, so it may run on the transport thread; every other RPC may block
+ * briefly and runs on the executor {@link GrpcServer} gives it. A cancelled call (client cancel,
+ * expired {@code grpc-timeout}, closed connection) cancels the core future. Shared-memory and trace
+ * RPCs are left to the generated base class, which answers {@code UNIMPLEMENTED}.
+ */
+final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(InferenceGrpcService.class);
+
+  private final InferenceService service;
+  private final String serverName;
+  private final String serverVersion;
+  private final List<String> extensions;
+  private final LogSettings logSettings;
+
+  InferenceGrpcService(InferenceService service, String serverName, String serverVersion, List<String> extensions) {
+    this(service, serverName, serverVersion, extensions, LogSettings.inMemory());
+  }
+
+  InferenceGrpcService(
+      InferenceService service,
+      String serverName,
+      String serverVersion,
+      List<String> extensions,
+      LogSettings logSettings) {
+    this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
+    this.service = Objects.requireNonNull(service, "service");
+    this.serverName = Objects.requireNonNull(serverName, "serverName");
+    this.serverVersion = Objects.requireNonNull(serverVersion, "serverVersion");
+    this.extensions = List.copyOf(extensions);
+  }
+
+  @Override
+  public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> out) {
+    unary(out, "ServerLive", () -> ServerLiveResponse.newBuilder().setLive(service.isLive()).build());
+  }
+
+  @Override
+  public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> out) {
+    unary(out, "ServerReady", () -> ServerReadyResponse.newBuilder().setReady(service.isReady()).build());
+  }
+
+  @Override
+  public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
+    unary(
+        out,
+        "ModelReady",
+        () -> {
+          String model = GrpcCodec.modelName(request.getName());
+          OptionalLong version = GrpcCodec.version(model, request.getVersion());
+          return ModelReadyResponse.newBuilder().setReady(service.isModelReady(model, version)).build();
+        });
+  }
+
+  @Override
+  public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
+    unary(
+        out,
+        "ServerMetadata",
+        () ->
+            ServerMetadataResponse.newBuilder()
+                .setName(serverName)
+                .setVersion(serverVersion)
+                .addAllExtensions(extensions)
+                .build());
+  }
+
+  @Override
+  public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+    unary(
+        out,
+        "ModelMetadata",
+        () -> {
+          String model = GrpcCodec.modelName(request.getName());
+          OptionalLong version = GrpcCodec.version(model, request.getVersion());
+          return GrpcCodec.metadata(service.metadata(model, version));
+        });
+  }
+
+  @Override
+  public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+    unary(
+        out,
+        "ModelSpec",
+        () -> {
+          String model = GrpcCodec.modelName(request.getName());
+          OptionalLong version = GrpcCodec.version(model, request.getVersion());
+          return ModelConfigResponse.newBuilder().setConfig(service.modelConfig(model, version)).build();
+        });
+  }
+
+  @Override
+  public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
+    unary(
+        out,
+        "ModelStatistics",
+        () -> {
+          String model = request.getName();
+          OptionalLong version = OptionalLong.empty();
+          if (model.isEmpty()) {
+            if (!request.getVersion().isEmpty()) {
+              throw InferenceException.invalid("version", "a version needs a model name");
+            }
+          } else {
+            GrpcCodec.modelName(model);
+            version = GrpcCodec.version(model, request.getVersion());
+          }
+          ModelStatisticsResponse.Builder b = ModelStatisticsResponse.newBuilder();
+          for (io.caracal.api.ModelStatistics s : service.statistics(model, version)) {
+            b.addModelStats(GrpcCodec.statistics(s));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void repositoryIndex(RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> out) {
+    unary(out, "RepositoryIndex", () -> GrpcCodec.index(service.index(), request.getReady()));
+  }
+
+  @Override
+  public void repositoryModelLoad(RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
+    unary(
+        out,
+        "RepositoryModelLoad",
+        () -> {
+          String model = GrpcCodec.modelName(request.getModelName());
+          if (!request.getParametersMap().isEmpty()) {
+            throw InferenceException.of(
+                new InferenceError.Unsupported(
+                    "load parameters ('config', 'file:...') are not supported: the model is loaded from the repository"));
+          }
+          service.loadModel(model);
+          return RepositoryModelLoadResponse.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void repositoryModelUnload(
+      RepositoryModelUnloadRequest request, StreamObserver<RepositoryModelUnloadResponse> out) {
+    unary(
+        out,
+        "RepositoryModelUnload",
+        () -> {
+          String model = GrpcCodec.modelName(request.getModelName());
+          for (String k : request.getParametersMap().keySet()) {
+            if (!k.equals("unload_dependents")) {
+              throw InferenceException.invalid(k, "unknown unload parameter '" + k + "'");
+            }
+          }
+          service.unloadModel(model);
+          return RepositoryModelUnloadResponse.getDefaultInstance();
+        });
+  }
+
+  /**
+   * Triton's logging extension: an empty request reads the settings, a non-empty one applies the
+   * given subset (validated by core: never a file path) and returns them all.
+   */
+  @Override
+  public void logSettings(LogSettingsRequest request, StreamObserver<LogSettingsResponse> out) {
+    unary(
+        out,
+        "LogSettings",
+        () -> {
+          LogSettings.Values v;
+          if (request.getSettingsCount() == 0) {
+            v = logSettings.get();
+          } else {
+            Map<String, Object> changes = new LinkedHashMap<>();
+            for (Map.Entry<String, LogSettingsRequest.SettingValue> e : request.getSettingsMap().entrySet()) {
+              LogSettingsRequest.SettingValue sv = e.getValue();
+              Object value =
+                  switch (sv.getParameterChoiceCase()) {
+                    case BOOL_PARAM -> sv.getBoolParam();
+                    case UINT32_PARAM -> Integer.toUnsignedLong(sv.getUint32Param());
+                    case STRING_PARAM -> sv.getStringParam();
+                    case PARAMETERCHOICE_NOT_SET ->
+                        throw InferenceException.invalid(e.getKey(), "logging setting '" + e.getKey() + "' has no value");
+                  };
+              changes.put(e.getKey(), value);
+            }
+            v = logSettings.update(changes);
+          }
+          return LogSettingsResponse.newBuilder()
+              .putSettings("log_file", logString(v.logFile()))
+              .putSettings("log_info", logBool(v.logInfo()))
+              .putSettings("log_warning", logBool(v.logWarning()))
+              .putSettings("log_error", logBool(v.logError()))
+              .putSettings(
+                  "log_verbose_level",
+                  LogSettingsResponse.SettingValue.newBuilder().setUint32Param(v.logVerboseLevel()).build())
+              .putSettings("log_format", logString(v.logFormat()))
+              .build();
+        });
+  }
+
+  private static LogSettingsResponse.SettingValue logBool(boolean b) {
+    return LogSettingsResponse.SettingValue.newBuilder().setBoolParam(b).build();
+  }
+
+  private static LogSettingsResponse.SettingValue logString(String s) {
+    return LogSettingsResponse.SettingValue.newBuilder().setStringParam(s).build();
+  }
+
+  @Override
+  public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
+    ServerCallStreamObserver<ModelInferResponse> call = (ServerCallStreamObserver<ModelInferResponse>) out;
+    CompletableFuture<InferenceResponse> f;
+    try {
+      f = service.infer(GrpcCodec.decodeInfer(request));
+    } catch (Throwable t) {
+      fail(out, t, "ModelInfer", request.getId());
+      return;
+    }
+    call.setOnCancelHandler(() -> f.cancel(false));
+    f.whenComplete(
+        (resp, err) -> {
+          if (call.isCancelled()) {
+            return;
+          }
+          try {
+            if (err != null) {
+              fail(out, err, "ModelInfer", request.getId());
+            } else {
+              out.onNext(GrpcCodec.encodeInfer(resp));
+              out.onCompleted();
+            }
+          } catch (Throwable t) {
+            fail(out, t, "ModelInfer", request.getId());
+          }
+        });
+  }
+
+  @Override
+  public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
+    return new InferStream((ServerCallStreamObserver<ModelStreamInferResponse>) out);
+  }
+
+  private <T> void unary(StreamObserver<T> out, String rpc, Supplier<T> body) {
+    T resp;
+    try {
+      resp = body.get();
+    } catch (Throwable t) {
+      fail(out, t, rpc, "");
+      return;
+    }
+    out.onNext(resp);
+    out.onCompleted();
+  }
+
+  private static void fail(StreamObserver<?> out, Throwable t, String rpc, String id) {
+    GrpcErrors.Mapped m = GrpcErrors.map(t);
+    if (m.unexpected()) {
+      log.error("{} failed unexpectedly{}", rpc, id.isEmpty() ? "" : " (request " + truncate(id) + ")", GrpcErrors.unwrap(t));
+    }
+    try {
+      out.onError(m.status().asRuntimeException());
+    } catch (RuntimeException e) {
+      log.debug("{}: could not send the error (call already closed)", rpc, e);
+    }
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+  }
+
+  /**
+   * One {@code ModelStreamInfer} call: each request gets exactly one response, in completion order;
+   * a failed request answers with {@code error_message} (and {@code infer_response.id}) and the
+   * stream stays open. The call completes once the client has half-closed and every request is
+   * answered. Responses are written under a lock because completions arrive on execution threads.
+   */
+  private final class InferStream implements StreamObserver<ModelInferRequest> {
+    private final ServerCallStreamObserver<ModelStreamInferResponse> out;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Set<CompletableFuture<InferenceResponse>> inFlight = ConcurrentHashMap.newKeySet();
+    // guarded by lock
+    private int pending;
+    private boolean halfClosed;
+    private boolean closed;
+
+    InferStream(ServerCallStreamObserver<ModelStreamInferResponse> out) {
+      this.out = out;
+      out.setOnCancelHandler(this::cancelAll);
+    }
+
+    @Override
+    public void onNext(ModelInferRequest request) {
+      lock.lock();
+      try {
+        if (closed) {
+          return;
+        }
+        pending++;
+      } finally {
+        lock.unlock();
+      }
+      CompletableFuture<InferenceResponse> f;
+      try {
+        InferenceRequest r = GrpcCodec.decodeInfer(request);
+        f = service.infer(r);
+      } catch (Throwable t) {
+        answer(request, null, t);
+        return;
+      }
+      inFlight.add(f);
+      f.whenComplete(
+          (resp, err) -> {
+            inFlight.remove(f);
+            answer(request, resp, err);
+          });
+    }
+
+    private void answer(ModelInferRequest request, InferenceResponse resp, Throwable err) {
+      ModelStreamInferResponse msg;
+      try {
+        msg =
+            err == null
+                ? ModelStreamInferResponse.newBuilder().setInferResponse(GrpcCodec.encodeInfer(resp)).build()
+                : errorResponse(request, err);
+      } catch (Throwable t) {
+        msg = errorResponse(request, t);
+      }
+      lock.lock();
+      try {
+        pending--;
+        if (closed || out.isCancelled()) {
+          return;
+        }
+        out.onNext(msg);
+        if (halfClosed && pending == 0) {
+          closed = true;
+          out.onCompleted();
+        }
+      } catch (RuntimeException e) {
+        log.debug("ModelStreamInfer: could not send a response (call closed)", e);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private ModelStreamInferResponse errorResponse(ModelInferRequest request, Throwable err) {
+      GrpcErrors.Mapped m = GrpcErrors.map(err);
+      if (m.unexpected()) {
+        log.error("ModelStreamInfer request {} failed unexpectedly", truncate(request.getId()), GrpcErrors.unwrap(err));
+      }
+      String message = m.status().getDescription();
+      return ModelStreamInferResponse.newBuilder()
+          .setErrorMessage(message == null || message.isEmpty() ? m.status().getCode().name() : message)
+          .setInferResponse(
+              ModelInferResponse.newBuilder()
+                  .setId(request.getId())
+                  .setModelName(request.getModelName())
+                  .setModelVersion(request.getModelVersion()))
+          .build();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      cancelAll();
+    }
+
+    @Override
+    public void onCompleted() {
+      lock.lock();
+      try {
+        halfClosed = true;
+        if (pending == 0 && !closed) {
+          closed = true;
+          out.onCompleted();
+        }
+      } catch (RuntimeException e) {
+        log.debug("ModelStreamInfer: could not complete (call closed)", e);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private void cancelAll() {
+      lock.lock();
+      try {
+        closed = true;
+      } finally {
+        lock.unlock();
+      }
+      for (CompletableFuture<InferenceResponse> f : inFlight) {
+        f.cancel(false);
+      }
+    }
+  }
+}
