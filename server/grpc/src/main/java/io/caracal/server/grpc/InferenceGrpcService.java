@@ -131,7 +131,7 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
     unary(
         out,
-        "ModelSpec",
+        "ModelConfig",
         () -> {
           String model = GrpcCodec.modelName(request.getName());
           OptionalLong version = GrpcCodec.version(model, request.getVersion());
