@@ -4,35 +4,50 @@ import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * Every way a request can fail, as a closed set. Each transport maps it once, with an exhaustive
- * switch, to its own status; messages are written for clients and never carry paths, class names
- * or stack traces.
+ * Every way a request can fail, as a closed set. Each transport maps it exactly once, with an
+ * exhaustive switch, to its own status ({@code HttpErrors}, {@code GrpcErrors}): adding a case
+ * breaks both builds until it is mapped. Messages are written for clients and never carry paths,
+ * class names or stack traces; an unexpected failure's details go to the log under a correlation
+ * id that the client's message repeats.
  */
 public sealed interface InferenceError {
-
-  /** Returns the gRPC-style code. */
-  ErrorCode code();
 
   /** Returns the message for the client. */
   String message();
 
-  /** No model by that name, or no such version of it. */
-  record ModelNotFound(String model, OptionalLong version) implements InferenceError {
+  /** The prefix Triton's clients look for in every unknown-model message. */
+  private static String unknownModel(String model) {
+    return "Request for unknown model: '" + model + "'";
+  }
+
+  /**
+   * No model by that name, or no such version of it.
+   *
+   * @param model the model name as requested
+   * @param version the requested version as the client wrote it (a well-formed decimal), empty when
+   *     the request named none
+   */
+  record ModelNotFound(String model, String version) implements InferenceError {
     public ModelNotFound {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(version, "version");
     }
 
-    @Override
-    public ErrorCode code() {
-      return ErrorCode.NOT_FOUND;
+    /** Creates the error for a numeric version, or none. */
+    public ModelNotFound(String model, OptionalLong version) {
+      this(model, version.isPresent() ? Long.toString(version.getAsLong()) : "");
+    }
+
+    /** Returns whether the request named a version. */
+    public boolean namesVersion() {
+      return !version.isEmpty();
     }
 
     @Override
     public String message() {
-      return version.isPresent()
-          ? "Request for unknown model: '" + model + "' version " + version.getAsLong() + " is not found"
-          : "Request for unknown model: '" + model + "' is not found";
+      return namesVersion()
+          ? unknownModel(model) + " version " + version + " is not found"
+          : unknownModel(model) + " is not found";
     }
   }
 
@@ -45,16 +60,11 @@ public sealed interface InferenceError {
     }
 
     @Override
-    public ErrorCode code() {
-      return ErrorCode.UNAVAILABLE;
-    }
-
-    @Override
     public String message() {
       String what =
           version.isPresent()
-              ? "Request for unknown model: '" + model + "' version " + version.getAsLong() + " is not at ready state"
-              : "Request for unknown model: '" + model + "' has no available versions";
+              ? unknownModel(model) + " version " + version.getAsLong() + " is not at ready state"
+              : unknownModel(model) + " has no available versions";
       return reason.isEmpty() ? what : what + ": " + reason;
     }
   }
@@ -71,22 +81,12 @@ public sealed interface InferenceError {
       Objects.requireNonNull(field, "field");
       Objects.requireNonNull(message, "message");
     }
-
-    @Override
-    public ErrorCode code() {
-      return ErrorCode.INVALID_ARGUMENT;
-    }
   }
 
   /** The request exceeds a configured size limit. */
   record RequestTooLarge(String message) implements InferenceError {
     public RequestTooLarge {
       Objects.requireNonNull(message, "message");
-    }
-
-    @Override
-    public ErrorCode code() {
-      return ErrorCode.RESOURCE_EXHAUSTED;
     }
   }
 
@@ -97,13 +97,29 @@ public sealed interface InferenceError {
     }
 
     @Override
-    public ErrorCode code() {
-      return ErrorCode.UNAVAILABLE;
+    public String message() {
+      return "model '"
+          + model
+          + "' is overloaded: its queue of "
+          + capacity
+          + " requests is full, retry later";
+    }
+  }
+
+  /**
+   * Too many calls of one kind (e.g. repository load/unload) are in progress; retry later.
+   *
+   * @param what the kind of call, e.g. {@code repository}
+   * @param limit how many may run at once
+   */
+  record TooManyCalls(String what, int limit) implements InferenceError {
+    public TooManyCalls {
+      Objects.requireNonNull(what, "what");
     }
 
     @Override
     public String message() {
-      return "model '" + model + "' is overloaded: its queue of " + capacity + " requests is full, retry later";
+      return "too many " + what + " requests in progress; retry later";
     }
   }
 
@@ -111,11 +127,6 @@ public sealed interface InferenceError {
   record DeadlineExceeded(String model) implements InferenceError {
     public DeadlineExceeded {
       Objects.requireNonNull(model, "model");
-    }
-
-    @Override
-    public ErrorCode code() {
-      return ErrorCode.DEADLINE_EXCEEDED;
     }
 
     @Override
@@ -131,31 +142,28 @@ public sealed interface InferenceError {
     }
 
     @Override
-    public ErrorCode code() {
-      return ErrorCode.CANCELLED;
-    }
-
-    @Override
     public String message() {
       return "request for model '" + model + "' was cancelled";
     }
   }
 
-  /** The backend failed while running the model. */
-  record BackendFailure(String model, String detail) implements InferenceError {
+  /**
+   * The backend failed while running the model. The backend's own message is logged under {@code
+   * correlationId}, never sent: it may hold paths or internals.
+   */
+  record BackendFailure(String model, String correlationId) implements InferenceError {
     public BackendFailure {
       Objects.requireNonNull(model, "model");
-      Objects.requireNonNull(detail, "detail");
-    }
-
-    @Override
-    public ErrorCode code() {
-      return ErrorCode.INTERNAL;
+      Objects.requireNonNull(correlationId, "correlationId");
     }
 
     @Override
     public String message() {
-      return "inference failed for model '" + model + "': " + detail;
+      return "inference failed for model '"
+          + model
+          + "': internal error (correlation id "
+          + correlationId
+          + ")";
     }
   }
 
@@ -164,35 +172,28 @@ public sealed interface InferenceError {
     public Unsupported {
       Objects.requireNonNull(message, "message");
     }
-
-    @Override
-    public ErrorCode code() {
-      return ErrorCode.UNIMPLEMENTED;
-    }
   }
 
   /** The server is shutting down and takes no more work. */
   record ShuttingDown() implements InferenceError {
-    @Override
-    public ErrorCode code() {
-      return ErrorCode.UNAVAILABLE;
-    }
-
     @Override
     public String message() {
       return "the server is shutting down";
     }
   }
 
-  /** An unexpected failure; details are logged, not sent. */
-  record Internal(String message) implements InferenceError {
+  /**
+   * An unexpected failure. Its details are logged once under {@code correlationId}; the client
+   * sees only {@code internal error} and the id.
+   */
+  record Internal(String correlationId) implements InferenceError {
     public Internal {
-      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(correlationId, "correlationId");
     }
 
     @Override
-    public ErrorCode code() {
-      return ErrorCode.INTERNAL;
+    public String message() {
+      return "internal error (correlation id " + correlationId + ")";
     }
   }
 }

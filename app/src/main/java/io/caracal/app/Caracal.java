@@ -3,7 +3,11 @@ package io.caracal.app;
 import io.caracal.api.ModelStatus;
 import io.caracal.api.backend.BackendFactory;
 import io.caracal.api.backend.BackendOptions;
-import io.caracal.core.inference.DefaultInferenceService;
+import io.caracal.core.InferenceService;
+import io.caracal.core.InferenceServiceChain;
+import io.caracal.core.inference.InferencePipeline;
+import io.caracal.core.lifecycle.DrainingAdmission;
+import io.caracal.core.lifecycle.ModelControl;
 import io.caracal.core.inference.RequestLimits;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.repository.AutoCompleter;
@@ -46,7 +50,9 @@ public final class Caracal implements AutoCloseable {
 
   private final ModelRegistry registry;
   private final io.caracal.core.lifecycle.RepositoryPoller poller; // null unless poll mode
-  private final DefaultInferenceService service;
+  private final InferencePipeline pipeline;
+  private final DrainingAdmission admission;
+  private final java.util.concurrent.ExecutorService controlExecutor;
   private final V2HttpServer http;
   private final GrpcServer grpc;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -57,12 +63,16 @@ public final class Caracal implements AutoCloseable {
   private Caracal(
       ModelRegistry registry,
       io.caracal.core.lifecycle.RepositoryPoller poller,
-      DefaultInferenceService service,
+      InferencePipeline pipeline,
+      DrainingAdmission admission,
+      java.util.concurrent.ExecutorService controlExecutor,
       V2HttpServer http,
       GrpcServer grpc) {
     this.registry = registry;
     this.poller = poller;
-    this.service = service;
+    this.pipeline = pipeline;
+    this.admission = admission;
+    this.controlExecutor = controlExecutor;
     this.http = http;
     this.grpc = grpc;
   }
@@ -89,8 +99,11 @@ public final class Caracal implements AutoCloseable {
                 settings.threadsPerInstance(), settings.queueCapacity(), Ticker.system(), java.time.InstantSource.system()),
             new AutoCompleter(),
             settings.loadThreads());
-    DefaultInferenceService service = null;
+    InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
+    // Repository load/unload calls of both transports run here (they block while models load).
+    java.util.concurrent.ExecutorService controlExecutor =
+        java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("model-control-", 0).factory());
     try {
       if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
         poller =
@@ -108,13 +121,21 @@ public final class Caracal implements AutoCloseable {
         registry.loadAll();
       }
       log.info("models:\n{}", ModelTable.format(registry.index()));
-      service =
-          new DefaultInferenceService(
+      pipeline =
+          new InferencePipeline(
               registry,
               new RequestLimits(
                   settings.maxInputs(), settings.maxRank(), settings.maxTensorElements(), settings.maxBytesElement()),
-              settings.modelControlMode(),
               settings.strictReadiness());
+      // The chain, innermost first (docs/design.md): pipeline, repository control, then the
+      // cross-cutting layers; draining admission stays outermost so it counts every request.
+      InferenceService chain =
+          InferenceServiceChain.of(pipeline)
+              .decorate(
+                  s -> new ModelControl(s, registry, settings.modelControlMode(), controlExecutor, ModelControl.DEFAULT_LIMIT))
+              .build();
+      DrainingAdmission admission = new DrainingAdmission(chain);
+      InferenceService service = admission;
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -158,14 +179,15 @@ public final class Caracal implements AutoCloseable {
       if (poller != null) {
         poller.start();
       }
-      return new Caracal(registry, poller, service, http, grpc);
+      return new Caracal(registry, poller, pipeline, admission, controlExecutor, http, grpc);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
       }
-      if (service != null) {
-        service.close();
+      if (pipeline != null) {
+        pipeline.close();
       }
+      controlExecutor.shutdownNow();
       registry.close();
       throw e;
     }
@@ -199,7 +221,7 @@ public final class Caracal implements AutoCloseable {
         new io.caracal.core.lifecycle.GracefulShutdown.Steps() {
           @Override
           public void notReady() {
-            service.beginDrain();
+            admission.beginDrain();
             grpc.refreshHealth();
             if (poller != null) {
               poller.close(); // no repository changes while draining
@@ -208,7 +230,7 @@ public final class Caracal implements AutoCloseable {
 
           @Override
           public java.util.concurrent.CompletableFuture<Void> stopAccepting() {
-            java.util.concurrent.CompletableFuture<Void> idle = service.stopAccepting();
+            java.util.concurrent.CompletableFuture<Void> idle = admission.stopAccepting();
             http.stopAccepting();
             grpc.stopAccepting();
             return idle;
@@ -216,12 +238,12 @@ public final class Caracal implements AutoCloseable {
 
           @Override
           public int inFlight() {
-            return service.inFlight();
+            return admission.inFlight();
           }
 
           @Override
           public int failInFlight() {
-            return service.failInFlight();
+            return admission.failInFlight();
           }
 
           @Override
@@ -285,7 +307,8 @@ public final class Caracal implements AutoCloseable {
     }
     grpc.close();
     http.close();
-    service.close();
+    pipeline.close();
+    controlExecutor.shutdown();
     registry.close();
     log.info("caracal stopped");
   }

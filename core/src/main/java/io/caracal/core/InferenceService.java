@@ -1,9 +1,9 @@
 package io.caracal.core;
 
+import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
-import io.caracal.api.InferenceError;
 import io.caracal.api.ModelMetadata;
 import io.caracal.api.ModelStatistics;
 import io.caracal.api.ModelStatus;
@@ -12,14 +12,20 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What transports call. Every method is thread-safe and none blocks: {@link #infer} hands the work
- * to execution threads and returns at once, so it may be called from an I/O thread.
+ * What transports call: inference, the model reads, and repository control. Every method is
+ * thread-safe and none blocks, so each may be called from an I/O thread.
+ *
+ * <p>The service is a chain: one core pipeline ({@code io.caracal.core.inference.InferencePipeline})
+ * wrapped by small decorators, each a {@link ForwardingInferenceService} that overrides only what
+ * it adds (admission while draining, repository control, and the cache, metrics, tracing and
+ * authorization layers). {@link InferenceServiceChain} builds it; {@code docs/design.md} draws it.
  */
 public interface InferenceService {
 
   /**
-   * Validates the request against the model and runs it. The future fails with an {@link
-   * InferenceException}; validation failures may also be thrown directly.
+   * Validates the request against the model and runs it. Never throws: every failure completes the
+   * returned future with an {@link InferenceException}. Cancelling the future withdraws the request
+   * if it has not started.
    */
   CompletableFuture<InferenceResponse> infer(InferenceRequest request);
 
@@ -47,12 +53,12 @@ public interface InferenceService {
   List<ModelStatus> index();
 
   /**
-   * Returns the completed configuration of the model version (the given one, or the latest ready),
-   * as Triton's ModelSpec message: what {@code config.pbtxt} said, completed from the model.
+   * Returns the completed configuration of the model version (the given one, or the latest ready):
+   * what {@code config.pbtxt} said, completed from the model.
    *
    * @throws InferenceException {@code ModelNotFound} or {@code ModelNotReady}
    */
-  default io.caracal.proto.inference.ModelConfig modelConfig(String model, OptionalLong version) {
+  default ModelConfigDocument modelConfig(String model, OptionalLong version) {
     throw InferenceException.of(new InferenceError.Unsupported("model configuration is not available"));
   }
 
@@ -67,23 +73,22 @@ public interface InferenceService {
   }
 
   /**
-   * Loads, or reloads, a model from the repository; returns when it is ready or has failed. Allowed
-   * only when the server's model control mode permits it.
-   *
-   * @throws InferenceException {@code Unsupported} when the control mode forbids it, {@code
-   *     InvalidInput} for a bad name, {@code ModelNotReady} (with the reason) when loading failed
+   * Loads, or reloads, a model from the repository. The future completes when the model is ready,
+   * or fails with an {@link InferenceException}: {@code Unsupported} when the control mode forbids
+   * it, {@code InvalidInput} for a bad name, {@code ModelNotReady} (with the reason) when loading
+   * failed, {@code TooManyCalls} when too many repository calls are in progress.
    */
-  default void loadModel(String model) {
-    throw InferenceException.of(new InferenceError.Unsupported("model loading is not enabled"));
+  default CompletableFuture<Void> loadModel(String model) {
+    return CompletableFuture.failedFuture(
+        InferenceException.of(new InferenceError.Unsupported("model loading is not enabled")));
   }
 
   /**
-   * Unloads every version of a model once their in-flight requests finished.
-   *
-   * @throws InferenceException {@code Unsupported} when the control mode forbids it, {@code
-   *     ModelNotFound} for an unknown model
+   * Unloads every version of a model once their in-flight requests finished. The future fails as
+   * {@link #loadModel}'s does, or with {@code ModelNotFound} for an unknown model.
    */
-  default void unloadModel(String model) {
-    throw InferenceException.of(new InferenceError.Unsupported("model unloading is not enabled"));
+  default CompletableFuture<Void> unloadModel(String model) {
+    return CompletableFuture.failedFuture(
+        InferenceException.of(new InferenceError.Unsupported("model unloading is not enabled")));
   }
 }

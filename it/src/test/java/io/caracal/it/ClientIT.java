@@ -313,13 +313,13 @@ class ClientIT {
     CaracalClientException e =
         catchThrowableOfType(
             CaracalClientException.class, () -> tr.client().infer("no_such_model", InferInput.fp32("INPUT0", new long[] {1}, 1f)));
-    // REST answers an unknown model with 400 as Triton does; gRPC with NOT_FOUND (GrpcErrors)
-    tr.assertStatus(e, 400, "NOT_FOUND");
+    // Both answer an unknown model as Triton does: REST 400, gRPC INVALID_ARGUMENT
+    tr.assertStatus(e, 400, "INVALID_ARGUMENT");
     assertThat(e.serverMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("Request for unknown model"));
     assertThat(e.isTimeout()).isFalse();
 
     CaracalClientException md = catchThrowableOfType(CaracalClientException.class, () -> tr.client().modelMetadata("no_such_model"));
-    tr.assertStatus(md, 400, "NOT_FOUND");
+    tr.assertStatus(md, 400, "INVALID_ARGUMENT");
     assertThat(md.serverMessage()).hasValueSatisfying(m -> assertThat(m).contains("no_such_model"));
   }
 

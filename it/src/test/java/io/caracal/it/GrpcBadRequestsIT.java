@@ -301,10 +301,11 @@ class GrpcBadRequestsIT {
             .isEqualTo(Status.Code.INVALID_ARGUMENT);
       }
     }
+    // Triton's codes: an unknown model is INVALID_ARGUMENT, an unknown version of a model NOT_FOUND
     assertThat(code(() -> stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("nope").build())))
-        .isEqualTo(Status.Code.NOT_FOUND);
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(code(() -> stub.modelInfer(fp32(new byte[8], 1, 2).toBuilder().setModelName("nope").build())))
-        .isEqualTo(Status.Code.NOT_FOUND);
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
     for (String v : List.of("0", "2", "99999999999999999999")) {
       assertThat(code(() -> stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("simple").setVersion(v).build())))
           .as(v).isEqualTo(Status.Code.NOT_FOUND);

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 /**
  * The one validator for model names, used by every entry point (repository scan, inference,
  * metadata, readiness) before a name is resolved against anything. A valid name matches {@code
- * ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$} and is not {@code .} or {@code ..}; percent-encoding is
+ * {@link #RULE} and is not {@code .} or {@code ..}; percent-encoding is
  * never decoded here, so {@code %2e%2e} is simply invalid. Messages never echo control or
  * non-ASCII characters raw: they are shown as {@code \\uXXXX}. Stateless and thread-safe.
  */
@@ -14,7 +14,10 @@ public final class ModelNames {
   /** The longest valid name. */
   public static final int MAX_LENGTH = 128;
 
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+  /** The rule a name must match (besides not being {@code .} or {@code ..}), as a regex. */
+  public static final String RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}";
+
+  private static final Pattern VALID = Pattern.compile(RULE);
 
   private ModelNames() {}
 

@@ -1,7 +1,7 @@
 package io.caracal.core.inference;
 
-import static io.caracal.core.inference.DefaultInferenceServiceTest.errorOf;
-import static io.caracal.core.inference.DefaultInferenceServiceTest.request;
+import static io.caracal.core.inference.InferencePipelineTest.errorOf;
+import static io.caracal.core.inference.InferencePipelineTest.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caracal.api.InferenceError;
@@ -27,17 +27,17 @@ import org.junit.jupiter.api.io.TempDir;
 class DrainTest {
   @TempDir Path repo;
   final FakeBackend backend = new FakeBackend();
-  DefaultInferenceService service;
+  ServiceUnderTest service;
 
   @BeforeEach
   void start() throws Exception {
-    backend.signatures.put("echo", DefaultInferenceServiceTest.ECHO);
+    backend.signatures.put("echo", InferencePipelineTest.ECHO);
     Fixtures.write(repo.resolve("echo/config.pbtxt"), "max_batch_size: 8");
     Fixtures.write(repo.resolve("echo/1/model.fake"), "ok");
     ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
         PooledModelRunner.factory(1, 8), new AutoCompleter(), 2);
     registry.loadAll();
-    service = new DefaultInferenceService(registry, RequestLimits.ofDefault());
+    service = ServiceUnderTest.of(registry, RequestLimits.ofDefault());
   }
 
   @AfterEach

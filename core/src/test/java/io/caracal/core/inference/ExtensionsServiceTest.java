@@ -1,8 +1,8 @@
 package io.caracal.core.inference;
 
-import static io.caracal.core.inference.DefaultInferenceServiceTest.ECHO;
-import static io.caracal.core.inference.DefaultInferenceServiceTest.errorOf;
-import static io.caracal.core.inference.DefaultInferenceServiceTest.request;
+import static io.caracal.core.inference.InferencePipelineTest.ECHO;
+import static io.caracal.core.inference.InferencePipelineTest.errorOf;
+import static io.caracal.core.inference.InferencePipelineTest.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,13 +39,13 @@ import org.junit.jupiter.api.io.TempDir;
 class ExtensionsServiceTest {
   @TempDir Path repo;
   final FakeBackend backend = new FakeBackend();
-  DefaultInferenceService service;
+  ServiceUnderTest service;
 
   void start(ModelControlMode mode, Predicate<String> selected) throws Exception {
     ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
         PooledModelRunner.factory(1, 1024), new AutoCompleter(), 2);
     registry.loadAll(selected);
-    service = new DefaultInferenceService(registry, RequestLimits.ofDefault(), mode);
+    service = ServiceUnderTest.of(registry, RequestLimits.ofDefault(), mode);
   }
 
   @AfterEach
@@ -71,7 +71,7 @@ class ExtensionsServiceTest {
         """);
     Fixtures.write(repo.resolve("echo/labels.txt"), "a\nb\n");
     start(ModelControlMode.NONE, n -> true);
-    ModelConfig c = service.modelConfig("echo", OptionalLong.empty());
+    ModelConfig c = ModelConfig.parseFrom(service.modelConfig("echo", OptionalLong.empty()).toByteArray());
     assertThat(c.getName()).isEqualTo("echo");
     assertThat(c.getPlatform()).isEqualTo("fake_platform");
     assertThat(c.getMaxBatchSize()).isEqualTo(8);
@@ -105,10 +105,10 @@ class ExtensionsServiceTest {
   void controlModeNone_refusesLoadAndUnload() throws Exception {
     echoModel("echo", "max_batch_size: 8");
     start(ModelControlMode.NONE, n -> true);
-    assertThatThrownBy(() -> service.loadModel("echo"))
+    assertThatThrownBy(() -> service.load("echo"))
         .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.error()).isInstanceOf(InferenceError.Unsupported.class))
         .hasMessageContaining("model control mode is 'none'");
-    assertThatThrownBy(() -> service.unloadModel("echo")).isInstanceOf(InferenceException.class);
+    assertThatThrownBy(() -> service.unload("echo")).isInstanceOf(InferenceException.class);
   }
 
   @Test
@@ -122,23 +122,23 @@ class ExtensionsServiceTest {
     assertThat(service.isReady()).isTrue();
     assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
 
-    service.loadModel("echo");
+    service.load("echo");
     assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
 
     Fixtures.write(repo.resolve("echo/1/model.fake"), "corrupt");
-    assertThatThrownBy(() -> service.loadModel("echo"))
+    assertThatThrownBy(() -> service.load("echo"))
         .hasMessage("failed to load 'echo': model file is corrupt");
     assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
 
-    service.unloadModel("echo");
+    service.unload("echo");
     assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
     assertThat(service.index()).contains(new ModelStatus("echo", 1, ModelState.UNAVAILABLE, "unloaded"));
-    service.unloadModel("echo"); // idempotent
+    service.unload("echo"); // idempotent
 
-    assertThatThrownBy(() -> service.loadModel("missing")).hasMessage("failed to load 'missing': the model is not in the repository");
-    assertThatThrownBy(() -> service.loadModel("../etc")).isInstanceOfSatisfying(InferenceException.class,
+    assertThatThrownBy(() -> service.load("missing")).hasMessage("failed to load 'missing': the model is not in the repository");
+    assertThatThrownBy(() -> service.load("../etc")).isInstanceOfSatisfying(InferenceException.class,
         e -> assertThat(e.error()).isInstanceOf(InferenceError.InvalidInput.class));
-    assertThatThrownBy(() -> service.unloadModel("missing")).isInstanceOfSatisfying(InferenceException.class,
+    assertThatThrownBy(() -> service.unload("missing")).isInstanceOfSatisfying(InferenceException.class,
         e -> assertThat(e.error()).isInstanceOf(InferenceError.ModelNotFound.class));
   }
 
@@ -149,19 +149,19 @@ class ExtensionsServiceTest {
     Fixtures.write(repo.resolve("broken/1/model.fake"), "corrupt");
     start(ModelControlMode.EXPLICIT, n -> true);
     assertThat(service.isReady()).as("a model that should be loaded failed its first load").isFalse();
-    service.unloadModel("broken");
+    service.unload("broken");
     assertThat(service.isReady()).isTrue();
 
     // a broken new version number beside the serving one: version 1 keeps serving, the server stays ready
     Fixtures.write(repo.resolve("echo/2/model.fake"), "corrupt");
-    assertThatThrownBy(() -> service.loadModel("echo")).hasMessageContaining("model file is corrupt");
+    assertThatThrownBy(() -> service.load("echo")).hasMessageContaining("model file is corrupt");
     assertThat(service.index()).contains(new ModelStatus("echo", 2, ModelState.UNAVAILABLE, "failed to load 'echo': model file is corrupt"));
     assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
     assertThat(service.isReady()).isTrue();
 
     // fixed: version 2 replaces version 1
     Fixtures.write(repo.resolve("echo/2/model.fake"), "ok");
-    service.loadModel("echo");
+    service.load("echo");
     assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(2);
     assertThat(service.isReady()).isTrue();
   }
@@ -176,7 +176,7 @@ class ExtensionsServiceTest {
     Fixtures.write(repo.resolve("echo/2/model.fake"), "ok");
     backend.loadGate = new java.util.concurrent.CountDownLatch(1);
     backend.loading = new java.util.concurrent.CountDownLatch(1);
-    CompletableFuture<Void> load = CompletableFuture.runAsync(() -> service.loadModel("echo"), Thread::startVirtualThread);
+    CompletableFuture<Void> load = CompletableFuture.runAsync(() -> service.load("echo"), Thread::startVirtualThread);
     assertThat(backend.loading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(service.index()).containsExactly(
         new ModelStatus("echo", 1, ModelState.READY, ""), new ModelStatus("echo", 2, ModelState.LOADING, ""));
@@ -191,7 +191,7 @@ class ExtensionsServiceTest {
     backend.entered = new java.util.concurrent.CountDownLatch(1);
     CompletableFuture<InferenceResponse> inFlight = service.infer(request("echo", OptionalLong.empty(), 1));
     assertThat(backend.entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<Void> unload = CompletableFuture.runAsync(() -> service.unloadModel("echo"), Thread::startVirtualThread);
+    CompletableFuture<Void> unload = CompletableFuture.runAsync(() -> service.unload("echo"), Thread::startVirtualThread);
     long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     while (!service.index().contains(new ModelStatus("echo", 2, ModelState.UNLOADING, "finishing in-flight requests"))
         && System.nanoTime() < until) {
@@ -214,13 +214,13 @@ class ExtensionsServiceTest {
     ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
         PooledModelRunner.factory(1, 1024), new AutoCompleter(), 1);
     registry.loadAll(n -> false);
-    service = new DefaultInferenceService(registry, RequestLimits.ofDefault(), ModelControlMode.EXPLICIT);
+    service = ServiceUnderTest.of(registry, RequestLimits.ofDefault(), ModelControlMode.EXPLICIT);
     backend.loadGate = new java.util.concurrent.CountDownLatch(1);
     backend.loading = new java.util.concurrent.CountDownLatch(1);
-    CompletableFuture<Void> first = CompletableFuture.runAsync(() -> service.loadModel("a"), Thread::startVirtualThread);
+    CompletableFuture<Void> first = CompletableFuture.runAsync(() -> service.load("a"), Thread::startVirtualThread);
     assertThat(backend.loading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     backend.loading = new java.util.concurrent.CountDownLatch(1);
-    CompletableFuture<Void> second = CompletableFuture.runAsync(() -> service.loadModel("b"), Thread::startVirtualThread);
+    CompletableFuture<Void> second = CompletableFuture.runAsync(() -> service.load("b"), Thread::startVirtualThread);
     // with one loader thread, 'b' waits (listed LOADING) until 'a' has loaded
     long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     while (!service.index().contains(new ModelStatus("b", 1, ModelState.LOADING, "")) && System.nanoTime() < until) {
@@ -241,7 +241,7 @@ class ExtensionsServiceTest {
     ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
         PooledModelRunner.factory(1, 1024), new AutoCompleter(), 2);
     registry.loadAll();
-    service = new DefaultInferenceService(registry, RequestLimits.ofDefault(), ModelControlMode.NONE, false);
+    service = ServiceUnderTest.of(registry, RequestLimits.ofDefault(), ModelControlMode.NONE, false);
     assertThat(registry.allReady()).isFalse();
     assertThat(service.isReady()).isTrue();
     service.beginDrain();
@@ -269,7 +269,7 @@ class ExtensionsServiceTest {
       }));
     }
     for (int i = 0; i < 100; i++) {
-      service.loadModel("echo");
+      service.load("echo");
     }
     stop.set(true);
     for (Thread t : clients) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caracal.api.DataType;
-import io.caracal.api.ErrorCode;
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.caracal.api.InferenceRequest;
@@ -130,7 +129,7 @@ class RequestValidatorTest {
     var v = new RequestValidator(new RequestLimits(64, 16, 100, 16));
     NamedTensor t = new NamedTensor("a", Tensor.of(DataType.BOOL, Shape.of(11, 10), ByteBuffer.allocate(110)));
     assertThatThrownBy(() -> v.validate(request(List.of(t), List.of()), big))
-        .satisfies(e -> assertThat(error(e).code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED))
+        .satisfies(e -> assertThat(error(e)).isInstanceOf(InferenceError.RequestTooLarge.class))
         .hasMessage("input 'a' has 110 elements, more than the limit of 100");
   }
 

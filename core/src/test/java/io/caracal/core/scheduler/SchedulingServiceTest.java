@@ -18,7 +18,7 @@ import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelSignature;
 import io.caracal.core.fixtures.FakeBackend;
 import io.caracal.core.fixtures.Fixtures;
-import io.caracal.core.inference.DefaultInferenceService;
+import io.caracal.core.inference.ServiceUnderTest;
 import io.caracal.core.inference.RequestLimits;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.repository.AutoCompleter;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SchedulingServiceTest {
   @TempDir Path repo;
   final FakeBackend backend = new FakeBackend();
-  DefaultInferenceService service;
+  ServiceUnderTest service;
 
   static final ModelSignature ECHO = new ModelSignature(
       List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 4))),
@@ -54,7 +54,7 @@ class SchedulingServiceTest {
     ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
         DynamicBatcher.factory(1, 128, Ticker.system(), InstantSource.system()), new AutoCompleter(), 2);
     registry.loadAll();
-    service = new DefaultInferenceService(registry, RequestLimits.ofDefault());
+    service = ServiceUnderTest.of(registry, RequestLimits.ofDefault());
   }
 
   @AfterEach

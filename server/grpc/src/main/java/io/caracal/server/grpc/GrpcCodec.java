@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.caracal.api.DataType;
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
+import io.caracal.core.ModelRef;
 import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
 import io.caracal.api.ModelMetadata;
@@ -45,50 +46,13 @@ final class GrpcCodec {
 
   private GrpcCodec() {}
 
-  // ---- names and versions ---------------------------------------------------------------------
-
-  /** Checks a model name with core's rule; the name is not echoed (it may look like a path). */
-  static String modelName(String name) {
-    if (!ModelNames.isValid(name)) {
-      throw InferenceException.invalid(
-          "name", "invalid model name: a model name must match [A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
-    }
-    return name;
-  }
-
-  /**
-   * Parses a version string: empty is the server's choice; a positive decimal without sign or
-   * leading zeros that fits a long is a version; {@code 0} or a decimal beyond a long is an unknown
-   * version ({@code NOT_FOUND}); anything else is {@code INVALID_ARGUMENT}.
-   */
-  static OptionalLong version(String model, String v) {
-    if (v.isEmpty()) {
-      return OptionalLong.empty();
-    }
-    if (v.matches("[1-9][0-9]{0,18}")) {
-      try {
-        return OptionalLong.of(Long.parseLong(v));
-      } catch (NumberFormatException e) {
-        // beyond a long: unknown, below
-      }
-    }
-    if (v.matches("0|[1-9][0-9]*")) {
-      // A well-formed decimal that no version can have (0, or beyond a long): an unknown version.
-      throw Status.NOT_FOUND
-          .withDescription(
-              "Request for unknown model: '" + model + "' version " + ModelNames.printable(v) + " is not found")
-          .asRuntimeException();
-    }
-    throw InferenceException.invalid(
-        "version", "failed to get model version from specified version string '" + ModelNames.printable(v) + "'");
-  }
-
   // ---- inference requests ---------------------------------------------------------------------
 
   /** Decodes and checks an inference request. */
   static InferenceRequest decodeInfer(ModelInferRequest r) {
-    String model = modelName(r.getModelName());
-    OptionalLong version = version(model, r.getModelVersion());
+    ModelRef ref = ModelRef.parse(r.getModelName(), r.getModelVersion());
+    String model = ref.name();
+    OptionalLong version = ref.version();
     int n = r.getInputsCount();
     if (n == 0) {
       throw InferenceException.invalid("inputs", "the request has no 'inputs'");
@@ -458,5 +422,14 @@ final class GrpcCodec {
 
   private static StatisticDuration duration(io.caracal.api.ModelStatistics.Duration d) {
     return StatisticDuration.newBuilder().setCount(d.count()).setNs(d.nanos()).build();
+  }
+
+  /** Reads core's configuration document as Triton's ModelConfig message. */
+  static io.caracal.proto.inference.ModelConfig modelConfig(io.caracal.core.ModelConfigDocument doc) {
+    try {
+      return io.caracal.proto.inference.ModelConfig.parseFrom(doc.toByteArray());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("core returned a configuration that does not parse", e);
+    }
   }
 }

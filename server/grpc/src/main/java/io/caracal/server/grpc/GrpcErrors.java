@@ -3,43 +3,35 @@ package io.caracal.server.grpc;
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.grpc.Status;
-import io.grpc.StatusException;
-import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The one mapping from {@link InferenceError} to an {@link io.grpc.Status}: an exhaustive switch, so
- * a new error case breaks this build until it is mapped. Anything that is not an {@link
- * InferenceException} becomes {@code INTERNAL} with a generic message; the caller logs it once.
+ * The one place where the gRPC transport chooses a status: an exhaustive switch over {@link
+ * InferenceError}, so a new error case breaks this build until it is mapped; anything else is
+ * {@code INTERNAL internal error} under a new correlation id. An unexpected failure is logged here,
+ * once, with the call, the correlation id the client sees, and the cause.
  *
- * <p>Unlike REST, which answers an unknown model with 400 as Triton's HTTP endpoint does, gRPC
- * answers every {@code ModelNotFound} with {@code NOT_FOUND}; the message is the same.
+ * <p>An unknown model is {@code INVALID_ARGUMENT} and an unknown version of a model {@code
+ * NOT_FOUND}, as Triton's gRPC endpoint answers them (its clients match on the code and on the
+ * {@code Request for unknown model} text).
  */
 public final class GrpcErrors {
-
-  /** The client message of an unexpected failure. */
-  public static final String INTERNAL_MESSAGE = "internal error";
-
-  /**
-   * A mapped failure.
-   *
-   * @param status the status, with the client message as its description
-   * @param unexpected whether the cause was not an {@link InferenceException} (log it)
-   */
-  public record Mapped(Status status, boolean unexpected) {}
+  private static final Logger log = LoggerFactory.getLogger(GrpcErrors.class);
 
   private GrpcErrors() {}
 
   /** Returns the status code of an error. */
-  public static Status.Code code(InferenceError e) {
+  static Status.Code code(InferenceError e) {
     return switch (e) {
-      case InferenceError.ModelNotFound nf -> Status.Code.NOT_FOUND;
+      case InferenceError.ModelNotFound nf ->
+          nf.namesVersion() ? Status.Code.NOT_FOUND : Status.Code.INVALID_ARGUMENT;
       case InferenceError.ModelNotReady r -> Status.Code.UNAVAILABLE;
       case InferenceError.InvalidInput i -> Status.Code.INVALID_ARGUMENT;
       case InferenceError.RequestTooLarge t -> Status.Code.RESOURCE_EXHAUSTED;
       case InferenceError.QueueFull q -> Status.Code.UNAVAILABLE;
+      case InferenceError.TooManyCalls c -> Status.Code.UNAVAILABLE;
       case InferenceError.DeadlineExceeded d -> Status.Code.DEADLINE_EXCEEDED;
       case InferenceError.Cancelled c -> Status.Code.CANCELLED;
       case InferenceError.BackendFailure b -> Status.Code.INTERNAL;
@@ -50,31 +42,28 @@ public final class GrpcErrors {
   }
 
   /** Returns the status of an error, its message as the description. */
-  public static Status status(InferenceError e) {
+  static Status status(InferenceError e) {
     return Status.fromCode(code(e)).withDescription(e.message());
   }
 
-  /** Maps any failure, unwrapping the wrappers futures add. */
-  public static Mapped map(Throwable t) {
-    Throwable c = unwrap(t);
-    if (c instanceof InferenceException ie) {
-      return new Mapped(status(ie.error()), false);
-    }
+  /**
+   * Maps any failure of the call {@code rpc} (request id {@code id}, may be empty), unwrapping the
+   * wrappers futures add; logs it when it is unexpected.
+   */
+  static Status map(Throwable t, String rpc, String id) {
+    Throwable c = InferenceException.unwrap(t);
     if (c instanceof CancellationException) {
-      return new Mapped(Status.CANCELLED.withDescription("request was cancelled"), false);
+      return Status.CANCELLED.withDescription("request was cancelled");
     }
-    if (c instanceof StatusRuntimeException || c instanceof StatusException) {
-      return new Mapped(Status.fromThrowable(c), false);
+    InferenceException e = InferenceException.from(c);
+    if (e.isUnexpected()) {
+      log.error(
+          "{}{} failed (correlation id {})",
+          rpc,
+          id.isEmpty() ? "" : " request " + (id.length() <= 64 ? id : id.substring(0, 64) + "..."),
+          e.correlationId(),
+          e.getCause() == null ? e : e.getCause());
     }
-    return new Mapped(Status.INTERNAL.withDescription(INTERNAL_MESSAGE), true);
-  }
-
-  /** Strips {@link CompletionException} and {@link ExecutionException} wrappers. */
-  public static Throwable unwrap(Throwable t) {
-    Throwable c = t;
-    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c;
+    return status(e.error());
   }
 }

@@ -4,6 +4,7 @@ import io.caracal.api.InferenceException;
 import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
 import io.caracal.core.InferenceService;
+import io.caracal.core.ModelRef;
 import io.caracal.core.logging.LogSettings;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.caracal.proto.inference.LogSettingsRequest;
@@ -96,9 +97,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         out,
         "ModelReady",
         () -> {
-          String model = GrpcCodec.modelName(request.getName());
-          OptionalLong version = GrpcCodec.version(model, request.getVersion());
-          return ModelReadyResponse.newBuilder().setReady(service.isModelReady(model, version)).build();
+          ModelRef m = ModelRef.parse(request.getName(), request.getVersion());
+          return ModelReadyResponse.newBuilder().setReady(service.isModelReady(m.name(), m.version())).build();
         });
   }
 
@@ -121,9 +121,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         out,
         "ModelMetadata",
         () -> {
-          String model = GrpcCodec.modelName(request.getName());
-          OptionalLong version = GrpcCodec.version(model, request.getVersion());
-          return GrpcCodec.metadata(service.metadata(model, version));
+          ModelRef m = ModelRef.parse(request.getName(), request.getVersion());
+          return GrpcCodec.metadata(service.metadata(m.name(), m.version()));
         });
   }
 
@@ -133,9 +132,10 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         out,
         "ModelConfig",
         () -> {
-          String model = GrpcCodec.modelName(request.getName());
-          OptionalLong version = GrpcCodec.version(model, request.getVersion());
-          return ModelConfigResponse.newBuilder().setConfig(service.modelConfig(model, version)).build();
+          ModelRef m = ModelRef.parse(request.getName(), request.getVersion());
+          return ModelConfigResponse.newBuilder()
+              .setConfig(GrpcCodec.modelConfig(service.modelConfig(m.name(), m.version())))
+              .build();
         });
   }
 
@@ -152,8 +152,7 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
               throw InferenceException.invalid("version", "a version needs a model name");
             }
           } else {
-            GrpcCodec.modelName(model);
-            version = GrpcCodec.version(model, request.getVersion());
+            version = ModelRef.parse(model, request.getVersion()).version();
           }
           ModelStatisticsResponse.Builder b = ModelStatisticsResponse.newBuilder();
           for (io.caracal.api.ModelStatistics s : service.statistics(model, version)) {
@@ -170,36 +169,34 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
 
   @Override
   public void repositoryModelLoad(RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
-    unary(
+    unaryAsync(
         out,
         "RepositoryModelLoad",
         () -> {
-          String model = GrpcCodec.modelName(request.getModelName());
+          String model = ModelRef.name(request.getModelName());
           if (!request.getParametersMap().isEmpty()) {
             throw InferenceException.of(
                 new InferenceError.Unsupported(
                     "load parameters ('config', 'file:...') are not supported: the model is loaded from the repository"));
           }
-          service.loadModel(model);
-          return RepositoryModelLoadResponse.getDefaultInstance();
+          return service.loadModel(model).thenApply(v -> RepositoryModelLoadResponse.getDefaultInstance());
         });
   }
 
   @Override
   public void repositoryModelUnload(
       RepositoryModelUnloadRequest request, StreamObserver<RepositoryModelUnloadResponse> out) {
-    unary(
+    unaryAsync(
         out,
         "RepositoryModelUnload",
         () -> {
-          String model = GrpcCodec.modelName(request.getModelName());
+          String model = ModelRef.name(request.getModelName());
           for (String k : request.getParametersMap().keySet()) {
             if (!k.equals("unload_dependents")) {
               throw InferenceException.invalid(k, "unknown unload parameter '" + k + "'");
             }
           }
-          service.unloadModel(model);
-          return RepositoryModelUnloadResponse.getDefaultInstance();
+          return service.unloadModel(model).thenApply(v -> RepositoryModelUnloadResponse.getDefaultInstance());
         });
   }
 
@@ -255,7 +252,6 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
 
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
-    ServerCallStreamObserver<ModelInferResponse> call = (ServerCallStreamObserver<ModelInferResponse>) out;
     CompletableFuture<InferenceResponse> f;
     try {
       f = service.infer(GrpcCodec.decodeInfer(request));
@@ -263,6 +259,17 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
       fail(out, t, "ModelInfer", request.getId());
       return;
     }
+    reply(out, f, GrpcCodec::encodeInfer, "ModelInfer", request.getId());
+  }
+
+  /*
+   * Answers a call with a future's result once it completes: the encoded response, or the failure as
+   * GrpcErrors maps it. A cancelled call cancels the future (withdrawing a queued request) and gets
+   * no answer.
+   */
+  private static <R, T> void reply(
+      StreamObserver<T> out, CompletableFuture<R> f, java.util.function.Function<R, T> encode, String rpc, String id) {
+    ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) out;
     call.setOnCancelHandler(() -> f.cancel(false));
     f.whenComplete(
         (resp, err) -> {
@@ -271,13 +278,13 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
           }
           try {
             if (err != null) {
-              fail(out, err, "ModelInfer", request.getId());
+              fail(out, err, rpc, id);
             } else {
-              out.onNext(GrpcCodec.encodeInfer(resp));
+              out.onNext(encode.apply(resp));
               out.onCompleted();
             }
           } catch (Throwable t) {
-            fail(out, t, "ModelInfer", request.getId());
+            fail(out, t, rpc, id);
           }
         });
   }
@@ -299,13 +306,21 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     out.onCompleted();
   }
 
-  private static void fail(StreamObserver<?> out, Throwable t, String rpc, String id) {
-    GrpcErrors.Mapped m = GrpcErrors.map(t);
-    if (m.unexpected()) {
-      log.error("{} failed unexpectedly{}", rpc, id.isEmpty() ? "" : " (request " + truncate(id) + ")", GrpcErrors.unwrap(t));
-    }
+  private <T> void unaryAsync(StreamObserver<T> out, String rpc, Supplier<CompletableFuture<T>> body) {
+    CompletableFuture<T> f;
     try {
-      out.onError(m.status().asRuntimeException());
+      f = body.get();
+    } catch (Throwable t) {
+      fail(out, t, rpc, "");
+      return;
+    }
+    reply(out, f, r -> r, rpc, "");
+  }
+
+  private static void fail(StreamObserver<?> out, Throwable t, String rpc, String id) {
+    io.grpc.Status status = GrpcErrors.map(t, rpc, id);
+    try {
+      out.onError(status.asRuntimeException());
     } catch (RuntimeException e) {
       log.debug("{}: could not send the error (call already closed)", rpc, e);
     }
@@ -391,13 +406,10 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     }
 
     private ModelStreamInferResponse errorResponse(ModelInferRequest request, Throwable err) {
-      GrpcErrors.Mapped m = GrpcErrors.map(err);
-      if (m.unexpected()) {
-        log.error("ModelStreamInfer request {} failed unexpectedly", truncate(request.getId()), GrpcErrors.unwrap(err));
-      }
-      String message = m.status().getDescription();
+      io.grpc.Status status = GrpcErrors.map(err, "ModelStreamInfer", request.getId());
+      String message = status.getDescription();
       return ModelStreamInferResponse.newBuilder()
-          .setErrorMessage(message == null || message.isEmpty() ? m.status().getCode().name() : message)
+          .setErrorMessage(message == null || message.isEmpty() ? status.getCode().name() : message)
           .setInferResponse(
               ModelInferResponse.newBuilder()
                   .setId(request.getId())

@@ -13,6 +13,7 @@ import io.caracal.api.NamedTensor;
 import io.caracal.api.Shape;
 import io.caracal.api.TensorMetadata;
 import io.caracal.core.InferenceService;
+import io.caracal.core.ModelConfigDocument;
 import io.caracal.proto.inference.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,11 +101,11 @@ final class FakeInferenceService implements InferenceService {
   }
 
   @Override
-  public ModelConfig modelConfig(String model, OptionalLong version) {
+  public ModelConfigDocument modelConfig(String model, OptionalLong version) {
     if (!model.equals("echo")) {
       throw InferenceException.of(new InferenceError.ModelNotFound(model, version));
     }
-    return ModelConfig.newBuilder().setName("echo").setMaxBatchSize(8).build();
+    return ModelConfigDocument.of(ModelConfig.newBuilder().setName("echo").setMaxBatchSize(8).build().toByteArray());
   }
 
   @Override
@@ -126,15 +127,18 @@ final class FakeInferenceService implements InferenceService {
   }
 
   @Override
-  public void loadModel(String model) {
+  public CompletableFuture<Void> loadModel(String model) {
     loaded.add(model);
+    return CompletableFuture.completedFuture(null);
   }
 
   @Override
-  public void unloadModel(String model) {
+  public CompletableFuture<Void> unloadModel(String model) {
     if (!model.equals("echo")) {
-      throw InferenceException.of(new InferenceError.ModelNotFound(model, OptionalLong.empty()));
+      return CompletableFuture.failedFuture(
+          InferenceException.of(new InferenceError.ModelNotFound(model, OptionalLong.empty())));
     }
     unloaded.add(model);
+    return CompletableFuture.completedFuture(null);
   }
 }

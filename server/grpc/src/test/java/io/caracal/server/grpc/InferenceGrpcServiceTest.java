@@ -108,7 +108,8 @@ class InferenceGrpcServiceTest {
     assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("echo").build()).getReady()).isTrue();
     assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("down").build()).getReady()).isFalse();
     assertThat(code(() -> stub.modelReady(ModelReadyRequest.newBuilder().setName("nope").build())))
-        .isEqualTo(Status.Code.NOT_FOUND);
+        .as("an unknown model is INVALID_ARGUMENT, as Triton answers it")
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
     ServerMetadataResponse md = stub.serverMetadata(ServerMetadataRequest.getDefaultInstance());
     assertThat(md.getName()).isEqualTo("caracal");
     assertThat(md.getVersion()).isEqualTo("9.9");
@@ -293,12 +294,14 @@ class InferenceGrpcServiceTest {
   void coreErrorsKeepTheirCodes() {
     ModelInferRequest.Builder r =
         ModelInferRequest.newBuilder().addInputs(input("A", "INT32", 1)).addRawInputContents(ByteString.copyFrom(le(1)));
-    assertThat(code(() -> stub.modelInfer(r.setModelName("nope").build()))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(code(() -> stub.modelInfer(r.setModelName("nope").build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(code(() -> stub.modelInfer(r.setModelName("down").build()))).isEqualTo(Status.Code.UNAVAILABLE);
     StatusRuntimeException e =
         catchThrowableOfType(StatusRuntimeException.class, () -> stub.modelInfer(r.setModelName("boom").build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
-    assertThat(e.getStatus().getDescription()).isEqualTo("internal error");
+    assertThat(e.getStatus().getDescription())
+        .as("no detail, a correlation id the log line repeats")
+        .matches("internal error \\(correlation id [0-9a-f]{16}\\)");
   }
 
   @Test
@@ -397,7 +400,7 @@ class InferenceGrpcServiceTest {
     assertThat(stub.modelConfig(ModelConfigRequest.newBuilder().setName("echo").build()).getConfig().getMaxBatchSize())
         .isEqualTo(8);
     assertThat(code(() -> stub.modelConfig(ModelConfigRequest.newBuilder().setName("nope").build())))
-        .isEqualTo(Status.Code.NOT_FOUND);
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
     var stats = stub.modelStatistics(ModelStatisticsRequest.newBuilder().setName("echo").build());
     assertThat(stats.getModelStatsCount()).isEqualTo(1);
     assertThat(stats.getModelStats(0).getInferenceStats().getSuccess().getCount()).isEqualTo(3);
@@ -417,7 +420,7 @@ class InferenceGrpcServiceTest {
     stub.repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder().setModelName("echo").build());
     assertThat(core.unloaded).containsExactly("echo");
     assertThat(code(() -> stub.repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder().setModelName("nope").build())))
-        .isEqualTo(Status.Code.NOT_FOUND);
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(code(() -> stub.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("../../etc").build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
     var logs = stub.logSettings(LogSettingsRequest.getDefaultInstance());

@@ -3,41 +3,44 @@ package io.caracal.server.http;
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The one mapping from {@link InferenceError} to an HTTP status and a KServe V2 {@code {"error":
- * message}} body. Anything that is not an {@link InferenceException} becomes 500 {@code internal
- * error}; the caller logs it once.
+ * The one place where the HTTP transport chooses a status: core's {@link InferenceError} and the
+ * transport's own {@link HttpProblem}, each by an exhaustive switch, and anything else as {@code
+ * 500 internal error} under a new correlation id. An unexpected failure (an {@code Internal} or
+ * {@code BackendFailure}, or a throwable that is neither) is logged here, once, with the request id,
+ * the correlation id the client sees, and the cause. Stateless.
  */
-public final class HttpErrors {
-
-  /** The client message of an unexpected failure. */
-  public static final String INTERNAL_MESSAGE = "internal error";
+final class HttpErrors {
+  private static final Logger log = LoggerFactory.getLogger(HttpErrors.class);
 
   /**
-   * A mapped error.
+   * A mapped failure.
    *
    * @param status the HTTP status
    * @param message the message for the {@code error} member
    * @param retryAfterSeconds a {@code Retry-After} value, or 0 for none
-   * @param unexpected whether this was not an {@link InferenceException} (log it)
    */
-  public record Mapped(HttpResponseStatus status, String message, int retryAfterSeconds, boolean unexpected) {}
+  record Mapped(HttpResponseStatus status, String message, int retryAfterSeconds) {}
 
   private HttpErrors() {}
 
-  /** Maps an error; {@code ModelNotFound} is 404 when the request named a version, else 400 (Triton). */
-  public static Mapped map(InferenceError e) {
+  /**
+   * Maps a core error. An unknown model is 400 and an unknown version of it 404, as Triton's HTTP
+   * endpoint answers them.
+   */
+  static Mapped map(InferenceError e) {
     HttpResponseStatus status =
         switch (e) {
           case InferenceError.ModelNotFound nf ->
-              nf.version().isPresent() ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST;
+              nf.namesVersion() ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.BAD_REQUEST;
           case InferenceError.ModelNotReady r -> HttpResponseStatus.SERVICE_UNAVAILABLE;
           case InferenceError.InvalidInput i -> HttpResponseStatus.BAD_REQUEST;
           case InferenceError.RequestTooLarge t -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
           case InferenceError.QueueFull q -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+          case InferenceError.TooManyCalls c -> HttpResponseStatus.SERVICE_UNAVAILABLE;
           case InferenceError.DeadlineExceeded d -> HttpResponseStatus.GATEWAY_TIMEOUT;
           case InferenceError.Cancelled c -> HttpResponseStatus.BAD_REQUEST;
           case InferenceError.BackendFailure b -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
@@ -45,25 +48,49 @@ public final class HttpErrors {
           case InferenceError.ShuttingDown s -> HttpResponseStatus.SERVICE_UNAVAILABLE;
           case InferenceError.Internal i -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
         };
-    int retryAfter = e instanceof InferenceError.QueueFull ? 1 : 0;
-    return new Mapped(status, e.message(), retryAfter, false);
+    int retryAfter =
+        e instanceof InferenceError.QueueFull || e instanceof InferenceError.TooManyCalls ? 1 : 0;
+    return new Mapped(status, e.message(), retryAfter);
   }
 
-  /** Maps any failure, unwrapping the wrappers futures add. */
-  public static Mapped map(Throwable t) {
-    Throwable c = unwrap(t);
-    if (c instanceof InferenceException ie) {
-      return map(ie.error());
-    }
-    return new Mapped(HttpResponseStatus.INTERNAL_SERVER_ERROR, INTERNAL_MESSAGE, 0, true);
+  /** Maps a failure of the HTTP layer. */
+  static Mapped map(HttpProblem p) {
+    HttpResponseStatus status =
+        switch (p) {
+          case HttpProblem.Malformed m -> HttpResponseStatus.BAD_REQUEST;
+          case HttpProblem.RequestLineTooLong l -> HttpResponseStatus.REQUEST_URI_TOO_LONG;
+          case HttpProblem.HeadersTooLarge h -> HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+          case HttpProblem.BodyTooLarge b -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+          case HttpProblem.NoRoute n -> HttpResponseStatus.NOT_FOUND;
+          case HttpProblem.MethodNotAllowed m -> HttpResponseStatus.METHOD_NOT_ALLOWED;
+          case HttpProblem.UnsupportedEncoding u -> HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
+          case HttpProblem.ModelVersionNotReady r -> HttpResponseStatus.BAD_REQUEST;
+        };
+    return new Mapped(status, p.message(), 0);
   }
 
-  /** Strips {@link CompletionException} and {@link ExecutionException} wrappers. */
-  public static Throwable unwrap(Throwable t) {
-    Throwable c = t;
-    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-      c = c.getCause();
+  /**
+   * Maps any failure of the request {@code requestId}, unwrapping the wrappers futures add; logs it
+   * when it is unexpected.
+   */
+  static Mapped map(Throwable t, String requestId) {
+    Throwable c = InferenceException.unwrap(t);
+    if (c instanceof HttpProblemException p) {
+      return map(p.problem());
     }
-    return c;
+    InferenceException e = InferenceException.from(c);
+    if (e.isUnexpected()) {
+      log.error(
+          "request {} failed (correlation id {})",
+          requestId,
+          e.correlationId(),
+          e.getCause() == null ? e : e.getCause());
+    }
+    return map(e.error());
+  }
+
+  /** Returns the status of a health probe's answer. */
+  static HttpResponseStatus health(boolean ok) {
+    return ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE;
   }
 }

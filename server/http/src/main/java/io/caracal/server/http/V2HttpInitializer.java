@@ -2,38 +2,27 @@ package io.caracal.server.http;
 
 import io.caracal.core.InferenceService;
 import io.caracal.core.logging.LogSettings;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Sets up one HTTP/1.1 connection: codec (line and header limits), optional idle timeout, body
- * aggregation with a size limit (413 and close beyond it), then the V2 handler.
+ * aggregation with a size limit (413 and close beyond it), then the V2 handler. The route table is
+ * built once and shared by every connection.
  */
 public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
-  private final InferenceService service;
   private final HttpLimits limits;
-  private final String serverName;
-  private final String serverVersion;
   private final V2JsonCodec codec;
-  private final LogSettings logSettings;
+  private final V2Endpoints endpoints;
 
   /** Creates an initializer serving {@code service} under these limits. */
   public V2HttpInitializer(InferenceService service, HttpLimits limits, String serverName, String serverVersion) {
@@ -43,16 +32,17 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   /** Creates an initializer serving {@code service} under these limits; the logging extension uses {@code logSettings}. */
   public V2HttpInitializer(
       InferenceService service, HttpLimits limits, String serverName, String serverVersion, LogSettings logSettings) {
-    this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
-    this.service = Objects.requireNonNull(service, "service");
     this.limits = Objects.requireNonNull(limits, "limits");
-    this.serverName = Objects.requireNonNull(serverName, "serverName");
-    this.serverVersion = Objects.requireNonNull(serverVersion, "serverVersion");
     this.codec = new V2JsonCodec(limits);
+    this.endpoints =
+        V2Endpoints.create(
+            Objects.requireNonNull(service, "service"),
+            codec,
+            Objects.requireNonNull(serverName, "serverName"),
+            Objects.requireNonNull(serverVersion, "serverVersion"),
+            Objects.requireNonNull(logSettings, "logSettings"),
+            limits.maxBodyBytes());
   }
-
-  /** Repository load/unload calls of this server's connections, bounded together. */
-  private final AdminCalls adminCalls = new AdminCalls(AdminCalls.DEFAULT_LIMIT);
 
   @Override
   protected void initChannel(SocketChannel ch) {
@@ -63,7 +53,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     }
     p.addLast("codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec));
-    p.addLast("v2", new V2HttpHandler(service, codec, serverName, serverVersion, logSettings, limits.maxBodyBytes(), adminCalls));
+    p.addLast("v2", new V2HttpHandler(endpoints, codec));
   }
 
   /** Aggregates bodies; an oversized one gets a JSON 413 and the connection is closed. */
@@ -83,14 +73,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
         super.handleOversizedMessage(ctx, oversized);
         return;
       }
-      byte[] body = codec.error("request body exceeds the maximum allowed size of " + max + " bytes");
-      FullHttpResponse r =
-          new DefaultFullHttpResponse(
-              HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Unpooled.wrappedBuffer(body));
-      r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      HttpUtil.setContentLength(r, body.length);
-      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      V2HttpHandler.writeAndClose(ctx, codec, new HttpProblem.BodyTooLarge(max));
     }
   }
 }

@@ -66,11 +66,11 @@ final class FakeInferenceService implements InferenceService {
       case "busy" -> throw InferenceException.of(new InferenceError.QueueFull(m, 4));
       case "slow" -> throw InferenceException.of(new InferenceError.DeadlineExceeded(m));
       case "gone" -> throw InferenceException.of(new InferenceError.Cancelled(m));
-      case "backend" -> throw InferenceException.of(new InferenceError.BackendFailure(m, "the model produced no output"));
+      case "backend" -> throw InferenceException.backendFailure(m, new IllegalStateException("/secret/path: the model produced no output"));
       case "unsupported" -> throw InferenceException.of(new InferenceError.Unsupported("sequence batching is not supported"));
       case "closing" -> throw InferenceException.of(new InferenceError.ShuttingDown());
       case "big" -> throw InferenceException.of(new InferenceError.RequestTooLarge("request exceeds the model's limit"));
-      case "internal" -> throw InferenceException.of(new InferenceError.Internal("internal error"));
+      case "internal" -> throw InferenceException.internal(new IllegalStateException("/secret/path"));
       case "notready" -> throw InferenceException.of(new InferenceError.ModelNotReady(m, r.version(), "still loading"));
       case "fail" -> throw new IllegalStateException("secret failure reading /opt/models/fail/1/model.onnx");
       default -> throw InferenceException.of(new InferenceError.ModelNotFound(m, r.version()));

@@ -13,6 +13,7 @@ import io.caracal.api.ModelState;
 import io.caracal.api.ModelStatistics;
 import io.caracal.api.ModelStatus;
 import io.caracal.core.InferenceService;
+import io.caracal.core.ModelConfigDocument;
 import io.caracal.core.logging.LogSettings;
 import io.caracal.proto.inference.DataType;
 import io.caracal.proto.inference.ModelConfig;
@@ -77,12 +78,13 @@ class V2ExtensionRoutesTest {
     }
 
     @Override
-    public ModelConfig modelConfig(String model, OptionalLong version) {
+    public ModelConfigDocument modelConfig(String model, OptionalLong version) {
       if (!model.equals("echo")) {
         throw InferenceException.of(new InferenceError.ModelNotFound(model, version));
       }
-      return ModelConfig.newBuilder().setName("echo").setMaxBatchSize(8)
-          .addInput(ModelInput.newBuilder().setName("INPUT0").setDataType(DataType.TYPE_INT32).addDims(4)).build();
+      return ModelConfigDocument.of(ModelConfig.newBuilder().setName("echo").setMaxBatchSize(8)
+          .addInput(ModelInput.newBuilder().setName("INPUT0").setDataType(DataType.TYPE_INT32).addDims(4)).build()
+          .toByteArray());
     }
 
     @Override
@@ -93,21 +95,26 @@ class V2ExtensionRoutesTest {
     }
 
     @Override
-    public void loadModel(String model) {
-      try {
-        loadGate.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      if (model.equals("broken")) {
-        throw InferenceException.invalid("model", "failed to load 'broken': model file is corrupt");
-      }
-      loaded = model;
+    public CompletableFuture<Void> loadModel(String model) {
+      return CompletableFuture.runAsync(
+          () -> {
+            try {
+              loadGate.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            if (model.equals("broken")) {
+              throw InferenceException.invalid("model", "failed to load 'broken': model file is corrupt");
+            }
+            loaded = model;
+          },
+          Thread::startVirtualThread);
     }
 
     @Override
-    public void unloadModel(String model) {
+    public CompletableFuture<Void> unloadModel(String model) {
       loaded = "";
+      return CompletableFuture.completedFuture(null);
     }
   };
 

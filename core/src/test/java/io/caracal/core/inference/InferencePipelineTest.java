@@ -36,10 +36,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DefaultInferenceServiceTest {
+class InferencePipelineTest {
   @TempDir Path repo;
   final FakeBackend backend = new FakeBackend();
-  DefaultInferenceService service;
+  ServiceUnderTest service;
 
   static final ModelSignature ECHO = new ModelSignature(
       List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 16))),
@@ -49,7 +49,7 @@ class DefaultInferenceServiceTest {
     ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
         PooledModelRunner.factory(1, queue), new AutoCompleter(), 2);
     registry.loadAll();
-    service = new DefaultInferenceService(registry, RequestLimits.ofDefault());
+    service = ServiceUnderTest.of(registry, RequestLimits.ofDefault());
   }
 
   @AfterEach
@@ -159,12 +159,25 @@ class DefaultInferenceServiceTest {
   }
 
   @Test
-  void backendFailure_isMapped() throws Exception {
+  void backendFailure_isMapped_withACorrelationId_andWithoutTheBackendsMessage() throws Exception {
     echoModel("echo", "max_batch_size: 8");
     start(4);
     backend.fail = true;
-    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1))))
-        .isEqualTo(new InferenceError.BackendFailure("echo", "boom"));
+    CompletableFuture<InferenceResponse> f = service.infer(request("echo", OptionalLong.empty(), 1));
+    InferenceError e = errorOf(f);
+    assertThat(e).isInstanceOfSatisfying(
+        InferenceError.BackendFailure.class, b -> assertThat(b.model()).isEqualTo("echo"));
+    assertThat(e.message()).matches("inference failed for model 'echo': internal error \\(correlation id [0-9a-f]{16}\\)");
+    InferenceException thrown = InferenceException.from(f.handle((r, t) -> t).join());
+    assertThat(thrown.isUnexpected()).isTrue();
+    assertThat(thrown.getCause()).as("the backend's failure is kept for the log").hasMessage("boom");
+  }
+
+  @Test
+  void infer_neverThrows_evenForAnInvalidName() throws Exception {
+    start(4);
+    CompletableFuture<InferenceResponse> f = service.infer(request("../etc", OptionalLong.empty(), 1));
+    assertThat(errorOf(f)).isInstanceOf(InferenceError.InvalidInput.class);
   }
 
   @Test
