@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caracal.api.DataType;
+import io.caracal.testing.http.RawHttp;
 import io.caracal.testing.models.TestModels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -179,9 +180,9 @@ class BadRequestsIT {
     expect(r, 405, "Method Not Allowed");
     // and the connection is still usable on a raw socket after a drained 405
     try (RawHttp raw = new RawHttp(c.port())) {
-      RawHttp.Reply first = raw.exchange("GET", "/v2/models/simple/infer", new byte[1024 * 1024]);
+      RawHttp.Resp first = raw.send("GET", "/v2/models/simple/infer", new byte[1024 * 1024]);
       assertThat(first.status()).isEqualTo(405);
-      RawHttp.Reply second = raw.exchange("POST", "/v2/models/simple/infer", GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8));
+      RawHttp.Resp second = raw.send("POST", "/v2/models/simple/infer", GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8));
       assertThat(second.status()).as(second.toString()).isEqualTo(200);
     }
   }
@@ -615,9 +616,9 @@ class BadRequestsIT {
         new String[] {"GET", "/v2/models/" + name + "/versions/1/ready"});
   }
 
-  static RawHttp.Reply raw(String method, String target, byte[] body) throws IOException {
+  static RawHttp.Resp raw(String method, String target, byte[] body) throws IOException {
     try (RawHttp h = new RawHttp(c.port())) {
-      return h.exchange(method, target, body);
+      return h.send(method, target, body);
     }
   }
 
@@ -627,9 +628,9 @@ class BadRequestsIT {
     byte[] body = GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8);
     for (String name : INVALID_ENCODED_NAMES) {
       for (String[] ep : endpoints(name)) {
-        RawHttp.Reply r = raw(ep[0], ep[1], ep[0].equals("POST") ? body : null);
+        RawHttp.Resp r = raw(ep[0], ep[1], ep[0].equals("POST") ? body : null);
         assertThat(r.status()).as("%s %s -> %s", ep[0], ep[1], r).isEqualTo(400);
-        String e = r.asResponse().error();
+        String e = new V2Client.Response(r).error();
         ERRORS.add(e);
         assertClean(e);
         assertThat(e).as("%s %s", ep[0], ep[1]).containsIgnoringCase("model name");
@@ -643,10 +644,10 @@ class BadRequestsIT {
     byte[] body = GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8);
     for (String name : new String[] {".", "..", "../simple", "../../etc/passwd", "a/../../b", "..\\simple", "./simple"}) {
       for (String[] ep : endpoints(name)) {
-        RawHttp.Reply r = raw(ep[0], ep[1], ep[0].equals("POST") ? body : null);
+        RawHttp.Resp r = raw(ep[0], ep[1], ep[0].equals("POST") ? body : null);
         assertThat(r.status()).as("%s %s -> %s", ep[0], ep[1], r).isIn(400, 404);
         if (r.body().length > 0) {
-          String e = r.asResponse().error();
+          String e = new V2Client.Response(r).error();
           ERRORS.add(e);
           assertClean(e);
         }
@@ -664,10 +665,10 @@ class BadRequestsIT {
               new String[] {"GET", "/v2/models/" + name + "/stats"},
               new String[] {"POST", "/v2/repository/models/" + name + "/load"},
               new String[] {"POST", "/v2/repository/models/" + name + "/unload"})) {
-        RawHttp.Reply r = raw(ep[0], ep[1], ep[0].equals("POST") ? new byte[0] : null);
+        RawHttp.Resp r = raw(ep[0], ep[1], ep[0].equals("POST") ? new byte[0] : null);
         assertThat(r.status()).as("%s %s -> %s", ep[0], ep[1], r).isIn(400, 403, 404, 405, 501);
         if (r.body().length > 0) {
-          String e = r.asResponse().error();
+          String e = new V2Client.Response(r).error();
           ERRORS.add(e);
           assertClean(e);
         }
@@ -680,7 +681,7 @@ class BadRequestsIT {
   void rawControlBytesInTheRequestLineAre400() throws IOException {
     try (RawHttp h = new RawHttp(c.port())) {
       h.write("GET /v2/models/a\u0000b/ready HTTP/1.1\r\nHost: x\r\n\r\n");
-      RawHttp.Reply r = h.read();
+      RawHttp.Resp r = h.read();
       assertThat(r.status()).as(r.toString()).isEqualTo(400);
     }
   }
@@ -732,11 +733,11 @@ class BadRequestsIT {
     assertThat(c.serverLive()).isTrue();
     try (RawHttp h = new RawHttp(c.port())) {
       byte[] good = GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8);
-      assertThat(h.exchange("POST", "/v2/models/simple/infer", "{\"inputs\": [".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(400);
-      assertThat(h.exchange("POST", "/v2/models/nope/infer", good).status()).isEqualTo(400);
-      assertThat(h.exchange("POST", "/v2/models/%2e%2e/infer", good).status()).isEqualTo(400);
-      assertThat(h.exchange("GET", "/v2/models/simple/infer", good).status()).isEqualTo(405);
-      RawHttp.Reply ok = h.exchange("POST", "/v2/models/simple/infer", good);
+      assertThat(h.send("POST", "/v2/models/simple/infer", "{\"inputs\": [".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(400);
+      assertThat(h.send("POST", "/v2/models/nope/infer", good).status()).isEqualTo(400);
+      assertThat(h.send("POST", "/v2/models/%2e%2e/infer", good).status()).isEqualTo(400);
+      assertThat(h.send("GET", "/v2/models/simple/infer", good).status()).isEqualTo(405);
+      RawHttp.Resp ok = h.send("POST", "/v2/models/simple/infer", good);
       assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
       assertThat(V2Client.parse(ok.text()).path("outputs")).hasSize(2);
     }

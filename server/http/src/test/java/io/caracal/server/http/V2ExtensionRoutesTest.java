@@ -17,6 +17,7 @@ import io.caracal.core.logging.LogSettings;
 import io.caracal.proto.inference.DataType;
 import io.caracal.proto.inference.ModelConfig;
 import io.caracal.proto.inference.ModelInput;
+import io.caracal.testing.http.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

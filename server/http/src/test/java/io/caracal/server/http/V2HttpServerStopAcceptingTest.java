@@ -3,6 +3,7 @@ package io.caracal.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.caracal.testing.http.RawHttp;
 import java.net.ConnectException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
