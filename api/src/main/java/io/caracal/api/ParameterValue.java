@@ -1,5 +1,6 @@
 package io.caracal.api;
 
+import java.math.BigInteger;
 import java.util.Objects;
 
 /** A request or response parameter value, as the V2 protocol allows: bool, integer, double or string. */
@@ -44,13 +45,28 @@ public sealed interface ParameterValue {
     }
   }
 
-  /** Returns the parameter for this Java value (Boolean, any integral Number, Double/Float, String). */
+  /**
+   * Returns the parameter for this Java value: Boolean; Byte, Short, Integer, Long, or a BigInteger
+   * within the signed 64-bit range; Double or Float; String.
+   *
+   * @throws IllegalArgumentException for any other type (a BigDecimal, say, is refused rather than
+   *     truncated) or a BigInteger out of range
+   */
   static ParameterValue of(Object v) {
     return switch (v) {
       case Boolean b -> new Bool(b);
       case Double d -> new Real(d);
       case Float f -> new Real(f);
-      case Number n -> new Int(n.longValue());
+      case Byte n -> new Int(n);
+      case Short n -> new Int(n);
+      case Integer n -> new Int(n);
+      case Long n -> new Int(n);
+      case BigInteger n -> {
+        if (n.bitLength() > 63) {
+          throw new IllegalArgumentException("integer parameter " + n + " is out of the signed 64-bit range");
+        }
+        yield new Int(n.longValue());
+      }
       case String s -> new Str(s);
       default -> throw new IllegalArgumentException("unsupported parameter type " + v.getClass().getSimpleName());
     };

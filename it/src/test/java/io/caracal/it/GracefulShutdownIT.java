@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,11 +62,11 @@ class GracefulShutdownIT {
     int port = startServer();
     HttpClient probe = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     String base = "http://127.0.0.1:" + port;
-    awaitReady(probe, base);
+    // The server loads its models before it listens, and listens on gRPC after HTTP: ready now.
+    int grpc = grpcPort.get(30, TimeUnit.SECONDS);
+    assertThat(status(probe, base + "/v2/health/ready")).as("ready once listening").isEqualTo(200);
     io.grpc.ManagedChannel channel =
-        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", grpcPort.get(30, TimeUnit.SECONDS))
-            .usePlaintext()
-            .build();
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", grpc).usePlaintext().build();
     var grpcHealth = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel);
     var grpcV2 = io.caracal.proto.inference.GRPCInferenceServiceGrpc.newBlockingStub(channel);
     assertThat(grpcHealth.check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
@@ -82,6 +85,7 @@ class GracefulShutdownIT {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong signalAt = new AtomicLong(Long.MAX_VALUE);
     ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+    CountDownLatch loaded = new CountDownLatch(20); // 20 requests answered before the signal
     List<Thread> clients = new ArrayList<>();
     for (int c = 0; c < CLIENTS; c++) {
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -92,6 +96,7 @@ class GracefulShutdownIT {
               try {
                 HttpResponse<String> r = client.send(infer, HttpResponse.BodyHandlers.ofString());
                 outcomes.add(new Outcome(sent, System.nanoTime(), r.statusCode(), r.body()));
+                loaded.countDown();
               } catch (IOException e) {
                 outcomes.add(new Outcome(sent, System.nanoTime(), -1, String.valueOf(e)));
                 if (sent > signalAt.get()) {
@@ -105,38 +110,33 @@ class GracefulShutdownIT {
     }
     // Readiness and liveness as a load balancer would see them, from the signal on.
     // {time, HTTP ready status, HTTP live status, gRPC ServerReady (1/0), gRPC health SERVING (1/0); -1 = no answer}
+    // A probe every 50 ms, as a load balancer polls; the period only sets how densely the drain is sampled.
     ConcurrentLinkedQueue<long[]> health = new ConcurrentLinkedQueue<>();
-    Thread prober =
-        Thread.ofPlatform().name("prober").start(() -> {
-          while (!stop.get()) {
-            long t = System.nanoTime();
-            long grpcReady;
-            long grpcServing;
-            try {
-              var stub = grpcV2.withDeadlineAfter(2, TimeUnit.SECONDS);
-              grpcReady = stub.serverReady(io.caracal.proto.inference.ServerReadyRequest.getDefaultInstance()).getReady() ? 1 : 0;
-              grpcServing = grpcHealth.withDeadlineAfter(2, TimeUnit.SECONDS)
-                      .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus()
-                  == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING ? 1 : 0;
-            } catch (io.grpc.StatusRuntimeException e) {
-              grpcReady = -1;
-              grpcServing = -1;
-            }
-            health.add(new long[] {t, status(probe, base + "/v2/health/ready"), status(probe, base + "/v2/health/live"), grpcReady, grpcServing});
-            try {
-              Thread.sleep(50);
-            } catch (InterruptedException e) {
-              return;
-            }
+    ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "prober"));
+    prober.scheduleWithFixedDelay(
+        () -> {
+          long t = System.nanoTime();
+          long grpcReady;
+          long grpcServing;
+          try {
+            var stub = grpcV2.withDeadlineAfter(2, TimeUnit.SECONDS);
+            grpcReady = stub.serverReady(io.caracal.proto.inference.ServerReadyRequest.getDefaultInstance()).getReady() ? 1 : 0;
+            grpcServing = grpcHealth.withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus()
+                == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING ? 1 : 0;
+          } catch (io.grpc.StatusRuntimeException e) {
+            grpcReady = -1;
+            grpcServing = -1;
           }
-        });
+          health.add(new long[] {t, status(probe, base + "/v2/health/ready"), status(probe, base + "/v2/health/live"), grpcReady, grpcServing});
+        },
+        0,
+        50,
+        TimeUnit.MILLISECONDS);
 
-    // Load for a while, then SIGTERM. ProcessHandle.destroy sends SIGTERM on Linux as
-    // Process.destroy does, but leaves the process's output open, so its log is read to the end.
-    long loadStart = System.nanoTime();
-    while (outcomes.size() < 20 && System.nanoTime() - loadStart < TimeUnit.SECONDS.toNanos(30)) {
-      Thread.sleep(50);
-    }
+    // Load until 20 requests were answered, then SIGTERM. ProcessHandle.destroy sends SIGTERM on
+    // Linux as Process.destroy does, but leaves the process's output open, so its log is read to the end.
+    loaded.await(30, TimeUnit.SECONDS);
     signalAt.set(System.nanoTime());
     assertThat(process.toHandle().destroy()).isTrue();
     boolean exited = process.waitFor(DRAIN_SECS + EXIT_TIMEOUT_SECS + 10, TimeUnit.SECONDS);
@@ -145,8 +145,8 @@ class GracefulShutdownIT {
     for (Thread t : clients) {
       t.join(TimeUnit.SECONDS.toMillis(70));
     }
-    prober.interrupt();
-    prober.join(5000);
+    prober.shutdownNow();
+    assertThat(prober.awaitTermination(10, TimeUnit.SECONDS)).as("the prober stopped").isTrue();
 
     reader.join(10_000); // the whole log, to its last line
     String log = String.join("\n", output);
@@ -196,14 +196,6 @@ class GracefulShutdownIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return -1;
-    }
-  }
-
-  private static void awaitReady(HttpClient probe, String base) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (status(probe, base + "/v2/health/ready") != 200) {
-      assertThat(System.nanoTime()).as("server ready within 60 s").isLessThan(deadline);
-      Thread.sleep(50);
     }
   }
 

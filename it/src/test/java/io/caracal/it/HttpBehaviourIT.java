@@ -11,12 +11,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.caracal.api.DataType;
+import io.caracal.testing.http.RawHttp;
 import io.caracal.testing.models.TestModels;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -107,13 +109,13 @@ class HttpBehaviourIT {
     byte[] good = simpleJson(1, 2).getBytes(StandardCharsets.UTF_8);
     try (RawHttp h = new RawHttp(c.port())) {
       for (int round = 0; round < 3; round++) {
-        assertThat(h.exchange("POST", "/v2/models/simple/infer", good).status()).isEqualTo(200);
-        assertThat(h.exchange("POST", "/v2/models/simple/infer", "{broken".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(400);
-        assertThat(h.exchange("POST", "/v2/models/nope/infer", good).status()).isEqualTo(400);
-        assertThat(h.exchange("GET", "/v2/models/simple/infer", good).status()).isEqualTo(405);
-        assertThat(h.exchange("GET", "/v2/no/such/route", null).status()).isEqualTo(404);
+        assertThat(h.send("POST", "/v2/models/simple/infer", good).status()).isEqualTo(200);
+        assertThat(h.send("POST", "/v2/models/simple/infer", "{broken".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(400);
+        assertThat(h.send("POST", "/v2/models/nope/infer", good).status()).isEqualTo(400);
+        assertThat(h.send("GET", "/v2/models/simple/infer", good).status()).isEqualTo(405);
+        assertThat(h.send("GET", "/v2/no/such/route", null).status()).isEqualTo(404);
         assertThat(h.get("/v2/health/live").status()).isEqualTo(200);
-        RawHttp.Reply ok = h.exchange("POST", "/v2/models/simple/infer", good);
+        RawHttp.Resp ok = h.send("POST", "/v2/models/simple/infer", good);
         assertThat(ok.status()).isEqualTo(200);
         assertSimple(V2Client.parse(ok.text()), 1, 2);
       }
@@ -133,7 +135,7 @@ class HttpBehaviourIT {
       }
       h.write(b.toString().getBytes(StandardCharsets.UTF_8));
       for (int i = 0; i < 3; i++) {
-        RawHttp.Reply r = h.read();
+        RawHttp.Resp r = h.read();
         assertThat(r.status()).isEqualTo(200);
         assertSimple(V2Client.parse(r.text()), i * 100, i);
       }
@@ -143,9 +145,9 @@ class HttpBehaviourIT {
   @Test
   void connectionCloseIsHonoured() throws Exception {
     try (RawHttp h = new RawHttp(c.port())) {
-      RawHttp.Reply r = h.exchange("GET", "/v2/health/live", null, "Connection", "close");
+      RawHttp.Resp r = h.send("GET", "/v2/health/live", Map.of("Connection", "close"), null);
       assertThat(r.status()).isEqualTo(200);
-      assertThat(h.closedByPeer()).isTrue();
+      assertThat(h.isClosedByServer()).isTrue();
     }
   }
 
@@ -164,12 +166,12 @@ class HttpBehaviourIT {
   @Test
   void contentTypeIsNotRequiredAndRepliesAreTyped() throws Exception {
     try (RawHttp h = new RawHttp(c.port())) {
-      RawHttp.Reply r = h.exchange("POST", "/v2/models/simple/infer", simpleJson(1, 1).getBytes(StandardCharsets.UTF_8));
+      RawHttp.Resp r = h.send("POST", "/v2/models/simple/infer", simpleJson(1, 1).getBytes(StandardCharsets.UTF_8));
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
       assertThat(r.header("content-type")).startsWith("application/json");
       assertThat(r.header("inference-header-content-length")).isNull();
-      RawHttp.Reply odd =
-          h.exchange("POST", "/v2/models/simple/infer", simpleJson(2, 1).getBytes(StandardCharsets.UTF_8), "Content-Type", "application/octet-stream");
+      RawHttp.Resp odd =
+          h.send("POST", "/v2/models/simple/infer", Map.of("Content-Type", "application/octet-stream"), simpleJson(2, 1).getBytes(StandardCharsets.UTF_8));
       assertThat(odd.status()).as(odd.toString()).isEqualTo(200);
     }
   }
@@ -186,11 +188,11 @@ class HttpBehaviourIT {
     java.util.Arrays.fill(x, 3);
     byte[] body = V2Client.concat(json, Le.int32(x), Le.int32(x));
     try (RawHttp h = new RawHttp(c.port())) {
-      RawHttp.Reply r =
-          h.exchange("post".toUpperCase(), "/v2/models/simple/infer", body, "inference-header-content-length", Integer.toString(json.length));
+      RawHttp.Resp r =
+          h.send("post".toUpperCase(), "/v2/models/simple/infer", Map.of("inference-header-content-length", Integer.toString(json.length)), body);
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
       assertThat(r.header("content-type")).startsWith("application/octet-stream");
-      V2Client.Response resp = r.asResponse();
+      V2Client.Response resp = new V2Client.Response(r);
       int[] six = new int[16];
       java.util.Arrays.fill(six, 6);
       assertThat(resp.binary("OUTPUT0")).isEqualTo(Le.int32(six));
@@ -217,7 +219,7 @@ class HttpBehaviourIT {
       for (int chunk : new int[] {1, 7, 64, body.length}) {
         h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
         h.write(chunked(body, chunk));
-        RawHttp.Reply r = h.read();
+        RawHttp.Resp r = h.read();
         assertThat(r.status()).as("chunk %d: %s", chunk, r).isEqualTo(200);
         assertSimple(V2Client.parse(r.text()), 7, 3);
       }
@@ -227,7 +229,7 @@ class HttpBehaviourIT {
       byte[] bin = V2Client.concat(json, Le.int32(new int[16]), Le.int32(new int[16]));
       h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nInference-Header-Content-Length: " + json.length + "\r\n\r\n");
       h.write(chunked(bin, 10));
-      RawHttp.Reply r = h.read();
+      RawHttp.Resp r = h.read();
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
     }
   }
@@ -263,13 +265,13 @@ class HttpBehaviourIT {
       } catch (java.io.IOException closedEarly) {
         // the server may answer and close before reading everything
       }
-      RawHttp.Reply cr = h.read();
+      RawHttp.Resp cr = h.read();
       assertThat(cr.status()).as(cr.toString()).isEqualTo(413);
     }
     // a huge Content-Length claim is refused without waiting for the body
     try (RawHttp h = new RawHttp(small.port())) {
       h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n{");
-      RawHttp.Reply cr = h.read();
+      RawHttp.Resp cr = h.read();
       assertThat(cr.status()).as(cr.toString()).isEqualTo(413);
     }
     V2Client.Response ok = sc.postJson("/v2/models/simple/infer", simpleJson(1, 1));
@@ -284,10 +286,10 @@ class HttpBehaviourIT {
     try (RawHttp h = new RawHttp(c.port())) {
       h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n");
       h.timeoutMillis(5_000);
-      RawHttp.Reply interim = h.read();
+      RawHttp.Resp interim = h.read();
       assertThat(interim.status()).isEqualTo(100);
       h.write(body);
-      RawHttp.Reply r = h.read();
+      RawHttp.Resp r = h.read();
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
       assertSimple(V2Client.parse(r.text()), 4, 2);
     }

@@ -23,6 +23,7 @@ import io.caracal.api.backend.ModelLoadException;
 import io.caracal.api.backend.ModelSignature;
 import io.caracal.backend.onnxruntime.OnnxRuntimeBackendFactory;
 import io.caracal.core.scheduler.DynamicBatcher;
+import io.caracal.testing.Await;
 import io.caracal.testing.Npy;
 import io.caracal.testing.NpyArray;
 import io.caracal.testing.SharedData;
@@ -31,6 +32,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -177,10 +179,8 @@ public class SchedulingIT {
 
       // The failure and the replacement are visible: a third instance is loaded, the failed one is
       // closed, and the batcher logged the failure.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while ((FlakyBackendFactory.loads.get() < 3 || FlakyBackendFactory.closes.get() < 1) && System.nanoTime() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-      }
+      Await.until("the replacement instance", Duration.ofSeconds(30),
+          () -> FlakyBackendFactory.loads.get() >= 3 && FlakyBackendFactory.closes.get() >= 1);
       assertThat(FlakyBackendFactory.loads.get()).as("the failed instance is replaced").isEqualTo(3);
       assertThat(FlakyBackendFactory.closes.get()).as("the failed instance is closed").isEqualTo(1);
       assertThat(logged.list)

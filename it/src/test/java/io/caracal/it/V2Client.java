@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.caracal.testing.http.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -240,6 +241,10 @@ final class V2Client {
 
     Response(int status, HttpHeaders headers, byte[] body) {
       this(status, flatten(headers), body);
+    }
+
+    Response(RawHttp.Resp raw) {
+      this(raw.status(), raw.headers(), raw.body());
     }
 
     private static Map<String, String> flatten(HttpHeaders h) {

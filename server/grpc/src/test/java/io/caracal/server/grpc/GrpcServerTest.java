@@ -9,6 +9,7 @@ import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.caracal.proto.inference.ModelInferRequest;
 import io.caracal.proto.inference.ModelInferResponse;
 import io.caracal.proto.inference.ServerMetadataRequest;
+import io.caracal.server.testing.FakeInferenceService;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,6 +17,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -70,10 +72,14 @@ class GrpcServerTest {
         assertThat(
                 health.check(HealthCheckRequest.newBuilder().setService("inference.GRPCInferenceService").build()).getStatus())
             .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        core.ready = false;
-        InferenceGrpcServiceTest.waitUntil(
-            () -> health.check(HealthCheckRequest.getDefaultInstance()).getStatus()
-                == HealthCheckResponse.ServingStatus.NOT_SERVING);
+        // Watch the health status: the server's poller notices the core is no longer ready.
+        Iterator<HealthCheckResponse> watch =
+            health.withDeadlineAfter(30, TimeUnit.SECONDS).watch(HealthCheckRequest.getDefaultInstance());
+        assertThat(watch.next().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        core.setReady(false);
+        assertThat(watch.next().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+        assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+            .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
       } finally {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }

@@ -1,6 +1,7 @@
 package io.caracal.server.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
@@ -26,6 +27,7 @@ import io.caracal.proto.inference.ServerLiveRequest;
 import io.caracal.proto.inference.ServerMetadataRequest;
 import io.caracal.proto.inference.ServerMetadataResponse;
 import io.caracal.proto.inference.ServerReadyRequest;
+import io.caracal.server.testing.FakeInferenceService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -36,6 +38,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -103,10 +106,10 @@ class InferenceGrpcServiceTest {
   void healthAndMetadata() {
     assertThat(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
     assertThat(stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isTrue();
-    core.ready = false;
+    core.setReady(false);
     assertThat(stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isFalse();
     assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("echo").build()).getReady()).isTrue();
-    assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("down").build()).getReady()).isFalse();
+    assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("notready").build()).getReady()).isFalse();
     assertThat(code(() -> stub.modelReady(ModelReadyRequest.newBuilder().setName("nope").build())))
         .as("an unknown model is INVALID_ARGUMENT, as Triton answers it")
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
@@ -150,8 +153,8 @@ class InferenceGrpcServiceTest {
         ModelInferRequest.newBuilder()
             .setModelName("echo")
             .setId("r1")
-            .addInputs(input("A", "INT32", 1, 3))
-            .addInputs(input("S", "BYTES", 2))
+            .addInputs(input("INPUT0", "INT32", 1, 3))
+            .addInputs(input("INPUT1", "BYTES", 2))
             .addRawInputContents(ByteString.copyFrom(le(1, -2, 3)))
             .addRawInputContents(ByteString.copyFrom(new byte[] {2, 0, 0, 0, 'h', 'i', 0, 0, 0, 0}))
             .putParameters("priority", InferParameter.newBuilder().setUint64Param(3).build())
@@ -160,11 +163,11 @@ class InferenceGrpcServiceTest {
     assertThat(resp.getId()).isEqualTo("r1");
     assertThat(resp.getModelName()).isEqualTo("echo");
     assertThat(resp.getModelVersion()).isEqualTo("1");
-    assertThat(resp.getOutputs(0).getName()).isEqualTo("OUT_A");
+    assertThat(resp.getOutputs(0).getName()).isEqualTo("OUTPUT0");
     assertThat(resp.getOutputs(0).getShapeList()).containsExactly(1L, 3L);
     assertThat(resp.getRawOutputContents(0).toByteArray()).isEqualTo(le(1, -2, 3));
     assertThat(resp.getRawOutputContents(1).toByteArray()).isEqualTo(new byte[] {2, 0, 0, 0, 'h', 'i', 0, 0, 0, 0});
-    assertThat(core.lastRequest.parameters()).containsEntry("priority", new ParameterValue.Int(3));
+    assertThat(core.lastRequest().parameters()).containsEntry("priority", new ParameterValue.Int(3));
   }
 
   @Test
@@ -295,9 +298,10 @@ class InferenceGrpcServiceTest {
     ModelInferRequest.Builder r =
         ModelInferRequest.newBuilder().addInputs(input("A", "INT32", 1)).addRawInputContents(ByteString.copyFrom(le(1)));
     assertThat(code(() -> stub.modelInfer(r.setModelName("nope").build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(code(() -> stub.modelInfer(r.setModelName("down").build()))).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(code(() -> stub.modelInfer(r.setModelName("notready").build()))).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(code(() -> stub.modelInfer(r.setModelName("throws").build()))).isEqualTo(Status.Code.INVALID_ARGUMENT);
     StatusRuntimeException e =
-        catchThrowableOfType(StatusRuntimeException.class, () -> stub.modelInfer(r.setModelName("boom").build()));
+        catchThrowableOfType(StatusRuntimeException.class, () -> stub.modelInfer(r.setModelName("fail").build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
     assertThat(e.getStatus().getDescription())
         .as("no detail, a correlation id the log line repeats")
@@ -313,8 +317,7 @@ class InferenceGrpcServiceTest {
         catchThrowableOfType(
             StatusRuntimeException.class, () -> stub.withDeadlineAfter(200, TimeUnit.MILLISECONDS).modelInfer(r));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-    CompletableFuture<?> f = core.hanging.get(0);
-    waitUntil(f::isCancelled);
+    awaitCancelled(core.awaitHanging());
 
     io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
     GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async = GRPCInferenceServiceGrpc.newStub(channel);
@@ -335,20 +338,15 @@ class InferenceGrpcServiceTest {
                   @Override
                   public void onCompleted() {}
                 }));
-    waitUntil(() -> core.hanging.size() == 2);
+    CompletableFuture<?> second = core.awaitHanging();
     ctx.cancel(null);
     assertThat(failed.await(5, TimeUnit.SECONDS)).isTrue();
-    waitUntil(core.hanging.get(1)::isCancelled);
+    awaitCancelled(second);
   }
 
-  static void waitUntil(java.util.function.BooleanSupplier c) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("condition not met in 5 s");
-      }
-      Thread.sleep(10);
-    }
+  /** Waits until the core's future is cancelled; fails if it completes otherwise or not within 10 s. */
+  static void awaitCancelled(CompletableFuture<?> f) {
+    assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class);
   }
 
   @Test
@@ -410,15 +408,15 @@ class InferenceGrpcServiceTest {
     assertThat(code(() -> stub.modelStatistics(ModelStatisticsRequest.newBuilder().setName("../x").build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
     RepositoryIndexResponse idx = stub.repositoryIndex(RepositoryIndexRequest.getDefaultInstance());
-    assertThat(idx.getModelsList()).extracting(RepositoryIndexResponse.ModelIndex::getName).containsExactly("down", "echo");
-    assertThat(idx.getModels(0).getState()).isEqualTo("UNAVAILABLE");
-    assertThat(idx.getModels(0).getReason()).isEqualTo("failed to load");
+    assertThat(idx.getModelsList()).extracting(RepositoryIndexResponse.ModelIndex::getName).containsExactly("echo", "notready");
+    assertThat(idx.getModels(1).getState()).isEqualTo("LOADING");
+    assertThat(idx.getModels(1).getReason()).isEqualTo("still loading");
     assertThat(stub.repositoryIndex(RepositoryIndexRequest.newBuilder().setReady(true).build()).getModelsCount())
         .isEqualTo(1);
     stub.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("echo").build());
-    assertThat(core.loaded).containsExactly("echo");
+    assertThat(core.loaded()).containsExactly("echo");
     stub.repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder().setModelName("echo").build());
-    assertThat(core.unloaded).containsExactly("echo");
+    assertThat(core.unloaded()).containsExactly("echo");
     assertThat(code(() -> stub.repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder().setModelName("nope").build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(code(() -> stub.repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("../../etc").build())))

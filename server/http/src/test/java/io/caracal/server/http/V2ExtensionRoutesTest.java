@@ -4,28 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.caracal.api.InferenceError;
-import io.caracal.api.InferenceException;
-import io.caracal.api.InferenceRequest;
-import io.caracal.api.InferenceResponse;
-import io.caracal.api.ModelMetadata;
-import io.caracal.api.ModelState;
-import io.caracal.api.ModelStatistics;
-import io.caracal.api.ModelStatus;
-import io.caracal.core.InferenceService;
-import io.caracal.core.ModelConfigDocument;
 import io.caracal.core.logging.LogSettings;
-import io.caracal.proto.inference.DataType;
-import io.caracal.proto.inference.ModelConfig;
-import io.caracal.proto.inference.ModelInput;
+import io.caracal.server.testing.FakeInferenceService;
+import io.caracal.testing.http.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPInputStream;
@@ -42,79 +32,25 @@ class V2ExtensionRoutesTest {
   private static final String ECHO_JSON =
       "{\"id\":\"r1\",\"inputs\":[{\"name\":\"INPUT0\",\"datatype\":\"INT32\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}";
 
-  final FakeInferenceService echo = new FakeInferenceService();
+  final ExecutorService answers = Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-answers"));
+  volatile CountDownLatch loadStarted = new CountDownLatch(0);
   volatile CountDownLatch loadGate = new CountDownLatch(0);
-  volatile String loaded = "";
 
-  final InferenceService service = new InferenceService() {
-    @Override
-    public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
-      return echo.infer(request);
-    }
-
-    @Override
-    public ModelMetadata metadata(String model, OptionalLong version) {
-      return echo.metadata(model, version);
-    }
-
-    @Override
-    public boolean isModelReady(String model, OptionalLong version) {
-      return echo.isModelReady(model, version);
-    }
-
-    @Override
-    public boolean isLive() {
-      return true;
-    }
-
-    @Override
-    public boolean isReady() {
-      return true;
-    }
-
-    @Override
-    public List<ModelStatus> index() {
-      return echo.index();
-    }
-
-    @Override
-    public ModelConfigDocument modelConfig(String model, OptionalLong version) {
-      if (!model.equals("echo")) {
-        throw InferenceException.of(new InferenceError.ModelNotFound(model, version));
-      }
-      return ModelConfigDocument.of(ModelConfig.newBuilder().setName("echo").setMaxBatchSize(8)
-          .addInput(ModelInput.newBuilder().setName("INPUT0").setDataType(DataType.TYPE_INT32).addDims(4)).build()
-          .toByteArray());
-    }
-
-    @Override
-    public List<ModelStatistics> statistics(String model, OptionalLong version) {
-      return List.of(new ModelStatistics("echo", 1, 1700000000000L, 16, 4, ModelStatistics.InferStats.EMPTY,
-          List.of(new ModelStatistics.BatchStats(4, new ModelStatistics.Duration(4, 40), ModelStatistics.Duration.ZERO, ModelStatistics.Duration.ZERO)),
-          new ModelStatistics.TailStats(900, 100, 800, 5000)));
-    }
-
+  /** The fake core, whose loads wait at {@link #loadGate} once they started. */
+  final FakeInferenceService service = new FakeInferenceService(answers) {
     @Override
     public CompletableFuture<Void> loadModel(String model) {
       return CompletableFuture.runAsync(
-          () -> {
-            try {
-              loadGate.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            if (model.equals("broken")) {
-              throw InferenceException.invalid("model", "failed to load 'broken': model file is corrupt");
-            }
-            loaded = model;
-          },
-          Thread::startVirtualThread);
-    }
-
-    @Override
-    public CompletableFuture<Void> unloadModel(String model) {
-      loaded = "";
-      return CompletableFuture.completedFuture(null);
+              () -> {
+                loadStarted.countDown();
+                try {
+                  loadGate.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              Thread::startVirtualThread)
+          .thenCompose(v -> super.loadModel(model));
     }
   };
 
@@ -131,7 +67,7 @@ class V2ExtensionRoutesTest {
   @AfterAll
   void stop() {
     server.close();
-    echo.exec.shutdownNow();
+    answers.shutdownNow();
   }
 
   RawHttp.Resp call(String method, String target, Map<String, String> headers, byte[] body) throws IOException {
@@ -155,7 +91,7 @@ class V2ExtensionRoutesTest {
     JsonNode n = JSON.readTree(r.body());
     assertThat(n.get("max_batch_size").isInt()).isTrue();
     assertThat(n.get("max_batch_size").asInt()).isEqualTo(8);
-    assertThat(n.get("input").get(0).get("data_type").asText()).isEqualTo("TYPE_INT32");
+    assertThat(n.get("input").get(0).get("data_type").asText()).isEqualTo("TYPE_FP32");
     assertThat(n.get("input").get(0).get("dims").get(0).isNumber()).isTrue();
     assertThat(call("GET", "/v2/models/echo/versions/1/config", null).status()).isEqualTo(200);
     assertThat(call("POST", "/v2/models/echo/config", "{}").status()).isEqualTo(405);
@@ -172,7 +108,7 @@ class V2ExtensionRoutesTest {
       assertThat(s.get("name").asText()).isEqualTo("echo");
       assertThat(s.get("version").asText()).isEqualTo("1");
       assertThat(s.get("inference_count").asLong()).isEqualTo(16);
-      assertThat(s.get("inference_stats").get("success").get("count").asLong()).isEqualTo(0);
+      assertThat(s.get("inference_stats").get("success").get("count").asLong()).isEqualTo(3);
       assertThat(s.get("batch_stats").get(0).get("batch_size").asLong()).isEqualTo(4);
       assertThat(s.get("batch_stats").get(0).get("compute_input").get("ns").asLong()).isEqualTo(40);
       // Caracal's additions live under one key of their own, beside Triton's
@@ -198,9 +134,9 @@ class V2ExtensionRoutesTest {
     RawHttp.Resp load = call("POST", "/v2/repository/models/echo/load", null);
     assertThat(load.status()).isEqualTo(200);
     assertThat(load.body()).isEmpty();
-    assertThat(loaded).isEqualTo("echo");
+    assertThat(service.loaded()).endsWith("echo");
     assertThat(call("POST", "/v2/repository/models/echo/unload", "{\"parameters\":{\"unload_dependents\":false}}").status()).isEqualTo(200);
-    assertThat(loaded).isEmpty();
+    assertThat(service.unloaded()).endsWith("echo");
 
     RawHttp.Resp broken = call("POST", "/v2/repository/models/broken/load", "{}");
     assertThat(broken.status()).isEqualTo(400);
@@ -223,15 +159,17 @@ class V2ExtensionRoutesTest {
 
   @Test
   void load_doesNotBlockTheEventLoop() throws Exception {
+    loadStarted = new CountDownLatch(1);
     loadGate = new CountDownLatch(1);
     try (RawHttp a = new RawHttp(port)) {
       a.write("POST /v2/repository/models/slowload/load HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-      Thread.sleep(100);
+      assertThat(loadStarted.await(10, TimeUnit.SECONDS)).as("the load started").isTrue();
       // the only event loop still answers other connections while the load waits
       assertThat(call("GET", "/v2/health/live", null).status()).isEqualTo(200);
+      assertThat(service.loaded()).as("the load is still waiting").doesNotContain("slowload");
       loadGate.countDown();
       assertThat(a.read().status()).isEqualTo(200);
-      assertThat(loaded).isEqualTo("slowload");
+      assertThat(service.loaded()).endsWith("slowload");
     } finally {
       loadGate.countDown();
     }

@@ -3,6 +3,8 @@ package io.caracal.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.caracal.server.testing.FakeInferenceService;
+import io.caracal.testing.http.RawHttp;
 import java.net.ConnectException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,6 @@ class V2HttpServerStopAcceptingTest {
       }
     } finally {
       server.close();
-      service.exec.shutdownNow();
     }
   }
 }

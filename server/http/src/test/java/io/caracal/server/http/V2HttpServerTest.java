@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caracal.server.testing.FakeInferenceService;
+import io.caracal.testing.http.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -19,6 +21,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +37,8 @@ class V2HttpServerTest {
   private static final String ECHO_JSON =
       "{\"id\":\"r1\",\"inputs\":[{\"name\":\"INPUT0\",\"datatype\":\"INT32\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}";
 
-  private final FakeInferenceService service = new FakeInferenceService();
+  private final ExecutorService answers = Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-answers"));
+  private final FakeInferenceService service = new FakeInferenceService(answers);
   private final List<String> errorBodies = Collections.synchronizedList(new ArrayList<>());
   private V2HttpServer server;
   private V2HttpServer small;
@@ -52,7 +57,7 @@ class V2HttpServerTest {
   void stop() {
     server.close();
     small.close();
-    service.exec.shutdownNow();
+    answers.shutdownNow();
   }
 
   private RawHttp connect() throws IOException {
@@ -111,13 +116,13 @@ class V2HttpServerTest {
     assertThat(n.get("extensions").toString()).isEqualTo(JSON.writeValueAsString(io.caracal.core.Extensions.SUPPORTED));
     assertThat(call("GET", "/v2/health/live", null).text()).isEqualTo("{\"live\":true}");
     assertThat(call("GET", "/v2/health/ready?x=1", null).text()).isEqualTo("{\"ready\":true}");
-    service.ready = false;
+    service.setReady(false);
     try {
       RawHttp.Resp r = call("GET", "/v2/health/ready", null);
       assertThat(r.status()).isEqualTo(503);
       assertThat(r.text()).isEqualTo("{\"ready\":false}");
     } finally {
-      service.ready = true;
+      service.setReady(true);
     }
   }
 
@@ -198,7 +203,7 @@ class V2HttpServerTest {
           .isEqualTo("{\"model_name\":\"echo\",\"model_version\":\"1\",\"id\":\"r1\",\"outputs\":[{\"name\":\"OUTPUT0\","
               + "\"datatype\":\"INT32\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}");
     }
-    assertThat(service.lastRequest.version()).hasValue(1);
+    assertThat(service.lastRequest().version()).hasValue(1);
   }
 
   @Test
@@ -243,7 +248,7 @@ class V2HttpServerTest {
       assertThat(n.get("outputs").get(1).get("data").toString()).isEqualTo("[true,false,true]");
       assertThat(n.get("outputs").get(2).get("parameters").get("binary_data_size").asInt()).isEqualTo(2);
       assertThat(Arrays.copyOfRange(r.body(), jsonLen, r.body().length)).isEqualTo(V2JsonCodecTest.concat(a, c));
-      assertThat(service.lastRequest.parameters()).doesNotContainKey("binary_data_output");
+      assertThat(service.lastRequest().parameters()).doesNotContainKey("binary_data_output");
       // the connection is still usable afterwards
       assertThat(conn.post("/v2/models/echo/infer", ECHO_JSON).status()).isEqualTo(200);
     }
