@@ -71,10 +71,7 @@ public class CaracalClientException extends RuntimeException {
 
   /** Unwraps {@link CompletionException}/{@link ExecutionException} layers around a client exception. */
   static RuntimeException unwrap(Throwable t) {
-    Throwable c = t;
-    while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-      c = c.getCause();
-    }
+    Throwable c = io.caracal.api.InferenceException.unwrap(t);
     if (c instanceof CaracalClientException e) {
       // rethrow a copy so the caller's stack trace shows the blocking call too
       CaracalClientException copy =

@@ -10,7 +10,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /** The HTTP implementation: java.net.http over HTTP/1.1 keep-alive, JSON plus binary tensors. */
@@ -158,10 +157,7 @@ final class HttpCaracalClient implements CaracalClient {
   }
 
   private static CaracalClientException mapped(String what, Duration t, Throwable error) {
-    Throwable c = error;
-    while (c instanceof CompletionException && c.getCause() != null) {
-      c = c.getCause();
-    }
+    Throwable c = io.caracal.api.InferenceException.unwrap(error);
     if (c instanceof HttpTimeoutException) {
       return CaracalClientException.timeout(what + " (timeout " + t.toMillis() + " ms)", c);
     }

@@ -64,14 +64,11 @@ public record ModelRef(String name, OptionalLong version) {
     if (version.isEmpty()) {
       return OptionalLong.empty();
     }
-    if (version.matches("[1-9][0-9]{0,18}")) {
-      try {
-        return OptionalLong.of(Long.parseLong(version));
-      } catch (NumberFormatException e) {
-        // beyond a long: an unknown version, below
-      }
+    OptionalLong number = ModelNames.versionNumber(version);
+    if (number.isPresent()) {
+      return number;
     }
-    if (version.matches("0|[1-9][0-9]*")) {
+    if (version.matches("0|[1-9][0-9]*")) { // a decimal no version can have: 0, or beyond a long
       throw InferenceException.of(
           new InferenceError.ModelNotFound(ModelNames.printable(model), ModelNames.printable(version)));
     }

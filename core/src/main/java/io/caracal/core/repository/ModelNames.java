@@ -1,6 +1,7 @@
 package io.caracal.core.repository;
 
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -20,6 +21,23 @@ public final class ModelNames {
   private static final Pattern VALID = Pattern.compile(RULE);
 
   private ModelNames() {}
+
+  private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,18}");
+
+  /**
+   * Returns the version a string names: a positive decimal without sign or leading zeros that
+   * fits a long (a version folder's name, or a version a client asks for); empty for anything else.
+   */
+  public static OptionalLong versionNumber(String s) {
+    if (!VERSION.matcher(s).matches()) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(s));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty(); // 19 digits beyond Long.MAX_VALUE
+    }
+  }
 
   /** Returns whether {@code name} is a valid model name. */
   public static boolean isValid(String name) {

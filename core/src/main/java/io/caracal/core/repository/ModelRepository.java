@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelRepository {
   private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
-  private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,17}");
   private static final String CONFIG_FILE = "config.pbtxt";
   private static final long MAX_LABEL_FILE_BYTES = 16L << 20;
 
@@ -165,8 +164,9 @@ public final class ModelRepository {
         if (!Files.isDirectory(p)) {
           continue;
         }
-        if (VERSION.matcher(v).matches()) {
-          found.add(Long.parseLong(v));
+        OptionalLong version = ModelNames.versionNumber(v);
+        if (version.isPresent()) {
+          found.add(version.getAsLong());
         } else {
           log.info("model {}: ignoring folder '{}': not a version number (1, 2, ...)", name, ModelNames.printable(v));
         }
