@@ -529,6 +529,25 @@ class V2HttpServerTest {
   }
 
   @Test
+  void unexpectedFailure_isLoggedOnce_withTheCorrelationIdTheClientSees_andItsCause() throws IOException {
+    java.io.PrintStream stderr = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    RawHttp.Resp r;
+    System.setErr(new java.io.PrintStream(log, true, StandardCharsets.UTF_8)); // slf4j-simple's target
+    try {
+      r = call("POST", "/v2/models/backend/infer", ECHO_JSON);
+    } finally {
+      System.setErr(stderr);
+    }
+    java.util.regex.Matcher m = Pattern.compile("correlation id ([0-9a-f]{16})").matcher(error(r));
+    assertThat(m.find()).as(error(r)).isTrue();
+    String text = log.toString(StandardCharsets.UTF_8);
+    assertThat(text.split(m.group(1), -1)).as("the id is in exactly one log line").hasSize(2);
+    assertThat(text).contains("correlation id " + m.group(1)).contains("/secret/path: the model produced no output");
+    assertThat(error(r)).doesNotContain("secret");
+  }
+
+  @Test
   void synchronousValidationFailureFromTheService() throws IOException {
     assertError(call("POST", "/v2/models/throws/infer", ECHO_JSON), 400, "expected 2 inputs but got 1 inputs for model 'throws'");
   }
