@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
+  /** Logged once the server serves and SIGTERM drains it (scripts and tests may wait for it). */
+  static final String STARTED = "caracal started";
+
   private Main() {}
 
   /** Runs the command line on the process's arguments and environment, then exits with its code. */
@@ -66,6 +69,7 @@ public final class Main {
     // still drains; shutdown() is idempotent.
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> server.shutdown(drainDelay, exitTimeout), "caracal-shutdown"));
+    log.info("{}; SIGTERM or SIGINT shuts down gracefully", STARTED);
     try {
       stopRequested.await();
     } catch (InterruptedException e) {

@@ -3,6 +3,7 @@ package io.caracal.app;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
@@ -79,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
   /** Validates the merged settings and runs the server; returns its exit code. */
   @Override
   public Integer call() {
-    CommandSpec command = java.util.Objects.requireNonNull(spec, "spec");
+    CommandSpec command = Objects.requireNonNull(spec, "spec");
     ServerSettings validated;
     try {
       validated = settings.build();

@@ -101,6 +101,7 @@ final class SettingSources implements IDefaultValueProvider {
     return serve.options().stream().filter(SettingSources::isSetting);
   }
 
+  /** Returns whether the option is a setting, that is neither {@code --help} nor {@code --version}. */
   static boolean isSetting(OptionSpec option) {
     return !option.usageHelp() && !option.versionHelp();
   }
