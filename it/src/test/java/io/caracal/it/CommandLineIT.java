@@ -33,7 +33,7 @@ class CommandLineIT {
         "CARACAL_SERVICE_HOST", "10.0.0.7",
         "CARACAL_LOG_LEVEL", "info");
     try (ServerProcess server = ServerProcess.start(env, "serve", "--server-name", "from-flag", "--drain-delay-secs", "0")) {
-      int port = server.httpPort();
+      int port = server.awaitStarted();
       HttpResponse<String> metadata = HttpClient.newHttpClient()
           .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(metadata.body()).contains("\"name\":\"from-flag\"");

@@ -26,11 +26,12 @@ import java.util.regex.Pattern;
  */
 final class ServerProcess implements AutoCloseable {
   private static final Pattern HTTP_LISTENING = Pattern.compile("HTTP listening on [^:]+:(\\d+)");
+  private static final String STARTED = "caracal started;"; // logged once SIGTERM drains
 
   private final Process process;
   private final Thread reader;
   private final List<String> output = new CopyOnWriteArrayList<>();
-  private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
+  private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
   private ServerProcess(Process process) {
     this.process = process;
@@ -65,9 +66,12 @@ final class ServerProcess implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  /** Returns the HTTP port the server logged it listens on; fails if the process ends first. */
-  int httpPort() throws Exception {
-    return httpPort.get(60, TimeUnit.SECONDS);
+  /**
+   * Waits until the server has started, and SIGTERM would drain it; returns the HTTP port it
+   * logged. Fails if the process ends first.
+   */
+  int awaitStarted() throws Exception {
+    return started.get(60, TimeUnit.SECONDS);
   }
 
   /** Sends SIGTERM (on Unix; the JVM's destroy) and returns the exit code. */
@@ -91,17 +95,21 @@ final class ServerProcess implements AutoCloseable {
   private void readOutput() {
     try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
+      int httpPort = -1;
       while ((line = r.readLine()) != null) {
         output.add(line);
         Matcher m = HTTP_LISTENING.matcher(line);
         if (m.find()) {
-          httpPort.complete(Integer.parseInt(m.group(1)));
+          httpPort = Integer.parseInt(m.group(1));
+        }
+        if (line.contains(STARTED)) {
+          started.complete(httpPort);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
-      httpPort.completeExceptionally(new IllegalStateException("the process ended before listening:\n" + output()));
+      started.completeExceptionally(new IllegalStateException("the process ended before it started:\n" + output()));
     }
   }
 
