@@ -2,18 +2,20 @@ package io.caracal.app;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.Arrays;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code caracal} command line.
+ * The {@code caracal} command line ({@link CaracalCommand}, on picocli).
  *
  * <pre>
  * caracal serve --model-repository DIR [options]   serve a repository (see caracal serve --help)
+ * caracal generate-completion                      print a bash/zsh completion script
  * caracal --help | --version
  * </pre>
  *
@@ -22,39 +24,30 @@ import org.slf4j.LoggerFactory;
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
+  /** Logged once the server serves and SIGTERM drains it (scripts and tests may wait for it). */
+  static final String STARTED = "caracal started";
+
   private Main() {}
 
+  /** Runs the command line on the process's arguments and environment, then exits with its code. */
   public static void main(String[] args) {
-    System.exit(run(Arrays.asList(args), System.getenv(), System.out, System.err));
+    System.exit(run(List.of(args), System.getenv(), System.out, System.err, Main::serve));
   }
 
-  static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-    if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
-      out.print(usage());
-      return args.isEmpty() ? 2 : 0;
-    }
-    if (args.get(0).equals("--version")) {
-      out.println("caracal " + Version.current());
-      return 0;
-    }
-    if (!args.get(0).equals("serve")) {
-      err.println("caracal: unknown command '" + args.get(0) + "'");
-      err.print(usage());
-      return 2;
-    }
-    List<String> rest = args.subList(1, args.size());
-    if (rest.contains("--help") || rest.contains("-h")) {
-      out.print(SettingsLoader.help());
-      return 0;
-    }
-    ServerSettings settings;
+  /**
+   * Runs the command line; {@code server} gets the settings of {@code caracal serve} and returns the
+   * exit code.
+   */
+  static int run(
+      List<String> args, Map<String, String> env, PrintStream out, PrintStream err, ToIntFunction<ServerSettings> server) {
+    PrintWriter outWriter = new PrintWriter(out, true);
+    PrintWriter errWriter = new PrintWriter(err, true);
     try {
-      settings = new SettingsLoader(env).load(rest);
-    } catch (IllegalArgumentException e) {
-      err.println("caracal: " + e.getMessage());
-      return 2;
+      return CaracalCommand.commandLine(env, server, outWriter, errWriter).execute(args.toArray(String[]::new));
+    } finally {
+      outWriter.flush();
+      errWriter.flush();
     }
-    return serve(settings);
   }
 
   private static int serve(ServerSettings settings) {
@@ -76,6 +69,7 @@ public final class Main {
     // still drains; shutdown() is idempotent.
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> server.shutdown(drainDelay, exitTimeout), "caracal-shutdown"));
+    log.info("{}; SIGTERM or SIGINT shuts down gracefully", STARTED);
     try {
       stopRequested.await();
     } catch (InterruptedException e) {
@@ -93,15 +87,5 @@ public final class Main {
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       log.debug("cannot handle SIG{} ({}); the shutdown hook drains instead", name, e.getMessage());
     }
-  }
-
-  private static String usage() {
-    return """
-        Usage: caracal serve --model-repository DIR [options]
-               caracal --version
-
-        Serves the ONNX models of a Triton-layout model repository over the KServe V2
-        (Open Inference Protocol) REST API. 'caracal serve --help' lists every option.
-        """;
   }
 }

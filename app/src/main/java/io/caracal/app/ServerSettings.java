@@ -1,12 +1,17 @@
 package io.caracal.app;
 
+import io.caracal.core.lifecycle.ModelControlMode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
 
 /**
  * Every setting of {@code caracal serve}, after flags, environment and configuration file have
- * been merged. Each default is stated on {@link Builder}.
+ * been merged. Each setting is declared once, as a field of {@link Builder}: its initializer is the
+ * default and its {@code @Option} the flag, from which the environment variable and the
+ * configuration file key are derived ({@link SettingSources}); {@code caracal serve --help} lists them.
  *
  * @param modelRepository the Triton-layout model repository to serve
  * @param host the address every listener binds
@@ -58,7 +63,7 @@ public record ServerSettings(
     int queueCapacity,
     int threadsPerInstance,
     int loadThreads,
-    io.caracal.core.lifecycle.ModelControlMode modelControlMode,
+    ModelControlMode modelControlMode,
     List<String> loadModels,
     int repositoryPollSecs,
     boolean strictReadiness) {
@@ -91,7 +96,7 @@ public record ServerSettings(
         throw new IllegalArgumentException("load-model: '" + io.caracal.core.repository.ModelNames.printable(m) + "' is not a valid model name");
       }
     }
-    if (!loadModels.isEmpty() && modelControlMode != io.caracal.core.lifecycle.ModelControlMode.EXPLICIT) {
+    if (!loadModels.isEmpty() && modelControlMode != ModelControlMode.EXPLICIT) {
       throw new IllegalArgumentException("load-model needs model-control-mode explicit");
     }
     check(repositoryPollSecs >= 1 && repositoryPollSecs <= 86400, "repository-poll-secs", repositoryPollSecs, "1..86400");
@@ -105,12 +110,13 @@ public record ServerSettings(
 
   /** Returns a builder with every default set, serving {@code modelRepository}. */
   public static Builder builder(Path modelRepository) {
-    return new Builder(modelRepository);
+    return new Builder().modelRepository(modelRepository);
   }
 
   /** Returns a builder holding these settings. */
   public Builder toBuilder() {
-    return new Builder(modelRepository)
+    return new Builder()
+        .modelRepository(modelRepository)
         .host(host)
         .httpPort(httpPort)
         .grpcPort(grpcPort)
@@ -136,185 +142,285 @@ public record ServerSettings(
         .strictReadiness(strictReadiness);
   }
 
-  /** Builds {@link ServerSettings}; {@link #build()} validates every value. */
+  /**
+   * Builds {@link ServerSettings}; {@link #build()} validates every value.
+   *
+   * <p>Each field is also a {@code caracal serve} option, declared only here: the initializer is its
+   * default, the {@code @Option} its flag and help; the environment variable ({@code --http-port} is
+   * {@code CARACAL_HTTP_PORT}) and the configuration file key ({@code http-port}) are derived from
+   * the flag by {@link SettingSources}. The command line fills a builder, so there is no second list.
+   */
   public static final class Builder {
-    private Path modelRepository;
+    @Option(names = "--model-repository", paramLabel = "DIR", description = "the Triton-layout model repository to serve (required)")
+    private @Nullable Path modelRepository;
+
+    @Option(names = "--host", paramLabel = "ADDR", description = "address every listener binds")
     private String host = "127.0.0.1";
+
+    @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port; 0 = ephemeral (the bound port is logged)")
     private int httpPort = 8000;
+
+    @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port, same host; 0 = ephemeral (the bound port is logged)")
     private int grpcPort = 8001;
+
+    @Option(names = "--server-name", paramLabel = "NAME", description = "name reported by GET /v2 (set triton for clients that check it)")
     private String serverName = "caracal";
+
+    @Option(
+        names = "--intra-op-threads",
+        paramLabel = "N",
+        description = "ONNX Runtime threads per inference call; 0 = the cores divided among a version's instances")
     private int intraOpThreads = 0;
+
+    @Option(names = "--inter-op-threads", paramLabel = "N", description = "ONNX Runtime threads across independent operators; 0 = runtime default")
     private int interOpThreads = 0;
-    private long maxRequestBytes = 64L * 1024 * 1024;
-    private int maxJsonDepth = 100;
-    private int maxJsonNumberLength = 100;
-    private long maxTensorElements = 64L * 1024 * 1024;
-    private int maxInputs = 64;
-    private int maxRank = 16;
-    private long maxBytesElement = 16L * 1024 * 1024;
-    private int httpIdleTimeoutSecs = 60;
-    private int drainDelaySecs = 5;
-    private int exitTimeoutSecs = 30;
-    private int queueCapacity = 128;
+
+    @Option(
+        names = "--threads-per-instance",
+        paramLabel = "N",
+        description = "batches one model instance runs at once, each on its own exec thread (1..256)")
     private int threadsPerInstance = 1;
+
+    @Option(
+        names = "--queue-capacity",
+        paramLabel = "N",
+        description = "requests that may wait per model and priority level when its queue policy sets no max_queue_size; more get 503")
+    private int queueCapacity = 128;
+
+    @Option(
+        names = "--load-threads",
+        paramLabel = "N",
+        description = "models loaded in parallel, at start and afterwards (repository API, poll mode); the default is min(4, cores)")
     private int loadThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    private io.caracal.core.lifecycle.ModelControlMode modelControlMode = io.caracal.core.lifecycle.ModelControlMode.NONE;
+
+    @Option(
+        names = "--model-control-mode",
+        paramLabel = "MODE",
+        completionCandidates = OptionValues.ModelControlModes.class,
+        description = {
+          "none: load every model at start, refuse the load/unload API;",
+          "poll: load every model at start, then follow repository changes;",
+          "explicit: load only --load-model models, the API loads and unloads"
+        })
+    private ModelControlMode modelControlMode = ModelControlMode.NONE;
+
+    @Option(
+        names = "--load-model",
+        paramLabel = "NAME",
+        split = ",",
+        description = "explicit mode: a model to load at start, repeatable or comma-separated; * = every model")
     private List<String> loadModels = List.of();
+
+    @Option(names = "--repository-poll-secs", paramLabel = "SECS", description = "poll mode: seconds between two scans of the repository (1..86400)")
     private int repositoryPollSecs = 15;
+
+    @Option(
+        names = "--strict-readiness",
+        paramLabel = "true|false",
+        arity = "1",
+        description = "true: /v2/health/ready needs every model that should be loaded to be ready; false: ready once started, until a shutdown begins")
     private boolean strictReadiness = true;
 
-    private Builder(Path modelRepository) {
-      this.modelRepository = Objects.requireNonNull(modelRepository, "modelRepository");
-    }
+    @Option(
+        names = "--max-request-bytes",
+        paramLabel = "BYTES",
+        description = "largest HTTP request body (larger get 413) and gRPC message (1024..2147483647)")
+    private long maxRequestBytes = 64L * 1024 * 1024;
 
-    /** The model repository (required). */
+    @Option(names = "--max-json-depth", paramLabel = "N", description = "deepest JSON nesting accepted (2..1000; 100 is Triton's limit)")
+    private int maxJsonDepth = 100;
+
+    @Option(names = "--max-json-number-length", paramLabel = "N", description = "longest JSON number token, in characters (16..10000)")
+    private int maxJsonNumberLength = 100;
+
+    @Option(names = "--max-tensor-elements", paramLabel = "N", description = "most elements one request tensor may declare")
+    private long maxTensorElements = 64L * 1024 * 1024;
+
+    @Option(names = "--max-inputs", paramLabel = "N", description = "most inputs one request may carry")
+    private int maxInputs = 64;
+
+    @Option(names = "--max-rank", paramLabel = "N", description = "most dimensions one request tensor may have")
+    private int maxRank = 16;
+
+    @Option(names = "--max-bytes-element", paramLabel = "BYTES", description = "largest single BYTES element")
+    private long maxBytesElement = 16L * 1024 * 1024;
+
+    @Option(names = "--http-idle-timeout-secs", paramLabel = "SECS", description = "seconds an idle HTTP connection stays open; 0 = forever")
+    private int httpIdleTimeoutSecs = 60;
+
+    @Option(
+        names = "--drain-delay-secs",
+        paramLabel = "SECS",
+        description = "on SIGTERM: seconds still serving after readiness turned false (0..3600)")
+    private int drainDelaySecs = 5;
+
+    @Option(
+        names = "--exit-timeout-secs",
+        paramLabel = "SECS",
+        description = "on SIGTERM: seconds admitted requests may take to finish after the drain; then they fail with 503 (0..3600)")
+    private int exitTimeoutSecs = 30;
+
+    /** Starts with every default and no model repository (the command line sets it). */
+    Builder() {}
+
+    /** Sets {@code --model-repository}, the repository to serve. */
     public Builder modelRepository(Path v) {
       modelRepository = Objects.requireNonNull(v, "modelRepository");
       return this;
     }
 
-    /** Bind address; default {@code 127.0.0.1} (loopback only). */
+    /** Sets {@code --host}, the bind address. */
     public Builder host(String v) {
       host = Objects.requireNonNull(v, "host");
       return this;
     }
 
-    /** HTTP port; default 8000; 0 = ephemeral (the bound port is logged). */
+    /** Sets {@code --http-port}; 0 = ephemeral (the bound port is logged). */
     public Builder httpPort(int v) {
       httpPort = v;
       return this;
     }
 
-    /** gRPC port; default 8001; 0 = ephemeral (the bound port is logged). Same host as HTTP. */
+    /** Sets {@code --grpc-port}; 0 = ephemeral (the bound port is logged). Same host as HTTP. */
     public Builder grpcPort(int v) {
       grpcPort = v;
       return this;
     }
 
-    /** Name reported by {@code GET /v2}; default {@code caracal}. */
+    /** Sets {@code --server-name}, the name {@code GET /v2} reports. */
     public Builder serverName(String v) {
       serverName = Objects.requireNonNull(v, "serverName");
       return this;
     }
 
-    /** ONNX Runtime intra-op threads; default 0 = one per core. */
+    /** Sets {@code --intra-op-threads}, ONNX Runtime threads per inference call. */
     public Builder intraOpThreads(int v) {
       intraOpThreads = v;
       return this;
     }
 
-    /** ONNX Runtime inter-op threads; default 0 = runtime default. */
+    /** Sets {@code --inter-op-threads}, ONNX Runtime threads across operators. */
     public Builder interOpThreads(int v) {
       interOpThreads = v;
       return this;
     }
 
-    /** Largest HTTP request body; default 64 MiB. */
+    /** Sets {@code --max-request-bytes}, the largest HTTP request body. */
     public Builder maxRequestBytes(long v) {
       maxRequestBytes = v;
       return this;
     }
 
-    /** Deepest JSON nesting; default 100 (Triton's limit). */
+    /** Sets {@code --max-json-depth}, the deepest JSON nesting. */
     public Builder maxJsonDepth(int v) {
       maxJsonDepth = v;
       return this;
     }
 
-    /** Longest JSON number token; default 100 characters. */
+    /** Sets {@code --max-json-number-length}, the longest JSON number token. */
     public Builder maxJsonNumberLength(int v) {
       maxJsonNumberLength = v;
       return this;
     }
 
-    /** Most elements one request tensor may declare; default 64 Mi (67108864). */
+    /** Sets {@code --max-tensor-elements}, the most elements one request tensor may declare. */
     public Builder maxTensorElements(long v) {
       maxTensorElements = v;
       return this;
     }
 
-    /** Most inputs one request may carry; default 64. */
+    /** Sets {@code --max-inputs}, the most inputs one request may carry. */
     public Builder maxInputs(int v) {
       maxInputs = v;
       return this;
     }
 
-    /** Most dimensions one request tensor may have; default 16. */
+    /** Sets {@code --max-rank}, the most dimensions one request tensor may have. */
     public Builder maxRank(int v) {
       maxRank = v;
       return this;
     }
 
-    /** Largest single BYTES element; default 16 MiB. */
+    /** Sets {@code --max-bytes-element}, the largest single BYTES element. */
     public Builder maxBytesElement(long v) {
       maxBytesElement = v;
       return this;
     }
 
-    /** Seconds an idle HTTP connection stays open; default 60; 0 = forever. */
+    /** Sets {@code --http-idle-timeout-secs}; 0 = forever. */
     public Builder httpIdleTimeoutSecs(int v) {
       httpIdleTimeoutSecs = v;
       return this;
     }
 
-    /** On SIGTERM, seconds requests are still served after readiness turned false; default 5. */
+    /** Sets {@code --drain-delay-secs}: on SIGTERM, seconds served after readiness turned false. */
     public Builder drainDelaySecs(int v) {
       drainDelaySecs = v;
       return this;
     }
 
-    /** On SIGTERM, seconds admitted requests may take to finish after the drain; default 30. */
+    /** Sets {@code --exit-timeout-secs}: on SIGTERM, seconds admitted requests may take after the drain. */
     public Builder exitTimeoutSecs(int v) {
       exitTimeoutSecs = v;
       return this;
     }
 
-    /** Execution threads per model instance; default 1. */
+    /** Sets {@code --threads-per-instance}, execution threads per model instance. */
     public Builder threadsPerInstance(int v) {
       threadsPerInstance = v;
       return this;
     }
 
-    /** Requests that may wait per model; default 128. */
+    /** Sets {@code --queue-capacity}, requests that may wait per model. */
     public Builder queueCapacity(int v) {
       queueCapacity = v;
       return this;
     }
 
-    /** Models loaded in parallel at start; default min(4, cores). */
+    /** Sets {@code --load-threads}, models loaded in parallel. */
     public Builder loadThreads(int v) {
       loadThreads = v;
       return this;
     }
 
-    /** Model control mode; default {@code none}. */
-    public Builder modelControlMode(io.caracal.core.lifecycle.ModelControlMode v) {
+    /** Sets {@code --model-control-mode}. */
+    public Builder modelControlMode(ModelControlMode v) {
       modelControlMode = Objects.requireNonNull(v, "modelControlMode");
       return this;
     }
 
-    /** In explicit mode, the models loaded at start ({@code *} = all); default none. */
+    /** Sets {@code --load-model}: in explicit mode, the models loaded at start ({@code *} = all). */
     public Builder loadModels(List<String> v) {
       loadModels = List.copyOf(v);
       return this;
     }
 
-    /** In poll mode, seconds between two scans of the repository; default 15. */
+    /** Sets {@code --repository-poll-secs}: in poll mode, seconds between two scans. */
     public Builder repositoryPollSecs(int v) {
       repositoryPollSecs = v;
       return this;
     }
 
-    /** Whether server readiness needs every model to be ready; default true (Triton's strict readiness). */
+    /** Sets {@code --strict-readiness}: whether server readiness needs every model to be ready. */
     public Builder strictReadiness(boolean v) {
       strictReadiness = v;
       return this;
     }
 
-    /** Returns the validated settings. */
+    /**
+     * Returns the validated settings.
+     *
+     * @throws IllegalArgumentException naming the setting, when a value is out of range or the model
+     *     repository is missing
+     */
     public ServerSettings build() {
+      Path repository = modelRepository;
+      if (repository == null || repository.toString().isBlank()) {
+        throw new IllegalArgumentException(
+            "no model repository: pass --model-repository DIR (or set CARACAL_MODEL_REPOSITORY, or model-repository in --config FILE)");
+      }
       return new ServerSettings(
-          modelRepository,
+          repository,
           host,
           httpPort,
           grpcPort,
@@ -335,7 +441,7 @@ public record ServerSettings(
           threadsPerInstance,
           loadThreads,
           modelControlMode,
-          loadModels,
+          loadModels.stream().filter(m -> !m.isBlank()).toList(),
           repositoryPollSecs,
           strictReadiness);
     }

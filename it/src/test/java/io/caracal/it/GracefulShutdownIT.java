@@ -199,26 +199,12 @@ class GracefulShutdownIT {
     }
   }
 
-  /**
-   * The class path {@code bin/caracal} uses: {@code app/target/caracal-app.jar} and {@code
-   * app/target/lib/*}, which the reactor builds before this module. (This module's own test class
-   * path also holds the test-only backends of the other integration tests.)
-   */
-  private static String appClassPath() {
-    Path app = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolveSibling("app").resolve("target");
-    if (!java.nio.file.Files.isRegularFile(app.resolve("caracal-app.jar"))) {
-      app = Path.of("").toAbsolutePath().resolveSibling("app").resolve("target");
-    }
-    assertThat(app.resolve("caracal-app.jar")).as("run 'package' on the app module first").isRegularFile();
-    return app.resolve("caracal-app.jar") + java.io.File.pathSeparator + app.resolve("lib") + java.io.File.separator + "*";
-  }
-
   /** Starts the server process; returns its HTTP port (read from its log). */
   private int startServer() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb =
         new ProcessBuilder(
-            java, "-cp", appClassPath(), "io.caracal.app.Main", "serve",
+            java, "-cp", ServerProcess.appClassPath(), "io.caracal.app.Main", "serve",
             "--model-repository", repo.toString(),
             "--http-port", "0", "--grpc-port", "0",
             "--drain-delay-secs", Integer.toString(DRAIN_SECS),
