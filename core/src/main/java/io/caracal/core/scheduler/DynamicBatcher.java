@@ -73,6 +73,7 @@ public final class DynamicBatcher implements ModelRunner {
 
   private final ModelId id;
   private final BatchPolicy policy;
+  private final BatchRule rule;
   private final Ticker ticker;
   private final InstanceSupplier supplier;
   private final IntFunction<Executor> executors;
@@ -100,7 +101,7 @@ public final class DynamicBatcher implements ModelRunner {
   private boolean failedQueued;
 
   /** A queued request. */
-  private static final class Pending {
+  private static final class Pending implements BatchRule.Candidate {
     final List<NamedTensor> inputs;
     final List<String> outputs;
     final int level;
@@ -128,6 +129,21 @@ public final class DynamicBatcher implements ModelRunner {
       this.action = action;
       this.size = size;
       this.key = key;
+    }
+
+    @Override
+    public Object key() {
+      return key;
+    }
+
+    @Override
+    public long size() {
+      return size;
+    }
+
+    @Override
+    public long enqueued() {
+      return enqueued;
     }
   }
 
@@ -203,6 +219,7 @@ public final class DynamicBatcher implements ModelRunner {
     }
     this.id = id;
     this.policy = policy;
+    this.rule = new BatchRule(policy);
     this.ticker = ticker;
     this.supplier = supplier;
     this.executors = executors;
@@ -546,51 +563,16 @@ public final class DynamicBatcher implements ModelRunner {
         continue;
       }
       purgeDone();
-      Pending head = head();
-      if (head == null) {
-        return Long.MAX_VALUE;
-      }
-      List<Pending> batch = new ArrayList<>();
+      List<Pending> order = order();
+      List<Pending> batch;
       CloseReason reason;
-      if (!policy.dynamic()) {
-        batch.add(head);
-        reason = CloseReason.UNBATCHED;
-      } else {
-        long acc = 0;
-        int preferredAt = 0;
-        boolean cannotGrow = false;
-        long oldest = Long.MAX_VALUE;
-        for (Pending p : order()) {
-          if (!p.key.equals(head.key) || acc + p.size > policy.maxBatchSize()) {
-            cannotGrow = true;
-            break;
-          }
-          acc += p.size;
-          batch.add(p);
-          oldest = Math.min(oldest, p.enqueued);
-          if (policy.preferredBatchSizes().contains((int) acc)) {
-            preferredAt = batch.size();
-          }
-          if (acc == policy.maxBatchSize()) {
-            break;
-          }
+      switch (rule.decide(order, now)) {
+        case BatchRule.Wait later -> {
+          return later.until();
         }
-        // As Triton: once the oldest request waited the max delay (a delay of 0 never expires),
-        // everything pending that fits and mixes leaves; preferred sizes only count before that.
-        boolean expired = policy.maxQueueDelayNanos() > 0 && now - oldest >= policy.maxQueueDelayNanos();
-        if (acc == policy.maxBatchSize()) {
-          reason = CloseReason.FULL;
-        } else if (expired) {
-          reason = CloseReason.DELAY_EXPIRED;
-        } else if (preferredAt > 0) {
-          batch = batch.subList(0, preferredAt);
-          reason = CloseReason.PREFERRED;
-        } else if (cannotGrow) {
-          reason = CloseReason.FULL;
-        } else if (policy.maxQueueDelayNanos() == 0) {
-          reason = CloseReason.INSTANCE_FREE;
-        } else {
-          return oldest + policy.maxQueueDelayNanos();
+        case BatchRule.Leave leave -> {
+          batch = order.subList(0, leave.count());
+          reason = leave.reason();
         }
       }
       stats.batchClosed(reason);
@@ -632,7 +614,7 @@ public final class DynamicBatcher implements ModelRunner {
   }
 
   /** The queued requests in scheduling order: by level, then arrival; late ones last. */
-  private Iterable<Pending> order() {
+  private List<Pending> order() {
     List<Pending> all = new ArrayList<>();
     for (ArrayDeque<Pending> q : queues) {
       all.addAll(q);
