@@ -6,12 +6,16 @@ import io.caracal.api.ModelState;
 import io.caracal.api.ModelStatus;
 import io.caracal.api.backend.BackendOptions;
 import io.caracal.core.repository.AutoCompleter;
+import io.caracal.core.repository.ConfigRenderer;
+import io.caracal.core.repository.ModelNames;
 import io.caracal.core.repository.ModelRepository;
 import io.caracal.core.repository.ModelSource;
 import io.caracal.core.repository.ModelSource.VersionSource;
 import io.caracal.core.scheduler.RunnerFactory;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -19,6 +23,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,18 +149,18 @@ public final class ModelRegistry implements AutoCloseable {
    *
    * @throws IOException if the repository root cannot be listed
    */
-  public void loadAll(java.util.function.Predicate<String> selected) throws IOException {
+  public void loadAll(Predicate<String> selected) throws IOException {
     List<ModelSource> sources = repository.scan();
     List<Runnable> jobs = new ArrayList<>();
     for (ModelSource source : sources) {
       if (!selected.test(source.name())) {
-        String shown = io.caracal.core.repository.ModelNames.printable(source.name());
+        String shown = ModelNames.printable(source.name());
         models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), "", Optional.empty(), false));
         continue;
       }
       switch (source) {
         case ModelSource.Invalid invalid -> {
-          String shown = io.caracal.core.repository.ModelNames.printable(invalid.name());
+          String shown = ModelNames.printable(invalid.name());
           log.warn("model '{}' is unavailable: {}", shown, invalid.reason());
           models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), invalid.reason()));
         }
@@ -277,7 +283,7 @@ public final class ModelRegistry implements AutoCloseable {
   public List<ModelStatus> index() {
     List<ModelStatus> out = new ArrayList<>();
     models.values().stream()
-        .sorted(java.util.Comparator.comparing(Entry::name))
+        .sorted(Comparator.comparing(Entry::name))
         .forEach(
             e -> {
               if (e.versions().isEmpty()) {
@@ -290,7 +296,7 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   // Serializes the loads and unloads of one model (see the notes at the top).
-  private final Map<String, java.util.concurrent.locks.ReentrantLock> controlLocks = new ConcurrentHashMap<>();
+  private final Map<String, ReentrantLock> controlLocks = new ConcurrentHashMap<>();
 
   /**
    * Loads, or reloads, a model from the repository: every version its policy selects is loaded
@@ -303,17 +309,17 @@ public final class ModelRegistry implements AutoCloseable {
    *     failed to load '<m>': ...}) when loading failed
    */
   public void load(String name) {
-    java.util.concurrent.locks.ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new java.util.concurrent.locks.ReentrantLock());
+    ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new ReentrantLock());
     lock.lock();
     try {
-      Optional<String> problem = io.caracal.core.repository.ModelNames.problem(name);
+      Optional<String> problem = ModelNames.problem(name);
       if (problem.isPresent()) {
         throw InferenceException.invalid("model", problem.get());
       }
       Entry old = models.get(name);
       ModelSource source = repository.find(name);
       if (source instanceof ModelSource.Invalid invalid) {
-        boolean exists = java.nio.file.Files.isDirectory(repository.paths().root().resolve(name));
+        boolean exists = Files.isDirectory(repository.paths().root().resolve(name));
         if (exists && (old == null || !old.serving())) {
           replace(name, old, new Entry(name, new ConcurrentSkipListMap<>(), invalid.reason(), Optional.empty(), true));
         }
@@ -395,11 +401,11 @@ public final class ModelRegistry implements AutoCloseable {
    *     model the registry does not know
    */
   public void unload(String name) {
-    Optional<String> problem = io.caracal.core.repository.ModelNames.problem(name);
+    Optional<String> problem = ModelNames.problem(name);
     if (problem.isPresent()) {
       throw InferenceException.invalid("model", problem.get());
     }
-    java.util.concurrent.locks.ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new java.util.concurrent.locks.ReentrantLock());
+    ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new ReentrantLock());
     lock.lock();
     try {
       Entry old = models.get(name);
@@ -503,7 +509,7 @@ public final class ModelRegistry implements AutoCloseable {
     LoadedModel model = lookup(name, version);
     Entry e = models.get(name);
     Optional<io.caracal.proto.inference.ModelConfig> parsed = e == null ? Optional.empty() : e.parsed();
-    return io.caracal.core.repository.ConfigRenderer.render(parsed, model.config());
+    return ConfigRenderer.render(parsed, model.config());
   }
 
   /** Marks every version unavailable and closes its runner and instances. */

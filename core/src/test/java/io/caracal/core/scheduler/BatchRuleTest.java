@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * -Dcaracal.seed=N} reruns only that one.
  */
 class BatchRuleTest {
-  private static final int STATES = 4_000;
+  private static final int STATES = 3_000;
 
   /** A reference request as the rule sees it. */
   record Queued(Req req) implements BatchRule.Candidate {
