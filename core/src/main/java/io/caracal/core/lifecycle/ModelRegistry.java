@@ -2,23 +2,20 @@ package io.caracal.core.lifecycle;
 
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
-import io.caracal.api.ModelId;
 import io.caracal.api.ModelState;
 import io.caracal.api.ModelStatus;
 import io.caracal.api.backend.BackendOptions;
-import io.caracal.api.backend.ModelArtifact;
-import io.caracal.api.backend.ModelInstance;
-import io.caracal.api.backend.ModelLoadException;
 import io.caracal.core.repository.AutoCompleter;
-import io.caracal.core.repository.ModelSpec;
+import io.caracal.core.repository.ConfigRenderer;
+import io.caracal.core.repository.ModelNames;
 import io.caracal.core.repository.ModelRepository;
 import io.caracal.core.repository.ModelSource;
 import io.caracal.core.repository.ModelSource.VersionSource;
-import io.caracal.core.repository.RepositoryException;
-import io.caracal.core.scheduler.ModelRunner;
 import io.caracal.core.scheduler.RunnerFactory;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -26,34 +23,54 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds every model version the repository yields and its state.
+ * Holds every model version the repository yields and its state: the table that lookups,
+ * readiness and the repository index read, and the swaps that load, reload and unload change it
+ * with.
  *
  * <p>{@link #loadAll} scans the repository and loads each selected version on a bounded pool of
- * loader threads (never on a request thread): it calls {@link
- * io.caracal.api.backend.BackendFactory#load} {@code instanceCount} times, completes the config
- * from the first instance's signature ({@link AutoCompleter}) and wraps the instances in a runner.
- * Any failure (bad name or config, missing or corrupt file, backend error, a config that
- * contradicts the model) marks that version, or the whole model, {@link ModelState#UNAVAILABLE}
- * with the reason, logs one line, and never affects other models. Thread-safe: lookups may run
- * concurrently with loading and closing.
+ * loader threads (never on a request thread) through a {@link ModelLoader}, which loads the
+ * backend instances, completes the config, warms up and creates the runner. Any failure (bad name
+ * or config, missing or corrupt file, backend error, a config that contradicts the model) marks
+ * that version, or the whole model, {@link ModelState#UNAVAILABLE} with the reason, logs one line,
+ * and never affects other models. Thread-safe: lookups may run concurrently with loading and
+ * closing.
  */
 public final class ModelRegistry implements AutoCloseable {
+  /*
+   * State. models maps a model name to its Entry: the versions (a ConcurrentSkipListMap of
+   * VersionState records), the model-wide failure, the parsed config.pbtxt, and whether the model
+   * is loaded. Lookups read it without locks from any thread. It changes in two ways:
+   *   - loadAll publishes each model's Entry at once (versions LOADING) and the loader threads put
+   *     each version's final state into that Entry's versions as its load ends;
+   *   - load/unload replace a model's whole Entry (one put: a request sees the old versions or the
+   *     new ones), and close() marks every version UNAVAILABLE in place.
+   * The ModelLoader owns nothing here: it returns a LoadResult and the registry publishes it.
+   *
+   * A version's states (ModelState): LOADING --> READY (a LoadedModel) | UNAVAILABLE (a reason);
+   * READY --replaced or unloaded--> UNLOADING (while its runner finishes its in-flight calls)
+   * --> gone, or UNAVAILABLE "unloaded". A reload that fails while versions serve keeps them
+   * (keptAfterFailedReload), READY with the reason of the failure.
+   *
+   * Load and unload (explicit model control). Both run on the caller's thread, which must not be a
+   * request thread (transports run them on a virtual-thread executor), and are serialized per model
+   * by that model's lock (controlLocks); lookups never take it. Loads of different models run at
+   * once up to the loader's bound. A (re)load builds the new versions beside the serving ones,
+   * then swaps the model's Entry in one put. Replaced runners are closed after the swap; close()
+   * lets their admitted calls finish. A request that looked the old version up just before the
+   * swap and reaches its runner after the close fails with ShuttingDown; DefaultInferenceService
+   * retries it (isReplaced).
+   */
+
   private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
 
   private final ModelRepository repository;
-  private final BackendOptions options;
-  private final RunnerFactory runners;
-  private final AutoCompleter completer;
-  private final int loaderThreads;
+  private final ModelLoader loader;
   private final Map<String, Entry> models = new ConcurrentHashMap<>();
 
   /**
@@ -71,22 +88,9 @@ public final class ModelRegistry implements AutoCloseable {
       RunnerFactory runners,
       AutoCompleter completer,
       int loaderThreads) {
-    if (loaderThreads < 1) {
-      throw new IllegalArgumentException("loaderThreads < 1: " + loaderThreads);
-    }
+    this.loader = new ModelLoader(repository, options, runners, completer, loaderThreads);
     this.repository = repository;
-    this.options = options;
-    this.runners = runners;
-    this.completer = completer;
-    this.loaderThreads = loaderThreads;
-    this.loadPermits = new java.util.concurrent.Semaphore(loaderThreads, true);
   }
-
-  /**
-   * Bounds how many models {@link #load(String)} loads at once, whatever thread asks (repository
-   * API, poller): at most {@code loaderThreads}, as at start-up; the others wait their turn.
-   */
-  private final java.util.concurrent.Semaphore loadPermits;
 
   /**
    * One model's versions; {@code failure} is set when the model as a whole cannot load; {@code
@@ -119,7 +123,15 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /** One version's state. {@code model} is set when READY. */
-  private record VersionState(ModelState state, String reason, Optional<LoadedModel> model) {}
+  private record VersionState(ModelState state, String reason, Optional<LoadedModel> model) {
+    /** Returns the state a load ended in: READY with the model, or UNAVAILABLE with the reason. */
+    static VersionState of(LoadResult result) {
+      return switch (result) {
+        case LoadResult.Loaded loaded -> new VersionState(ModelState.READY, "", Optional.of(loaded.model()));
+        case LoadResult.Failed failed -> new VersionState(ModelState.UNAVAILABLE, failed.reason(), Optional.empty());
+      };
+    }
+  }
 
   /**
    * Scans the repository and loads every model; returns when every load has finished (succeeded
@@ -137,18 +149,18 @@ public final class ModelRegistry implements AutoCloseable {
    *
    * @throws IOException if the repository root cannot be listed
    */
-  public void loadAll(java.util.function.Predicate<String> selected) throws IOException {
+  public void loadAll(Predicate<String> selected) throws IOException {
     List<ModelSource> sources = repository.scan();
     List<Runnable> jobs = new ArrayList<>();
     for (ModelSource source : sources) {
       if (!selected.test(source.name())) {
-        String shown = io.caracal.core.repository.ModelNames.printable(source.name());
+        String shown = ModelNames.printable(source.name());
         models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), "", Optional.empty(), false));
         continue;
       }
       switch (source) {
         case ModelSource.Invalid invalid -> {
-          String shown = io.caracal.core.repository.ModelNames.printable(invalid.name());
+          String shown = ModelNames.printable(invalid.name());
           log.warn("model '{}' is unavailable: {}", shown, invalid.reason());
           models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), invalid.reason()));
         }
@@ -163,118 +175,14 @@ public final class ModelRegistry implements AutoCloseable {
               }
               case VersionSource.Loadable loadable -> {
                 entry.versions().put(v.version(), new VersionState(ModelState.LOADING, "", Optional.empty()));
-                jobs.add(() -> entry.versions().put(v.version(), load(found, loadable)));
+                jobs.add(() -> entry.versions().put(v.version(), VersionState.of(loader.load(found, loadable))));
               }
             }
           }
         }
       }
     }
-    AtomicInteger n = new AtomicInteger();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            loaderThreads, r -> Thread.ofPlatform().name("model-load-" + n.getAndIncrement()).daemon(true).unstarted(r));
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (Runnable job : jobs) {
-        futures.add(pool.submit(job));
-      }
-      for (Future<?> f : futures) {
-        try {
-          f.get();
-        } catch (ExecutionException e) {
-          log.error("model loader failed unexpectedly", e.getCause());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while loading models", e);
-        }
-      }
-    } finally {
-      pool.shutdown();
-    }
-  }
-
-  private VersionState load(ModelSource.Found found, VersionSource.Loadable source) {
-    ModelId id = new ModelId(found.name(), source.version());
-    List<ModelInstance> instances = new ArrayList<>();
-    try {
-      Map<String, String> params = new java.util.HashMap<>();
-      found.config().ifPresent(c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
-      ModelArtifact artifact = new ModelArtifact(id, source.file(), params, options, found.instanceCount());
-      instances.add(found.factory().load(artifact));
-      ModelSpec config;
-      try {
-        config = completer.complete(found, instances.get(0).signature(), file -> repository.readLabels(found.name(), file));
-      } catch (IllegalArgumentException e) {
-        throw invalidConfig(id, e);
-      }
-      for (int i = 1; i < config.instanceCount(); i++) {
-        instances.add(found.factory().load(artifact));
-      }
-      // Warm-up runs directly on the instances, before any runner exists: the version is found
-      // by lookups only once it is READY, which is after its warm-up succeeded.
-      Warmup.run(id, config, found.config(), instances, repository.paths());
-      ModelRunner runner;
-      try {
-        // Instances added later (scaling up, replacing a failed one) are warmed up the same way
-        // before the runner sees them; one whose warm-up fails is closed and counts as a failed
-        // creation.
-        ModelSpec completed = config;
-        runner = runners.create(id, config, instances, () -> warmedInstance(id, completed, found, artifact));
-      } catch (IllegalArgumentException e) {
-        // A bad scheduling setting (dynamic_batching, instance_group, parameters caracal.*): the
-        // message names the setting and its value, which is what the model's status must say.
-        throw invalidConfig(id, e);
-      }
-      LoadedModel model = new LoadedModel(id, config, runner);
-      log.info("model {} version {} is ready ({} instance(s), {})", id.name(), id.version(), instances.size(), config.platform());
-      return new VersionState(ModelState.READY, "", Optional.of(model));
-    } catch (RepositoryException e) {
-      return failed(id, instances, e.getMessage() == null ? "load failed" : e.getMessage());
-    } catch (ModelLoadException e) {
-      // Backend messages name files relative to the model folder; say which model it is.
-      return failed(id, instances, "failed to load '" + id.name() + "': " + e.getMessage());
-    } catch (RuntimeException | LinkageError e) {
-      log.warn("model {} failed to load unexpectedly", id, e);
-      return failed(id, instances, "failed to load '" + id.name() + "': unexpected error (see the server log)");
-    }
-  }
-
-  private ModelInstance warmedInstance(ModelId id, ModelSpec config, ModelSource.Found found, ModelArtifact artifact)
-      throws Exception {
-    ModelInstance instance = found.factory().load(artifact);
-    try {
-      Warmup.run(id, config, found.config(), List.of(instance), repository.paths());
-      return instance;
-    } catch (RepositoryException | RuntimeException e) {
-      try {
-        instance.close();
-      } catch (RuntimeException closing) {
-        e.addSuppressed(closing);
-      }
-      throw e;
-    }
-  }
-
-  /** A config the scheduler or completer rejected: the reason is the exception's message, naming the model. */
-  private static RepositoryException invalidConfig(ModelId id, IllegalArgumentException e) {
-    String m = e.getMessage();
-    if (m == null || m.isBlank()) {
-      return new RepositoryException("invalid config for '" + id.name() + "'", e);
-    }
-    return new RepositoryException(m.contains("'" + id.name() + "'") ? m : "invalid config for '" + id.name() + "': " + m, e);
-  }
-
-  private static VersionState failed(ModelId id, List<ModelInstance> instances, String reason) {
-    log.warn("model {} version {} is unavailable: {}", id.name(), id.version(), reason);
-    for (ModelInstance i : instances) {
-      try {
-        i.close();
-      } catch (RuntimeException e) {
-        log.debug("closing an instance of {} failed", id, e);
-      }
-    }
-    return new VersionState(ModelState.UNAVAILABLE, reason, Optional.empty());
+    loader.runAll(jobs);
   }
 
   /**
@@ -375,7 +283,7 @@ public final class ModelRegistry implements AutoCloseable {
   public List<ModelStatus> index() {
     List<ModelStatus> out = new ArrayList<>();
     models.values().stream()
-        .sorted(java.util.Comparator.comparing(Entry::name))
+        .sorted(Comparator.comparing(Entry::name))
         .forEach(
             e -> {
               if (e.versions().isEmpty()) {
@@ -387,16 +295,8 @@ public final class ModelRegistry implements AutoCloseable {
     return out;
   }
 
-  /*
-   * Load and unload (explicit model control). Both run on the caller's thread, which must not be a
-   * request thread (transports run them on a virtual-thread executor), and are serialized per model
-   * by that model's lock; lookups never take it. A (re)load builds the new versions beside the
-   * serving ones, then swaps the model's Entry in one put: a request sees either the old versions or
-   * the new ones. Replaced runners are closed after the swap; close() lets their admitted calls
-   * finish. A request that looked the old version up just before the swap and reaches its runner
-   * after the close fails with ShuttingDown; DefaultInferenceService retries it once (isReplaced).
-   */
-  private final Map<String, java.util.concurrent.locks.ReentrantLock> controlLocks = new ConcurrentHashMap<>();
+  // Serializes the loads and unloads of one model (see the notes at the top).
+  private final Map<String, ReentrantLock> controlLocks = new ConcurrentHashMap<>();
 
   /**
    * Loads, or reloads, a model from the repository: every version its policy selects is loaded
@@ -409,17 +309,17 @@ public final class ModelRegistry implements AutoCloseable {
    *     failed to load '<m>': ...}) when loading failed
    */
   public void load(String name) {
-    java.util.concurrent.locks.ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new java.util.concurrent.locks.ReentrantLock());
+    ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new ReentrantLock());
     lock.lock();
     try {
-      Optional<String> problem = io.caracal.core.repository.ModelNames.problem(name);
+      Optional<String> problem = ModelNames.problem(name);
       if (problem.isPresent()) {
         throw InferenceException.invalid("model", problem.get());
       }
       Entry old = models.get(name);
       ModelSource source = repository.find(name);
       if (source instanceof ModelSource.Invalid invalid) {
-        boolean exists = java.nio.file.Files.isDirectory(repository.paths().root().resolve(name));
+        boolean exists = Files.isDirectory(repository.paths().root().resolve(name));
         if (exists && (old == null || !old.serving())) {
           replace(name, old, new Entry(name, new ConcurrentSkipListMap<>(), invalid.reason(), Optional.empty(), true));
         }
@@ -429,12 +329,7 @@ public final class ModelRegistry implements AutoCloseable {
       ModelSource.Found found = (ModelSource.Found) source;
       Entry placeholder = showLoading(name, old, found);
       try {
-        loadPermits.acquireUninterruptibly();
-        try {
-          loadFound(name, old, found);
-        } finally {
-          loadPermits.release();
-        }
+        loader.runBounded(() -> loadFound(name, old, found));
       } catch (RuntimeException | Error e) {
         // never leave the LOADING placeholder behind (loadFound replaces it on every normal path)
         if (old == null) {
@@ -457,7 +352,7 @@ public final class ModelRegistry implements AutoCloseable {
       VersionState state =
           switch (v) {
             case VersionSource.Broken broken -> new VersionState(ModelState.UNAVAILABLE, broken.reason(), Optional.empty());
-            case VersionSource.Loadable loadable -> load(found, loadable);
+            case VersionSource.Loadable loadable -> VersionState.of(loader.load(found, loadable));
           };
       fresh.put(v.version(), state);
       if (state.model().isEmpty() && firstProblem.isEmpty()) {
@@ -506,11 +401,11 @@ public final class ModelRegistry implements AutoCloseable {
    *     model the registry does not know
    */
   public void unload(String name) {
-    Optional<String> problem = io.caracal.core.repository.ModelNames.problem(name);
+    Optional<String> problem = ModelNames.problem(name);
     if (problem.isPresent()) {
       throw InferenceException.invalid("model", problem.get());
     }
-    java.util.concurrent.locks.ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new java.util.concurrent.locks.ReentrantLock());
+    ReentrantLock lock = controlLocks.computeIfAbsent(name, k -> new ReentrantLock());
     lock.lock();
     try {
       Entry old = models.get(name);
@@ -606,7 +501,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   /**
    * Returns the completed configuration of the ready version (the given one, or the newest), as
-   * Triton's ModelSpec message.
+   * Triton's ModelConfig message.
    *
    * @throws InferenceException as {@link #lookup}
    */
@@ -614,7 +509,7 @@ public final class ModelRegistry implements AutoCloseable {
     LoadedModel model = lookup(name, version);
     Entry e = models.get(name);
     Optional<io.caracal.proto.inference.ModelConfig> parsed = e == null ? Optional.empty() : e.parsed();
-    return io.caracal.core.repository.ConfigRenderer.render(parsed, model.config());
+    return ConfigRenderer.render(parsed, model.config());
   }
 
   /** Marks every version unavailable and closes its runner and instances. */

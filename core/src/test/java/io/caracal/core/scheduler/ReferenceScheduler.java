@@ -418,11 +418,15 @@ final class ReferenceScheduler {
   }
 
   /** A candidate batch: whether it leaves now, or when it will, and why (the statistics' reason). */
-  private record Formed(List<Req> reqs, boolean leaves, long dueAt, CloseReason reason, String why) {}
+  record Formed(List<Req> reqs, boolean leaves, long dueAt, CloseReason reason, String why) {}
 
   /** Applies the batch-forming rules to the queue; null when the queue is empty. */
   private Formed form(long now) {
-    List<Req> order = order();
+    return form(rules, order(), now);
+  }
+
+  /** Applies the batch-forming rules to queued requests in scheduling order; null when there are none. */
+  static Formed form(Rules rules, List<Req> order, long now) {
     if (order.isEmpty()) {
       return null;
     }

@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * calls, so they stay off virtual threads. When the queue is full, {@link #run} fails at once with
  * {@code QueueFull}; it never blocks the caller. Thread {@code n} always uses instance {@code n mod
  * instances}. Thread-safe.
+ *
+ * <p>Not part of the server: core's tests use it where batching does not matter, and bench's
+ * {@code SchedulerBenchmark} measures it, through core's test jar, as the unbatched baseline.
  */
 public final class PooledModelRunner implements ModelRunner {
   private static final Logger log = LoggerFactory.getLogger(PooledModelRunner.class);

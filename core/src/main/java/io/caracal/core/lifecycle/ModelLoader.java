@@ -1,0 +1,215 @@
+package io.caracal.core.lifecycle;
+
+import io.caracal.api.ModelId;
+import io.caracal.api.backend.BackendOptions;
+import io.caracal.api.backend.ModelArtifact;
+import io.caracal.api.backend.ModelInstance;
+import io.caracal.api.backend.ModelLoadException;
+import io.caracal.core.repository.AutoCompleter;
+import io.caracal.core.repository.ModelRepository;
+import io.caracal.core.repository.ModelSource;
+import io.caracal.core.repository.ModelSource.VersionSource;
+import io.caracal.core.repository.ModelSpec;
+import io.caracal.core.repository.RepositoryException;
+import io.caracal.core.scheduler.ModelRunner;
+import io.caracal.core.scheduler.RunnerFactory;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a model version's files into a servable version: loads its backend instances, completes
+ * its config from the first instance's signature, warms the instances up and wraps them in a
+ * runner; and bounds how many models load at once. Thread-safe; every method blocks.
+ */
+final class ModelLoader {
+  /*
+   * No mutable state of its own: the collaborators are immutable or thread-safe, so versions load
+   * concurrently, on the start-up pool (loadAll's threads, model-load-<n>) or on the caller's
+   * thread (repository API, poller) while it holds one of the permits. Never on a request thread.
+   *
+   * One version, from ModelSource.Found + VersionSource.Loadable:
+   *   load the first instance (BackendFactory.load)
+   *   --> complete the config (AutoCompleter; labels read through the repository)
+   *   --> load the other instance_group instances
+   *   --> warm every instance up (Warmup; before any runner exists, so nobody sees the version
+   *       before its warm-up succeeded)
+   *   --> create the runner (RunnerFactory), handing it an InstanceSupplier that loads and warms
+   *       up one more instance (replacement, scaling; on the runner's background thread)
+   *   --> Loaded(LoadedModel)
+   * Any failure on the way closes the instances loaded so far and ends in Failed(reason), the text
+   * the version's status shows; it never throws, and never touches another version. The result
+   * is the registry's to publish.
+   *
+   * It logs under ModelRegistry's logger: operators configure model loading's logging there.
+   */
+
+  private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+
+  private final ModelRepository repository;
+  private final BackendOptions options;
+  private final RunnerFactory runners;
+  private final AutoCompleter completer;
+  private final int loaderThreads;
+  private final Semaphore permits;
+
+  /**
+   * Creates a loader.
+   *
+   * @param repository where model files and labels are read
+   * @param options runtime options handed to every backend
+   * @param runners creates the runner of each loaded version
+   * @param completer completes configs
+   * @param loaderThreads how many models load at once, at least 1
+   */
+  ModelLoader(ModelRepository repository, BackendOptions options, RunnerFactory runners, AutoCompleter completer,
+      int loaderThreads) {
+    if (loaderThreads < 1) {
+      throw new IllegalArgumentException("loaderThreads < 1: " + loaderThreads);
+    }
+    this.repository = repository;
+    this.options = options;
+    this.runners = runners;
+    this.completer = completer;
+    this.loaderThreads = loaderThreads;
+    this.permits = new Semaphore(loaderThreads, true);
+  }
+
+  /**
+   * Runs {@code jobs} (start-up loads) on {@code loaderThreads} threads {@code model-load-<n>} and
+   * returns when every one has finished; a job that throws is logged.
+   *
+   * @throws IOException if interrupted while waiting
+   */
+  void runAll(List<Runnable> jobs) throws IOException {
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            loaderThreads, r -> Thread.ofPlatform().name("model-load-" + n.getAndIncrement()).daemon(true).unstarted(r));
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Runnable job : jobs) {
+        futures.add(pool.submit(job));
+      }
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          log.error("model loader failed unexpectedly", e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while loading models", e);
+        }
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  /**
+   * Runs {@code load} on the calling thread once fewer than {@code loaderThreads} such loads run,
+   * whatever thread asks (repository API, poller), as at start-up; the others wait their turn.
+   */
+  void runBounded(Runnable load) {
+    permits.acquireUninterruptibly();
+    try {
+      load.run();
+    } finally {
+      permits.release();
+    }
+  }
+
+  /** Loads one version of a model; never throws (a failure is {@link LoadResult.Failed}). */
+  LoadResult load(ModelSource.Found found, VersionSource.Loadable source) {
+    ModelId id = new ModelId(found.name(), source.version());
+    List<ModelInstance> instances = new ArrayList<>();
+    try {
+      Map<String, String> params = new HashMap<>();
+      found.config().ifPresent(c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
+      ModelArtifact artifact = new ModelArtifact(id, source.file(), params, options, found.instanceCount());
+      instances.add(found.factory().load(artifact));
+      ModelSpec config;
+      try {
+        config = completer.complete(found, instances.get(0).signature(), file -> repository.readLabels(found.name(), file));
+      } catch (IllegalArgumentException e) {
+        throw invalidConfig(id, e);
+      }
+      for (int i = 1; i < config.instanceCount(); i++) {
+        instances.add(found.factory().load(artifact));
+      }
+      // Warm-up runs directly on the instances, before any runner exists: the version is found
+      // by lookups only once it is READY, which is after its warm-up succeeded.
+      Warmup.run(id, config, found.config(), instances, repository.paths());
+      ModelRunner runner;
+      try {
+        // Instances added later (scaling up, replacing a failed one) are warmed up the same way
+        // before the runner sees them; one whose warm-up fails is closed and counts as a failed
+        // creation.
+        ModelSpec completed = config;
+        runner = runners.create(id, config, instances, () -> warmedInstance(id, completed, found, artifact));
+      } catch (IllegalArgumentException e) {
+        // A bad scheduling setting (dynamic_batching, instance_group, parameters caracal.*): the
+        // message names the setting and its value, which is what the model's status must say.
+        throw invalidConfig(id, e);
+      }
+      LoadedModel model = new LoadedModel(id, config, runner);
+      log.info("model {} version {} is ready ({} instance(s), {})", id.name(), id.version(), instances.size(), config.platform());
+      return new LoadResult.Loaded(model);
+    } catch (RepositoryException e) {
+      return failed(id, instances, e.getMessage() == null ? "load failed" : e.getMessage());
+    } catch (ModelLoadException e) {
+      // Backend messages name files relative to the model folder; say which model it is.
+      return failed(id, instances, "failed to load '" + id.name() + "': " + e.getMessage());
+    } catch (RuntimeException | LinkageError e) {
+      log.warn("model {} failed to load unexpectedly", id, e);
+      return failed(id, instances, "failed to load '" + id.name() + "': unexpected error (see the server log)");
+    }
+  }
+
+  private ModelInstance warmedInstance(ModelId id, ModelSpec config, ModelSource.Found found, ModelArtifact artifact)
+      throws Exception {
+    ModelInstance instance = found.factory().load(artifact);
+    try {
+      Warmup.run(id, config, found.config(), List.of(instance), repository.paths());
+      return instance;
+    } catch (RepositoryException | RuntimeException e) {
+      try {
+        instance.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+  }
+
+  /** A config the scheduler or completer rejected: the reason is the exception's message, naming the model. */
+  private static RepositoryException invalidConfig(ModelId id, IllegalArgumentException e) {
+    String m = e.getMessage();
+    if (m == null || m.isBlank()) {
+      return new RepositoryException("invalid config for '" + id.name() + "'", e);
+    }
+    return new RepositoryException(m.contains("'" + id.name() + "'") ? m : "invalid config for '" + id.name() + "': " + m, e);
+  }
+
+  private static LoadResult failed(ModelId id, List<ModelInstance> instances, String reason) {
+    log.warn("model {} version {} is unavailable: {}", id.name(), id.version(), reason);
+    for (ModelInstance i : instances) {
+      try {
+        i.close();
+      } catch (RuntimeException e) {
+        log.debug("closing an instance of {} failed", id, e);
+      }
+    }
+    return new LoadResult.Failed(reason);
+  }
+}
