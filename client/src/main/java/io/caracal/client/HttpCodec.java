@@ -7,14 +7,15 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.caracal.api.DataType;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
+import io.caracal.protocol.v2.BinaryTensorData;
+import io.caracal.protocol.v2.JsonTensorReader;
+import io.caracal.protocol.v2.JsonTensorWriter;
+import io.caracal.protocol.v2.TensorDataException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,11 +31,15 @@ import java.util.Optional;
 final class HttpCodec {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
   private static final JsonFactory JSON = new JsonFactory();
+  private static final JsonTensorReader DATA = JsonTensorReader.forResponses();
 
   private HttpCodec() {}
 
   /** An encoded request body; {@code jsonLength} is -1 when the body is JSON only. */
   record Body(byte[] bytes, int jsonLength) {}
+
+  /** A JSON array kept unparsed: {@code length} bytes of the body from {@code offset}. */
+  record JsonData(int offset, int length) {}
 
   /** A JSON number, kept as its text so that each datatype parses it exactly. */
   record Num(String text) {
@@ -59,13 +64,9 @@ final class HttpCodec {
         Tensor t = in.tensor();
         g.writeStartObject();
         g.writeStringField("name", in.name());
-        g.writeArrayFieldStart("shape");
-        for (int i = 0; i < t.shape().rank(); i++) {
-          g.writeNumber(t.shape().dim(i));
-        }
-        g.writeEndArray();
+        JsonTensorWriter.writeShape(g, t.shape());
         g.writeStringField("datatype", t.dataType().wireName());
-        boolean asBinary = req.binaryInputs() || !jsonCapable(t);
+        boolean asBinary = req.binaryInputs() || !JsonTensorWriter.isExact(t);
         Map<String, Object> ip = new LinkedHashMap<>(in.parameters());
         if (asBinary) {
           ip.put("binary_data_size", (long) t.byteSize());
@@ -76,7 +77,7 @@ final class HttpCodec {
         }
         if (!asBinary) {
           g.writeFieldName("data");
-          writeData(g, t);
+          JsonTensorWriter.writeData(g, t);
         }
         g.writeEndObject();
       }
@@ -117,82 +118,6 @@ final class HttpCodec {
     return new Body(body, jsonLength);
   }
 
-  /** Whether JSON can carry this tensor exactly. */
-  static boolean jsonCapable(Tensor t) {
-    switch (t.dataType()) {
-      case FP16, BF16:
-        return false;
-      case FP32: {
-        ByteBuffer b = t.data();
-        while (b.hasRemaining()) {
-          if (!Float.isFinite(b.getFloat())) {
-            return false;
-          }
-        }
-        return true;
-      }
-      case FP64: {
-        ByteBuffer b = t.data();
-        while (b.hasRemaining()) {
-          if (!Double.isFinite(b.getDouble())) {
-            return false;
-          }
-        }
-        return true;
-      }
-      case BYTES: {
-        var decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-        for (byte[] e : t.bytesElements()) {
-          try {
-            decoder.reset().decode(ByteBuffer.wrap(e));
-          } catch (CharacterCodingException x) {
-            return false;
-          }
-        }
-        return true;
-      }
-      default:
-        return true;
-    }
-  }
-
-  private static void writeData(JsonGenerator g, Tensor t) throws IOException {
-    ByteBuffer b = t.data();
-    long n = t.elementCount();
-    g.writeStartArray();
-    switch (t.dataType()) {
-      case BOOL -> { for (long i = 0; i < n; i++) g.writeBoolean(b.get() != 0); }
-      case UINT8 -> { for (long i = 0; i < n; i++) g.writeNumber(b.get() & 0xFF); }
-      case INT8 -> { for (long i = 0; i < n; i++) g.writeNumber(b.get()); }
-      case UINT16 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getShort() & 0xFFFF); }
-      case INT16 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getShort()); }
-      case UINT32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getInt() & 0xFFFF_FFFFL); }
-      case INT32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getInt()); }
-      case INT64 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getLong()); }
-      case UINT64 -> {
-        for (long i = 0; i < n; i++) {
-          long v = b.getLong();
-          if (v >= 0) {
-            g.writeNumber(v);
-          } else {
-            g.writeNumber(new BigInteger(Long.toUnsignedString(v)));
-          }
-        }
-      }
-      case FP32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getFloat()); }
-      case FP64 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getDouble()); }
-      case BYTES -> {
-        for (byte[] e : t.bytesElements()) {
-          g.writeString(new String(e, StandardCharsets.UTF_8));
-        }
-      }
-      case FP16, BF16 -> throw new IllegalStateException(t.dataType() + " travels only in binary");
-    }
-    g.writeEndArray();
-  }
-
   private static void writeParameters(JsonGenerator g, Map<String, Object> params) throws IOException {
     g.writeObjectFieldStart("parameters");
     for (Map.Entry<String, Object> e : params.entrySet()) {
@@ -217,7 +142,7 @@ final class HttpCodec {
       throw new IllegalArgumentException(
           HEADER_LENGTH + " " + jl + " exceeds the body length " + body.length);
     }
-    Map<String, Object> root = object(parse(body, 0, jl), "response");
+    Map<String, Object> root = object(parse(body, 0, jl, true), "response");
     int at = jl;
     List<InferOutput> outputs = new ArrayList<>();
     for (Object o : list(root.get("outputs"))) {
@@ -231,15 +156,19 @@ final class HttpCodec {
       Map<String, Object> params = parameters(out.get("parameters"));
       Object size = params.remove("binary_data_size");
       Tensor tensor;
-      if (size != null) {
-        int n = Math.toIntExact((Long) size);
-        if (n > body.length - at) {
-          throw new IllegalArgumentException("binary section too short for output '" + name + "'");
+      try {
+        if (size != null) {
+          int n = Math.toIntExact((Long) size);
+          if (n > body.length - at) {
+            throw new IllegalArgumentException("binary section too short for output '" + name + "'");
+          }
+          tensor = BinaryTensorData.toTensor(type, shape, ByteBuffer.wrap(body, at, n).slice());
+          at += n;
+        } else {
+          tensor = fromJson(body, name, out.get("data"), type, shape);
         }
-        tensor = Tensor.of(type, shape, ByteBuffer.wrap(body, at, n).slice());
-        at += n;
-      } else {
-        tensor = Tensor.of(type, shape, fromJson(type, out.get("data"), shape.elementCount()));
+      } catch (TensorDataException e) {
+        throw new IllegalArgumentException("output '" + name + "': " + e.getMessage(), e);
       }
       outputs.add(new InferOutput(name, tensor, params));
     }
@@ -252,46 +181,19 @@ final class HttpCodec {
         outputs);
   }
 
-  private static ByteBuffer fromJson(DataType type, Object data, long count) {
-    List<Object> flat = new ArrayList<>();
-    flatten(data, flat);
-    if (flat.size() != count) {
-      throw new IllegalArgumentException("output data has " + flat.size() + " elements, shape says " + count);
+  /** Reads an output's JSON {@code data} (a {@link JsonData} span of the body). */
+  private static Tensor fromJson(byte[] body, String name, Object data, DataType type, Shape shape) {
+    if (data == null) {
+      throw new IllegalArgumentException("output '" + name + "' has neither data nor binary_data_size");
     }
-    if (type == DataType.BYTES) {
-      List<byte[]> elements = new ArrayList<>(flat.size());
-      for (Object o : flat) {
-        elements.add(string(o).getBytes(StandardCharsets.UTF_8));
-      }
-      return Tensor.ofBytes(Shape.of(elements.size()), elements).data();
+    if (!(data instanceof JsonData d)) {
+      throw new IllegalArgumentException("'data' of output '" + name + "' is not a JSON array: " + data);
     }
-    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(count * type.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-    for (Object o : flat) {
-      switch (type) {
-        case BOOL -> b.put((byte) (o instanceof Boolean v ? (v ? 1 : 0) : (integer(o).signum() != 0 ? 1 : 0)));
-        case UINT8, INT8 -> b.put(integer(o).byteValue());
-        case UINT16, INT16 -> b.putShort(integer(o).shortValue());
-        case UINT32, INT32 -> b.putInt(integer(o).intValue());
-        case UINT64, INT64 -> b.putLong(integer(o).longValue());
-        case FP16 -> b.putShort(Float.floatToFloat16(Float.parseFloat(numberText(o))));
-        case BF16 -> b.putShort(InferInput.toBf16(Float.parseFloat(numberText(o))));
-        case FP32 -> b.putFloat(Float.parseFloat(numberText(o)));
-        case FP64 -> b.putDouble(Double.parseDouble(numberText(o)));
-        case BYTES -> throw new AssertionError();
-      }
-    }
-    return b.flip();
-  }
-
-  private static void flatten(Object data, List<Object> into) {
-    if (data instanceof List<?> l) {
-      for (Object o : l) {
-        flatten(o, into);
-      }
-    } else if (data != null) {
-      into.add(data);
-    } else {
-      throw new IllegalArgumentException("output has neither data nor binary_data_size");
+    try (JsonParser p = JSON.createParser(body, d.offset(), d.length())) {
+      p.nextToken();
+      return DATA.read(p, type, shape, body.length);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed JSON from server: " + e.getMessage(), e);
     }
   }
 
@@ -300,16 +202,6 @@ final class HttpCodec {
       return new BigInteger(n.text());
     }
     throw new IllegalArgumentException("expected an integer, got " + o);
-  }
-
-  private static String numberText(Object o) {
-    if (o instanceof Num n) {
-      return n.text();
-    }
-    if (o instanceof String s && (s.equals("NaN") || s.equals("Infinity") || s.equals("-Infinity"))) {
-      return s;
-    }
-    throw new IllegalArgumentException("expected a number, got " + o);
   }
 
   static Map<String, Object> parameters(Object o) {
@@ -372,12 +264,20 @@ final class HttpCodec {
 
   /** Parses JSON into Map (ordered), List, String, Boolean, {@link Num} and null. */
   static Object parse(byte[] b, int off, int len) {
+    return parse(b, off, len, false);
+  }
+
+  /**
+   * Parses JSON as {@link #parse(byte[], int, int)} does; with {@code keepData}, an array that is the
+   * value of a member {@code "data"} becomes a {@link JsonData} span for {@link JsonTensorReader}.
+   */
+  static Object parse(byte[] b, int off, int len, boolean keepData) {
     try (JsonParser p = JSON.createParser(b, off, len)) {
       JsonToken t = p.nextToken();
       if (t == null) {
         throw new IllegalArgumentException("empty JSON");
       }
-      Object v = value(p, t);
+      Object v = value(p, t, keepData ? off : -1);
       if (p.nextToken() != null) {
         throw new IllegalArgumentException("trailing data after the JSON value");
       }
@@ -387,20 +287,29 @@ final class HttpCodec {
     }
   }
 
-  private static Object value(JsonParser p, JsonToken t) throws IOException {
+  /** Returns the value that starts at token {@code t}; {@code dataBase} is the input's offset, or -1 to keep no data spans. */
+  private static Object value(JsonParser p, JsonToken t, int dataBase) throws IOException {
     switch (t) {
       case START_OBJECT: {
         Map<String, Object> m = new LinkedHashMap<>();
         for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
           String name = p.currentName();
-          m.put(name, value(p, p.nextToken()));
+          JsonToken v = p.nextToken();
+          if (dataBase >= 0 && v == JsonToken.START_ARRAY && name.equals("data")) {
+            long start = p.currentTokenLocation().getByteOffset();
+            p.skipChildren();
+            long end = p.currentTokenLocation().getByteOffset() + 1;
+            m.put(name, new JsonData(dataBase + (int) start, (int) (end - start)));
+          } else {
+            m.put(name, value(p, v, dataBase));
+          }
         }
         return m;
       }
       case START_ARRAY: {
         List<Object> l = new ArrayList<>();
         for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-          l.add(value(p, e));
+          l.add(value(p, e, dataBase));
         }
         return l;
       }

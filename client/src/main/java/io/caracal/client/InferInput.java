@@ -3,6 +3,7 @@ package io.caracal.client;
 import io.caracal.api.DataType;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
+import io.caracal.protocol.v2.Bfloat16;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -128,7 +129,7 @@ public final class InferInput {
   public static InferInput bf16(String name, long[] shape, float... values) {
     ByteBuffer b = alloc(2L * values.length);
     for (float v : values) {
-      b.putShort(toBf16(v));
+      b.putShort(Bfloat16.fromFloat(v));
     }
     return fixed(name, DataType.BF16, shape, b);
   }
@@ -193,15 +194,6 @@ public final class InferInput {
   @Override
   public String toString() {
     return "InferInput[" + name + " " + tensor + "]";
-  }
-
-  static short toBf16(float v) {
-    int bits = Float.floatToRawIntBits(v);
-    if (Float.isNaN(v)) {
-      return (short) ((bits >>> 16) | 0x0040);
-    }
-    int rounding = 0x7FFF + ((bits >>> 16) & 1);
-    return (short) ((bits + rounding) >>> 16);
   }
 
   private static long checkUnsigned(long v, long max, String type) {

@@ -3,6 +3,7 @@ package io.caracal.client;
 import io.caracal.api.DataType;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
+import io.caracal.protocol.v2.Bfloat16;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -134,7 +135,7 @@ public final class InferOutput {
       out[i] =
           switch (tensor.dataType()) {
             case FP16 -> Float.float16ToFloat(b.getShort());
-            case BF16 -> Float.intBitsToFloat((b.getShort() & 0xFFFF) << 16);
+            case BF16 -> Bfloat16.toFloat(b.getShort());
             default -> b.getFloat();
           };
     }

@@ -119,6 +119,34 @@ class HttpCodecTest {
   }
 
   @Test
+  void jsonDataMayComeBeforeDatatypeAndShape() {
+    byte[] body =
+        ("{\"outputs\":[{\"data\":[[\"NaN\",0.5],[\"-Infinity\",-0.0]],\"name\":\"O\",\"datatype\":\"FP64\",\"shape\":[2,2]},"
+                + "{\"name\":\"P\",\"data\":[\"x\",\"\"],\"datatype\":\"BYTES\",\"shape\":[2]}],\"model_name\":\"m\"}")
+            .getBytes(StandardCharsets.UTF_8);
+    InferResult r = HttpCodec.decodeInfer(body, -1);
+    assertThat(r.output("O").asDoubles()).containsExactly(Double.NaN, 0.5, Double.NEGATIVE_INFINITY, -0.0);
+    assertThat(r.output("P").asStrings()).containsExactly("x", "");
+  }
+
+  @Test
+  void dataThatDoesNotFitTheOutputIsAnErrorNamingIt() {
+    String out = "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"O\",\"datatype\":\"%s\",\"shape\":[2],%s}]}";
+    assertThatThrownBy(() -> HttpCodec.decodeInfer(out.formatted("INT8", "\"data\":[1,300]").getBytes(StandardCharsets.UTF_8), -1))
+        .hasMessage("output 'O': value 300 is out of range for INT8");
+    assertThatThrownBy(() -> HttpCodec.decodeInfer(out.formatted("INT8", "\"data\":[1]").getBytes(StandardCharsets.UTF_8), -1))
+        .hasMessage("output 'O': shape [2] needs 2 elements, 'data' holds 1");
+    assertThatThrownBy(() -> HttpCodec.decodeInfer(out.formatted("INT8", "\"data\":1").getBytes(StandardCharsets.UTF_8), -1))
+        .hasMessageContaining("not a JSON array");
+    assertThatThrownBy(() -> HttpCodec.decodeInfer(out.formatted("INT8", "\"id\":1").getBytes(StandardCharsets.UTF_8), -1))
+        .hasMessage("output 'O' has neither data nor binary_data_size");
+    byte[] h = out.formatted("BYTES", "\"parameters\":{\"binary_data_size\":8}").getBytes(StandardCharsets.UTF_8);
+    byte[] body = ByteBuffer.allocate(h.length + 8).order(ByteOrder.LITTLE_ENDIAN).put(h).putInt(0).putInt(5).array();
+    assertThatThrownBy(() -> HttpCodec.decodeInfer(body, h.length))
+        .hasMessage("output 'O': malformed BYTES data: an element length runs past the end of the data");
+  }
+
+  @Test
   void truncatedBinarySectionIsAnError() {
     byte[] h =
         "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"O\",\"datatype\":\"INT32\",\"shape\":[2],\"parameters\":{\"binary_data_size\":8}}]}"

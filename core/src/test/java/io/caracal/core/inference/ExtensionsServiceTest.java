@@ -17,7 +17,7 @@ import io.caracal.core.fixtures.Fixtures;
 import io.caracal.core.lifecycle.ModelControlMode;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.repository.AutoCompleter;
-import io.caracal.core.repository.ConfigJson;
+import io.caracal.protocol.config.ConfigJson;
 import io.caracal.core.repository.ConfigParser;
 import io.caracal.core.repository.ModelRepository;
 import io.caracal.core.scheduler.PooledModelRunner;

@@ -3,8 +3,8 @@ package io.caracal.server.http;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.caracal.core.InferenceService;
 import io.caracal.core.ModelRef;
-import io.caracal.core.repository.ConfigJson;
 import io.caracal.proto.inference.ModelConfig;
+import io.caracal.protocol.config.ConfigJson;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 

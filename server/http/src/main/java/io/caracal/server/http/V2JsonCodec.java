@@ -19,6 +19,11 @@ import io.caracal.api.RequestedOutput;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
 import io.caracal.api.TensorMetadata;
+import io.caracal.protocol.v2.BinaryTensorData;
+import io.caracal.protocol.v2.JsonTensorReader;
+import io.caracal.protocol.v2.JsonTensorWriter;
+import io.caracal.protocol.v2.TensorDataException;
+import io.caracal.protocol.v2.TensorDataProblem;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
@@ -30,10 +35,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -56,12 +59,18 @@ import java.util.Set;
  * infinities as the strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"} (JSON has no
  * such numbers); BYTES elements as strings, where byte sequences that are not valid UTF-8 are
  * replaced by U+FFFD (clients that need exact bytes ask for binary output).
+ *
+ * <p>The tensor elements themselves are read and written by {@code caracal-protocol}'s {@link
+ * JsonTensorReader} and {@link JsonTensorWriter}, and binary sizes checked by {@link
+ * BinaryTensorData}, which the Java client shares; this class frames requests and responses, applies
+ * the {@link HttpLimits} and words each {@link TensorDataProblem} as Triton does.
  */
 final class V2JsonCodec {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
 
   private final HttpLimits limits;
   private final JsonFactory factory;
+  private final JsonTensorReader tensorReader;
 
   V2JsonCodec(HttpLimits limits) {
     this.limits = limits;
@@ -78,6 +87,7 @@ final class V2JsonCodec {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
+    this.tensorReader = JsonTensorReader.forRequests(limits.maxJsonDepth());
   }
 
   /** A decoded infer request and how its outputs are to be sent. */
@@ -152,32 +162,23 @@ final class V2JsonCodec {
                   + " additional bytes for model '" + model + "'");
         }
         int size = (int) in.binarySize;
-        checkBinarySize(in, model, size);
-        ByteBuffer copy = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
-        body.getBytes(offset, copy);
-        copy.flip();
-        offset += size;
-        remaining -= size;
-        if (in.dataType == DataType.BYTES) {
-          long found = Tensor.countBytesElements(copy);
-          long expected = in.shape.elementCount();
-          if (found != expected) {
-            throw invalid(
-                in.name,
-                found < 0
-                    ? "malformed BYTES data for input '" + in.name + "' for model '" + model
-                        + "': an element length runs past the end of its binary data"
-                    : "expected " + expected + " string elements for input '" + in.name + "' for model '" + model
-                        + "', got " + found);
-          }
+        try {
+          BinaryTensorData.checkSize(in.dataType, in.shape, size, limits.maxTensorElements());
+          ByteBuffer copy = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
+          body.getBytes(offset, copy);
+          copy.flip();
+          offset += size;
+          remaining -= size;
+          t = BinaryTensorData.toTensor(in.dataType, in.shape, copy);
+        } catch (TensorDataException e) {
+          throw dataError(in, model, e.problem());
         }
-        t = Tensor.of(in.dataType, in.shape, copy);
       } else if (in.tensor != null) {
         t = in.tensor;
       } else {
         try (JsonParser p = factory.createParser(in.capturedData)) {
           p.nextToken();
-          t = decodeData(p, in, jsonLen);
+          t = decodeData(p, in, model, jsonLen);
         } catch (StreamConstraintsException e) {
           throw constraintError(e);
         } catch (IOException e) {
@@ -372,7 +373,7 @@ final class V2JsonCodec {
         case "parameters" -> params = parameters(p, "input '" + nameOr(in) + "'");
         case "data" -> {
           if (in.dataType != null && in.shape != null && in.name != null) {
-            in.tensor = decodeData(p, in, jsonLen);
+            in.tensor = decodeData(p, in, model, jsonLen);
           } else {
             ByteArrayOutputStream bos = new ByteArrayOutputStream();
             try (JsonGenerator g = factory.createGenerator((OutputStream) bos)) {
@@ -446,212 +447,61 @@ final class V2JsonCodec {
     return s;
   }
 
-  private long checkedCount(PendingInput in) {
-    try {
-      return in.shape.elementCount();
-    } catch (ArithmeticException e) {
-      throw invalid(in.name, "shape " + in.shape + " of input '" + in.name + "' has too many elements");
-    }
-  }
-
-  private void checkBinarySize(PendingInput in, String model, int size) {
-    long count = checkedCount(in);
-    if (in.dataType.isFixedSize()) {
-      long expected;
-      try {
-        expected = Math.multiplyExact(count, in.dataType.byteSize());
-      } catch (ArithmeticException e) {
-        throw invalid(in.name, "shape " + in.shape + " of input '" + in.name + "' has too many elements");
-      }
-      if (expected != size) {
-        throw invalid(
-            in.name,
-            "input byte size mismatch for input '" + in.name + "' for model '" + model + "'. Expected " + expected
-                + ", got " + size);
-      }
-    } else if (count > limits.maxTensorElements() || count * 4 > size) {
-      throw invalid(
-          in.name,
-          "shape " + in.shape + " of input '" + in.name + "' needs at least " + count
-              + " length-prefixed elements, more than its " + size + " bytes of binary data hold");
-    }
-  }
-
   /** Decodes {@code data} (the parser is on its first token) into a tensor of the input's type and shape. */
-  private Tensor decodeData(JsonParser p, PendingInput in, int jsonLen) throws IOException {
+  private Tensor decodeData(JsonParser p, PendingInput in, String model, int jsonLen) throws IOException {
     if (in.dataType == DataType.FP16 || in.dataType == DataType.BF16) {
       throw invalid(
           in.name,
           "receiving " + in.dataType + " data via JSON is not supported. Please use the binary data format for input "
               + in.name);
     }
-    long count = checkedCount(in);
-    if (count > limits.maxTensorElements() || count > jsonLen) {
-      throw invalid(
-          in.name,
-          "shape " + in.shape + " of input '" + in.name + "' declares " + count
-              + " elements, more than the request can hold");
-    }
-    if (p.currentToken() != JsonToken.START_ARRAY) {
-      throw invalid(in.name, "'data' of input '" + in.name + "' must be an array");
-    }
-    DataType dt = in.dataType;
-    ByteBuffer buf = null;
-    Growable bytes = null;
-    if (dt.isFixedSize()) {
-      buf = ByteBuffer.allocateDirect(Math.toIntExact(count * dt.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-    } else {
-      bytes = new Growable((int) Math.min(count * 8 + 16, 1 << 20));
-    }
-    int depth = 1;
-    // 'data' is flat or nested like the shape: never deeper than the shape's rank.
-    int maxDataDepth = Math.max(1, in.shape.rank());
-    long n = 0;
-    while (depth > 0) {
-      JsonToken t = p.nextToken();
-      if (t == JsonToken.START_ARRAY) {
-        if (++depth > limits.maxJsonDepth()) {
-          throw depthError();
-        }
-        if (depth > maxDataDepth) {
-          p.skipChildren(); // a nesting beyond the JSON depth limit reports that limit first
-          throw invalid(
-              in.name,
-              "'data' of input '" + in.name + "' is nested " + depth + " deep, deeper than its shape " + in.shape);
-        }
-        continue;
-      }
-      if (t == JsonToken.END_ARRAY) {
-        depth--;
-        continue;
-      }
-      if (t == null) {
-        throw invalid(in.name, "malformed JSON in 'data' of input '" + in.name + "'");
-      }
-      if (n == count) {
-        throw shapeMismatch(in, count, "more");
-      }
-      n++;
-      switch (dt) {
-        case BOOL -> {
-          if (t == JsonToken.VALUE_TRUE) {
-            buf.put((byte) 1);
-          } else if (t == JsonToken.VALUE_FALSE) {
-            buf.put((byte) 0);
-          } else {
-            throw badElement(in, p, "true or false");
-          }
-        }
-        case INT8 -> buf.put((byte) integer(p, in, Byte.MIN_VALUE, Byte.MAX_VALUE));
-        case INT16 -> buf.putShort((short) integer(p, in, Short.MIN_VALUE, Short.MAX_VALUE));
-        case INT32 -> buf.putInt((int) integer(p, in, Integer.MIN_VALUE, Integer.MAX_VALUE));
-        case INT64 -> buf.putLong(integer(p, in, Long.MIN_VALUE, Long.MAX_VALUE));
-        case UINT8 -> buf.put((byte) integer(p, in, 0, 0xFF));
-        case UINT16 -> buf.putShort((short) integer(p, in, 0, 0xFFFF));
-        case UINT32 -> buf.putInt((int) integer(p, in, 0, 0xFFFF_FFFFL));
-        case UINT64 -> buf.putLong(uint64(p, in));
-        case FP32 -> {
-          requireNumber(p, in);
-          float f = p.getFloatValue();
-          if (Float.isInfinite(f)) {
-            throw outOfRange(p, in);
-          }
-          buf.putFloat(f);
-        }
-        case FP64 -> {
-          requireNumber(p, in);
-          double d = p.getDoubleValue();
-          if (Double.isInfinite(d)) {
-            throw outOfRange(p, in);
-          }
-          buf.putDouble(d);
-        }
-        case BYTES -> {
-          if (t != JsonToken.VALUE_STRING) {
-            throw badElement(in, p, "a string");
-          }
-          bytes.putElement(p.getText().getBytes(StandardCharsets.UTF_8));
-        }
-        case FP16, BF16 -> throw new IllegalStateException("rejected above");
-      }
-    }
-    if (n != count) {
-      throw shapeMismatch(in, count, String.valueOf(n));
-    }
-    ByteBuffer data = dt.isFixedSize() ? buf.flip() : bytes.toBuffer();
-    return Tensor.of(dt, in.shape, data);
-  }
-
-  private static InferenceException shapeMismatch(PendingInput in, long count, String got) {
-    return invalid(
-        in.name,
-        "Failed to parse 'data' field of input '" + in.name + "': shape " + in.shape + " needs " + count
-            + " elements, got " + got);
-  }
-
-  private static long integer(JsonParser p, PendingInput in, long min, long max) throws IOException {
-    if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
-      throw badElement(in, p, "an integer");
-    }
-    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-      throw outOfRange(p, in);
-    }
-    long v = p.getLongValue();
-    if (v < min || v > max) {
-      throw outOfRange(p, in);
-    }
-    return v;
-  }
-
-  private static long uint64(JsonParser p, PendingInput in) throws IOException {
-    if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
-      throw badElement(in, p, "an integer");
-    }
-    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-      BigInteger b = p.getBigIntegerValue();
-      if (b.signum() < 0 || b.bitLength() > 64) {
-        throw outOfRange(p, in);
-      }
-      return b.longValue();
-    }
-    long v = p.getLongValue();
-    if (v < 0) {
-      throw outOfRange(p, in);
-    }
-    return v;
-  }
-
-  private static void requireNumber(JsonParser p, PendingInput in) throws IOException {
-    JsonToken t = p.currentToken();
-    if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
-      throw badElement(in, p, "a number");
+    try {
+      return tensorReader.read(p, in.dataType, in.shape, Math.min(limits.maxTensorElements(), jsonLen));
+    } catch (TensorDataException e) {
+      throw dataError(in, model, e.problem());
     }
   }
 
-  private static InferenceException outOfRange(JsonParser p, PendingInput in) throws IOException {
-    return invalid(
-        in.name,
-        "value " + truncate(p.getText(), 40) + " in 'data' of input '" + in.name + "' is out of range for "
-            + in.dataType);
+  /** Words a problem with an input's data (JSON or binary) as Triton does, naming the input. */
+  private InferenceException dataError(PendingInput in, String model, TensorDataProblem problem) {
+    String input = "input '" + in.name + "'";
+    String message =
+        switch (problem) {
+          case TensorDataProblem.CountOverflow() -> "shape " + in.shape + " of " + input + " has too many elements";
+          case TensorDataProblem.TooManyElements(long count) ->
+              "shape " + in.shape + " of " + input + " declares " + count + " elements, more than the request can hold";
+          case TensorDataProblem.NotAnArray() -> "'data' of " + input + " must be an array";
+          case TensorDataProblem.DepthLimit() -> depthMessage();
+          case TensorDataProblem.NestedTooDeep(int depth) ->
+              "'data' of " + input + " is nested " + depth + " deep, deeper than its shape " + in.shape;
+          case TensorDataProblem.Truncated() -> "malformed JSON in 'data' of " + input;
+          case TensorDataProblem.TooManyValues(long count) -> shapeMismatch(in, count, "more");
+          case TensorDataProblem.TooFewValues(long count, long found) -> shapeMismatch(in, count, String.valueOf(found));
+          case TensorDataProblem.BadElement(String expected, String found) ->
+              "unable to parse 'data' of " + input + ": expected " + expected + " for " + in.dataType + ", got " + found;
+          case TensorDataProblem.OutOfRange(String text) ->
+              "value " + truncate(text, 40) + " in 'data' of " + input + " is out of range for " + in.dataType;
+          case TensorDataProblem.BytesTooLarge() -> "BYTES data is too large";
+          case TensorDataProblem.SizeMismatch(long expected, long size) ->
+              "input byte size mismatch for " + input + " for model '" + model + "'. Expected " + expected + ", got " + size;
+          case TensorDataProblem.BytesTooShort(long count, long size) ->
+              "shape " + in.shape + " of " + input + " needs at least " + count
+                  + " length-prefixed elements, more than its " + size + " bytes of binary data hold";
+          case TensorDataProblem.BytesOverrun() ->
+              "malformed BYTES data for " + input + " for model '" + model
+                  + "': an element length runs past the end of its binary data";
+          case TensorDataProblem.BytesCountMismatch(long expected, long found) ->
+              "expected " + expected + " string elements for " + input + " for model '" + model + "', got " + found;
+        };
+    // the limits of the whole request name no input
+    boolean requestLimit =
+        problem instanceof TensorDataProblem.DepthLimit || problem instanceof TensorDataProblem.BytesTooLarge;
+    return invalid(requestLimit ? "" : in.name, message);
   }
 
-  private static InferenceException badElement(PendingInput in, JsonParser p, String expected) {
-    return invalid(
-        in.name,
-        "unable to parse 'data' of input '" + in.name + "': expected " + expected + " for " + in.dataType + ", got "
-            + describe(p.currentToken()));
-  }
-
-  private static String describe(JsonToken t) {
-    return switch (t) {
-      case VALUE_STRING -> "a string";
-      case VALUE_NUMBER_INT -> "an integer";
-      case VALUE_NUMBER_FLOAT -> "a fractional number";
-      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-      case VALUE_NULL -> "null";
-      case START_OBJECT -> "an object";
-      default -> "another token";
-    };
+  private static String shapeMismatch(PendingInput in, long count, String got) {
+    return "Failed to parse 'data' field of input '" + in.name + "': shape " + in.shape + " needs " + count
+        + " elements, got " + got;
   }
 
   /** Parses a parameters object (the parser is on its first token). */
@@ -706,7 +556,7 @@ final class V2JsonCodec {
   private InferenceException constraintError(StreamConstraintsException e) {
     String m = String.valueOf(e.getOriginalMessage());
     if (m.contains("nesting depth")) {
-      return depthError();
+      return invalid("", depthMessage());
     }
     if (m.contains("Number value length")) {
       return invalid("", "a JSON number exceeds the maximum allowed length of " + limits.maxNumberLength() + " characters");
@@ -720,8 +570,8 @@ final class V2JsonCodec {
     return invalid("", "the JSON request exceeds a parser limit");
   }
 
-  private InferenceException depthError() {
-    return invalid("", "JSON nesting depth exceeds maximum allowed limit (" + limits.maxJsonDepth() + ")");
+  private String depthMessage() {
+    return "JSON nesting depth exceeds maximum allowed limit (" + limits.maxJsonDepth() + ")";
   }
 
   /** Turns a Jackson parse error into a message with no class names or source excerpts. */
@@ -778,7 +628,7 @@ final class V2JsonCodec {
         g.writeStartObject();
         g.writeStringField("name", nt.name());
         g.writeStringField("datatype", t.dataType().wireName());
-        writeShape(g, t.shape());
+        JsonTensorWriter.writeShape(g, t.shape());
         if (d.isBinary(nt.name())) {
           g.writeObjectFieldStart("parameters");
           g.writeNumberField("binary_data_size", t.byteSize());
@@ -786,7 +636,7 @@ final class V2JsonCodec {
           binaries.add(t.data());
         } else {
           g.writeFieldName("data");
-          writeData(g, t);
+          JsonTensorWriter.writeData(g, t);
         }
         g.writeEndObject();
       }
@@ -810,14 +660,6 @@ final class V2JsonCodec {
     return new Encoded(all, jsonLength, true);
   }
 
-  private static void writeShape(JsonGenerator g, Shape s) throws IOException {
-    g.writeArrayFieldStart("shape");
-    for (int i = 0; i < s.rank(); i++) {
-      g.writeNumber(s.dim(i));
-    }
-    g.writeEndArray();
-  }
-
   private static void writeParameters(JsonGenerator g, Map<String, ParameterValue> params) throws IOException {
     g.writeStartObject();
     for (Map.Entry<String, ParameterValue> e : params.entrySet()) {
@@ -830,45 +672,6 @@ final class V2JsonCodec {
       }
     }
     g.writeEndObject();
-  }
-
-  /** Writes a tensor's elements as a flat JSON array. */
-  static void writeData(JsonGenerator g, Tensor t) throws IOException {
-    ByteBuffer b = t.data();
-    long n = t.dataType() == DataType.BYTES ? Long.MAX_VALUE : t.elementCount();
-    g.writeStartArray();
-    switch (t.dataType()) {
-      case BOOL -> { for (long i = 0; i < n; i++) g.writeBoolean(b.get() != 0); }
-      case UINT8 -> { for (long i = 0; i < n; i++) g.writeNumber(b.get() & 0xFF); }
-      case INT8 -> { for (long i = 0; i < n; i++) g.writeNumber(b.get()); }
-      case UINT16 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getShort() & 0xFFFF); }
-      case INT16 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getShort()); }
-      case UINT32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getInt() & 0xFFFF_FFFFL); }
-      case INT32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getInt()); }
-      case INT64 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getLong()); }
-      case UINT64 -> {
-        for (long i = 0; i < n; i++) {
-          long v = b.getLong();
-          if (v >= 0) {
-            g.writeNumber(v);
-          } else {
-            g.writeNumber(new BigInteger(Long.toUnsignedString(v)));
-          }
-        }
-      }
-      case FP16 -> { for (long i = 0; i < n; i++) g.writeNumber(Float.float16ToFloat(b.getShort())); }
-      case BF16 -> { for (long i = 0; i < n; i++) g.writeNumber(Float.intBitsToFloat((b.getShort() & 0xFFFF) << 16)); }
-      case FP32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getFloat()); }
-      case FP64 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getDouble()); }
-      case BYTES -> {
-        while (b.hasRemaining()) {
-          byte[] e = new byte[b.getInt()];
-          b.get(e);
-          g.writeString(new String(e, StandardCharsets.UTF_8));
-        }
-      }
-    }
-    g.writeEndArray();
   }
 
   /** Encodes server metadata. */
@@ -909,7 +712,7 @@ final class V2JsonCodec {
       g.writeStartObject();
       g.writeStringField("name", t.name());
       g.writeStringField("datatype", t.dataType().wireName());
-      writeShape(g, t.shape());
+      JsonTensorWriter.writeShape(g, t.shape());
       if (!t.labels().isEmpty()) {
         g.writeArrayFieldStart("labels");
         for (String l : t.labels()) {
@@ -989,39 +792,5 @@ final class V2JsonCodec {
       sb.append("...");
     }
     return sb.toString();
-  }
-
-  /** A growable little-endian byte array for BYTES elements. */
-  private static final class Growable {
-    private byte[] a;
-    private int n;
-
-    Growable(int initial) {
-      a = new byte[Math.max(initial, 16)];
-    }
-
-    void putElement(byte[] e) {
-      ensure(4 + e.length);
-      a[n++] = (byte) e.length;
-      a[n++] = (byte) (e.length >>> 8);
-      a[n++] = (byte) (e.length >>> 16);
-      a[n++] = (byte) (e.length >>> 24);
-      System.arraycopy(e, 0, a, n, e.length);
-      n += e.length;
-    }
-
-    private void ensure(int more) {
-      long need = (long) n + more;
-      if (need > Integer.MAX_VALUE - 8) {
-        throw invalid("", "BYTES data is too large");
-      }
-      if (need > a.length) {
-        a = Arrays.copyOf(a, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, a.length * 2L)));
-      }
-    }
-
-    ByteBuffer toBuffer() {
-      return ByteBuffer.wrap(a, 0, n).order(ByteOrder.LITTLE_ENDIAN);
-    }
   }
 }

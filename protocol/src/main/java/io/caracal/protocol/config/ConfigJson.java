@@ -1,4 +1,4 @@
-package io.caracal.core.repository;
+package io.caracal.protocol.config;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
