@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -450,7 +451,7 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /** Loads the versions {@code found} selects and publishes them (see {@link #load(String)}); runs under the model's lock. */
-  private void loadFound(String name, Entry old, ModelSource.Found found) {
+  private void loadFound(String name, @Nullable Entry old, ModelSource.Found found) {
     NavigableMap<Long, VersionState> fresh = new ConcurrentSkipListMap<>();
     String firstProblem = "";
     for (VersionSource v : found.versions()) {
@@ -536,7 +537,7 @@ public final class ModelRegistry implements AutoCloseable {
    * their in-flight calls (close() blocks until then), the versions that {@code next} no longer
    * serves are listed UNLOADING; then {@code next} is published as is.
    */
-  private void replace(String name, Entry old, Entry next) {
+  private void replace(String name, @Nullable Entry old, Entry next) {
     if (old == null) {
       models.put(name, next);
       return;
@@ -573,7 +574,7 @@ public final class ModelRegistry implements AutoCloseable {
    * find them), so that the index tells what is happening while a load runs; returns the entry it
    * published.
    */
-  private Entry showLoading(String name, Entry old, ModelSource.Found found) {
+  private Entry showLoading(String name, @Nullable Entry old, ModelSource.Found found) {
     NavigableMap<Long, VersionState> shown = new ConcurrentSkipListMap<>(old == null ? Map.of() : old.versions());
     for (VersionSource v : found.versions()) {
       VersionState now = shown.get(v.version());

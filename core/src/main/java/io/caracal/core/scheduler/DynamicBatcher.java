@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
@@ -30,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +83,7 @@ public final class DynamicBatcher implements ModelRunner {
   private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger[] admitted;
   private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
-  private final Thread thread; // null in manual mode
+  private final @Nullable Thread thread; // null in manual mode
 
   // Batcher-owned state: read and written only by the batcher thread (or the test calling step()).
   private final List<ArrayDeque<Pending>> queues = new ArrayList<>();
@@ -115,7 +117,7 @@ public final class DynamicBatcher implements ModelRunner {
     long arrival; // batcher-owned: the order in which the batcher took the request in
     boolean late; // DELAY action: its timeout passed; runs after every other request
     boolean timed; // batcher-owned: has an entry in the deadline heap
-    Batch retry; // batcher-owned: the retry batch it waits in, null when none
+    @Nullable Batch retry; // batcher-owned: the retry batch it waits in, null when none
 
     Pending(List<NamedTensor> inputs, List<String> outputs, int level, long enqueued, long deadline,
         TimeoutAction action, long size, List<Object> key, Map<String, ParameterValue> custom) {
@@ -140,7 +142,7 @@ public final class DynamicBatcher implements ModelRunner {
     long size;
     final long seq;
     int attempts;
-    Worker failedOn;
+    @Nullable Worker failedOn;
 
     Batch(List<Pending> requests, long seq) {
       this.requests = List.copyOf(requests);
@@ -182,9 +184,9 @@ public final class DynamicBatcher implements ModelRunner {
 
   private record Cancel(Pending p) {}
 
-  private record Done(Worker w, Batch b, List<List<NamedTensor>> outputs, Throwable error) {}
+  private record Done(Worker w, Batch b, @Nullable List<List<NamedTensor>> outputs, @Nullable Throwable error) {}
 
-  private record Created(Worker replacing, ModelInstance instance, Throwable error) {}
+  private record Created(@Nullable Worker replacing, @Nullable ModelInstance instance, @Nullable Throwable error) {}
 
   private record Close() {}
 
@@ -502,7 +504,7 @@ public final class DynamicBatcher implements ModelRunner {
   }
 
   /** Takes the next batch out of the retry queue (to run it, or to fail it at close). */
-  private Batch takeRetry() {
+  private @Nullable Batch takeRetry() {
     Batch b = retries.poll();
     if (b != null) {
       for (Pending p : b.requests) {
@@ -517,7 +519,7 @@ public final class DynamicBatcher implements ModelRunner {
    * left empty is dropped, and with preserve_ordering gives up its place so later batches complete.
    */
   private void leaveRetry(Pending p) {
-    Batch b = p.retry;
+    Batch b = Objects.requireNonNull(p.retry, "not in a retry batch");
     p.retry = null;
     b.drop(p);
     if (b.requests.isEmpty()) {
@@ -542,7 +544,8 @@ public final class DynamicBatcher implements ModelRunner {
         if (other == null) {
           return Long.MAX_VALUE; // wait for another instance (or the replacement)
         }
-        execute(other, takeRetry(), now);
+        takeRetry(); // b
+        execute(other, b, now);
         continue;
       }
       purgeDone();
@@ -642,7 +645,7 @@ public final class DynamicBatcher implements ModelRunner {
   }
 
   /** The least-loaded instance with a free slot, other than {@code not}; null when none. */
-  private Worker freeWorker(Worker not) {
+  private @Nullable Worker freeWorker(@Nullable Worker not) {
     Worker best = null;
     for (Worker w : workers) {
       if (w != not && !w.suspect && !w.retired && w.running < policy.slotsPerInstance()
@@ -742,7 +745,7 @@ public final class DynamicBatcher implements ModelRunner {
     Batch b = d.b();
     if (d.error() == null) {
       if (policy.preserveOrdering()) {
-        List<List<NamedTensor>> outs = d.outputs();
+        List<List<NamedTensor>> outs = Objects.requireNonNull(d.outputs()); // set when error is not
         release(b.seq, () -> {
           for (int i = 0; i < outs.size(); i++) {
             succeed(b.requests.get(i), outs.get(i), ticker.read());
@@ -814,12 +817,12 @@ public final class DynamicBatcher implements ModelRunner {
     }
   }
 
-  private void replace(Worker old) {
+  private void replace(@Nullable Worker old) {
     creating++;
     background.execute(() -> create(old));
   }
 
-  private void create(Worker replacing) {
+  private void create(@Nullable Worker replacing) {
     try {
       post(new Created(replacing, supplier.create(), null));
     } catch (Throwable t) {
@@ -838,11 +841,12 @@ public final class DynamicBatcher implements ModelRunner {
       }
       return;
     }
+    ModelInstance instance = Objects.requireNonNull(c.instance()); // set when error is not
     if (state.get() != State.RUNNING) {
-      closeQuietly(c.instance());
+      closeQuietly(instance);
       return;
     }
-    Worker w = new Worker(nextWorker, c.instance(), executors.apply(nextWorker), now);
+    Worker w = new Worker(nextWorker, instance, executors.apply(nextWorker), now);
     nextWorker++;
     workers.add(w);
     if (old != null) {

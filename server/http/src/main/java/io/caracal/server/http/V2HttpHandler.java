@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
   private boolean busy;
   private long requestCount;
-  private CompletableFuture<InferenceResponse> inFlight;
+  private @Nullable CompletableFuture<InferenceResponse> inFlight;
 
   V2HttpHandler(InferenceService service, V2JsonCodec codec, String serverName, String serverVersion) {
     this(service, codec, serverName, serverVersion, LogSettings.inMemory(), HttpLimits.DEFAULTS.maxBodyBytes(),
@@ -158,7 +159,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
           sendError(
               ctx,
               HttpResponseStatus.NOT_FOUND,
-              "Request for unknown model: " + V2JsonCodec.quote(route.model()) + " version " + route.version() + " is not found",
+              "Request for unknown model: " + V2JsonCodec.quote(route.modelName()) + " version " + route.version() + " is not found",
               keepAlive,
               0);
           return;
@@ -185,26 +186,26 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
           sendJson(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, codec.flag("ready", ready), keepAlive);
         }
         case MODEL_METADATA -> {
-          ModelMetadata md = service.metadata(route.model(), version);
+          ModelMetadata md = service.metadata(route.modelName(), version);
           sendJson(ctx, HttpResponseStatus.OK, codec.modelMetadata(md), keepAlive);
         }
         case MODEL_READY -> {
-          if (service.isModelReady(route.model(), version)) {
-            sendJson(ctx, HttpResponseStatus.OK, codec.modelReady(route.model(), true), keepAlive);
+          if (service.isModelReady(route.modelName(), version)) {
+            sendJson(ctx, HttpResponseStatus.OK, codec.modelReady(route.modelName(), true), keepAlive);
           } else {
-            sendError(ctx, HttpResponseStatus.BAD_REQUEST, notReadyMessage(route.model(), version), keepAlive, 0);
+            sendError(ctx, HttpResponseStatus.BAD_REQUEST, notReadyMessage(route.modelName(), version), keepAlive, 0);
           }
         }
         case INFER -> {
           released = true;
-          infer(ctx, req, route.model(), version, keepAlive, reqId);
+          infer(ctx, req, route.modelName(), version, keepAlive, reqId);
         }
         case MODEL_CONFIG -> {
-          byte[] json = ConfigJson.print(service.modelConfig(route.model(), version)).getBytes(StandardCharsets.UTF_8);
+          byte[] json = ConfigJson.print(service.modelConfig(route.modelName(), version)).getBytes(StandardCharsets.UTF_8);
           sendJson(ctx, HttpResponseStatus.OK, json, keepAlive);
         }
         case MODEL_STATS ->
-            sendJson(ctx, HttpResponseStatus.OK, admin.statistics(service.statistics(route.model(), version)), keepAlive);
+            sendJson(ctx, HttpResponseStatus.OK, admin.statistics(service.statistics(route.modelName(), version)), keepAlive);
         case ALL_STATS -> sendJson(ctx, HttpResponseStatus.OK, admin.statistics(service.statistics("", OptionalLong.empty())), keepAlive);
         case REPOSITORY_INDEX -> {
           boolean readyOnly = admin.readyFilter(req.content());
@@ -213,7 +214,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
         case REPOSITORY_LOAD, REPOSITORY_UNLOAD -> {
           boolean load = route.kind() == V2Route.Kind.REPOSITORY_LOAD;
           admin.checkControlBody(req.content(), load ? "load" : "unload");
-          String model = route.model();
+          String model = route.modelName();
           runAdmin(ctx, keepAlive, reqId, () -> {
             if (load) {
               service.loadModel(model);

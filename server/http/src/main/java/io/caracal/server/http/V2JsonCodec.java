@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The KServe V2 JSON codec, with the binary tensor data extension. Streaming Jackson only: tensor
@@ -232,13 +233,14 @@ final class V2JsonCodec {
     throw invalid("", "request body is empty: expected a JSON inference request");
   }
 
+  @SuppressWarnings("NullAway.Init") // the parser sets name, datatype and shape; input() checks them
   private static final class PendingInput {
     String name;
     DataType dataType;
     Shape shape;
     long binarySize = -1;
-    Tensor tensor;
-    byte[] capturedData;
+    @Nullable Tensor tensor;
+    byte @Nullable [] capturedData;
   }
 
   private static final class Parsed {
@@ -478,6 +480,7 @@ final class V2JsonCodec {
   }
 
   /** Decodes {@code data} (the parser is on its first token) into a tensor of the input's type and shape. */
+  @SuppressWarnings("NullAway") // buf is set for fixed-size types and bytes for BYTES; each case uses its own
   private Tensor decodeData(JsonParser p, PendingInput in, int jsonLen) throws IOException {
     if (in.dataType == DataType.FP16 || in.dataType == DataType.BF16) {
       throw invalid(
