@@ -23,8 +23,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +51,7 @@ public final class Caracal implements AutoCloseable {
   private static final io.caracal.core.logging.LogSettings LOG_SETTINGS = LogbackSettings.create();
 
   private final ModelRegistry registry;
-  private final io.caracal.core.lifecycle.RepositoryPoller poller; // null unless poll mode
+  private final io.caracal.core.lifecycle.@Nullable RepositoryPoller poller; // null unless poll mode
   private final InferencePipeline pipeline;
   private final DrainingAdmission admission;
   private final java.util.concurrent.ExecutorService controlExecutor;
@@ -62,7 +64,7 @@ public final class Caracal implements AutoCloseable {
 
   private Caracal(
       ModelRegistry registry,
-      io.caracal.core.lifecycle.RepositoryPoller poller,
+      io.caracal.core.lifecycle.@Nullable RepositoryPoller poller,
       InferencePipeline pipeline,
       DrainingAdmission admission,
       java.util.concurrent.ExecutorService controlExecutor,
@@ -266,12 +268,12 @@ public final class Caracal implements AutoCloseable {
 
   /** Returns the address the HTTP listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress httpAddress() {
-    return http.boundAddress();
+    return Objects.requireNonNull(http.boundAddress()); // started before this object exists
   }
 
   /** Returns the address the gRPC listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress grpcAddress() {
-    return grpc.boundAddress();
+    return Objects.requireNonNull(grpc.boundAddress()); // started before this object exists
   }
 
   /**

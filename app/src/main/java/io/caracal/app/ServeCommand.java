@@ -85,7 +85,8 @@ final class ServeCommand implements Callable<Integer> {
     try {
       validated = settings.build();
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(command.commandLine(), e.getMessage() + origin(command, e.getMessage()), e);
+      String message = String.valueOf(e.getMessage());
+      throw new ParameterException(command.commandLine(), message + origin(command, message), e);
     }
     List<String> unknown = sources.unknownVariables(command);
     if (!unknown.isEmpty()) {

@@ -41,7 +41,7 @@ final class UsageErrors implements IParameterExceptionHandler {
       // "http-port must be a whole number, got 'x' (from environment variable CARACAL_HTTP_PORT)"
       return SettingSources.key(option) + " " + wrongKind.getMessage() + origin(ex.getCommandLine(), option);
     }
-    return ex.getMessage();
+    return String.valueOf(ex.getMessage());
   }
 
   /** Returns {@code " (from <where>)"} when the option's value did not come from the command line, else "". */

@@ -47,6 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
+@SuppressWarnings("NullAway.Init") // JMH sets the @Param fields, setUp() the others
 public class V2JsonCodecBenchmark {
 
   @Param({"32x1x28x28", "32x1000"})

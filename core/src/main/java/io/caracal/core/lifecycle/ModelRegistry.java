@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -345,7 +346,7 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /** Loads the versions {@code found} selects and publishes them (see {@link #load(String)}); runs under the model's lock. */
-  private void loadFound(String name, Entry old, ModelSource.Found found) {
+  private void loadFound(String name, @Nullable Entry old, ModelSource.Found found) {
     NavigableMap<Long, VersionState> fresh = new ConcurrentSkipListMap<>();
     String firstProblem = "";
     for (VersionSource v : found.versions()) {
@@ -431,7 +432,7 @@ public final class ModelRegistry implements AutoCloseable {
    * their in-flight calls (close() blocks until then), the versions that {@code next} no longer
    * serves are listed UNLOADING; then {@code next} is published as is.
    */
-  private void replace(String name, Entry old, Entry next) {
+  private void replace(String name, @Nullable Entry old, Entry next) {
     if (old == null) {
       models.put(name, next);
       return;
@@ -468,7 +469,7 @@ public final class ModelRegistry implements AutoCloseable {
    * find them), so that the index tells what is happening while a load runs; returns the entry it
    * published.
    */
-  private Entry showLoading(String name, Entry old, ModelSource.Found found) {
+  private Entry showLoading(String name, @Nullable Entry old, ModelSource.Found found) {
     NavigableMap<Long, VersionState> shown = new ConcurrentSkipListMap<>(old == null ? Map.of() : old.versions());
     for (VersionSource v : found.versions()) {
       VersionState now = shown.get(v.version());

@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,7 @@ public final class RepositoryPoller implements AutoCloseable {
   private final ExecutorService loaders;
   private final Object scanLock = new Object();
   private Map<String, String> known = Map.of();
-  private ScheduledExecutorService timer;
+  private @Nullable ScheduledExecutorService timer;
 
   /**
    * Creates a poller; call {@link #baseline} before the registry's initial {@code loadAll}, then

@@ -1,5 +1,7 @@
 package io.caracal.core.repository;
 
+import java.util.Objects;
+
 /**
  * A model repository entry cannot be used: a bad name, a path that leaves the repository, a config
  * that does not parse or contradicts the model. The message names files relative to the
@@ -14,5 +16,11 @@ public final class RepositoryException extends Exception {
 
   public RepositoryException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /** Returns the message, never null: every constructor takes one. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
   }
 }

@@ -1,6 +1,7 @@
 package io.caracal.core.scheduler;
 
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A future whose dependents ({@code thenApply}, {@code handle}, {@code exceptionallyCompose}, ...)
@@ -8,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
  * after the runner's, withdraws the queued request. Thread-safe.
  */
 final class CancellableFuture<T> extends CompletableFuture<T> {
-  private final CompletableFuture<?> root; // null for the root itself
+  private final @Nullable CompletableFuture<?> root; // null for the root itself
 
   CancellableFuture() {
     this.root = null;

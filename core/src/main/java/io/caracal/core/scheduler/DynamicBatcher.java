@@ -380,7 +380,7 @@ public final class DynamicBatcher implements ModelRunner {
         if (other == null) {
           return Long.MAX_VALUE; // wait for another instance (or the replacement)
         }
-        calls.start(other, retries.take());
+        calls.start(other, java.util.Objects.requireNonNull(retries.take(), "peeked batch"));
         continue;
       }
       queues.purgeDone();

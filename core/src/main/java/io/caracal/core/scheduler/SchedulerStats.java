@@ -1,5 +1,6 @@
 package io.caracal.core.scheduler;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.api.ModelId;
 import io.caracal.api.ModelStatistics;
 import io.caracal.api.ModelStatistics.BatchStats;
@@ -48,27 +49,26 @@ public final class SchedulerStats {
   private final InstantSource wallClock;
   private final LogHistogram queueWaits = new LogHistogram(); // thread-safe on its own
   private final ReentrantLock lock = new ReentrantLock();
-  // Guarded by lock.
-  private long lastInferenceMillis;
-  private long inferenceCount;
-  private long executionCount;
-  private Duration success = Duration.ZERO;
-  private Duration fail = Duration.ZERO;
-  private Duration queue = Duration.ZERO;
-  private Duration computeInput = Duration.ZERO;
-  private Duration computeInfer = Duration.ZERO;
-  private Duration computeOutput = Duration.ZERO;
-  private long computeInferMax;
-  private final TreeMap<Long, BatchStats> batches = new TreeMap<>();
-  private final EnumMap<CloseReason, Long> reasons = new EnumMap<>(CloseReason.class);
-  private long instanceFailures;
-  private long instanceReplacements;
-  private long instanceReplacementFailures;
-  private long scaleUps;
-  private long scaleDowns;
-  private long rejected;
-  private long timedOut;
-  private long cancelled;
+  @GuardedBy("lock") private long lastInferenceMillis;
+  @GuardedBy("lock") private long inferenceCount;
+  @GuardedBy("lock") private long executionCount;
+  @GuardedBy("lock") private Duration success = Duration.ZERO;
+  @GuardedBy("lock") private Duration fail = Duration.ZERO;
+  @GuardedBy("lock") private Duration queue = Duration.ZERO;
+  @GuardedBy("lock") private Duration computeInput = Duration.ZERO;
+  @GuardedBy("lock") private Duration computeInfer = Duration.ZERO;
+  @GuardedBy("lock") private Duration computeOutput = Duration.ZERO;
+  @GuardedBy("lock") private long computeInferMax;
+  @GuardedBy("lock") private final TreeMap<Long, BatchStats> batches = new TreeMap<>();
+  @GuardedBy("lock") private final EnumMap<CloseReason, Long> reasons = new EnumMap<>(CloseReason.class);
+  @GuardedBy("lock") private long instanceFailures;
+  @GuardedBy("lock") private long instanceReplacements;
+  @GuardedBy("lock") private long instanceReplacementFailures;
+  @GuardedBy("lock") private long scaleUps;
+  @GuardedBy("lock") private long scaleDowns;
+  @GuardedBy("lock") private long rejected;
+  @GuardedBy("lock") private long timedOut;
+  @GuardedBy("lock") private long cancelled;
 
   /** Creates empty statistics; {@code wallClock} stamps the last inference. */
   public SchedulerStats(InstantSource wallClock) {

@@ -55,6 +55,7 @@ public final class JsonTensorReader {
    * @throws TensorDataException when the data breaks a rule (see {@link TensorDataProblem})
    * @throws IOException when the parser fails, e.g. on malformed JSON or a stream constraint
    */
+  @SuppressWarnings("NullAway") // buf is set for fixed-size types and bytes for BYTES; each case uses its own
   public Tensor read(JsonParser p, DataType dt, Shape shape, long maxElements) throws IOException {
     long count = BinaryTensorData.elementCount(dt, shape);
     if (count > maxElements) {

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -111,7 +112,8 @@ final class UnsignedInputRewriter {
     }
     int at = 0;
     for (Map.Entry<String, String> e : renames.entrySet()) {
-      g.addNode(at++, castNode(e.getKey(), e.getValue(), unsigned.get(e.getKey())));
+      int elem = Objects.requireNonNull(unsigned.get(e.getKey())); // renames: unsigned inputs only
+      g.addNode(at++, castNode(e.getKey(), e.getValue(), elem));
     }
     return Optional.of(new Result(model.toBuilder().setGraph(g).build(), Map.copyOf(types)));
   }

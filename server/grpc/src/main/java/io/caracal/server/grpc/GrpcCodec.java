@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Converts between the gRPC messages and core's values. Validation is as strict as the REST
@@ -238,7 +239,7 @@ final class GrpcCodec {
   }
 
   /** Returns the typed contents field that carries {@code dt}, or null for FP16 and BF16 (raw only). */
-  static String contentsField(DataType dt) {
+  static @Nullable String contentsField(DataType dt) {
     return switch (dt) {
       case BOOL -> "bool_contents";
       case INT8, INT16, INT32 -> "int_contents";

@@ -1,5 +1,6 @@
 package io.caracal.server.grpc;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.core.InferenceService;
 import io.caracal.core.logging.LogSettings;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,12 +53,11 @@ public final class GrpcServer implements AutoCloseable {
 
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
-  // guarded by lock
-  private Server server;
-  private ExecutorService managementExecutor;
-  private ScheduledExecutorService healthPoller;
+  @GuardedBy("lock") private @Nullable Server server;
+  @GuardedBy("lock") private @Nullable ExecutorService managementExecutor;
+  @GuardedBy("lock") private @Nullable ScheduledExecutorService healthPoller;
   private volatile Runnable healthRefresh = () -> {};
-  private volatile InetSocketAddress boundAddress;
+  private volatile @Nullable InetSocketAddress boundAddress;
 
   private GrpcServer(Builder b) {
     this.settings = b;
@@ -81,13 +82,14 @@ public final class GrpcServer implements AutoCloseable {
       Builder b = settings;
       managementExecutor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("grpc-mgmt-", 0).factory());
       HealthStatusManager health = new HealthStatusManager();
+      InferenceService service = Objects.requireNonNull(b.service, "service"); // build() checked it
       InferenceGrpcService svc = 
-          new InferenceGrpcService(b.service, b.serverName, b.serverVersion, b.extensions, b.logSettings);
+          new InferenceGrpcService(service, b.serverName, b.serverVersion, b.extensions, b.logSettings);
       ExecutorService mgmt = managementExecutor;
       ServerCallExecutorSupplier perCall =
           new ServerCallExecutorSupplier() {
             @Override
-            public <ReqT, RespT> java.util.concurrent.Executor getExecutor(
+            public <ReqT, RespT> java.util.concurrent.@Nullable Executor getExecutor(
                 io.grpc.ServerCall<ReqT, RespT> call, io.grpc.Metadata metadata) {
               String method = call.getMethodDescriptor().getFullMethodName();
               boolean infer =
@@ -131,7 +133,7 @@ public final class GrpcServer implements AutoCloseable {
           () -> {
             ServingStatus st;
             try {
-              st = b.service.isReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+              st = service.isReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
             } catch (RuntimeException e) {
               st = ServingStatus.NOT_SERVING;
             }
@@ -149,7 +151,7 @@ public final class GrpcServer implements AutoCloseable {
   }
 
   /** Returns the bound address, or null before {@link #start()}. */
-  public InetSocketAddress boundAddress() {
+  public @Nullable InetSocketAddress boundAddress() {
     return boundAddress;
   }
 
@@ -190,7 +192,7 @@ public final class GrpcServer implements AutoCloseable {
       if (server == null) {
         return;
       }
-      healthPoller.shutdownNow();
+      Objects.requireNonNull(healthPoller).shutdownNow(); // set with server
       server.shutdown();
       try {
         if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -201,7 +203,7 @@ public final class GrpcServer implements AutoCloseable {
         server.shutdownNow();
         Thread.currentThread().interrupt();
       }
-      managementExecutor.shutdownNow();
+      Objects.requireNonNull(managementExecutor).shutdownNow(); // set with server
       server = null;
     }
   }
@@ -210,7 +212,7 @@ public final class GrpcServer implements AutoCloseable {
   public static final class Builder {
     private String host = "127.0.0.1";
     private int port = 8001;
-    private InferenceService service;
+    private @Nullable InferenceService service;
     private String serverName = "caracal";
     private String serverVersion = "0.1.0";
     private List<String> extensions = List.of();

@@ -1,5 +1,6 @@
 package io.caracal.server.grpc;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.api.InferenceException;
 import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
@@ -45,6 +46,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -340,10 +342,9 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     private final ServerCallStreamObserver<ModelStreamInferResponse> out;
     private final ReentrantLock lock = new ReentrantLock();
     private final Set<CompletableFuture<InferenceResponse>> inFlight = ConcurrentHashMap.newKeySet();
-    // guarded by lock
-    private int pending;
-    private boolean halfClosed;
-    private boolean closed;
+    @GuardedBy("lock") private int pending;
+    @GuardedBy("lock") private boolean halfClosed;
+    @GuardedBy("lock") private boolean closed;
 
     InferStream(ServerCallStreamObserver<ModelStreamInferResponse> out) {
       this.out = out;
@@ -377,12 +378,12 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
           });
     }
 
-    private void answer(ModelInferRequest request, InferenceResponse resp, Throwable err) {
+    private void answer(ModelInferRequest request, @Nullable InferenceResponse resp, @Nullable Throwable err) {
       ModelStreamInferResponse msg;
       try {
         msg =
             err == null
-                ? ModelStreamInferResponse.newBuilder().setInferResponse(GrpcCodec.encodeInfer(resp)).build()
+                ? ModelStreamInferResponse.newBuilder().setInferResponse(GrpcCodec.encodeInfer(Objects.requireNonNull(resp))).build()
                 : errorResponse(request, err);
       } catch (Throwable t) {
         msg = errorResponse(request, t);

@@ -16,6 +16,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.InflaterInputStream;
 import java.util.zip.ZipException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * gzip and deflate of infer bodies, as Triton does them: a request body with {@code
@@ -39,7 +40,7 @@ final class HttpCompression {
   }
 
   /** Parses a request's {@code Content-Encoding}; returns null for a coding other than these. */
-  static Coding requestCoding(String header) {
+  static @Nullable Coding requestCoding(@Nullable String header) {
     if (header == null) {
       return Coding.IDENTITY;
     }

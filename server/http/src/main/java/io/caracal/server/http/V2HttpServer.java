@@ -1,5 +1,6 @@
 package io.caracal.server.http;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.core.InferenceService;
 import io.caracal.server.http.V2HttpInitializer;
 import io.netty.bootstrap.ServerBootstrap;
@@ -16,6 +17,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,17 +46,16 @@ public final class V2HttpServer implements AutoCloseable {
   private final int eventLoopThreads;
 
   private final Object lock = new Object();
-  // guarded by lock
-  private EventLoopGroup boss;
-  private EventLoopGroup workers;
-  private Channel serverChannel;
-  private volatile InetSocketAddress boundAddress;
+  @GuardedBy("lock") private @Nullable EventLoopGroup boss;
+  @GuardedBy("lock") private @Nullable EventLoopGroup workers;
+  @GuardedBy("lock") private @Nullable Channel serverChannel;
+  private volatile @Nullable InetSocketAddress boundAddress;
   private final io.caracal.core.logging.LogSettings logSettings;
 
   private V2HttpServer(Builder b) {
     this.host = b.host;
     this.port = b.port;
-    this.service = b.service;
+    this.service = Objects.requireNonNull(b.service, "service");
     this.serverName = b.serverName;
     this.serverVersion = b.serverVersion;
     this.limits = b.limits;
@@ -111,7 +112,7 @@ public final class V2HttpServer implements AutoCloseable {
   }
 
   /** Returns the bound address, or null before {@link #start()}. */
-  public InetSocketAddress boundAddress() {
+  public @Nullable InetSocketAddress boundAddress() {
     return boundAddress;
   }
 
@@ -142,7 +143,7 @@ public final class V2HttpServer implements AutoCloseable {
    * only after the loop went back through {@code select}, which is where the socket is closed; two
    * such rounds make sure one full selector cycle passed.
    */
-  // guarded by lock
+  @GuardedBy("lock")
   private void closeListener() {
     if (serverChannel != null) {
       Channel listener = serverChannel;
@@ -165,8 +166,9 @@ public final class V2HttpServer implements AutoCloseable {
     }
   }
 
+  @GuardedBy("lock")
   private void shutdownGroups() {
-    if (boss != null) {
+    if (boss != null && workers != null) {
       boss.shutdownGracefully(0, 5, TimeUnit.SECONDS);
       workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS);
       boss.terminationFuture().awaitUninterruptibly(6, TimeUnit.SECONDS);
@@ -180,7 +182,7 @@ public final class V2HttpServer implements AutoCloseable {
   public static final class Builder {
     private String host = "127.0.0.1";
     private int port = 8000;
-    private InferenceService service;
+    private @Nullable InferenceService service;
     private String serverName = "caracal";
     private String serverVersion = "0.1.0";
     private HttpLimits limits = HttpLimits.DEFAULTS;

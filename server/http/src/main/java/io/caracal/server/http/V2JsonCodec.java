@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The KServe V2 JSON codec, with the binary tensor data extension. Streaming Jackson only: tensor
@@ -233,13 +234,14 @@ final class V2JsonCodec {
     throw invalid("", "request body is empty: expected a JSON inference request");
   }
 
+  @SuppressWarnings("NullAway.Init") // the parser sets name, datatype and shape; input() checks them
   private static final class PendingInput {
     String name;
     DataType dataType;
     Shape shape;
     long binarySize = -1;
-    Tensor tensor;
-    byte[] capturedData;
+    @Nullable Tensor tensor;
+    byte @Nullable [] capturedData;
   }
 
   private static final class Parsed {

@@ -7,6 +7,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A V2 REST route, matched on the request path only (the query string is ignored). Model and
@@ -17,7 +19,7 @@ import java.util.List;
  * @param version the decoded version segment, or null when the path has none
  * @param badSegment whether a model-path segment was undecodable, empty, {@code .} or {@code ..}
  */
-record V2Route(Kind kind, String model, String version, boolean badSegment) {
+record V2Route(Kind kind, @Nullable String model, @Nullable String version, boolean badSegment) {
 
   enum Kind {
     SERVER_METADATA("GET"),
@@ -49,6 +51,11 @@ record V2Route(Kind kind, String model, String version, boolean badSegment) {
     boolean allows(String requestMethod) {
       return method.equals(requestMethod) || (this == LOGGING && requestMethod.equals("POST"));
     }
+  }
+
+  /** Returns the model segment of a route that names one (model routes, repository load, unload). */
+  String modelName() {
+    return Objects.requireNonNull(model, "the route names no model");
   }
 
   private static final V2Route NOT_FOUND = new V2Route(Kind.NOT_FOUND, null, null, false);
@@ -109,7 +116,7 @@ record V2Route(Kind kind, String model, String version, boolean badSegment) {
       }
     }
     String modelRaw = rest.get(0);
-    String versionRaw = null;
+    @Nullable String versionRaw = null;
     int i = 1;
     if (rest.size() >= 3 && rest.get(1).equals("versions")) {
       versionRaw = rest.get(2);
@@ -152,7 +159,7 @@ record V2Route(Kind kind, String model, String version, boolean badSegment) {
       r = rest.subList(1, n);
     }
     Kind kind;
-    String modelRaw = null;
+    @Nullable String modelRaw = null;
     if (r.size() == 1 && r.get(0).equals("index")) {
       kind = Kind.REPOSITORY_INDEX;
     } else if (r.size() == 3 && r.get(0).equals("models") && (r.get(2).equals("load") || r.get(2).equals("unload"))) {
@@ -192,7 +199,7 @@ record V2Route(Kind kind, String model, String version, boolean badSegment) {
   }
 
   /** Strict percent-decoding to UTF-8; returns null when the segment is not well formed. */
-  static String decode(String s) {
+  static @Nullable String decode(String s) {
     if (s.indexOf('%') < 0) {
       return s;
     }
