@@ -17,7 +17,10 @@ public enum DataType {
   BF16(2),
   FP32(4),
   FP64(8),
-  /** Variable-length byte strings; on the wire each element is a u32 little-endian length and its bytes. */
+  /**
+   * Variable-length byte strings; on the wire each element is a u32 little-endian length and its
+   * bytes.
+   */
   BYTES(-1);
 
   private final int byteSize;

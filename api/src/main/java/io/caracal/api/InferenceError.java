@@ -7,8 +7,8 @@ import java.util.OptionalLong;
  * Every way a request can fail, as a closed set. Each transport maps it exactly once, with an
  * exhaustive switch, to its own status ({@code HttpErrors}, {@code GrpcErrors}): adding a case
  * breaks both builds until it is mapped. Messages are written for clients and never carry paths,
- * class names or stack traces; an unexpected failure's details go to the log under a correlation
- * id that the client's message repeats.
+ * class names or stack traces; an unexpected failure's details go to the log under a correlation id
+ * that the client's message repeats.
  */
 public sealed interface InferenceError {
 
@@ -52,7 +52,8 @@ public sealed interface InferenceError {
   }
 
   /** The model (or version) exists but cannot serve; {@code reason} says why. */
-  record ModelNotReady(String model, OptionalLong version, String reason) implements InferenceError {
+  record ModelNotReady(String model, OptionalLong version, String reason)
+      implements InferenceError {
     public ModelNotReady {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(version, "version");
@@ -72,8 +73,8 @@ public sealed interface InferenceError {
   /**
    * The request is malformed or does not fit the model.
    *
-   * @param field the offending input, output, parameter or JSON member; empty when the request as
-   *     a whole is wrong
+   * @param field the offending input, output, parameter or JSON member; empty when the request as a
+   *     whole is wrong
    * @param message the full message, naming the field
    */
   record InvalidInput(String field, String message) implements InferenceError {
@@ -183,8 +184,8 @@ public sealed interface InferenceError {
   }
 
   /**
-   * An unexpected failure. Its details are logged once under {@code correlationId}; the client
-   * sees only {@code internal error} and the id.
+   * An unexpected failure. Its details are logged once under {@code correlationId}; the client sees
+   * only {@code internal error} and the id.
    */
   record Internal(String correlationId) implements InferenceError {
     public Internal {

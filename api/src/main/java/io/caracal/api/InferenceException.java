@@ -18,7 +18,8 @@ public final class InferenceException extends RuntimeException {
 
   private final transient InferenceError error;
 
-  private InferenceException(InferenceError error, @Nullable Throwable cause, boolean withStackTrace) {
+  private InferenceException(
+      InferenceError error, @Nullable Throwable cause, boolean withStackTrace) {
     super(error.message(), cause, false, withStackTrace);
     this.error = error;
   }
@@ -39,12 +40,14 @@ public final class InferenceException extends RuntimeException {
   }
 
   /**
-   * Returns an {@link InferenceError.Internal} with a new correlation id, {@code cause} kept for the
-   * log.
+   * Returns an {@link InferenceError.Internal} with a new correlation id, {@code cause} kept for
+   * the log.
    */
   public static InferenceException internal(Throwable cause) {
     return new InferenceException(
-        new InferenceError.Internal(newCorrelationId()), Objects.requireNonNull(cause, "cause"), true);
+        new InferenceError.Internal(newCorrelationId()),
+        Objects.requireNonNull(cause, "cause"),
+        true);
   }
 
   /**
@@ -80,7 +83,8 @@ public final class InferenceException extends RuntimeException {
 
   /** Returns whether this error is unexpected, so its cause belongs in the log. */
   public boolean isUnexpected() {
-    return error instanceof InferenceError.Internal || error instanceof InferenceError.BackendFailure;
+    return error instanceof InferenceError.Internal
+        || error instanceof InferenceError.BackendFailure;
   }
 
   /** Returns the correlation id of an unexpected error, or empty. */

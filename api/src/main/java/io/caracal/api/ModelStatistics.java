@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param name the model name
  * @param version the version
- * @param lastInferenceMillis wall-clock time of the last completed request (ms since the epoch), 0 = never
+ * @param lastInferenceMillis wall-clock time of the last completed request (ms since the epoch), 0
+ *     = never
  * @param inferenceCount requests completed successfully, counted by batch elements
  * @param executionCount backend executions (one per formed batch)
  * @param inference per-phase totals over requests
@@ -60,11 +61,20 @@ public record ModelStatistics(
       Duration cacheMiss) {
     /** No requests yet. */
     public static final InferStats EMPTY =
-        new InferStats(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+        new InferStats(
+            Duration.ZERO,
+            Duration.ZERO,
+            Duration.ZERO,
+            Duration.ZERO,
+            Duration.ZERO,
+            Duration.ZERO,
+            Duration.ZERO,
+            Duration.ZERO);
   }
 
   /** Totals over the executions of one batch size. */
-  public record BatchStats(long batchSize, Duration computeInput, Duration computeInfer, Duration computeOutput) {}
+  public record BatchStats(
+      long batchSize, Duration computeInput, Duration computeInfer, Duration computeOutput) {}
 
   /**
    * What Triton's totals cannot show: the longest and the typical queue wait of a request (from
@@ -76,16 +86,23 @@ public record ModelStatistics(
    * @param queueP50Nanos the median queue wait, from a log-scale histogram: at least the true value
    *     and less than 1/16 above it
    * @param queueP99Nanos the 99th percentile of the queue wait, with the same precision
-   * @param computeInferMaxNanos the longest backend call ({@code compute_infer}) of one batch, exact
+   * @param computeInferMaxNanos the longest backend call ({@code compute_infer}) of one batch,
+   *     exact
    */
-  public record TailStats(long queueMaxNanos, long queueP50Nanos, long queueP99Nanos, long computeInferMaxNanos) {
+  public record TailStats(
+      long queueMaxNanos, long queueP50Nanos, long queueP99Nanos, long computeInferMaxNanos) {
     /** Nothing measured yet. */
     public static final TailStats EMPTY = new TailStats(0, 0, 0, 0);
 
     public TailStats {
       if (queueP50Nanos < 0 || queueP50Nanos > queueP99Nanos || queueP99Nanos > queueMaxNanos) {
         throw new IllegalArgumentException(
-            "queue waits not ordered 0 <= p50 <= p99 <= max: " + queueP50Nanos + ", " + queueP99Nanos + ", " + queueMaxNanos);
+            "queue waits not ordered 0 <= p50 <= p99 <= max: "
+                + queueP50Nanos
+                + ", "
+                + queueP99Nanos
+                + ", "
+                + queueMaxNanos);
       }
       if (computeInferMaxNanos < 0) {
         throw new IllegalArgumentException("computeInferMaxNanos < 0: " + computeInferMaxNanos);

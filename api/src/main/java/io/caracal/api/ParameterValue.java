@@ -3,7 +3,10 @@ package io.caracal.api;
 import java.math.BigInteger;
 import java.util.Objects;
 
-/** A request or response parameter value, as the V2 protocol allows: bool, integer, double or string. */
+/**
+ * A request or response parameter value, as the V2 protocol allows: bool, integer, double or
+ * string.
+ */
 public sealed interface ParameterValue {
 
   /** Returns the value as a plain Java object (Boolean, Long, Double or String). */
@@ -63,12 +66,15 @@ public sealed interface ParameterValue {
       case Long n -> new Int(n);
       case BigInteger n -> {
         if (n.bitLength() > 63) {
-          throw new IllegalArgumentException("integer parameter " + n + " is out of the signed 64-bit range");
+          throw new IllegalArgumentException(
+              "integer parameter " + n + " is out of the signed 64-bit range");
         }
         yield new Int(n.longValue());
       }
       case String s -> new Str(s);
-      default -> throw new IllegalArgumentException("unsupported parameter type " + v.getClass().getSimpleName());
+      default ->
+          throw new IllegalArgumentException(
+              "unsupported parameter type " + v.getClass().getSimpleName());
     };
   }
 }

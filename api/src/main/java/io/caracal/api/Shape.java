@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An immutable tensor shape. In a model description a dimension of {@code -1} means "any size";
- * in a request or response every dimension is non-negative.
+ * An immutable tensor shape. In a model description a dimension of {@code -1} means "any size"; in
+ * a request or response every dimension is non-negative.
  */
 public final class Shape {
   private static final Shape SCALAR = new Shape(new long[0]);

@@ -57,7 +57,14 @@ public final class Tensor {
       }
       if (expected != view.remaining()) {
         throw new IllegalArgumentException(
-            "expected " + expected + " bytes for " + dataType + " " + shape + ", got " + view.remaining());
+            "expected "
+                + expected
+                + " bytes for "
+                + dataType
+                + " "
+                + shape
+                + ", got "
+                + view.remaining());
       }
     } else {
       long found = countBytesElements(view);

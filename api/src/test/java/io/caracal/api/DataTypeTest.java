@@ -29,7 +29,8 @@ class DataTypeTest {
 
   @Test
   void byteSize_isTheV2ElementSize_forEveryFixedSizeType() {
-    assertThat(EnumSet.complementOf(EnumSet.copyOf(V2_SIZES.keySet()))).containsExactly(DataType.BYTES);
+    assertThat(EnumSet.complementOf(EnumSet.copyOf(V2_SIZES.keySet())))
+        .containsExactly(DataType.BYTES);
     V2_SIZES.forEach((t, size) -> {
       assertThat(t.byteSize()).as(t.name()).isEqualTo(size);
       assertThat(t.isFixedSize()).as(t.name()).isTrue();

@@ -27,7 +27,9 @@ class InferenceErrorTest {
 
   @Test
   void everyVariant_hasAMessage() {
-    assertThat(ALL).extracting(Object::getClass).doesNotHaveDuplicates()
+    assertThat(ALL)
+        .extracting(Object::getClass)
+        .doesNotHaveDuplicates()
         .hasSameSizeAs(InferenceError.class.getPermittedSubclasses());
     for (InferenceError e : ALL) {
       assertThat(e.message()).as(e.toString()).isNotBlank();
@@ -43,7 +45,8 @@ class InferenceErrorTest {
     assertThat(new InferenceError.ModelNotFound("resnet", "99999999999999999999").message())
         .as("a version no long holds, as the client wrote it")
         .isEqualTo("Request for unknown model: 'resnet' version 99999999999999999999 is not found");
-    assertThat(new InferenceError.ModelNotFound("resnet", OptionalLong.empty()).namesVersion()).isFalse();
+    assertThat(new InferenceError.ModelNotFound("resnet", OptionalLong.empty()).namesVersion())
+        .isFalse();
     assertThat(new InferenceError.ModelNotFound("resnet", OptionalLong.of(3)))
         .isEqualTo(new InferenceError.ModelNotFound("resnet", "3"));
   }
@@ -52,11 +55,16 @@ class InferenceErrorTest {
   void modelNotReady_namesTheModelVersionAndReason() {
     assertThat(new InferenceError.ModelNotReady("resnet", OptionalLong.of(3), "").message())
         .isEqualTo("Request for unknown model: 'resnet' version 3 is not at ready state");
-    assertThat(new InferenceError.ModelNotReady("resnet", OptionalLong.of(3), "failed to load").message())
-        .isEqualTo("Request for unknown model: 'resnet' version 3 is not at ready state: failed to load");
+    assertThat(
+            new InferenceError.ModelNotReady("resnet", OptionalLong.of(3), "failed to load")
+                .message())
+        .isEqualTo(
+            "Request for unknown model: 'resnet' version 3 is not at ready state: failed to load");
     assertThat(new InferenceError.ModelNotReady("resnet", OptionalLong.empty(), "").message())
         .isEqualTo("Request for unknown model: 'resnet' has no available versions");
-    assertThat(new InferenceError.ModelNotReady("resnet", OptionalLong.empty(), "still loading").message())
+    assertThat(
+            new InferenceError.ModelNotReady("resnet", OptionalLong.empty(), "still loading")
+                .message())
         .isEqualTo("Request for unknown model: 'resnet' has no available versions: still loading");
   }
 
@@ -68,21 +76,25 @@ class InferenceErrorTest {
         .isEqualTo("too many repository requests in progress; retry later");
     assertThat(new InferenceError.DeadlineExceeded("resnet").message())
         .isEqualTo("request for model 'resnet' exceeded its deadline");
-    assertThat(new InferenceError.Cancelled("resnet").message()).isEqualTo("request for model 'resnet' was cancelled");
-    assertThat(new InferenceError.ShuttingDown().message()).isEqualTo("the server is shutting down");
+    assertThat(new InferenceError.Cancelled("resnet").message())
+        .isEqualTo("request for model 'resnet' was cancelled");
+    assertThat(new InferenceError.ShuttingDown().message())
+        .isEqualTo("the server is shutting down");
   }
 
   @Test
   void unexpectedFailures_showOnlyTheCorrelationId() {
     assertThat(new InferenceError.BackendFailure("resnet", "0123456789abcdef").message())
-        .isEqualTo("inference failed for model 'resnet': internal error (correlation id 0123456789abcdef)");
+        .isEqualTo(
+            "inference failed for model 'resnet': internal error (correlation id 0123456789abcdef)");
     assertThat(new InferenceError.Internal("0123456789abcdef").message())
         .isEqualTo("internal error (correlation id 0123456789abcdef)");
   }
 
   @Test
   void givenMessages_areKeptAsGiven() {
-    InferenceError.InvalidInput invalid = new InferenceError.InvalidInput("INPUT0", "unexpected shape for input 'INPUT0'");
+    InferenceError.InvalidInput invalid =
+        new InferenceError.InvalidInput("INPUT0", "unexpected shape for input 'INPUT0'");
     assertThat(invalid.field()).isEqualTo("INPUT0");
     assertThat(invalid.message()).isEqualTo("unexpected shape for input 'INPUT0'");
     assertThat(new InferenceError.InvalidInput("", "no inputs").field()).isEmpty();
@@ -93,19 +105,24 @@ class InferenceErrorTest {
   @Test
   void nulls_areRefused_namingTheComponent() {
     assertThatThrownBy(() -> new InferenceError.ModelNotFound(null, OptionalLong.empty()))
-        .isInstanceOf(NullPointerException.class).hasMessage("model");
-    assertThatThrownBy(() -> new InferenceError.ModelNotFound("m", (String) null)).hasMessage("version");
-    assertThatThrownBy(() -> new InferenceError.ModelNotReady("m", OptionalLong.empty(), null)).hasMessage("reason");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("model");
+    assertThatThrownBy(() -> new InferenceError.ModelNotFound("m", (String) null))
+        .hasMessage("version");
+    assertThatThrownBy(() -> new InferenceError.ModelNotReady("m", OptionalLong.empty(), null))
+        .hasMessage("reason");
     assertThatThrownBy(() -> new InferenceError.InvalidInput(null, "x")).hasMessage("field");
     assertThatThrownBy(() -> new InferenceError.InvalidInput("x", null)).hasMessage("message");
     assertThatThrownBy(() -> new InferenceError.QueueFull(null, 1)).hasMessage("model");
-    assertThatThrownBy(() -> new InferenceError.BackendFailure("m", null)).hasMessage("correlationId");
+    assertThatThrownBy(() -> new InferenceError.BackendFailure("m", null))
+        .hasMessage("correlationId");
     assertThatThrownBy(() -> new InferenceError.Internal(null)).hasMessage("correlationId");
   }
 
   @Test
   void equality_isByValue() {
-    assertThat(new InferenceError.QueueFull("m", 4)).isEqualTo(new InferenceError.QueueFull("m", 4))
+    assertThat(new InferenceError.QueueFull("m", 4))
+        .isEqualTo(new InferenceError.QueueFull("m", 4))
         .isNotEqualTo(new InferenceError.QueueFull("m", 5));
     assertThat(new InferenceError.ShuttingDown()).isEqualTo(new InferenceError.ShuttingDown());
   }

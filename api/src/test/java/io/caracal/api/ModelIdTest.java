@@ -17,7 +17,10 @@ class ModelIdTest {
 
   @Test
   void equality_isByNameAndVersion() {
-    assertThat(new ModelId("a", 1)).isEqualTo(new ModelId("a", 1)).isNotEqualTo(new ModelId("a", 2)).isNotEqualTo(new ModelId("b", 1));
+    assertThat(new ModelId("a", 1))
+        .isEqualTo(new ModelId("a", 1))
+        .isNotEqualTo(new ModelId("a", 2))
+        .isNotEqualTo(new ModelId("b", 1));
   }
 
   @ParameterizedTest
@@ -30,6 +33,8 @@ class ModelIdTest {
 
   @Test
   void nullName_isRefused() {
-    assertThatThrownBy(() -> new ModelId(null, 1)).isInstanceOf(NullPointerException.class).hasMessage("name");
+    assertThatThrownBy(() -> new ModelId(null, 1))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("name");
   }
 }

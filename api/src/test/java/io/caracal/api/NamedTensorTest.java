@@ -14,14 +14,20 @@ class NamedTensorTest {
   @Test
   void equality_isByNameAndTensorContent() {
     NamedTensor a = new NamedTensor("X", int8((byte) 1, (byte) 2));
-    assertThat(a).isEqualTo(new NamedTensor("X", int8((byte) 1, (byte) 2))).hasSameHashCodeAs(new NamedTensor("X", int8((byte) 1, (byte) 2)));
+    assertThat(a)
+        .isEqualTo(new NamedTensor("X", int8((byte) 1, (byte) 2)))
+        .hasSameHashCodeAs(new NamedTensor("X", int8((byte) 1, (byte) 2)));
     assertThat(a).isNotEqualTo(new NamedTensor("Y", int8((byte) 1, (byte) 2)));
     assertThat(a).isNotEqualTo(new NamedTensor("X", int8((byte) 1, (byte) 3)));
   }
 
   @Test
   void nulls_areRefused_namingTheComponent() {
-    assertThatThrownBy(() -> new NamedTensor(null, int8())).isInstanceOf(NullPointerException.class).hasMessage("name");
-    assertThatThrownBy(() -> new NamedTensor("X", null)).isInstanceOf(NullPointerException.class).hasMessage("tensor");
+    assertThatThrownBy(() -> new NamedTensor(null, int8()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("name");
+    assertThatThrownBy(() -> new NamedTensor("X", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("tensor");
   }
 }

@@ -18,7 +18,8 @@ class ParameterValueTest {
     assertThat(ParameterValue.of((short) -3)).isEqualTo(new ParameterValue.Int(-3));
     assertThat(ParameterValue.of((byte) 5)).isEqualTo(new ParameterValue.Int(5));
     assertThat(ParameterValue.of(Long.MIN_VALUE)).isEqualTo(new ParameterValue.Int(Long.MIN_VALUE));
-    assertThat(ParameterValue.of(BigInteger.valueOf(Long.MAX_VALUE))).isEqualTo(new ParameterValue.Int(Long.MAX_VALUE));
+    assertThat(ParameterValue.of(BigInteger.valueOf(Long.MAX_VALUE)))
+        .isEqualTo(new ParameterValue.Int(Long.MAX_VALUE));
     assertThat(ParameterValue.of(0.25)).isEqualTo(new ParameterValue.Real(0.25));
     assertThat(ParameterValue.of(0.5f)).isEqualTo(new ParameterValue.Real(0.5));
     assertThat(ParameterValue.of("x")).isEqualTo(new ParameterValue.Str("x"));
@@ -40,7 +41,8 @@ class ParameterValueTest {
     assertThatThrownBy(() -> ParameterValue.of(List.of(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("unsupported parameter type ");
-    assertThatThrownBy(() -> ParameterValue.of('c')).hasMessage("unsupported parameter type Character");
+    assertThatThrownBy(() -> ParameterValue.of('c'))
+        .hasMessage("unsupported parameter type Character");
   }
 
   @Test
@@ -55,6 +57,8 @@ class ParameterValueTest {
 
   @Test
   void str_refusesNull() {
-    assertThatThrownBy(() -> new ParameterValue.Str(null)).isInstanceOf(NullPointerException.class).hasMessage("value");
+    assertThatThrownBy(() -> new ParameterValue.Str(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("value");
   }
 }

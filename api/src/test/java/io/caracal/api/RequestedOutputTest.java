@@ -17,15 +17,19 @@ class RequestedOutputTest {
 
   @Test
   void parameters_areCopied() {
-    Map<String, ParameterValue> params = new HashMap<>(Map.of("binary_data", new ParameterValue.Bool(true)));
+    Map<String, ParameterValue> params =
+        new HashMap<>(Map.of("binary_data", new ParameterValue.Bool(true)));
     RequestedOutput o = new RequestedOutput("OUTPUT0", params);
     params.clear();
     assertThat(o.parameters()).containsEntry("binary_data", new ParameterValue.Bool(true));
-    assertThatThrownBy(() -> o.parameters().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> o.parameters().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test
   void nullName_isRefused() {
-    assertThatThrownBy(() -> RequestedOutput.of(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
+    assertThatThrownBy(() -> RequestedOutput.of(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("name");
   }
 }

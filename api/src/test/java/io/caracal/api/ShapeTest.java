@@ -20,13 +20,18 @@ class ShapeTest {
 
   @Test
   void of_fromList_equalsOfFromArray() {
-    assertThat(Shape.of(List.of(1L, 16L))).isEqualTo(Shape.of(1, 16)).hasSameHashCodeAs(Shape.of(1, 16));
+    assertThat(Shape.of(List.of(1L, 16L)))
+        .isEqualTo(Shape.of(1, 16))
+        .hasSameHashCodeAs(Shape.of(1, 16));
     assertThat(Shape.of(List.of())).isEqualTo(Shape.of());
   }
 
   @Test
   void equality_isByDimensions() {
-    assertThat(Shape.of(2, 2)).isEqualTo(Shape.of(2, 2)).isNotEqualTo(Shape.of(4)).isNotEqualTo(Shape.of(2, 2, 1));
+    assertThat(Shape.of(2, 2))
+        .isEqualTo(Shape.of(2, 2))
+        .isNotEqualTo(Shape.of(4))
+        .isNotEqualTo(Shape.of(2, 2, 1));
     assertThat(Shape.of(-1, 4)).isEqualTo(Shape.of(-1, 4)).isNotEqualTo(Shape.of(1, 4));
   }
 
@@ -54,9 +59,12 @@ class ShapeTest {
 
   @Test
   void elementCount_throwsArithmeticException_onOverflow() {
-    assertThatThrownBy(() -> Shape.of(3037000500L, 3037000500L).elementCount()).isInstanceOf(ArithmeticException.class);
-    assertThatThrownBy(() -> Shape.of(Long.MAX_VALUE, 2).elementCount()).isInstanceOf(ArithmeticException.class);
-    assertThatThrownBy(() -> Shape.of(1L << 32, 1L << 32).elementCount()).isInstanceOf(ArithmeticException.class);
+    assertThatThrownBy(() -> Shape.of(3037000500L, 3037000500L).elementCount())
+        .isInstanceOf(ArithmeticException.class);
+    assertThatThrownBy(() -> Shape.of(Long.MAX_VALUE, 2).elementCount())
+        .isInstanceOf(ArithmeticException.class);
+    assertThatThrownBy(() -> Shape.of(1L << 32, 1L << 32).elementCount())
+        .isInstanceOf(ArithmeticException.class);
   }
 
   @Test
@@ -64,7 +72,8 @@ class ShapeTest {
     assertThatThrownBy(() -> Shape.of(-1, 4).elementCount())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("shape [-1,4] has a wildcard dimension");
-    assertThatThrownBy(() -> Shape.of(2, -2).elementCount()).hasMessage("shape [2,-2] has a wildcard dimension");
+    assertThatThrownBy(() -> Shape.of(2, -2).elementCount())
+        .hasMessage("shape [2,-2] has a wildcard dimension");
   }
 
   @Test

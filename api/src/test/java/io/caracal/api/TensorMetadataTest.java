@@ -22,9 +22,13 @@ class TensorMetadataTest {
   @Test
   void nulls_areRefused_namingTheComponent() {
     assertThatThrownBy(() -> new TensorMetadata(null, DataType.FP32, Shape.of(1), List.of()))
-        .isInstanceOf(NullPointerException.class).hasMessage("name");
-    assertThatThrownBy(() -> new TensorMetadata("X", null, Shape.of(1), List.of())).hasMessage("dataType");
-    assertThatThrownBy(() -> new TensorMetadata("X", DataType.FP32, null, List.of())).hasMessage("shape");
-    assertThatThrownBy(() -> new TensorMetadata("X", DataType.FP32, Shape.of(1), null)).isInstanceOf(NullPointerException.class);
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("name");
+    assertThatThrownBy(() -> new TensorMetadata("X", null, Shape.of(1), List.of()))
+        .hasMessage("dataType");
+    assertThatThrownBy(() -> new TensorMetadata("X", DataType.FP32, null, List.of()))
+        .hasMessage("shape");
+    assertThatThrownBy(() -> new TensorMetadata("X", DataType.FP32, Shape.of(1), null))
+        .isInstanceOf(NullPointerException.class);
   }
 }

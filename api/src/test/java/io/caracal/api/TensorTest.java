@@ -108,7 +108,9 @@ class TensorTest {
 
   @Test
   void of_refusesNulls_namingTheArgument() {
-    assertThatThrownBy(() -> Tensor.of(null, Shape.of(1), le(4))).isInstanceOf(NullPointerException.class).hasMessage("dataType");
+    assertThatThrownBy(() -> Tensor.of(null, Shape.of(1), le(4)))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("dataType");
     assertThatThrownBy(() -> Tensor.of(DataType.FP32, null, le(4))).hasMessage("shape");
     assertThatThrownBy(() -> Tensor.of(DataType.FP32, Shape.of(1), null)).hasMessage("data");
   }
@@ -142,7 +144,12 @@ class TensorTest {
 
   @Test
   void data_ofADirectBuffer_staysDirect() {
-    ByteBuffer direct = ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).flip();
+    ByteBuffer direct =
+        ByteBuffer.allocateDirect(8)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putFloat(1.5f)
+            .putFloat(-2f)
+            .flip();
     Tensor t = Tensor.of(DataType.FP32, Shape.of(2), direct);
     assertThat(t.data().isDirect()).isTrue();
     assertThat(t.data().getFloat(4)).isEqualTo(-2f);
@@ -154,14 +161,23 @@ class TensorTest {
   void equality_comparesTypeShapeAndBytes_notBufferIdentity() {
     Tensor a = Tensor.of(DataType.INT32, Shape.of(2, 2), ints(1, 2, 3, 4));
     Tensor heapCopy = Tensor.of(DataType.INT32, Shape.of(2, 2), ints(1, 2, 3, 4));
-    ByteBuffer direct = ByteBuffer.allocateDirect(20).order(ByteOrder.LITTLE_ENDIAN).putInt(9).put(ints(1, 2, 3, 4)).flip();
+    ByteBuffer direct =
+        ByteBuffer.allocateDirect(20)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putInt(9)
+            .put(ints(1, 2, 3, 4))
+            .flip();
     Tensor directCopy = Tensor.of(DataType.INT32, Shape.of(2, 2), direct.position(4));
 
     assertThat(a).isEqualTo(heapCopy).hasSameHashCodeAs(heapCopy);
     assertThat(a).isEqualTo(directCopy).hasSameHashCodeAs(directCopy);
     assertThat(a).isNotEqualTo(Tensor.of(DataType.INT32, Shape.of(2, 2), ints(1, 2, 3, 5)));
-    assertThat(a).as("same bytes, other shape").isNotEqualTo(Tensor.of(DataType.INT32, Shape.of(4), ints(1, 2, 3, 4)));
-    assertThat(a).as("same bytes, other type").isNotEqualTo(Tensor.of(DataType.FP32, Shape.of(2, 2), ints(1, 2, 3, 4)));
+    assertThat(a)
+        .as("same bytes, other shape")
+        .isNotEqualTo(Tensor.of(DataType.INT32, Shape.of(4), ints(1, 2, 3, 4)));
+    assertThat(a)
+        .as("same bytes, other type")
+        .isNotEqualTo(Tensor.of(DataType.FP32, Shape.of(2, 2), ints(1, 2, 3, 4)));
     assertThat(a).isNotEqualTo(ints(1, 2, 3, 4));
   }
 
@@ -171,12 +187,14 @@ class TensorTest {
     Tensor negativeZero = Tensor.of(DataType.FP32, Shape.of(1), le(4).putFloat(-0f).flip());
     Tensor nan = Tensor.of(DataType.FP32, Shape.of(1), le(4).putFloat(Float.NaN).flip());
     assertThat(zero).isNotEqualTo(negativeZero);
-    assertThat(nan).isEqualTo(Tensor.of(DataType.FP32, Shape.of(1), le(4).putFloat(Float.NaN).flip()));
+    assertThat(nan)
+        .isEqualTo(Tensor.of(DataType.FP32, Shape.of(1), le(4).putFloat(Float.NaN).flip()));
   }
 
   @Test
   void toString_namesTypeShapeAndSize() {
-    assertThat(Tensor.of(DataType.FP32, Shape.of(2, 2), le(16))).hasToString("Tensor[FP32 [2,2], 16 bytes]");
+    assertThat(Tensor.of(DataType.FP32, Shape.of(2, 2), le(16)))
+        .hasToString("Tensor[FP32 [2,2], 16 bytes]");
   }
 
   // ---------------------------------------------------------------- withShape
@@ -211,7 +229,8 @@ class TensorTest {
     assertThat(t.bytesElements())
         .extracting(b -> new String(b, StandardCharsets.UTF_8))
         .containsExactly("hi", "", "é");
-    assertThat(t).isEqualTo(Tensor.of(DataType.BYTES, Shape.of(1, 3), bytesElements("hi", "", "é")));
+    assertThat(t)
+        .isEqualTo(Tensor.of(DataType.BYTES, Shape.of(1, 3), bytesElements("hi", "", "é")));
   }
 
   @Test
@@ -234,14 +253,18 @@ class TensorTest {
   void of_refusesBytesDataThatIsNotLengthPrefixedElements() {
     String malformed = "BYTES data is not a sequence of length-prefixed elements";
     // a length running past the end
-    assertThatThrownBy(() -> Tensor.of(DataType.BYTES, Shape.of(1), le(7).putInt(4).put(new byte[3]).flip()))
+    assertThatThrownBy(
+            () -> Tensor.of(DataType.BYTES, Shape.of(1), le(7).putInt(4).put(new byte[3]).flip()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(malformed);
     // a length with the high bit set is unsigned, not negative
-    assertThatThrownBy(() -> Tensor.of(DataType.BYTES, Shape.of(1), le(8).putInt(0x80000000).putInt(0).flip()))
+    assertThatThrownBy(
+            () -> Tensor.of(DataType.BYTES, Shape.of(1), le(8).putInt(0x80000000).putInt(0).flip()))
         .hasMessage(malformed);
     // a truncated length prefix after a whole element
-    assertThatThrownBy(() -> Tensor.of(DataType.BYTES, Shape.of(2), le(7).putInt(0).put(new byte[] {1, 0, 0}).flip()))
+    assertThatThrownBy(() ->
+            Tensor.of(
+                DataType.BYTES, Shape.of(2), le(7).putInt(0).put(new byte[] {1, 0, 0}).flip()))
         .hasMessage(malformed);
   }
 
@@ -258,6 +281,8 @@ class TensorTest {
   @Test
   void bytesElements_ofAFixedSizeTensor_throws() {
     Tensor t = Tensor.of(DataType.UINT8, Shape.of(4), le(4));
-    assertThatThrownBy(t::bytesElements).isInstanceOf(IllegalStateException.class).hasMessage("not a BYTES tensor: UINT8");
+    assertThatThrownBy(t::bytesElements)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("not a BYTES tensor: UINT8");
   }
 }

@@ -6,17 +6,17 @@ import io.caracal.api.backend.BackendOptions;
 import io.caracal.core.InferenceService;
 import io.caracal.core.InferenceServiceChain;
 import io.caracal.core.inference.InferencePipeline;
+import io.caracal.core.inference.RequestLimits;
 import io.caracal.core.lifecycle.DrainingAdmission;
 import io.caracal.core.lifecycle.ModelControl;
-import io.caracal.core.inference.RequestLimits;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.repository.AutoCompleter;
 import io.caracal.core.repository.ModelRepository;
 import io.caracal.core.scheduler.DynamicBatcher;
 import io.caracal.core.scheduler.Ticker;
+import io.caracal.server.grpc.GrpcServer;
 import io.caracal.server.http.HttpLimits;
 import io.caracal.server.http.V2HttpServer;
-import io.caracal.server.grpc.GrpcServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running Caracal server: the model registry loaded from the repository and the HTTP and gRPC
- * listeners.
- * The only place where the parts are wired together. Thread-safe; {@link #close()} is idempotent.
+ * listeners. The only place where the parts are wired together. Thread-safe; {@link #close()} is
+ * idempotent.
  *
  * {@snippet :
  * try (Caracal server = Caracal.start(ServerSettings.builder(repo).httpPort(0).build())) {
@@ -51,15 +51,17 @@ public final class Caracal implements AutoCloseable {
   private static final io.caracal.core.logging.LogSettings LOG_SETTINGS = LogbackSettings.create();
 
   private final ModelRegistry registry;
-  private final io.caracal.core.lifecycle.@Nullable RepositoryPoller poller; // null unless poll mode
+  private final io.caracal.core.lifecycle.@Nullable RepositoryPoller
+      poller; // null unless poll mode
   private final InferencePipeline pipeline;
   private final DrainingAdmission admission;
   private final java.util.concurrent.ExecutorService controlExecutor;
   private final V2HttpServer http;
   private final GrpcServer grpc;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final java.util.concurrent.CompletableFuture<io.caracal.core.lifecycle.GracefulShutdown.Result> shutdownResult =
-      new java.util.concurrent.CompletableFuture<>();
+  private final java.util.concurrent.CompletableFuture<
+          io.caracal.core.lifecycle.GracefulShutdown.Result>
+      shutdownResult = new java.util.concurrent.CompletableFuture<>();
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
   private Caracal(
@@ -98,14 +100,18 @@ public final class Caracal implements AutoCloseable {
             repository,
             new BackendOptions(settings.intraOpThreads(), settings.interOpThreads()),
             DynamicBatcher.factory(
-                settings.threadsPerInstance(), settings.queueCapacity(), Ticker.system(), java.time.InstantSource.system()),
+                settings.threadsPerInstance(),
+                settings.queueCapacity(),
+                Ticker.system(),
+                java.time.InstantSource.system()),
             new AutoCompleter(),
             settings.loadThreads());
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
-        java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("model-control-", 0).factory());
+        java.util.concurrent.Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("model-control-", 0).factory());
     try {
       if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
         poller =
@@ -114,7 +120,8 @@ public final class Caracal implements AutoCloseable {
                 repository.paths().root(),
                 Duration.ofSeconds(settings.repositoryPollSecs()),
                 settings.loadThreads());
-        poller.baseline(); // before loading: a change made during the initial load is seen by the first scan
+        poller.baseline(); // before loading: a change made during the initial load is seen by the
+        // first scan
       }
       if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.EXPLICIT) {
         java.util.Set<String> named = java.util.Set.copyOf(settings.loadModels());
@@ -127,14 +134,22 @@ public final class Caracal implements AutoCloseable {
           new InferencePipeline(
               registry,
               new RequestLimits(
-                  settings.maxInputs(), settings.maxRank(), settings.maxTensorElements(), settings.maxBytesElement()),
+                  settings.maxInputs(),
+                  settings.maxRank(),
+                  settings.maxTensorElements(),
+                  settings.maxBytesElement()),
               settings.strictReadiness());
       // The chain, innermost first (docs/design.md): pipeline, repository control, then the
       // cross-cutting layers; draining admission stays outermost so it counts every request.
       InferenceService chain =
           InferenceServiceChain.of(pipeline)
-              .decorate(
-                  s -> new ModelControl(s, registry, settings.modelControlMode(), controlExecutor, ModelControl.DEFAULT_LIMIT))
+              .decorate(s ->
+                  new ModelControl(
+                      s,
+                      registry,
+                      settings.modelControlMode(),
+                      controlExecutor,
+                      ModelControl.DEFAULT_LIMIT))
               .build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
@@ -170,7 +185,8 @@ public final class Caracal implements AutoCloseable {
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
               .logSettings(LOG_SETTINGS)
-              .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
+              .maxInboundMessageSize(
+                  Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
               .build();
       try {
         grpc.start();
@@ -199,19 +215,21 @@ public final class Caracal implements AutoCloseable {
     List<BackendFactory> out = new ArrayList<>();
     ServiceLoader.load(BackendFactory.class, Caracal.class.getClassLoader()).forEach(out::add);
     if (out.isEmpty()) {
-      throw new IllegalStateException("no backend found on the class path (expected caracal-backend-onnxruntime)");
+      throw new IllegalStateException(
+          "no backend found on the class path (expected caracal-backend-onnxruntime)");
     }
     return out;
   }
 
   /**
    * Shuts down gracefully (SIGTERM): readiness false at once (liveness stays true), requests still
-   * served for {@code drainDelay}; then the listeners stop accepting and new requests get 503 {@code
-   * the server is shutting down}; admitted requests, queued or running, get up to {@code
-   * exitTimeout} to finish, what is left then fails with that 503; then as {@link #close()}.
-   * Blocks until done; idempotent (a second call, or one after close, returns at once).
+   * served for {@code drainDelay}; then the listeners stop accepting and new requests get 503
+   * {@code the server is shutting down}; admitted requests, queued or running, get up to {@code
+   * exitTimeout} to finish, what is left then fails with that 503; then as {@link #close()}. Blocks
+   * until done; idempotent (a second call, or one after close, returns at once).
    */
-  public io.caracal.core.lifecycle.GracefulShutdown.Result shutdown(Duration drainDelay, Duration exitTimeout) {
+  public io.caracal.core.lifecycle.GracefulShutdown.Result shutdown(
+      Duration drainDelay, Duration exitTimeout) {
     if (!shuttingDown.compareAndSet(false, true)) {
       return shutdownResult.join(); // another thread (signal or hook) is shutting down: wait for it
     }
@@ -256,7 +274,11 @@ public final class Caracal implements AutoCloseable {
     try {
       shutdownResult.complete(
           new io.caracal.core.lifecycle.GracefulShutdown(
-                  steps, drainDelay, exitTimeout, Ticker.system(), io.caracal.core.lifecycle.GracefulShutdown.Waiter.system())
+                  steps,
+                  drainDelay,
+                  exitTimeout,
+                  Ticker.system(),
+                  io.caracal.core.lifecycle.GracefulShutdown.Waiter.system())
               .run());
     } catch (RuntimeException | Error e) {
       shutdownResult.completeExceptionally(e);

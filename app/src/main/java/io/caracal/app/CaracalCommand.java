@@ -54,7 +54,10 @@ final class CaracalCommand implements Callable<Integer> {
 
   /** Returns the whole command line, writing to {@code out} and {@code err}. */
   static CommandLine commandLine(
-      Map<String, String> environment, ToIntFunction<ServerSettings> server, PrintWriter out, PrintWriter err) {
+      Map<String, String> environment,
+      ToIntFunction<ServerSettings> server,
+      PrintWriter out,
+      PrintWriter err) {
     return new CommandLine(new CaracalCommand())
         .addSubcommand(ServeCommand.commandLine(environment, server))
         .addSubcommand(new GenerateCompletion())

@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * The logging extension's settings applied to logback: the root level follows the most verbose
  * enabled setting (verbose level 2+ = TRACE, 1 = DEBUG, then INFO, WARN, ERROR, else OFF). Logback
  * has one threshold per logger, so disabling a level also disables the levels below it (turning off
- * {@code log_warning} while {@code log_error} stays on gives ERROR only). Never changes where logs go.
+ * {@code log_warning} while {@code log_error} stays on gives ERROR only). Never changes where logs
+ * go.
  */
 final class LogbackSettings {
   private static final Logger log = LoggerFactory.getLogger(LogbackSettings.class);

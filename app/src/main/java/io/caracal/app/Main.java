@@ -35,15 +35,20 @@ public final class Main {
   }
 
   /**
-   * Runs the command line; {@code server} gets the settings of {@code caracal serve} and returns the
-   * exit code.
+   * Runs the command line; {@code server} gets the settings of {@code caracal serve} and returns
+   * the exit code.
    */
   static int run(
-      List<String> args, Map<String, String> env, PrintStream out, PrintStream err, ToIntFunction<ServerSettings> server) {
+      List<String> args,
+      Map<String, String> env,
+      PrintStream out,
+      PrintStream err,
+      ToIntFunction<ServerSettings> server) {
     PrintWriter outWriter = new PrintWriter(out, true);
     PrintWriter errWriter = new PrintWriter(err, true);
     try {
-      return CaracalCommand.commandLine(env, server, outWriter, errWriter).execute(args.toArray(String[]::new));
+      return CaracalCommand.commandLine(env, server, outWriter, errWriter)
+          .execute(args.toArray(String[]::new));
     } finally {
       outWriter.flush();
       errWriter.flush();
@@ -68,14 +73,18 @@ public final class Main {
     // Any other way out (System.exit elsewhere, SIGHUP, a signal whose handler could not be set)
     // still drains; shutdown() is idempotent.
     Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> server.shutdown(drainDelay, exitTimeout), "caracal-shutdown"));
+        .addShutdownHook(
+            new Thread(() -> server.shutdown(drainDelay, exitTimeout), "caracal-shutdown"));
     log.info("{}; SIGTERM or SIGINT shuts down gracefully", STARTED);
     try {
       stopRequested.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    log.info("shutting down: drain delay {} s, exit timeout {} s", settings.drainDelaySecs(), settings.exitTimeoutSecs());
+    log.info(
+        "shutting down: drain delay {} s, exit timeout {} s",
+        settings.drainDelaySecs(),
+        settings.exitTimeoutSecs());
     server.shutdown(drainDelay, exitTimeout);
     return 0;
   }

@@ -23,8 +23,10 @@ final class ModelTable {
     sb.append(String.format(row, "MODEL", "VERSION", "STATE", "REASON").stripTrailing());
     for (ModelStatus m : models) {
       String version = m.version() > 0 ? Long.toString(m.version()) : "-";
-      String reason = m.reason().length() > MAX_REASON ? m.reason().substring(0, MAX_REASON) + "…" : m.reason();
-      sb.append('\n').append(String.format(row, m.name(), version, m.state(), reason).stripTrailing());
+      String reason =
+          m.reason().length() > MAX_REASON ? m.reason().substring(0, MAX_REASON) + "…" : m.reason();
+      sb.append('\n')
+          .append(String.format(row, m.name(), version, m.state(), reason).stripTrailing());
     }
     return sb.toString();
   }

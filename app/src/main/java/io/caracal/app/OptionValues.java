@@ -58,21 +58,26 @@ final class OptionValues {
 
   /** Returns a converter that takes an enum constant's name in any case. */
   static <E extends Enum<E>> ITypeConverter<E> lowerCase(Class<E> type) {
-    return v -> Arrays.stream(type.getEnumConstants())
-        .filter(c -> c.name().equalsIgnoreCase(v.strip()))
-        .findFirst()
-        .orElseThrow(() -> wrong(alternatives(names(type)), v));
+    return v ->
+        Arrays.stream(type.getEnumConstants())
+            .filter(c -> c.name().equalsIgnoreCase(v.strip()))
+            .findFirst()
+            .orElseThrow(() -> wrong(alternatives(names(type)), v));
   }
 
   /** Returns the constants' names in lower case, as options spell them. */
   static List<String> names(Class<? extends Enum<?>> type) {
-    return Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList();
+    return Arrays.stream(type.getEnumConstants())
+        .map(c -> c.name().toLowerCase(Locale.ROOT))
+        .toList();
   }
 
   /** Returns {@code a, b or c}. */
   static String alternatives(List<String> names) {
     int last = names.size() - 1;
-    return last == 0 ? names.get(0) : String.join(", ", names.subList(0, last)) + " or " + names.get(last);
+    return last == 0
+        ? names.get(0)
+        : String.join(", ", names.subList(0, last)) + " or " + names.get(last);
   }
 
   private static TypeConversionException wrong(String expected, String v) {

@@ -28,10 +28,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Version.class,
     sortOptions = false,
     customSynopsis = "caracal serve --model-repository DIR [OPTIONS]",
-    description = {
-      "Serves a Triton-layout model repository over KServe V2 REST and gRPC.",
-      ""
-    },
+    description = {"Serves a Triton-layout model repository over KServe V2 REST and gRPC.", ""},
     optionListHeading = "Options:%n",
     footerHeading = "%nEnvironment and configuration file:%n",
     footer = {
@@ -48,7 +45,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = SettingSources.CONFIG,
       paramLabel = "FILE",
-      description = "read settings from this properties file, keys spelled as the options (http-port=8000)")
+      description =
+          "read settings from this properties file, keys spelled as the options (http-port=8000)")
   @Nullable Path config;
 
   @Mixin final ServerSettings.Builder settings = new ServerSettings.Builder();
@@ -65,10 +63,11 @@ final class ServeCommand implements Callable<Integer> {
 
   /**
    * Returns the {@code serve} command line: options not given take their value from {@code
-   * environment}, then the configuration file, then their default; valid settings go to {@code server},
-   * which returns the exit code.
+   * environment}, then the configuration file, then their default; valid settings go to {@code
+   * server}, which returns the exit code.
    */
-  static CommandLine commandLine(Map<String, String> environment, ToIntFunction<ServerSettings> server) {
+  static CommandLine commandLine(
+      Map<String, String> environment, ToIntFunction<ServerSettings> server) {
     SettingSources sources = new SettingSources(environment);
     CommandLine serve = new CommandLine(new ServeCommand(sources, server));
     serve.setDefaultValueProvider(sources);
@@ -90,15 +89,22 @@ final class ServeCommand implements Callable<Integer> {
     }
     List<String> unknown = sources.unknownVariables(command);
     if (!unknown.isEmpty()) {
-      log.warn("ignoring environment variables that name no caracal setting: {}", String.join(", ", unknown));
+      log.warn(
+          "ignoring environment variables that name no caracal setting: {}",
+          String.join(", ", unknown));
     }
     return server.applyAsInt(validated);
   }
 
-  /** Returns where the setting a validation message starts with came from, when not the command line. */
+  /**
+   * Returns where the setting a validation message starts with came from, when not the command
+   * line.
+   */
   private static String origin(CommandSpec command, String message) {
     return SettingSources.settings(command)
-        .filter(o -> message.startsWith(SettingSources.key(o) + " ") || message.startsWith(SettingSources.key(o) + ":"))
+        .filter(o ->
+            message.startsWith(SettingSources.key(o) + " ")
+                || message.startsWith(SettingSources.key(o) + ":"))
         .findFirst()
         .map(o -> UsageErrors.origin(command.commandLine(), o))
         .orElse("");

@@ -8,10 +8,11 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
- * Every setting of {@code caracal serve}, after flags, environment and configuration file have
- * been merged. Each setting is declared once, as a field of {@link Builder}: its initializer is the
+ * Every setting of {@code caracal serve}, after flags, environment and configuration file have been
+ * merged. Each setting is declared once, as a field of {@link Builder}: its initializer is the
  * default and its {@code @Option} the flag, from which the environment variable and the
- * configuration file key are derived ({@link SettingSources}); {@code caracal serve --help} lists them.
+ * configuration file key are derived ({@link SettingSources}); {@code caracal serve --help} lists
+ * them.
  *
  * @param modelRepository the Triton-layout model repository to serve
  * @param host the address every listener binds
@@ -29,14 +30,16 @@ import picocli.CommandLine.Option;
  * @param maxBytesElement the largest single BYTES element, in bytes
  * @param httpIdleTimeoutSecs seconds an idle HTTP connection is kept open; 0 = forever
  * @param drainDelaySecs on SIGTERM, seconds requests are still served after readiness turned false
- * @param exitTimeoutSecs on SIGTERM, seconds admitted requests may take to finish once the listeners
- *     stopped accepting; what is left then fails with 503
- * @param queueCapacity requests that may wait per model and priority level before new ones are refused
- *     with 503, for models whose queue policy sets no {@code max_queue_size}
- * @param threadsPerInstance batches one model instance runs at once (execution threads per instance)
+ * @param exitTimeoutSecs on SIGTERM, seconds admitted requests may take to finish once the
+ *     listeners stopped accepting; what is left then fails with 503
+ * @param queueCapacity requests that may wait per model and priority level before new ones are
+ *     refused with 503, for models whose queue policy sets no {@code max_queue_size}
+ * @param threadsPerInstance batches one model instance runs at once (execution threads per
+ *     instance)
  * @param loadThreads models loaded in parallel at start
  * @param modelControlMode {@code none}: every model loads at start and the load/unload API is
- *     refused; {@code explicit}: only {@code loadModels} load at start and the API loads and unloads
+ *     refused; {@code explicit}: only {@code loadModels} load at start and the API loads and
+ *     unloads
  * @param loadModels in explicit mode, the models loaded at start ({@code *} = all)
  * @param repositoryPollSecs in poll mode, seconds between two scans of the repository
  * @param strictReadiness server readiness needs every model that should be loaded to be ready
@@ -76,30 +79,57 @@ public record ServerSettings(
     check(grpcPort >= 0 && grpcPort <= 65535, "grpc-port", grpcPort, "0..65535");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
     check(interOpThreads >= 0, "inter-op-threads", interOpThreads, ">= 0");
-    check(maxRequestBytes >= 1024 && maxRequestBytes <= Integer.MAX_VALUE, "max-request-bytes", maxRequestBytes, "1024..2147483647");
+    check(
+        maxRequestBytes >= 1024 && maxRequestBytes <= Integer.MAX_VALUE,
+        "max-request-bytes",
+        maxRequestBytes,
+        "1024..2147483647");
     check(maxJsonDepth >= 2 && maxJsonDepth <= 1000, "max-json-depth", maxJsonDepth, "2..1000");
-    check(maxJsonNumberLength >= 16 && maxJsonNumberLength <= 10000, "max-json-number-length", maxJsonNumberLength, "16..10000");
+    check(
+        maxJsonNumberLength >= 16 && maxJsonNumberLength <= 10000,
+        "max-json-number-length",
+        maxJsonNumberLength,
+        "16..10000");
     check(maxTensorElements >= 1, "max-tensor-elements", maxTensorElements, ">= 1");
     check(maxInputs >= 1, "max-inputs", maxInputs, ">= 1");
     check(maxRank >= 1, "max-rank", maxRank, ">= 1");
     check(maxBytesElement >= 1, "max-bytes-element", maxBytesElement, ">= 1");
     check(httpIdleTimeoutSecs >= 0, "http-idle-timeout-secs", httpIdleTimeoutSecs, ">= 0");
-    check(drainDelaySecs >= 0 && drainDelaySecs <= 3600, "drain-delay-secs", drainDelaySecs, "0..3600");
-    check(exitTimeoutSecs >= 0 && exitTimeoutSecs <= 3600, "exit-timeout-secs", exitTimeoutSecs, "0..3600");
+    check(
+        drainDelaySecs >= 0 && drainDelaySecs <= 3600,
+        "drain-delay-secs",
+        drainDelaySecs,
+        "0..3600");
+    check(
+        exitTimeoutSecs >= 0 && exitTimeoutSecs <= 3600,
+        "exit-timeout-secs",
+        exitTimeoutSecs,
+        "0..3600");
     check(queueCapacity >= 1, "queue-capacity", queueCapacity, ">= 1");
-    check(threadsPerInstance >= 1 && threadsPerInstance <= 256, "threads-per-instance", threadsPerInstance, "1..256");
+    check(
+        threadsPerInstance >= 1 && threadsPerInstance <= 256,
+        "threads-per-instance",
+        threadsPerInstance,
+        "1..256");
     check(loadThreads >= 1, "load-threads", loadThreads, ">= 1");
     Objects.requireNonNull(modelControlMode, "modelControlMode");
     loadModels = List.copyOf(loadModels);
     for (String m : loadModels) {
       if (!m.equals("*") && !io.caracal.core.repository.ModelNames.isValid(m)) {
-        throw new IllegalArgumentException("load-model: '" + io.caracal.core.repository.ModelNames.printable(m) + "' is not a valid model name");
+        throw new IllegalArgumentException(
+            "load-model: '"
+                + io.caracal.core.repository.ModelNames.printable(m)
+                + "' is not a valid model name");
       }
     }
     if (!loadModels.isEmpty() && modelControlMode != ModelControlMode.EXPLICIT) {
       throw new IllegalArgumentException("load-model needs model-control-mode explicit");
     }
-    check(repositoryPollSecs >= 1 && repositoryPollSecs <= 86400, "repository-poll-secs", repositoryPollSecs, "1..86400");
+    check(
+        repositoryPollSecs >= 1 && repositoryPollSecs <= 86400,
+        "repository-poll-secs",
+        repositoryPollSecs,
+        "1..86400");
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -145,52 +175,72 @@ public record ServerSettings(
   /**
    * Builds {@link ServerSettings}; {@link #build()} validates every value.
    *
-   * <p>Each field is also a {@code caracal serve} option, declared only here: the initializer is its
-   * default, the {@code @Option} its flag and help; the environment variable ({@code --http-port} is
-   * {@code CARACAL_HTTP_PORT}) and the configuration file key ({@code http-port}) are derived from
-   * the flag by {@link SettingSources}. The command line fills a builder, so there is no second list.
+   * <p>Each field is also a {@code caracal serve} option, declared only here: the initializer is
+   * its default, the {@code @Option} its flag and help; the environment variable ({@code
+   * --http-port} is {@code CARACAL_HTTP_PORT}) and the configuration file key ({@code http-port})
+   * are derived from the flag by {@link SettingSources}. The command line fills a builder, so there
+   * is no second list.
    */
   public static final class Builder {
-    @Option(names = "--model-repository", paramLabel = "DIR", description = "the Triton-layout model repository to serve (required)")
+    @Option(
+        names = "--model-repository",
+        paramLabel = "DIR",
+        description = "the Triton-layout model repository to serve (required)")
     private @Nullable Path modelRepository;
 
     @Option(names = "--host", paramLabel = "ADDR", description = "address every listener binds")
     private String host = "127.0.0.1";
 
-    @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port; 0 = ephemeral (the bound port is logged)")
+    @Option(
+        names = "--http-port",
+        paramLabel = "PORT",
+        description = "HTTP port; 0 = ephemeral (the bound port is logged)")
     private int httpPort = 8000;
 
-    @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port, same host; 0 = ephemeral (the bound port is logged)")
+    @Option(
+        names = "--grpc-port",
+        paramLabel = "PORT",
+        description = "gRPC port, same host; 0 = ephemeral (the bound port is logged)")
     private int grpcPort = 8001;
 
-    @Option(names = "--server-name", paramLabel = "NAME", description = "name reported by GET /v2 (set triton for clients that check it)")
+    @Option(
+        names = "--server-name",
+        paramLabel = "NAME",
+        description = "name reported by GET /v2 (set triton for clients that check it)")
     private String serverName = "caracal";
 
     @Option(
         names = "--intra-op-threads",
         paramLabel = "N",
-        description = "ONNX Runtime threads per inference call; 0 = the cores divided among a version's instances")
+        description =
+            "ONNX Runtime threads per inference call; 0 = the cores divided among a version's instances")
     private int intraOpThreads = 0;
 
-    @Option(names = "--inter-op-threads", paramLabel = "N", description = "ONNX Runtime threads across independent operators; 0 = runtime default")
+    @Option(
+        names = "--inter-op-threads",
+        paramLabel = "N",
+        description = "ONNX Runtime threads across independent operators; 0 = runtime default")
     private int interOpThreads = 0;
 
     @Option(
         names = "--threads-per-instance",
         paramLabel = "N",
-        description = "batches one model instance runs at once, each on its own exec thread (1..256)")
+        description =
+            "batches one model instance runs at once, each on its own exec thread (1..256)")
     private int threadsPerInstance = 1;
 
     @Option(
         names = "--queue-capacity",
         paramLabel = "N",
-        description = "requests that may wait per model and priority level when its queue policy sets no max_queue_size; more get 503")
+        description =
+            "requests that may wait per model and priority level when its queue policy sets no max_queue_size; more get 503")
     private int queueCapacity = 128;
 
     @Option(
         names = "--load-threads",
         paramLabel = "N",
-        description = "models loaded in parallel, at start and afterwards (repository API, poll mode); the default is min(4, cores)")
+        description =
+            "models loaded in parallel, at start and afterwards (repository API, poll mode); the default is min(4, cores)")
     private int loadThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     @Option(
@@ -208,44 +258,71 @@ public record ServerSettings(
         names = "--load-model",
         paramLabel = "NAME",
         split = ",",
-        description = "explicit mode: a model to load at start, repeatable or comma-separated; * = every model")
+        description =
+            "explicit mode: a model to load at start, repeatable or comma-separated; * = every model")
     private List<String> loadModels = List.of();
 
-    @Option(names = "--repository-poll-secs", paramLabel = "SECS", description = "poll mode: seconds between two scans of the repository (1..86400)")
+    @Option(
+        names = "--repository-poll-secs",
+        paramLabel = "SECS",
+        description = "poll mode: seconds between two scans of the repository (1..86400)")
     private int repositoryPollSecs = 15;
 
     @Option(
         names = "--strict-readiness",
         paramLabel = "true|false",
         arity = "1",
-        description = "true: /v2/health/ready needs every model that should be loaded to be ready; false: ready once started, until a shutdown begins")
+        description =
+            "true: /v2/health/ready needs every model that should be loaded to be ready; false: ready once started, until a shutdown begins")
     private boolean strictReadiness = true;
 
     @Option(
         names = "--max-request-bytes",
         paramLabel = "BYTES",
-        description = "largest HTTP request body (larger get 413) and gRPC message (1024..2147483647)")
+        description =
+            "largest HTTP request body (larger get 413) and gRPC message (1024..2147483647)")
     private long maxRequestBytes = 64L * 1024 * 1024;
 
-    @Option(names = "--max-json-depth", paramLabel = "N", description = "deepest JSON nesting accepted (2..1000; 100 is Triton's limit)")
+    @Option(
+        names = "--max-json-depth",
+        paramLabel = "N",
+        description = "deepest JSON nesting accepted (2..1000; 100 is Triton's limit)")
     private int maxJsonDepth = 100;
 
-    @Option(names = "--max-json-number-length", paramLabel = "N", description = "longest JSON number token, in characters (16..10000)")
+    @Option(
+        names = "--max-json-number-length",
+        paramLabel = "N",
+        description = "longest JSON number token, in characters (16..10000)")
     private int maxJsonNumberLength = 100;
 
-    @Option(names = "--max-tensor-elements", paramLabel = "N", description = "most elements one request tensor may declare")
+    @Option(
+        names = "--max-tensor-elements",
+        paramLabel = "N",
+        description = "most elements one request tensor may declare")
     private long maxTensorElements = 64L * 1024 * 1024;
 
-    @Option(names = "--max-inputs", paramLabel = "N", description = "most inputs one request may carry")
+    @Option(
+        names = "--max-inputs",
+        paramLabel = "N",
+        description = "most inputs one request may carry")
     private int maxInputs = 64;
 
-    @Option(names = "--max-rank", paramLabel = "N", description = "most dimensions one request tensor may have")
+    @Option(
+        names = "--max-rank",
+        paramLabel = "N",
+        description = "most dimensions one request tensor may have")
     private int maxRank = 16;
 
-    @Option(names = "--max-bytes-element", paramLabel = "BYTES", description = "largest single BYTES element")
+    @Option(
+        names = "--max-bytes-element",
+        paramLabel = "BYTES",
+        description = "largest single BYTES element")
     private long maxBytesElement = 16L * 1024 * 1024;
 
-    @Option(names = "--http-idle-timeout-secs", paramLabel = "SECS", description = "seconds an idle HTTP connection stays open; 0 = forever")
+    @Option(
+        names = "--http-idle-timeout-secs",
+        paramLabel = "SECS",
+        description = "seconds an idle HTTP connection stays open; 0 = forever")
     private int httpIdleTimeoutSecs = 60;
 
     @Option(
@@ -257,7 +334,8 @@ public record ServerSettings(
     @Option(
         names = "--exit-timeout-secs",
         paramLabel = "SECS",
-        description = "on SIGTERM: seconds admitted requests may take to finish after the drain; then they fail with 503 (0..3600)")
+        description =
+            "on SIGTERM: seconds admitted requests may take to finish after the drain; then they fail with 503 (0..3600)")
     private int exitTimeoutSecs = 30;
 
     /** Starts with every default and no model repository (the command line sets it). */
@@ -359,7 +437,10 @@ public record ServerSettings(
       return this;
     }
 
-    /** Sets {@code --exit-timeout-secs}: on SIGTERM, seconds admitted requests may take after the drain. */
+    /**
+     * Sets {@code --exit-timeout-secs}: on SIGTERM, seconds admitted requests may take after the
+     * drain.
+     */
     public Builder exitTimeoutSecs(int v) {
       exitTimeoutSecs = v;
       return this;
@@ -389,7 +470,9 @@ public record ServerSettings(
       return this;
     }
 
-    /** Sets {@code --load-model}: in explicit mode, the models loaded at start ({@code *} = all). */
+    /**
+     * Sets {@code --load-model}: in explicit mode, the models loaded at start ({@code *} = all).
+     */
     public Builder loadModels(List<String> v) {
       loadModels = List.copyOf(v);
       return this;
@@ -410,8 +493,8 @@ public record ServerSettings(
     /**
      * Returns the validated settings.
      *
-     * @throws IllegalArgumentException naming the setting, when a value is out of range or the model
-     *     repository is missing
+     * @throws IllegalArgumentException naming the setting, when a value is out of range or the
+     *     model repository is missing
      */
     public ServerSettings build() {
       Path repository = modelRepository;

@@ -41,8 +41,12 @@ final class SettingSources implements IDefaultValueProvider {
 
   private static final String PREFIX = "CARACAL_";
 
-  /** {@code CARACAL_*} variables that are not options: read by logback, {@code bin/caracal} and the tests. */
-  private static final Set<String> OTHER_VARIABLES = Set.of("CARACAL_LOG_LEVEL", "CARACAL_JAVA_OPTS", "CARACAL_SHARED");
+  /**
+   * {@code CARACAL_*} variables that are not options: read by logback, {@code bin/caracal} and the
+   * tests.
+   */
+  private static final Set<String> OTHER_VARIABLES =
+      Set.of("CARACAL_LOG_LEVEL", "CARACAL_JAVA_OPTS", "CARACAL_SHARED");
 
   private final Map<String, String> environment;
   private @Nullable ConfigFile file; // the file read last
@@ -54,10 +58,13 @@ final class SettingSources implements IDefaultValueProvider {
 
   @Override
   public @Nullable String defaultValue(ArgSpec arg) {
-    if (!(arg instanceof OptionSpec option) || !isSetting(option) || helpRequested(option.command())) {
+    if (!(arg instanceof OptionSpec option)
+        || !isSetting(option)
+        || helpRequested(option.command())) {
       return null; // help and version work whatever the environment and the file hold
     }
-    Map<String, String> fromFile = configFile(option.command()); // read, and checked, at the first lookup
+    Map<String, String> fromFile =
+        configFile(option.command()); // read, and checked, at the first lookup
     String fromEnvironment = environment.get(environmentVariable(option));
     if (fromEnvironment != null) {
       origins.put(option.longestName(), "environment variable " + environmentVariable(option));
@@ -83,17 +90,26 @@ final class SettingSources implements IDefaultValueProvider {
    * with the variable it is likely a typo of.
    */
   List<String> unknownVariables(CommandSpec serve) {
-    Set<String> known = settings(serve).map(SettingSources::environmentVariable).collect(Collectors.toSet());
-    List<String> suffixes = settings(serve).map(o -> environmentVariable(o).substring(PREFIX.length())).toList();
+    Set<String> known =
+        settings(serve).map(SettingSources::environmentVariable).collect(Collectors.toSet());
+    List<String> suffixes =
+        settings(serve).map(o -> environmentVariable(o).substring(PREFIX.length())).toList();
     return environment.keySet().stream()
         .filter(v -> v.startsWith(PREFIX) && !known.contains(v) && !OTHER_VARIABLES.contains(v))
         .sorted()
-        .map(v -> v + Suggestions.hint(Suggestions.typo(v.substring(PREFIX.length()), suffixes).map(s -> PREFIX + s).stream().toList()))
+        .map(v ->
+            v
+                + Suggestions.hint(
+                    Suggestions.typo(v.substring(PREFIX.length()), suffixes)
+                        .map(s -> PREFIX + s)
+                        .stream()
+                        .toList()))
         .toList();
   }
 
   private static boolean helpRequested(CommandSpec serve) {
-    return serve.commandLine().isUsageHelpRequested() || serve.commandLine().isVersionHelpRequested();
+    return serve.commandLine().isUsageHelpRequested()
+        || serve.commandLine().isVersionHelpRequested();
   }
 
   /** Returns the options of {@code serve} that are settings: all but help and version. */
@@ -101,7 +117,9 @@ final class SettingSources implements IDefaultValueProvider {
     return serve.options().stream().filter(SettingSources::isSetting);
   }
 
-  /** Returns whether the option is a setting, that is neither {@code --help} nor {@code --version}. */
+  /**
+   * Returns whether the option is a setting, that is neither {@code --help} nor {@code --version}.
+   */
   static boolean isSetting(OptionSpec option) {
     return !option.usageHelp() && !option.versionHelp();
   }
@@ -145,22 +163,36 @@ final class SettingSources implements IDefaultValueProvider {
       Properties p = new Properties();
       try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
         p.load(r);
-      } catch (IOException | IllegalArgumentException e) { // IllegalArgumentException: a malformed \\uXXXX escape
+      } catch (IOException
+          | IllegalArgumentException e) { // IllegalArgumentException: a malformed \\uXXXX escape
         String why = e instanceof NoSuchFileException ? "no such file" : e.getMessage();
-        throw new ParameterException(serve.commandLine(), "cannot read configuration file " + path + ": " + why);
+        throw new ParameterException(
+            serve.commandLine(), "cannot read configuration file " + path + ": " + why);
       }
-      List<String> keys = settings(serve).filter(o -> !o.longestName().equals(CONFIG)).map(SettingSources::key).toList();
-      List<String> unknown = p.stringPropertyNames().stream()
-          .filter(k -> !keys.contains(k))
-          .sorted()
-          .map(k -> "'" + k + "'" + Suggestions.hint(Suggestions.similar(k, keys)))
-          .toList();
+      List<String> keys =
+          settings(serve)
+              .filter(o -> !o.longestName().equals(CONFIG))
+              .map(SettingSources::key)
+              .toList();
+      List<String> unknown =
+          p.stringPropertyNames().stream()
+              .filter(k -> !keys.contains(k))
+              .sorted()
+              .map(k -> "'" + k + "'" + Suggestions.hint(Suggestions.similar(k, keys)))
+              .toList();
       if (!unknown.isEmpty()) {
         throw new ParameterException(
             serve.commandLine(),
-            "configuration file " + path + " has unknown " + (unknown.size() == 1 ? "key " : "keys ") + String.join(", ", unknown));
+            "configuration file "
+                + path
+                + " has unknown "
+                + (unknown.size() == 1 ? "key " : "keys ")
+                + String.join(", ", unknown));
       }
-      return new ConfigFile(path, p.stringPropertyNames().stream().collect(Collectors.toUnmodifiableMap(k -> k, p::getProperty)));
+      return new ConfigFile(
+          path,
+          p.stringPropertyNames().stream()
+              .collect(Collectors.toUnmodifiableMap(k -> k, p::getProperty)));
     }
   }
 }

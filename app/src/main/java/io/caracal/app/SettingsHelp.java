@@ -37,17 +37,22 @@ final class SettingsHelp implements IHelpFactory {
           }
           Text[][] withSources = Arrays.copyOf(rows, rows.length + 1);
           Text empty = colors.text("");
-          withSources[rows.length] = new Text[] {empty, empty, empty, empty, colors.text(sources(option))};
+          withSources[rows.length] =
+              new Text[] {empty, empty, empty, empty, colors.text(sources(option))};
           return withSources;
         };
       }
     };
   }
 
-  /** Returns {@code Default: 8000; env: CARACAL_HTTP_PORT}, without the default when there is none. */
+  /**
+   * Returns {@code Default: 8000; env: CARACAL_HTTP_PORT}, without the default when there is none.
+   */
   static String sources(OptionSpec option) {
     String value = defaultText(option.initialValue());
-    return (value == null ? "" : "Default: " + value + "; ") + "env: " + SettingSources.environmentVariable(option);
+    return (value == null ? "" : "Default: " + value + "; ")
+        + "env: "
+        + SettingSources.environmentVariable(option);
   }
 
   /** Returns the default as the option spells it, or null when there is none. */
@@ -55,6 +60,8 @@ final class SettingsHelp implements IHelpFactory {
     if (initial == null || initial instanceof Collection<?> c && c.isEmpty()) {
       return null;
     }
-    return initial instanceof Enum<?> e ? e.name().toLowerCase(Locale.ROOT) : String.valueOf(initial);
+    return initial instanceof Enum<?> e
+        ? e.name().toLowerCase(Locale.ROOT)
+        : String.valueOf(initial);
   }
 }

@@ -22,19 +22,27 @@ record Cli(int exit, String out, String err, @Nullable ServerSettings served) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     AtomicReference<ServerSettings> served = new AtomicReference<>();
-    int exit = Main.run(
-        List.of(args),
-        env,
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8),
-        settings -> {
-          served.set(settings);
-          return 0;
-        });
-    return new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), served.get());
+    int exit =
+        Main.run(
+            List.of(args),
+            env,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            settings -> {
+              served.set(settings);
+              return 0;
+            });
+    return new Cli(
+        exit,
+        out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8),
+        served.get());
   }
 
-  /** Returns the settings {@code caracal serve args...} hands to the server, failing with stderr if none. */
+  /**
+   * Returns the settings {@code caracal serve args...} hands to the server, failing with stderr if
+   * none.
+   */
   static ServerSettings settings(Map<String, String> env, String... args) {
     Cli run = run(env, serve(args));
     if (run.served() == null) {
@@ -43,7 +51,10 @@ record Cli(int exit, String out, String err, @Nullable ServerSettings served) {
     return run.served();
   }
 
-  /** Returns the first line {@code caracal serve args...} writes to stderr, after checking it exits 2. */
+  /**
+   * Returns the first line {@code caracal serve args...} writes to stderr, after checking it exits
+   * 2.
+   */
   static String usageError(Map<String, String> env, String... args) {
     Cli run = run(env, serve(args));
     if (run.exit() != 2 || run.served() != null) {

@@ -10,7 +10,9 @@ class MainTest {
   void noArguments_printsUsageAndExits2() {
     Cli run = Cli.run();
     assertThat(run.exit()).isEqualTo(2);
-    assertThat(run.out()).contains("caracal serve --model-repository DIR").contains("generate-completion");
+    assertThat(run.out())
+        .contains("caracal serve --model-repository DIR")
+        .contains("generate-completion");
   }
 
   @Test
@@ -34,7 +36,8 @@ class MainTest {
   @Test
   void serveHelp_winsOverOtherErrors() {
     assertThat(Cli.run("serve", "--bogus", "--help").exit()).isZero();
-    Map<String, String> broken = Map.of("CARACAL_CONFIG", "/no/such/file", "CARACAL_HTTP_PORT", "eighty");
+    Map<String, String> broken =
+        Map.of("CARACAL_CONFIG", "/no/such/file", "CARACAL_HTTP_PORT", "eighty");
     assertThat(Cli.run(broken, "serve", "--help").exit()).isZero();
     assertThat(Cli.run(broken, "serve", "--version").exit()).isZero();
   }
@@ -64,7 +67,8 @@ class MainTest {
     Cli launch = Cli.run("launch");
     assertThat(launch.exit()).isEqualTo(2);
     assertThat(launch.err()).contains("unknown command 'launch'").doesNotContain("did you mean");
-    assertThat(Cli.run("server").err()).startsWith("caracal: unknown command 'server' (did you mean serve?)");
+    assertThat(Cli.run("server").err())
+        .startsWith("caracal: unknown command 'server' (did you mean serve?)");
   }
 
   @Test
@@ -73,21 +77,24 @@ class MainTest {
     Cli run = Cli.run("serve", "--model-repository", "/m", "--bogus", "1");
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err())
-        .isEqualTo("""
+        .isEqualTo(
+            """
             caracal serve: unknown option '--bogus'
             Run 'caracal serve --help' for every option.
-            """.replace("\n", System.lineSeparator()));
+            """
+                .replace("\n", System.lineSeparator()));
     assertThat(run.served()).isNull();
   }
 
   @Test
   void serve_handsTheSettingsToTheServerAndExitsWithItsCode() {
-    int exit = Main.run(
-        java.util.List.of("serve", "--model-repository", "/m"),
-        Map.of(),
-        System.out,
-        System.err,
-        settings -> settings.modelRepository().toString().equals("/m") ? 1 : 0);
+    int exit =
+        Main.run(
+            java.util.List.of("serve", "--model-repository", "/m"),
+            Map.of(),
+            System.out,
+            System.err,
+            settings -> settings.modelRepository().toString().equals("/m") ? 1 : 0);
     assertThat(exit).isEqualTo(1);
   }
 }

@@ -40,8 +40,16 @@ class ServeCommandTest {
   @Test
   void flagsWinOverEnvironmentWhichWinsOverFile() throws IOException {
     Path file = dir.resolve("caracal.properties");
-    Files.writeString(file, "model-repository=/from-file\nhttp-port=1111\nserver-name=file\nqueue-capacity=7\n");
-    Map<String, String> env = Map.of("CARACAL_CONFIG", file.toString(), "CARACAL_HTTP_PORT", "2222", "CARACAL_SERVER_NAME", "env");
+    Files.writeString(
+        file, "model-repository=/from-file\nhttp-port=1111\nserver-name=file\nqueue-capacity=7\n");
+    Map<String, String> env =
+        Map.of(
+            "CARACAL_CONFIG",
+            file.toString(),
+            "CARACAL_HTTP_PORT",
+            "2222",
+            "CARACAL_SERVER_NAME",
+            "env");
     ServerSettings s = Cli.settings(env, "--http-port=0");
     assertThat(s.modelRepository()).isEqualTo(Path.of("/from-file"));
     assertThat(s.httpPort()).isZero();
@@ -53,7 +61,14 @@ class ServeCommandTest {
   void precedence_commandLineThenEnvironmentThenFileThenDefault() throws IOException {
     Path file = dir.resolve("c.properties");
     Files.writeString(file, "model-repository=/m\nmax-rank=3\nmax-inputs=3\nmax-json-depth=3\n");
-    Map<String, String> env = Map.of("CARACAL_CONFIG", file.toString(), "CARACAL_MAX_INPUTS", "4", "CARACAL_MAX_JSON_DEPTH", "4");
+    Map<String, String> env =
+        Map.of(
+            "CARACAL_CONFIG",
+            file.toString(),
+            "CARACAL_MAX_INPUTS",
+            "4",
+            "CARACAL_MAX_JSON_DEPTH",
+            "4");
     ServerSettings s = Cli.settings(env, "--max-json-depth", "5");
     assertThat(s.maxJsonDepth()).as("flag, environment and file").isEqualTo(5);
     assertThat(s.maxInputs()).as("environment and file").isEqualTo(4);
@@ -67,12 +82,13 @@ class ServeCommandTest {
     List<String> flags = new ArrayList<>();
     Map<String, String> env = new LinkedHashMap<>();
     StringBuilder file = new StringBuilder();
-    settingOptions().forEach(o -> {
-      String value = values.get(o.longestName());
-      flags.add(o.longestName() + "=" + value);
-      env.put(SettingSources.environmentVariable(o), value);
-      file.append(SettingSources.key(o)).append('=').append(value).append('\n');
-    });
+    settingOptions()
+        .forEach(o -> {
+          String value = values.get(o.longestName());
+          flags.add(o.longestName() + "=" + value);
+          env.put(SettingSources.environmentVariable(o), value);
+          file.append(SettingSources.key(o)).append('=').append(value).append('\n');
+        });
     Path config = dir.resolve("all.properties");
     Files.writeString(config, file);
 
@@ -82,7 +98,9 @@ class ServeCommandTest {
     assertThat(Cli.settings(Map.of("CARACAL_CONFIG", config.toString()))).isEqualTo(fromFlags);
     ServerSettings defaults = ServerSettings.builder(Path.of("/default")).build();
     for (RecordComponent c : ServerSettings.class.getRecordComponents()) {
-      assertThat(value(c, fromFlags)).as(c.getName() + " is set by an option").isNotEqualTo(value(c, defaults));
+      assertThat(value(c, fromFlags))
+          .as(c.getName() + " is set by an option")
+          .isNotEqualTo(value(c, defaults));
     }
   }
 
@@ -91,7 +109,13 @@ class ServeCommandTest {
     ServerSettings d = Cli.settings(NO_ENV, "--model-repository", "/m");
     assertThat(d.drainDelaySecs()).isEqualTo(5);
     assertThat(d.exitTimeoutSecs()).isEqualTo(30);
-    ServerSettings s = Cli.settings(Map.of("CARACAL_EXIT_TIMEOUT_SECS", "12"), "--model-repository", "/m", "--drain-delay-secs", "0");
+    ServerSettings s =
+        Cli.settings(
+            Map.of("CARACAL_EXIT_TIMEOUT_SECS", "12"),
+            "--model-repository",
+            "/m",
+            "--drain-delay-secs",
+            "0");
     assertThat(s.drainDelaySecs()).isZero();
     assertThat(s.exitTimeoutSecs()).isEqualTo(12);
     assertThat(s.toBuilder().build()).isEqualTo(s);
@@ -104,7 +128,8 @@ class ServeCommandTest {
   @Test
   void strictReadiness_defaultsTrue_takesTrueOrFalseOnly() {
     assertThat(Cli.settings(NO_ENV, "--model-repository", "/m").strictReadiness()).isTrue();
-    ServerSettings s = Cli.settings(Map.of("CARACAL_STRICT_READINESS", "FALSE"), "--model-repository", "/m");
+    ServerSettings s =
+        Cli.settings(Map.of("CARACAL_STRICT_READINESS", "FALSE"), "--model-repository", "/m");
     assertThat(s.strictReadiness()).isFalse();
     assertThat(s.toBuilder().build()).isEqualTo(s);
     assertThat(Cli.usageError(NO_ENV, withRepository("--strict-readiness", "yes")))
@@ -113,27 +138,49 @@ class ServeCommandTest {
 
   @Test
   void modelControlMode_anyCase_andLoadModelsRepeatableOrCommaSeparated() {
-    ServerSettings s = Cli.settings(
-        NO_ENV, "--model-repository", "/m", "--model-control-mode", "EXPLICIT", "--load-model", "a, b", "--load-model", "c,");
+    ServerSettings s =
+        Cli.settings(
+            NO_ENV,
+            "--model-repository",
+            "/m",
+            "--model-control-mode",
+            "EXPLICIT",
+            "--load-model",
+            "a, b",
+            "--load-model",
+            "c,");
     assertThat(s.modelControlMode()).isEqualTo(ModelControlMode.EXPLICIT);
     assertThat(s.loadModels()).containsExactly("a", "b", "c");
-    assertThat(Cli.settings(Map.of("CARACAL_LOAD_MODEL", "x,y", "CARACAL_MODEL_CONTROL_MODE", "explicit"), "--model-repository", "/m")
-            .loadModels())
+    assertThat(
+            Cli.settings(
+                    Map.of("CARACAL_LOAD_MODEL", "x,y", "CARACAL_MODEL_CONTROL_MODE", "explicit"),
+                    "--model-repository",
+                    "/m")
+                .loadModels())
         .containsExactly("x", "y");
     assertThat(Cli.usageError(NO_ENV, withRepository("--model-control-mode", "manual")))
-        .isEqualTo("caracal serve: model-control-mode must be none, poll or explicit, got 'manual'");
+        .isEqualTo(
+            "caracal serve: model-control-mode must be none, poll or explicit, got 'manual'");
     assertThat(Cli.usageError(NO_ENV, withRepository("--load-model", "a")))
         .isEqualTo("caracal serve: load-model needs model-control-mode explicit");
   }
 
   @Test
   void repeatedFlag_lastOneWins() {
-    assertThat(Cli.settings(NO_ENV, withRepository("--http-port", "1", "--http-port", "2")).httpPort()).isEqualTo(2);
+    assertThat(
+            Cli.settings(NO_ENV, withRepository("--http-port", "1", "--http-port", "2")).httpPort())
+        .isEqualTo(2);
   }
 
   @Test
   void valuesAreStripped_andAtIsNotAFileOfArguments() {
-    ServerSettings s = Cli.settings(Map.of("CARACAL_HTTP_PORT", " 9 "), "--model-repository", " /m ", "--server-name", "@name");
+    ServerSettings s =
+        Cli.settings(
+            Map.of("CARACAL_HTTP_PORT", " 9 "),
+            "--model-repository",
+            " /m ",
+            "--server-name",
+            "@name");
     assertThat(s.httpPort()).isEqualTo(9);
     assertThat(s.modelRepository()).isEqualTo(Path.of("/m"));
     assertThat(s.serverName()).isEqualTo("@name");
@@ -153,9 +200,11 @@ class ServeCommandTest {
     assertThat(Cli.usageError(NO_ENV, withRepository("--htp-port", "1")))
         .isEqualTo("caracal serve: unknown option '--htp-port' (did you mean --http-port?)");
     assertThat(Cli.usageError(NO_ENV, withRepository("--max-json-dpeth=3")))
-        .isEqualTo("caracal serve: unknown option '--max-json-dpeth' (did you mean --max-json-depth?)");
+        .isEqualTo(
+            "caracal serve: unknown option '--max-json-dpeth' (did you mean --max-json-depth?)");
     assertThat(Cli.usageError(NO_ENV, "--port", "1"))
-        .isEqualTo("caracal serve: unknown option '--port' (did you mean --http-port or --grpc-port?)");
+        .isEqualTo(
+            "caracal serve: unknown option '--port' (did you mean --http-port or --grpc-port?)");
     assertThat(Cli.usageError(NO_ENV, withRepository("extra")))
         .isEqualTo("caracal serve: unexpected argument 'extra'");
   }
@@ -169,25 +218,30 @@ class ServeCommandTest {
         .contains("http_port")
         .endsWith("has unknown key 'http_port' (did you mean http-port?)");
     Files.writeString(file, "model-repository=/m\nconfig=other.properties\n");
-    assertThat(Cli.usageError(NO_ENV, "--config", file.toString())).endsWith("has unknown key 'config'");
+    assertThat(Cli.usageError(NO_ENV, "--config", file.toString()))
+        .endsWith("has unknown key 'config'");
   }
 
   @Test
   void unreadableFile_isAUsageError() {
     assertThat(Cli.usageError(Map.of("CARACAL_CONFIG", dir.resolve("none.properties").toString())))
-        .isEqualTo("caracal serve: cannot read configuration file " + dir.resolve("none.properties") + ": no such file");
+        .isEqualTo(
+            "caracal serve: cannot read configuration file "
+                + dir.resolve("none.properties")
+                + ": no such file");
   }
 
   @Test
   void unknownEnvironmentVariable_isOnlyAWarning() {
-    Map<String, String> kubernetes = Map.of(
-        "CARACAL_PORT", "tcp://10.0.0.7:8000",
-        "CARACAL_PORT_8000_TCP_ADDR", "10.0.0.7",
-        "CARACAL_SERVICE_HOST", "10.0.0.7",
-        "CARACAL_SERVICE_PORT", "8000",
-        "CARACAL_HTTP_PROT", "9",
-        "CARACAL_LOG_LEVEL", "debug",
-        "CARACAL_MODEL_REPOSITORY", "/m");
+    Map<String, String> kubernetes =
+        Map.of(
+            "CARACAL_PORT", "tcp://10.0.0.7:8000",
+            "CARACAL_PORT_8000_TCP_ADDR", "10.0.0.7",
+            "CARACAL_SERVICE_HOST", "10.0.0.7",
+            "CARACAL_SERVICE_PORT", "8000",
+            "CARACAL_HTTP_PROT", "9",
+            "CARACAL_LOG_LEVEL", "debug",
+            "CARACAL_MODEL_REPOSITORY", "/m");
     Cli run = Cli.run(kubernetes, "serve");
     assertThat(run.exit()).isZero();
     assertThat(run.err()).isEmpty();
@@ -215,28 +269,41 @@ class ServeCommandTest {
   @Test
   void badValues_fromEnvironmentOrFile_sayWhereTheyCameFrom() throws IOException {
     assertThat(Cli.usageError(Map.of("CARACAL_HTTP_PORT", "eighty"), "--model-repository", "/m"))
-        .isEqualTo("caracal serve: http-port must be a whole number, got 'eighty' (from environment variable CARACAL_HTTP_PORT)");
+        .isEqualTo(
+            "caracal serve: http-port must be a whole number, got 'eighty' (from environment variable CARACAL_HTTP_PORT)");
     Path file = dir.resolve("c.properties");
     Files.writeString(file, "http-port=70000\n");
     assertThat(Cli.usageError(NO_ENV, withRepository("--config", file.toString())))
-        .isEqualTo("caracal serve: http-port must be 0..65535, got 70000 (from configuration file " + file + ")");
+        .isEqualTo(
+            "caracal serve: http-port must be 0..65535, got 70000 (from configuration file "
+                + file
+                + ")");
   }
 
   @Test
   void missingRepository_saysHowToGiveIt() {
-    assertThat(Cli.usageError(NO_ENV)).contains("--model-repository DIR").contains("CARACAL_MODEL_REPOSITORY");
+    assertThat(Cli.usageError(NO_ENV))
+        .contains("--model-repository DIR")
+        .contains("CARACAL_MODEL_REPOSITORY");
   }
 
   @Test
   void help_listsEveryOptionWithItsDefaultAndEnvironmentVariable() {
     String help = Cli.run(Map.of("CARACAL_HTTP_PORT", "9999"), "serve", "--help").out();
-    settingOptions().forEach(o -> {
-      String sources = SettingsHelp.defaultText(o.initialValue()) == null
-          ? "env: " + SettingSources.environmentVariable(o)
-          : "Default: " + SettingsHelp.defaultText(o.initialValue()) + "; env: " + SettingSources.environmentVariable(o);
-      assertThat(help).contains(o.longestName() + "=" + o.paramLabel());
-      assertThat(help).as(o.longestName()).containsPattern("(?m)^ {29}" + java.util.regex.Pattern.quote(sources) + "$");
-    });
+    settingOptions()
+        .forEach(o -> {
+          String sources =
+              SettingsHelp.defaultText(o.initialValue()) == null
+                  ? "env: " + SettingSources.environmentVariable(o)
+                  : "Default: "
+                      + SettingsHelp.defaultText(o.initialValue())
+                      + "; env: "
+                      + SettingSources.environmentVariable(o);
+          assertThat(help).contains(o.longestName() + "=" + o.paramLabel());
+          assertThat(help)
+              .as(o.longestName())
+              .containsPattern("(?m)^ {29}" + java.util.regex.Pattern.quote(sources) + "$");
+        });
     assertThat(help)
         .as("the default, not the environment's value")
         .contains("Default: 8000; env: CARACAL_HTTP_PORT")
@@ -248,14 +315,20 @@ class ServeCommandTest {
   @Test
   void readmeConfigurationTable_listsEveryOptionWithItsEnvironmentVariable() throws IOException {
     Path readme = Path.of("..", "README.md");
-    List<String> rows = Files.readAllLines(readme).stream().filter(l -> l.startsWith("| `--")).toList();
-    settingOptions().forEach(o -> assertThat(rows)
-        .as(o.longestName() + " in " + readme.toAbsolutePath().normalize())
-        .anyMatch(r -> r.startsWith("| `" + o.longestName() + " ") && r.contains("| `" + SettingSources.environmentVariable(o) + "` |")));
+    List<String> rows =
+        Files.readAllLines(readme).stream().filter(l -> l.startsWith("| `--")).toList();
+    settingOptions()
+        .forEach(o ->
+            assertThat(rows)
+                .as(o.longestName() + " in " + readme.toAbsolutePath().normalize())
+                .anyMatch(r ->
+                    r.startsWith("| `" + o.longestName() + " ")
+                        && r.contains("| `" + SettingSources.environmentVariable(o) + "` |")));
   }
 
   private static String[] withRepository(String... flags) {
-    return java.util.stream.Stream.concat(java.util.stream.Stream.of("--model-repository", "/m"), java.util.Arrays.stream(flags))
+    return java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("--model-repository", "/m"), java.util.Arrays.stream(flags))
         .toArray(String[]::new);
   }
 
@@ -264,19 +337,26 @@ class ServeCommandTest {
   }
 
   private static List<OptionSpec> settingOptions() {
-    return SettingSources.settings(serveSpec()).filter(o -> !o.longestName().equals(SettingSources.CONFIG)).toList();
+    return SettingSources.settings(serveSpec())
+        .filter(o -> !o.longestName().equals(SettingSources.CONFIG))
+        .toList();
   }
 
   /** Returns, for each option, a valid value other than its default. */
   private static Map<String, String> otherThanDefaults() {
-    Map<String, String> values = settingOptions().stream()
-        .collect(Collectors.toMap(OptionSpec::longestName, o -> switch (o.initialValue()) {
-          case Integer i -> Integer.toString(i + 1);
-          case Long l -> Long.toString(l + 1);
-          case Boolean b -> Boolean.toString(!b);
-          case String s -> s + "-x";
-          case null, default -> "";
-        }));
+    Map<String, String> values =
+        settingOptions().stream()
+            .collect(
+                Collectors.toMap(
+                    OptionSpec::longestName,
+                    o ->
+                        switch (o.initialValue()) {
+                          case Integer i -> Integer.toString(i + 1);
+                          case Long l -> Long.toString(l + 1);
+                          case Boolean b -> Boolean.toString(!b);
+                          case String s -> s + "-x";
+                          case null, default -> "";
+                        }));
     values.put("--model-repository", "/other");
     values.put("--model-control-mode", "explicit");
     values.put("--load-model", "a,b");

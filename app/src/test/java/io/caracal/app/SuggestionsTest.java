@@ -6,12 +6,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SuggestionsTest {
-  private static final List<String> KEYS = List.of("host", "http-port", "grpc-port", "max-json-depth", "max-rank");
+  private static final List<String> KEYS =
+      List.of("host", "http-port", "grpc-port", "max-json-depth", "max-rank");
 
   @Test
   void typo_isTheNearestWithinAQuarterOfTheLength() {
     assertThat(Suggestions.typo("htp-port", KEYS)).contains("http-port");
-    assertThat(Suggestions.typo("max-json-dpeth", KEYS)).as("adjacent swap").contains("max-json-depth");
+    assertThat(Suggestions.typo("max-json-dpeth", KEYS))
+        .as("adjacent swap")
+        .contains("max-json-depth");
     assertThat(Suggestions.typo("HOST", KEYS)).as("any case").contains("host");
     assertThat(Suggestions.typo("port", KEYS)).as("two edits in four letters").isEmpty();
   }

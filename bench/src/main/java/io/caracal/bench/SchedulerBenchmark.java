@@ -15,8 +15,8 @@ import io.caracal.core.scheduler.InstanceSupplier;
 import io.caracal.core.scheduler.ModelRunner;
 import io.caracal.core.scheduler.PooledModelRunner;
 import io.caracal.core.scheduler.Ticker;
-import java.time.InstantSource;
 import java.nio.ByteBuffer;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -39,13 +39,13 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The scheduler's submit/drain path under contention: 8 JMH threads submit batch-1 calls to one
  * model's {@link ModelRunner} and wait for them, against a backend that answers at once (so only
- * the queue hand-off, the execution threads and future completion are measured).
- * {@code roundTrip}: one call at a time per thread; {@code burst32}: 32 calls submitted, then all
- * joined (the shape of load a batcher sees). {@code runner}: {@code pooled} is {@link
- * PooledModelRunner} (one call per request); {@code batcher} is {@link DynamicBatcher} with
- * max_batch_size 32 and no queue delay (takes whatever is queued), {@code batcher-100us} the same
- * with preferred sizes [16, 32] and a 100 µs delay. One instance; {@code threads} execution threads
- * (slots) per instance. The score counts calls completed (burst32: bursts).
+ * the queue hand-off, the execution threads and future completion are measured). {@code roundTrip}:
+ * one call at a time per thread; {@code burst32}: 32 calls submitted, then all joined (the shape of
+ * load a batcher sees). {@code runner}: {@code pooled} is {@link PooledModelRunner} (one call per
+ * request); {@code batcher} is {@link DynamicBatcher} with max_batch_size 32 and no queue delay
+ * (takes whatever is queued), {@code batcher-100us} the same with preferred sizes [16, 32] and a
+ * 100 µs delay. One instance; {@code threads} execution threads (slots) per instance. The score
+ * counts calls completed (burst32: bursts).
  *
  * <p>Run: {@code ./mvnw -pl bench -am -DskipTests package && java -jar bench/target/benchmarks.jar
  * SchedulerBenchmark}
@@ -86,11 +86,28 @@ public class SchedulerBenchmark {
 
   private DynamicBatcher batcher(ModelInstance echo, List<Integer> preferred, long delayNanos) {
     BatchPolicy policy =
-        new BatchPolicy(32, true, preferred, delayNanos, false, 1, 1,
-            List.of(ModelSpec.QueuePolicy.ofDefault()), List.of(1 << 16), threads, 1, 1,
-            Long.MAX_VALUE, Long.MAX_VALUE);
-    return DynamicBatcher.start(new ModelId("bench", 1), policy, List.of(echo), InstanceSupplier.NONE,
-        Ticker.system(), InstantSource.system());
+        new BatchPolicy(
+            32,
+            true,
+            preferred,
+            delayNanos,
+            false,
+            1,
+            1,
+            List.of(ModelSpec.QueuePolicy.ofDefault()),
+            List.of(1 << 16),
+            threads,
+            1,
+            1,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE);
+    return DynamicBatcher.start(
+        new ModelId("bench", 1),
+        policy,
+        List.of(echo),
+        InstanceSupplier.NONE,
+        Ticker.system(),
+        InstantSource.system());
   }
 
   @TearDown(Level.Trial)

@@ -25,7 +25,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface CaracalClient extends AutoCloseable {
 
-  /** Returns an HTTP client for the server at {@code baseUri} (e.g. {@code http://127.0.0.1:8000}). */
+  /**
+   * Returns an HTTP client for the server at {@code baseUri} (e.g. {@code http://127.0.0.1:8000}).
+   */
   static CaracalClient http(URI baseUri) {
     return httpBuilder(baseUri).build();
   }
@@ -35,7 +37,10 @@ public interface CaracalClient extends AutoCloseable {
     return new HttpBuilder(baseUri);
   }
 
-  /** Returns a gRPC client (plaintext) for the server at {@code host:port} (Caracal's default gRPC port is 8001). */
+  /**
+   * Returns a gRPC client (plaintext) for the server at {@code host:port} (Caracal's default gRPC
+   * port is 8001).
+   */
   static CaracalClient grpc(String host, int port) {
     return grpcBuilder(host, port).build();
   }

@@ -21,7 +21,13 @@ public class CaracalClientException extends RuntimeException {
   private final String serverMessage;
   private final boolean timeout;
 
-  CaracalClientException(String message, int httpStatus, String grpcCode, String serverMessage, boolean timeout, Throwable cause) {
+  CaracalClientException(
+      String message,
+      int httpStatus,
+      String grpcCode,
+      String serverMessage,
+      boolean timeout,
+      Throwable cause) {
     super(message, cause);
     this.httpStatus = httpStatus;
     this.grpcCode = grpcCode;
@@ -37,7 +43,14 @@ public class CaracalClientException extends RuntimeException {
   static CaracalClientException grpc(String code, String serverMessage, Throwable cause) {
     boolean timeout = "DEADLINE_EXCEEDED".equals(code);
     return new CaracalClientException(
-        code + ": " + (serverMessage != null ? serverMessage : cause != null ? cause.getMessage() : ""), 0, code, serverMessage, timeout, cause);
+        code
+            + ": "
+            + (serverMessage != null ? serverMessage : cause != null ? cause.getMessage() : ""),
+        0,
+        code,
+        serverMessage,
+        timeout,
+        cause);
   }
 
   static CaracalClientException timeout(String what, Throwable cause) {
@@ -45,8 +58,7 @@ public class CaracalClientException extends RuntimeException {
   }
 
   static CaracalClientException transport(String what, Throwable cause) {
-    return new CaracalClientException(
-        what + " failed: " + cause, 0, null, null, false, cause);
+    return new CaracalClientException(what + " failed: " + cause, 0, null, null, false, cause);
   }
 
   /** Returns the HTTP status of the server's answer, or 0 (gRPC, or no answer). */
@@ -69,13 +81,17 @@ public class CaracalClientException extends RuntimeException {
     return timeout;
   }
 
-  /** Unwraps {@link CompletionException}/{@link ExecutionException} layers around a client exception. */
+  /**
+   * Unwraps {@link CompletionException}/{@link ExecutionException} layers around a client
+   * exception.
+   */
   static RuntimeException unwrap(Throwable t) {
     Throwable c = io.caracal.api.InferenceException.unwrap(t);
     if (c instanceof CaracalClientException e) {
       // rethrow a copy so the caller's stack trace shows the blocking call too
       CaracalClientException copy =
-          new CaracalClientException(e.getMessage(), e.httpStatus, e.grpcCode, e.serverMessage, e.timeout, e.getCause());
+          new CaracalClientException(
+              e.getMessage(), e.httpStatus, e.grpcCode, e.serverMessage, e.timeout, e.getCause());
       copy.addSuppressed(e);
       return copy;
     }

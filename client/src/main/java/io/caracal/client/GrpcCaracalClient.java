@@ -2,17 +2,17 @@ package io.caracal.client;
 
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.caracal.proto.inference.ModelInferRequest;
+import io.caracal.proto.inference.ModelInferResponse;
 import io.caracal.proto.inference.ModelMetadataRequest;
+import io.caracal.proto.inference.ModelMetadataResponse;
 import io.caracal.proto.inference.ModelReadyRequest;
+import io.caracal.proto.inference.ModelReadyResponse;
 import io.caracal.proto.inference.ServerLiveRequest;
+import io.caracal.proto.inference.ServerLiveResponse;
 import io.caracal.proto.inference.ServerMetadataRequest;
+import io.caracal.proto.inference.ServerMetadataResponse;
 import io.caracal.proto.inference.ServerReadyRequest;
 import io.caracal.proto.inference.ServerReadyResponse;
-import io.caracal.proto.inference.ServerLiveResponse;
-import io.caracal.proto.inference.ServerMetadataResponse;
-import io.caracal.proto.inference.ModelReadyResponse;
-import io.caracal.proto.inference.ModelMetadataResponse;
-import io.caracal.proto.inference.ModelInferResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -25,8 +25,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * The gRPC implementation: {@code inference.GRPCInferenceService} over grpc-netty-shaded, tensors in
- * {@code raw_input_contents}/{@code raw_output_contents}, each call's timeout as its deadline.
+ * The gRPC implementation: {@code inference.GRPCInferenceService} over grpc-netty-shaded, tensors
+ * in {@code raw_input_contents}/{@code raw_output_contents}, each call's timeout as its deadline.
  */
 final class GrpcCaracalClient implements CaracalClient {
   private final ManagedChannel channel;
@@ -49,7 +49,8 @@ final class GrpcCaracalClient implements CaracalClient {
       cb.executor(b.executor);
     }
     this.channel = cb.build();
-    this.stub = GRPCInferenceServiceGrpc.newStub(channel).withMaxOutboundMessageSize(b.maxMessageBytes);
+    this.stub =
+        GRPCInferenceServiceGrpc.newStub(channel).withMaxOutboundMessageSize(b.maxMessageBytes);
     this.target = b.host + ":" + b.port;
     this.timeout = b.timeout;
     this.owner = true;
@@ -65,12 +66,20 @@ final class GrpcCaracalClient implements CaracalClient {
 
   @Override
   public CompletableFuture<Boolean> isServerLiveAsync() {
-    return call("server live", timeout, (s, o) -> s.serverLive(ServerLiveRequest.getDefaultInstance(), o), (ServerLiveResponse r) -> r.getLive());
+    return call(
+        "server live",
+        timeout,
+        (s, o) -> s.serverLive(ServerLiveRequest.getDefaultInstance(), o),
+        (ServerLiveResponse r) -> r.getLive());
   }
 
   @Override
   public CompletableFuture<Boolean> isServerReadyAsync() {
-    return call("server ready", timeout, (s, o) -> s.serverReady(ServerReadyRequest.getDefaultInstance(), o), (ServerReadyResponse r) -> r.getReady());
+    return call(
+        "server ready",
+        timeout,
+        (s, o) -> s.serverReady(ServerReadyRequest.getDefaultInstance(), o),
+        (ServerReadyResponse r) -> r.getReady());
   }
 
   @Override
@@ -79,26 +88,49 @@ final class GrpcCaracalClient implements CaracalClient {
         "server metadata",
         timeout,
         (s, o) -> s.serverMetadata(ServerMetadataRequest.getDefaultInstance(), o),
-        (ServerMetadataResponse r) -> new ServerMetadata(r.getName(), r.getVersion(), r.getExtensionsList()));
+        (ServerMetadataResponse r) ->
+            new ServerMetadata(r.getName(), r.getVersion(), r.getExtensionsList()));
   }
 
   @Override
   public CompletableFuture<ModelMetadata> modelMetadataAsync(String model, String version) {
-    ModelMetadataRequest req = ModelMetadataRequest.newBuilder().setName(model).setVersion(version == null ? "" : version).build();
-    return call("model metadata", timeout, (s, o) -> s.modelMetadata(req, o), (ModelMetadataResponse r) -> GrpcCodec.metadata(r));
+    ModelMetadataRequest req =
+        ModelMetadataRequest.newBuilder()
+            .setName(model)
+            .setVersion(version == null ? "" : version)
+            .build();
+    return call(
+        "model metadata",
+        timeout,
+        (s, o) -> s.modelMetadata(req, o),
+        (ModelMetadataResponse r) -> GrpcCodec.metadata(r));
   }
 
   @Override
   public CompletableFuture<Boolean> isModelReadyAsync(String model, String version) {
-    ModelReadyRequest req = ModelReadyRequest.newBuilder().setName(model).setVersion(version == null ? "" : version).build();
-    CompletableFuture<Boolean> f = call("model ready", timeout, (s, o) -> s.modelReady(req, o), (ModelReadyResponse r) -> r.getReady());
+    ModelReadyRequest req =
+        ModelReadyRequest.newBuilder()
+            .setName(model)
+            .setVersion(version == null ? "" : version)
+            .build();
+    CompletableFuture<Boolean> f =
+        call(
+            "model ready",
+            timeout,
+            (s, o) -> s.modelReady(req, o),
+            (ModelReadyResponse r) -> r.getReady());
     // a server that answers "unknown model" or "not ready" with an error status means: not ready
     return f.exceptionallyCompose(t -> {
       RuntimeException e = CaracalClientException.unwrap(t);
       if (e instanceof CaracalClientException c
           && c.serverMessage().isPresent()
           && !c.isTimeout()
-          && c.grpcCode().filter(code -> code.equals("INVALID_ARGUMENT") || code.equals("NOT_FOUND") || code.equals("UNAVAILABLE")).isPresent()
+          && c.grpcCode()
+              .filter(code ->
+                  code.equals("INVALID_ARGUMENT")
+                      || code.equals("NOT_FOUND")
+                      || code.equals("UNAVAILABLE"))
+              .isPresent()
           && c.getCause() instanceof StatusRuntimeException sre
           && sre.getStatus().getCause() == null) {
         return CompletableFuture.completedFuture(false);
@@ -115,7 +147,11 @@ final class GrpcCaracalClient implements CaracalClient {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return call("infer", request.timeout().orElse(timeout), (s, o) -> s.modelInfer(req, o), (ModelInferResponse r) -> GrpcCodec.decode(r));
+    return call(
+        "infer",
+        request.timeout().orElse(timeout),
+        (s, o) -> s.modelInfer(req, o),
+        (ModelInferResponse r) -> GrpcCodec.decode(r));
   }
 
   @Override
@@ -163,7 +199,13 @@ final class GrpcCaracalClient implements CaracalClient {
               f.complete(then.apply(value));
             } catch (RuntimeException e) {
               f.completeExceptionally(
-                  new CaracalClientException(what + ": cannot read the answer: " + e.getMessage(), 0, null, null, false, e));
+                  new CaracalClientException(
+                      what + ": cannot read the answer: " + e.getMessage(),
+                      0,
+                      null,
+                      null,
+                      false,
+                      e));
             }
           }
 
@@ -175,7 +217,9 @@ final class GrpcCaracalClient implements CaracalClient {
           @Override
           public void onCompleted() {
             if (!f.isDone()) {
-              f.completeExceptionally(CaracalClientException.transport(what, new IllegalStateException("no response message")));
+              f.completeExceptionally(
+                  CaracalClientException.transport(
+                      what, new IllegalStateException("no response message")));
             }
           }
         };

@@ -31,7 +31,9 @@ final class GrpcCodec {
     req.parameters().forEach((k, v) -> b.putParameters(k, parameter(v)));
     for (InferInput in : req.inputs()) {
       ModelInferRequest.InferInputTensor.Builder t =
-          ModelInferRequest.InferInputTensor.newBuilder().setName(in.name()).setDatatype(in.dataType().wireName());
+          ModelInferRequest.InferInputTensor.newBuilder()
+              .setName(in.name())
+              .setDatatype(in.dataType().wireName());
       for (long d : in.shape().toArray()) {
         t.addShape(d);
       }
@@ -82,18 +84,38 @@ final class GrpcCodec {
     boolean raw = r.getRawOutputContentsCount() > 0;
     if (raw && r.getRawOutputContentsCount() != r.getOutputsCount()) {
       throw new IllegalArgumentException(
-          "response has " + r.getOutputsCount() + " outputs but " + r.getRawOutputContentsCount() + " raw_output_contents");
+          "response has "
+              + r.getOutputsCount()
+              + " outputs but "
+              + r.getRawOutputContentsCount()
+              + " raw_output_contents");
     }
     for (int i = 0; i < r.getOutputsCount(); i++) {
       ModelInferResponse.InferOutputTensor o = r.getOutputs(i);
       DataType type =
           DataType.fromWireName(o.getDatatype())
-              .orElseThrow(() -> new IllegalArgumentException("unknown datatype '" + o.getDatatype() + "' of output '" + o.getName() + "'"));
+              .orElseThrow(() ->
+                  new IllegalArgumentException(
+                      "unknown datatype '"
+                          + o.getDatatype()
+                          + "' of output '"
+                          + o.getName()
+                          + "'"));
       Shape shape = Shape.of(o.getShapeList());
-      ByteBuffer data = raw ? r.getRawOutputContents(i).asReadOnlyByteBuffer() : fromContents(type, shape, o.getContents());
-      outputs.add(new InferOutput(o.getName(), Tensor.of(type, shape, data), parameters(o.getParametersMap())));
+      ByteBuffer data =
+          raw
+              ? r.getRawOutputContents(i).asReadOnlyByteBuffer()
+              : fromContents(type, shape, o.getContents());
+      outputs.add(
+          new InferOutput(
+              o.getName(), Tensor.of(type, shape, data), parameters(o.getParametersMap())));
     }
-    return new InferResult(r.getModelName(), r.getModelVersion(), r.getId(), parameters(r.getParametersMap()), outputs);
+    return new InferResult(
+        r.getModelName(),
+        r.getModelVersion(),
+        r.getId(),
+        parameters(r.getParametersMap()),
+        outputs);
   }
 
   private static ByteBuffer fromContents(DataType type, Shape shape, InferTensorContents c) {
@@ -119,7 +141,8 @@ final class GrpcCodec {
         case UINT64 -> b.putLong(c.getUint64Contents(i));
         case FP32 -> b.putFloat(c.getFp32Contents(i));
         case FP64 -> b.putDouble(c.getFp64Contents(i));
-        case FP16, BF16 -> throw new IllegalArgumentException(type + " output without raw_output_contents");
+        case FP16, BF16 ->
+            throw new IllegalArgumentException(type + " output without raw_output_contents");
         case BYTES -> throw new AssertionError();
       }
     }
@@ -127,10 +150,16 @@ final class GrpcCodec {
   }
 
   static ModelMetadata metadata(ModelMetadataResponse r) {
-    return new ModelMetadata(r.getName(), r.getVersionsList(), r.getPlatform(), specs(r.getInputsList()), specs(r.getOutputsList()));
+    return new ModelMetadata(
+        r.getName(),
+        r.getVersionsList(),
+        r.getPlatform(),
+        specs(r.getInputsList()),
+        specs(r.getOutputsList()));
   }
 
-  private static List<ModelMetadata.TensorSpec> specs(List<ModelMetadataResponse.TensorMetadata> in) {
+  private static List<ModelMetadata.TensorSpec> specs(
+      List<ModelMetadataResponse.TensorMetadata> in) {
     List<ModelMetadata.TensorSpec> out = new ArrayList<>(in.size());
     for (ModelMetadataResponse.TensorMetadata t : in) {
       long[] shape = new long[t.getShapeCount()];

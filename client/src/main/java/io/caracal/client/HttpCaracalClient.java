@@ -21,7 +21,9 @@ final class HttpCaracalClient implements CaracalClient {
 
   HttpCaracalClient(CaracalClient.HttpBuilder b) {
     HttpClient.Builder hb =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.connectTimeout);
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(b.connectTimeout);
     if (b.executor != null) {
       hb.executor(b.executor);
     }
@@ -56,12 +58,17 @@ final class HttpCaracalClient implements CaracalClient {
 
   @Override
   public CompletableFuture<ModelMetadata> modelMetadataAsync(String model, String version) {
-    return get(modelPath(model, version), "model metadata", timeout, r -> HttpCodec.decodeModelMetadata(ok(r)));
+    return get(
+        modelPath(model, version),
+        "model metadata",
+        timeout,
+        r -> HttpCodec.decodeModelMetadata(ok(r)));
   }
 
   @Override
   public CompletableFuture<Boolean> isModelReadyAsync(String model, String version) {
-    return get(modelPath(model, version) + "/ready", "model ready", timeout, r -> r.statusCode() == 200);
+    return get(
+        modelPath(model, version) + "/ready", "model ready", timeout, r -> r.statusCode() == 200);
   }
 
   @Override
@@ -73,7 +80,9 @@ final class HttpCaracalClient implements CaracalClient {
       return CompletableFuture.failedFuture(e);
     }
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + modelPath(request.model(), request.version().orElse(null)) + "/infer"))
+        HttpRequest.newBuilder(
+                URI.create(
+                    base + modelPath(request.model(), request.version().orElse(null)) + "/infer"))
             .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
     if (body.jsonLength() >= 0) {
       b.header(HttpCodec.HEADER_LENGTH, Integer.toString(body.jsonLength()))
@@ -81,11 +90,19 @@ final class HttpCaracalClient implements CaracalClient {
     } else {
       b.header("Content-Type", "application/json");
     }
-    return send(b, "infer", request.timeout().orElse(timeout), r -> {
-      byte[] bytes = ok(r);
-      int jsonLength = r.headers().firstValue(HttpCodec.HEADER_LENGTH).map(v -> Integer.parseInt(v.trim())).orElse(-1);
-      return HttpCodec.decodeInfer(bytes, jsonLength);
-    });
+    return send(
+        b,
+        "infer",
+        request.timeout().orElse(timeout),
+        r -> {
+          byte[] bytes = ok(r);
+          int jsonLength =
+              r.headers()
+                  .firstValue(HttpCodec.HEADER_LENGTH)
+                  .map(v -> Integer.parseInt(v.trim()))
+                  .orElse(-1);
+          return HttpCodec.decodeInfer(bytes, jsonLength);
+        });
   }
 
   @Override
@@ -128,7 +145,8 @@ final class HttpCaracalClient implements CaracalClient {
     return r.body();
   }
 
-  private <T> CompletableFuture<T> get(String path, String what, Duration t, Function<HttpResponse<byte[]>, T> then) {
+  private <T> CompletableFuture<T> get(
+      String path, String what, Duration t, Function<HttpResponse<byte[]>, T> then) {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), what, t, then);
   }
 
@@ -151,7 +169,12 @@ final class HttpCaracalClient implements CaracalClient {
         throw e;
       } catch (RuntimeException e) {
         throw new CaracalClientException(
-            what + ": cannot read the answer (HTTP " + r.statusCode() + "): " + e.getMessage(), r.statusCode(), null, null, false, e);
+            what + ": cannot read the answer (HTTP " + r.statusCode() + "): " + e.getMessage(),
+            r.statusCode(),
+            null,
+            null,
+            false,
+            e);
       }
     });
   }

@@ -26,7 +26,8 @@ import java.util.Optional;
 /**
  * The V2 HTTP codec of the client: JSON (jackson-core streaming) with the binary tensor data
  * extension. A request body is the JSON header followed by the bytes of each binary input in input
- * order; {@code Inference-Header-Content-Length} gives the JSON length whenever binary data follows.
+ * order; {@code Inference-Header-Content-Length} gives the JSON length whenever binary data
+ * follows.
  */
 final class HttpCodec {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
@@ -118,7 +119,8 @@ final class HttpCodec {
     return new Body(body, jsonLength);
   }
 
-  private static void writeParameters(JsonGenerator g, Map<String, Object> params) throws IOException {
+  private static void writeParameters(JsonGenerator g, Map<String, Object> params)
+      throws IOException {
     g.writeObjectFieldStart("parameters");
     for (Map.Entry<String, Object> e : params.entrySet()) {
       g.writeFieldName(e.getKey());
@@ -127,7 +129,8 @@ final class HttpCodec {
         case Boolean v -> g.writeBoolean(v);
         case Long v -> g.writeNumber(v);
         case Double v -> g.writeNumber(v);
-        default -> throw new IllegalArgumentException("parameter '" + e.getKey() + "': " + e.getValue());
+        default ->
+            throw new IllegalArgumentException("parameter '" + e.getKey() + "': " + e.getValue());
       }
     }
     g.writeEndObject();
@@ -151,7 +154,9 @@ final class HttpCodec {
       String datatype = string(out.get("datatype"));
       DataType type =
           DataType.fromWireName(datatype)
-              .orElseThrow(() -> new IllegalArgumentException("unknown datatype '" + datatype + "' of output '" + name + "'"));
+              .orElseThrow(() ->
+                  new IllegalArgumentException(
+                      "unknown datatype '" + datatype + "' of output '" + name + "'"));
       Shape shape = Shape.of(longs(out.get("shape")));
       Map<String, Object> params = parameters(out.get("parameters"));
       Object size = params.remove("binary_data_size");
@@ -160,7 +165,8 @@ final class HttpCodec {
         if (size != null) {
           int n = Math.toIntExact((Long) size);
           if (n > body.length - at) {
-            throw new IllegalArgumentException("binary section too short for output '" + name + "'");
+            throw new IllegalArgumentException(
+                "binary section too short for output '" + name + "'");
           }
           tensor = BinaryTensorData.toTensor(type, shape, ByteBuffer.wrap(body, at, n).slice());
           at += n;
@@ -182,12 +188,15 @@ final class HttpCodec {
   }
 
   /** Reads an output's JSON {@code data} (a {@link JsonData} span of the body). */
-  private static Tensor fromJson(byte[] body, String name, Object data, DataType type, Shape shape) {
+  private static Tensor fromJson(
+      byte[] body, String name, Object data, DataType type, Shape shape) {
     if (data == null) {
-      throw new IllegalArgumentException("output '" + name + "' has neither data nor binary_data_size");
+      throw new IllegalArgumentException(
+          "output '" + name + "' has neither data nor binary_data_size");
     }
     if (!(data instanceof JsonData d)) {
-      throw new IllegalArgumentException("'data' of output '" + name + "' is not a JSON array: " + data);
+      throw new IllegalArgumentException(
+          "'data' of output '" + name + "' is not a JSON array: " + data);
     }
     try (JsonParser p = JSON.createParser(body, d.offset(), d.length())) {
       p.nextToken();
@@ -212,7 +221,10 @@ final class HttpCodec {
     for (Map.Entry<String, Object> e : object(o, "parameters").entrySet()) {
       Object v = e.getValue();
       if (v instanceof Num n) {
-        v = n.integral() ? (Object) new BigInteger(n.text()).longValue() : (Object) Double.parseDouble(n.text());
+        v =
+            n.integral()
+                ? (Object) new BigInteger(n.text()).longValue()
+                : (Object) Double.parseDouble(n.text());
       }
       out.put(e.getKey(), v);
     }
@@ -235,22 +247,31 @@ final class HttpCodec {
       versions.add(o instanceof Num n ? n.text() : string(o));
     }
     return new ModelMetadata(
-        string(root.get("name")), versions, string(root.get("platform")), specs(root.get("inputs")), specs(root.get("outputs")));
+        string(root.get("name")),
+        versions,
+        string(root.get("platform")),
+        specs(root.get("inputs")),
+        specs(root.get("outputs")));
   }
 
   private static List<ModelMetadata.TensorSpec> specs(Object o) {
     List<ModelMetadata.TensorSpec> out = new ArrayList<>();
     for (Object e : list(o)) {
       Map<String, Object> m = object(e, "tensor metadata");
-      out.add(new ModelMetadata.TensorSpec(string(m.get("name")), string(m.get("datatype")), longs(m.get("shape"))));
+      out.add(
+          new ModelMetadata.TensorSpec(
+              string(m.get("name")), string(m.get("datatype")), longs(m.get("shape"))));
     }
     return out;
   }
 
-  /** Returns the {@code error} member of an error body, or the body's text when it is not V2 JSON. */
+  /**
+   * Returns the {@code error} member of an error body, or the body's text when it is not V2 JSON.
+   */
   static String errorMessage(byte[] body) {
     try {
-      if (parse(body, 0, body.length) instanceof Map<?, ?> m && m.get("error") instanceof String s) {
+      if (parse(body, 0, body.length) instanceof Map<?, ?> m
+          && m.get("error") instanceof String s) {
         return s;
       }
     } catch (RuntimeException notJson) {
@@ -268,8 +289,9 @@ final class HttpCodec {
   }
 
   /**
-   * Parses JSON as {@link #parse(byte[], int, int)} does; with {@code keepData}, an array that is the
-   * value of a member {@code "data"} becomes a {@link JsonData} span for {@link JsonTensorReader}.
+   * Parses JSON as {@link #parse(byte[], int, int)} does; with {@code keepData}, an array that is
+   * the value of a member {@code "data"} becomes a {@link JsonData} span for {@link
+   * JsonTensorReader}.
    */
   static Object parse(byte[] b, int off, int len, boolean keepData) {
     try (JsonParser p = JSON.createParser(b, off, len)) {
@@ -287,32 +309,37 @@ final class HttpCodec {
     }
   }
 
-  /** Returns the value that starts at token {@code t}; {@code dataBase} is the input's offset, or -1 to keep no data spans. */
+  /**
+   * Returns the value that starts at token {@code t}; {@code dataBase} is the input's offset, or -1
+   * to keep no data spans.
+   */
   private static Object value(JsonParser p, JsonToken t, int dataBase) throws IOException {
     switch (t) {
-      case START_OBJECT: {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
-          String name = p.currentName();
-          JsonToken v = p.nextToken();
-          if (dataBase >= 0 && v == JsonToken.START_ARRAY && name.equals("data")) {
-            long start = p.currentTokenLocation().getByteOffset();
-            p.skipChildren();
-            long end = p.currentTokenLocation().getByteOffset() + 1;
-            m.put(name, new JsonData(dataBase + (int) start, (int) (end - start)));
-          } else {
-            m.put(name, value(p, v, dataBase));
+      case START_OBJECT:
+        {
+          Map<String, Object> m = new LinkedHashMap<>();
+          for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (dataBase >= 0 && v == JsonToken.START_ARRAY && name.equals("data")) {
+              long start = p.currentTokenLocation().getByteOffset();
+              p.skipChildren();
+              long end = p.currentTokenLocation().getByteOffset() + 1;
+              m.put(name, new JsonData(dataBase + (int) start, (int) (end - start)));
+            } else {
+              m.put(name, value(p, v, dataBase));
+            }
           }
+          return m;
         }
-        return m;
-      }
-      case START_ARRAY: {
-        List<Object> l = new ArrayList<>();
-        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-          l.add(value(p, e, dataBase));
+      case START_ARRAY:
+        {
+          List<Object> l = new ArrayList<>();
+          for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+            l.add(value(p, e, dataBase));
+          }
+          return l;
         }
-        return l;
-      }
       case VALUE_STRING:
         return p.getText();
       case VALUE_NUMBER_INT:

@@ -15,8 +15,8 @@ import java.util.Objects;
 
 /**
  * One named input tensor of an inference request, with optional input parameters. The factories
- * copy the given values into the V2 binary encoding (row-major, little-endian), so the arrays may be
- * reused afterwards.
+ * copy the given values into the V2 binary encoding (row-major, little-endian), so the arrays may
+ * be reused afterwards.
  *
  * <pre>{@code
  * InferInput a = InferInput.fp32("INPUT0", new long[] {1, 4}, 1f, 2f, 3f, 4f);
@@ -107,7 +107,10 @@ public final class InferInput {
     return fixed(name, DataType.INT64, shape, b);
   }
 
-  /** UINT64 from the longs' 64 bits (values above 2^63-1 are negative longs, as in {@link Long#parseUnsignedLong}). */
+  /**
+   * UINT64 from the longs' 64 bits (values above 2^63-1 are negative longs, as in {@link
+   * Long#parseUnsignedLong}).
+   */
   public static InferInput uint64(String name, long[] shape, long... values) {
     ByteBuffer b = alloc(8L * values.length);
     for (long v : values) {

@@ -118,7 +118,15 @@ public final class InferOutput {
       }
       return out;
     }
-    expect(DataType.INT8, DataType.UINT8, DataType.INT16, DataType.UINT16, DataType.INT32, DataType.UINT32, DataType.INT64, DataType.UINT64);
+    expect(
+        DataType.INT8,
+        DataType.UINT8,
+        DataType.INT16,
+        DataType.UINT16,
+        DataType.INT32,
+        DataType.UINT32,
+        DataType.INT64,
+        DataType.UINT64);
     int[] ints = asInts();
     long[] out = new long[ints.length];
     for (int i = 0; i < out.length; i++) {
@@ -186,7 +194,8 @@ public final class InferOutput {
         return;
       }
     }
-    throw new IllegalStateException("output '" + name + "' is " + tensor.dataType() + ", not readable as " + List.of(allowed));
+    throw new IllegalStateException(
+        "output '" + name + "' is " + tensor.dataType() + ", not readable as " + List.of(allowed));
   }
 
   @Override

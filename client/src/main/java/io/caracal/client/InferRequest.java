@@ -156,9 +156,9 @@ public final class InferRequest {
     }
 
     /**
-     * HTTP: send inputs as JSON ({@code false}) instead of binary. FP16 and BF16 inputs, BYTES
-     * that are not UTF-8 and floats that are NaN or infinite still travel binary, as JSON cannot
-     * carry them.
+     * HTTP: send inputs as JSON ({@code false}) instead of binary. FP16 and BF16 inputs, BYTES that
+     * are not UTF-8 and floats that are NaN or infinite still travel binary, as JSON cannot carry
+     * them.
      */
     public Builder binaryInputs(boolean binary) {
       this.binaryInputs = binary;

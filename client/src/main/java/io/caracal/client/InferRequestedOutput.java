@@ -30,12 +30,18 @@ public final class InferRequestedOutput {
     return new InferRequestedOutput(name, binary, parameters);
   }
 
-  /** Returns a copy that asks for the top {@code k} classes instead of the tensor (extension {@code classification}). */
+  /**
+   * Returns a copy that asks for the top {@code k} classes instead of the tensor (extension {@code
+   * classification}).
+   */
   public InferRequestedOutput classification(int k) {
     return withParameter("classification", (long) k);
   }
 
-  /** Returns a copy with one more output parameter (String, Boolean, Integer, Long, Float or Double). */
+  /**
+   * Returns a copy with one more output parameter (String, Boolean, Integer, Long, Float or
+   * Double).
+   */
   public InferRequestedOutput withParameter(String key, Object value) {
     Map<String, Object> p = new LinkedHashMap<>(parameters);
     p.put(Objects.requireNonNull(key, "key"), Parameters.check(key, value));

@@ -12,7 +12,12 @@ public final class InferResult {
   private final Map<String, Object> parameters;
   private final List<InferOutput> outputs;
 
-  InferResult(String modelName, String modelVersion, String id, Map<String, Object> parameters, List<InferOutput> outputs) {
+  InferResult(
+      String modelName,
+      String modelVersion,
+      String id,
+      Map<String, Object> parameters,
+      List<InferOutput> outputs) {
     this.modelName = modelName;
     this.modelVersion = modelVersion;
     this.id = id;
@@ -54,11 +59,21 @@ public final class InferResult {
       }
     }
     throw new IllegalArgumentException(
-        "no output '" + name + "' in the result; outputs: " + outputs.stream().map(InferOutput::name).toList());
+        "no output '"
+            + name
+            + "' in the result; outputs: "
+            + outputs.stream().map(InferOutput::name).toList());
   }
 
   @Override
   public String toString() {
-    return "InferResult[" + modelName + " v" + modelVersion + (id == null ? "" : " id " + id) + ", " + outputs + "]";
+    return "InferResult["
+        + modelName
+        + " v"
+        + modelVersion
+        + (id == null ? "" : " id " + id)
+        + ", "
+        + outputs
+        + "]";
   }
 }

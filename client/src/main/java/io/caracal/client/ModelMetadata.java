@@ -4,7 +4,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /** A model's name, versions, platform and its input and output tensors. */
-public record ModelMetadata(String name, List<String> versions, String platform, List<TensorSpec> inputs, List<TensorSpec> outputs) {
+public record ModelMetadata(
+    String name,
+    List<String> versions,
+    String platform,
+    List<TensorSpec> inputs,
+    List<TensorSpec> outputs) {
   public ModelMetadata {
     versions = List.copyOf(versions);
     inputs = List.copyOf(inputs);
@@ -27,7 +32,10 @@ public record ModelMetadata(String name, List<String> versions, String platform,
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof TensorSpec t && t.name.equals(name) && t.datatype.equals(datatype) && Arrays.equals(t.shape, shape);
+      return o instanceof TensorSpec t
+          && t.name.equals(name)
+          && t.datatype.equals(datatype)
+          && Arrays.equals(t.shape, shape);
     }
 
     @Override

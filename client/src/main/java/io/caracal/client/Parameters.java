@@ -5,7 +5,10 @@ final class Parameters {
   private Parameters() {}
 
   static Object check(String key, Object value) {
-    if (value instanceof String || value instanceof Boolean || value instanceof Long || value instanceof Double) {
+    if (value instanceof String
+        || value instanceof Boolean
+        || value instanceof Long
+        || value instanceof Double) {
       return value;
     }
     if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
@@ -15,7 +18,9 @@ final class Parameters {
       return f.doubleValue();
     }
     throw new IllegalArgumentException(
-        "parameter '" + key + "' must be a String, Boolean, Integer, Long, Float or Double, got "
+        "parameter '"
+            + key
+            + "' must be a String, Boolean, Integer, Long, Float or Double, got "
             + (value == null ? "null" : value.getClass().getName()));
   }
 }

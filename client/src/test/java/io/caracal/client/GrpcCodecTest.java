@@ -42,7 +42,8 @@ class GrpcCodecTest {
     assertThat(m.getInputs(0).hasContents()).isFalse();
     assertThat(m.getRawInputContents(0).toByteArray()).containsExactly(1, 0, 0, 0, 2, 0, 0, 0);
     assertThat(m.getRawInputContents(1).toByteArray()).containsExactly(2, 0, 0, 0, 'h', 'i');
-    assertThat(m.getOutputs(0).getParametersMap().get("classification").getInt64Param()).isEqualTo(3);
+    assertThat(m.getOutputs(0).getParametersMap().get("classification").getInt64Param())
+        .isEqualTo(3);
   }
 
   @Test
@@ -53,7 +54,11 @@ class GrpcCodecTest {
             .setModelVersion("1")
             .setId("7")
             .putParameters("u", InferParameter.newBuilder().setUint64Param(5).build())
-            .addOutputs(ModelInferResponse.InferOutputTensor.newBuilder().setName("O").setDatatype("FP16").addShape(2))
+            .addOutputs(
+                ModelInferResponse.InferOutputTensor.newBuilder()
+                    .setName("O")
+                    .setDatatype("FP16")
+                    .addShape(2))
             .addRawOutputContents(ByteString.copyFrom(new byte[] {0, 0x3e, 0, (byte) 0xc0}))
             .build();
     InferResult res = GrpcCodec.decode(r);
@@ -72,13 +77,16 @@ class GrpcCodecTest {
                     .setName("U")
                     .setDatatype("UINT16")
                     .addShape(2)
-                    .setContents(InferTensorContents.newBuilder().addUintContents(65535).addUintContents(1)))
+                    .setContents(
+                        InferTensorContents.newBuilder().addUintContents(65535).addUintContents(1)))
             .addOutputs(
                 ModelInferResponse.InferOutputTensor.newBuilder()
                     .setName("S")
                     .setDatatype("BYTES")
                     .addShape(1)
-                    .setContents(InferTensorContents.newBuilder().addBytesContents(ByteString.copyFromUtf8("ü"))))
+                    .setContents(
+                        InferTensorContents.newBuilder()
+                            .addBytesContents(ByteString.copyFromUtf8("ü"))))
             .build();
     InferResult res = GrpcCodec.decode(r);
     assertThat(res.output("U").asInts()).containsExactly(65535, 1);
@@ -90,8 +98,16 @@ class GrpcCodecTest {
   void rawContentsMustMatchOutputs() {
     ModelInferResponse r =
         ModelInferResponse.newBuilder()
-            .addOutputs(ModelInferResponse.InferOutputTensor.newBuilder().setName("A").setDatatype("INT8").addShape(1))
-            .addOutputs(ModelInferResponse.InferOutputTensor.newBuilder().setName("B").setDatatype("INT8").addShape(1))
+            .addOutputs(
+                ModelInferResponse.InferOutputTensor.newBuilder()
+                    .setName("A")
+                    .setDatatype("INT8")
+                    .addShape(1))
+            .addOutputs(
+                ModelInferResponse.InferOutputTensor.newBuilder()
+                    .setName("B")
+                    .setDatatype("INT8")
+                    .addShape(1))
             .addRawOutputContents(ByteString.copyFrom(new byte[] {1}))
             .build();
     assertThatThrownBy(() -> GrpcCodec.decode(r)).hasMessageContaining("raw_output_contents");

@@ -35,7 +35,8 @@ class HttpCodecTest {
                 + "{\"name\":\"B\",\"shape\":[3],\"datatype\":\"BOOL\",\"parameters\":{\"binary_data_size\":3}}]}");
     assertThat(b.bytes()).hasSize(b.jsonLength() + 19);
     ByteBuffer tail = ByteBuffer.wrap(b.bytes(), b.jsonLength(), 19).order(ByteOrder.LITTLE_ENDIAN);
-    assertThat(new int[] {tail.getInt(), tail.getInt(), tail.getInt(), tail.getInt()}).containsExactly(1, 2, 3, 4);
+    assertThat(new int[] {tail.getInt(), tail.getInt(), tail.getInt(), tail.getInt()})
+        .containsExactly(1, 2, 3, 4);
     assertThat(new byte[] {tail.get(), tail.get(), tail.get()}).containsExactly(1, 0, 1);
   }
 
@@ -75,7 +76,8 @@ class HttpCodecTest {
             .build();
     HttpCodec.Body b = HttpCodec.encode(req);
     assertThat(b.jsonLength()).isPositive();
-    assertThat(json(b)).contains("\"name\":\"I\",\"shape\":[1],\"datatype\":\"INT8\",\"data\":[-3]");
+    assertThat(json(b))
+        .contains("\"name\":\"I\",\"shape\":[1],\"datatype\":\"INT8\",\"data\":[-3]");
     assertThat(b.bytes().length - b.jsonLength()).isEqualTo(2 + 4 + 4 + 2);
   }
 
@@ -96,7 +98,8 @@ class HttpCodecTest {
     assertThat(r.modelVersion()).isEqualTo("1");
     assertThat(r.id()).contains("7");
     assertThat(r.parameters()).isEqualTo(Map.of("k", 2L, "f", 0.5));
-    assertThat(r.output("J").asShorts()).containsExactly((short) 1, (short) -2, (short) 3, (short) 4);
+    assertThat(r.output("J").asShorts())
+        .containsExactly((short) 1, (short) -2, (short) 3, (short) 4);
     assertThat(r.output("J").shape().toArray()).containsExactly(2, 2);
     assertThat(r.output("B").asFloats()).containsExactly(1.25f, -0f);
     assertThat(r.output("B").parameters()).isEmpty();
@@ -125,25 +128,44 @@ class HttpCodecTest {
                 + "{\"name\":\"P\",\"data\":[\"x\",\"\"],\"datatype\":\"BYTES\",\"shape\":[2]}],\"model_name\":\"m\"}")
             .getBytes(StandardCharsets.UTF_8);
     InferResult r = HttpCodec.decodeInfer(body, -1);
-    assertThat(r.output("O").asDoubles()).containsExactly(Double.NaN, 0.5, Double.NEGATIVE_INFINITY, -0.0);
+    assertThat(r.output("O").asDoubles())
+        .containsExactly(Double.NaN, 0.5, Double.NEGATIVE_INFINITY, -0.0);
     assertThat(r.output("P").asStrings()).containsExactly("x", "");
   }
 
   @Test
   void dataThatDoesNotFitTheOutputIsAnErrorNamingIt() {
-    String out = "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"O\",\"datatype\":\"%s\",\"shape\":[2],%s}]}";
-    assertThatThrownBy(() -> HttpCodec.decodeInfer(out.formatted("INT8", "\"data\":[1,300]").getBytes(StandardCharsets.UTF_8), -1))
+    String out =
+        "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"O\",\"datatype\":\"%s\",\"shape\":[2],%s}]}";
+    assertThatThrownBy(() ->
+            HttpCodec.decodeInfer(
+                out.formatted("INT8", "\"data\":[1,300]").getBytes(StandardCharsets.UTF_8), -1))
         .hasMessage("output 'O': value 300 is out of range for INT8");
-    assertThatThrownBy(() -> HttpCodec.decodeInfer(out.formatted("INT8", "\"data\":[1]").getBytes(StandardCharsets.UTF_8), -1))
+    assertThatThrownBy(() ->
+            HttpCodec.decodeInfer(
+                out.formatted("INT8", "\"data\":[1]").getBytes(StandardCharsets.UTF_8), -1))
         .hasMessage("output 'O': shape [2] needs 2 elements, 'data' holds 1");
-    assertThatThrownBy(() -> HttpCodec.decodeInfer(out.formatted("INT8", "\"data\":1").getBytes(StandardCharsets.UTF_8), -1))
+    assertThatThrownBy(() ->
+            HttpCodec.decodeInfer(
+                out.formatted("INT8", "\"data\":1").getBytes(StandardCharsets.UTF_8), -1))
         .hasMessageContaining("not a JSON array");
-    assertThatThrownBy(() -> HttpCodec.decodeInfer(out.formatted("INT8", "\"id\":1").getBytes(StandardCharsets.UTF_8), -1))
+    assertThatThrownBy(() ->
+            HttpCodec.decodeInfer(
+                out.formatted("INT8", "\"id\":1").getBytes(StandardCharsets.UTF_8), -1))
         .hasMessage("output 'O' has neither data nor binary_data_size");
-    byte[] h = out.formatted("BYTES", "\"parameters\":{\"binary_data_size\":8}").getBytes(StandardCharsets.UTF_8);
-    byte[] body = ByteBuffer.allocate(h.length + 8).order(ByteOrder.LITTLE_ENDIAN).put(h).putInt(0).putInt(5).array();
+    byte[] h =
+        out.formatted("BYTES", "\"parameters\":{\"binary_data_size\":8}")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        ByteBuffer.allocate(h.length + 8)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .put(h)
+            .putInt(0)
+            .putInt(5)
+            .array();
     assertThatThrownBy(() -> HttpCodec.decodeInfer(body, h.length))
-        .hasMessage("output 'O': malformed BYTES data: an element length runs past the end of the data");
+        .hasMessage(
+            "output 'O': malformed BYTES data: an element length runs past the end of the data");
   }
 
   @Test
@@ -152,15 +174,21 @@ class HttpCodecTest {
         "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"O\",\"datatype\":\"INT32\",\"shape\":[2],\"parameters\":{\"binary_data_size\":8}}]}"
             .getBytes(StandardCharsets.UTF_8);
     byte[] body = Arrays.copyOf(h, h.length + 4);
-    assertThatThrownBy(() -> HttpCodec.decodeInfer(body, h.length)).hasMessageContaining("too short");
-    assertThatThrownBy(() -> HttpCodec.decodeInfer(body, body.length + 1)).hasMessageContaining("exceeds");
+    assertThatThrownBy(() -> HttpCodec.decodeInfer(body, h.length))
+        .hasMessageContaining("too short");
+    assertThatThrownBy(() -> HttpCodec.decodeInfer(body, body.length + 1))
+        .hasMessageContaining("exceeds");
   }
 
   @Test
   void errorMessages() {
-    assertThat(HttpCodec.errorMessage("{\"error\":\"Request for unknown model: 'x' is not found\"}".getBytes(StandardCharsets.UTF_8)))
+    assertThat(
+            HttpCodec.errorMessage(
+                "{\"error\":\"Request for unknown model: 'x' is not found\"}"
+                    .getBytes(StandardCharsets.UTF_8)))
         .isEqualTo("Request for unknown model: 'x' is not found");
-    assertThat(HttpCodec.errorMessage("Bad Gateway".getBytes(StandardCharsets.UTF_8))).isEqualTo("Bad Gateway");
+    assertThat(HttpCodec.errorMessage("Bad Gateway".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo("Bad Gateway");
   }
 
   @Test
@@ -171,9 +199,12 @@ class HttpCodecTest {
                     + "\"inputs\":[{\"name\":\"I\",\"datatype\":\"FP32\",\"shape\":[-1,16]}],\"outputs\":[]}")
                 .getBytes(StandardCharsets.UTF_8));
     assertThat(md.versions()).containsExactly("1", "2");
-    assertThat(md.inputs()).containsExactly(new ModelMetadata.TensorSpec("I", "FP32", new long[] {-1, 16}));
+    assertThat(md.inputs())
+        .containsExactly(new ModelMetadata.TensorSpec("I", "FP32", new long[] {-1, 16}));
     ServerMetadata sm =
-        HttpCodec.decodeServerMetadata("{\"name\":\"caracal\",\"version\":\"0.1\",\"extensions\":[\"binary_tensor_data\"]}".getBytes(StandardCharsets.UTF_8));
+        HttpCodec.decodeServerMetadata(
+            "{\"name\":\"caracal\",\"version\":\"0.1\",\"extensions\":[\"binary_tensor_data\"]}"
+                .getBytes(StandardCharsets.UTF_8));
     assertThat(sm).isEqualTo(new ServerMetadata("caracal", "0.1", List.of("binary_tensor_data")));
   }
 }

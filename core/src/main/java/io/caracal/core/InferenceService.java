@@ -15,10 +15,11 @@ import java.util.concurrent.CompletableFuture;
  * What transports call: inference, the model reads, and repository control. Every method is
  * thread-safe and none blocks, so each may be called from an I/O thread.
  *
- * <p>The service is a chain: one core pipeline ({@code io.caracal.core.inference.InferencePipeline})
- * wrapped by small decorators, each a {@link ForwardingInferenceService} that overrides only what
- * it adds (admission while draining, repository control, and the cache, metrics, tracing and
- * authorization layers). {@link InferenceServiceChain} builds it; {@code docs/design.md} draws it.
+ * <p>The service is a chain: one core pipeline ({@code
+ * io.caracal.core.inference.InferencePipeline}) wrapped by small decorators, each a {@link
+ * ForwardingInferenceService} that overrides only what it adds (admission while draining,
+ * repository control, and the cache, metrics, tracing and authorization layers). {@link
+ * InferenceServiceChain} builds it; {@code docs/design.md} draws it.
  */
 public interface InferenceService {
 
@@ -59,7 +60,8 @@ public interface InferenceService {
    * @throws InferenceException {@code ModelNotFound} or {@code ModelNotReady}
    */
   default ModelConfigDocument modelConfig(String model, OptionalLong version) {
-    throw InferenceException.of(new InferenceError.Unsupported("model configuration is not available"));
+    throw InferenceException.of(
+        new InferenceError.Unsupported("model configuration is not available"));
   }
 
   /**

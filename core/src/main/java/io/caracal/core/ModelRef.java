@@ -19,7 +19,8 @@ import java.util.OptionalLong;
 public record ModelRef(String name, OptionalLong version) {
 
   /** The client message for an invalid name. */
-  static final String INVALID_NAME = "invalid model name: a model name must match " + ModelNames.RULE;
+  static final String INVALID_NAME =
+      "invalid model name: a model name must match " + ModelNames.RULE;
 
   public ModelRef {
     Objects.requireNonNull(name, "name");
@@ -70,7 +71,8 @@ public record ModelRef(String name, OptionalLong version) {
     }
     if (version.matches("0|[1-9][0-9]*")) { // a decimal no version can have: 0, or beyond a long
       throw InferenceException.of(
-          new InferenceError.ModelNotFound(ModelNames.printable(model), ModelNames.printable(version)));
+          new InferenceError.ModelNotFound(
+              ModelNames.printable(model), ModelNames.printable(version)));
     }
     throw InferenceException.invalid(
         "model_version",

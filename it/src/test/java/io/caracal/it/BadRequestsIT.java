@@ -51,22 +51,25 @@ class BadRequestsIT {
     c = server.client;
   }
 
-  /** After every case, in whatever order they ran: still serving, and every bad request released its buffers. */
+  /**
+   * After every case, in whatever order they ran: still serving, and every bad request released its
+   * buffers.
+   */
   @AfterAll
   static void stillServesAndLeakedNothing_thenStop() {
     try {
       if (server != null) {
         assertThat(c.serverLive()).isTrue();
         assertThat(post("simple", GOOD_SIMPLE).status()).isEqualTo(200);
-        // Netty reports a leak (paranoid detection) once the buffer was collected; leaks() collects and sends traffic
+        // Netty reports a leak (paranoid detection) once the buffer was collected; leaks() collects
+        // and sends traffic
         List<String> leaks =
-            leakWatch.leaks(
-                () -> {
-                  for (int i = 0; i < 20; i++) {
-                    assertThat(post("simple", GOOD_SIMPLE).status()).isEqualTo(200);
-                    assertThat(post("simple", "{broken").status()).isEqualTo(400);
-                  }
-                });
+            leakWatch.leaks(() -> {
+              for (int i = 0; i < 20; i++) {
+                assertThat(post("simple", GOOD_SIMPLE).status()).isEqualTo(200);
+                assertThat(post("simple", "{broken").status()).isEqualTo(400);
+              }
+            });
         assertThat(leaks).as("Netty leak reports").isEmpty();
       }
     } finally {
@@ -84,7 +87,9 @@ class BadRequestsIT {
   /** Asserts status, the error hygiene (row 32), and that the error names each substring. */
   static String expect(V2Client.Response r, int status, String... substrings) {
     assertThat(r.status()).as("status of %s", r).isEqualTo(status);
-    assertThat(r.headerValue("content-type")).as("error content type").startsWith("application/json");
+    assertThat(r.headerValue("content-type"))
+        .as("error content type")
+        .startsWith("application/json");
     String e = r.error();
     assertClean(e);
     for (String s : substrings) {
@@ -113,7 +118,8 @@ class BadRequestsIT {
         .doesNotContain("Exception")
         .doesNotContain("\tat ")
         .doesNotContainPattern("\\bat [a-zA-Z_$][\\w$]*(\\.[\\w$]+)+\\(")
-        .doesNotContainPattern("\\b(io|java|javax|jdk|sun|com|org|ai)\\.[a-z_]+(\\.[a-z_]+)*\\.[A-Z]\\w+");
+        .doesNotContainPattern(
+            "\\b(io|java|javax|jdk|sun|com|org|ai)\\.[a-z_]+(\\.[a-z_]+)*\\.[A-Z]\\w+");
   }
 
   static V2Client.Response post(String model, String json) {
@@ -121,7 +127,8 @@ class BadRequestsIT {
   }
 
   static ObjectNode simple(long[] s0, ArrayNode d0, long[] s1, ArrayNode d1) {
-    return withInputs(request(), jsonInput("INPUT0", "INT32", s0, d0), jsonInput("INPUT1", "INT32", s1, d1));
+    return withInputs(
+        request(), jsonInput("INPUT0", "INT32", s0, d0), jsonInput("INPUT1", "INT32", s1, d1));
   }
 
   static ArrayNode zeros(int n) {
@@ -151,13 +158,16 @@ class BadRequestsIT {
   @ValueSource(strings = {"NaN", "Infinity", "-Infinity"})
   void nonFiniteJsonTokensAre400(String token) {
     String body =
-        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[" + token + "]}]}";
+        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":["
+            + token
+            + "]}]}";
     expect(post("id_fp32", body), 400);
   }
 
   @Test
   void invalidUtf8Is400() {
-    byte[] body = GOOD_SIMPLE.replace("\"INPUT0\"", "\"INPUT0\u00ff\"").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] body =
+        GOOD_SIMPLE.replace("\"INPUT0\"", "\"INPUT0\u00ff\"").getBytes(StandardCharsets.ISO_8859_1);
     expect(c.post(V2Client.inferPath("simple"), body), 400);
   }
 
@@ -186,7 +196,8 @@ class BadRequestsIT {
     try (RawHttp raw = new RawHttp(c.port())) {
       RawHttp.Resp first = raw.send("GET", "/v2/models/simple/infer", new byte[1024 * 1024]);
       assertThat(first.status()).isEqualTo(405);
-      RawHttp.Resp second = raw.send("POST", "/v2/models/simple/infer", GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8));
+      RawHttp.Resp second =
+          raw.send("POST", "/v2/models/simple/infer", GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8));
       assertThat(second.status()).as(second.toString()).isEqualTo(200);
     }
   }
@@ -202,7 +213,10 @@ class BadRequestsIT {
   void deeplyNestedDataIs400() {
     int depth = 100_000;
     String data = "[".repeat(depth) + "1" + "]".repeat(depth);
-    String body = "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1],\"datatype\":\"INT8\",\"data\":" + data + "}]}";
+    String body =
+        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1],\"datatype\":\"INT8\",\"data\":"
+            + data
+            + "}]}";
     expect(post("id_int8", body), 400, "depth");
   }
 
@@ -210,7 +224,8 @@ class BadRequestsIT {
   void deeplyNestedParametersAre400() {
     int depth = 100_000;
     String params = "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
-    String body = GOOD_SIMPLE.substring(0, GOOD_SIMPLE.length() - 1) + ",\"parameters\":" + params + "}";
+    String body =
+        GOOD_SIMPLE.substring(0, GOOD_SIMPLE.length() - 1) + ",\"parameters\":" + params + "}";
     long t0 = System.nanoTime();
     String e = expect(post("simple", body), 400);
     assertThat(e).contains("depth");
@@ -232,7 +247,8 @@ class BadRequestsIT {
 
   @Test
   void hugeExponentIs400() {
-    String body = "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[1e999999]}]}";
+    String body =
+        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[1e999999]}]}";
     expect(post("id_fp32", body), 400);
   }
 
@@ -272,19 +288,25 @@ class BadRequestsIT {
       })
   void hugeShapeClaimsAre400Quickly(String shapeJson) {
     String body =
-        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":" + shapeJson + ",\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
+        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":"
+            + shapeJson
+            + ",\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
     long t0 = System.nanoTime();
     expect(post("id_fp32", body), 400, "INPUT0");
     assertThat((System.nanoTime() - t0) / 1_000_000).as("ms to reject").isLessThan(5_000);
 
     // the same claims with binary data
     String bin =
-        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":" + shapeJson
+        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":"
+            + shapeJson
             + ",\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":16}}]}";
     byte[] json = bin.getBytes(StandardCharsets.UTF_8);
     V2Client.Response r =
-        c.post(V2Client.inferPath("id_fp32"), V2Client.concat(json, new byte[16]),
-            V2Client.HEADER_LENGTH, Integer.toString(json.length));
+        c.post(
+            V2Client.inferPath("id_fp32"),
+            V2Client.concat(json, new byte[16]),
+            V2Client.HEADER_LENGTH,
+            Integer.toString(json.length));
     expect(r, 400, "INPUT0");
   }
 
@@ -292,14 +314,20 @@ class BadRequestsIT {
   void sixtyFourDimsOfTwoIs400() {
     long[] s = new long[64];
     java.util.Arrays.fill(s, 2);
-    expect(c.infer("id_fp32", withInputs(request(), jsonInput("INPUT0", "FP32", s, V2Client.floats(1f)))), 400, "INPUT0");
+    expect(
+        c.infer(
+            "id_fp32", withInputs(request(), jsonInput("INPUT0", "FP32", s, V2Client.floats(1f)))),
+        400,
+        "INPUT0");
   }
 
   @Test
   void shapeDimensionThatIsNotAnIntegerIs400() {
-    String body = "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,\"4\"],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
+    String body =
+        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,\"4\"],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
     expect(post("id_fp32", body), 400, "INPUT0");
-    String body2 = "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1e400],\"datatype\":\"FP32\",\"data\":[1]}]}";
+    String body2 =
+        "{\"inputs\":[{\"name\":\"INPUT0\",\"shape\":[1,1e400],\"datatype\":\"FP32\",\"data\":[1]}]}";
     expect(post("id_fp32", body2), 400);
   }
 
@@ -308,8 +336,14 @@ class BadRequestsIT {
   @ParameterizedTest
   @ValueSource(strings = {"[-1, 16]", "[1, -16]", "[-2, 16]"})
   void negativeDimsAre400(String shapeJson) {
-    String in0 = "{\"name\":\"INPUT0\",\"shape\":" + shapeJson + ",\"datatype\":\"INT32\",\"data\":" + zeros(16) + "}";
-    String in1 = "{\"name\":\"INPUT1\",\"shape\":[1,16],\"datatype\":\"INT32\",\"data\":" + zeros(16) + "}";
+    String in0 =
+        "{\"name\":\"INPUT0\",\"shape\":"
+            + shapeJson
+            + ",\"datatype\":\"INT32\",\"data\":"
+            + zeros(16)
+            + "}";
+    String in1 =
+        "{\"name\":\"INPUT1\",\"shape\":[1,16],\"datatype\":\"INT32\",\"data\":" + zeros(16) + "}";
     expect(post("simple", "{\"inputs\":[" + in0 + "," + in1 + "]}"), 400, "INPUT0");
   }
 
@@ -317,21 +351,34 @@ class BadRequestsIT {
 
   @Test
   void zeroSizeDimsGiveAnEmptyOutputOrAClean400() {
-    V2Client.Response r = c.infer("id_fp32", withInputs(request(), jsonInput("INPUT0", "FP32", shape(1, 0), V2Client.F.arrayNode())));
+    V2Client.Response r =
+        c.infer(
+            "id_fp32",
+            withInputs(
+                request(), jsonInput("INPUT0", "FP32", shape(1, 0), V2Client.F.arrayNode())));
     if (r.status() == 200) {
       assertThat(r.shapeOf("OUTPUT0")).containsExactly(1, 0);
       assertThat(r.output("OUTPUT0").path("data").size()).isZero();
     } else {
       expect(r, 400, "INPUT0");
     }
-    V2Client.Response b = c.inferBinary("id_fp32", withOutputs(withInputs(request(), binaryInput("INPUT0", "FP32", shape(1, 0), 0)), true, "OUTPUT0"));
+    V2Client.Response b =
+        c.inferBinary(
+            "id_fp32",
+            withOutputs(
+                withInputs(request(), binaryInput("INPUT0", "FP32", shape(1, 0), 0)),
+                true,
+                "OUTPUT0"));
     if (b.status() == 200) {
       assertThat(b.shapeOf("OUTPUT0")).containsExactly(1, 0);
       assertThat(b.binary("OUTPUT0")).isEmpty();
     } else {
       expect(b, 400, "INPUT0");
     }
-    V2Client.Response z = c.infer("simple", simple(shape(0, 16), V2Client.F.arrayNode(), shape(0, 16), V2Client.F.arrayNode()));
+    V2Client.Response z =
+        c.infer(
+            "simple",
+            simple(shape(0, 16), V2Client.F.arrayNode(), shape(0, 16), V2Client.F.arrayNode()));
     if (z.status() != 200) {
       expect(z, 400, "batch-size", "INPUT0");
     }
@@ -342,23 +389,47 @@ class BadRequestsIT {
 
   @Test
   void jsonDataCountNotMatchingTheShapeIs400() {
-    expect(c.infer("simple", simple(shape(1, 16), zeros(15), shape(1, 16), zeros(16))), 400, "INPUT0");
-    expect(c.infer("simple", simple(shape(1, 16), zeros(17), shape(1, 16), zeros(16))), 400, "INPUT0");
+    expect(
+        c.infer("simple", simple(shape(1, 16), zeros(15), shape(1, 16), zeros(16))), 400, "INPUT0");
+    expect(
+        c.infer("simple", simple(shape(1, 16), zeros(17), shape(1, 16), zeros(16))), 400, "INPUT0");
   }
 
   @Test
   void binaryByteCountNotMatchingTheShapeIs400() {
-    ObjectNode req = withInputs(request(), binaryInput("INPUT0", "INT32", shape(1, 16), 60), binaryInput("INPUT1", "INT32", shape(1, 16), 64));
+    ObjectNode req =
+        withInputs(
+            request(),
+            binaryInput("INPUT0", "INT32", shape(1, 16), 60),
+            binaryInput("INPUT1", "INT32", shape(1, 16), 64));
     expect(c.inferBinary("simple", req, new byte[60], new byte[64]), 400, "INPUT0");
   }
 
   @Test
   void bytesElementCountNotMatchingTheShapeIs400() {
     byte[] three = Le.strings("a", "b", "c");
-    expect(c.inferBinary("id_bytes", withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 2), three.length)), three), 400, "INPUT0");
+    expect(
+        c.inferBinary(
+            "id_bytes",
+            withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 2), three.length)),
+            three),
+        400,
+        "INPUT0");
     byte[] one = Le.strings("a");
-    expect(c.inferBinary("id_bytes", withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 2), one.length)), one), 400, "INPUT0");
-    expect(c.infer("id_bytes", withInputs(request(), jsonInput("INPUT0", "BYTES", shape(1, 2), V2Client.strings("a")))), 400, "INPUT0");
+    expect(
+        c.inferBinary(
+            "id_bytes",
+            withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 2), one.length)),
+            one),
+        400,
+        "INPUT0");
+    expect(
+        c.infer(
+            "id_bytes",
+            withInputs(
+                request(), jsonInput("INPUT0", "BYTES", shape(1, 2), V2Client.strings("a")))),
+        400,
+        "INPUT0");
   }
 
   // ---------------------------------------------------------------- row 10: datatypes
@@ -370,14 +441,20 @@ class BadRequestsIT {
             request(),
             jsonInput("INPUT0", "FP32", shape(1, 16), V2Client.floats(new float[16])),
             jsonInput("INPUT1", "INT32", shape(1, 16), zeros(16)));
-    expect(c.infer("simple", req), 400, "inference input 'INPUT0' data-type is 'FP32', but model 'simple' expects 'INT32'");
+    expect(
+        c.infer("simple", req),
+        400,
+        "inference input 'INPUT0' data-type is 'FP32', but model 'simple' expects 'INT32'");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"FP128", "fp32", "int32", "Int32", "", "STRING", "TYPE_INT32"})
   void unknownDatatypeIs400(String type) {
     ObjectNode req =
-        withInputs(request(), jsonInput("INPUT0", type, shape(1, 16), zeros(16)), jsonInput("INPUT1", "INT32", shape(1, 16), zeros(16)));
+        withInputs(
+            request(),
+            jsonInput("INPUT0", type, shape(1, 16), zeros(16)),
+            jsonInput("INPUT1", "INT32", shape(1, 16), zeros(16)));
     String e = expect(c.infer("simple", req), 400, "INPUT0");
     if (!type.isEmpty()) {
       assertThat(e).contains(type);
@@ -396,24 +473,63 @@ class BadRequestsIT {
 
   @Test
   void numbersForBytesAre400() {
-    expect(c.infer("id_bytes", withInputs(request(), jsonInput("INPUT0", "BYTES", shape(1, 2), V2Client.ints(1, 2)))), 400, "INPUT0");
+    expect(
+        c.infer(
+            "id_bytes",
+            withInputs(request(), jsonInput("INPUT0", "BYTES", shape(1, 2), V2Client.ints(1, 2)))),
+        400,
+        "INPUT0");
   }
 
   // ---------------------------------------------------------------- row 11: out of range
 
   @Test
   void outOfRangeValuesAre400NotWrapped() {
-    expect(c.infer("id_int8", withInputs(request(), jsonInput("INPUT0", "INT8", shape(1, 2), V2Client.ints(1, 300)))), 400, "INPUT0");
-    expect(c.infer("id_int8", withInputs(request(), jsonInput("INPUT0", "INT8", shape(1, 1), V2Client.ints(-129)))), 400, "INPUT0");
-    expect(c.infer("id_uint8", withInputs(request(), jsonInput("INPUT0", "UINT8", shape(1, 2), V2Client.ints(0, -1)))), 400, "INPUT0");
-    expect(c.infer("id_uint8", withInputs(request(), jsonInput("INPUT0", "UINT8", shape(1, 1), V2Client.ints(256)))), 400, "INPUT0");
-    expect(c.infer("id_bool", withInputs(request(), jsonInput("INPUT0", "BOOL", shape(1, 1), V2Client.ints(2)))), 400, "INPUT0");
-    expect(c.infer("id_bool", withInputs(request(), jsonInput("INPUT0", "BOOL", shape(1, 1), V2Client.ints(1)))), 400, "INPUT0");
+    expect(
+        c.infer(
+            "id_int8",
+            withInputs(request(), jsonInput("INPUT0", "INT8", shape(1, 2), V2Client.ints(1, 300)))),
+        400,
+        "INPUT0");
+    expect(
+        c.infer(
+            "id_int8",
+            withInputs(request(), jsonInput("INPUT0", "INT8", shape(1, 1), V2Client.ints(-129)))),
+        400,
+        "INPUT0");
+    expect(
+        c.infer(
+            "id_uint8",
+            withInputs(request(), jsonInput("INPUT0", "UINT8", shape(1, 2), V2Client.ints(0, -1)))),
+        400,
+        "INPUT0");
+    expect(
+        c.infer(
+            "id_uint8",
+            withInputs(request(), jsonInput("INPUT0", "UINT8", shape(1, 1), V2Client.ints(256)))),
+        400,
+        "INPUT0");
+    expect(
+        c.infer(
+            "id_bool",
+            withInputs(request(), jsonInput("INPUT0", "BOOL", shape(1, 1), V2Client.ints(2)))),
+        400,
+        "INPUT0");
+    expect(
+        c.infer(
+            "id_bool",
+            withInputs(request(), jsonInput("INPUT0", "BOOL", shape(1, 1), V2Client.ints(1)))),
+        400,
+        "INPUT0");
     ArrayNode big = zeros(16);
     big.set(0, V2Client.F.numberNode(2147483648L));
     expect(c.infer("simple", simple(shape(1, 16), big, shape(1, 16), zeros(16))), 400, "INPUT0");
     expect(
-        c.infer("id_fp32", withInputs(request(), jsonInput("INPUT0", "FP32", shape(1, 1), V2Client.F.arrayNode().add(1e300)))),
+        c.infer(
+            "id_fp32",
+            withInputs(
+                request(),
+                jsonInput("INPUT0", "FP32", shape(1, 1), V2Client.F.arrayNode().add(1e300)))),
         400,
         "INPUT0");
   }
@@ -421,7 +537,9 @@ class BadRequestsIT {
   @Test
   void fp16InJsonIs400() {
     expect(
-        c.infer("id_fp16", withInputs(request(), jsonInput("INPUT0", "FP16", shape(1, 1), V2Client.floats(1f)))),
+        c.infer(
+            "id_fp16",
+            withInputs(request(), jsonInput("INPUT0", "FP16", shape(1, 1), V2Client.floats(1f)))),
         400,
         "receiving FP16 data via JSON is not supported",
         "INPUT0");
@@ -431,11 +549,26 @@ class BadRequestsIT {
 
   @Test
   void rankAndBatchViolationsAre400() {
-    expect(c.infer("simple", simple(shape(16), zeros(16), shape(1, 16), zeros(16))), 400, "unexpected shape for input 'INPUT0' for model 'simple'");
-    expect(c.infer("simple", simple(shape(1, 1, 16), zeros(16), shape(1, 16), zeros(16))), 400, "unexpected shape for input 'INPUT0'");
-    expect(c.infer("simple", simple(shape(1, 17), zeros(17), shape(1, 16), zeros(16))), 400, "unexpected shape for input 'INPUT0'");
-    expect(c.infer("simple", simple(shape(9, 16), zeros(144), shape(9, 16), zeros(144))), 400, "batch-size must be <= 8");
-    expect(c.infer("simple", simple(shape(1, 16), zeros(16), shape(2, 16), zeros(32))), 400, "batch size");
+    expect(
+        c.infer("simple", simple(shape(16), zeros(16), shape(1, 16), zeros(16))),
+        400,
+        "unexpected shape for input 'INPUT0' for model 'simple'");
+    expect(
+        c.infer("simple", simple(shape(1, 1, 16), zeros(16), shape(1, 16), zeros(16))),
+        400,
+        "unexpected shape for input 'INPUT0'");
+    expect(
+        c.infer("simple", simple(shape(1, 17), zeros(17), shape(1, 16), zeros(16))),
+        400,
+        "unexpected shape for input 'INPUT0'");
+    expect(
+        c.infer("simple", simple(shape(9, 16), zeros(144), shape(9, 16), zeros(144))),
+        400,
+        "batch-size must be <= 8");
+    expect(
+        c.infer("simple", simple(shape(1, 16), zeros(16), shape(2, 16), zeros(32))),
+        400,
+        "batch size");
   }
 
   // ---------------------------------------------------------------- row 13: input set
@@ -443,13 +576,15 @@ class BadRequestsIT {
   @Test
   void inputSetErrorsAre400() {
     expect(
-        c.infer("simple", withInputs(request(), jsonInput("INPUT0", "INT32", shape(1, 16), zeros(16)))),
+        c.infer(
+            "simple", withInputs(request(), jsonInput("INPUT0", "INT32", shape(1, 16), zeros(16)))),
         400,
         "expected 2 inputs but got 1 inputs for model 'simple'",
         "INPUT1");
     ObjectNode unknown = simple(shape(1, 16), zeros(16), shape(1, 16), zeros(16));
     ((ArrayNode) unknown.get("inputs")).add(jsonInput("BOGUS", "INT32", shape(1, 16), zeros(16)));
-    expect(c.infer("simple", unknown), 400, "unexpected inference input 'BOGUS' for model 'simple'");
+    expect(
+        c.infer("simple", unknown), 400, "unexpected inference input 'BOGUS' for model 'simple'");
     ObjectNode dup =
         withInputs(
             request(),
@@ -457,7 +592,11 @@ class BadRequestsIT {
             jsonInput("INPUT0", "INT32", shape(1, 16), zeros(16)),
             jsonInput("INPUT1", "INT32", shape(1, 16), zeros(16)));
     expect(c.infer("simple", dup), 400, "INPUT0");
-    ObjectNode caseOnly = withInputs(request(), jsonInput("input0", "INT32", shape(1, 16), zeros(16)), jsonInput("INPUT1", "INT32", shape(1, 16), zeros(16)));
+    ObjectNode caseOnly =
+        withInputs(
+            request(),
+            jsonInput("input0", "INT32", shape(1, 16), zeros(16)),
+            jsonInput("INPUT1", "INT32", shape(1, 16), zeros(16)));
     expect(c.infer("simple", caseOnly), 400, "input0");
     expect(post("simple", "{}"), 400, "inputs");
     expect(post("simple", "{\"inputs\": []}"), 400);
@@ -466,9 +605,13 @@ class BadRequestsIT {
 
   @Test
   void outputSetErrorsAre400() {
-    ObjectNode unknown = withOutputs(simple(shape(1, 16), zeros(16), shape(1, 16), zeros(16)), false, "NOPE");
-    expect(c.infer("simple", unknown), 400, "unexpected inference output 'NOPE' for model 'simple'");
-    ObjectNode dup = withOutputs(simple(shape(1, 16), zeros(16), shape(1, 16), zeros(16)), false, "OUTPUT0", "OUTPUT0");
+    ObjectNode unknown =
+        withOutputs(simple(shape(1, 16), zeros(16), shape(1, 16), zeros(16)), false, "NOPE");
+    expect(
+        c.infer("simple", unknown), 400, "unexpected inference output 'NOPE' for model 'simple'");
+    ObjectNode dup =
+        withOutputs(
+            simple(shape(1, 16), zeros(16), shape(1, 16), zeros(16)), false, "OUTPUT0", "OUTPUT0");
     expect(c.infer("simple", dup), 400, "output 'OUTPUT0' already exists in request");
   }
 
@@ -481,7 +624,9 @@ class BadRequestsIT {
     expect(c.infer("simple", reserved), 400, "triton_");
 
     ObjectNode shm = (ObjectNode) V2Client.parse(GOOD_SIMPLE);
-    ((ObjectNode) shm.get("inputs").get(0)).putObject("parameters").put("shared_memory_region", "region0");
+    ((ObjectNode) shm.get("inputs").get(0))
+        .putObject("parameters")
+        .put("shared_memory_region", "region0");
     expect(c.infer("simple", shm), 400, "shared_memory_region");
 
     ObjectNode wrongType = (ObjectNode) V2Client.parse(GOOD_SIMPLE);
@@ -501,21 +646,40 @@ class BadRequestsIT {
 
   @Test
   void oversizedBytesElementClaimsAre400() {
-    byte[] claim2GiB = V2Client.concat(Le.buf(4).putInt(0x80000000).array(), "abc".getBytes(StandardCharsets.UTF_8));
+    byte[] claim2GiB =
+        V2Client.concat(
+            Le.buf(4).putInt(0x80000000).array(), "abc".getBytes(StandardCharsets.UTF_8));
     expectIn(
-        c.inferBinary("id_bytes", withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 1), claim2GiB.length)), claim2GiB),
+        c.inferBinary(
+            "id_bytes",
+            withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 1), claim2GiB.length)),
+            claim2GiB),
         List.of(400, 413),
         "INPUT0");
     byte[] claimMax = V2Client.concat(Le.buf(4).putInt(-1).array(), new byte[8]);
     expectIn(
-        c.inferBinary("id_bytes", withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 1), claimMax.length)), claimMax),
+        c.inferBinary(
+            "id_bytes",
+            withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 1), claimMax.length)),
+            claimMax),
         List.of(400, 413),
         "INPUT0");
-    byte[] beyond = V2Client.concat(Le.buf(4).putInt(10).array(), "abc".getBytes(StandardCharsets.UTF_8));
-    expect(c.inferBinary("id_bytes", withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 1), beyond.length)), beyond), 400, "INPUT0");
+    byte[] beyond =
+        V2Client.concat(Le.buf(4).putInt(10).array(), "abc".getBytes(StandardCharsets.UTF_8));
+    expect(
+        c.inferBinary(
+            "id_bytes",
+            withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 1), beyond.length)),
+            beyond),
+        400,
+        "INPUT0");
     byte[] truncatedPrefix = {3, 0};
     expect(
-        c.inferBinary("id_bytes", withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 1), truncatedPrefix.length)), truncatedPrefix),
+        c.inferBinary(
+            "id_bytes",
+            withInputs(
+                request(), binaryInput("INPUT0", "BYTES", shape(1, 1), truncatedPrefix.length)),
+            truncatedPrefix),
         400,
         "INPUT0");
   }
@@ -526,26 +690,43 @@ class BadRequestsIT {
     String in0 =
         "{\"name\":\"INPUT0\",\"shape\":[1,16],\"datatype\":\"INT32\""
             + (withData ? ",\"data\":" + zeros(16) : "")
-            + ",\"parameters\":{\"binary_data_size\":" + size0 + "}}";
-    String in1 = "{\"name\":\"INPUT1\",\"shape\":[1,16],\"datatype\":\"INT32\",\"data\":" + zeros(16) + "}";
+            + ",\"parameters\":{\"binary_data_size\":"
+            + size0
+            + "}}";
+    String in1 =
+        "{\"name\":\"INPUT1\",\"shape\":[1,16],\"datatype\":\"INT32\",\"data\":" + zeros(16) + "}";
     byte[] json = ("{\"inputs\":[" + in0 + "," + in1 + "]}").getBytes(StandardCharsets.UTF_8);
-    return c.post(V2Client.inferPath("simple"), V2Client.concat(json, data0), V2Client.HEADER_LENGTH, Integer.toString(json.length));
+    return c.post(
+        V2Client.inferPath("simple"),
+        V2Client.concat(json, data0),
+        V2Client.HEADER_LENGTH,
+        Integer.toString(json.length));
   }
 
   @Test
   void invalidBinaryDataSizeIs400() {
     expect(binarySimple("-64", new byte[64], false), 400, "INPUT0");
     expect(binarySimple("128", new byte[64], false), 400, "INPUT0");
-    expect(binarySimple("64", new byte[100], false), 400, "unexpected additional input data for model 'simple'");
+    expect(
+        binarySimple("64", new byte[100], false),
+        400,
+        "unexpected additional input data for model 'simple'");
     expect(binarySimple("\"64\"", new byte[64], false), 400, "binary_data_size");
     expect(binarySimple("64.5", new byte[64], false), 400, "binary_data_size");
     expect(binarySimple("99999999999999999999", new byte[64], false), 400, "binary_data_size");
-    expect(binarySimple("64", new byte[64], true), 400, "Input must set only one of the following fields");
+    expect(
+        binarySimple("64", new byte[64], true),
+        400,
+        "Input must set only one of the following fields");
   }
 
   @Test
   void binaryInputWithoutTheHeaderIs400() {
-    ObjectNode req = withInputs(request(), binaryInput("INPUT0", "INT32", shape(1, 16), 64), binaryInput("INPUT1", "INT32", shape(1, 16), 64));
+    ObjectNode req =
+        withInputs(
+            request(),
+            binaryInput("INPUT0", "INT32", shape(1, 16), 64),
+            binaryInput("INPUT1", "INT32", shape(1, 16), 64));
     byte[] json = req.toString().getBytes(StandardCharsets.UTF_8);
     expect(c.post(V2Client.inferPath("simple"), V2Client.concat(json, new byte[128])), 400);
     expect(c.post(V2Client.inferPath("simple"), json), 400, "binary_data_size");
@@ -557,7 +738,8 @@ class BadRequestsIT {
   @ValueSource(strings = {"-1", "abc", "1e3", "99999999999", "100000", "0x10", ""})
   void badInferenceHeaderContentLengthIs400(String value) {
     byte[] json = GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8);
-    String e = expect(c.post(V2Client.inferPath("simple"), json, V2Client.HEADER_LENGTH, value), 400);
+    String e =
+        expect(c.post(V2Client.inferPath("simple"), json, V2Client.HEADER_LENGTH, value), 400);
     // Triton's texts (§5.3) plus the header's name, so the message names the offending field
     assertThat(e).containsIgnoringCase("Inference-Header-Content-Length");
   }
@@ -567,15 +749,25 @@ class BadRequestsIT {
     String withUtf8 = GOOD_SIMPLE.replace("{\"inputs\"", "{\"id\":\"é日本\",\"inputs\"");
     byte[] json = withUtf8.getBytes(StandardCharsets.UTF_8);
     int split = withUtf8.indexOf('é') + 1; // the byte after the first byte of 'é'
-    expect(c.post(V2Client.inferPath("simple"), json, V2Client.HEADER_LENGTH, Integer.toString(split)), 400);
-    expect(c.post(V2Client.inferPath("simple"), json, V2Client.HEADER_LENGTH, Integer.toString(json.length - 1)), 400);
+    expect(
+        c.post(V2Client.inferPath("simple"), json, V2Client.HEADER_LENGTH, Integer.toString(split)),
+        400);
+    expect(
+        c.post(
+            V2Client.inferPath("simple"),
+            json,
+            V2Client.HEADER_LENGTH,
+            Integer.toString(json.length - 1)),
+        400);
   }
 
   // ---------------------------------------------------------------- rows 23-25: names
 
   static final String[] INVALID_ENCODED_NAMES = {
-    "..%2Fx", "..%2F..%2Fetc%2Fpasswd", "%2e%2e", "%2E%2E%2Fx", "..%5Cx", "%2Fetc", "a%2F..%2F..%2Fb",
-    "%2e", "%00", "a%00b", "%E2%80%AE" + "evil", "%C0%AE%C0%AE", "%EF%BC%8E%EF%BC%8E%EF%BC%8F", "%F0%9F%A6%81",
+    "..%2Fx", "..%2F..%2Fetc%2Fpasswd", "%2e%2e", "%2E%2E%2Fx", "..%5Cx", "%2Fetc",
+        "a%2F..%2F..%2Fb",
+    "%2e", "%00", "a%00b", "%E2%80%AE" + "evil", "%C0%AE%C0%AE", "%EF%BC%8E%EF%BC%8E%EF%BC%8F",
+        "%F0%9F%A6%81",
     "a%0Ab", "a%20b", "x".repeat(300), "-leading-dash", "%FF"
   };
 
@@ -612,7 +804,10 @@ class BadRequestsIT {
   @Test
   void literalDotSegmentsNeverReachAModel() throws IOException {
     byte[] body = GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8);
-    for (String name : new String[] {".", "..", "../simple", "../../etc/passwd", "a/../../b", "..\\simple", "./simple"}) {
+    for (String name :
+        new String[] {
+          ".", "..", "../simple", "../../etc/passwd", "a/../../b", "..\\simple", "./simple"
+        }) {
       for (String[] ep : endpoints(name)) {
         RawHttp.Resp r = raw(ep[0], ep[1], ep[0].equals("POST") ? body : null);
         assertThat(r.status()).as("%s %s -> %s", ep[0], ep[1], r).isIn(400, 404);
@@ -653,29 +848,40 @@ class BadRequestsIT {
   @Test
   void unknownModelIs400WithTritonsMessage() {
     // kserve-v2-protocol.md §5.3 / §10.4: Triton answers an unknown model (no version) with 400
-    expect(c.infer("nope", V2Client.parse(GOOD_SIMPLE)), 400, "Request for unknown model: 'nope' is not found");
+    expect(
+        c.infer("nope", V2Client.parse(GOOD_SIMPLE)),
+        400,
+        "Request for unknown model: 'nope' is not found");
     expect(c.get("/v2/models/nope"), 400, "Request for unknown model: 'nope' is not found");
     assertThat(c.get("/v2/models/nope/ready").status()).isEqualTo(400);
   }
 
   @Test
   void unknownModelWithAVersionIs404() {
-    expect(c.infer("nope", "1", V2Client.parse(GOOD_SIMPLE)), 404, "Request for unknown model: 'nope'");
+    expect(
+        c.infer("nope", "1", V2Client.parse(GOOD_SIMPLE)),
+        404,
+        "Request for unknown model: 'nope'");
     expect(c.get("/v2/models/nope/versions/1"), 404, "'nope'");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"0", "2"})
   void unknownNumericVersionsAre404(String version) {
-    expect(c.infer("simple", version, V2Client.parse(GOOD_SIMPLE)), 404, "Request for unknown model: 'simple'");
+    expect(
+        c.infer("simple", version, V2Client.parse(GOOD_SIMPLE)),
+        404,
+        "Request for unknown model: 'simple'");
     expect(c.get("/v2/models/simple/versions/" + version), 404, "'simple'");
     assertThat(c.get("/v2/models/simple/versions/" + version + "/ready").status()).isIn(400, 404);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-1", "01", "1e3", "latest", "1.0", "%201", "0x1", "99999999999999999999"})
+  @ValueSource(
+      strings = {"-1", "01", "1e3", "latest", "1.0", "%201", "0x1", "99999999999999999999"})
   void malformedVersionsAre400Or404NeverServed(String version) {
-    V2Client.Response r = c.postJson("/v2/models/simple/versions/" + version + "/infer", GOOD_SIMPLE);
+    V2Client.Response r =
+        c.postJson("/v2/models/simple/versions/" + version + "/infer", GOOD_SIMPLE);
     expectIn(r, List.of(400, 404));
     V2Client.Response md = c.get("/v2/models/simple/versions/" + version);
     expectIn(md, List.of(400, 404));
@@ -687,7 +893,13 @@ class BadRequestsIT {
   void aKeepAliveConnectionServesAGoodRequestAfterBadOnes() throws IOException {
     try (RawHttp h = new RawHttp(c.port())) {
       byte[] good = GOOD_SIMPLE.getBytes(StandardCharsets.UTF_8);
-      assertThat(h.send("POST", "/v2/models/simple/infer", "{\"inputs\": [".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(400);
+      assertThat(
+              h.send(
+                      "POST",
+                      "/v2/models/simple/infer",
+                      "{\"inputs\": [".getBytes(StandardCharsets.UTF_8))
+                  .status())
+          .isEqualTo(400);
       assertThat(h.send("POST", "/v2/models/nope/infer", good).status()).isEqualTo(400);
       assertThat(h.send("POST", "/v2/models/%2e%2e/infer", good).status()).isEqualTo(400);
       assertThat(h.send("GET", "/v2/models/simple/infer", good).status()).isEqualTo(405);

@@ -29,13 +29,15 @@ class BatchingIT {
 
   @Test
   void concurrentClientsGetTheUnbatchedOutputsExactly() throws Exception {
-    Assumptions.assumeTrue(SharedData.root().isPresent(), "needs ../shared (the team's shared data)");
+    Assumptions.assumeTrue(
+        SharedData.root().isPresent(), "needs ../shared (the team's shared data)");
     Path model = SharedData.requireModel("cifar10-tutorial-cnn").resolve("model.onnx");
     for (String name : List.of("batched", "single")) {
       Files.createDirectories(repo.resolve(name + "/1"));
       Files.copy(model, repo.resolve(name + "/1/model.onnx"));
     }
-    Files.writeString(repo.resolve("batched/config.pbtxt"),
+    Files.writeString(
+        repo.resolve("batched/config.pbtxt"),
         "max_batch_size: 8\ndynamic_batching { max_queue_delay_microseconds: 50000 }\ninstance_group { count: 2 }\n");
     Files.writeString(repo.resolve("single/config.pbtxt"), "max_batch_size: 8\n");
     int n = 24;
@@ -47,7 +49,10 @@ class BatchingIT {
       for (int k = 0; k < x.length; k++) {
         x[k] = rnd.nextFloat() * 2 - 1;
       }
-      requests.add(withInputs(request(), jsonInput("modelInput", "FP32", shape(rows, 3, 32, 32), V2Client.floats(x))));
+      requests.add(
+          withInputs(
+              request(),
+              jsonInput("modelInput", "FP32", shape(rows, 3, 32, 32), V2Client.floats(x))));
     }
     try (ItServer s = ItServer.start(repo)) {
       List<JsonNode> expected = new ArrayList<>();
@@ -61,15 +66,18 @@ class BatchingIT {
       List<Thread> clients = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         int k = i;
-        clients.add(Thread.ofPlatform().start(() -> {
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            return;
-          }
-          V2Client.Response resp = s.client.infer("batched", requests.get(k));
-          actual[k] = resp.status() == 200 ? resp.json().path("outputs").get(0) : resp.json();
-        }));
+        clients.add(
+            Thread.ofPlatform()
+                .start(() -> {
+                  try {
+                    go.await();
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  V2Client.Response resp = s.client.infer("batched", requests.get(k));
+                  actual[k] =
+                      resp.status() == 200 ? resp.json().path("outputs").get(0) : resp.json();
+                }));
       }
       go.countDown();
       for (Thread t : clients) {

@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Java client ({@code caracal-client}) against a real server on an ephemeral port: every
- * datatype round trip over HTTP binary, HTTP JSON and gRPC, sync and async, metadata and
- * readiness, requested outputs, request ids, timeouts and errors on both transports.
+ * datatype round trip over HTTP binary, HTTP JSON and gRPC, sync and async, metadata and readiness,
+ * requested outputs, request ids, timeouts and errors on both transports.
  */
 class ClientIT {
   static final long[] SHAPE = {2, 3};
@@ -93,8 +93,14 @@ class ClientIT {
     TestModels.strings(repo, "strings", 8);
     TestModels.slow(repo, "slow", 8);
     server = ItServer.start(repo);
-    client = CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + server.port())).timeout(Duration.ofSeconds(30)).build();
-    grpc = CaracalClient.grpcBuilder("127.0.0.1", server.server.grpcAddress().getPort()).timeout(Duration.ofSeconds(30)).build();
+    client =
+        CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + server.port()))
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    grpc =
+        CaracalClient.grpcBuilder("127.0.0.1", server.server.grpcAddress().getPort())
+            .timeout(Duration.ofSeconds(30))
+            .build();
   }
 
   @AfterAll
@@ -119,19 +125,36 @@ class ClientIT {
     String n = "INPUT0";
     return switch (t) {
       case BOOL -> InferInput.bool(n, SHAPE, true, false, true, true, false, false);
-      case INT8 -> InferInput.int8(n, SHAPE, Byte.MIN_VALUE, (byte) -1, (byte) 0, (byte) 1, (byte) 2, Byte.MAX_VALUE);
+      case INT8 ->
+          InferInput.int8(
+              n, SHAPE, Byte.MIN_VALUE, (byte) -1, (byte) 0, (byte) 1, (byte) 2, Byte.MAX_VALUE);
       case UINT8 -> InferInput.uint8(n, SHAPE, 0, 1, 2, 128, 254, 255);
-      case INT16 -> InferInput.int16(n, SHAPE, Short.MIN_VALUE, (short) -1, (short) 0, (short) 1, (short) 300, Short.MAX_VALUE);
+      case INT16 ->
+          InferInput.int16(
+              n,
+              SHAPE,
+              Short.MIN_VALUE,
+              (short) -1,
+              (short) 0,
+              (short) 1,
+              (short) 300,
+              Short.MAX_VALUE);
       case UINT16 -> InferInput.uint16(n, SHAPE, 0, 1, 300, 32768, 65534, 65535);
-      case INT32 -> InferInput.int32(n, SHAPE, Integer.MIN_VALUE, -1, 0, 1, 70000, Integer.MAX_VALUE);
-      case UINT32 -> InferInput.uint32(n, SHAPE, 0, 1, 70000, 2147483648L, 4294967294L, 4294967295L);
+      case INT32 ->
+          InferInput.int32(n, SHAPE, Integer.MIN_VALUE, -1, 0, 1, 70000, Integer.MAX_VALUE);
+      case UINT32 ->
+          InferInput.uint32(n, SHAPE, 0, 1, 70000, 2147483648L, 4294967294L, 4294967295L);
       case INT64 -> InferInput.int64(n, SHAPE, Long.MIN_VALUE, -1, 0, 1, 1L << 40, Long.MAX_VALUE);
-      case UINT64 -> InferInput.uint64(n, SHAPE, 0, 1, 1L << 40, Long.MAX_VALUE, Long.MIN_VALUE, -1L);
+      case UINT64 ->
+          InferInput.uint64(n, SHAPE, 0, 1, 1L << 40, Long.MAX_VALUE, Long.MIN_VALUE, -1L);
       case FP16 -> InferInput.fp16(n, SHAPE, 0f, -2f, 0.5f, 65504f, 6.1035156e-5f, 1f / 3);
       case BF16 -> InferInput.bf16(n, SHAPE, 0f, -3f, 1.5f, 1e30f, -1e-30f, 1f / 3);
-      case FP32 -> InferInput.fp32(n, SHAPE, 0.1f, -1e-30f, Float.MAX_VALUE, Float.MIN_VALUE, -0f, 1f / 3);
-      case FP64 -> InferInput.fp64(n, SHAPE, 0.1, -1e-300, Double.MAX_VALUE, Double.MIN_VALUE, -0d, 1d / 3);
-      case BYTES -> InferInput.strings(n, SHAPE, "a", "", "wörld", "日本語", "two words", "\"quoted\"\\");
+      case FP32 ->
+          InferInput.fp32(n, SHAPE, 0.1f, -1e-30f, Float.MAX_VALUE, Float.MIN_VALUE, -0f, 1f / 3);
+      case FP64 ->
+          InferInput.fp64(n, SHAPE, 0.1, -1e-300, Double.MAX_VALUE, Double.MIN_VALUE, -0d, 1d / 3);
+      case BYTES ->
+          InferInput.strings(n, SHAPE, "a", "", "wörld", "日本語", "two words", "\"quoted\"\\");
     };
   }
 
@@ -164,23 +187,54 @@ class ClientIT {
   @MethodSource("modesAndTypes")
   void everyDatatypeRoundTripsExactlyAsync(Mode mode, DataType t) throws Exception {
     InferInput in = sample(t);
-    CompletableFuture<InferResult> f = mode.client().inferAsync(mode.builder(idModel(t)).input(in).build());
+    CompletableFuture<InferResult> f =
+        mode.client().inferAsync(mode.builder(idModel(t)).input(in).build());
     assertThat(f.get(30, TimeUnit.SECONDS).output("OUTPUT0").asTensor()).isEqualTo(in.tensor());
   }
 
   @Test
   void typedReadersSeeTheValuesSent() {
-    assertThat(client.infer(idModel(DataType.FP32), sample(DataType.FP32)).output("OUTPUT0").asFloats())
+    assertThat(
+            client
+                .infer(idModel(DataType.FP32), sample(DataType.FP32))
+                .output("OUTPUT0")
+                .asFloats())
         .containsExactly(0.1f, -1e-30f, Float.MAX_VALUE, Float.MIN_VALUE, -0f, 1f / 3);
-    assertThat(client.infer(idModel(DataType.FP16), sample(DataType.FP16)).output("OUTPUT0").asFloats())
-        .containsExactly(0f, -2f, 0.5f, 65504f, 6.1035156e-5f, Float.float16ToFloat(Float.floatToFloat16(1f / 3)));
-    assertThat(client.infer(idModel(DataType.INT32), sample(DataType.INT32)).output("OUTPUT0").asInts())
+    assertThat(
+            client
+                .infer(idModel(DataType.FP16), sample(DataType.FP16))
+                .output("OUTPUT0")
+                .asFloats())
+        .containsExactly(
+            0f,
+            -2f,
+            0.5f,
+            65504f,
+            6.1035156e-5f,
+            Float.float16ToFloat(Float.floatToFloat16(1f / 3)));
+    assertThat(
+            client
+                .infer(idModel(DataType.INT32), sample(DataType.INT32))
+                .output("OUTPUT0")
+                .asInts())
         .containsExactly(Integer.MIN_VALUE, -1, 0, 1, 70000, Integer.MAX_VALUE);
-    assertThat(client.infer(idModel(DataType.UINT64), sample(DataType.UINT64)).output("OUTPUT0").asLongs())
+    assertThat(
+            client
+                .infer(idModel(DataType.UINT64), sample(DataType.UINT64))
+                .output("OUTPUT0")
+                .asLongs())
         .containsExactly(0, 1, 1L << 40, Long.MAX_VALUE, Long.MIN_VALUE, -1L);
-    assertThat(client.infer(idModel(DataType.BOOL), sample(DataType.BOOL)).output("OUTPUT0").asBooleans())
+    assertThat(
+            client
+                .infer(idModel(DataType.BOOL), sample(DataType.BOOL))
+                .output("OUTPUT0")
+                .asBooleans())
         .containsExactly(true, false, true, true, false, false);
-    assertThat(client.infer(idModel(DataType.BYTES), sample(DataType.BYTES)).output("OUTPUT0").asStrings())
+    assertThat(
+            client
+                .infer(idModel(DataType.BYTES), sample(DataType.BYTES))
+                .output("OUTPUT0")
+                .asStrings())
         .containsExactly("a", "", "wörld", "日本語", "two words", "\"quoted\"\\");
   }
 
@@ -190,11 +244,19 @@ class ClientIT {
     // (UTF-8 text only) refuses them by name.
     byte[] raw = {(byte) 0xff, 0, (byte) 0xc3};
     InferInput in = InferInput.bytes("INPUT0", new long[] {1, 1}, raw);
-    assertThatThrownBy(() -> client.infer(InferRequest.builder(idModel(DataType.BYTES)).binaryInputs(false).input(in).build()))
-        .isInstanceOfSatisfying(CaracalClientException.class, e -> {
-          assertThat(e.httpStatus()).isEqualTo(400);
-          assertThat(e.serverMessage()).hasValueSatisfying(m -> assertThat(m).contains("INPUT0").contains("UTF-8"));
-        });
+    assertThatThrownBy(() ->
+            client.infer(
+                InferRequest.builder(idModel(DataType.BYTES))
+                    .binaryInputs(false)
+                    .input(in)
+                    .build()))
+        .isInstanceOfSatisfying(
+            CaracalClientException.class,
+            e -> {
+              assertThat(e.httpStatus()).isEqualTo(400);
+              assertThat(e.serverMessage())
+                  .hasValueSatisfying(m -> assertThat(m).contains("INPUT0").contains("UTF-8"));
+            });
   }
 
   // ---------------------------------------------------------------- requests
@@ -221,7 +283,9 @@ class ClientIT {
                 .timeout(Duration.ofSeconds(5))
                 .build());
     assertThat(r.id()).contains("req-42");
-    assertThat(r.outputs()).extracting(InferOutput::name).containsExactlyInAnyOrder("OUTPUT1", "OUTPUT0");
+    assertThat(r.outputs())
+        .extracting(InferOutput::name)
+        .containsExactlyInAnyOrder("OUTPUT1", "OUTPUT0");
     int[] sum = r.output("OUTPUT0").asInts();
     int[] diff = r.output("OUTPUT1").asInts();
     for (int i = 0; i < 16; i++) {
@@ -234,12 +298,13 @@ class ClientIT {
   @EnumSource(Transport.class)
   void onlyTheRequestedOutputComesBack(Transport tr) {
     InferResult r =
-        tr.client().infer(
-            InferRequest.builder("strings")
-                .input(InferInput.strings("INPUT0", new long[] {1, 2}, "ab", "ü"))
-                .input(InferInput.strings("INPUT1", new long[] {1, 2}, "cd", "ß"))
-                .output("OUTPUT0")
-                .build());
+        tr.client()
+            .infer(
+                InferRequest.builder("strings")
+                    .input(InferInput.strings("INPUT0", new long[] {1, 2}, "ab", "ü"))
+                    .input(InferInput.strings("INPUT1", new long[] {1, 2}, "cd", "ß"))
+                    .output("OUTPUT0")
+                    .build());
     assertThat(r.outputs()).hasSize(1);
     assertThat(r.output("OUTPUT0").asStrings()).containsExactly("abcd", "üß");
   }
@@ -248,12 +313,14 @@ class ClientIT {
   @EnumSource(Transport.class)
   void versionedRequestAndParametersAreAccepted(Transport tr) {
     InferResult r =
-        tr.client().infer(
-            InferRequest.builder(idModel(DataType.INT64))
-                .version("1")
-                .parameter("custom_flag", true)
-                .input(InferInput.int64("INPUT0", new long[] {1, 1}, 7).withParameter("note", "x"))
-                .build());
+        tr.client()
+            .infer(
+                InferRequest.builder(idModel(DataType.INT64))
+                    .version("1")
+                    .parameter("custom_flag", true)
+                    .input(
+                        InferInput.int64("INPUT0", new long[] {1, 1}, 7).withParameter("note", "x"))
+                    .build());
     assertThat(r.output("OUTPUT0").asLongs()).containsExactly(7);
     assertThat(r.modelVersion()).isEqualTo("1");
   }
@@ -263,7 +330,13 @@ class ClientIT {
   void manyConcurrentAsyncCalls(Transport tr) {
     List<CompletableFuture<InferResult>> fs = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
-      fs.add(tr.client().inferAsync(InferRequest.builder(idModel(DataType.INT32)).id("n" + i).input(InferInput.int32("INPUT0", new long[] {1, 1}, i)).build()));
+      fs.add(
+          tr.client()
+              .inferAsync(
+                  InferRequest.builder(idModel(DataType.INT32))
+                      .id("n" + i)
+                      .input(InferInput.int32("INPUT0", new long[] {1, 1}, i))
+                      .build()));
     }
     for (int i = 0; i < fs.size(); i++) {
       InferResult r = fs.get(i).join();
@@ -301,7 +374,9 @@ class ClientIT {
         .containsExactly(
             new ModelMetadata.TensorSpec("INPUT0", "INT32", new long[] {-1, 16}),
             new ModelMetadata.TensorSpec("INPUT1", "INT32", new long[] {-1, 16}));
-    assertThat(md.outputs()).extracting(ModelMetadata.TensorSpec::name).containsExactly("OUTPUT0", "OUTPUT1");
+    assertThat(md.outputs())
+        .extracting(ModelMetadata.TensorSpec::name)
+        .containsExactly("OUTPUT0", "OUTPUT1");
     assertThat(client.modelMetadata("simple", "1")).isEqualTo(md);
   }
 
@@ -312,13 +387,18 @@ class ClientIT {
   void unknownModelIsAClientExceptionWithStatusAndMessage(Transport tr) {
     CaracalClientException e =
         catchThrowableOfType(
-            CaracalClientException.class, () -> tr.client().infer("no_such_model", InferInput.fp32("INPUT0", new long[] {1}, 1f)));
+            CaracalClientException.class,
+            () ->
+                tr.client().infer("no_such_model", InferInput.fp32("INPUT0", new long[] {1}, 1f)));
     // Both answer an unknown model as Triton does: REST 400, gRPC INVALID_ARGUMENT
     tr.assertStatus(e, 400, "INVALID_ARGUMENT");
-    assertThat(e.serverMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("Request for unknown model"));
+    assertThat(e.serverMessage())
+        .hasValueSatisfying(m -> assertThat(m).startsWith("Request for unknown model"));
     assertThat(e.isTimeout()).isFalse();
 
-    CaracalClientException md = catchThrowableOfType(CaracalClientException.class, () -> tr.client().modelMetadata("no_such_model"));
+    CaracalClientException md =
+        catchThrowableOfType(
+            CaracalClientException.class, () -> tr.client().modelMetadata("no_such_model"));
     tr.assertStatus(md, 400, "INVALID_ARGUMENT");
     assertThat(md.serverMessage()).hasValueSatisfying(m -> assertThat(m).contains("no_such_model"));
   }
@@ -327,22 +407,33 @@ class ClientIT {
   @EnumSource(Transport.class)
   void badShapeIsAClientExceptionAsyncToo(Transport tr) {
     CompletableFuture<InferResult> f =
-        tr.client().inferAsync(InferRequest.builder(idModel(DataType.FP32)).input(InferInput.fp32("INPUT0", new long[] {3}, 1f, 2f, 3f)).build());
-    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+        tr.client()
+            .inferAsync(
+                InferRequest.builder(idModel(DataType.FP32))
+                    .input(InferInput.fp32("INPUT0", new long[] {3}, 1f, 2f, 3f))
+                    .build());
+    ExecutionException e =
+        catchThrowableOfType(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
     assertThat(e.getCause()).isInstanceOf(CaracalClientException.class);
     CaracalClientException c = (CaracalClientException) e.getCause();
     tr.assertStatus(c, 400, "INVALID_ARGUMENT");
-    assertThat(c.serverMessage()).hasValueSatisfying(m -> assertThat(m).contains("INPUT0").contains("shape"));
+    assertThat(c.serverMessage())
+        .hasValueSatisfying(m -> assertThat(m).contains("INPUT0").contains("shape"));
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void wrongDatatypeIsRejectedByTheServer(Transport tr) {
-    assertThatThrownBy(() -> tr.client().infer(idModel(DataType.FP32), InferInput.int32("INPUT0", new long[] {1, 1}, 1)))
-        .isInstanceOfSatisfying(CaracalClientException.class, e -> {
-          tr.assertStatus(e, 400, "INVALID_ARGUMENT");
-          assertThat(e.serverMessage()).hasValueSatisfying(m -> assertThat(m).contains("INPUT0"));
-        });
+    assertThatThrownBy(() ->
+            tr.client()
+                .infer(idModel(DataType.FP32), InferInput.int32("INPUT0", new long[] {1, 1}, 1)))
+        .isInstanceOfSatisfying(
+            CaracalClientException.class,
+            e -> {
+              tr.assertStatus(e, 400, "INVALID_ARGUMENT");
+              assertThat(e.serverMessage())
+                  .hasValueSatisfying(m -> assertThat(m).contains("INPUT0"));
+            });
   }
 
   @ParameterizedTest
@@ -354,9 +445,12 @@ class ClientIT {
     }
     try (CaracalClient c =
         tr == Transport.HTTP
-            ? CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + port)).connectTimeout(Duration.ofSeconds(2)).build()
+            ? CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + port))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build()
             : CaracalClient.grpcBuilder("127.0.0.1", port).timeout(Duration.ofSeconds(5)).build()) {
-      CaracalClientException e = catchThrowableOfType(CaracalClientException.class, c::isServerLive);
+      CaracalClientException e =
+          catchThrowableOfType(CaracalClientException.class, c::isServerLive);
       assertThat(e.httpStatus()).isZero();
       assertThat(e.serverMessage()).isEmpty();
       assertThat(e.isTimeout()).isFalse();
@@ -380,23 +474,33 @@ class ClientIT {
   void aCallThatOutlastsItsTimeoutFailsWithATimeout(Transport tr) {
     CaracalClientException e =
         catchThrowableOfType(
-            CaracalClientException.class, () -> tr.client().infer(slowRequest(5_000).timeout(Duration.ofMillis(100)).build()));
+            CaracalClientException.class,
+            () -> tr.client().infer(slowRequest(5_000).timeout(Duration.ofMillis(100)).build()));
     assertThat(e.isTimeout()).as("%s", e).isTrue();
     assertThat(e.httpStatus()).isZero();
     if (tr == Transport.GRPC) {
       assertThat(e.grpcCode()).contains("DEADLINE_EXCEEDED");
     }
     // the client stays usable, and a generous timeout lets a short slow call through
-    assertThat(tr.client().infer(slowRequest(10).timeout(Duration.ofSeconds(30)).build()).output("OUTPUT0").asFloats()).hasSize(16);
+    assertThat(
+            tr.client()
+                .infer(slowRequest(10).timeout(Duration.ofSeconds(30)).build())
+                .output("OUTPUT0")
+                .asFloats())
+        .hasSize(16);
   }
 
   @ParameterizedTest
   @EnumSource(Transport.class)
   void asyncTimeoutAndTimeoutViews(Transport tr) throws Exception {
     CaracalClient client = tr.client();
-    CompletableFuture<InferResult> f = client.withTimeout(Duration.ofMillis(100)).inferAsync(slowRequest(5_000).build());
-    ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
-    assertThat(e.getCause()).isInstanceOfSatisfying(CaracalClientException.class, c -> assertThat(c.isTimeout()).isTrue());
+    CompletableFuture<InferResult> f =
+        client.withTimeout(Duration.ofMillis(100)).inferAsync(slowRequest(5_000).build());
+    ExecutionException e =
+        catchThrowableOfType(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+    assertThat(e.getCause())
+        .isInstanceOfSatisfying(
+            CaracalClientException.class, c -> assertThat(c.isTimeout()).isTrue());
     CaracalClient shortCalls = client.withTimeout(Duration.ofSeconds(5));
     assertThat(shortCalls.timeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(shortCalls.isServerLive()).isTrue();

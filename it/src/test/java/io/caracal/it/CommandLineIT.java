@@ -21,25 +21,35 @@ class CommandLineIT {
   @TempDir Path dir;
 
   @Test
-  void serve_takesSettingsFromEnvironmentAndFile_andOnlyWarnsAboutKubernetesVariables() throws Exception {
+  void serve_takesSettingsFromEnvironmentAndFile_andOnlyWarnsAboutKubernetesVariables()
+      throws Exception {
     Path repo = Files.createDirectories(dir.resolve("models"));
     Path config = dir.resolve("caracal.properties");
-    Files.writeString(config, "model-repository=" + repo + "\ngrpc-port=0\nserver-name=from-file\nhttp-port=1\n");
-    Map<String, String> env = Map.of(
-        "CARACAL_CONFIG", config.toString(),
-        "CARACAL_HTTP_PORT", "0", // wins over the file
-        "CARACAL_SERVER_NAME", "from-env",
-        "CARACAL_PORT", "tcp://10.0.0.7:8000", // what Kubernetes sets for a Service named caracal
-        "CARACAL_SERVICE_HOST", "10.0.0.7",
-        "CARACAL_LOG_LEVEL", "info");
-    try (ServerProcess server = ServerProcess.start(env, "serve", "--server-name", "from-flag", "--drain-delay-secs", "0")) {
+    Files.writeString(
+        config, "model-repository=" + repo + "\ngrpc-port=0\nserver-name=from-file\nhttp-port=1\n");
+    Map<String, String> env =
+        Map.of(
+            "CARACAL_CONFIG", config.toString(),
+            "CARACAL_HTTP_PORT", "0", // wins over the file
+            "CARACAL_SERVER_NAME", "from-env",
+            "CARACAL_PORT",
+                "tcp://10.0.0.7:8000", // what Kubernetes sets for a Service named caracal
+            "CARACAL_SERVICE_HOST", "10.0.0.7",
+            "CARACAL_LOG_LEVEL", "info");
+    try (ServerProcess server =
+        ServerProcess.start(
+            env, "serve", "--server-name", "from-flag", "--drain-delay-secs", "0")) {
       int port = server.awaitStarted();
-      HttpResponse<String> metadata = HttpClient.newHttpClient()
-          .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2")).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> metadata =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2")).build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(metadata.body()).contains("\"name\":\"from-flag\"");
       assertThat(server.terminate()).as(server.output()).isZero();
       assertThat(server.output())
-          .contains("ignoring environment variables that name no caracal setting: CARACAL_PORT, CARACAL_SERVICE_HOST");
+          .contains(
+              "ignoring environment variables that name no caracal setting: CARACAL_PORT, CARACAL_SERVICE_HOST");
     }
   }
 
@@ -61,12 +71,16 @@ class CommandLineIT {
 
   @Test
   void usageError_exits2WithoutAStackTrace() throws Exception {
-    try (ServerProcess run = ServerProcess.start(Map.of("CARACAL_MODEL_REPOSITORY", dir.toString()), "serve", "--htp-port", "1")) {
+    try (ServerProcess run =
+        ServerProcess.start(
+            Map.of("CARACAL_MODEL_REPOSITORY", dir.toString()), "serve", "--htp-port", "1")) {
       assertThat(run.waitFor()).isEqualTo(2);
       assertThat(run.output())
-          .isEqualTo("""
+          .isEqualTo(
+              """
               caracal serve: unknown option '--htp-port' (did you mean --http-port?)
-              Run 'caracal serve --help' for every option.""");
+              Run 'caracal serve --help' for every option.\
+              """);
     }
   }
 }

@@ -32,8 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every V2 datatype through generated identity models (JSON and binary, request and response,
- * byte-exact), add/sub models, batch sizes 1..max_batch_size, BYTES with non-ASCII UTF-8 and
- * empty strings.
+ * byte-exact), add/sub models, batch sizes 1..max_batch_size, BYTES with non-ASCII UTF-8 and empty
+ * strings.
  */
 class DatatypesIT {
   static final int MAX_BATCH = 8;
@@ -84,11 +84,15 @@ class DatatypesIT {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"FP16", "BF16"}, mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(
+      value = DataType.class,
+      names = {"FP16", "BF16"},
+      mode = EnumSource.Mode.EXCLUDE)
   void jsonRoundTripIsExact(DataType t) {
     for (int batch = 1; batch <= MAX_BATCH; batch++) {
       ArrayNode data = jsonValues(t, batch * COLS);
-      ObjectNode req = withInputs(request(), jsonInput("INPUT0", t.wireName(), shape(batch, COLS), data));
+      ObjectNode req =
+          withInputs(request(), jsonInput("INPUT0", t.wireName(), shape(batch, COLS), data));
       V2Client.Response r = c.infer(idModel(t), req);
       assertThat(r.status()).as("%s batch %d: %s", t, batch, r).isEqualTo(200);
       assertThat(r.headerLength()).as("no binary header for an all-JSON reply").isEmpty();
@@ -107,7 +111,8 @@ class DatatypesIT {
       byte[] bytes = binaryValues(t, batch * COLS, batch);
       ObjectNode req =
           withOutputs(
-              withInputs(request(), binaryInput("INPUT0", t.wireName(), shape(batch, COLS), bytes.length)),
+              withInputs(
+                  request(), binaryInput("INPUT0", t.wireName(), shape(batch, COLS), bytes.length)),
               true,
               "OUTPUT0");
       V2Client.Response r = c.inferBinary(idModel(t), req, bytes);
@@ -124,7 +129,10 @@ class DatatypesIT {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"FP16", "BF16"}, mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(
+      value = DataType.class,
+      names = {"FP16", "BF16"},
+      mode = EnumSource.Mode.EXCLUDE)
   void jsonRequestBinaryResponseViaBinaryDataOutput(DataType t) {
     ArrayNode data = jsonValues(t, 2 * COLS);
     ObjectNode req = withInputs(request(), jsonInput("INPUT0", t.wireName(), shape(2, COLS), data));
@@ -135,13 +143,17 @@ class DatatypesIT {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"FP16", "BF16"}, mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(
+      value = DataType.class,
+      names = {"FP16", "BF16"},
+      mode = EnumSource.Mode.EXCLUDE)
   void binaryRequestJsonResponse(DataType t) {
     ArrayNode data = jsonValues(t, 3 * COLS);
     byte[] bytes = encode(t, data);
     ObjectNode req =
         withOutputs(
-            withInputs(request(), binaryInput("INPUT0", t.wireName(), shape(3, COLS), bytes.length)),
+            withInputs(
+                request(), binaryInput("INPUT0", t.wireName(), shape(3, COLS), bytes.length)),
             false,
             "OUTPUT0");
     V2Client.Response r = c.inferBinary(idModel(t), req, bytes);
@@ -153,7 +165,8 @@ class DatatypesIT {
   @ParameterizedTest
   @ValueSource(strings = {"FP16", "BF16"})
   void halfFloatsInJsonAreRejectedWithTritonsMessage(String type) {
-    ObjectNode req = withInputs(request(), jsonInput("INPUT0", type, shape(1, 2), V2Client.floats(1f, 2f)));
+    ObjectNode req =
+        withInputs(request(), jsonInput("INPUT0", type, shape(1, 2), V2Client.floats(1f, 2f)));
     V2Client.Response r = c.infer(idModel(DataType.valueOf(type)), req);
     assertThat(r.status()).as(r.toString()).isEqualTo(400);
     assertThat(r.error())
@@ -175,7 +188,10 @@ class DatatypesIT {
   @Test
   void batchAboveMaxBatchSizeIsRejected() {
     ObjectNode req =
-        withInputs(request(), jsonInput("INPUT0", "INT32", shape(MAX_BATCH + 1, 1), V2Client.ints(new int[MAX_BATCH + 1])));
+        withInputs(
+            request(),
+            jsonInput(
+                "INPUT0", "INT32", shape(MAX_BATCH + 1, 1), V2Client.ints(new int[MAX_BATCH + 1])));
     V2Client.Response r = c.infer(idModel(DataType.INT32), req);
     assertThat(r.status()).as(r.toString()).isEqualTo(400);
     assertThat(r.error()).contains("batch-size must be <= " + MAX_BATCH);
@@ -229,9 +245,13 @@ class DatatypesIT {
 
   @Test
   void bytesIdentityCarriesArbitraryBinaryElementsOrRefusesThemClearly() {
-    byte[] bytes = Le.bytesElements(new byte[0], new byte[] {0, (byte) 0xff, (byte) 0xc3}, new byte[] {0});
+    byte[] bytes =
+        Le.bytesElements(new byte[0], new byte[] {0, (byte) 0xff, (byte) 0xc3}, new byte[] {0});
     ObjectNode req =
-        withOutputs(withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 3), bytes.length)), true, "OUTPUT0");
+        withOutputs(
+            withInputs(request(), binaryInput("INPUT0", "BYTES", shape(1, 3), bytes.length)),
+            true,
+            "OUTPUT0");
     V2Client.Response r = c.inferBinary(idModel(DataType.BYTES), req, bytes);
     // ONNX Runtime Java string tensors are Java Strings: the server may refuse non-UTF-8 elements
     // with a clear 400, but it must never alter them silently
@@ -246,7 +266,9 @@ class DatatypesIT {
   // ---------------------------------------------------------------- add/sub
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"INT32", "INT64", "FP32", "FP64"})
+  @EnumSource(
+      value = DataType.class,
+      names = {"INT32", "INT64", "FP32", "FP64"})
   void addSubInJsonAndBinaryAtEveryBatchSize(DataType t) {
     for (int batch = 1; batch <= MAX_BATCH; batch++) {
       int n = batch * 16;
@@ -354,12 +376,13 @@ class DatatypesIT {
         case UINT64 ->
             a.add(
                 new BigInteger[] {
-                  BigInteger.ZERO,
-                  new BigInteger("18446744073709551615"),
-                  BigInteger.ONE,
-                  new BigInteger("9223372036854775808"),
-                  BigInteger.valueOf(i)
-                }[k]);
+                      BigInteger.ZERO,
+                      new BigInteger("18446744073709551615"),
+                      BigInteger.ONE,
+                      new BigInteger("9223372036854775808"),
+                      BigInteger.valueOf(i)
+                    }
+                    [k]);
         case INT64 -> a.add(new long[] {Long.MIN_VALUE, Long.MAX_VALUE, 0, -1, 1L << 40}[k]);
         case FP32 -> a.add(new float[] {0f, -1.5f, 3.4028235e38f, 1.0e-45f, 0.1f * i}[k]);
         case FP64 -> a.add(new double[] {0d, -2.5, 1.7976931348623157e308, 4.9e-324, 0.1 * i}[k]);
@@ -436,16 +459,38 @@ class DatatypesIT {
         return b;
       }
       case FP16, BF16 -> {
-        float[] f = {0f, -0f, 1f, -1.5f, 65504f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 6.1e-5f, 3.140625f};
+        float[] f = {
+          0f,
+          -0f,
+          1f,
+          -1.5f,
+          65504f,
+          Float.POSITIVE_INFINITY,
+          Float.NEGATIVE_INFINITY,
+          Float.NaN,
+          6.1e-5f,
+          3.140625f
+        };
         ByteBuffer b = ByteBuffer.allocate(n * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
           float v = f[i % f.length] * (i / f.length + 1);
-          b.putShort(t == DataType.FP16 ? Float.floatToFloat16(v) : (short) (Float.floatToIntBits(v) >>> 16));
+          b.putShort(
+              t == DataType.FP16
+                  ? Float.floatToFloat16(v)
+                  : (short) (Float.floatToIntBits(v) >>> 16));
         }
         return b.array();
       }
       case FP32 -> {
-        float[] f = {0f, -0f, Float.MAX_VALUE, Float.MIN_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+        float[] f = {
+          0f,
+          -0f,
+          Float.MAX_VALUE,
+          Float.MIN_VALUE,
+          Float.POSITIVE_INFINITY,
+          Float.NEGATIVE_INFINITY,
+          Float.NaN
+        };
         ByteBuffer b = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
           b.putFloat(i % 2 == 0 ? f[(i / 2) % f.length] : rnd.nextFloat() * 1e6f - 5e5f);
@@ -453,7 +498,15 @@ class DatatypesIT {
         return b.array();
       }
       case FP64 -> {
-        double[] f = {0d, -0d, Double.MAX_VALUE, Double.MIN_VALUE, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN};
+        double[] f = {
+          0d,
+          -0d,
+          Double.MAX_VALUE,
+          Double.MIN_VALUE,
+          Double.POSITIVE_INFINITY,
+          Double.NEGATIVE_INFINITY,
+          Double.NaN
+        };
         ByteBuffer b = ByteBuffer.allocate(n * 8).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
           b.putDouble(i % 2 == 0 ? f[(i / 2) % f.length] : rnd.nextGaussian() * 1e9);

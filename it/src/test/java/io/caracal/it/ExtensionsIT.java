@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ExtensionsIT {
   @TempDir Path repo;
 
-  static final String SIMPLE_CONFIG = """
+  static final String SIMPLE_CONFIG =
+      """
       max_batch_size: 8
       output [
         { name: "OUTPUT0" data_type: TYPE_INT32 dims: [16] label_filename: "labels.txt" },
@@ -53,7 +54,8 @@ class ExtensionsIT {
     for (int i = 0; i < a.length; i++) {
       a[i] = i % 16;
     }
-    return withInputs(request(),
+    return withInputs(
+        request(),
         jsonInput("INPUT0", "INT32", new long[] {rows, 16}, ints(a)),
         jsonInput("INPUT1", "INT32", new long[] {rows, 16}, ints(new int[16 * rows])));
   }
@@ -102,7 +104,8 @@ class ExtensionsIT {
         assertThat(st).hasSize(1);
         assertThat(st.get(0).path("name").asText()).isEqualTo("simple");
         assertThat(st.get(0).path("version").asText()).isEqualTo("1");
-        assertThat(st.get(0).path("inference_stats").path("success").path("count").asLong()).isEqualTo(1);
+        assertThat(st.get(0).path("inference_stats").path("success").path("count").asLong())
+            .isEqualTo(1);
         assertThat(s.client.get("/v2/models/stats").json().path("model_stats")).hasSize(1);
       } else {
         assertThat(r.status()).isEqualTo(501);
@@ -119,19 +122,28 @@ class ExtensionsIT {
       ObjectNode o = req.putArray("outputs").addObject();
       o.put("name", "OUTPUT0");
       o.putObject("parameters").put("classification", 3);
-      req.withArray("outputs").addObject().put("name", "OUTPUT1").putObject("parameters").put("classification", 2);
+      req.withArray("outputs")
+          .addObject()
+          .put("name", "OUTPUT1")
+          .putObject("parameters")
+          .put("classification", 2);
       V2Client.Response r = s.client.infer("simple", req);
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
       JsonNode out0 = r.json().path("outputs").get(0);
       assertThat(out0.path("datatype").asText()).isEqualTo("BYTES");
       assertThat(out0.path("shape").toString()).isEqualTo("[2,3]");
-      assertThat(out0.path("data").toString()).isEqualTo(
-          "[\"15:15:class15\",\"14:14:class14\",\"13:13:class13\",\"15:15:class15\",\"14:14:class14\",\"13:13:class13\"]");
+      assertThat(out0.path("data").toString())
+          .isEqualTo(
+              "[\"15:15:class15\",\"14:14:class14\",\"13:13:class13\",\"15:15:class15\",\"14:14:class14\",\"13:13:class13\"]");
       JsonNode out1 = r.json().path("outputs").get(1);
       assertThat(out1.path("data").get(0).asText()).isEqualTo("15:15");
 
       ObjectNode bad = addRequest(1);
-      bad.putArray("outputs").addObject().put("name", "OUTPUT0").putObject("parameters").put("classification", 0);
+      bad.putArray("outputs")
+          .addObject()
+          .put("name", "OUTPUT0")
+          .putObject("parameters")
+          .put("classification", 0);
       V2Client.Response b = s.client.infer("simple", bad);
       assertThat(b.status()).isEqualTo(400);
       assertThat(b.json().path("error").asText()).contains("OUTPUT0").contains("classification");
@@ -142,12 +154,16 @@ class ExtensionsIT {
   void repository_explicitMode_indexLoadReloadUnload() throws Exception {
     simple("simple");
     simple("other");
-    try (ItServer s = ItServer.start(repo, b -> b.modelControlMode(ModelControlMode.EXPLICIT).loadModels(List.of("simple")))) {
+    try (ItServer s =
+        ItServer.start(
+            repo,
+            b -> b.modelControlMode(ModelControlMode.EXPLICIT).loadModels(List.of("simple")))) {
       V2Client c = s.client;
       assertThat(extensions(c)).contains("model_repository");
       assertThat(c.postJson("/v2/repository/index", "").body())
           .asString(StandardCharsets.UTF_8)
-          .isEqualTo("[{\"name\":\"other\",\"state\":\"UNAVAILABLE\"},{\"name\":\"simple\",\"version\":\"1\",\"state\":\"READY\"}]");
+          .isEqualTo(
+              "[{\"name\":\"other\",\"state\":\"UNAVAILABLE\"},{\"name\":\"simple\",\"version\":\"1\",\"state\":\"READY\"}]");
       assertThat(c.postJson("/v2/repository/index", "{\"ready\":true}").json()).hasSize(1);
       assertThat(c.get("/v2/health/ready").status()).isEqualTo(200);
       assertThat(c.infer("other", addRequest(1)).status()).isEqualTo(400);
@@ -163,8 +179,16 @@ class ExtensionsIT {
       assertThat(failed.json().path("error").asText()).startsWith("failed to load 'other'");
       assertThat(c.infer("other", addRequest(1)).status()).isEqualTo(200);
 
-      assertThat(c.postJson("/v2/repository/models/other/load", "{\"parameters\":{\"config\":\"{}\"}}").status()).isEqualTo(400);
-      assertThat(c.postJson("/v2/repository/models/other/load", "{\"parameters\":{\"file:1/model.onnx\":\"AA==\"}}").status()).isEqualTo(400);
+      assertThat(
+              c.postJson("/v2/repository/models/other/load", "{\"parameters\":{\"config\":\"{}\"}}")
+                  .status())
+          .isEqualTo(400);
+      assertThat(
+              c.postJson(
+                      "/v2/repository/models/other/load",
+                      "{\"parameters\":{\"file:1/model.onnx\":\"AA==\"}}")
+                  .status())
+          .isEqualTo(400);
       assertThat(c.postJson("/v2/repository/models/nothere/load", "").json().path("error").asText())
           .isEqualTo("failed to load 'nothere': the model is not in the repository");
       assertThat(c.postJson("/v2/repository/models/..%2Fx/load", "").status()).isEqualTo(400);
@@ -173,7 +197,8 @@ class ExtensionsIT {
       assertThat(c.postJson("/v2/repository/models/other/unload", "").status()).isEqualTo(200);
       assertThat(c.infer("other", addRequest(1)).status()).isEqualTo(400);
       assertThat(c.postJson("/v2/repository/index", "").json().toString())
-          .contains("{\"name\":\"other\",\"version\":\"1\",\"state\":\"UNAVAILABLE\",\"reason\":\"unloaded\"}");
+          .contains(
+              "{\"name\":\"other\",\"version\":\"1\",\"state\":\"UNAVAILABLE\",\"reason\":\"unloaded\"}");
     }
   }
 
@@ -209,16 +234,40 @@ class ExtensionsIT {
     simple("simple");
     try (ItServer s = ItServer.start(repo)) {
       byte[] body = V2Client.MAPPER.writeValueAsBytes(addRequest(1));
-      String plain = new String(s.client.post(V2Client.inferPath("simple"), body).body(), StandardCharsets.UTF_8);
-      V2Client.Response gz = s.client.post(V2Client.inferPath("simple"), gzip(body), "Content-Encoding", "gzip", "Accept-Encoding", "gzip");
+      String plain =
+          new String(
+              s.client.post(V2Client.inferPath("simple"), body).body(), StandardCharsets.UTF_8);
+      V2Client.Response gz =
+          s.client.post(
+              V2Client.inferPath("simple"),
+              gzip(body),
+              "Content-Encoding",
+              "gzip",
+              "Accept-Encoding",
+              "gzip");
       assertThat(gz.status()).isEqualTo(200);
       assertThat(gz.headerValue("content-encoding")).isEqualTo("gzip");
-      assertThat(new String(new GZIPInputStream(new ByteArrayInputStream(gz.body())).readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(plain);
-      V2Client.Response df = s.client.post(V2Client.inferPath("simple"), deflate(body),
-          "Content-Encoding", "deflate", "Accept-Encoding", "gzip;q=0.2, deflate;q=0.8");
+      assertThat(
+              new String(
+                  new GZIPInputStream(new ByteArrayInputStream(gz.body())).readAllBytes(),
+                  StandardCharsets.UTF_8))
+          .isEqualTo(plain);
+      V2Client.Response df =
+          s.client.post(
+              V2Client.inferPath("simple"),
+              deflate(body),
+              "Content-Encoding",
+              "deflate",
+              "Accept-Encoding",
+              "gzip;q=0.2, deflate;q=0.8");
       assertThat(df.headerValue("content-encoding")).isEqualTo("deflate");
-      assertThat(new String(new InflaterInputStream(new ByteArrayInputStream(df.body())).readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(plain);
-      V2Client.Response md = s.client.send("GET", "/v2/models/simple", new byte[0], "Accept-Encoding", "gzip");
+      assertThat(
+              new String(
+                  new InflaterInputStream(new ByteArrayInputStream(df.body())).readAllBytes(),
+                  StandardCharsets.UTF_8))
+          .isEqualTo(plain);
+      V2Client.Response md =
+          s.client.send("GET", "/v2/models/simple", new byte[0], "Accept-Encoding", "gzip");
       assertThat(md.headerValue("content-encoding")).isNull();
       assertThat(md.json().path("name").asText()).isEqualTo("simple");
     }
@@ -234,9 +283,12 @@ class ExtensionsIT {
       assertThat(g.path("log_format").asText()).isEqualTo("default");
       V2Client.Response path = s.client.postJson("/v2/logging", "{\"log_file\":\"/root/.bashrc\"}");
       assertThat(path.status()).isEqualTo(400);
-      assertThat(path.json().path("error").asText()).isEqualTo("log_file cannot be set through the API");
-      assertThat(s.client.postJson("/v2/logging", "{\"log_verbose_level\":-1}").status()).isEqualTo(400);
-      V2Client.Response ok = s.client.postJson("/v2/logging", "{\"log_warning\":true,\"log_verbose_level\":0}");
+      assertThat(path.json().path("error").asText())
+          .isEqualTo("log_file cannot be set through the API");
+      assertThat(s.client.postJson("/v2/logging", "{\"log_verbose_level\":-1}").status())
+          .isEqualTo(400);
+      V2Client.Response ok =
+          s.client.postJson("/v2/logging", "{\"log_warning\":true,\"log_verbose_level\":0}");
       assertThat(ok.status()).isEqualTo(200);
       assertThat(ok.json().path("log_info").asBoolean()).isTrue();
     }

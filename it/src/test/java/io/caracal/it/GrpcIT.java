@@ -48,8 +48,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The gRPC endpoint over a real socket with real models: every datatype raw and typed, byte
- * parity with REST (binary and JSON), streaming, metadata, health and the extensions core serves.
+ * The gRPC endpoint over a real socket with real models: every datatype raw and typed, byte parity
+ * with REST (binary and JSON), streaming, metadata, health and the extensions core serves.
  */
 class GrpcIT {
   static final int COLS = 5;
@@ -68,7 +68,8 @@ class GrpcIT {
     TestModels.strings(repo, "strings", 8);
     server = ItServer.start(repo);
     channel = channel(server);
-    stub = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    stub =
+        GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   static ManagedChannel channel(ItServer s) {
@@ -143,21 +144,29 @@ class GrpcIT {
       assertThat(r.getOutputs(0).getDatatype()).isEqualTo(t.wireName());
       assertThat(r.getOutputs(0).getShapeList()).containsExactly((long) batch, (long) COLS);
       assertThat(r.getRawOutputContentsCount()).isEqualTo(1);
-      assertThat(r.getRawOutputContents(0).toByteArray()).as("%s batch %d", t, batch).isEqualTo(bytes);
+      assertThat(r.getRawOutputContents(0).toByteArray())
+          .as("%s batch %d", t, batch)
+          .isEqualTo(bytes);
 
       ObjectNode req =
           withOutputs(
-              withInputs(request(), binaryInput("INPUT0", t.wireName(), shape(batch, COLS), bytes.length)),
+              withInputs(
+                  request(), binaryInput("INPUT0", t.wireName(), shape(batch, COLS), bytes.length)),
               true,
               "OUTPUT0");
       V2Client.Response rest = server.client.inferBinary(DatatypesIT.idModel(t), req, bytes);
       assertThat(rest.status()).isEqualTo(200);
-      assertThat(rest.binary("OUTPUT0")).as("REST/gRPC parity %s", t).isEqualTo(r.getRawOutputContents(0).toByteArray());
+      assertThat(rest.binary("OUTPUT0"))
+          .as("REST/gRPC parity %s", t)
+          .isEqualTo(r.getRawOutputContents(0).toByteArray());
     }
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"FP16", "BF16"}, mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(
+      value = DataType.class,
+      names = {"FP16", "BF16"},
+      mode = EnumSource.Mode.EXCLUDE)
   void everyDatatypeTypedMatchesRestJson(DataType t) {
     ArrayNode data = DatatypesIT.jsonValues(t, 2 * COLS);
     byte[] bytes = DatatypesIT.encode(t, data);
@@ -173,7 +182,9 @@ class GrpcIT {
     req.putObject("parameters").put("binary_data_output", true);
     V2Client.Response rest = server.client.infer(DatatypesIT.idModel(t), req);
     assertThat(rest.status()).isEqualTo(200);
-    assertThat(rest.binary("OUTPUT0")).as("REST JSON/gRPC typed parity %s", t).isEqualTo(r.getRawOutputContents(0).toByteArray());
+    assertThat(rest.binary("OUTPUT0"))
+        .as("REST JSON/gRPC typed parity %s", t)
+        .isEqualTo(r.getRawOutputContents(0).toByteArray());
   }
 
   @Test
@@ -193,12 +204,16 @@ class GrpcIT {
                 .addInputs(input("INPUT1", DataType.INT32, 1, 16))
                 .addRawInputContents(ByteString.copyFrom(a.array()))
                 .addRawInputContents(ByteString.copyFrom(b.array()))
-                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("OUTPUT1"))
+                .addOutputs(
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("OUTPUT1"))
                 .build());
     assertThat(r.getId()).isEqualTo("42");
     assertThat(r.getModelVersion()).isEqualTo("1");
-    assertThat(r.getOutputsList()).extracting(ModelInferResponse.InferOutputTensor::getName).containsExactly("OUTPUT1");
-    ByteBuffer out = r.getRawOutputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(r.getOutputsList())
+        .extracting(ModelInferResponse.InferOutputTensor::getName)
+        .containsExactly("OUTPUT1");
+    ByteBuffer out =
+        r.getRawOutputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < 16; i++) {
       assertThat(out.getInt()).isEqualTo(i);
     }
@@ -206,13 +221,23 @@ class GrpcIT {
         stub.modelInfer(
             ModelInferRequest.newBuilder()
                 .setModelName("strings")
-                .addInputs(input("INPUT0", DataType.BYTES, 1, 2).setContents(InferTensorContents.newBuilder()
-                    .addBytesContents(ByteString.copyFromUtf8("Hello, ")).addBytesContents(ByteString.copyFromUtf8("Caracal "))))
-                .addInputs(input("INPUT1", DataType.BYTES, 1, 2).setContents(InferTensorContents.newBuilder()
-                    .addBytesContents(ByteString.copyFromUtf8("world")).addBytesContents(ByteString.copyFromUtf8("serves"))))
-                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("OUTPUT0"))
+                .addInputs(
+                    input("INPUT0", DataType.BYTES, 1, 2)
+                        .setContents(
+                            InferTensorContents.newBuilder()
+                                .addBytesContents(ByteString.copyFromUtf8("Hello, "))
+                                .addBytesContents(ByteString.copyFromUtf8("Caracal "))))
+                .addInputs(
+                    input("INPUT1", DataType.BYTES, 1, 2)
+                        .setContents(
+                            InferTensorContents.newBuilder()
+                                .addBytesContents(ByteString.copyFromUtf8("world"))
+                                .addBytesContents(ByteString.copyFromUtf8("serves"))))
+                .addOutputs(
+                    ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("OUTPUT0"))
                 .build());
-    assertThat(s.getRawOutputContents(0).toByteArray()).isEqualTo(Le.strings("Hello, world", "Caracal serves"));
+    assertThat(s.getRawOutputContents(0).toByteArray())
+        .isEqualTo(Le.strings("Hello, world", "Caracal serves"));
   }
 
   @Test
@@ -228,14 +253,18 @@ class GrpcIT {
                 .addOutputs(
                     ModelInferRequest.InferRequestedOutputTensor.newBuilder()
                         .setName("OUTPUT0")
-                        .putParameters("classification", io.caracal.proto.inference.InferParameter.newBuilder().setInt64Param(2).build()))
+                        .putParameters(
+                            "classification",
+                            io.caracal.proto.inference.InferParameter.newBuilder()
+                                .setInt64Param(2)
+                                .build()))
                 .build());
     assertThat(r.getOutputs(0).getDatatype()).isEqualTo("BYTES");
     assertThat(r.getOutputs(0).getShapeList()).containsExactly(1L, 2L);
-    assertThat(r.getRawOutputContents(0).toByteArray()).isEqualTo(Le.strings("0.700000:1", "0.500000:3"));
+    assertThat(r.getRawOutputContents(0).toByteArray())
+        .isEqualTo(Le.strings("0.700000:1", "0.500000:3"));
 
-    ObjectNode req =
-        withInputs(request(), binaryInput("INPUT0", "FP32", shape(1, 4), 16));
+    ObjectNode req = withInputs(request(), binaryInput("INPUT0", "FP32", shape(1, 4), 16));
     ObjectNode out = req.putArray("outputs").addObject();
     out.put("name", "OUTPUT0");
     out.putObject("parameters").put("classification", 2).put("binary_data", true);
@@ -261,17 +290,26 @@ class GrpcIT {
               withInputs(request(), binaryInput(c.name, c.datatype, c.shape, c.bytes)),
               new byte[c.bytes]);
       assertThat(rest.status()).as(c.restField).isEqualTo(400);
-      String restMessage = V2Client.parse(new String(rest.body(), java.nio.charset.StandardCharsets.UTF_8)).path("error").asText();
+      String restMessage =
+          V2Client.parse(new String(rest.body(), java.nio.charset.StandardCharsets.UTF_8))
+              .path("error")
+              .asText();
       ModelInferRequest g =
           ModelInferRequest.newBuilder()
               .setModelName(model)
-              .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(c.name).setDatatype(c.datatype)
-                  .addAllShape(java.util.Arrays.stream(c.shape).boxed().toList()))
+              .addInputs(
+                  ModelInferRequest.InferInputTensor.newBuilder()
+                      .setName(c.name)
+                      .setDatatype(c.datatype)
+                      .addAllShape(java.util.Arrays.stream(c.shape).boxed().toList()))
               .addRawInputContents(ByteString.copyFrom(new byte[c.bytes]))
               .build();
       io.grpc.StatusRuntimeException e =
-          org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class, () -> stub.modelInfer(g));
-      assertThat(e.getStatus().getCode()).as(c.restField).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              io.grpc.StatusRuntimeException.class, () -> stub.modelInfer(g));
+      assertThat(e.getStatus().getCode())
+          .as(c.restField)
+          .isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
       assertThat(e.getStatus().getDescription()).as(c.restField).isEqualTo(restMessage);
     }
   }
@@ -280,34 +318,52 @@ class GrpcIT {
   void loggingSettingsAreSharedWithRest() {
     io.caracal.proto.inference.LogSettingsRequest set =
         io.caracal.proto.inference.LogSettingsRequest.newBuilder()
-            .putSettings("log_verbose_level",
-                io.caracal.proto.inference.LogSettingsRequest.SettingValue.newBuilder().setUint32Param(1).build())
+            .putSettings(
+                "log_verbose_level",
+                io.caracal.proto.inference.LogSettingsRequest.SettingValue.newBuilder()
+                    .setUint32Param(1)
+                    .build())
             .build();
     try {
       var after = stub.logSettings(set);
       assertThat(after.getSettingsMap().get("log_verbose_level").getUint32Param()).isEqualTo(1);
       assertThat(after.getSettingsMap().get("log_file").getStringParam()).isEmpty();
-      var rest = V2Client.parse(new String(server.client.get("/v2/logging").body(), java.nio.charset.StandardCharsets.UTF_8));
+      var rest =
+          V2Client.parse(
+              new String(
+                  server.client.get("/v2/logging").body(),
+                  java.nio.charset.StandardCharsets.UTF_8));
       assertThat(rest.path("log_verbose_level").asInt()).isEqualTo(1);
       io.grpc.StatusRuntimeException e =
-          org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class, () -> stub.logSettings(
-              io.caracal.proto.inference.LogSettingsRequest.newBuilder()
-                  .putSettings("log_file",
-                      io.caracal.proto.inference.LogSettingsRequest.SettingValue.newBuilder().setStringParam("/tmp/x.log").build())
-                  .build()));
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              io.grpc.StatusRuntimeException.class,
+              () ->
+                  stub.logSettings(
+                      io.caracal.proto.inference.LogSettingsRequest.newBuilder()
+                          .putSettings(
+                              "log_file",
+                              io.caracal.proto.inference.LogSettingsRequest.SettingValue
+                                  .newBuilder()
+                                  .setStringParam("/tmp/x.log")
+                                  .build())
+                          .build()));
       assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
     } finally {
       stub.logSettings(
           io.caracal.proto.inference.LogSettingsRequest.newBuilder()
-              .putSettings("log_verbose_level",
-                  io.caracal.proto.inference.LogSettingsRequest.SettingValue.newBuilder().setUint32Param(0).build())
+              .putSettings(
+                  "log_verbose_level",
+                  io.caracal.proto.inference.LogSettingsRequest.SettingValue.newBuilder()
+                      .setUint32Param(0)
+                      .build())
               .build());
     }
   }
 
   @Test
   void streamingAnswersEveryRequestAndKeepsGoingAfterAnError() throws Exception {
-    GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async = GRPCInferenceServiceGrpc.newStub(channel);
+    GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async =
+        GRPCInferenceServiceGrpc.newStub(channel);
     List<ModelStreamInferResponse> got = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(1);
     List<Throwable> failures = new CopyOnWriteArrayList<>();
@@ -348,7 +404,8 @@ class GrpcIT {
     for (ModelStreamInferResponse r : got) {
       String id = r.getInferResponse().getId();
       switch (id) {
-        case "r2" -> assertThat(r.getErrorMessage()).startsWith("Request for unknown model: 'nope'");
+        case "r2" ->
+            assertThat(r.getErrorMessage()).startsWith("Request for unknown model: 'nope'");
         case "r3" -> assertThat(r.getErrorMessage()).contains("INPUT0");
         default -> {
           assertThat(r.getErrorMessage()).as(id).isEmpty();
@@ -356,7 +413,9 @@ class GrpcIT {
         }
       }
     }
-    assertThat(got).extracting(r -> r.getInferResponse().getId()).containsExactlyInAnyOrder("r0", "r1", "r2", "r3", "r4", "r5");
+    assertThat(got)
+        .extracting(r -> r.getInferResponse().getId())
+        .containsExactlyInAnyOrder("r0", "r1", "r2", "r3", "r4", "r5");
   }
 
   @Test
@@ -367,20 +426,36 @@ class GrpcIT {
     assertThat(meta.getName()).isEqualTo("caracal");
     // The same extensions as REST, less the HTTP-only binary tensor extension.
     List<String> rest = new java.util.ArrayList<>();
-    V2Client.parse(new String(server.client.get("/v2").body(), java.nio.charset.StandardCharsets.UTF_8))
-        .path("extensions").forEach(e -> rest.add(e.asText()));
+    V2Client.parse(
+            new String(server.client.get("/v2").body(), java.nio.charset.StandardCharsets.UTF_8))
+        .path("extensions")
+        .forEach(e -> rest.add(e.asText()));
     rest.remove("binary_tensor_data");
     assertThat(meta.getExtensionsList()).containsExactlyInAnyOrderElementsOf(rest);
-    assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("simple").build()).getReady()).isTrue();
-    assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("simple").setVersion("1").build()).getReady()).isTrue();
-    ModelMetadataResponse md = stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("simple").build());
+    assertThat(stub.modelReady(ModelReadyRequest.newBuilder().setName("simple").build()).getReady())
+        .isTrue();
+    assertThat(
+            stub.modelReady(
+                    ModelReadyRequest.newBuilder().setName("simple").setVersion("1").build())
+                .getReady())
+        .isTrue();
+    ModelMetadataResponse md =
+        stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("simple").build());
     assertThat(md.getVersionsList()).containsExactly("1");
-    assertThat(md.getInputsList()).extracting(ModelMetadataResponse.TensorMetadata::getName).containsExactly("INPUT0", "INPUT1");
+    assertThat(md.getInputsList())
+        .extracting(ModelMetadataResponse.TensorMetadata::getName)
+        .containsExactly("INPUT0", "INPUT1");
     assertThat(md.getInputs(0).getShapeList()).containsExactly(-1L, 16L);
     assertThat(md.getInputs(0).getDatatype()).isEqualTo("INT32");
-    assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus())
         .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-    assertThat(stub.modelConfig(ModelConfigRequest.newBuilder().setName("simple").build()).getConfig().getMaxBatchSize())
+    assertThat(
+            stub.modelConfig(ModelConfigRequest.newBuilder().setName("simple").build())
+                .getConfig()
+                .getMaxBatchSize())
         .isEqualTo(8);
     assertThat(stub.repositoryIndex(RepositoryIndexRequest.getDefaultInstance()).getModelsList())
         .anySatisfy(m -> {
@@ -389,7 +464,10 @@ class GrpcIT {
         });
     stub.modelInfer(raw(DatatypesIT.idModel(DataType.INT64), DataType.INT64, new byte[8], 1, 1));
     var stats =
-        stub.modelStatistics(ModelStatisticsRequest.newBuilder().setName(DatatypesIT.idModel(DataType.INT64)).build());
+        stub.modelStatistics(
+            ModelStatisticsRequest.newBuilder()
+                .setName(DatatypesIT.idModel(DataType.INT64))
+                .build());
     assertThat(stats.getModelStatsCount()).isEqualTo(1);
     assertThat(stats.getModelStats(0).getInferenceCount()).isPositive();
   }

@@ -110,7 +110,13 @@ class HttpBehaviourIT {
     try (RawHttp h = new RawHttp(c.port())) {
       for (int round = 0; round < 3; round++) {
         assertThat(h.send("POST", "/v2/models/simple/infer", good).status()).isEqualTo(200);
-        assertThat(h.send("POST", "/v2/models/simple/infer", "{broken".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(400);
+        assertThat(
+                h.send(
+                        "POST",
+                        "/v2/models/simple/infer",
+                        "{broken".getBytes(StandardCharsets.UTF_8))
+                    .status())
+            .isEqualTo(400);
         assertThat(h.send("POST", "/v2/models/nope/infer", good).status()).isEqualTo(400);
         assertThat(h.send("GET", "/v2/models/simple/infer", good).status()).isEqualTo(405);
         assertThat(h.send("GET", "/v2/no/such/route", null).status()).isEqualTo(404);
@@ -156,7 +162,8 @@ class HttpBehaviourIT {
     assertThat(c.get("/v2/health/live?test_1=1&test_2=2").status()).isEqualTo(200);
     assertThat(c.get("/v2/health/ready?x=y").status()).isEqualTo(200);
     assertThat(c.get("/v2?a=b").status()).isEqualTo(200);
-    assertThat(c.get("/v2/models/simple?test_1=1&test_2=2").json().path("name").asText()).isEqualTo("simple");
+    assertThat(c.get("/v2/models/simple?test_1=1&test_2=2").json().path("name").asText())
+        .isEqualTo("simple");
     assertThat(c.get("/v2/models/simple/ready?q=1").status()).isEqualTo(200);
     V2Client.Response r = c.postJson("/v2/models/simple/infer?test_1=1&test_2=2", simpleJson(5, 6));
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
@@ -166,12 +173,18 @@ class HttpBehaviourIT {
   @Test
   void contentTypeIsNotRequiredAndRepliesAreTyped() throws Exception {
     try (RawHttp h = new RawHttp(c.port())) {
-      RawHttp.Resp r = h.send("POST", "/v2/models/simple/infer", simpleJson(1, 1).getBytes(StandardCharsets.UTF_8));
+      RawHttp.Resp r =
+          h.send(
+              "POST", "/v2/models/simple/infer", simpleJson(1, 1).getBytes(StandardCharsets.UTF_8));
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
       assertThat(r.header("content-type")).startsWith("application/json");
       assertThat(r.header("inference-header-content-length")).isNull();
       RawHttp.Resp odd =
-          h.send("POST", "/v2/models/simple/infer", Map.of("Content-Type", "application/octet-stream"), simpleJson(2, 1).getBytes(StandardCharsets.UTF_8));
+          h.send(
+              "POST",
+              "/v2/models/simple/infer",
+              Map.of("Content-Type", "application/octet-stream"),
+              simpleJson(2, 1).getBytes(StandardCharsets.UTF_8));
       assertThat(odd.status()).as(odd.toString()).isEqualTo(200);
     }
   }
@@ -180,7 +193,10 @@ class HttpBehaviourIT {
   void headerNamesAreCaseInsensitive() throws Exception {
     ObjectNode req =
         withOutputs(
-            withInputs(request(), binaryInput("INPUT0", "INT32", shape(1, 16), 64), binaryInput("INPUT1", "INT32", shape(1, 16), 64)),
+            withInputs(
+                request(),
+                binaryInput("INPUT0", "INT32", shape(1, 16), 64),
+                binaryInput("INPUT1", "INT32", shape(1, 16), 64)),
             true,
             "OUTPUT0");
     byte[] json = req.toString().getBytes(StandardCharsets.UTF_8);
@@ -189,7 +205,11 @@ class HttpBehaviourIT {
     byte[] body = V2Client.concat(json, Le.int32(x), Le.int32(x));
     try (RawHttp h = new RawHttp(c.port())) {
       RawHttp.Resp r =
-          h.send("post".toUpperCase(), "/v2/models/simple/infer", Map.of("inference-header-content-length", Integer.toString(json.length)), body);
+          h.send(
+              "post".toUpperCase(),
+              "/v2/models/simple/infer",
+              Map.of("inference-header-content-length", Integer.toString(json.length)),
+              body);
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
       assertThat(r.header("content-type")).startsWith("application/octet-stream");
       V2Client.Response resp = new V2Client.Response(r);
@@ -217,17 +237,25 @@ class HttpBehaviourIT {
     byte[] body = simpleJson(7, 3).getBytes(StandardCharsets.UTF_8);
     try (RawHttp h = new RawHttp(c.port())) {
       for (int chunk : new int[] {1, 7, 64, body.length}) {
-        h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+        h.write(
+            "POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
         h.write(chunked(body, chunk));
         RawHttp.Resp r = h.read();
         assertThat(r.status()).as("chunk %d: %s", chunk, r).isEqualTo(200);
         assertSimple(V2Client.parse(r.text()), 7, 3);
       }
       // a binary-extension request, chunked
-      ObjectNode req = withInputs(request(), binaryInput("INPUT0", "INT32", shape(1, 16), 64), binaryInput("INPUT1", "INT32", shape(1, 16), 64));
+      ObjectNode req =
+          withInputs(
+              request(),
+              binaryInput("INPUT0", "INT32", shape(1, 16), 64),
+              binaryInput("INPUT1", "INT32", shape(1, 16), 64));
       byte[] json = req.toString().getBytes(StandardCharsets.UTF_8);
       byte[] bin = V2Client.concat(json, Le.int32(new int[16]), Le.int32(new int[16]));
-      h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nInference-Header-Content-Length: " + json.length + "\r\n\r\n");
+      h.write(
+          "POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nInference-Header-Content-Length: "
+              + json.length
+              + "\r\n\r\n");
       h.write(chunked(bin, 10));
       RawHttp.Resp r = h.read();
       assertThat(r.status()).as(r.toString()).isEqualTo(200);
@@ -259,7 +287,8 @@ class HttpBehaviourIT {
     }
     // chunked over the limit
     try (RawHttp h = new RawHttp(small.port())) {
-      h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+      h.write(
+          "POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
       try {
         h.write(chunked((simpleJson(1, 1) + pad).getBytes(StandardCharsets.UTF_8), 512));
       } catch (java.io.IOException closedEarly) {
@@ -270,7 +299,8 @@ class HttpBehaviourIT {
     }
     // a huge Content-Length claim is refused without waiting for the body
     try (RawHttp h = new RawHttp(small.port())) {
-      h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n{");
+      h.write(
+          "POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n{");
       RawHttp.Resp cr = h.read();
       assertThat(cr.status()).as(cr.toString()).isEqualTo(413);
     }
@@ -284,7 +314,10 @@ class HttpBehaviourIT {
   void expectContinueIsAnswered() throws Exception {
     byte[] body = simpleJson(4, 2).getBytes(StandardCharsets.UTF_8);
     try (RawHttp h = new RawHttp(c.port())) {
-      h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n");
+      h.write(
+          "POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+              + body.length
+              + "\r\n\r\n");
       h.timeoutMillis(5_000);
       RawHttp.Resp interim = h.read();
       assertThat(interim.status()).isEqualTo(100);
@@ -304,7 +337,11 @@ class HttpBehaviourIT {
       v[i] = i * 0.5f - 7f;
     }
     byte[] data = Le.fp32(v);
-    ObjectNode req = withOutputs(withInputs(request(), binaryInput("INPUT0", "FP32", shape(4, n), data.length)), true, "OUTPUT0");
+    ObjectNode req =
+        withOutputs(
+            withInputs(request(), binaryInput("INPUT0", "FP32", shape(4, n), data.length)),
+            true,
+            "OUTPUT0");
     V2Client.Response r = c.inferBinary("id_fp32", req, data);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     assertThat(r.shapeOf("OUTPUT0")).containsExactly(4, n);
@@ -317,7 +354,8 @@ class HttpBehaviourIT {
     for (int i = 0; i < 10; i++) {
       try (RawHttp h = new RawHttp(c.port())) {
         if (i % 2 == 0) {
-          h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{\"inputs\": [");
+          h.write(
+              "POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{\"inputs\": [");
         } else {
           h.write("POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nTransfer-");
         }
@@ -337,44 +375,46 @@ class HttpBehaviourIT {
       for (int t = 0; t < 16; t++) {
         final int thread = t;
         futures.add(
-            pool.submit(
-                () -> {
-                  V2Client own = new V2Client(c.port());
-                  int ok = 0;
-                  for (int i = 0; i < 50; i++) {
-                    int a = thread * 1000 + i;
-                    int b = i - thread;
-                    V2Client.Response r;
-                    if (i % 2 == 0) {
-                      r = own.postJson("/v2/models/simple/infer", simpleJson(a, b));
-                      assertThat(r.status()).as(r.toString()).isEqualTo(200);
-                      assertSimple(r.json(), a, b);
-                    } else {
-                      int[] x = new int[16];
-                      int[] y = new int[16];
-                      for (int k = 0; k < 16; k++) {
-                        x[k] = a + k;
-                        y[k] = b;
-                      }
-                      ObjectNode req =
-                          withOutputs(
-                              withInputs(request(), binaryInput("INPUT0", "INT32", shape(1, 16), 64), binaryInput("INPUT1", "INT32", shape(1, 16), 64)),
-                              true,
-                              "OUTPUT0",
-                              "OUTPUT1");
-                      r = own.inferBinary("simple", req, Le.int32(x), Le.int32(y));
-                      assertThat(r.status()).as(r.toString()).isEqualTo(200);
-                      int[] s = Le.toInt32(r.binary("OUTPUT0"));
-                      int[] d = Le.toInt32(r.binary("OUTPUT1"));
-                      for (int k = 0; k < 16; k++) {
-                        assertThat(s[k]).isEqualTo(x[k] + y[k]);
-                        assertThat(d[k]).isEqualTo(x[k] - y[k]);
-                      }
-                    }
-                    ok++;
+            pool.submit(() -> {
+              V2Client own = new V2Client(c.port());
+              int ok = 0;
+              for (int i = 0; i < 50; i++) {
+                int a = thread * 1000 + i;
+                int b = i - thread;
+                V2Client.Response r;
+                if (i % 2 == 0) {
+                  r = own.postJson("/v2/models/simple/infer", simpleJson(a, b));
+                  assertThat(r.status()).as(r.toString()).isEqualTo(200);
+                  assertSimple(r.json(), a, b);
+                } else {
+                  int[] x = new int[16];
+                  int[] y = new int[16];
+                  for (int k = 0; k < 16; k++) {
+                    x[k] = a + k;
+                    y[k] = b;
                   }
-                  return ok;
-                }));
+                  ObjectNode req =
+                      withOutputs(
+                          withInputs(
+                              request(),
+                              binaryInput("INPUT0", "INT32", shape(1, 16), 64),
+                              binaryInput("INPUT1", "INT32", shape(1, 16), 64)),
+                          true,
+                          "OUTPUT0",
+                          "OUTPUT1");
+                  r = own.inferBinary("simple", req, Le.int32(x), Le.int32(y));
+                  assertThat(r.status()).as(r.toString()).isEqualTo(200);
+                  int[] s = Le.toInt32(r.binary("OUTPUT0"));
+                  int[] d = Le.toInt32(r.binary("OUTPUT1"));
+                  for (int k = 0; k < 16; k++) {
+                    assertThat(s[k]).isEqualTo(x[k] + y[k]);
+                    assertThat(d[k]).isEqualTo(x[k] - y[k]);
+                  }
+                }
+                ok++;
+              }
+              return ok;
+            }));
       }
       int total = 0;
       for (Future<Integer> f : futures) {

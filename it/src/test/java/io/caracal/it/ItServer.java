@@ -24,8 +24,11 @@ final class ItServer implements AutoCloseable {
     return start(repo, b -> b);
   }
 
-  static ItServer start(Path repo, UnaryOperator<ServerSettings.Builder> settings) throws IOException {
-    return new ItServer(Caracal.start(settings.apply(ServerSettings.builder(repo).httpPort(0).grpcPort(0)).build()));
+  static ItServer start(Path repo, UnaryOperator<ServerSettings.Builder> settings)
+      throws IOException {
+    return new ItServer(
+        Caracal.start(
+            settings.apply(ServerSettings.builder(repo).httpPort(0).grpcPort(0)).build()));
   }
 
   int port() {

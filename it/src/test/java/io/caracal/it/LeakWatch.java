@@ -7,9 +7,9 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects Netty's resource-leak reports ("LEAK: ...", logged by ResourceLeakDetector; the
- * failsafe run sets io.netty.leakDetection.level=paranoid). A report only appears after the
- * leaked buffer was garbage-collected, so {@link #leaks()} first asks for a collection.
+ * Collects Netty's resource-leak reports ("LEAK: ...", logged by ResourceLeakDetector; the failsafe
+ * run sets io.netty.leakDetection.level=paranoid). A report only appears after the leaked buffer
+ * was garbage-collected, so {@link #leaks()} first asks for a collection.
  */
 final class LeakWatch implements AutoCloseable {
   private static final String LOGGER = "io.netty.util.ResourceLeakDetector";

@@ -43,15 +43,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What must hold: no request fails; every answer of {@code swap} comes from a version that was
  * written and made ready before, carries that version's output, and a client never sees a version
- * older than one it already saw; each new version serves before the next swap. After the 100
- * swaps a broken version is published: the serving version keeps answering, the model stays ready
- * and the index names the broken version {@code UNAVAILABLE}; the server stays ready (a failed
- * reload that keeps the previous version serving does not count against readiness). The other model's
- * latency is measured in a baseline window (same clients, no swaps) and during the swaps, in the
- * same test: its median may grow at most to {@code 4 × baseline + 10 ms}, none of its requests may
- * take longer than 3 s and its answers never stop for 3 s (the machine is a shared 2-core box; the
- * bounds are there to catch a stall or a serialization behind loading, not scheduling noise). The
- * numbers are logged.
+ * older than one it already saw; each new version serves before the next swap. After the 100 swaps
+ * a broken version is published: the serving version keeps answering, the model stays ready and the
+ * index names the broken version {@code UNAVAILABLE}; the server stays ready (a failed reload that
+ * keeps the previous version serving does not count against readiness). The other model's latency
+ * is measured in a baseline window (same clients, no swaps) and during the swaps, in the same test:
+ * its median may grow at most to {@code 4 × baseline + 10 ms}, none of its requests may take longer
+ * than 3 s and its answers never stop for 3 s (the machine is a shared 2-core box; the bounds are
+ * there to catch a stall or a serialization behind loading, not scheduling noise). The numbers are
+ * logged.
  */
 class LifecycleUnderLoadIT {
   private static final Logger log = LoggerFactory.getLogger(LifecycleUnderLoadIT.class);
@@ -59,8 +59,10 @@ class LifecycleUnderLoadIT {
   private static final int SWAPS = 100;
   private static final int SWAP_CLIENTS = 3;
   private static final int OTHER_CLIENTS = 2;
+
   /** Baseline requests of the other model to record before the first swap. */
   private static final int BASELINE_SAMPLES = 1500;
+
   private static final Duration STALL_BOUND = Duration.ofSeconds(3);
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(15);
   private static final String BODY =
@@ -77,7 +79,9 @@ class LifecycleUnderLoadIT {
     TestModels.twoVersions(repo, "swap", 8);
     Path config = repo.resolve("swap/config.pbtxt");
     // Batching makes requests wait in the replaced version's queue while it is closed.
-    Files.writeString(config, Files.readString(config) + "dynamic_batching { max_queue_delay_microseconds: 500 }\n");
+    Files.writeString(
+        config,
+        Files.readString(config) + "dynamic_batching { max_queue_delay_microseconds: 500 }\n");
     TestModels.identity(repo, "other", DataType.FP32, 8);
     identity = Files.readAllBytes(repo.resolve("swap/1/model.onnx"));
     plusOne = Files.readAllBytes(repo.resolve("swap/2/model.onnx"));
@@ -91,7 +95,8 @@ class LifecycleUnderLoadIT {
     Path dir = staging.resolve(Long.toString(version));
     Files.createDirectories(dir);
     Files.write(dir.resolve("model.onnx"), addsOne ? plusOne : identity);
-    Files.move(dir, repo.resolve("swap").resolve(Long.toString(version)), StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        dir, repo.resolve("swap").resolve(Long.toString(version)), StandardCopyOption.ATOMIC_MOVE);
     Path old = repo.resolve("swap").resolve(Long.toString(version - 2));
     if (Files.isDirectory(old)) {
       deleteTree(old);
@@ -107,31 +112,43 @@ class LifecycleUnderLoadIT {
   }
 
   @Test
-  void pollMode_100VersionSwapsUnderLoad_loseNoRequestAndLeaveTheOtherModelsLatency() throws Exception {
+  void pollMode_100VersionSwapsUnderLoad_loseNoRequestAndLeaveTheOtherModelsLatency()
+      throws Exception {
     writeRepository();
-    try (ItServer s = ItServer.start(repo, b -> b.modelControlMode(ModelControlMode.POLL).repositoryPollSecs(3600))) {
+    try (ItServer s =
+        ItServer.start(
+            repo, b -> b.modelControlMode(ModelControlMode.POLL).repositoryPollSecs(3600))) {
       swapUnderLoad(
           s,
           "poll",
           (version, succeeds) -> {
             RepositoryPoller.Changes changes = s.server.pollRepository();
-            assertThat(changes.reloaded()).as("rescan after writing version %d", version).containsExactly("swap");
+            assertThat(changes.reloaded())
+                .as("rescan after writing version %d", version)
+                .containsExactly("swap");
           });
     }
   }
 
   @Test
-  void explicitMode_100ReloadsThroughTheRepositoryApiUnderLoad_loseNoRequestAndLeaveTheOtherModelsLatency()
-      throws Exception {
+  void
+      explicitMode_100ReloadsThroughTheRepositoryApiUnderLoad_loseNoRequestAndLeaveTheOtherModelsLatency()
+          throws Exception {
     writeRepository();
     try (ItServer s =
-        ItServer.start(repo, b -> b.modelControlMode(ModelControlMode.EXPLICIT).loadModels(List.of("swap", "other")))) {
+        ItServer.start(
+            repo,
+            b ->
+                b.modelControlMode(ModelControlMode.EXPLICIT)
+                    .loadModels(List.of("swap", "other")))) {
       swapUnderLoad(
           s,
           "explicit",
           (version, succeeds) -> {
             V2Client.Response r = s.client.postJson("/v2/repository/models/swap/load", "");
-            assertThat(r.status()).as("load of version %d: %s", version, r).isEqualTo(succeeds ? 200 : 400);
+            assertThat(r.status())
+                .as("load of version %d: %s", version, r)
+                .isEqualTo(succeeds ? 200 : 400);
           });
     }
   }
@@ -147,13 +164,18 @@ class LifecycleUnderLoadIT {
     // version -> the value of every output element for the all-ones input
     Map<Long, Float> expected = new ConcurrentHashMap<>(Map.of(1L, 1f, 2L, 2f));
     try (Traffic traffic = new Traffic(s.port(), expected)) {
-      assertThat(traffic.await(() -> traffic.maxVersion.get() == 2 && traffic.otherCount.get() >= 10, STEP_TIMEOUT))
+      assertThat(
+              traffic.await(
+                  () -> traffic.maxVersion.get() == 2 && traffic.otherCount.get() >= 10,
+                  STEP_TIMEOUT))
           .as("traffic starts: %s", traffic.problems)
           .isTrue();
 
       long baselineStart = System.nanoTime();
       long baseCount = traffic.otherCount.get();
-      assertThat(traffic.await(() -> traffic.otherCount.get() >= baseCount + BASELINE_SAMPLES, STEP_TIMEOUT))
+      assertThat(
+              traffic.await(
+                  () -> traffic.otherCount.get() >= baseCount + BASELINE_SAMPLES, STEP_TIMEOUT))
           .as("baseline traffic: %s", traffic.problems)
           .isTrue();
 
@@ -184,12 +206,14 @@ class LifecycleUnderLoadIT {
       Path dir = staging.resolve(Long.toString(broken));
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("model.onnx"), "not a model");
-      Files.move(dir, repo.resolve("swap").resolve(Long.toString(broken)), StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          dir, repo.resolve("swap").resolve(Long.toString(broken)), StandardCopyOption.ATOMIC_MOVE);
       swap.apply(broken, false);
       assertThat(s.server.models())
           .filteredOn(m -> m.name().equals("swap"))
           .extracting(ModelStatus::version, ModelStatus::state)
-          .containsExactly(tuple(broken - 1, ModelState.READY), tuple(broken, ModelState.UNAVAILABLE));
+          .containsExactly(
+              tuple(broken - 1, ModelState.READY), tuple(broken, ModelState.UNAVAILABLE));
       assertThat(s.client.get("/v2/models/swap/ready").status()).isEqualTo(200);
       assertThat(s.client.get("/v2/health/ready").status()).isEqualTo(200);
       long answered = traffic.swapCount.get();
@@ -215,9 +239,15 @@ class LifecycleUnderLoadIT {
           traffic.swapCount.get(),
           base,
           during);
-      assertThat(during.count()).as("other model answers during the swaps").isGreaterThanOrEqualTo(SWAPS);
-      assertThat(during.maxNanos()).as("slowest other-model request during the swaps").isLessThan(STALL_BOUND.toNanos());
-      assertThat(during.maxGapNanos()).as("longest time without an other-model answer").isLessThan(STALL_BOUND.toNanos());
+      assertThat(during.count())
+          .as("other model answers during the swaps")
+          .isGreaterThanOrEqualTo(SWAPS);
+      assertThat(during.maxNanos())
+          .as("slowest other-model request during the swaps")
+          .isLessThan(STALL_BOUND.toNanos());
+      assertThat(during.maxGapNanos())
+          .as("longest time without an other-model answer")
+          .isLessThan(STALL_BOUND.toNanos());
       assertThat(during.p50Nanos())
           .as("other-model median latency during the swaps vs baseline %s", base)
           .isLessThanOrEqualTo(4 * base.p50Nanos() + TimeUnit.MILLISECONDS.toNanos(10));
@@ -275,7 +305,8 @@ class LifecycleUnderLoadIT {
     final AtomicLong otherCount = new AtomicLong();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Object signal = new Object();
-    private final ExecutorService threads = Executors.newFixedThreadPool(SWAP_CLIENTS + OTHER_CLIENTS);
+    private final ExecutorService threads =
+        Executors.newFixedThreadPool(SWAP_CLIENTS + OTHER_CLIENTS);
     private final List<Future<List<long[]>>> clients = new ArrayList<>();
 
     Traffic(int port, Map<Long, Float> expected) {
@@ -304,11 +335,22 @@ class LifecycleUnderLoadIT {
           if (want == null) {
             problem("swap answered from version " + version + ", which was never written");
           } else if (version < last) {
-            problem("swap answered from version " + version + " after version " + last + " had answered this client");
+            problem(
+                "swap answered from version "
+                    + version
+                    + " after version "
+                    + last
+                    + " had answered this client");
           } else {
             for (JsonNode v : j.path("outputs").get(0).path("data")) {
               if (v.floatValue() != want) {
-                problem("swap version " + version + " answered " + j.path("outputs") + ", expected " + want);
+                problem(
+                    "swap version "
+                        + version
+                        + " answered "
+                        + j.path("outputs")
+                        + ", expected "
+                        + want);
                 break;
               }
             }
@@ -333,7 +375,8 @@ class LifecycleUnderLoadIT {
           long end = System.nanoTime();
           if (r.status() != 200) {
             problem("other: " + r);
-          } else if (!"[1.0,1.0,1.0,1.0]".equals(r.json().path("outputs").get(0).path("data").toString())) {
+          } else if (!"[1.0,1.0,1.0,1.0]"
+              .equals(r.json().path("outputs").get(0).path("data").toString())) {
             problem("other answered " + r);
           } else {
             samples.add(new long[] {start, end});
@@ -359,7 +402,10 @@ class LifecycleUnderLoadIT {
       }
     }
 
-    /** Waits until {@code condition} holds or a problem is seen, at most {@code timeout}; returns whether it holds. */
+    /**
+     * Waits until {@code condition} holds or a problem is seen, at most {@code timeout}; returns
+     * whether it holds.
+     */
     boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
       long end = System.nanoTime() + timeout.toNanos();
       synchronized (signal) {

@@ -21,10 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * 100 load / infer / unload cycles through the repository API (explicit mode) of a model with 4
- * MiB of weights and two instances, then the process's resources are back at their baseline
- * (issue 5). The baseline is taken after {@link #WARM_UP_CYCLES} cycles (JIT, class loading,
- * ONNX Runtime's and Netty's pools reach their steady size). Tolerances, after minus baseline:
+ * 100 load / infer / unload cycles through the repository API (explicit mode) of a model with 4 MiB
+ * of weights and two instances, then the process's resources are back at their baseline (issue 5).
+ * The baseline is taken after {@link #WARM_UP_CYCLES} cycles (JIT, class loading, ONNX Runtime's
+ * and Netty's pools reach their steady size). Tolerances, after minus baseline:
  *
  * <ul>
  *   <li>heap used after a full GC: at most {@link #HEAP_TOLERANCE}, for bulk growth (requests,
@@ -32,16 +32,16 @@ import org.slf4j.LoggerFactory;
  *   <li>RSS ({@code VmRSS}): at most {@link #RSS_TOLERANCE}, a small fraction of what 100 leaked
  *       versions (two ONNX Runtime sessions each) would hold, and above the movement native memory
  *       shows without leaking (malloc arenas, sessions closing in the background);
- *   <li>threads, JVM ({@code ThreadMXBean}) and OS ({@code /proc/self/status} {@code Threads}, which
- *       counts ONNX Runtime's native pools): at most {@link #THREAD_TOLERANCE} more, and no {@code
- *       batcher-dense} or {@code exec-dense-*} thread left (each cycle starts some);
+ *   <li>threads, JVM ({@code ThreadMXBean}) and OS ({@code /proc/self/status} {@code Threads},
+ *       which counts ONNX Runtime's native pools): at most {@link #THREAD_TOLERANCE} more, and no
+ *       {@code batcher-dense} or {@code exec-dense-*} thread left (each cycle starts some);
  *   <li>open file descriptors ({@code /proc/self/fd}): at most {@link #FD_TOLERANCE} more.
  * </ul>
  *
  * <p>The measured figures and why the bounds are where they are: docs/operations.md, "What the
  * lifecycle tests show". The {@code /proc} figures are Linux only and are skipped (logged as n/a)
- * without {@code /proc}. Instances close in the background after an unload, so the final measure
- * is repeated until it is within tolerance, for at most {@link #SETTLE}.
+ * without {@code /proc}. Instances close in the background after an unload, so the final measure is
+ * repeated until it is within tolerance, for at most {@link #SETTLE}.
  */
 class LoadUnloadCyclesIT {
   private static final Logger log = LoggerFactory.getLogger(LoadUnloadCyclesIT.class);
@@ -65,10 +65,13 @@ class LoadUnloadCyclesIT {
   void hundredLoadInferUnloadCycles_returnHeapRssThreadsAndFilesToBaseline() throws Exception {
     Path dir = TestModels.dense(repo, "dense", SIZE, SCALE, 4);
     Path config = dir.resolve("config.pbtxt");
-    Files.writeString(config, Files.readString(config) + "instance_group [ { count: 2, kind: KIND_CPU } ]\n");
+    Files.writeString(
+        config, Files.readString(config) + "instance_group [ { count: 2, kind: KIND_CPU } ]\n");
     assertThat(Files.size(dir.resolve("1/model.onnx"))).isGreaterThan(4 * MIB);
 
-    try (ItServer s = ItServer.start(repo, b -> b.modelControlMode(ModelControlMode.EXPLICIT).loadModels(List.of()))) {
+    try (ItServer s =
+        ItServer.start(
+            repo, b -> b.modelControlMode(ModelControlMode.EXPLICIT).loadModels(List.of()))) {
       for (int i = 0; i < WARM_UP_CYCLES; i++) {
         cycle(s.client, i);
       }
@@ -85,24 +88,40 @@ class LoadUnloadCyclesIT {
       while (!after.withinToleranceOf(base) && System.nanoTime() < deadline) {
         after = Resources.measure();
       }
-      log.info("{} load/infer/unload cycles in {} ms; baseline {}; after {}", CYCLES, cyclesMs, base, after);
+      log.info(
+          "{} load/infer/unload cycles in {} ms; baseline {}; after {}",
+          CYCLES,
+          cyclesMs,
+          base,
+          after);
 
       assertThat(after.modelThreads()).as("batcher-dense / exec-dense threads left").isEmpty();
-      assertThat(after.heapUsed() - base.heapUsed()).as("heap growth, bytes").isLessThanOrEqualTo(HEAP_TOLERANCE);
-      assertThat(after.jvmThreads() - base.jvmThreads()).as("JVM thread growth").isLessThanOrEqualTo(THREAD_TOLERANCE);
+      assertThat(after.heapUsed() - base.heapUsed())
+          .as("heap growth, bytes")
+          .isLessThanOrEqualTo(HEAP_TOLERANCE);
+      assertThat(after.jvmThreads() - base.jvmThreads())
+          .as("JVM thread growth")
+          .isLessThanOrEqualTo(THREAD_TOLERANCE);
       if (base.rss().isPresent() && after.rss().isPresent()) {
-        assertThat(after.rss().getAsLong() - base.rss().getAsLong()).as("RSS growth, bytes").isLessThanOrEqualTo(RSS_TOLERANCE);
+        assertThat(after.rss().getAsLong() - base.rss().getAsLong())
+            .as("RSS growth, bytes")
+            .isLessThanOrEqualTo(RSS_TOLERANCE);
         assertThat(after.osThreads().getAsLong() - base.osThreads().getAsLong())
             .as("OS thread growth")
             .isLessThanOrEqualTo(THREAD_TOLERANCE);
       }
       if (base.fds().isPresent() && after.fds().isPresent()) {
-        assertThat(after.fds().getAsLong() - base.fds().getAsLong()).as("open file growth").isLessThanOrEqualTo(FD_TOLERANCE);
+        assertThat(after.fds().getAsLong() - base.fds().getAsLong())
+            .as("open file growth")
+            .isLessThanOrEqualTo(FD_TOLERANCE);
       }
     }
   }
 
-  /** Loads the model, checks one inference (output = SCALE x input), unloads it and checks it is gone. */
+  /**
+   * Loads the model, checks one inference (output = SCALE x input), unloads it and checks it is
+   * gone.
+   */
   private static void cycle(V2Client c, int i) {
     V2Client.Response load = c.postJson("/v2/repository/models/dense/load", "");
     assertThat(load.status()).as("load %d: %s", i, load).isEqualTo(200);
@@ -113,12 +132,18 @@ class LoadUnloadCyclesIT {
     }
     ArrayNode data = V2Client.floats(input);
     V2Client.Response r =
-        c.infer("dense", V2Client.withInputs(V2Client.request(), V2Client.jsonInput("INPUT0", "FP32", V2Client.shape(1, SIZE), data)));
+        c.infer(
+            "dense",
+            V2Client.withInputs(
+                V2Client.request(),
+                V2Client.jsonInput("INPUT0", "FP32", V2Client.shape(1, SIZE), data)));
     assertThat(r.status()).as("infer %d: %s", i, r).isEqualTo(200);
     JsonNode out = r.output("OUTPUT0").path("data");
     assertThat(out.size()).isEqualTo(SIZE);
     for (int k = 0; k < SIZE; k += 97) {
-      assertThat(out.get(k).floatValue()).as("OUTPUT0[%d] of cycle %d", k, i).isEqualTo(SCALE * input[k]);
+      assertThat(out.get(k).floatValue())
+          .as("OUTPUT0[%d] of cycle %d", k, i)
+          .isEqualTo(SCALE * input[k]);
     }
 
     V2Client.Response unload = c.postJson("/v2/repository/models/dense/unload", "");
@@ -126,9 +151,17 @@ class LoadUnloadCyclesIT {
     assertThat(c.ready("dense")).isFalse();
   }
 
-  /** One measure of the process's resources; the /proc figures are empty where there is no /proc. */
+  /**
+   * One measure of the process's resources; the /proc figures are empty where there is no /proc.
+   */
   record Resources(
-      long heapUsed, long heapCommitted, int jvmThreads, OptionalLong rss, OptionalLong osThreads, OptionalLong fds, List<String> modelThreads) {
+      long heapUsed,
+      long heapCommitted,
+      int jvmThreads,
+      OptionalLong rss,
+      OptionalLong osThreads,
+      OptionalLong fds,
+      List<String> modelThreads) {
 
     static Resources measure() {
       System.gc();
@@ -142,7 +175,14 @@ class LoadUnloadCyclesIT {
               .filter(n -> n.startsWith("batcher-dense") || n.startsWith("exec-dense"))
               .sorted()
               .toList();
-      return new Resources(heap, usage.getCommitted(), threads, status("VmRSS:").stream().map(kb -> kb * 1024).findFirst(), status("Threads:"), openFiles(), model);
+      return new Resources(
+          heap,
+          usage.getCommitted(),
+          threads,
+          status("VmRSS:").stream().map(kb -> kb * 1024).findFirst(),
+          status("Threads:"),
+          openFiles(),
+          model);
     }
 
     boolean withinToleranceOf(Resources base) {
@@ -194,7 +234,9 @@ class LoadUnloadCyclesIT {
           rss.isPresent() ? String.format("%.1f", rss.getAsLong() / (double) MIB) : "n/a",
           osThreads.isPresent() ? Long.toString(osThreads.getAsLong()) : "n/a",
           fds.isPresent() ? Long.toString(fds.getAsLong()) : "n/a",
-          modelThreads.isEmpty() ? "" : ", " + modelThreads.size() + " batcher-dense/exec-dense threads");
+          modelThreads.isEmpty()
+              ? ""
+              : ", " + modelThreads.size() + " batcher-dense/exec-dense threads");
     }
   }
 }

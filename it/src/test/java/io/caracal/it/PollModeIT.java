@@ -44,7 +44,9 @@ class PollModeIT {
     // version -> the value every output element must have
     Map<Long, Float> expected = new ConcurrentHashMap<>(Map.of(1L, 1f, 2L, 2f));
 
-    try (ItServer s = ItServer.start(repo, b -> b.modelControlMode(ModelControlMode.POLL).repositoryPollSecs(1))) {
+    try (ItServer s =
+        ItServer.start(
+            repo, b -> b.modelControlMode(ModelControlMode.POLL).repositoryPollSecs(1))) {
       assertThat(s.client.get("/v2/models/swap/ready").status()).isEqualTo(200);
       // Poll mode refuses the repository API, as Triton does.
       V2Client.Response refused = s.client.postJson("/v2/repository/models/swap/load", "{}");
@@ -58,25 +60,27 @@ class PollModeIT {
       List<Future<?>> running = new ArrayList<>();
       for (int c = 0; c < 6; c++) {
         String model = c < 4 ? "swap" : "other";
-        running.add(clients.submit(() -> {
-          while (!stop.get()) {
-            V2Client.Response r = s.client.postJson("/v2/models/" + model + "/infer", BODY);
-            if (r.status() != 200) {
-              problems.add(model + ": " + r);
-              continue;
-            }
-            JsonNode j = r.json();
-            long version = j.path("model_version").asLong();
-            float want = model.equals("other") ? 1f : expected.getOrDefault(version, Float.NaN);
-            for (JsonNode v : j.path("outputs").get(0).path("data")) {
-              if (v.floatValue() != want) {
-                problems.add(model + " version " + version + " answered " + v + ", expected " + want);
-                break;
+        running.add(
+            clients.submit(() -> {
+              while (!stop.get()) {
+                V2Client.Response r = s.client.postJson("/v2/models/" + model + "/infer", BODY);
+                if (r.status() != 200) {
+                  problems.add(model + ": " + r);
+                  continue;
+                }
+                JsonNode j = r.json();
+                long version = j.path("model_version").asLong();
+                float want = model.equals("other") ? 1f : expected.getOrDefault(version, Float.NaN);
+                for (JsonNode v : j.path("outputs").get(0).path("data")) {
+                  if (v.floatValue() != want) {
+                    problems.add(
+                        model + " version " + version + " answered " + v + ", expected " + want);
+                    break;
+                  }
+                }
+                ok.incrementAndGet();
               }
-            }
-            ok.incrementAndGet();
-          }
-        }));
+            }));
       }
 
       for (int i = 0; i < 20; i++) {
@@ -87,7 +91,9 @@ class PollModeIT {
         Files.createDirectories(dir);
         Files.write(dir.resolve("model.onnx"), add ? plusOne : identity);
         if (i == 10) {
-          Files.writeString(repo.resolve("swap/config.pbtxt"), config.replace("max_batch_size: 8", "max_batch_size: 4"));
+          Files.writeString(
+              repo.resolve("swap/config.pbtxt"),
+              config.replace("max_batch_size: 8", "max_batch_size: 4"));
         }
         s.server.pollRepository();
         assertThat(s.server.models())
@@ -108,7 +114,8 @@ class PollModeIT {
 
       assertThat(problems).isEmpty();
       assertThat(ok.get()).isGreaterThan(100);
-      assertThat(s.client.get("/v2/models/swap/config").json().path("max_batch_size").asInt()).isEqualTo(4);
+      assertThat(s.client.get("/v2/models/swap/config").json().path("max_batch_size").asInt())
+          .isEqualTo(4);
 
       // A model removed from the repository unloads; one added loads.
       try (var files = Files.walk(repo.resolve("other"))) {

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every model of ../shared/models reproduces its MODEL.md reference through HTTP. Models are
- * copied into a temporary Triton-layout repository without config.pbtxt (auto-completed).
+ * Every model of ../shared/models reproduces its MODEL.md reference through HTTP. Models are copied
+ * into a temporary Triton-layout repository without config.pbtxt (auto-completed).
  */
 class ReferenceModelsIT {
   static final String[] SHARED = {
@@ -45,13 +45,17 @@ class ReferenceModelsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(SharedData.root().isPresent(), "needs ../shared (the team's shared data)");
+    Assumptions.assumeTrue(
+        SharedData.root().isPresent(), "needs ../shared (the team's shared data)");
     models = SharedData.root().get().resolve("models");
     for (String m : SHARED) {
       ItServer.addModel(repo, m, 1, models.resolve(m).resolve("model.onnx"));
     }
-    InputStream minilm = ReferenceModelsIT.class.getClassLoader().getResourceAsStream("all-minilm-l6-v2.onnx");
-    assertThat(minilm).as("all-minilm-l6-v2.onnx on the test classpath (langchain4j jar)").isNotNull();
+    InputStream minilm =
+        ReferenceModelsIT.class.getClassLoader().getResourceAsStream("all-minilm-l6-v2.onnx");
+    assertThat(minilm)
+        .as("all-minilm-l6-v2.onnx on the test classpath (langchain4j jar)")
+        .isNotNull();
     ItServer.addModel(repo, MINILM, 1, minilm);
     server = ItServer.start(repo);
     c = server.client;
@@ -95,11 +99,14 @@ class ReferenceModelsIT {
   }
 
   /** Sends one binary input and asks for every listed output in binary. */
-  static V2Client.Response inferBinary(String model, String input, String type, NpyArray in, String... outputs) {
+  static V2Client.Response inferBinary(
+      String model, String input, String type, NpyArray in, String... outputs) {
     byte[] data = bytes(in);
     ObjectNode req =
         withOutputs(
-            withInputs(request(), binaryInput(input, type, in.shape().toArray(), data.length)), true, outputs);
+            withInputs(request(), binaryInput(input, type, in.shape().toArray(), data.length)),
+            true,
+            outputs);
     V2Client.Response r = c.inferBinary(model, req, data);
     assertThat(r.status()).as("%s: %s", model, r).isEqualTo(200);
     return r;
@@ -135,7 +142,10 @@ class ReferenceModelsIT {
   void mnist8InJsonGivesTheSameLogits() throws Exception {
     NpyArray in = npy("mnist-8", "input_digit8.npy");
     float[] expected = floats(npy("mnist-8", "expected_output_digit8.npy"));
-    ObjectNode req = withInputs(request(), jsonInput("Input3", "FP32", in.shape().toArray(), V2Client.floats(floats(in))));
+    ObjectNode req =
+        withInputs(
+            request(),
+            jsonInput("Input3", "FP32", in.shape().toArray(), V2Client.floats(floats(in))));
     V2Client.Response r = c.infer("mnist-8", req);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     JsonNode data = r.output("Plus214_Output_0").path("data");
@@ -151,7 +161,10 @@ class ReferenceModelsIT {
     float[] zeros = new float[3 * 28 * 28];
     byte[] data = Le.fp32(zeros);
     ObjectNode req =
-        withOutputs(withInputs(request(), binaryInput("input", "FP32", shape(3, 1, 28, 28), data.length)), true, "output");
+        withOutputs(
+            withInputs(request(), binaryInput("input", "FP32", shape(3, 1, 28, 28), data.length)),
+            true,
+            "output");
     V2Client.Response r = c.inferBinary("mnist-cnn-dyn", req, data);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     assertThat(r.shapeOf("output")).containsExactly(3, 10);
@@ -163,7 +176,12 @@ class ReferenceModelsIT {
     assertThat(md.path("inputs").get(0).path("shape").toString()).isEqualTo("[-1,3,224,224]");
     for (String[] ex : new String[][] {{"tench", "0"}, {"kitten", "281"}}) {
       V2Client.Response r =
-          inferBinary("mobilenetv2-12-int8", "input", "FP32", npy("mobilenetv2-12-int8", "input_" + ex[0] + ".npy"), "output");
+          inferBinary(
+              "mobilenetv2-12-int8",
+              "input",
+              "FP32",
+              npy("mobilenetv2-12-int8", "input_" + ex[0] + ".npy"),
+              "output");
       float[] logits = Le.toFp32(r.binary("output"));
       float[] expected = floats(npy("mobilenetv2-12-int8", "expected_output_" + ex[0] + ".npy"));
       assertThat(logits).containsExactly(expected, within(1e-4f));
@@ -196,7 +214,12 @@ class ReferenceModelsIT {
   @Test
   void cifar10KittenIsCat() throws Exception {
     V2Client.Response r =
-        inferBinary("cifar10-tutorial-cnn", "modelInput", "FP32", npy("cifar10-tutorial-cnn", "input_kitten.npy"), "modelOutput");
+        inferBinary(
+            "cifar10-tutorial-cnn",
+            "modelInput",
+            "FP32",
+            npy("cifar10-tutorial-cnn", "input_kitten.npy"),
+            "modelOutput");
     float[] logits = Le.toFp32(r.binary("modelOutput"));
     float[] expected = floats(npy("cifar10-tutorial-cnn", "expected_output_kitten.npy"));
     assertThat(logits).containsExactly(expected, within(1e-5f));
@@ -204,7 +227,9 @@ class ReferenceModelsIT {
   }
 
   /** Dynamic batch: n copies of one image give n rows equal to the single-image reference. */
-  static void checkBatchInvariance(String model, String input, String output, String example, int n, int classes) throws Exception {
+  static void checkBatchInvariance(
+      String model, String input, String output, String example, int n, int classes)
+      throws Exception {
     NpyArray in = npy(model, "input_" + example + ".npy");
     float[] expected = floats(npy(model, "expected_output_" + example + ".npy"));
     byte[] one = bytes(in);
@@ -213,7 +238,8 @@ class ReferenceModelsIT {
     byte[] all = V2Client.concat(new byte[0], copies);
     long[] s = in.shape().toArray();
     s[0] = n;
-    ObjectNode req = withOutputs(withInputs(request(), binaryInput(input, "FP32", s, all.length)), true, output);
+    ObjectNode req =
+        withOutputs(withInputs(request(), binaryInput(input, "FP32", s, all.length)), true, output);
     V2Client.Response r = c.inferBinary(model, req, all);
     assertThat(r.status()).as("%s x%d: %s", model, n, r).isEqualTo(200);
     assertThat(r.shapeOf(output)).containsExactly(n, classes);
@@ -228,8 +254,11 @@ class ReferenceModelsIT {
   @Test
   void cifar10Batch4RowsEqualTheSingleImageResult() throws Exception {
     checkBatchInvariance("cifar10-tutorial-cnn", "modelInput", "modelOutput", "kitten", 4, 10);
-    ObjectNode five = withInputs(request(), binaryInput("modelInput", "FP32", shape(5, 3, 32, 32), 5 * 3 * 32 * 32 * 4));
-    V2Client.Response r = c.inferBinary("cifar10-tutorial-cnn", five, new byte[5 * 3 * 32 * 32 * 4]);
+    ObjectNode five =
+        withInputs(
+            request(), binaryInput("modelInput", "FP32", shape(5, 3, 32, 32), 5 * 3 * 32 * 32 * 4));
+    V2Client.Response r =
+        c.inferBinary("cifar10-tutorial-cnn", five, new byte[5 * 3 * 32 * 32 * 4]);
     assertThat(r.status()).as(r.toString()).isEqualTo(400);
     assertThat(r.error()).contains("batch-size must be <= 4");
   }
@@ -246,9 +275,21 @@ class ReferenceModelsIT {
   @Test
   void irisPytorchMlp() {
     V2Client.Response r =
-        c.infer("iris-pytorch-mlp", withInputs(request(), jsonInput("input", "FP32", shape(3, 4), irisRows())));
+        c.infer(
+            "iris-pytorch-mlp",
+            withInputs(request(), jsonInput("input", "FP32", shape(3, 4), irisRows())));
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
-    float[] expected = {8.661937f, 2.6428127f, -13.07987f, -4.8576984f, 1.6930683f, -2.3361077f, -11.83494f, -0.2245919f, 4.486502f};
+    float[] expected = {
+      8.661937f,
+      2.6428127f,
+      -13.07987f,
+      -4.8576984f,
+      1.6930683f,
+      -2.3361077f,
+      -11.83494f,
+      -0.2245919f,
+      4.486502f
+    };
     JsonNode data = r.output("output").path("data");
     assertThat(r.shapeOf("output")).containsExactly(3, 3);
     for (int i = 0; i < expected.length; i++) {
@@ -256,8 +297,12 @@ class ReferenceModelsIT {
     }
   }
 
-  /** Checks a ZipMap classifier: label output, FP32 [batch, nClasses] probabilities, labels in metadata. */
-  static void checkClassifier(String model, ArrayNode rows, int cols, long[] labels, float[][] probs) {
+  /**
+   * Checks a ZipMap classifier: label output, FP32 [batch, nClasses] probabilities, labels in
+   * metadata.
+   */
+  static void checkClassifier(
+      String model, ArrayNode rows, int cols, long[] labels, float[][] probs) {
     JsonNode md = c.metadata(model);
     JsonNode probMd = null;
     for (JsonNode o : md.path("outputs")) {
@@ -273,7 +318,12 @@ class ReferenceModelsIT {
     assertThat(mdLabels).as("class labels in metadata").containsExactly("0", "1", "2");
 
     int batch = probs.length;
-    V2Client.Response r = c.infer(model, withInputs(request(), jsonInput(cols == 4 ? "float_input" : "input", "FP32", shape(batch, cols), rows)));
+    V2Client.Response r =
+        c.infer(
+            model,
+            withInputs(
+                request(),
+                jsonInput(cols == 4 ? "float_input" : "input", "FP32", shape(batch, cols), rows)));
     assertThat(r.status()).as("%s: %s", model, r).isEqualTo(200);
     assertThat(r.output("output_label").path("datatype").asText()).isEqualTo("INT64");
     List<Long> got = new ArrayList<>();
@@ -283,7 +333,9 @@ class ReferenceModelsIT {
     JsonNode p = r.output("output_probability").path("data");
     for (int i = 0; i < batch; i++) {
       for (int j = 0; j < 3; j++) {
-        assertThat((float) p.get(i * 3 + j).asDouble()).as("%s p[%d][%d]", model, i, j).isCloseTo(probs[i][j], within(1e-6f));
+        assertThat((float) p.get(i * 3 + j).asDouble())
+            .as("%s p[%d][%d]", model, i, j)
+            .isCloseTo(probs[i][j], within(1e-6f));
       }
     }
   }
@@ -305,7 +357,9 @@ class ReferenceModelsIT {
         V2Client.floats(5.8f, 2.7f, 6.9f, 3.1f),
         2,
         new long[] {1, 2},
-        new float[][] {{0.1758379f, 0.43438542f, 0.3897767f}, {0.17616782f, 0.36298677f, 0.46084544f}});
+        new float[][] {
+          {0.1758379f, 0.43438542f, 0.3897767f}, {0.17616782f, 0.36298677f, 0.46084544f}
+        });
   }
 
   @Test
@@ -315,7 +369,9 @@ class ReferenceModelsIT {
         V2Client.floats(5.8f, 2.7f, 6.9f, 3.1f),
         2,
         new long[] {1, 2},
-        new float[][] {{0.23835632f, 0.43214878f, 0.32949492f}, {0.23713748f, 0.28904018f, 0.47382236f}});
+        new float[][] {
+          {0.23835632f, 0.43214878f, 0.32949492f}, {0.23713748f, 0.28904018f, 0.47382236f}
+        });
   }
 
   @Test
@@ -362,7 +418,8 @@ class ReferenceModelsIT {
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     assertThat(Le.toInt64(r.binary("output_label"))).containsExactly(1, 0);
     assertThat(Le.toFp32(r.binary("output_probability")))
-        .containsExactly(new float[] {0.08824149f, 0.91175854f, 0.9199211f, 0.0800789f}, within(1e-6f));
+        .containsExactly(
+            new float[] {0.08824149f, 0.91175854f, 0.9199211f, 0.0800789f}, within(1e-6f));
   }
 
   @Test
@@ -391,7 +448,8 @@ class ReferenceModelsIT {
       V2Client.Response r = c.inferBinary(MINILM, req, bi, bm, bt);
       assertThat(r.status()).as("%s: %s", dir, r).isEqualTo(200);
       assertThat(r.shapeOf("last_hidden_state")).containsExactly(expected.shape().toArray());
-      assertThat(Le.toFp32(r.binary("last_hidden_state"))).containsExactly(floats(expected), within(1e-5f));
+      assertThat(Le.toFp32(r.binary("last_hidden_state")))
+          .containsExactly(floats(expected), within(1e-5f));
     }
   }
 }

@@ -33,21 +33,26 @@ class RepositoryIT {
   static ItServer server;
   static V2Client c;
 
-  static final List<TestModels.Io> IO_IN = List.of(TestModels.Io.of("INPUT0", DataType.FP32, -1, 4));
-  static final List<TestModels.Io> IO_OUT = List.of(TestModels.Io.of("OUTPUT0", DataType.FP32, -1, 4));
+  static final List<TestModels.Io> IO_IN =
+      List.of(TestModels.Io.of("INPUT0", DataType.FP32, -1, 4));
+  static final List<TestModels.Io> IO_OUT =
+      List.of(TestModels.Io.of("OUTPUT0", DataType.FP32, -1, 4));
 
   @BeforeAll
   static void start() throws Exception {
     // two versions, all served
     TestModels.twoVersions(repo, "versions_all", 8);
     ItServer.writeConfig(
-        repo, "versions_all", TestModels.configText("versions_all", 8, IO_IN, IO_OUT) + "version_policy: { all {} }\n");
+        repo,
+        "versions_all",
+        TestModels.configText("versions_all", 8, IO_IN, IO_OUT) + "version_policy: { all {} }\n");
     // two versions, latest only (Triton's default policy, stated explicitly)
     TestModels.twoVersions(repo, "versions_latest", 8);
     ItServer.writeConfig(
         repo,
         "versions_latest",
-        TestModels.configText("versions_latest", 8, IO_IN, IO_OUT) + "version_policy: { latest { num_versions: 1 } }\n");
+        TestModels.configText("versions_latest", 8, IO_IN, IO_OUT)
+            + "version_policy: { latest { num_versions: 1 } }\n");
     // no config.pbtxt: auto-completed from the model file
     TestModels.dynamicBatch(repo, "auto_dynamic", 0);
     TestModels.fixedBatch(repo, "auto_fixed");
@@ -56,7 +61,9 @@ class RepositoryIT {
     TestModels.identity(repo, "good_identity", DataType.FP32, 0);
     // a config that does not parse
     TestModels.dynamicBatch(repo, "broken_config", 8);
-    Files.writeString(repo.resolve("broken_config").resolve("config.pbtxt"), "name: \"broken_config\"\nmax_batch_size: {{{ oops\n");
+    Files.writeString(
+        repo.resolve("broken_config").resolve("config.pbtxt"),
+        "name: \"broken_config\"\nmax_batch_size: {{{ oops\n");
     // a model file of random bytes
     TestModels.dynamicBatch(repo, "corrupt_model", 0);
     byte[] junk = new byte[4096];
@@ -84,7 +91,8 @@ class RepositoryIT {
   }
 
   static ObjectNode fp32Request(float... v) {
-    return withInputs(request(), jsonInput("INPUT0", "FP32", shape(v.length / 4, 4), V2Client.floats(v)));
+    return withInputs(
+        request(), jsonInput("INPUT0", "FP32", shape(v.length / 4, 4), V2Client.floats(v)));
   }
 
   static List<Float> outputFloats(V2Client.Response r) {
@@ -126,7 +134,8 @@ class RepositoryIT {
   void unknownVersionIs404WithTritonsMessage() {
     V2Client.Response r = c.infer("versions_all", "3", fp32Request(1, 2, 3, 4));
     assertThat(r.status()).as(r.toString()).isEqualTo(404);
-    assertThat(r.error()).isEqualTo("Request for unknown model: 'versions_all' version 3 is not found");
+    assertThat(r.error())
+        .isEqualTo("Request for unknown model: 'versions_all' version 3 is not found");
   }
 
   @Test
@@ -158,7 +167,8 @@ class RepositoryIT {
         .isEqualTo("[{\"name\":\"INPUT0\",\"datatype\":\"FP32\",\"shape\":[-1,4]}]");
     assertThat(md.path("outputs").toString())
         .isEqualTo("[{\"name\":\"OUTPUT0\",\"datatype\":\"FP32\",\"shape\":[-1,4]}]");
-    V2Client.Response r = c.infer("auto_dynamic", fp32Request(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
+    V2Client.Response r =
+        c.infer("auto_dynamic", fp32Request(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     assertThat(r.shapeOf("OUTPUT0")).containsExactly(3, 4);
   }
@@ -175,7 +185,8 @@ class RepositoryIT {
 
   @Test
   void identityWithoutConfigHasAllDimsDynamic() {
-    assertThat(c.metadata("good_identity").path("inputs").get(0).path("shape").toString()).isEqualTo("[-1,-1]");
+    assertThat(c.metadata("good_identity").path("inputs").get(0).path("shape").toString())
+        .isEqualTo("[-1,-1]");
   }
 
   // ---------------------------------------------------------------- broken beside good
@@ -195,7 +206,9 @@ class RepositoryIT {
     assertThat(md.status()).as("metadata of %s: %s", model, md).isEqualTo(503);
     String reason = md.error();
     assertThat(reason).contains(model);
-    assertThat(reason.length()).as("a reason beyond the name: %s", reason).isGreaterThan(model.length() + 40);
+    assertThat(reason.length())
+        .as("a reason beyond the name: %s", reason)
+        .isGreaterThan(model.length() + 40);
     assertNoLeak(reason);
     assertNoLeak(readyReason);
 
@@ -204,7 +217,10 @@ class RepositoryIT {
     assertThat(infer.error()).contains(model);
 
     ModelStatus status =
-        server.server.models().stream().filter(s -> s.name().equals(model)).findFirst().orElseThrow();
+        server.server.models().stream()
+            .filter(s -> s.name().equals(model))
+            .findFirst()
+            .orElseThrow();
     assertThat(status.state()).isEqualTo(ModelState.UNAVAILABLE);
     assertThat(status.reason()).isNotEmpty();
 
@@ -247,13 +263,17 @@ class RepositoryIT {
     assertThat(ready.json().path("ready").asBoolean()).isFalse();
   }
 
-  /** {@code --strict-readiness false}: the same repository, with failed models, is ready (HTTP and gRPC). */
+  /**
+   * {@code --strict-readiness false}: the same repository, with failed models, is ready (HTTP and
+   * gRPC).
+   */
   @Test
   void notStrictReadiness_isReadyDespiteFailedModels() throws Exception {
     try (ItServer lax = ItServer.start(repo, b -> b.strictReadiness(false))) {
       assertThat(lax.client.get("/v2/health/ready").status()).isEqualTo(200);
       assertThat(lax.client.get("/v2/models/corrupt_model/ready").status()).isEqualTo(400);
-      try (io.caracal.client.CaracalClient grpc = io.caracal.client.CaracalClient.grpc("127.0.0.1", lax.server.grpcAddress().getPort())) {
+      try (io.caracal.client.CaracalClient grpc =
+          io.caracal.client.CaracalClient.grpc("127.0.0.1", lax.server.grpcAddress().getPort())) {
         assertThat(grpc.isServerReady()).isTrue();
       }
     }

@@ -49,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler end to end on a real server: batched answers are bit-exact, an instance that
- * fails mid-batch loses no request, a full queue answers 503 with {@code Retry-After} at once, and a
+ * The scheduler end to end on a real server: batched answers are bit-exact, an instance that fails
+ * mid-batch loses no request, a full queue answers 503 with {@code Retry-After} at once, and a
  * request's own queue timeout answers 504.
  */
 public class SchedulingIT {
@@ -63,7 +63,9 @@ public class SchedulingIT {
     Assumptions.assumeTrue(SharedData.root().isPresent(), SharedData.skipMessage());
     Path dir = SharedData.requireModel("mobilenetv2-12-int8");
     ItServer.addModel(repo, "mobilenet", 1, dir.resolve("model.onnx"));
-    ItServer.writeConfig(repo, "mobilenet",
+    ItServer.writeConfig(
+        repo,
+        "mobilenet",
         "max_batch_size: 8\ndynamic_batching { max_queue_delay_microseconds: 2000 }\n");
     byte[] tench = bytes(Npy.read(dir.resolve("examples/input_tench.npy")));
     byte[] kitten = bytes(Npy.read(dir.resolve("examples/input_kitten.npy")));
@@ -84,7 +86,12 @@ public class SchedulingIT {
       List<byte[]> expected = new ArrayList<>();
       for (byte[][] r : requests) {
         byte[] out = mobilenet(s, r);
-        byte[] fromSingles = V2Client.concat(new byte[0], Arrays.stream(r).map(x -> x == tench ? tenchOut : kittenOut).toArray(byte[][]::new));
+        byte[] fromSingles =
+            V2Client.concat(
+                new byte[0],
+                Arrays.stream(r)
+                    .map(x -> x == tench ? tenchOut : kittenOut)
+                    .toArray(byte[][]::new));
         assertThat(out).as("a 2-row request alone equals its rows alone").isEqualTo(fromSingles);
         expected.add(out);
       }
@@ -96,19 +103,31 @@ public class SchedulingIT {
         assertThat(actual[k]).as("request %d", k).isEqualTo(expected.get(k));
       }
       JsonNode after = stats(s, "mobilenet");
-      long inferences = after.path("inference_count").asLong() - before.path("inference_count").asLong();
-      long executions = after.path("execution_count").asLong() - before.path("execution_count").asLong();
+      long inferences =
+          after.path("inference_count").asLong() - before.path("inference_count").asLong();
+      long executions =
+          after.path("execution_count").asLong() - before.path("execution_count").asLong();
       long rows = requests.stream().mapToLong(r -> r.length).sum();
       assertThat(inferences).isEqualTo(rows);
-      assertThat(executions).as("batches formed (%d executions for %d rows)", executions, rows).isLessThan(inferences);
+      assertThat(executions)
+          .as("batches formed (%d executions for %d rows)", executions, rows)
+          .isLessThan(inferences);
       assertThat(after.path("inference_stats").path("fail").path("count").asLong()).isZero();
     }
   }
 
   private static byte[] mobilenet(ItServer s, byte[]... images) {
-    ObjectNode req = withOutputs(
-        withInputs(request(), binaryInput("input", "FP32", shape(images.length, 3, 224, 224), (long) images.length * images[0].length)),
-        true, "output");
+    ObjectNode req =
+        withOutputs(
+            withInputs(
+                request(),
+                binaryInput(
+                    "input",
+                    "FP32",
+                    shape(images.length, 3, 224, 224),
+                    (long) images.length * images[0].length)),
+            true,
+            "output");
     V2Client.Response r = s.client.inferBinary("mobilenet", req, images);
     assertThat(r.status()).as(r.toString()).isEqualTo(200);
     assertThat(r.shapeOf("output")).containsExactly(images.length, 1000);
@@ -138,13 +157,17 @@ public class SchedulingIT {
   @Test
   void anInstanceFailingMidBatchLosesNoRequest() throws Exception {
     TestModels.identity(repo, "flaky", io.caracal.api.DataType.FP32, 8);
-    ItServer.writeConfig(repo, "flaky", """
+    ItServer.writeConfig(
+        repo,
+        "flaky",
+        """
         platform: "%s"
         default_model_filename: "model.onnx"
         max_batch_size: 8
         dynamic_batching { max_queue_delay_microseconds: 2000 }
         instance_group [ { count: 2 kind: KIND_CPU } ]
-        """.formatted(FlakyBackendFactory.PLATFORM));
+        """
+            .formatted(FlakyBackendFactory.PLATFORM));
     FlakyBackendFactory.reset();
     Logger batcherLog = (Logger) LoggerFactory.getLogger(DynamicBatcher.class);
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
@@ -159,44 +182,63 @@ public class SchedulingIT {
       // does so once); every request of every round must come back with its own values.
       for (int round = 0; round < 50 && FlakyBackendFactory.failedBatchRows.get() == 0; round++) {
         int base = sent;
-        String[] results = concurrently(perRound, k -> {
-          float[] x = {base + k, -(base + k), 0.5f * (base + k), 7f};
-          ObjectNode req = withInputs(request(), jsonInput("INPUT0", "FP32", shape(1, 4), V2Client.floats(x)));
-          req.put("id", "r" + (base + k));
-          V2Client.Response r = s.client.infer("flaky", req);
-          assertThat(r.status()).as("request %d: %s", base + k, r).isEqualTo(200);
-          assertThat(r.json().path("id").asText()).isEqualTo("r" + (base + k));
-          JsonNode out = r.output("OUTPUT0");
-          assertThat(out.path("shape").toString()).isEqualTo("[1,4]");
-          assertThat(out.path("data").toString()).isEqualTo(V2Client.floats(x).toString());
-          return r.json().path("id").asText();
-        }, String[]::new);
+        String[] results =
+            concurrently(
+                perRound,
+                k -> {
+                  float[] x = {base + k, -(base + k), 0.5f * (base + k), 7f};
+                  ObjectNode req =
+                      withInputs(
+                          request(), jsonInput("INPUT0", "FP32", shape(1, 4), V2Client.floats(x)));
+                  req.put("id", "r" + (base + k));
+                  V2Client.Response r = s.client.infer("flaky", req);
+                  assertThat(r.status()).as("request %d: %s", base + k, r).isEqualTo(200);
+                  assertThat(r.json().path("id").asText()).isEqualTo("r" + (base + k));
+                  JsonNode out = r.output("OUTPUT0");
+                  assertThat(out.path("shape").toString()).isEqualTo("[1,4]");
+                  assertThat(out.path("data").toString()).isEqualTo(V2Client.floats(x).toString());
+                  return r.json().path("id").asText();
+                },
+                String[]::new);
         sent += perRound;
         answered.addAll(Arrays.asList(results));
       }
-      assertThat(FlakyBackendFactory.failedBatchRows.get()).as("instance 1 failed a batch").isGreaterThanOrEqualTo(2);
+      assertThat(FlakyBackendFactory.failedBatchRows.get())
+          .as("instance 1 failed a batch")
+          .isGreaterThanOrEqualTo(2);
       assertThat(answered).as("each request answered once, with its own id").hasSize(sent);
 
       // The failure and the replacement are visible: a third instance is loaded, the failed one is
       // closed, and the batcher logged the failure.
-      Await.until("the replacement instance", Duration.ofSeconds(30),
+      Await.until(
+          "the replacement instance",
+          Duration.ofSeconds(30),
           () -> FlakyBackendFactory.loads.get() >= 3 && FlakyBackendFactory.closes.get() >= 1);
-      assertThat(FlakyBackendFactory.loads.get()).as("the failed instance is replaced").isEqualTo(3);
+      assertThat(FlakyBackendFactory.loads.get())
+          .as("the failed instance is replaced")
+          .isEqualTo(3);
       assertThat(FlakyBackendFactory.closes.get()).as("the failed instance is closed").isEqualTo(1);
       assertThat(logged.list)
           .anySatisfy(e -> {
             assertThat(e.getLevel()).isEqualTo(Level.WARN);
-            assertThat(e.getFormattedMessage()).contains("failed a batch").contains(FlakyBackendFactory.MESSAGE);
+            assertThat(e.getFormattedMessage())
+                .contains("failed a batch")
+                .contains(FlakyBackendFactory.MESSAGE);
           })
           .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("replaced by instance"));
       JsonNode stats = stats(s, "flaky");
-      assertThat(stats.path("inference_stats").path("success").path("count").asLong()).isEqualTo(sent);
+      assertThat(stats.path("inference_stats").path("success").path("count").asLong())
+          .isEqualTo(sent);
       assertThat(stats.path("inference_stats").path("fail").path("count").asLong()).isZero();
       assertThat(stats.path("inference_count").asLong()).isEqualTo(sent);
 
       // And the server keeps serving on the replacement.
-      V2Client.Response after = s.client.infer("flaky",
-          withInputs(request(), jsonInput("INPUT0", "FP32", shape(1, 4), V2Client.floats(1, 2, 3, 4))));
+      V2Client.Response after =
+          s.client.infer(
+              "flaky",
+              withInputs(
+                  request(),
+                  jsonInput("INPUT0", "FP32", shape(1, 4), V2Client.floats(1, 2, 3, 4))));
       assertThat(after.status()).as(after.toString()).isEqualTo(200);
     } finally {
       batcherLog.detachAppender(logged);
@@ -204,10 +246,10 @@ public class SchedulingIT {
   }
 
   /**
-   * The ONNX Runtime backend under the platform {@value #PLATFORM}, registered for the tests
-   * only (META-INF/services in it/src/test/resources): the first instance it loads throws an
-   * internal (not invalid-input) {@link BackendException} on its first call with two or more rows,
-   * once. It claims no model whose config names no platform, so other tests never see it.
+   * The ONNX Runtime backend under the platform {@value #PLATFORM}, registered for the tests only
+   * (META-INF/services in it/src/test/resources): the first instance it loads throws an internal
+   * (not invalid-input) {@link BackendException} on its first call with two or more rows, once. It
+   * claims no model whose config names no platform, so other tests never see it.
    */
   public static final class FlakyBackendFactory implements BackendFactory {
     static final String PLATFORM = "caracal_test_flaky";
@@ -257,10 +299,13 @@ public class SchedulingIT {
         }
 
         @Override
-        public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs) throws BackendException {
+        public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs)
+            throws BackendException {
           long rows = inputs.get(0).tensor().shape().dim(0);
-          boolean warmUp = StackWalker.getInstance() // the registry's warm-up at load is not a served batch
-              .walk(f -> f.anyMatch(x -> x.getClassName().equals("io.caracal.core.lifecycle.Warmup")));
+          boolean warmUp =
+              StackWalker.getInstance() // the registry's warm-up at load is not a served batch
+                  .walk(f ->
+                      f.anyMatch(x -> x.getClassName().equals("io.caracal.core.lifecycle.Warmup")));
           if (!warmUp && number == 1 && rows >= 2 && failedBatchRows.compareAndSet(0, (int) rows)) {
             throw new BackendException(MESSAGE, false, null);
           }
@@ -281,7 +326,9 @@ public class SchedulingIT {
   @Test
   void aFullQueueAnswers503WithRetryAfterAtOnce() throws Exception {
     TestModels.slow(repo, "slow", 1);
-    appendConfig("slow", """
+    appendConfig(
+        "slow",
+        """
         dynamic_batching { default_queue_policy { max_queue_size: 2 } }
         instance_group [ { count: 1 kind: KIND_CPU } ]
         """);
@@ -299,12 +346,16 @@ public class SchedulingIT {
 
       // One call running and two queued fill the model; everything beyond is refused.
       long[] took = new long[n];
-      V2Client.Response[] answers = concurrently(n, k -> {
-        long start = System.nanoTime();
-        V2Client.Response r = slowCall(s, "slow", 100 + k, iterations, 0);
-        took[k] = System.nanoTime() - start;
-        return r;
-      }, V2Client.Response[]::new);
+      V2Client.Response[] answers =
+          concurrently(
+              n,
+              k -> {
+                long start = System.nanoTime();
+                V2Client.Response r = slowCall(s, "slow", 100 + k, iterations, 0);
+                took[k] = System.nanoTime() - start;
+                return r;
+              },
+              V2Client.Response[]::new);
 
       int ok = 0;
       long slowestRejection = 0;
@@ -324,7 +375,9 @@ public class SchedulingIT {
       assertThat(ok).as("the running call and the two queued ones succeed").isBetween(1, n - 1);
       assertThat(n - ok).as("refused").isGreaterThanOrEqualTo(n - 3 - 1);
       assertThat(slowestRejection)
-          .as("slowest 503 took %.1f ms; one slow call alone %.1f ms", slowestRejection / 1e6, slowNanos / 1e6)
+          .as(
+              "slowest 503 took %.1f ms; one slow call alone %.1f ms",
+              slowestRejection / 1e6, slowNanos / 1e6)
           .isLessThan(slowNanos / 4);
     }
   }
@@ -334,7 +387,9 @@ public class SchedulingIT {
   @Test
   void aRequestTimeoutAnswers504WhileQueuedBehindASlowCall() throws Exception {
     TestModels.slow(repo, "slow", 1);
-    appendConfig("slow", """
+    appendConfig(
+        "slow",
+        """
         dynamic_batching { default_queue_policy { allow_timeout_override: true } }
         instance_group [ { count: 1 kind: KIND_CPU } ]
         """);
@@ -346,12 +401,16 @@ public class SchedulingIT {
       // request's queue time when it is handed to the instance, so wait for that count to move.
       // Should the slow call still finish first (a very slow machine), try again.
       for (int attempt = 0; attempt < 5 && timedOut == null; attempt++) {
-        long dispatched = stats(s, "slow").path("inference_stats").path("queue").path("count").asLong();
+        long dispatched =
+            stats(s, "slow").path("inference_stats").path("queue").path("count").asLong();
         CompletableFuture<V2Client.Response> slow =
-            CompletableFuture.supplyAsync(() -> slowCall(s, "slow", 2, iterations, 0), Thread::startVirtualThread);
+            CompletableFuture.supplyAsync(
+                () -> slowCall(s, "slow", 2, iterations, 0), Thread::startVirtualThread);
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (stats(s, "slow").path("inference_stats").path("queue").path("count").asLong() == dispatched
-            && !slow.isDone() && System.nanoTime() < until) {
+        while (stats(s, "slow").path("inference_stats").path("queue").path("count").asLong()
+                == dispatched
+            && !slow.isDone()
+            && System.nanoTime() < until) {
           Thread.onSpinWait();
         }
         V2Client.Response quick = slowCall(s, "slow", 3, 1, 1000);
@@ -362,10 +421,14 @@ public class SchedulingIT {
           continue;
         }
         assertThat(quick.status()).as(quick.toString()).isEqualTo(504);
-        assertThat(slowStillRunning).as("the 504 came at the deadline, not after the slow call").isTrue();
+        assertThat(slowStillRunning)
+            .as("the 504 came at the deadline, not after the slow call")
+            .isTrue();
         timedOut = quick;
       }
-      assertThat(timedOut).as("a request with a 1 ms timeout queued behind a slow call").isNotNull();
+      assertThat(timedOut)
+          .as("a request with a 1 ms timeout queued behind a slow call")
+          .isNotNull();
       assertThat(timedOut.error()).isNotBlank();
       // Without the parameter, the same request waits and succeeds.
       assertThat(slowCall(s, "slow", 4, 1, 0).status()).isEqualTo(200);
@@ -379,13 +442,19 @@ public class SchedulingIT {
     Files.writeString(config, Files.readString(config) + text);
   }
 
-  /** One row of the slow model: INPUT0 all {@code value}, {@code iterations} loop trips, optional timeout (µs). */
-  private static V2Client.Response slowCall(ItServer s, String model, float value, long iterations, long timeoutMicros) {
+  /**
+   * One row of the slow model: INPUT0 all {@code value}, {@code iterations} loop trips, optional
+   * timeout (µs).
+   */
+  private static V2Client.Response slowCall(
+      ItServer s, String model, float value, long iterations, long timeoutMicros) {
     float[] x = new float[16];
     Arrays.fill(x, value);
-    ObjectNode req = withInputs(request(),
-        jsonInput("INPUT0", "FP32", shape(1, 16), V2Client.floats(x)),
-        jsonInput("ITERATIONS", "INT64", shape(1, 1), V2Client.longs(iterations)));
+    ObjectNode req =
+        withInputs(
+            request(),
+            jsonInput("INPUT0", "FP32", shape(1, 16), V2Client.floats(x)),
+            jsonInput("ITERATIONS", "INT64", shape(1, 1), V2Client.longs(iterations)));
     if (timeoutMicros > 0) {
       req.putObject("parameters").put("timeout", timeoutMicros);
     }
@@ -407,21 +476,25 @@ public class SchedulingIT {
   }
 
   /** Runs {@code n} clients on platform threads released together; rethrows the first failure. */
-  private static <T> T[] concurrently(int n, Client<T> client, java.util.function.IntFunction<T[]> array) throws Exception {
+  private static <T> T[] concurrently(
+      int n, Client<T> client, java.util.function.IntFunction<T[]> array) throws Exception {
     T[] out = array.apply(n);
     CountDownLatch go = new CountDownLatch(1);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int k = i;
-      threads.add(Thread.ofPlatform().name("client-" + k).start(() -> {
-        try {
-          go.await();
-          out[k] = client.call(k);
-        } catch (Throwable t) {
-          failure.compareAndSet(null, t);
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .name("client-" + k)
+              .start(() -> {
+                try {
+                  go.await();
+                  out[k] = client.call(k);
+                } catch (Throwable t) {
+                  failure.compareAndSet(null, t);
+                }
+              }));
     }
     go.countDown();
     for (Thread t : threads) {

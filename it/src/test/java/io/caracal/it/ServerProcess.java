@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code caracal} command run as its own process from the built app ({@code java -cp
- * app/target/caracal-app.jar:app/target/lib/* io.caracal.app.Main ...}), with only the given
- * {@code CARACAL_*} variables in its environment; stdout and stderr are collected line by line.
+ * app/target/caracal-app.jar:app/target/lib/* io.caracal.app.Main ...}), with only the given {@code
+ * CARACAL_*} variables in its environment; stdout and stderr are collected line by line.
  */
 final class ServerProcess implements AutoCloseable {
   private static final Pattern HTTP_LISTENING = Pattern.compile("HTTP listening on [^:]+:(\\d+)");
@@ -38,9 +38,13 @@ final class ServerProcess implements AutoCloseable {
     this.reader = Thread.ofPlatform().daemon().name("server-output").start(this::readOutput);
   }
 
-  /** Starts {@code caracal args...} with {@code environment} added to a copy of this one minus its {@code CARACAL_*}. */
+  /**
+   * Starts {@code caracal args...} with {@code environment} added to a copy of this one minus its
+   * {@code CARACAL_*}.
+   */
   static ServerProcess start(Map<String, String> environment, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(javaExecutable(), "-cp", appClassPath(), "io.caracal.app.Main"));
+    List<String> command =
+        new ArrayList<>(List.of(javaExecutable(), "-cp", appClassPath(), "io.caracal.app.Main"));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("CARACAL_"));
@@ -54,12 +58,22 @@ final class ServerProcess implements AutoCloseable {
    * path also holds the test-only backends of the other integration tests.)
    */
   static String appClassPath() {
-    Path app = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolveSibling("app").resolve("target");
+    Path app =
+        Path.of(System.getProperty("basedir", "."))
+            .toAbsolutePath()
+            .resolveSibling("app")
+            .resolve("target");
     if (!Files.isRegularFile(app.resolve("caracal-app.jar"))) {
       app = Path.of("").toAbsolutePath().resolveSibling("app").resolve("target");
     }
-    assertThat(app.resolve("caracal-app.jar")).as("run 'package' on the app module first").isRegularFile();
-    return app.resolve("caracal-app.jar") + File.pathSeparator + app.resolve("lib") + File.separator + "*";
+    assertThat(app.resolve("caracal-app.jar"))
+        .as("run 'package' on the app module first")
+        .isRegularFile();
+    return app.resolve("caracal-app.jar")
+        + File.pathSeparator
+        + app.resolve("lib")
+        + File.separator
+        + "*";
   }
 
   private static String javaExecutable() {
@@ -82,7 +96,9 @@ final class ServerProcess implements AutoCloseable {
 
   /** Waits for the process to end and its output to be read; returns the exit code. */
   int waitFor() throws InterruptedException {
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the process ended:\n%s", output()).isTrue();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS))
+        .as("the process ended:\n%s", output())
+        .isTrue();
     reader.join(10_000);
     return process.exitValue();
   }
@@ -93,7 +109,9 @@ final class ServerProcess implements AutoCloseable {
   }
 
   private void readOutput() {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       int httpPort = -1;
       while ((line = r.readLine()) != null) {
@@ -109,7 +127,8 @@ final class ServerProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
-      started.completeExceptionally(new IllegalStateException("the process ended before it started:\n" + output()));
+      started.completeExceptionally(
+          new IllegalStateException("the process ended before it started:\n" + output()));
     }
   }
 

@@ -34,7 +34,8 @@ class TritonRepositoryIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(SharedData.root().isPresent(), "needs ../shared (the team's shared data)");
+    Assumptions.assumeTrue(
+        SharedData.root().isPresent(), "needs ../shared (the team's shared data)");
     repo = SharedData.root().get().resolve("triton-model-repository");
     Assumptions.assumeTrue(Files.isDirectory(repo), "needs ../shared/triton-model-repository");
     server = ItServer.start(repo);
@@ -94,7 +95,11 @@ class TritonRepositoryIT {
       ObjectNode req =
           withInputs(
               request(),
-              jsonInput("INPUT0", "INT32", shape(1, 16), V2Client.ints(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
+              jsonInput(
+                  "INPUT0",
+                  "INT32",
+                  shape(1, 16),
+                  V2Client.ints(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
               jsonInput("INPUT1", "INT32", shape(1, 16), V2Client.ints(new int[16])));
       ObjectNode o = req.putArray("outputs").addObject();
       o.put("name", "OUTPUT0");
@@ -267,21 +272,28 @@ class TritonRepositoryIT {
     if (ready.status() == 200) {
       ObjectNode req =
           withInputs(request(), jsonInput("INPUT", "INT32", shape(1, 1), V2Client.ints(5)));
-      req.putObject("parameters").put("sequence_id", 42).put("sequence_start", true).put("sequence_end", true);
+      req.putObject("parameters")
+          .put("sequence_id", 42)
+          .put("sequence_start", true)
+          .put("sequence_end", true);
       V2Client.Response r = c.infer(model, req);
       assertThat(r.status()).as("%s answers a single request: %s", model, r).isEqualTo(200);
       assertThat(r.output("OUTPUT").path("shape").toString()).isEqualTo("[1,1]");
     } else {
       assertThat(ready.status()).as("%s not ready: %s", model, ready).isIn(400, 503);
       V2Client.Response r =
-          c.infer(model, withInputs(request(), jsonInput("INPUT", "INT32", shape(1, 1), V2Client.ints(5))));
+          c.infer(
+              model,
+              withInputs(request(), jsonInput("INPUT", "INT32", shape(1, 1), V2Client.ints(5))));
       assertThat(r.status()).as(r.toString()).isEqualTo(503);
       String reason = r.error();
       assertThat(reason).contains(model);
       assertThat(reason.toLowerCase())
           .as("reason names the unsupported feature: %s", reason)
           .containsAnyOf("sequence", "control", "START", "start");
-      assertThat(c.get("/v2/models/" + model).status()).as("metadata of an unavailable model").isIn(200, 503);
+      assertThat(c.get("/v2/models/" + model).status())
+          .as("metadata of an unavailable model")
+          .isIn(200, 503);
     }
     // either way, the good models still serve
     assertThat(c.ready("simple")).isTrue();

@@ -25,8 +25,8 @@ import java.util.OptionalInt;
 
 /**
  * A small KServe V2 HTTP client for the integration tests: JSON and binary-extension inference,
- * metadata and readiness, over {@link HttpClient} (HTTP/1.1). It asserts nothing about the
- * server except that it answers; tests check statuses and bodies themselves.
+ * metadata and readiness, over {@link HttpClient} (HTTP/1.1). It asserts nothing about the server
+ * except that it answers; tests check statuses and bodies themselves.
  */
 final class V2Client {
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -62,7 +62,8 @@ final class V2Client {
   /** {@code method path} with a body and extra header pairs. */
   Response send(String method, String path, byte[] body, String... headers) {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.newBuilder(uri(path))
+            .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
@@ -120,7 +121,8 @@ final class V2Client {
 
   private Response send(HttpRequest.Builder b) {
     try {
-      HttpResponse<byte[]> r = http.send(b.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> r =
+          http.send(b.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
       return new Response(r.statusCode(), r.headers(), r.body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -266,7 +268,8 @@ final class V2Client {
       try {
         return MAPPER.readTree(body);
       } catch (IOException e) {
-        throw new AssertionError("body is not JSON (status " + status + "): " + abbreviate(text()), e);
+        throw new AssertionError(
+            "body is not JSON (status " + status + "): " + abbreviate(text()), e);
       }
     }
 
@@ -309,7 +312,8 @@ final class V2Client {
 
     /** The bytes of binary output {@code name}, located by the sizes of the outputs before it. */
     byte[] binary(String name) {
-      int offset = headerLength().orElseThrow(() -> new AssertionError("no " + HEADER_LENGTH + " header"));
+      int offset =
+          headerLength().orElseThrow(() -> new AssertionError("no " + HEADER_LENGTH + " header"));
       for (JsonNode o : header().path("outputs")) {
         JsonNode size = o.path("parameters").path("binary_data_size");
         if (name.equals(o.path("name").asText())) {
@@ -353,8 +357,13 @@ final class V2Client {
       StringBuilder b = new StringBuilder();
       for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
         int c = x & 0xff;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-            || c == '-' || c == '.' || c == '_' || c == '~') {
+        if ((c >= 'a' && c <= 'z')
+            || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9')
+            || c == '-'
+            || c == '.'
+            || c == '_'
+            || c == '~') {
           b.append((char) c);
         } else {
           b.append('%').append(String.format("%02X", c));

@@ -19,7 +19,8 @@ public final class Await {
    *
    * @throws AssertionError naming {@code what} when it does not hold within {@code timeout}
    */
-  public static void until(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+  public static void until(String what, Duration timeout, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     long pause = 1;
     while (!condition.getAsBoolean()) {

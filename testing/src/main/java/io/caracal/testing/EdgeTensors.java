@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Tensors of each datatype that hold its edge values, for tests of wire encodings: integers at their
- * limits, floats at theirs (negative zero, the smallest subnormal, the smallest normal, the largest
- * finite value, values that do not round-trip through decimal naively), and BYTES elements that are
- * empty, non-ASCII, quoted or control characters. The shape is {@code [2, n/2]}, so nested JSON
- * arrays come into play.
+ * Tensors of each datatype that hold its edge values, for tests of wire encodings: integers at
+ * their limits, floats at theirs (negative zero, the smallest subnormal, the smallest normal, the
+ * largest finite value, values that do not round-trip through decimal naively), and BYTES elements
+ * that are empty, non-ASCII, quoted or control characters. The shape is {@code [2, n/2]}, so nested
+ * JSON arrays come into play.
  */
 public final class EdgeTensors {
   private EdgeTensors() {}
@@ -28,8 +28,9 @@ public final class EdgeTensors {
   }
 
   /**
-   * Returns a tensor of {@code type} with the {@link #jsonExact} values and those JSON numbers cannot
-   * carry: NaN and both infinities for floating-point types, an element that is not UTF-8 for BYTES.
+   * Returns a tensor of {@code type} with the {@link #jsonExact} values and those JSON numbers
+   * cannot carry: NaN and both infinities for floating-point types, an element that is not UTF-8
+   * for BYTES.
    */
   public static Tensor of(DataType type) {
     return build(type, true);
@@ -50,10 +51,16 @@ public final class EdgeTensors {
       case UINT64 -> v.addAll(List.of(0L, 1L, Long.MAX_VALUE, Long.MIN_VALUE, -1L, 42L));
       // half bits: -0, the smallest subnormal, the smallest normal, 65504, 0.1 rounded, -2.5
       case FP16 -> v.addAll(List.of(0x8000, 0x0001, 0x0400, 0x7BFF, 0x2E66, 0xC100));
-      // bfloat16 bits: -0, the smallest subnormal, the smallest normal, the largest finite, 0.1 rounded, -2.5
+      // bfloat16 bits: -0, the smallest subnormal, the smallest normal, the largest finite, 0.1
+      // rounded, -2.5
       case BF16 -> v.addAll(List.of(0x8000, 0x0001, 0x0080, 0x7F7F, 0x3DCD, 0xC020));
-      case FP32 -> v.addAll(List.of(-0f, Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, 0.1f, 16777217f / 3));
-      case FP64 -> v.addAll(List.of(-0d, Double.MIN_VALUE, Double.MIN_NORMAL, Double.MAX_VALUE, 0.1, 1d / 3));
+      case FP32 ->
+          v.addAll(
+              List.of(
+                  -0f, Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, 0.1f, 16777217f / 3));
+      case FP64 ->
+          v.addAll(
+              List.of(-0d, Double.MIN_VALUE, Double.MIN_NORMAL, Double.MAX_VALUE, 0.1, 1d / 3));
       case BYTES -> {
         List<byte[]> e = new ArrayList<>();
         for (String s : List.of("", "a", "héllo", "日本語 🐈", "\"q\\", "\u0000\n\u001f")) {
@@ -70,8 +77,10 @@ public final class EdgeTensors {
       switch (type) {
         case FP16 -> v.addAll(List.of(0x7E00, 0x7C00, 0xFC00, 0x3C00));
         case BF16 -> v.addAll(List.of(0x7FC0, 0x7F80, 0xFF80, 0x3F80));
-        case FP32 -> v.addAll(List.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f));
-        case FP64 -> v.addAll(List.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1d));
+        case FP32 ->
+            v.addAll(List.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f));
+        case FP64 ->
+            v.addAll(List.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1d));
         default -> {}
       }
     }

@@ -76,7 +76,11 @@ public final class Npy {
       throw new IOException(source + ": truncated header");
     }
     String header =
-        new String(bytes, b.position(), (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        new String(
+            bytes,
+            b.position(),
+            (int) headerLen,
+            major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     b.position(b.position() + (int) headerLen);
     String descr = group(DESCR, header, source, "descr");
     if (group(FORTRAN, header, source, "fortran_order").equals("True")) {
@@ -95,19 +99,24 @@ public final class Npy {
     Shape shape = Shape.of(dims);
     long expected = shape.elementCount() * type.byteSize();
     if (expected != b.remaining()) {
-      throw new IOException(source + ": expected " + expected + " data bytes, found " + b.remaining());
+      throw new IOException(
+          source + ": expected " + expected + " data bytes, found " + b.remaining());
     }
     return new NpyArray(descr, type, shape, b.slice().order(ByteOrder.LITTLE_ENDIAN));
   }
 
-  /** Returns the bytes of a version 1.0 {@code .npy} file holding this tensor (any type but BYTES and BF16, which NumPy lacks). */
+  /**
+   * Returns the bytes of a version 1.0 {@code .npy} file holding this tensor (any type but BYTES
+   * and BF16, which NumPy lacks).
+   */
   public static byte[] format(Tensor tensor) {
     String descr =
         TYPES.entrySet().stream()
             .filter(e -> e.getValue() == tensor.dataType())
             .map(Map.Entry::getKey)
             .findFirst()
-            .orElseThrow(() -> new IllegalArgumentException("no .npy dtype for " + tensor.dataType()));
+            .orElseThrow(
+                () -> new IllegalArgumentException("no .npy dtype for " + tensor.dataType()));
     StringBuilder shape = new StringBuilder();
     for (long d : tensor.shape().toArray()) {
       shape.append(d).append(", ");
@@ -115,12 +124,18 @@ public final class Npy {
     if (tensor.shape().rank() > 1) {
       shape.setLength(shape.length() - 1);
     }
-    String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape.toString().stripTrailing() + "), }";
+    String dict =
+        "{'descr': '"
+            + descr
+            + "', 'fortran_order': False, 'shape': ("
+            + shape.toString().stripTrailing()
+            + "), }";
     int unpadded = 10 + dict.length() + 1;
     int padded = (unpadded + 63) / 64 * 64;
     String header = dict + " ".repeat(padded - unpadded) + "\n";
     ByteBuffer data = tensor.data();
-    ByteBuffer out = ByteBuffer.allocate(10 + header.length() + data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer out =
+        ByteBuffer.allocate(10 + header.length() + data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
     out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
     out.put(header.getBytes(StandardCharsets.ISO_8859_1)).put(data);
     return out.array();
@@ -131,7 +146,8 @@ public final class Npy {
     Files.write(file, format(tensor));
   }
 
-  private static String group(Pattern p, String header, String source, String key) throws IOException {
+  private static String group(Pattern p, String header, String source, String key)
+      throws IOException {
     Matcher m = p.matcher(header);
     if (!m.find()) {
       throw new IOException(source + ": header has no '" + key + "'");

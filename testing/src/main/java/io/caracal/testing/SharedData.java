@@ -6,10 +6,10 @@ import java.util.Optional;
 
 /**
  * Locates the read-only shared data folder (real models under {@code models/}, docs under {@code
- * docs/}). It is the environment variable {@code CARACAL_SHARED} when set, else {@code
- * <project root>/../shared}, where the project root is the nearest ancestor of the working
- * directory that holds {@code mvnw}. A folder counts only when it holds {@code models/}, so an
- * unrelated or empty {@code shared} folder makes the tests skip instead of fail.
+ * docs/}). It is the environment variable {@code CARACAL_SHARED} when set, else {@code <project
+ * root>/../shared}, where the project root is the nearest ancestor of the working directory that
+ * holds {@code mvnw}. A folder counts only when it holds {@code models/}, so an unrelated or empty
+ * {@code shared} folder makes the tests skip instead of fail.
  *
  * <p>Tests that need it skip when it is absent:
  *
@@ -29,20 +29,30 @@ public final class SharedData {
     return locate(System.getenv(ENV), Path.of("").toAbsolutePath());
   }
 
-  /** Returns the shared folder; throws {@link IllegalStateException} with {@link #skipMessage()} if absent. */
+  /**
+   * Returns the shared folder; throws {@link IllegalStateException} with {@link #skipMessage()} if
+   * absent.
+   */
   public static Path requireShared() {
     return root().orElseThrow(() -> new IllegalStateException(skipMessage()));
   }
 
-  /** Returns {@code models/<name>} in the shared folder, or empty when the folder or model is absent. */
+  /**
+   * Returns {@code models/<name>} in the shared folder, or empty when the folder or model is
+   * absent.
+   */
   public static Optional<Path> model(String name) {
     return root().map(r -> r.resolve("models").resolve(name)).filter(Files::isDirectory);
   }
 
-  /** Returns {@code models/<name>} in the shared folder; throws {@link IllegalStateException} if absent. */
+  /**
+   * Returns {@code models/<name>} in the shared folder; throws {@link IllegalStateException} if
+   * absent.
+   */
   public static Path requireModel(String name) {
     return model(name)
-        .orElseThrow(() -> new IllegalStateException("shared model " + name + " is absent; " + skipMessage()));
+        .orElseThrow(() ->
+            new IllegalStateException("shared model " + name + " is absent; " + skipMessage()));
   }
 
   /** Returns the message a test skips with when the shared folder is absent. */

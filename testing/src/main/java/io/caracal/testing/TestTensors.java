@@ -93,7 +93,10 @@ public final class TestTensors {
     return Tensor.ofStrings(shape, List.of(values));
   }
 
-  /** Returns the elements of any numeric or BOOL tensor as doubles (unsigned types read as unsigned; UINT64 above 2^63 loses precision). */
+  /**
+   * Returns the elements of any numeric or BOOL tensor as doubles (unsigned types read as unsigned;
+   * UINT64 above 2^63 loses precision).
+   */
   public static double[] doubles(Tensor t) {
     ByteBuffer b = t.data();
     int n = Math.toIntExact(t.elementCount());

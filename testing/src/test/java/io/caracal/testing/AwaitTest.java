@@ -19,7 +19,8 @@ class AwaitTest {
   @Test
   void until_throwsNamingTheState_whenTheTimeoutPasses() {
     AtomicInteger checks = new AtomicInteger();
-    assertThatThrownBy(() -> Await.until("the model to load", Duration.ZERO, () -> checks.incrementAndGet() < 0))
+    assertThatThrownBy(() ->
+            Await.until("the model to load", Duration.ZERO, () -> checks.incrementAndGet() < 0))
         .isInstanceOf(AssertionError.class)
         .hasMessage("timed out after PT0S waiting for the model to load");
     assertThat(checks).hasValue(1);

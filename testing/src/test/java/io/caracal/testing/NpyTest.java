@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 class NpyTest {
   @TempDir Path dir;
 
-  /** Bytes exactly as NumPy 1.x writes {@code np.save(f, np.array([[1,2,3],[4,5,6]], dtype='<f4'))}. */
+  /**
+   * Bytes exactly as NumPy 1.x writes {@code np.save(f, np.array([[1,2,3],[4,5,6]], dtype='<f4'))}.
+   */
   private static byte[] numpyFile(String descr, String shape, int version, byte[] data) {
     String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
     int pre = version == 1 ? 10 : 12;
@@ -58,7 +60,8 @@ class NpyTest {
 
   @Test
   void readsVersion2AndScalarAndOneDim() throws IOException {
-    assertThat(Npy.parse(numpyFile("<f4", "(3,)", 2, floats(1, 2, 3)), "v2").shape()).isEqualTo(Shape.of(3));
+    assertThat(Npy.parse(numpyFile("<f4", "(3,)", 2, floats(1, 2, 3)), "v2").shape())
+        .isEqualTo(Shape.of(3));
     assertThat(Npy.parse(numpyFile("<f4", "()", 1, floats(7)), "scalar").tensor())
         .isEqualTo(TestTensors.fp32(Shape.of(), 7));
   }
@@ -72,7 +75,10 @@ class NpyTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"BYTES", "BF16"}, mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(
+      value = DataType.class,
+      names = {"BYTES", "BF16"},
+      mode = EnumSource.Mode.EXCLUDE)
   void writeThenReadRoundTrips(DataType type) throws IOException {
     Tensor t = TestTensors.of(type, Shape.of(2, 2), 0, 1, 2, 3);
     Path f = dir.resolve(type + ".npy");
@@ -88,7 +94,8 @@ class NpyTest {
         .hasMessageContaining("unsupported dtype >f4");
     assertThatThrownBy(() -> Npy.parse(numpyFile("<f4", "(2,)", 1, floats(1)), "short.npy"))
         .hasMessageContaining("expected 8 data bytes");
-    assertThatThrownBy(() -> Npy.parse(new byte[] {1, 2, 3}, "junk.npy")).hasMessageContaining("not a .npy file");
+    assertThatThrownBy(() -> Npy.parse(new byte[] {1, 2, 3}, "junk.npy"))
+        .hasMessageContaining("not a .npy file");
     byte[] fortran = numpyFile("<f4", "(1,)", 1, floats(1));
     String s = new String(fortran, StandardCharsets.ISO_8859_1).replace("False", "True ");
     assertThatThrownBy(() -> Npy.parse(s.getBytes(StandardCharsets.ISO_8859_1), "f.npy"))
@@ -101,10 +108,15 @@ class NpyTest {
     NpyArray in = Npy.read(SharedData.requireModel("mnist-8").resolve("examples/input_digit8.npy"));
     assertThat(in.dataType()).isEqualTo(DataType.FP32);
     assertThat(in.shape()).isEqualTo(Shape.of(1, 1, 28, 28));
-    Tensor expected = Npy.readTensor(SharedData.requireModel("mnist-8").resolve("examples/expected_output_digit8.npy"));
+    Tensor expected =
+        Npy.readTensor(
+            SharedData.requireModel("mnist-8").resolve("examples/expected_output_digit8.npy"));
     assertThat(TestTensors.argmax(expected)).isEqualTo(8);
-    assertThat(TestTensors.floats(expected)[8]).isEqualTo(22.99656f, org.assertj.core.api.Assertions.within(1e-4f));
-    NpyArray half = Npy.read(SharedData.requireModel("squeezenet1.0-fp16").resolve("examples/input_kitten.npy"));
+    assertThat(TestTensors.floats(expected)[8])
+        .isEqualTo(22.99656f, org.assertj.core.api.Assertions.within(1e-4f));
+    NpyArray half =
+        Npy.read(
+            SharedData.requireModel("squeezenet1.0-fp16").resolve("examples/input_kitten.npy"));
     assertThat(half.dataType()).isEqualTo(DataType.FP16);
   }
 }

@@ -2,7 +2,10 @@ package io.caracal.api.backend;
 
 import org.jspecify.annotations.Nullable;
 
-/** A backend call failed. {@link #isInvalidInput()} tells a rejected input (a client error) from a failure. */
+/**
+ * A backend call failed. {@link #isInvalidInput()} tells a rejected input (a client error) from a
+ * failure.
+ */
 public class BackendException extends Exception {
   private static final long serialVersionUID = 1L;
 

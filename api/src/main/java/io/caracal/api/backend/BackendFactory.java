@@ -7,16 +7,24 @@ package io.caracal.api.backend;
  */
 public interface BackendFactory {
 
-  /** Returns the backend name as Triton's {@code backend} field spells it, e.g. {@code onnxruntime}. */
+  /**
+   * Returns the backend name as Triton's {@code backend} field spells it, e.g. {@code onnxruntime}.
+   */
   String name();
 
   /** Returns the platform name reported in model metadata, e.g. {@code onnxruntime_onnx}. */
   String platform();
 
-  /** Returns whether this backend serves a model whose config names this platform or backend (either may be empty). */
+  /**
+   * Returns whether this backend serves a model whose config names this platform or backend (either
+   * may be empty).
+   */
   boolean supports(String platform, String backend);
 
-  /** Returns the file name looked for in a version folder when the config names none, e.g. {@code model.onnx}. */
+  /**
+   * Returns the file name looked for in a version folder when the config names none, e.g. {@code
+   * model.onnx}.
+   */
   String defaultModelFileName();
 
   /**

@@ -11,8 +11,8 @@ import java.util.Objects;
  * @param name the name
  * @param dataType the element type clients see
  * @param shape the full shape including any batch dimension; {@code -1} for a dynamic dimension
- * @param labels class labels in column order when the backend turned a classifier's probability
- *     map into a tensor; else empty
+ * @param labels class labels in column order when the backend turned a classifier's probability map
+ *     into a tensor; else empty
  */
 public record IoSpec(String name, DataType dataType, Shape shape, List<String> labels) {
   public IoSpec {

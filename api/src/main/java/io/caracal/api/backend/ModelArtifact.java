@@ -12,10 +12,15 @@ import java.util.Objects;
  * @param file the model file, already checked to lie inside the model repository
  * @param parameters the config's {@code parameters} (string values)
  * @param options runtime options
- * @param instanceCount how many instances of this version the server creates at load (a backend
- *     may divide its thread budget among them)
+ * @param instanceCount how many instances of this version the server creates at load (a backend may
+ *     divide its thread budget among them)
  */
-public record ModelArtifact(ModelId id, Path file, Map<String, String> parameters, BackendOptions options, int instanceCount) {
+public record ModelArtifact(
+    ModelId id,
+    Path file,
+    Map<String, String> parameters,
+    BackendOptions options,
+    int instanceCount) {
   public ModelArtifact {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(file, "file");
@@ -27,7 +32,8 @@ public record ModelArtifact(ModelId id, Path file, Map<String, String> parameter
   }
 
   /** An artifact for a version with one instance. */
-  public ModelArtifact(ModelId id, Path file, Map<String, String> parameters, BackendOptions options) {
+  public ModelArtifact(
+      ModelId id, Path file, Map<String, String> parameters, BackendOptions options) {
     this(id, file, parameters, options, 1);
   }
 }

@@ -29,11 +29,14 @@ public interface ModelInstance extends AutoCloseable {
    * Runs the model for a batch formed from one or more requests, with each request's custom
    * parameters (the {@code parameters} protocol extension): {@code requestParameters} holds one map
    * per request, in the order the requests were concatenated along the batch dimension; parameters
-   * the server itself interprets ({@code priority}, {@code timeout}, {@code sequence_*}, binary-data
-   * options) are not included. The default ignores them and calls {@link #infer(List, List)}.
+   * the server itself interprets ({@code priority}, {@code timeout}, {@code sequence_*},
+   * binary-data options) are not included. The default ignores them and calls {@link #infer(List,
+   * List)}.
    */
   default List<NamedTensor> infer(
-      List<NamedTensor> inputs, List<String> outputs, List<Map<String, ParameterValue>> requestParameters)
+      List<NamedTensor> inputs,
+      List<String> outputs,
+      List<Map<String, ParameterValue>> requestParameters)
       throws BackendException {
     return infer(inputs, outputs);
   }

@@ -1,6 +1,9 @@
 package io.caracal.api.backend;
 
-/** A model could not be loaded; the message is shown in the model's status and must name no absolute path. */
+/**
+ * A model could not be loaded; the message is shown in the model's status and must name no absolute
+ * path.
+ */
 public class ModelLoadException extends Exception {
   private static final long serialVersionUID = 1L;
 

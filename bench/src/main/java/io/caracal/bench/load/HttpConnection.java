@@ -99,8 +99,16 @@ final class HttpConnection implements AutoCloseable {
 
   static byte[] request(String method, String path, String host, String extraHeaders, byte[] body) {
     String head =
-        method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + extraHeaders
-            + "Content-Length: " + body.length + "\r\n\r\n";
+        method
+            + " "
+            + path
+            + " HTTP/1.1\r\nHost: "
+            + host
+            + "\r\n"
+            + extraHeaders
+            + "Content-Length: "
+            + body.length
+            + "\r\n\r\n";
     byte[] h = head.getBytes(StandardCharsets.US_ASCII);
     byte[] all = new byte[h.length + body.length];
     System.arraycopy(h, 0, all, 0, h.length);

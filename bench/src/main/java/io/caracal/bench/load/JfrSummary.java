@@ -13,8 +13,8 @@ import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Attributes the server's JFR execution samples (Java and native-method samples of Java threads)
- * to the phases of a request: HTTP I/O, V2 JSON decode, encode, tensor copies into and out of ONNX
+ * Attributes the server's JFR execution samples (Java and native-method samples of Java threads) to
+ * the phases of a request: HTTP I/O, V2 JSON decode, encode, tensor copies into and out of ONNX
  * Runtime, the ORT call itself, scheduling, and the rest. Idle frames (event-loop waits, parked
  * threads) are left out. ONNX Runtime's own intra-op pool threads are not Java threads and are not
  * sampled: the {@code ORT session.run} bucket is the calling thread only (see the per-thread CPU
@@ -24,20 +24,28 @@ import jdk.jfr.consumer.RecordingFile;
  */
 public final class JfrSummary {
 
-  private static final List<String[]> IDLE = List.of(
-      new String[] {"sun.nio.ch.EPoll.wait"},
-      new String[] {"io.netty.channel.epoll.Native.epollWait"},
-      new String[] {"io.grpc.netty.shaded.io.netty.channel.epoll.Native.epollWait"},
-      new String[] {"sun.nio.ch.SelectorImpl.select"},
-      new String[] {"jdk.internal.misc.Unsafe.park"},
-      new String[] {"java.lang.Object.wait"},
-      new String[] {"java.lang.Thread.sleep"});
+  private static final List<String[]> IDLE =
+      List.of(
+          new String[] {"sun.nio.ch.EPoll.wait"},
+          new String[] {"io.netty.channel.epoll.Native.epollWait"},
+          new String[] {"io.grpc.netty.shaded.io.netty.channel.epoll.Native.epollWait"},
+          new String[] {"sun.nio.ch.SelectorImpl.select"},
+          new String[] {"jdk.internal.misc.Unsafe.park"},
+          new String[] {"java.lang.Object.wait"},
+          new String[] {"java.lang.Thread.sleep"});
 
   public static void main(String[] args) throws IOException {
     Map<String, Long> buckets = new LinkedHashMap<>();
-    for (String b : List.of("ORT session.run (calling thread)", "tensor copies in/out of ORT (backend)",
-        "V2 JSON decode (incl. binary copy)", "V2 JSON encode", "validation/service (core)",
-        "scheduler hand-off", "Netty HTTP I/O and codec", "other Java")) {
+    for (String b :
+        List.of(
+            "ORT session.run (calling thread)",
+            "tensor copies in/out of ORT (backend)",
+            "V2 JSON decode (incl. binary copy)",
+            "V2 JSON encode",
+            "validation/service (core)",
+            "scheduler hand-off",
+            "Netty HTTP I/O and codec",
+            "other Java")) {
       buckets.put(b, 0L);
     }
     Map<String, Long> topFrames = new TreeMap<>();
@@ -64,12 +72,20 @@ public final class JfrSummary {
         topFrames.merge(top, 1L, Long::sum);
       }
     }
-    System.out.printf(Locale.ROOT, "JFR samples of busy Java threads: %d (idle samples left out: %d)%n", total, idle);
+    System.out.printf(
+        Locale.ROOT,
+        "JFR samples of busy Java threads: %d (idle samples left out: %d)%n",
+        total,
+        idle);
     System.out.println();
     System.out.println("| where | samples | share |");
     System.out.println("|---|---:|---:|");
     for (Map.Entry<String, Long> b : buckets.entrySet()) {
-      System.out.printf(Locale.ROOT, "| %s | %d | %.1f%% |%n", b.getKey(), b.getValue(),
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %d | %.1f%% |%n",
+          b.getKey(),
+          b.getValue(),
           total == 0 ? 0.0 : 100.0 * b.getValue() / total);
     }
     System.out.println();
@@ -79,7 +95,9 @@ public final class JfrSummary {
     topFrames.entrySet().stream()
         .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
         .limit(15)
-        .forEach(t -> System.out.printf(Locale.ROOT, "    %5.1f%%  %s%n", 100.0 * t.getValue() / busy, t.getKey()));
+        .forEach(t ->
+            System.out.printf(
+                Locale.ROOT, "    %5.1f%%  %s%n", 100.0 * t.getValue() / busy, t.getKey()));
   }
 
   private static boolean isIdle(String top) {
@@ -98,7 +116,8 @@ public final class JfrSummary {
       if (n.startsWith("ai.onnxruntime.OrtSession") || n.startsWith("ai.onnxruntime.OrtSession$")) {
         return "ORT session.run (calling thread)";
       }
-      if (n.startsWith("io.caracal.server.http.V2JsonCodec.encode") || n.startsWith("io.caracal.server.http.V2JsonCodec.write")) {
+      if (n.startsWith("io.caracal.server.http.V2JsonCodec.encode")
+          || n.startsWith("io.caracal.server.http.V2JsonCodec.write")) {
         return "V2 JSON encode";
       }
       if (n.startsWith("io.caracal.server.http.V2JsonCodec")) {

@@ -37,11 +37,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * The closed-loop load generator behind {@code bench/load-test.sh}: for each model and each
  * concurrency it drives the running server's dynamic-batching copy of the model, then its
  * no-batching copy, from N platform threads making synchronous calls (one batch-1 request per
- * call), and then runs the same model file in this
- * process with ONNX Runtime ({@code OrtSession.run} from N threads on one session with default
- * options, the server's default) as the baseline. Prints one Markdown table per model with
- * requests/s, p50, p99, max, the batch sizes the server formed ({@code GET /v2/models/{m}/stats},
- * "n/a" when the server has no such endpoint) and the ratio server ÷ in-process.
+ * call), and then runs the same model file in this process with ONNX Runtime ({@code
+ * OrtSession.run} from N threads on one session with default options, the server's default) as the
+ * baseline. Prints one Markdown table per model with requests/s, p50, p99, max, the batch sizes the
+ * server formed ({@code GET /v2/models/{m}/stats}, "n/a" when the server has no such endpoint) and
+ * the ratio server ÷ in-process.
  *
  * <p>Drivers: by default the calls go through the project's Java client library ({@code
  * caracal-client}, one shared thread-safe {@link CaracalClient}): {@code --transport http} (the
@@ -49,8 +49,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * grpc} with {@code --grpc host:port} (raw tensor contents). {@code --driver raw} instead uses a
  * minimal raw-socket HTTP/1.1 client ({@link HttpConnection}, one connection per thread, the
  * request bytes prepared once): the lowest client-side overhead, and the driver the tables recorded
- * in docs/performance.md before the switch were taken with. Server statistics always come over
- * HTTP ({@code --url}).
+ * in docs/performance.md before the switch were taken with. Server statistics always come over HTTP
+ * ({@code --url}).
  *
  * <p>Run through the script: {@code bench/load-test.sh}. Direct use: {@code java -cp <bench class
  * path> io.caracal.bench.load.LoadTest --url http://127.0.0.1:8000 --model
@@ -61,7 +61,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class LoadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  record ModelSpec(String label, Path file, String batched, String plain, long delayUs, int maxBatch) {}
+  record ModelSpec(
+      String label, Path file, String batched, String plain, long delayUs, int maxBatch) {}
 
   /** One variant at one concurrency; {@code stats} is the server statistics delta, null if none. */
   record Cell(
@@ -79,11 +80,13 @@ public final class LoadTest {
       return count / seconds;
     }
 
-    /** CPU time per request, in ms, of the server process and of this process (load generator or in-process ORT). */
+    /**
+     * CPU time per request, in ms, of the server process and of this process (load generator or
+     * in-process ORT).
+     */
     double cpuMsPerRequest(boolean server) {
       return count == 0 ? Double.NaN : (server ? serverCpuNs : localCpuNs) / 1e6 / count;
     }
-
 
     double pct(double p) {
       if (sortedNs.length == 0) {
@@ -105,12 +108,21 @@ public final class LoadTest {
       if (stats != null && o.stats != null) {
         st = new TreeMap<>(stats);
         for (Map.Entry<String, Long> e : o.stats.entrySet()) {
-          st.merge(e.getKey(), e.getValue(), e.getKey().startsWith("tail.") ? Math::max : Long::sum);
+          st.merge(
+              e.getKey(), e.getValue(), e.getKey().startsWith("tail.") ? Math::max : Long::sum);
         }
       }
-      return new Cell(variant, concurrency, count + o.count, errors + o.errors,
-          firstError != null ? firstError : o.firstError, seconds + o.seconds, all, st,
-          serverCpuNs + o.serverCpuNs, localCpuNs + o.localCpuNs);
+      return new Cell(
+          variant,
+          concurrency,
+          count + o.count,
+          errors + o.errors,
+          firstError != null ? firstError : o.firstError,
+          seconds + o.seconds,
+          all,
+          st,
+          serverCpuNs + o.serverCpuNs,
+          localCpuNs + o.localCpuNs);
     }
 
     String batches() {
@@ -128,19 +140,32 @@ public final class LoadTest {
   private final double durationSeconds;
   private final int rounds;
   private final String transport;
+
   /** The client library's client, shared by all threads; null with {@code --driver raw}. */
   private final CaracalClient client;
+
   private final PrintStream out = System.out;
   private final StringBuilder markdown = new StringBuilder();
-  /** The ONNX Runtime parameters the server's copies have in their config; the baseline uses them too. */
+
+  /**
+   * The ONNX Runtime parameters the server's copies have in their config; the baseline uses them
+   * too.
+   */
   private Map<String, String> ortParams = Map.of();
+
   /** The server's process id, to read its CPU time from /proc; 0 = unknown. */
   private long serverPid;
+
   /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
   private static final long CLOCK_TICKS = Long.getLong("caracal.clockTicks", 100);
 
   private LoadTest(
-      URI url, double warmupSeconds, double durationSeconds, int rounds, String transport, CaracalClient client) {
+      URI url,
+      double warmupSeconds,
+      double durationSeconds,
+      int rounds,
+      String transport,
+      CaracalClient client) {
     this.rounds = rounds;
     this.host = url.getHost();
     this.port = url.getPort();
@@ -211,7 +236,9 @@ public final class LoadTest {
           throw new IllegalArgumentException("--transport grpc needs --grpc host:port");
         }
         int colon = grpc.lastIndexOf(':');
-        client = CaracalClient.grpc(grpc.substring(0, colon), Integer.parseInt(grpc.substring(colon + 1)));
+        client =
+            CaracalClient.grpc(
+                grpc.substring(0, colon), Integer.parseInt(grpc.substring(colon + 1)));
       } else {
         client = CaracalClient.http(url);
       }
@@ -230,7 +257,11 @@ public final class LoadTest {
     }
     if (md != null) {
       Files.writeString(
-          md, t.markdown, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+          md,
+          t.markdown,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     }
   }
 
@@ -258,7 +289,8 @@ public final class LoadTest {
       }
       int eq = kv.indexOf('=');
       if (eq < 1) {
-        throw new IllegalArgumentException("--ort-params takes key=value pairs separated by commas: " + kv);
+        throw new IllegalArgumentException(
+            "--ort-params takes key=value pairs separated by commas: " + kv);
       }
       m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
     }
@@ -267,7 +299,8 @@ public final class LoadTest {
 
   /**
    * The in-process baseline's session options: ONNX Runtime's defaults, with the same thread and
-   * spinning parameters the server's copies were given, so both sides run the same session settings.
+   * spinning parameters the server's copies were given, so both sides run the same session
+   * settings.
    */
   static OrtSession.SessionOptions baselineOptions(Map<String, String> params) throws OrtException {
     OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
@@ -280,7 +313,7 @@ public final class LoadTest {
           opts.addConfigEntry("session.intra_op.allow_spinning", on);
           opts.addConfigEntry("session.inter_op.allow_spinning", on);
         }
-        default -> { } // only the server reads the others
+        default -> {} // only the server reads the others
       }
     }
     return opts;
@@ -311,23 +344,44 @@ public final class LoadTest {
       double batchMaxMs = medianRunMs(env, session, inputName, shape, values, m.maxBatch(), 7);
       byte[] request = inferRequest(inputName, outputName, shape, values);
       InferInput tensor = InferInput.fp32(inputName, shape, values);
-      InferRequest batchedRequest = InferRequest.builder(m.batched()).input(tensor).output(outputName).build();
-      InferRequest plainRequest = InferRequest.builder(m.plain()).input(tensor).output(outputName).build();
+      InferRequest batchedRequest =
+          InferRequest.builder(m.batched()).input(tensor).output(outputName).build();
+      InferRequest plainRequest =
+          InferRequest.builder(m.plain()).input(tensor).output(outputName).build();
 
       emit("");
-      emit("### " + m.label() + " (`" + m.file().getFileName() + "` input " + inputName + " "
-          + Arrays.toString(shape) + ", " + request.length + "-byte HTTP requests, "
-          + values.length * 4 + "-byte tensors)");
+      emit(
+          "### "
+              + m.label()
+              + " (`"
+              + m.file().getFileName()
+              + "` input "
+              + inputName
+              + " "
+              + Arrays.toString(shape)
+              + ", "
+              + request.length
+              + "-byte HTTP requests, "
+              + values.length * 4
+              + "-byte tensors)");
       emit("");
       emit("Load driver: " + driverName() + ".");
       emit("");
-      emit(String.format(Locale.ROOT,
-          "In-process, one call alone (median): batch 1 = %.2f ms, batch %d = %.2f ms. Batched copy: "
-              + "max_batch_size %d, max_queue_delay %d µs → wait bound (delay + one batch) = %.2f ms.",
-          batch1Ms, m.maxBatch(), batchMaxMs, m.maxBatch(), m.delayUs(), m.delayUs() / 1000.0 + batchMaxMs));
+      emit(
+          String.format(
+              Locale.ROOT,
+              "In-process, one call alone (median): batch 1 = %.2f ms, batch %d = %.2f ms. Batched copy: "
+                  + "max_batch_size %d, max_queue_delay %d µs → wait bound (delay + one batch) = %.2f ms.",
+              batch1Ms,
+              m.maxBatch(),
+              batchMaxMs,
+              m.maxBatch(),
+              m.delayUs(),
+              m.delayUs() / 1000.0 + batchMaxMs));
       emit("");
-      emit("| conc. | variant | req/s | p50 ms | p99 ms | max ms | errors | batch sizes formed (server stats) "
-          + "| in-process req/s | server ÷ in-process |");
+      emit(
+          "| conc. | variant | req/s | p50 ms | p99 ms | max ms | errors | batch sizes formed (server stats) "
+              + "| in-process req/s | server ÷ in-process |");
       emit("|---:|---|---:|---:|---:|---:|---:|---|---:|---:|");
       List<Cell> phaseRows = new ArrayList<>();
       List<List<Cell>> cpuRows = new ArrayList<>();
@@ -340,16 +394,35 @@ public final class LoadTest {
         for (int r = 0; r < rounds; r++) {
           double wu = r == 0 ? warmupSeconds : Math.min(1.0, warmupSeconds);
           double d = durationSeconds / rounds;
-          batched = merge(batched, serverCell(m.batched(), "server, dynamic batching", c, request, batchedRequest, wu, d));
-          plain = merge(plain, serverCell(m.plain(), "server, no batching", c, request, plainRequest, wu, d));
+          batched =
+              merge(
+                  batched,
+                  serverCell(
+                      m.batched(), "server, dynamic batching", c, request, batchedRequest, wu, d));
+          plain =
+              merge(
+                  plain,
+                  serverCell(m.plain(), "server, no batching", c, request, plainRequest, wu, d));
           ort = merge(ort, inProcessCell(env, session, inputName, shape, values, c, wu, d));
         }
         for (Cell cell : List.of(batched, plain, ort)) {
-          emit(String.format(Locale.ROOT, "| %d | %s | %.0f | %.2f | %.2f | %.2f | %d | %s | %.0f | %.2f |",
-              c, cell.variant(), cell.rps(), cell.pct(0.50), cell.pct(0.99), cell.max(),
-              cell.errors(), cell.batches(), ort.rps(), cell.rps() / ort.rps()));
+          emit(
+              String.format(
+                  Locale.ROOT,
+                  "| %d | %s | %.0f | %.2f | %.2f | %.2f | %d | %s | %.0f | %.2f |",
+                  c,
+                  cell.variant(),
+                  cell.rps(),
+                  cell.pct(0.50),
+                  cell.pct(0.99),
+                  cell.max(),
+                  cell.errors(),
+                  cell.batches(),
+                  ort.rps(),
+                  cell.rps() / ort.rps()));
           if (cell.firstError() != null) {
-            out.println("  first error (" + cell.variant() + ", c=" + c + "): " + cell.firstError());
+            out.println(
+                "  first error (" + cell.variant() + ", c=" + c + "): " + cell.firstError());
           }
         }
         phaseRows.add(batched);
@@ -357,7 +430,8 @@ public final class LoadTest {
         cpuRows.add(List.of(batched, plain, ort));
       }
       emit("");
-      emit("Server-side phases per request (from the statistics endpoint; µs, averages over the measured window):");
+      emit(
+          "Server-side phases per request (from the statistics endpoint; µs, averages over the measured window):");
       emit("");
       emit("| conc. | variant | phases |");
       emit("|---:|---|---|");
@@ -365,37 +439,57 @@ public final class LoadTest {
         emit("| " + cell.concurrency() + " | " + cell.variant() + " | " + cell.phases() + " |");
       }
       emit("");
-      emit("Queue-wait bound of the batched copy (server statistics `caracal.*`, running values since the model"
-          + " loaded, read after each concurrency): no request may wait longer than max_queue_delay + the longest"
-          + " batch compute_infer.");
+      emit(
+          "Queue-wait bound of the batched copy (server statistics `caracal.*`, running values since the model"
+              + " loaded, read after each concurrency): no request may wait longer than max_queue_delay + the longest"
+              + " batch compute_infer.");
       emit("");
-      emit("| after conc. | queue p50 ms | queue p99 ms | queue max ms | max_queue_delay + longest compute_infer ms | holds |");
+      emit(
+          "| after conc. | queue p50 ms | queue p99 ms | queue max ms | max_queue_delay + longest compute_infer ms | holds |");
       emit("|---:|---:|---:|---:|---:|---|");
       for (Cell cell : phaseRows) {
-        if (cell.variant().startsWith("server, dynamic") && cell.stats() != null && cell.stats().containsKey("tail.queue_max_ns")) {
+        if (cell.variant().startsWith("server, dynamic")
+            && cell.stats() != null
+            && cell.stats().containsKey("tail.queue_max_ns")) {
           Map<String, Long> t = cell.stats();
           double max = t.get("tail.queue_max_ns") / 1e6;
           double bound = m.delayUs() / 1e3 + t.getOrDefault("tail.compute_infer_max_ns", 0L) / 1e6;
-          emit(String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.2f | %s |", cell.concurrency(),
-              t.getOrDefault("tail.queue_p50_ns", 0L) / 1e6, t.getOrDefault("tail.queue_p99_ns", 0L) / 1e6, max, bound,
-              max <= bound ? "yes" : "**no**"));
+          emit(
+              String.format(
+                  Locale.ROOT,
+                  "| %d | %.2f | %.2f | %.2f | %.2f | %s |",
+                  cell.concurrency(),
+                  t.getOrDefault("tail.queue_p50_ns", 0L) / 1e6,
+                  t.getOrDefault("tail.queue_p99_ns", 0L) / 1e6,
+                  max,
+                  bound,
+                  max <= bound ? "yes" : "**no**"));
         }
       }
       if (serverPid > 0) {
         emit("");
-        emit("CPU time per request over the measured window (ms; /proc for the server process, the JVM's own process"
-            + " CPU time for the load generator and for the in-process baseline). The server ÷ in-process column"
-            + " compares the server's own CPU per request with what ONNX Runtime alone needs: the part of the"
-            + " throughput gap that the load generator's CPU on the same machine does not explain.");
+        emit(
+            "CPU time per request over the measured window (ms; /proc for the server process, the JVM's own process"
+                + " CPU time for the load generator and for the in-process baseline). The server ÷ in-process column"
+                + " compares the server's own CPU per request with what ONNX Runtime alone needs: the part of the"
+                + " throughput gap that the load generator's CPU on the same machine does not explain.");
         emit("");
-        emit("| conc. | variant | server CPU | load generator CPU | in-process CPU | server ÷ in-process CPU |");
+        emit(
+            "| conc. | variant | server CPU | load generator CPU | in-process CPU | server ÷ in-process CPU |");
         emit("|---:|---|---:|---:|---:|---:|");
         for (List<Cell> row : cpuRows) {
           Cell ort = row.get(2);
           for (Cell cell : row.subList(0, 2)) {
-            emit(String.format(Locale.ROOT, "| %d | %s | %.3f | %.3f | %.3f | %.2f |", cell.concurrency(), cell.variant(),
-                cell.cpuMsPerRequest(true), cell.cpuMsPerRequest(false), ort.cpuMsPerRequest(false),
-                cell.cpuMsPerRequest(true) / ort.cpuMsPerRequest(false)));
+            emit(
+                String.format(
+                    Locale.ROOT,
+                    "| %d | %s | %.3f | %.3f | %.3f | %.2f |",
+                    cell.concurrency(),
+                    cell.variant(),
+                    cell.cpuMsPerRequest(true),
+                    cell.cpuMsPerRequest(false),
+                    ort.cpuMsPerRequest(false),
+                    cell.cpuMsPerRequest(true) / ort.cpuMsPerRequest(false)));
           }
         }
       }
@@ -407,7 +501,13 @@ public final class LoadTest {
   }
 
   private static double medianRunMs(
-      OrtEnvironment env, OrtSession session, String name, long[] shape1, float[] one, int batch, int runs)
+      OrtEnvironment env,
+      OrtSession session,
+      String name,
+      long[] shape1,
+      float[] one,
+      int batch,
+      int runs)
       throws OrtException {
     long[] shape = shape1.clone();
     shape[0] = batch;
@@ -436,9 +536,15 @@ public final class LoadTest {
       raw.putFloat(v);
     }
     String json =
-        "{\"inputs\":[{\"name\":\"" + input + "\",\"shape\":" + Arrays.toString(shape).replace(" ", "")
-            + ",\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":" + raw.capacity()
-            + "}}],\"outputs\":[{\"name\":\"" + output + "\",\"parameters\":{\"binary_data\":true}}]}";
+        "{\"inputs\":[{\"name\":\""
+            + input
+            + "\",\"shape\":"
+            + Arrays.toString(shape).replace(" ", "")
+            + ",\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":"
+            + raw.capacity()
+            + "}}],\"outputs\":[{\"name\":\""
+            + output
+            + "\",\"parameters\":{\"binary_data\":true}}]}";
     byte[] j = json.getBytes(StandardCharsets.UTF_8);
     byte[] body = new byte[j.length + raw.capacity()];
     System.arraycopy(j, 0, body, 0, j.length);
@@ -487,7 +593,13 @@ public final class LoadTest {
   }
 
   private Cell runCell(
-      String variant, int c, ClientFactory factory, Runnable closeAll, StatsProbe stats, double warmup, double duration)
+      String variant,
+      int c,
+      ClientFactory factory,
+      Runnable closeAll,
+      StatsProbe stats,
+      double warmup,
+      double duration)
       throws Exception {
     Window w = new Window();
     Recorder[] recs = new Recorder[c];
@@ -496,26 +608,29 @@ public final class LoadTest {
       Recorder r = recs[i] = new Recorder();
       Client client = factory.open();
       threads[i] =
-          Thread.ofPlatform().name("load-" + i).daemon(true).start(() -> {
-            while (!w.stop) {
-              long t0 = System.nanoTime();
-              String err;
-              try {
-                err = client.call();
-              } catch (Exception e) {
-                w.error(e.toString());
-                return;
-              }
-              long t1 = System.nanoTime();
-              if (w.inWindow(t1)) {
-                if (err == null) {
-                  r.add(t1 - t0);
-                } else {
-                  w.error(err);
+          Thread.ofPlatform()
+              .name("load-" + i)
+              .daemon(true)
+              .start(() -> {
+                while (!w.stop) {
+                  long t0 = System.nanoTime();
+                  String err;
+                  try {
+                    err = client.call();
+                  } catch (Exception e) {
+                    w.error(e.toString());
+                    return;
+                  }
+                  long t1 = System.nanoTime();
+                  if (w.inWindow(t1)) {
+                    if (err == null) {
+                      r.add(t1 - t0);
+                    } else {
+                      w.error(err);
+                    }
+                  }
                 }
-              }
-            }
-          });
+              });
     }
     Thread.sleep((long) (warmup * 1000));
     Map<String, Long> before = stats.get();
@@ -549,11 +664,26 @@ public final class LoadTest {
     if (before != null && after != null) {
       delta = new TreeMap<>();
       for (Map.Entry<String, Long> e : after.entrySet()) {
-        // tail.* are the server's running maxima and percentiles since the model loaded: kept as read
-        delta.put(e.getKey(), e.getKey().startsWith("tail.") ? e.getValue() : e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        // tail.* are the server's running maxima and percentiles since the model loaded: kept as
+        // read
+        delta.put(
+            e.getKey(),
+            e.getKey().startsWith("tail.")
+                ? e.getValue()
+                : e.getValue() - before.getOrDefault(e.getKey(), 0L));
       }
     }
-    return new Cell(variant, c, total, w.errors.get(), w.firstError.get(), seconds, all, delta, serverCpu, localCpu);
+    return new Cell(
+        variant,
+        c,
+        total,
+        w.errors.get(),
+        w.firstError.get(),
+        seconds,
+        all,
+        delta,
+        serverCpu,
+        localCpu);
   }
 
   /** CPU time (user + system) the server process has used so far, from /proc; 0 when unknown. */
@@ -573,7 +703,8 @@ public final class LoadTest {
 
   /** CPU time this process (the load generator, or the in-process baseline) has used so far. */
   private static long localCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }
 
@@ -582,48 +713,60 @@ public final class LoadTest {
   }
 
   private Cell serverCell(
-      String model, String variant, int c, byte[] body, InferRequest request, double wu, double d) throws Exception {
-    return client == null ? rawCell(model, variant, c, body, wu, d) : clientCell(model, variant, c, request, wu, d);
+      String model, String variant, int c, byte[] body, InferRequest request, double wu, double d)
+      throws Exception {
+    return client == null
+        ? rawCell(model, variant, c, body, wu, d)
+        : clientCell(model, variant, c, request, wu, d);
   }
 
   /**
-   * Sync calls through the shared client library client. An answer from the server that is an
-   * error (HTTP status, gRPC status with a server message, timeout) counts as an error; a transport
+   * Sync calls through the shared client library client. An answer from the server that is an error
+   * (HTTP status, gRPC status with a server message, timeout) counts as an error; a transport
    * failure stops the thread, like the raw driver's I/O errors.
    */
-  private Cell clientCell(String model, String variant, int c, InferRequest request, double wu, double d)
+  private Cell clientCell(
+      String model, String variant, int c, InferRequest request, double wu, double d)
       throws Exception {
-    ClientFactory f = () -> () -> {
-      try {
-        InferResult r = client.infer(request);
-        return r.outputs().isEmpty() ? "answer without outputs" : null;
-      } catch (CaracalClientException e) {
-        if (e.httpStatus() > 0 || e.serverMessage().isPresent() || e.isTimeout()) {
-          return e.getMessage();
-        }
-        throw e;
-      }
-    };
+    ClientFactory f =
+        () ->
+            () -> {
+              try {
+                InferResult r = client.infer(request);
+                return r.outputs().isEmpty() ? "answer without outputs" : null;
+              } catch (CaracalClientException e) {
+                if (e.httpStatus() > 0 || e.serverMessage().isPresent() || e.isTimeout()) {
+                  return e.getMessage();
+                }
+                throw e;
+              }
+            };
     return runCell(variant, c, f, () -> {}, () -> stats(model), wu, d);
   }
 
-  private Cell rawCell(String model, String variant, int c, byte[] body, double wu, double d) throws Exception {
+  private Cell rawCell(String model, String variant, int c, byte[] body, double wu, double d)
+      throws Exception {
     byte[] request =
-        HttpConnection.request("POST", "/v2/models/" + model + "/infer", host + ":" + port,
+        HttpConnection.request(
+            "POST",
+            "/v2/models/" + model + "/infer",
+            host + ":" + port,
             "Content-Type: application/octet-stream\r\nInference-Header-Content-Length: "
-                + jsonLength(body) + "\r\n",
+                + jsonLength(body)
+                + "\r\n",
             body);
     List<HttpConnection> conns = new ArrayList<>();
-    ClientFactory f = () -> {
-      HttpConnection conn = new HttpConnection(host, port);
-      synchronized (conns) {
-        conns.add(conn);
-      }
-      return () -> {
-        int code = conn.exchange(request);
-        return code == 200 ? null : code + " " + conn.bodyText();
-      };
-    };
+    ClientFactory f =
+        () -> {
+          HttpConnection conn = new HttpConnection(host, port);
+          synchronized (conns) {
+            conns.add(conn);
+          }
+          return () -> {
+            int code = conn.exchange(request);
+            return code == 200 ? null : code + " " + conn.bodyText();
+          };
+        };
     Runnable closeAll = () -> conns.forEach(HttpConnection::close);
     return runCell(variant, c, f, closeAll, () -> stats(model), wu, d);
   }
@@ -642,20 +785,28 @@ public final class LoadTest {
   }
 
   private Cell inProcessCell(
-      OrtEnvironment env, OrtSession session, String name, long[] shape, float[] values, int c,
-      double wu, double d) throws Exception {
+      OrtEnvironment env,
+      OrtSession session,
+      String name,
+      long[] shape,
+      float[] values,
+      int c,
+      double wu,
+      double d)
+      throws Exception {
     List<OnnxTensor> tensors = new ArrayList<>();
-    ClientFactory f = () -> {
-      OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(values.clone()), shape);
-      synchronized (tensors) {
-        tensors.add(in);
-      }
-      Map<String, OnnxTensor> feed = Map.of(name, in);
-      return () -> {
-        session.run(feed).close();
-        return null;
-      };
-    };
+    ClientFactory f =
+        () -> {
+          OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(values.clone()), shape);
+          synchronized (tensors) {
+            tensors.add(in);
+          }
+          Map<String, OnnxTensor> feed = Map.of(name, in);
+          return () -> {
+            session.run(feed).close();
+            return null;
+          };
+        };
     Runnable closeAll = () -> tensors.forEach(OnnxTensor::close);
     return runCell("in-process ORT", c, f, closeAll, () -> null, wu, d);
   }
@@ -666,8 +817,10 @@ public final class LoadTest {
   /** The model's statistics flattened to counters, or null when the server has no such endpoint. */
   private Map<String, Long> stats(String model) {
     try (HttpConnection conn = new HttpConnection(host, port)) {
-      int code = conn.exchange(HttpConnection.request("GET", "/v2/models/" + model + "/stats",
-          host + ":" + port, "", new byte[0]));
+      int code =
+          conn.exchange(
+              HttpConnection.request(
+                  "GET", "/v2/models/" + model + "/stats", host + ":" + port, "", new byte[0]));
       if (code != 200) {
         return null;
       }
@@ -680,12 +833,14 @@ public final class LoadTest {
       flat.put("execution_count", st.path("execution_count").asLong());
       flat.put("inference_count", st.path("inference_count").asLong());
       JsonNode is = st.path("inference_stats");
-      for (String p : List.of("success", "fail", "queue", "compute_input", "compute_infer", "compute_output")) {
+      for (String p :
+          List.of("success", "fail", "queue", "compute_input", "compute_infer", "compute_output")) {
         flat.put(p + ".count", is.path(p).path("count").asLong());
         flat.put(p + ".ns", is.path(p).path("ns").asLong());
       }
       JsonNode tail = st.path("caracal");
-      for (String k : List.of("queue_max_ns", "queue_p50_ns", "queue_p99_ns", "compute_infer_max_ns")) {
+      for (String k :
+          List.of("queue_max_ns", "queue_p50_ns", "queue_p99_ns", "compute_infer_max_ns")) {
         if (tail.has(k)) {
           flat.put("tail." + k, tail.path(k).asLong());
         }
@@ -693,7 +848,9 @@ public final class LoadTest {
       if (st.has("batch_stats")) {
         flat.put("has_batch_stats", 1L);
         for (JsonNode b : st.path("batch_stats")) {
-          flat.put("batch." + b.path("batch_size").asLong(), b.path("compute_infer").path("count").asLong());
+          flat.put(
+              "batch." + b.path("batch_size").asLong(),
+              b.path("compute_infer").path("count").asLong());
         }
       }
       return flat;
@@ -720,10 +877,13 @@ public final class LoadTest {
     if (execs == 0) {
       return "none";
     }
-    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "mean %.1f:", (double) items / execs));
+    StringBuilder sb =
+        new StringBuilder(String.format(Locale.ROOT, "mean %.1f:", (double) items / execs));
     sizes.sort((x, y) -> Long.compare(y[1], x[1]));
     for (int i = 0; i < Math.min(4, sizes.size()); i++) {
-      sb.append(String.format(Locale.ROOT, " %d×%.0f%%", sizes.get(i)[0], 100.0 * sizes.get(i)[1] / execs));
+      sb.append(
+          String.format(
+              Locale.ROOT, " %d×%.0f%%", sizes.get(i)[0], 100.0 * sizes.get(i)[1] / execs));
     }
     if (sizes.size() > 4) {
       sb.append(" …");
@@ -741,8 +901,10 @@ public final class LoadTest {
       long ns = d.getOrDefault(p + ".ns", 0L);
       sb.append(String.format(Locale.ROOT, "%s %.0f; ", p, n == 0 ? 0.0 : ns / 1e3 / n));
     }
-    sb.append("requests ").append(d.getOrDefault("success.count", 0L))
-        .append(", executions ").append(d.getOrDefault("execution_count", 0L));
+    sb.append("requests ")
+        .append(d.getOrDefault("success.count", 0L))
+        .append(", executions ")
+        .append(d.getOrDefault("execution_count", 0L));
     return sb.toString();
   }
 }

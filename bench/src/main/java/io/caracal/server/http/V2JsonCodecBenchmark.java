@@ -5,7 +5,6 @@ import io.caracal.api.InferenceResponse;
 import io.caracal.api.NamedTensor;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
-import io.caracal.server.http.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -53,7 +52,9 @@ public class V2JsonCodecBenchmark {
   @Param({"32x1x28x28", "32x1000"})
   public String shape;
 
-  /** {@code json}: the tensor as a JSON {@code data} array; {@code binary}: the binary extension. */
+  /**
+   * {@code json}: the tensor as a JSON {@code data} array; {@code binary}: the binary extension.
+   */
   @Param({"json", "binary"})
   public String format;
 
@@ -83,12 +84,15 @@ public class V2JsonCodecBenchmark {
     String json;
     if (binary) {
       json =
-          "{\"inputs\":[{\"name\":\"input\",\"shape\":" + shapeJson
-              + ",\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":" + raw.remaining()
+          "{\"inputs\":[{\"name\":\"input\",\"shape\":"
+              + shapeJson
+              + ",\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":"
+              + raw.remaining()
               + "}}],\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}";
     } else {
       StringBuilder sb = new StringBuilder(count * 12);
-      sb.append("{\"inputs\":[{\"name\":\"input\",\"shape\":").append(shapeJson)
+      sb.append("{\"inputs\":[{\"name\":\"input\",\"shape\":")
+          .append(shapeJson)
           .append(",\"datatype\":\"FP32\",\"data\":[");
       for (int i = 0; i < count; i++) {
         if (i > 0) {
@@ -116,7 +120,10 @@ public class V2JsonCodecBenchmark {
     requestBody.release();
   }
 
-  /** Request body → {@code InferenceRequest} (for binary: one copy of the tensor into a direct buffer). */
+  /**
+   * Request body → {@code InferenceRequest} (for binary: one copy of the tensor into a direct
+   * buffer).
+   */
   @Benchmark
   public V2JsonCodec.DecodedInfer decode() {
     return codec.decodeInfer("m", OptionalLong.empty(), requestBody.duplicate(), headerLength);

@@ -18,13 +18,13 @@ import java.util.OptionalInt;
 
 /**
  * Triton's classification extension: a requested output with the parameter {@code classification:
- * K} is returned as a BYTES tensor of the top {@code min(K, n)} entries of each batch row instead of
- * the tensor itself. Each element is {@code "<value>:<index>"}, or {@code
+ * K} is returned as a BYTES tensor of the top {@code min(K, n)} entries of each batch row instead
+ * of the tensor itself. Each element is {@code "<value>:<index>"}, or {@code
  * "<value>:<index>:<label>"} when the output has a label for that index, in descending order of
  * value (ties: lower index first; NaN last). The shape is {@code [batch, min(K, n)]} for batching
  * models and {@code [min(K, n)]} otherwise, where {@code n} is the number of elements per row.
- * Values are formatted as C++ {@code std::to_string} formats them: integers as integers, floats with
- * six decimals. Stateless and thread-safe.
+ * Values are formatted as C++ {@code std::to_string} formats them: integers as integers, floats
+ * with six decimals. Stateless and thread-safe.
  */
 public final class Classifier {
   /** The output parameter that asks for classification. */
@@ -74,7 +74,8 @@ public final class Classifier {
    * @param labels class labels by index (may be shorter than the row, or empty)
    * @throws InferenceException {@code InvalidInput} for a BYTES output
    */
-  public static Tensor classify(String name, Tensor tensor, int k, boolean batching, List<String> labels) {
+  public static Tensor classify(
+      String name, Tensor tensor, int k, boolean batching, List<String> labels) {
     if (tensor.dataType() == DataType.BYTES) {
       throw InferenceException.invalid(
           name, "output '" + name + "': classification is not supported for BYTES outputs");

@@ -31,8 +31,8 @@ import java.util.concurrent.CompletableFuture;
  * version up, validates the request ({@link RequestValidator}), applies {@code reshape} and fills
  * sequence controls ({@link TensorShaper}), runs the call on the model's scheduler and returns the
  * outputs in the model's order with the request id echoed, classified when asked. It also answers
- * the model reads (metadata, readiness, index, configuration, statistics). Admission while
- * draining and repository control are decorators around it ({@code DrainingAdmission}, {@code
+ * the model reads (metadata, readiness, index, configuration, statistics). Admission while draining
+ * and repository control are decorators around it ({@code DrainingAdmission}, {@code
  * ModelControl}), as are the cache, metrics and authorization layers.
  *
  * <p>{@link #infer} never throws: every failure completes the future with an {@link
@@ -95,31 +95,34 @@ public final class InferencePipeline implements InferenceService, AutoCloseable 
           model
               .runner()
               .run(inputs, plan.outputs(), RunOptions.of(request.parameters()))
-              .handle(
-                  (outputs, error) -> {
-                    if (error != null) {
-                      throw failure(error, model);
-                    }
-                    return classify(response(request, model, plan, outputs), spec, classes);
-                  });
-      return attempt >= MAX_REPLACED_RETRIES ? result : retryIfReplaced(result, request, model, attempt);
+              .handle((outputs, error) -> {
+                if (error != null) {
+                  throw failure(error, model);
+                }
+                return classify(response(request, model, plan, outputs), spec, classes);
+              });
+      return attempt >= MAX_REPLACED_RETRIES
+          ? result
+          : retryIfReplaced(result, request, model, attempt);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(InferenceException.from(e));
     }
   }
 
   private CompletableFuture<InferenceResponse> retryIfReplaced(
-      CompletableFuture<InferenceResponse> result, InferenceRequest request, LoadedModel model, int attempt) {
-    return result.exceptionallyCompose(
-        error -> {
-          if (!closed
-              && InferenceException.unwrap(error) instanceof InferenceException ie
-              && ie.error() instanceof InferenceError.ShuttingDown
-              && registry.isReplaced(model)) {
-            return infer(request, attempt + 1);
-          }
-          return CompletableFuture.failedFuture(error);
-        });
+      CompletableFuture<InferenceResponse> result,
+      InferenceRequest request,
+      LoadedModel model,
+      int attempt) {
+    return result.exceptionallyCompose(error -> {
+      if (!closed
+          && InferenceException.unwrap(error) instanceof InferenceException ie
+          && ie.error() instanceof InferenceError.ShuttingDown
+          && registry.isReplaced(model)) {
+        return infer(request, attempt + 1);
+      }
+      return CompletableFuture.failedFuture(error);
+    });
   }
 
   private static InferenceException failure(Throwable error, LoadedModel model) {
@@ -128,12 +131,14 @@ public final class InferencePipeline implements InferenceService, AutoCloseable 
       case BackendException be when be.isInvalidInput() ->
           InferenceException.invalid("", String.valueOf(be.getMessage()));
       case BackendException be -> InferenceException.backendFailure(model.id().name(), be);
-      case CancellationException ce -> InferenceException.of(new InferenceError.Cancelled(model.id().name()));
+      case CancellationException ce ->
+          InferenceException.of(new InferenceError.Cancelled(model.id().name()));
       case Throwable t -> InferenceException.internal(t);
     };
   }
 
-  private static InferenceResponse classify(InferenceResponse r, ModelSpec spec, Map<String, Integer> classes) {
+  private static InferenceResponse classify(
+      InferenceResponse r, ModelSpec spec, Map<String, Integer> classes) {
     if (classes.isEmpty()) {
       return r;
     }
@@ -144,16 +149,22 @@ public final class InferencePipeline implements InferenceService, AutoCloseable 
         outs.add(t);
       } else {
         List<String> labels = spec.output(t.name()).map(TensorSpec::labels).orElse(List.of());
-        outs.add(new NamedTensor(t.name(), Classifier.classify(t.name(), t.tensor(), k, spec.batches(), labels)));
+        outs.add(
+            new NamedTensor(
+                t.name(), Classifier.classify(t.name(), t.tensor(), k, spec.batches(), labels)));
       }
     }
     return new InferenceResponse(r.modelName(), r.modelVersion(), r.id(), outs, r.parameters());
   }
 
   private InferenceResponse response(
-      InferenceRequest request, LoadedModel model, RequestValidator.Plan plan, List<NamedTensor> outputs) {
+      InferenceRequest request,
+      LoadedModel model,
+      RequestValidator.Plan plan,
+      List<NamedTensor> outputs) {
     if (outputs.size() != plan.outputs().size()) {
-      throw new IllegalStateException("backend returned " + outputs.size() + " outputs for " + plan.outputs().size());
+      throw new IllegalStateException(
+          "backend returned " + outputs.size() + " outputs for " + plan.outputs().size());
     }
     List<NamedTensor> shaped = new ArrayList<>(outputs.size());
     for (int i = 0; i < outputs.size(); i++) {
@@ -163,7 +174,8 @@ public final class InferencePipeline implements InferenceService, AutoCloseable 
       }
       shaped.add(shaper.output(out, model.config(), plan));
     }
-    return new InferenceResponse(model.id().name(), model.id().version(), request.id(), shaped, Map.of());
+    return new InferenceResponse(
+        model.id().name(), model.id().version(), request.id(), shaped, Map.of());
   }
 
   @Override
@@ -172,12 +184,18 @@ public final class InferencePipeline implements InferenceService, AutoCloseable 
     ModelSpec spec = registry.lookup(model, version).config();
     List<String> versions = registry.readyVersions(model).stream().map(String::valueOf).toList();
     String platform = spec.platform().isEmpty() ? spec.backend() : spec.platform();
-    return new ModelMetadata(model, versions, platform, tensors(spec.inputs(), spec), tensors(spec.outputs(), spec));
+    return new ModelMetadata(
+        model, versions, platform, tensors(spec.inputs(), spec), tensors(spec.outputs(), spec));
   }
 
   private static List<TensorMetadata> tensors(List<TensorSpec> specs, ModelSpec spec) {
     return specs.stream()
-        .map(t -> new TensorMetadata(t.name(), t.dataType(), spec.batches() ? t.dims().prepend(-1) : t.dims(), t.labels()))
+        .map(t ->
+            new TensorMetadata(
+                t.name(),
+                t.dataType(),
+                spec.batches() ? t.dims().prepend(-1) : t.dims(),
+                t.labels()))
         .toList();
   }
 

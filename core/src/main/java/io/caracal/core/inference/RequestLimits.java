@@ -8,7 +8,8 @@ package io.caracal.core.inference;
  * @param maxElementsPerTensor the most elements one tensor may hold
  * @param maxBytesElement the largest single BYTES element, in bytes
  */
-public record RequestLimits(int maxInputs, int maxRank, long maxElementsPerTensor, long maxBytesElement) {
+public record RequestLimits(
+    int maxInputs, int maxRank, long maxElementsPerTensor, long maxBytesElement) {
   public RequestLimits {
     if (maxInputs < 1) {
       throw new IllegalArgumentException("maxInputs < 1: " + maxInputs);
@@ -24,7 +25,9 @@ public record RequestLimits(int maxInputs, int maxRank, long maxElementsPerTenso
     }
   }
 
-  /** Returns the defaults: 64 inputs, rank 16, 2^28 elements per tensor, 16 MiB per BYTES element. */
+  /**
+   * Returns the defaults: 64 inputs, rank 16, 2^28 elements per tensor, 16 MiB per BYTES element.
+   */
   public static RequestLimits ofDefault() {
     return new RequestLimits(64, 16, 1L << 28, 16L << 20);
   }

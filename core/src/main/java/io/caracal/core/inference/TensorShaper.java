@@ -19,18 +19,19 @@ import java.util.Optional;
  * Shapes tensors between the client's view and the backend's: applies {@code reshape} to inputs,
  * fills the sequence control inputs the client left out (a one-request sequence: START, READY and
  * END true, CORRID from the {@code sequence_id} request parameter, else 0), and turns reshaped
- * outputs back into the config's dims. Works on validated requests only. Stateless and
- * thread-safe.
+ * outputs back into the config's dims. Works on validated requests only. Stateless and thread-safe.
  */
 final class TensorShaper {
 
   /** Returns the backend inputs for a validated request. */
   List<NamedTensor> inputs(InferenceRequest request, ModelSpec config, RequestValidator.Plan plan) {
-    List<NamedTensor> out = new ArrayList<>(request.inputs().size() + config.sequenceControls().size());
+    List<NamedTensor> out =
+        new ArrayList<>(request.inputs().size() + config.sequenceControls().size());
     for (NamedTensor in : request.inputs()) {
       Optional<TensorSpec> spec = config.input(in.name());
       if (spec.isPresent() && spec.get().reshape().isPresent()) {
-        Shape target = resolve(batched(spec.get().reshape().get(), config, plan), in.tensor().elementCount());
+        Shape target =
+            resolve(batched(spec.get().reshape().get(), config, plan), in.tensor().elementCount());
         out.add(new NamedTensor(in.name(), in.tensor().withShape(target)));
       } else {
         out.add(in);
@@ -89,12 +90,14 @@ final class TensorShaper {
       SequenceControl c, ModelSpec config, RequestValidator.Plan plan, InferenceRequest request) {
     Shape shape = batched(c.dims(), config, plan);
     int n = Math.toIntExact(shape.elementCount());
-    ByteBuffer buf = ByteBuffer.allocate(n * c.dataType().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buf =
+        ByteBuffer.allocate(n * c.dataType().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
     long corrId = c.kind() == ModelSpec.ControlKind.CORRID ? sequenceId(request) : 0;
     for (int i = 0; i < n; i++) {
       double flag = c.trueValue();
       switch (c.dataType()) {
-        case INT32, UINT32 -> buf.putInt(c.kind() == ModelSpec.ControlKind.CORRID ? (int) corrId : (int) flag);
+        case INT32, UINT32 ->
+            buf.putInt(c.kind() == ModelSpec.ControlKind.CORRID ? (int) corrId : (int) flag);
         case INT64, UINT64 -> buf.putLong(corrId);
         case FP32 -> buf.putFloat((float) flag);
         case BOOL -> buf.put((byte) (flag != 0 ? 1 : 0));
@@ -115,10 +118,13 @@ final class TensorShaper {
         try {
           yield Long.parseUnsignedLong(s.value());
         } catch (NumberFormatException e) {
-          throw InferenceException.invalid("sequence_id", "parameter 'sequence_id' must be an unsigned integer");
+          throw InferenceException.invalid(
+              "sequence_id", "parameter 'sequence_id' must be an unsigned integer");
         }
       }
-      default -> throw InferenceException.invalid("sequence_id", "parameter 'sequence_id' must be an unsigned integer");
+      default ->
+          throw InferenceException.invalid(
+              "sequence_id", "parameter 'sequence_id' must be an unsigned integer");
     };
   }
 }

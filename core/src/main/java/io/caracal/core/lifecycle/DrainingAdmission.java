@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * serving it only counts the requests in flight. {@link #beginDrain()} makes {@link #isReady()}
  * false (liveness stays true) so load balancers stop sending traffic; {@link #stopAccepting()}
  * refuses new requests and repository calls with {@code ShuttingDown} and tells when the admitted
- * ones are done; {@link #failInFlight()} ends those still running at the exit timeout.
- * Thread-safe and non-blocking.
+ * ones are done; {@link #failInFlight()} ends those still running at the exit timeout. Thread-safe
+ * and non-blocking.
  */
 public final class DrainingAdmission extends ForwardingInferenceService {
 
@@ -31,7 +31,8 @@ public final class DrainingAdmission extends ForwardingInferenceService {
   private volatile boolean draining;
   private volatile boolean refusing;
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final Set<CompletableFuture<InferenceResponse>> outstanding = ConcurrentHashMap.newKeySet();
+  private final Set<CompletableFuture<InferenceResponse>> outstanding =
+      ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> idle = new CompletableFuture<>();
 
   /** Creates the decorator around {@code delegate}. */
@@ -52,11 +53,10 @@ public final class DrainingAdmission extends ForwardingInferenceService {
     }
     CompletableFuture<InferenceResponse> out = delegate().infer(request).thenApply(r -> r);
     outstanding.add(out);
-    out.whenComplete(
-        (r, e) -> {
-          outstanding.remove(out);
-          leave();
-        });
+    out.whenComplete((r, e) -> {
+      outstanding.remove(out);
+      leave();
+    });
     return out;
   }
 

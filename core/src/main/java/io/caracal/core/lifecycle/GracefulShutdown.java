@@ -104,7 +104,8 @@ public final class GracefulShutdown {
    * @param drainDelay how long requests are still served after readiness turned false
    * @param exitTimeout how long admitted requests may take to finish after the listeners stopped
    */
-  public GracefulShutdown(Steps steps, Duration drainDelay, Duration exitTimeout, Ticker ticker, Waiter waiter) {
+  public GracefulShutdown(
+      Steps steps, Duration drainDelay, Duration exitTimeout, Ticker ticker, Waiter waiter) {
     this.steps = Objects.requireNonNull(steps, "steps");
     this.drainDelay = requireNonNegative(drainDelay, "drainDelay");
     this.exitTimeout = requireNonNegative(exitTimeout, "exitTimeout");
@@ -128,7 +129,9 @@ public final class GracefulShutdown {
     long start = ticker.read();
     boolean interrupted = false;
     steps.notReady();
-    log.info("shutdown: not ready; still serving for the drain delay of {} s", drainDelay.toMillis() / 1000.0);
+    log.info(
+        "shutdown: not ready; still serving for the drain delay of {} s",
+        drainDelay.toMillis() / 1000.0);
     try {
       waiter.sleep(drainDelay);
     } catch (InterruptedException e) {
@@ -136,7 +139,10 @@ public final class GracefulShutdown {
     }
     CompletableFuture<Void> idle = steps.stopAccepting();
     long stopped = ticker.read();
-    log.info("shutdown: stopped accepting; {} request(s) in flight, waiting up to {} s", steps.inFlight(), exitTimeout.toMillis() / 1000.0);
+    log.info(
+        "shutdown: stopped accepting; {} request(s) in flight, waiting up to {} s",
+        steps.inFlight(),
+        exitTimeout.toMillis() / 1000.0);
     boolean finished = idle.isDone();
     if (!finished && !interrupted) {
       try {
@@ -148,8 +154,10 @@ public final class GracefulShutdown {
     int failed = 0;
     if (!finished) {
       failed = steps.failInFlight();
-      log.warn("shutdown: exit timeout of {} s passed; {} request(s) failed with 'the server is shutting down'",
-          exitTimeout.toMillis() / 1000.0, failed);
+      log.warn(
+          "shutdown: exit timeout of {} s passed; {} request(s) failed with 'the server is shutting down'",
+          exitTimeout.toMillis() / 1000.0,
+          failed);
     }
     steps.close();
     long end = ticker.read();

@@ -46,7 +46,11 @@ public final class ModelControl extends ForwardingInferenceService {
    * @param limit how many calls may run at once, at least 1
    */
   public ModelControl(
-      InferenceService delegate, ModelRegistry registry, ModelControlMode mode, Executor executor, int limit) {
+      InferenceService delegate,
+      ModelRegistry registry,
+      ModelControlMode mode,
+      Executor executor,
+      int limit) {
     this(
         delegate,
         new Repository() {
@@ -67,7 +71,11 @@ public final class ModelControl extends ForwardingInferenceService {
 
   /** Creates the decorator over any {@link Repository}. */
   public ModelControl(
-      InferenceService delegate, Repository repository, ModelControlMode mode, Executor executor, int limit) {
+      InferenceService delegate,
+      Repository repository,
+      ModelControlMode mode,
+      Executor executor,
+      int limit) {
     super(delegate);
     if (limit < 1) {
       throw new IllegalArgumentException("limit < 1: " + limit);

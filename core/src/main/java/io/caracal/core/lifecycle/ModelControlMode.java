@@ -8,10 +8,13 @@ public enum ModelControlMode {
   NONE,
   /**
    * Every model loads at start, then the repository is polled and added, removed or changed models
-   * are loaded, unloaded or reloaded ({@link RepositoryPoller}); the load and unload APIs are refused.
+   * are loaded, unloaded or reloaded ({@link RepositoryPoller}); the load and unload APIs are
+   * refused.
    */
   POLL,
-  /** Only the models named at start are loaded; the load and unload APIs load, reload and unload. */
+  /**
+   * Only the models named at start are loaded; the load and unload APIs load, reload and unload.
+   */
   EXPLICIT;
 
   /** Parses {@code none}, {@code poll} or {@code explicit} (case-insensitive). */
@@ -20,7 +23,9 @@ public enum ModelControlMode {
       case "none" -> NONE;
       case "poll" -> POLL;
       case "explicit" -> EXPLICIT;
-      default -> throw new IllegalArgumentException("model-control-mode must be none, poll or explicit, got '" + s + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "model-control-mode must be none, poll or explicit, got '" + s + "'");
     };
   }
 }

@@ -28,9 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a model version's files into a servable version: loads its backend instances, completes
- * its config from the first instance's signature, warms the instances up and wraps them in a
- * runner; and bounds how many models load at once. Thread-safe; every method blocks.
+ * Turns a model version's files into a servable version: loads its backend instances, completes its
+ * config from the first instance's signature, warms the instances up and wraps them in a runner;
+ * and bounds how many models load at once. Thread-safe; every method blocks.
  */
 final class ModelLoader {
   /*
@@ -72,7 +72,11 @@ final class ModelLoader {
    * @param completer completes configs
    * @param loaderThreads how many models load at once, at least 1
    */
-  ModelLoader(ModelRepository repository, BackendOptions options, RunnerFactory runners, AutoCompleter completer,
+  ModelLoader(
+      ModelRepository repository,
+      BackendOptions options,
+      RunnerFactory runners,
+      AutoCompleter completer,
       int loaderThreads) {
     if (loaderThreads < 1) {
       throw new IllegalArgumentException("loaderThreads < 1: " + loaderThreads);
@@ -95,7 +99,12 @@ final class ModelLoader {
     AtomicInteger n = new AtomicInteger();
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            loaderThreads, r -> Thread.ofPlatform().name("model-load-" + n.getAndIncrement()).daemon(true).unstarted(r));
+            loaderThreads,
+            r ->
+                Thread.ofPlatform()
+                    .name("model-load-" + n.getAndIncrement())
+                    .daemon(true)
+                    .unstarted(r));
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (Runnable job : jobs) {
@@ -135,12 +144,20 @@ final class ModelLoader {
     List<ModelInstance> instances = new ArrayList<>();
     try {
       Map<String, String> params = new HashMap<>();
-      found.config().ifPresent(c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
-      ModelArtifact artifact = new ModelArtifact(id, source.file(), params, options, found.instanceCount());
+      found
+          .config()
+          .ifPresent(
+              c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
+      ModelArtifact artifact =
+          new ModelArtifact(id, source.file(), params, options, found.instanceCount());
       instances.add(found.factory().load(artifact));
       ModelSpec config;
       try {
-        config = completer.complete(found, instances.get(0).signature(), file -> repository.readLabels(found.name(), file));
+        config =
+            completer.complete(
+                found,
+                instances.get(0).signature(),
+                file -> repository.readLabels(found.name(), file));
       } catch (IllegalArgumentException e) {
         throw invalidConfig(id, e);
       }
@@ -156,14 +173,21 @@ final class ModelLoader {
         // before the runner sees them; one whose warm-up fails is closed and counts as a failed
         // creation.
         ModelSpec completed = config;
-        runner = runners.create(id, config, instances, () -> warmedInstance(id, completed, found, artifact));
+        runner =
+            runners.create(
+                id, config, instances, () -> warmedInstance(id, completed, found, artifact));
       } catch (IllegalArgumentException e) {
         // A bad scheduling setting (dynamic_batching, instance_group, parameters caracal.*): the
         // message names the setting and its value, which is what the model's status must say.
         throw invalidConfig(id, e);
       }
       LoadedModel model = new LoadedModel(id, config, runner);
-      log.info("model {} version {} is ready ({} instance(s), {})", id.name(), id.version(), instances.size(), config.platform());
+      log.info(
+          "model {} version {} is ready ({} instance(s), {})",
+          id.name(),
+          id.version(),
+          instances.size(),
+          config.platform());
       return new LoadResult.Loaded(model);
     } catch (RepositoryException e) {
       return failed(id, instances, e.getMessage() == null ? "load failed" : e.getMessage());
@@ -172,11 +196,15 @@ final class ModelLoader {
       return failed(id, instances, "failed to load '" + id.name() + "': " + e.getMessage());
     } catch (RuntimeException | LinkageError e) {
       log.warn("model {} failed to load unexpectedly", id, e);
-      return failed(id, instances, "failed to load '" + id.name() + "': unexpected error (see the server log)");
+      return failed(
+          id,
+          instances,
+          "failed to load '" + id.name() + "': unexpected error (see the server log)");
     }
   }
 
-  private ModelInstance warmedInstance(ModelId id, ModelSpec config, ModelSource.Found found, ModelArtifact artifact)
+  private ModelInstance warmedInstance(
+      ModelId id, ModelSpec config, ModelSource.Found found, ModelArtifact artifact)
       throws Exception {
     ModelInstance instance = found.factory().load(artifact);
     try {
@@ -192,13 +220,17 @@ final class ModelLoader {
     }
   }
 
-  /** A config the scheduler or completer rejected: the reason is the exception's message, naming the model. */
+  /**
+   * A config the scheduler or completer rejected: the reason is the exception's message, naming the
+   * model.
+   */
   private static RepositoryException invalidConfig(ModelId id, IllegalArgumentException e) {
     String m = e.getMessage();
     if (m == null || m.isBlank()) {
       return new RepositoryException("invalid config for '" + id.name() + "'", e);
     }
-    return new RepositoryException(m.contains("'" + id.name() + "'") ? m : "invalid config for '" + id.name() + "': " + m, e);
+    return new RepositoryException(
+        m.contains("'" + id.name() + "'") ? m : "invalid config for '" + id.name() + "': " + m, e);
   }
 
   private static LoadResult failed(ModelId id, List<ModelInstance> instances, String reason) {

@@ -30,17 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds every model version the repository yields and its state: the table that lookups,
- * readiness and the repository index read, and the swaps that load, reload and unload change it
- * with.
+ * Holds every model version the repository yields and its state: the table that lookups, readiness
+ * and the repository index read, and the swaps that load, reload and unload change it with.
  *
  * <p>{@link #loadAll} scans the repository and loads each selected version on a bounded pool of
- * loader threads (never on a request thread) through a {@link ModelLoader}, which loads the
- * backend instances, completes the config, warms up and creates the runner. Any failure (bad name
- * or config, missing or corrupt file, backend error, a config that contradicts the model) marks
- * that version, or the whole model, {@link ModelState#UNAVAILABLE} with the reason, logs one line,
- * and never affects other models. Thread-safe: lookups may run concurrently with loading and
- * closing.
+ * loader threads (never on a request thread) through a {@link ModelLoader}, which loads the backend
+ * instances, completes the config, warms up and creates the runner. Any failure (bad name or
+ * config, missing or corrupt file, backend error, a config that contradicts the model) marks that
+ * version, or the whole model, {@link ModelState#UNAVAILABLE} with the reason, logs one line, and
+ * never affects other models. Thread-safe: lookups may run concurrently with loading and closing.
  */
 public final class ModelRegistry implements AutoCloseable {
   /*
@@ -128,15 +126,17 @@ public final class ModelRegistry implements AutoCloseable {
     /** Returns the state a load ended in: READY with the model, or UNAVAILABLE with the reason. */
     static VersionState of(LoadResult result) {
       return switch (result) {
-        case LoadResult.Loaded loaded -> new VersionState(ModelState.READY, "", Optional.of(loaded.model()));
-        case LoadResult.Failed failed -> new VersionState(ModelState.UNAVAILABLE, failed.reason(), Optional.empty());
+        case LoadResult.Loaded loaded ->
+            new VersionState(ModelState.READY, "", Optional.of(loaded.model()));
+        case LoadResult.Failed failed ->
+            new VersionState(ModelState.UNAVAILABLE, failed.reason(), Optional.empty());
       };
     }
   }
 
   /**
-   * Scans the repository and loads every model; returns when every load has finished (succeeded
-   * or failed).
+   * Scans the repository and loads every model; returns when every load has finished (succeeded or
+   * failed).
    *
    * @throws IOException if the repository root cannot be listed
    */
@@ -156,7 +156,8 @@ public final class ModelRegistry implements AutoCloseable {
     for (ModelSource source : sources) {
       if (!selected.test(source.name())) {
         String shown = ModelNames.printable(source.name());
-        models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), "", Optional.empty(), false));
+        models.put(
+            shown, new Entry(shown, new ConcurrentSkipListMap<>(), "", Optional.empty(), false));
         continue;
       }
       switch (source) {
@@ -166,17 +167,32 @@ public final class ModelRegistry implements AutoCloseable {
           models.put(shown, new Entry(shown, new ConcurrentSkipListMap<>(), invalid.reason()));
         }
         case ModelSource.Found found -> {
-          Entry entry = new Entry(found.name(), new ConcurrentSkipListMap<>(), "", found.config(), true);
+          Entry entry =
+              new Entry(found.name(), new ConcurrentSkipListMap<>(), "", found.config(), true);
           models.put(found.name(), entry);
           for (VersionSource v : found.versions()) {
             switch (v) {
               case VersionSource.Broken broken -> {
-                log.warn("model {} version {} is unavailable: {}", found.name(), v.version(), broken.reason());
-                entry.versions().put(v.version(), new VersionState(ModelState.UNAVAILABLE, broken.reason(), Optional.empty()));
+                log.warn(
+                    "model {} version {} is unavailable: {}",
+                    found.name(),
+                    v.version(),
+                    broken.reason());
+                entry
+                    .versions()
+                    .put(
+                        v.version(),
+                        new VersionState(
+                            ModelState.UNAVAILABLE, broken.reason(), Optional.empty()));
               }
               case VersionSource.Loadable loadable -> {
-                entry.versions().put(v.version(), new VersionState(ModelState.LOADING, "", Optional.empty()));
-                jobs.add(() -> entry.versions().put(v.version(), VersionState.of(loader.load(found, loadable))));
+                entry
+                    .versions()
+                    .put(v.version(), new VersionState(ModelState.LOADING, "", Optional.empty()));
+                jobs.add(() ->
+                    entry
+                        .versions()
+                        .put(v.version(), VersionState.of(loader.load(found, loadable))));
               }
             }
           }
@@ -202,7 +218,9 @@ public final class ModelRegistry implements AutoCloseable {
       if (v == null) {
         throw InferenceException.of(new InferenceError.ModelNotFound(name, version));
       }
-      return v.model().orElseThrow(() -> InferenceException.of(new InferenceError.ModelNotReady(name, version, v.reason())));
+      return v.model()
+          .orElseThrow(() ->
+              InferenceException.of(new InferenceError.ModelNotReady(name, version, v.reason())));
     }
     for (VersionState v : entry.versions().descendingMap().values()) {
       if (v.model().isPresent()) {
@@ -243,11 +261,13 @@ public final class ModelRegistry implements AutoCloseable {
       return List.of();
     }
     List<Long> out = new ArrayList<>();
-    entry.versions().forEach((v, s) -> {
-      if (s.state() == ModelState.READY) {
-        out.add(v);
-      }
-    });
+    entry
+        .versions()
+        .forEach((v, s) -> {
+          if (s.state() == ModelState.READY) {
+            out.add(v);
+          }
+        });
     return out;
   }
 
@@ -272,7 +292,9 @@ public final class ModelRegistry implements AutoCloseable {
       for (VersionState v : e.versions().values()) {
         // a version still loading (after start-up) or finishing its in-flight requests neither
         // makes nor breaks readiness: what counts is the state a load or unload ends in
-        if (v.state() != ModelState.READY && v.state() != ModelState.LOADING && v.state() != ModelState.UNLOADING) {
+        if (v.state() != ModelState.READY
+            && v.state() != ModelState.LOADING
+            && v.state() != ModelState.UNLOADING) {
           return false;
         }
       }
@@ -285,14 +307,14 @@ public final class ModelRegistry implements AutoCloseable {
     List<ModelStatus> out = new ArrayList<>();
     models.values().stream()
         .sorted(Comparator.comparing(Entry::name))
-        .forEach(
-            e -> {
-              if (e.versions().isEmpty()) {
-                String reason = !e.loaded() ? "" : e.failure().isEmpty() ? "no versions" : e.failure();
-                out.add(new ModelStatus(e.name(), 0, ModelState.UNAVAILABLE, reason));
-              }
-              e.versions().forEach((v, s) -> out.add(new ModelStatus(e.name(), v, s.state(), s.reason())));
-            });
+        .forEach(e -> {
+          if (e.versions().isEmpty()) {
+            String reason = !e.loaded() ? "" : e.failure().isEmpty() ? "no versions" : e.failure();
+            out.add(new ModelStatus(e.name(), 0, ModelState.UNAVAILABLE, reason));
+          }
+          e.versions()
+              .forEach((v, s) -> out.add(new ModelStatus(e.name(), v, s.state(), s.reason())));
+        });
     return out;
   }
 
@@ -322,7 +344,11 @@ public final class ModelRegistry implements AutoCloseable {
       if (source instanceof ModelSource.Invalid invalid) {
         boolean exists = Files.isDirectory(repository.paths().root().resolve(name));
         if (exists && (old == null || !old.serving())) {
-          replace(name, old, new Entry(name, new ConcurrentSkipListMap<>(), invalid.reason(), Optional.empty(), true));
+          replace(
+              name,
+              old,
+              new Entry(
+                  name, new ConcurrentSkipListMap<>(), invalid.reason(), Optional.empty(), true));
         }
         log.warn("model '{}' failed to load: {}", name, invalid.reason());
         throw loadFailure(name, exists ? invalid.reason() : "the model is not in the repository");
@@ -345,19 +371,24 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  /** Loads the versions {@code found} selects and publishes them (see {@link #load(String)}); runs under the model's lock. */
+  /**
+   * Loads the versions {@code found} selects and publishes them (see {@link #load(String)}); runs
+   * under the model's lock.
+   */
   private void loadFound(String name, @Nullable Entry old, ModelSource.Found found) {
     NavigableMap<Long, VersionState> fresh = new ConcurrentSkipListMap<>();
     String firstProblem = "";
     for (VersionSource v : found.versions()) {
       VersionState state =
           switch (v) {
-            case VersionSource.Broken broken -> new VersionState(ModelState.UNAVAILABLE, broken.reason(), Optional.empty());
+            case VersionSource.Broken broken ->
+                new VersionState(ModelState.UNAVAILABLE, broken.reason(), Optional.empty());
             case VersionSource.Loadable loadable -> VersionState.of(loader.load(found, loadable));
           };
       fresh.put(v.version(), state);
       if (state.model().isEmpty() && firstProblem.isEmpty()) {
-        firstProblem = state.reason().isEmpty() ? "version " + v.version() + " failed" : state.reason();
+        firstProblem =
+            state.reason().isEmpty() ? "version " + v.version() + " failed" : state.reason();
       }
     }
     if (!firstProblem.isEmpty() && old != null && old.serving()) {
@@ -368,11 +399,12 @@ public final class ModelRegistry implements AutoCloseable {
       // failed version with a new number is listed UNAVAILABLE with its reason, a serving
       // version whose replacement failed stays READY with the reason of that failure.
       NavigableMap<Long, VersionState> kept = new ConcurrentSkipListMap<>();
-      old.versions().forEach((v, st) -> {
-        if (st.model().isPresent()) {
-          kept.put(v, st);
-        }
-      });
+      old.versions()
+          .forEach((v, st) -> {
+            if (st.model().isPresent()) {
+              kept.put(v, st);
+            }
+          });
       for (Map.Entry<Long, VersionState> e : fresh.entrySet()) {
         VersionState st = e.getValue();
         if (st.model().isPresent()) {
@@ -380,10 +412,13 @@ public final class ModelRegistry implements AutoCloseable {
         }
         VersionState serving = kept.get(e.getKey());
         String why = "reload failed, the serving version keeps serving: " + st.reason();
-        kept.put(e.getKey(), serving == null ? st : new VersionState(ModelState.READY, why, serving.model()));
+        kept.put(
+            e.getKey(),
+            serving == null ? st : new VersionState(ModelState.READY, why, serving.model()));
       }
       models.put(name, new Entry(name, kept, "", old.parsed(), true, true));
-      log.warn("model '{}' failed to reload; the serving versions keep serving: {}", name, firstProblem);
+      log.warn(
+          "model '{}' failed to reload; the serving versions keep serving: {}", name, firstProblem);
       throw loadFailure(name, firstProblem);
     }
     replace(name, old, new Entry(name, fresh, "", found.config(), true));
@@ -442,16 +477,27 @@ public final class ModelRegistry implements AutoCloseable {
     for (Map.Entry<Long, VersionState> e : old.versions().entrySet()) {
       VersionState now = next.versions().get(e.getKey());
       if (e.getValue().model().isPresent() && (now == null || now.model().isEmpty())) {
-        draining.put(e.getKey(), new VersionState(ModelState.UNLOADING, "finishing in-flight requests", Optional.empty()));
+        draining.put(
+            e.getKey(),
+            new VersionState(
+                ModelState.UNLOADING, "finishing in-flight requests", Optional.empty()));
         anyDraining = true;
       }
     }
-    models.put(name, anyDraining
-        ? new Entry(name, draining, next.failure(), next.parsed(), next.loaded(), next.keptAfterFailedReload())
-        : next);
+    models.put(
+        name,
+        anyDraining
+            ? new Entry(
+                name,
+                draining,
+                next.failure(),
+                next.parsed(),
+                next.loaded(),
+                next.keptAfterFailedReload())
+            : next);
     for (VersionState st : old.versions().values()) {
-      st.model().ifPresent(
-          m -> {
+      st.model()
+          .ifPresent(m -> {
             try {
               m.runner().close();
             } catch (RuntimeException e) {
@@ -470,16 +516,24 @@ public final class ModelRegistry implements AutoCloseable {
    * published.
    */
   private Entry showLoading(String name, @Nullable Entry old, ModelSource.Found found) {
-    NavigableMap<Long, VersionState> shown = new ConcurrentSkipListMap<>(old == null ? Map.of() : old.versions());
+    NavigableMap<Long, VersionState> shown =
+        new ConcurrentSkipListMap<>(old == null ? Map.of() : old.versions());
     for (VersionSource v : found.versions()) {
       VersionState now = shown.get(v.version());
       if (now == null || now.model().isEmpty()) {
         shown.put(v.version(), new VersionState(ModelState.LOADING, "", Optional.empty()));
       }
     }
-    Entry placeholder = old == null
-        ? new Entry(name, shown, "", found.config(), true)
-        : new Entry(name, shown, old.failure(), old.parsed(), old.loaded(), old.keptAfterFailedReload());
+    Entry placeholder =
+        old == null
+            ? new Entry(name, shown, "", found.config(), true)
+            : new Entry(
+                name,
+                shown,
+                old.failure(),
+                old.parsed(),
+                old.loaded(),
+                old.keptAfterFailedReload());
     models.put(name, placeholder);
     return placeholder;
   }
@@ -490,7 +544,10 @@ public final class ModelRegistry implements AutoCloseable {
     return InferenceException.invalid("model", message);
   }
 
-  /** Returns whether {@code model} is no longer what a lookup of its version finds (reloaded or unloaded). */
+  /**
+   * Returns whether {@code model} is no longer what a lookup of its version finds (reloaded or
+   * unloaded).
+   */
   public boolean isReplaced(LoadedModel model) {
     Entry e = models.get(model.id().name());
     if (e == null || !e.loaded()) {
@@ -509,7 +566,8 @@ public final class ModelRegistry implements AutoCloseable {
   public io.caracal.proto.inference.ModelConfig config(String name, OptionalLong version) {
     LoadedModel model = lookup(name, version);
     Entry e = models.get(name);
-    Optional<io.caracal.proto.inference.ModelConfig> parsed = e == null ? Optional.empty() : e.parsed();
+    Optional<io.caracal.proto.inference.ModelConfig> parsed =
+        e == null ? Optional.empty() : e.parsed();
     return ConfigRenderer.render(parsed, model.config());
   }
 
@@ -518,7 +576,9 @@ public final class ModelRegistry implements AutoCloseable {
   public void close() {
     for (Entry e : models.values()) {
       for (Long v : e.versions().keySet()) {
-        VersionState old = e.versions().put(v, new VersionState(ModelState.UNAVAILABLE, "unloaded", Optional.empty()));
+        VersionState old =
+            e.versions()
+                .put(v, new VersionState(ModelState.UNAVAILABLE, "unloaded", Optional.empty()));
         if (old != null) {
           old.model().ifPresent(model -> model.runner().close());
         }

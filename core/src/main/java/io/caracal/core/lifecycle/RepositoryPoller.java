@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * <p>Each model folder has a fingerprint: the SHA-256 of its {@code config.pbtxt} and the relative
  * path, size and last-modified time of every other file and folder under it (version folders, model
  * files, labels, warm-up data; symbolic links are not followed). A model whose folder appeared is
- * loaded; one whose folder disappeared is unloaded (its in-flight requests finish first); one
- * whose fingerprint changed is reloaded: its new versions load and warm beside the serving ones
- * and are swapped in at once, and if they fail the old ones keep serving (the index says why).
- * A failed load is not retried until the folder changes again.
+ * loaded; one whose folder disappeared is unloaded (its in-flight requests finish first); one whose
+ * fingerprint changed is reloaded: its new versions load and warm beside the serving ones and are
+ * swapped in at once, and if they fail the old ones keep serving (the index says why). A failed
+ * load is not retried until the folder changes again.
  *
  * <p>{@link #scan} is one poll step (tests call it directly; it never sleeps). {@link #start} runs
  * it every interval on one daemon platform thread, {@code model-poll}; the loads and unloads of one
@@ -79,7 +79,12 @@ public final class RepositoryPoller implements AutoCloseable {
     AtomicInteger n = new AtomicInteger();
     this.loaders =
         Executors.newFixedThreadPool(
-            loaderThreads, r -> Thread.ofPlatform().name("model-poll-load-" + n.getAndIncrement()).daemon(true).unstarted(r));
+            loaderThreads,
+            r ->
+                Thread.ofPlatform()
+                    .name("model-poll-load-" + n.getAndIncrement())
+                    .daemon(true)
+                    .unstarted(r));
   }
 
   /**
@@ -97,7 +102,9 @@ public final class RepositoryPoller implements AutoCloseable {
     if (timer != null) {
       return;
     }
-    timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("model-poll").daemon(true).unstarted(r));
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("model-poll").daemon(true).unstarted(r));
     long ms = interval.toMillis();
     timer.scheduleWithFixedDelay(
         () -> {
@@ -223,20 +230,33 @@ public final class RepositoryPoller implements AutoCloseable {
     }
   }
 
-  private static void collect(Path base, Path dir, int depth, Map<String, String> out) throws IOException {
+  private static void collect(Path base, Path dir, int depth, Map<String, String> out)
+      throws IOException {
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
       for (Path p : stream) {
         String rel = base.relativize(p).toString();
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        BasicFileAttributes a =
+            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (a.isDirectory()) {
           out.put(rel + "/", "dir");
           if (depth + 1 < MAX_DEPTH) {
             collect(base, p, depth + 1, out);
           }
-        } else if (depth == 0 && p.getFileName().toString().equals("config.pbtxt") && a.isRegularFile() && a.size() < (1 << 20)) {
+        } else if (depth == 0
+            && p.getFileName().toString().equals("config.pbtxt")
+            && a.isRegularFile()
+            && a.size() < (1 << 20)) {
           out.put(rel, "sha256:" + sha256(Files.readAllBytes(p)));
         } else {
-          out.put(rel, a.size() + ":" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ":" + a.fileKey() + ":" + (a.isSymbolicLink() ? "link" : "file"));
+          out.put(
+              rel,
+              a.size()
+                  + ":"
+                  + a.lastModifiedTime().to(TimeUnit.NANOSECONDS)
+                  + ":"
+                  + a.fileKey()
+                  + ":"
+                  + (a.isSymbolicLink() ? "link" : "file"));
         }
       }
     }

@@ -33,15 +33,17 @@ import java.util.Random;
  * max(1, count)} times on every instance, at its {@code batch_size}, with zero, random or file data
  * ({@code input_data_file} names a file directly inside the model's {@code warmup/} folder; nothing
  * else is read). Without samples, every instance runs once at batch size 1 and, for a batching
- * model, once at {@code max_batch_size}, with zeros ({@code "0"} strings for {@code BYTES}) for every
- * input the model declares, dynamic dimensions set to 1. Any failure throws a {@link
+ * model, once at {@code max_batch_size}, with zeros ({@code "0"} strings for {@code BYTES}) for
+ * every input the model declares, dynamic dimensions set to 1. Any failure throws a {@link
  * RepositoryException} whose message says which sample failed and why: the version is then
  * UNAVAILABLE.
  */
 final class Warmup {
   private Warmup() {}
 
-  /** One warm-up call: inputs (with batch dimension, when batching) and how many times to run it. */
+  /**
+   * One warm-up call: inputs (with batch dimension, when batching) and how many times to run it.
+   */
   record Sample(String name, int batchSize, List<NamedTensor> inputs, int count) {}
 
   /** Runs every sample on every instance. */
@@ -56,18 +58,29 @@ final class Warmup {
       return;
     }
     List<IoSpec> signatureInputs = instances.get(0).signature().inputs();
-    List<String> outputs = instances.get(0).signature().outputs().stream().map(IoSpec::name).toList();
-    List<ModelWarmup> configured = parsed.map(io.caracal.proto.inference.ModelConfig::getModelWarmupList).orElse(List.of());
+    List<String> outputs =
+        instances.get(0).signature().outputs().stream().map(IoSpec::name).toList();
+    List<ModelWarmup> configured =
+        parsed.map(io.caracal.proto.inference.ModelConfig::getModelWarmupList).orElse(List.of());
     List<Sample> samples =
-        configured.isEmpty() ? defaults(config, signatureInputs) : configured(id, config, configured, paths);
+        configured.isEmpty()
+            ? defaults(config, signatureInputs)
+            : configured(id, config, configured, paths);
     for (Sample s : samples) {
       for (ModelInstance instance : instances) {
         for (int i = 0; i < s.count(); i++) {
           try {
-            instance.infer(s.inputs(), outputs, Collections.nCopies(Math.max(1, s.batchSize()), Map.of()));
+            instance.infer(
+                s.inputs(), outputs, Collections.nCopies(Math.max(1, s.batchSize()), Map.of()));
           } catch (BackendException | RuntimeException e) {
             throw new RepositoryException(
-                "warm-up of '" + id.name() + "' version " + id.version() + " failed (" + s.name() + "): "
+                "warm-up of '"
+                    + id.name()
+                    + "' version "
+                    + id.version()
+                    + " failed ("
+                    + s.name()
+                    + "): "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()),
                 e);
           }
@@ -98,9 +111,11 @@ final class Warmup {
         Shape shape = Shape.of(dims);
         Tensor t =
             in.dataType() == DataType.BYTES
-                // "0" rather than "": an empty string breaks models that parse their text as numbers
+                // "0" rather than "": an empty string breaks models that parse their text as
+                // numbers
                 // (Triton's simple_string); "0" is valid both as text and as a number.
-                ? Tensor.ofStrings(shape, Collections.nCopies(Math.toIntExact(shape.elementCount()), "0"))
+                ? Tensor.ofStrings(
+                    shape, Collections.nCopies(Math.toIntExact(shape.elementCount()), "0"))
                 : zeros(in.dataType(), shape);
         tensors.add(new NamedTensor(in.name(), t));
       }
@@ -110,37 +125,53 @@ final class Warmup {
   }
 
   private static List<Sample> configured(
-      ModelId id, ModelSpec config, List<ModelWarmup> samples, RepositoryPaths paths) throws RepositoryException {
+      ModelId id, ModelSpec config, List<ModelWarmup> samples, RepositoryPaths paths)
+      throws RepositoryException {
     List<Sample> out = new ArrayList<>();
     for (ModelWarmup w : samples) {
-      String name = w.getName().isEmpty() ? "sample " + (out.size() + 1) : "sample '" + w.getName() + "'";
+      String name =
+          w.getName().isEmpty() ? "sample " + (out.size() + 1) : "sample '" + w.getName() + "'";
       int batch = w.getBatchSize();
       if (config.batches()) {
         if (batch < 1 || batch > config.maxBatchSize()) {
-          throw bad(id, name, "batch_size " + batch + " must be between 1 and max_batch_size " + config.maxBatchSize());
+          throw bad(
+              id,
+              name,
+              "batch_size "
+                  + batch
+                  + " must be between 1 and max_batch_size "
+                  + config.maxBatchSize());
         }
       } else if (batch > 1) {
         throw bad(id, name, "batch_size " + batch + " needs a batching model (max_batch_size > 0)");
       }
       List<NamedTensor> tensors = new ArrayList<>();
-      for (Map.Entry<String, ModelWarmup.Input> e : new java.util.TreeMap<>(w.getInputsMap()).entrySet()) {
+      for (Map.Entry<String, ModelWarmup.Input> e :
+          new java.util.TreeMap<>(w.getInputsMap()).entrySet()) {
         ModelWarmup.Input in = e.getValue();
         Optional<DataType> mapped = ConfigDataTypes.toApi(in.getDataType());
         if (mapped.isEmpty()) {
-          throw bad(id, name, "input '" + e.getKey() + "': data_type " + in.getDataType() + " is not supported");
+          throw bad(
+              id,
+              name,
+              "input '" + e.getKey() + "': data_type " + in.getDataType() + " is not supported");
         }
         DataType type = mapped.get();
         long[] dims = in.getDimsList().stream().mapToLong(Long::longValue).toArray();
         for (long d : dims) {
           if (d < 1) {
-            throw bad(id, name, "input '" + e.getKey() + "': dims must be positive, got " + in.getDimsList());
+            throw bad(
+                id,
+                name,
+                "input '" + e.getKey() + "': dims must be positive, got " + in.getDimsList());
           }
         }
         Shape one = Shape.of(dims);
         Tensor element =
             switch (in.getInputDataTypeCase()) {
               case RANDOM_DATA -> random(type, one);
-              case INPUT_DATA_FILE -> fromFile(id, name, e.getKey(), type, one, in.getInputDataFile(), paths);
+              case INPUT_DATA_FILE ->
+                  fromFile(id, name, e.getKey(), type, one, in.getInputDataFile(), paths);
               default -> zeros(type, one);
             };
         Tensor full = config.batches() ? repeat(element, batch) : element;
@@ -152,7 +183,8 @@ final class Warmup {
   }
 
   private static RepositoryException bad(ModelId id, String sample, String why) {
-    return new RepositoryException("invalid model_warmup for '" + id.name() + "' (" + sample + "): " + why);
+    return new RepositoryException(
+        "invalid model_warmup for '" + id.name() + "' (" + sample + "): " + why);
   }
 
   /** Zeros; for {@code BYTES}, empty strings. */
@@ -161,7 +193,8 @@ final class Warmup {
     if (type == DataType.BYTES) {
       return Tensor.ofBytes(shape, Collections.nCopies(n, new byte[0]));
     }
-    return Tensor.of(type, shape, ByteBuffer.allocate(n * type.byteSize()).order(ByteOrder.LITTLE_ENDIAN));
+    return Tensor.of(
+        type, shape, ByteBuffer.allocate(n * type.byteSize()).order(ByteOrder.LITTLE_ENDIAN));
   }
 
   private static Tensor random(DataType type, Shape shape) {
@@ -195,13 +228,31 @@ final class Warmup {
     return Tensor.of(type, shape, buf.flip());
   }
 
-  /** Reads a file directly inside {@code <model>/warmup/}; raw row-major data (BYTES: 4-byte length-prefixed elements). */
+  /**
+   * Reads a file directly inside {@code <model>/warmup/}; raw row-major data (BYTES: 4-byte
+   * length-prefixed elements).
+   */
   private static Tensor fromFile(
-      ModelId id, String sample, String input, DataType type, Shape shape, String file, RepositoryPaths paths)
+      ModelId id,
+      String sample,
+      String input,
+      DataType type,
+      Shape shape,
+      String file,
+      RepositoryPaths paths)
       throws RepositoryException {
-    if (file.isEmpty() || file.contains("/") || file.contains("\\") || file.equals(".") || file.equals("..")
+    if (file.isEmpty()
+        || file.contains("/")
+        || file.contains("\\")
+        || file.equals(".")
+        || file.equals("..")
         || file.indexOf('\0') >= 0) {
-      throw bad(id, sample, "input '" + input + "': input_data_file must name a file directly inside the model's warmup/ folder");
+      throw bad(
+          id,
+          sample,
+          "input '"
+              + input
+              + "': input_data_file must name a file directly inside the model's warmup/ folder");
     }
     Path dir = paths.inModel(id.name(), "warmup");
     Path candidate = dir.resolve(file);
@@ -209,11 +260,23 @@ final class Warmup {
     try {
       if (!Files.isRegularFile(candidate, LinkOption.NOFOLLOW_LINKS)
           || !candidate.toRealPath().startsWith(dir.toRealPath())) {
-        throw bad(id, sample, "input '" + input + "': " + id.name() + "/warmup/" + file + " is not a regular file in the warmup folder");
+        throw bad(
+            id,
+            sample,
+            "input '"
+                + input
+                + "': "
+                + id.name()
+                + "/warmup/"
+                + file
+                + " is not a regular file in the warmup folder");
       }
       bytes = Files.readAllBytes(candidate);
     } catch (IOException e) {
-      throw bad(id, sample, "input '" + input + "': " + id.name() + "/warmup/" + file + " cannot be read");
+      throw bad(
+          id,
+          sample,
+          "input '" + input + "': " + id.name() + "/warmup/" + file + " cannot be read");
     }
     int n = Math.toIntExact(shape.elementCount());
     if (type == DataType.BYTES) {
@@ -221,11 +284,15 @@ final class Warmup {
       List<byte[]> els = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         if (buf.remaining() < 4) {
-          throw bad(id, sample, "input '" + input + "': " + file + " holds fewer than " + n + " BYTES elements");
+          throw bad(
+              id,
+              sample,
+              "input '" + input + "': " + file + " holds fewer than " + n + " BYTES elements");
         }
         int len = buf.getInt();
         if (len < 0 || len > buf.remaining()) {
-          throw bad(id, sample, "input '" + input + "': " + file + " has a bad BYTES element length");
+          throw bad(
+              id, sample, "input '" + input + "': " + file + " has a bad BYTES element length");
         }
         byte[] el = new byte[len];
         buf.get(el);
@@ -235,7 +302,17 @@ final class Warmup {
     }
     long expected = (long) n * type.byteSize();
     if (bytes.length != expected) {
-      throw bad(id, sample, "input '" + input + "': " + file + " has " + bytes.length + " bytes, expected " + expected);
+      throw bad(
+          id,
+          sample,
+          "input '"
+              + input
+              + "': "
+              + file
+              + " has "
+              + bytes.length
+              + " bytes, expected "
+              + expected);
     }
     return Tensor.of(type, shape, ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
   }

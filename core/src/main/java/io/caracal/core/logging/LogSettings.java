@@ -7,8 +7,8 @@ import java.util.Objects;
 /**
  * The server's log settings, as Triton's {@code logging} extension exposes them, and the one place
  * that validates changes from clients. No setting names a file: {@code log_file} is accepted only
- * as {@code ""} (CVE-2024-0087: a client-chosen log path let Triton append to any file). Changes are
- * handed to an {@link Applier} (the app maps them to logback levels). Thread-safe.
+ * as {@code ""} (CVE-2024-0087: a client-chosen log path let Triton append to any file). Changes
+ * are handed to an {@link Applier} (the app maps them to logback levels). Thread-safe.
  */
 public final class LogSettings {
 
@@ -19,11 +19,17 @@ public final class LogSettings {
    * @param logInfo whether INFO messages are logged
    * @param logWarning whether WARNING messages are logged
    * @param logError whether ERROR messages are logged
-   * @param logVerboseLevel 0 = no verbose (DEBUG) logging; 1 and above enable DEBUG, 2 and above TRACE
+   * @param logVerboseLevel 0 = no verbose (DEBUG) logging; 1 and above enable DEBUG, 2 and above
+   *     TRACE
    * @param logFormat {@code default}
    */
   public record Values(
-      String logFile, boolean logInfo, boolean logWarning, boolean logError, int logVerboseLevel, String logFormat) {
+      String logFile,
+      boolean logInfo,
+      boolean logWarning,
+      boolean logError,
+      int logVerboseLevel,
+      String logFormat) {
     /** Triton's defaults. */
     public static final Values DEFAULTS = new Values("", true, true, true, 0, "default");
 
@@ -33,7 +39,10 @@ public final class LogSettings {
     }
   }
 
-  /** Applies settings to the logging system. Called under the settings' lock; must not block for long. */
+  /**
+   * Applies settings to the logging system. Called under the settings' lock; must not block for
+   * long.
+   */
   @FunctionalInterface
   public interface Applier {
     /** Makes {@code values} take effect. */
@@ -128,6 +137,7 @@ public final class LogSettings {
   }
 
   private static String printable(String s) {
-    return io.caracal.core.repository.ModelNames.printable(s.length() > 64 ? s.substring(0, 64) : s);
+    return io.caracal.core.repository.ModelNames.printable(
+        s.length() > 64 ? s.substring(0, 64) : s);
   }
 }

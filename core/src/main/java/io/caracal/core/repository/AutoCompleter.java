@@ -45,9 +45,10 @@ import java.util.stream.Collectors;
  *   <li>A listed tensor must exist in the model, with the same data type, the same rank and equal
  *       fixed dimensions ({@code -1} on either side matches). With {@code reshape}, the reshape
  *       shape is compared with the model instead of {@code dims}.
- *   <li>An output's labels come from its {@code label_filename} (one label per line, read inside the
- *       model folder) or else from the backend's labelled tensor.
- *   <li>{@code sequence_batching} control inputs become {@link SequenceControl}s, not client inputs.
+ *   <li>An output's labels come from its {@code label_filename} (one label per line, read inside
+ *       the model folder) or else from the backend's labelled tensor.
+ *   <li>{@code sequence_batching} control inputs become {@link SequenceControl}s, not client
+ *       inputs.
  * </ul>
  *
  * Every refusal names the config file, the field and both values. Thread-safe.
@@ -88,7 +89,8 @@ public final class AutoCompleter {
   public static void checkSupported(io.caracal.proto.inference.ModelConfig cfg, String source)
       throws RepositoryException {
     if (cfg.getMaxBatchSize() < 0) {
-      throw new RepositoryException(source + ": max_batch_size is " + cfg.getMaxBatchSize() + " but must not be negative");
+      throw new RepositoryException(
+          source + ": max_batch_size is " + cfg.getMaxBatchSize() + " but must not be negative");
     }
     if (cfg.hasEnsembleScheduling()) {
       throw new RepositoryException(source + ": ensemble_scheduling is not supported");
@@ -96,17 +98,22 @@ public final class AutoCompleter {
     if (cfg.hasSequenceBatching()) {
       ModelSequenceBatching seq = cfg.getSequenceBatching();
       if (seq.getStateCount() > 0) {
-        throw new RepositoryException(source + ": sequence_batching state (implicit state) is not supported");
+        throw new RepositoryException(
+            source + ": sequence_batching state (implicit state) is not supported");
       }
       if (seq.getIterativeSequence()) {
-        throw new RepositoryException(source + ": sequence_batching iterative_sequence is not supported");
+        throw new RepositoryException(
+            source + ": sequence_batching iterative_sequence is not supported");
       }
     }
     if (cfg.getModelTransactionPolicy().getDecoupled()) {
-      throw new RepositoryException(source + ": model_transaction_policy decoupled is not supported");
+      throw new RepositoryException(
+          source + ": model_transaction_policy decoupled is not supported");
     }
     if (cfg.getModelOperations().getOpLibraryFilenameCount() > 0) {
-      throw new RepositoryException(source + ": model_operations op_library_filename is not allowed (custom operator libraries are native code)");
+      throw new RepositoryException(
+          source
+              + ": model_operations op_library_filename is not allowed (custom operator libraries are native code)");
     }
     if (cfg.getModelRepositoryAgents().getAgentsCount() > 0) {
       throw new RepositoryException(source + ": model_repository_agents are not supported");
@@ -116,27 +123,38 @@ public final class AutoCompleter {
     }
     for (ModelInput in : cfg.getInputList()) {
       if (in.getIsShapeTensor() || in.getIsNonLinearFormatIo()) {
-        throw new RepositoryException(source + ": input '" + in.getName() + "' is_shape_tensor / is_non_linear_format_io is not supported");
+        throw new RepositoryException(
+            source
+                + ": input '"
+                + in.getName()
+                + "' is_shape_tensor / is_non_linear_format_io is not supported");
       }
     }
     for (ModelOutput out : cfg.getOutputList()) {
       if (out.getIsShapeTensor() || out.getIsNonLinearFormatIo()) {
-        throw new RepositoryException(source + ": output '" + out.getName() + "' is_shape_tensor / is_non_linear_format_io is not supported");
+        throw new RepositoryException(
+            source
+                + ": output '"
+                + out.getName()
+                + "' is_shape_tensor / is_non_linear_format_io is not supported");
       }
     }
     for (ModelInstanceGroup g : cfg.getInstanceGroupList()) {
       if (g.getKind() == ModelInstanceGroup.Kind.KIND_GPU || g.getGpusCount() > 0) {
-        throw new RepositoryException(source + ": instance_group kind KIND_GPU is not supported: this server runs models on the CPU only");
+        throw new RepositoryException(
+            source
+                + ": instance_group kind KIND_GPU is not supported: this server runs models on the CPU only");
       }
       if (g.getCount() < 0) {
-        throw new RepositoryException(source + ": instance_group count is " + g.getCount() + " but must not be negative");
+        throw new RepositoryException(
+            source + ": instance_group count is " + g.getCount() + " but must not be negative");
       }
     }
   }
 
   /** Returns the version policy of a config (default: latest 1). */
-  public static VersionPolicy versionPolicy(io.caracal.proto.inference.ModelConfig cfg, String source)
-      throws RepositoryException {
+  public static VersionPolicy versionPolicy(
+      io.caracal.proto.inference.ModelConfig cfg, String source) throws RepositoryException {
     ModelVersionPolicy p = cfg.getVersionPolicy();
     return switch (p.getPolicyChoiceCase()) {
       case LATEST -> new VersionPolicy.Latest(Math.max(1, p.getLatest().getNumVersions()));
@@ -144,7 +162,8 @@ public final class AutoCompleter {
       case SPECIFIC -> {
         for (long v : p.getSpecific().getVersionsList()) {
           if (v < 1) {
-            throw new RepositoryException(source + ": version_policy specific version " + v + " is not valid");
+            throw new RepositoryException(
+                source + ": version_policy specific version " + v + " is not valid");
           }
         }
         yield new VersionPolicy.Specific(p.getSpecific().getVersionsList());
@@ -158,7 +177,8 @@ public final class AutoCompleter {
    * count (0) and a config without groups counting as {@code defaultCount} (the backend's default,
    * as Triton: 2 for ONNX Runtime).
    */
-  public static int instanceCount(io.caracal.proto.inference.ModelConfig cfg, String source, int defaultCount)
+  public static int instanceCount(
+      io.caracal.proto.inference.ModelConfig cfg, String source, int defaultCount)
       throws RepositoryException {
     long total = 0;
     for (ModelInstanceGroup g : cfg.getInstanceGroupList()) {
@@ -168,7 +188,8 @@ public final class AutoCompleter {
       total = Math.max(1, defaultCount);
     }
     if (total > MAX_INSTANCES) {
-      throw new RepositoryException(source + ": instance_group counts add up to " + total + ", more than " + MAX_INSTANCES);
+      throw new RepositoryException(
+          source + ": instance_group counts add up to " + total + ", more than " + MAX_INSTANCES);
     }
     return (int) Math.max(1, total);
   }
@@ -186,15 +207,28 @@ public final class AutoCompleter {
         source.config().orElse(io.caracal.proto.inference.ModelConfig.getDefaultInstance());
     String where = source.configSource();
     if (!cfg.getName().isEmpty() && !cfg.getName().equals(source.name())) {
-      throw new RepositoryException(where + ": name is '" + ModelNames.printable(cfg.getName()) + "' but the model folder is '" + source.name() + "'");
+      throw new RepositoryException(
+          where
+              + ": name is '"
+              + ModelNames.printable(cfg.getName())
+              + "' but the model folder is '"
+              + source.name()
+              + "'");
     }
     Set<String> controlNames = new LinkedHashSet<>();
     for (ModelSequenceBatching.ControlInput ci : cfg.getSequenceBatching().getControlInputList()) {
       if (!controlNames.add(ci.getName())) {
-        throw new RepositoryException(where + ": sequence_batching control_input '" + ci.getName() + "' is given twice");
+        throw new RepositoryException(
+            where + ": sequence_batching control_input '" + ci.getName() + "' is given twice");
       }
       if (signature.input(ci.getName()).isEmpty()) {
-        throw new RepositoryException(where + ": sequence_batching control_input '" + ci.getName() + "' does not exist in the model (model inputs: " + names(signature.inputs()) + ")");
+        throw new RepositoryException(
+            where
+                + ": sequence_batching control_input '"
+                + ci.getName()
+                + "' does not exist in the model (model inputs: "
+                + names(signature.inputs())
+                + ")");
       }
     }
     List<IoSpec> modelInputs =
@@ -214,20 +248,39 @@ public final class AutoCompleter {
     Set<String> seen = new LinkedHashSet<>();
     for (ModelInput in : cfg.getInputList()) {
       if (controlNames.contains(in.getName())) {
-        throw new RepositoryException(where + ": input '" + in.getName() + "' is a sequence_batching control_input and must not be listed as an input");
+        throw new RepositoryException(
+            where
+                + ": input '"
+                + in.getName()
+                + "' is a sequence_batching control_input and must not be listed as an input");
       }
       IoSpec spec =
           modelInputs.stream()
               .filter(s -> s.name().equals(in.getName()))
               .findFirst()
-              .orElseThrow(() -> new RepositoryException(where + ": input '" + ModelNames.printable(in.getName()) + "' does not exist in the model (model inputs: " + names(modelInputs) + ")"));
+              .orElseThrow(() ->
+                  new RepositoryException(
+                      where
+                          + ": input '"
+                          + ModelNames.printable(in.getName())
+                          + "' does not exist in the model (model inputs: "
+                          + names(modelInputs)
+                          + ")"));
       if (!seen.add(in.getName())) {
         throw new RepositoryException(where + ": input '" + in.getName() + "' is listed twice");
       }
       inputs.add(
-          tensor("input", in.getName(), in.getDataType(), in.getDimsList(),
+          tensor(
+              "input",
+              in.getName(),
+              in.getDataType(),
+              in.getDimsList(),
               in.hasReshape() ? Optional.of(in.getReshape().getShapeList()) : Optional.empty(),
-              in.getOptional(), List.of(), spec, maxBatch, where));
+              in.getOptional(),
+              List.of(),
+              spec,
+              maxBatch,
+              where));
     }
     for (IoSpec spec : modelInputs) {
       if (!seen.contains(spec.name())) {
@@ -239,17 +292,33 @@ public final class AutoCompleter {
     seen.clear();
     for (ModelOutput out : cfg.getOutputList()) {
       IoSpec spec =
-          signature.output(out.getName())
-              .orElseThrow(() -> new RepositoryException(where + ": output '" + ModelNames.printable(out.getName()) + "' does not exist in the model (model outputs: " + names(signature.outputs()) + ")"));
+          signature
+              .output(out.getName())
+              .orElseThrow(() ->
+                  new RepositoryException(
+                      where
+                          + ": output '"
+                          + ModelNames.printable(out.getName())
+                          + "' does not exist in the model (model outputs: "
+                          + names(signature.outputs())
+                          + ")"));
       if (!seen.add(out.getName())) {
         throw new RepositoryException(where + ": output '" + out.getName() + "' is listed twice");
       }
       List<String> outLabels =
           out.getLabelFilename().isEmpty() ? spec.labels() : labels.read(out.getLabelFilename());
       outputs.add(
-          tensor("output", out.getName(), out.getDataType(), out.getDimsList(),
+          tensor(
+              "output",
+              out.getName(),
+              out.getDataType(),
+              out.getDimsList(),
               out.hasReshape() ? Optional.of(out.getReshape().getShapeList()) : Optional.empty(),
-              false, outLabels, spec, maxBatch, where));
+              false,
+              outLabels,
+              spec,
+              maxBatch,
+              where));
     }
     if (cfg.getOutputCount() == 0) {
       for (IoSpec spec : signature.outputs()) {
@@ -273,8 +342,12 @@ public final class AutoCompleter {
         outputs,
         source.versionPolicy(),
         source.instanceCount(),
-        cfg.hasDynamicBatching() ? Optional.of(dynamicBatching(cfg.getDynamicBatching())) : Optional.empty(),
-        cfg.getDefaultModelFilename().isEmpty() ? source.factory().defaultModelFileName() : cfg.getDefaultModelFilename(),
+        cfg.hasDynamicBatching()
+            ? Optional.of(dynamicBatching(cfg.getDynamicBatching()))
+            : Optional.empty(),
+        cfg.getDefaultModelFilename().isEmpty()
+            ? source.factory().defaultModelFileName()
+            : cfg.getDefaultModelFilename(),
         parameters,
         controls);
   }
@@ -297,14 +370,25 @@ public final class AutoCompleter {
       throws RepositoryException {
     for (IoSpec s : specs) {
       if (s.shape().rank() == 0 || s.shape().dim(0) != -1) {
-        throw new RepositoryException(where + ": max_batch_size is " + maxBatch + " but the model's " + what + " '" + s.name() + "' has shape " + s.shape() + " without a dynamic (-1) first dimension; set max_batch_size to 0");
+        throw new RepositoryException(
+            where
+                + ": max_batch_size is "
+                + maxBatch
+                + " but the model's "
+                + what
+                + " '"
+                + s.name()
+                + "' has shape "
+                + s.shape()
+                + " without a dynamic (-1) first dimension; set max_batch_size to 0");
       }
     }
   }
 
   private static TensorSpec fromModel(IoSpec spec, int maxBatch, boolean optional) {
     Shape dims = maxBatch > 0 ? spec.shape().dropFirst() : spec.shape();
-    return new TensorSpec(spec.name(), spec.dataType(), dims, Optional.empty(), optional, spec.labels());
+    return new TensorSpec(
+        spec.name(), spec.dataType(), dims, Optional.empty(), optional, spec.labels());
   }
 
   private static TensorSpec tensor(
@@ -324,15 +408,33 @@ public final class AutoCompleter {
     if (configType != io.caracal.proto.inference.DataType.TYPE_INVALID) {
       Optional<DataType> t = ConfigDataTypes.toApi(configType);
       if (t.isEmpty()) {
-        throw new RepositoryException(where + ": " + what + " '" + name + "' data_type is not a known type");
+        throw new RepositoryException(
+            where + ": " + what + " '" + name + "' data_type is not a known type");
       }
       if (t.get() != spec.dataType()) {
-        throw new RepositoryException(where + ": " + what + " '" + name + "' data_type is " + configType.name() + " but the model has " + spec.dataType().wireName());
+        throw new RepositoryException(
+            where
+                + ": "
+                + what
+                + " '"
+                + name
+                + "' data_type is "
+                + configType.name()
+                + " but the model has "
+                + spec.dataType().wireName());
       }
     }
     for (long d : configDims) {
       if (d < -1) {
-        throw new RepositoryException(where + ": " + what + " '" + name + "' dims " + Shape.of(configDims) + " has a dimension below -1");
+        throw new RepositoryException(
+            where
+                + ": "
+                + what
+                + " '"
+                + name
+                + "' dims "
+                + Shape.of(configDims)
+                + " has a dimension below -1");
       }
     }
     Shape dims = configDims.isEmpty() && configReshape.isEmpty() ? modelDims : Shape.of(configDims);
@@ -341,18 +443,59 @@ public final class AutoCompleter {
     String field = reshape.isPresent() ? "reshape" : "dims";
     String batchNote = maxBatch > 0 ? " (without the batch dimension)" : "";
     if (compared.rank() != modelDims.rank()) {
-      throw new RepositoryException(where + ": " + what + " '" + name + "' " + field + " is " + compared + " (rank " + compared.rank() + ") but the model has " + modelDims + " (rank " + modelDims.rank() + ")" + batchNote);
+      throw new RepositoryException(
+          where
+              + ": "
+              + what
+              + " '"
+              + name
+              + "' "
+              + field
+              + " is "
+              + compared
+              + " (rank "
+              + compared.rank()
+              + ") but the model has "
+              + modelDims
+              + " (rank "
+              + modelDims.rank()
+              + ")"
+              + batchNote);
     }
     for (int i = 0; i < compared.rank(); i++) {
       long c = compared.dim(i);
       long m = modelDims.dim(i);
       if (c >= 0 && m >= 0 && c != m) {
-        throw new RepositoryException(where + ": " + what + " '" + name + "' " + field + " is " + compared + " but the model has " + modelDims + batchNote);
+        throw new RepositoryException(
+            where
+                + ": "
+                + what
+                + " '"
+                + name
+                + "' "
+                + field
+                + " is "
+                + compared
+                + " but the model has "
+                + modelDims
+                + batchNote);
       }
     }
-    if (reshape.isPresent() && !dims.hasWildcard() && !reshape.get().hasWildcard()
+    if (reshape.isPresent()
+        && !dims.hasWildcard()
+        && !reshape.get().hasWildcard()
         && dims.elementCount() != reshape.get().elementCount()) {
-      throw new RepositoryException(where + ": " + what + " '" + name + "' dims " + dims + " and reshape " + reshape.get() + " hold different numbers of elements");
+      throw new RepositoryException(
+          where
+              + ": "
+              + what
+              + " '"
+              + name
+              + "' dims "
+              + dims
+              + " and reshape "
+              + reshape.get()
+              + " hold different numbers of elements");
     }
     return new TensorSpec(name, type, dims, reshape, optional, labels);
   }
@@ -362,7 +505,8 @@ public final class AutoCompleter {
       throws RepositoryException {
     String what = where + ": sequence_batching control_input '" + ci.getName() + "'";
     if (ci.getControlCount() != 1) {
-      throw new RepositoryException(what + " must carry exactly one control, has " + ci.getControlCount());
+      throw new RepositoryException(
+          what + " must carry exactly one control, has " + ci.getControlCount());
     }
     ModelSequenceBatching.Control c = ci.getControl(0);
     Shape modelDims = maxBatch > 0 ? spec.shape().dropFirst() : spec.shape();
@@ -372,7 +516,11 @@ public final class AutoCompleter {
     }
     Shape dims = Shape.of(d);
     if (dims.elementCount() != 1) {
-      throw new RepositoryException(what + " has model shape " + spec.shape() + "; a control must hold one value per request");
+      throw new RepositoryException(
+          what
+              + " has model shape "
+              + spec.shape()
+              + "; a control must hold one value per request");
     }
     ControlKind kind;
     switch (c.getKind()) {
@@ -387,8 +535,15 @@ public final class AutoCompleter {
     double trueValue = 1;
     if (kind == ControlKind.CORRID) {
       type = ConfigDataTypes.toApi(c.getDataType()).orElse(DataType.BYTES);
-      if (type != DataType.INT32 && type != DataType.UINT32 && type != DataType.INT64 && type != DataType.UINT64) {
-        throw new RepositoryException(what + " CORRID data_type is " + c.getDataType().name() + " but must be TYPE_INT32, TYPE_UINT32, TYPE_INT64 or TYPE_UINT64");
+      if (type != DataType.INT32
+          && type != DataType.UINT32
+          && type != DataType.INT64
+          && type != DataType.UINT64) {
+        throw new RepositoryException(
+            what
+                + " CORRID data_type is "
+                + c.getDataType().name()
+                + " but must be TYPE_INT32, TYPE_UINT32, TYPE_INT64 or TYPE_UINT64");
       }
     } else if (c.getInt32FalseTrueCount() == 2) {
       type = DataType.INT32;
@@ -403,10 +558,16 @@ public final class AutoCompleter {
       falseValue = c.getBoolFalseTrue(0) ? 1 : 0;
       trueValue = c.getBoolFalseTrue(1) ? 1 : 0;
     } else {
-      throw new RepositoryException(what + " must set two values in int32_false_true, fp32_false_true or bool_false_true");
+      throw new RepositoryException(
+          what + " must set two values in int32_false_true, fp32_false_true or bool_false_true");
     }
     if (type != spec.dataType()) {
-      throw new RepositoryException(what + " data type is " + ConfigDataTypes.toProto(type).name() + " but the model has " + spec.dataType().wireName());
+      throw new RepositoryException(
+          what
+              + " data type is "
+              + ConfigDataTypes.toProto(type).name()
+              + " but the model has "
+              + spec.dataType().wireName());
     }
     return new SequenceControl(ci.getName(), kind, type, dims, falseValue, trueValue);
   }
@@ -420,13 +581,17 @@ public final class AutoCompleter {
         db.getPreserveOrdering(),
         db.getPriorityLevels(),
         db.getDefaultPriorityLevel(),
-        db.hasDefaultQueuePolicy() ? queuePolicy(db.getDefaultQueuePolicy()) : QueuePolicy.ofDefault(),
+        db.hasDefaultQueuePolicy()
+            ? queuePolicy(db.getDefaultQueuePolicy())
+            : QueuePolicy.ofDefault(),
         perLevel);
   }
 
   private static QueuePolicy queuePolicy(ModelQueuePolicy p) {
     return new QueuePolicy(
-        p.getTimeoutAction() == ModelQueuePolicy.TimeoutAction.DELAY ? TimeoutAction.DELAY : TimeoutAction.REJECT,
+        p.getTimeoutAction() == ModelQueuePolicy.TimeoutAction.DELAY
+            ? TimeoutAction.DELAY
+            : TimeoutAction.REJECT,
         p.getDefaultTimeoutMicroseconds(),
         p.getAllowTimeoutOverride(),
         p.getMaxQueueSize());

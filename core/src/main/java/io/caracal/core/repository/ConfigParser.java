@@ -3,10 +3,10 @@ package io.caracal.core.repository;
 import com.google.protobuf.TextFormat;
 import io.caracal.proto.inference.ModelConfig;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -24,7 +24,8 @@ public final class ConfigParser {
   private final TextFormat.Parser parser =
       TextFormat.Parser.newBuilder()
           .setAllowUnknownFields(false)
-          .setSingularOverwritePolicy(TextFormat.Parser.SingularOverwritePolicy.FORBID_SINGULAR_OVERWRITES)
+          .setSingularOverwritePolicy(
+              TextFormat.Parser.SingularOverwritePolicy.FORBID_SINGULAR_OVERWRITES)
           .build();
 
   /**

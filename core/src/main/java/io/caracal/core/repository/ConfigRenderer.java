@@ -14,8 +14,8 @@ import java.util.Optional;
  * Builds the configuration a client sees (Triton's {@code model_configuration} extension): the
  * parsed {@code config.pbtxt} with what auto-complete filled in. Fields Caracal completes (name,
  * platform, backend, max_batch_size, inputs and outputs, version_policy, instance_group,
- * default_model_filename) come from the completed {@link ModelSpec}; per-tensor fields it does
- * not model (format, label_filename, ...) and every other block (dynamic_batching, parameters,
+ * default_model_filename) come from the completed {@link ModelSpec}; per-tensor fields it does not
+ * model (format, label_filename, ...) and every other block (dynamic_batching, parameters,
  * sequence_batching, ...) are kept as parsed. Stateless and thread-safe.
  */
 public final class ConfigRenderer {
@@ -40,9 +40,14 @@ public final class ConfigRenderer {
               .findFirst()
               .map(ModelInput::toBuilder)
               .orElseGet(ModelInput::newBuilder);
-      in.setName(t.name()).setDataType(dataType(t.dataType())).clearDims().addAllDims(longs(t.dims()));
-      t.reshape().ifPresentOrElse(
-          r -> in.setReshape(ModelTensorReshape.newBuilder().addAllShape(longs(r))), in::clearReshape);
+      in.setName(t.name())
+          .setDataType(dataType(t.dataType()))
+          .clearDims()
+          .addAllDims(longs(t.dims()));
+      t.reshape()
+          .ifPresentOrElse(
+              r -> in.setReshape(ModelTensorReshape.newBuilder().addAllShape(longs(r))),
+              in::clearReshape);
       in.setOptional(t.optional());
       b.addInput(in);
     }
@@ -54,9 +59,14 @@ public final class ConfigRenderer {
               .findFirst()
               .map(ModelOutput::toBuilder)
               .orElseGet(ModelOutput::newBuilder);
-      out.setName(t.name()).setDataType(dataType(t.dataType())).clearDims().addAllDims(longs(t.dims()));
-      t.reshape().ifPresentOrElse(
-          r -> out.setReshape(ModelTensorReshape.newBuilder().addAllShape(longs(r))), out::clearReshape);
+      out.setName(t.name())
+          .setDataType(dataType(t.dataType()))
+          .clearDims()
+          .addAllDims(longs(t.dims()));
+      t.reshape()
+          .ifPresentOrElse(
+              r -> out.setReshape(ModelTensorReshape.newBuilder().addAllShape(longs(r))),
+              out::clearReshape);
       b.addOutput(out);
     }
     b.setVersionPolicy(versionPolicy(completed.versionPolicy()));
@@ -85,9 +95,12 @@ public final class ConfigRenderer {
     return b.build();
   }
 
-  /** Returns Triton's config data type of a wire data type ({@code BYTES} is {@code TYPE_STRING}). */
+  /**
+   * Returns Triton's config data type of a wire data type ({@code BYTES} is {@code TYPE_STRING}).
+   */
   public static io.caracal.proto.inference.DataType dataType(DataType t) {
-    return io.caracal.proto.inference.DataType.valueOf(t == DataType.BYTES ? "TYPE_STRING" : "TYPE_" + t.name());
+    return io.caracal.proto.inference.DataType.valueOf(
+        t == DataType.BYTES ? "TYPE_STRING" : "TYPE_" + t.name());
   }
 
   private static java.util.List<Long> longs(io.caracal.api.Shape s) {
@@ -97,10 +110,17 @@ public final class ConfigRenderer {
   private static ModelVersionPolicy versionPolicy(VersionPolicy p) {
     return switch (p) {
       case VersionPolicy.Latest l ->
-          ModelVersionPolicy.newBuilder().setLatest(ModelVersionPolicy.Latest.newBuilder().setNumVersions(l.count())).build();
-      case VersionPolicy.All a -> ModelVersionPolicy.newBuilder().setAll(ModelVersionPolicy.All.getDefaultInstance()).build();
+          ModelVersionPolicy.newBuilder()
+              .setLatest(ModelVersionPolicy.Latest.newBuilder().setNumVersions(l.count()))
+              .build();
+      case VersionPolicy.All a ->
+          ModelVersionPolicy.newBuilder()
+              .setAll(ModelVersionPolicy.All.getDefaultInstance())
+              .build();
       case VersionPolicy.Specific s ->
-          ModelVersionPolicy.newBuilder().setSpecific(ModelVersionPolicy.Specific.newBuilder().addAllVersions(s.versions())).build();
+          ModelVersionPolicy.newBuilder()
+              .setSpecific(ModelVersionPolicy.Specific.newBuilder().addAllVersions(s.versions()))
+              .build();
     };
   }
 }

@@ -25,8 +25,8 @@ public final class ModelNames {
   private static final Pattern VERSION = Pattern.compile("[1-9][0-9]{0,18}");
 
   /**
-   * Returns the version a string names: a positive decimal without sign or leading zeros that
-   * fits a long (a version folder's name, or a version a client asks for); empty for anything else.
+   * Returns the version a string names: a positive decimal without sign or leading zeros that fits
+   * a long (a version folder's name, or a version a client asks for); empty for anything else.
    */
   public static OptionalLong versionNumber(String s) {
     if (!VERSION.matcher(s).matches()) {

@@ -1,8 +1,8 @@
 package io.caracal.core.repository;
 
 import io.caracal.api.backend.BackendFactory;
-import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import io.caracal.core.repository.ModelSource.VersionSource;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -11,16 +11,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the models in a Triton-style repository: {@code <root>/<model>/config.pbtxt} (optional)
- * and {@code <root>/<model>/<version>/<model file>}.
+ * Finds the models in a Triton-style repository: {@code <root>/<model>/config.pbtxt} (optional) and
+ * {@code <root>/<model>/<version>/<model file>}.
  *
  * <p>Each sub-folder of the root is a model. Folders whose names fail {@link ModelNames} are
  * reported as {@link ModelSource.Invalid} and never resolved further; hidden entries (starting with
@@ -52,7 +52,8 @@ public final class ModelRepository {
    *
    * @throws IOException if the root is not a readable directory
    */
-  public static ModelRepository create(Path root, List<BackendFactory> factories) throws IOException {
+  public static ModelRepository create(Path root, List<BackendFactory> factories)
+      throws IOException {
     return new ModelRepository(RepositoryPaths.create(root), factories);
   }
 
@@ -107,7 +108,9 @@ public final class ModelRepository {
       BackendFactory factory = factory(name, cfg, source, present.get(present.size() - 1));
       int instances = AutoCompleter.instanceCount(cfg, source, factory.defaultInstanceCount());
       String fileName =
-          cfg.getDefaultModelFilename().isEmpty() ? factory.defaultModelFileName() : cfg.getDefaultModelFilename();
+          cfg.getDefaultModelFilename().isEmpty()
+              ? factory.defaultModelFileName()
+              : cfg.getDefaultModelFilename();
       List<VersionSource> selected = new ArrayList<>();
       for (long v : select(policy, present)) {
         if (!present.contains(v)) {
@@ -128,13 +131,16 @@ public final class ModelRepository {
     }
   }
 
-  /** Returns the labels in a file of the model's folder, one per line (for {@code label_filename}). */
+  /**
+   * Returns the labels in a file of the model's folder, one per line (for {@code label_filename}).
+   */
   public List<String> readLabels(String model, String fileName) throws RepositoryException {
     Path file = paths.inModel(model, fileName);
     String shown = model + "/" + ModelNames.printable(fileName);
     try {
       if (!Files.isRegularFile(file) || Files.size(file) > MAX_LABEL_FILE_BYTES) {
-        throw new RepositoryException(shown + " is not a regular file of at most " + MAX_LABEL_FILE_BYTES + " bytes");
+        throw new RepositoryException(
+            shown + " is not a regular file of at most " + MAX_LABEL_FILE_BYTES + " bytes");
       }
       List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
       while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
@@ -168,14 +174,18 @@ public final class ModelRepository {
         if (version.isPresent()) {
           found.add(version.getAsLong());
         } else {
-          log.info("model {}: ignoring folder '{}': not a version number (1, 2, ...)", name, ModelNames.printable(v));
+          log.info(
+              "model {}: ignoring folder '{}': not a version number (1, 2, ...)",
+              name,
+              ModelNames.printable(v));
         }
       }
     }
     return new ArrayList<>(found);
   }
 
-  private BackendFactory factory(String name, io.caracal.proto.inference.ModelConfig cfg, String source, long newest)
+  private BackendFactory factory(
+      String name, io.caracal.proto.inference.ModelConfig cfg, String source, long newest)
       throws RepositoryException {
     String platform = cfg.getPlatform();
     String backend = cfg.getBackend();
@@ -185,8 +195,12 @@ public final class ModelRepository {
           return f;
         }
       }
-      String what = !platform.isEmpty() ? "platform '" + ModelNames.printable(platform) + "'" : "backend '" + ModelNames.printable(backend) + "'";
-      throw new RepositoryException(source + ": " + what + " is not supported (supported: " + supported() + ")");
+      String what =
+          !platform.isEmpty()
+              ? "platform '" + ModelNames.printable(platform) + "'"
+              : "backend '" + ModelNames.printable(backend) + "'";
+      throw new RepositoryException(
+          source + ": " + what + " is not supported (supported: " + supported() + ")");
     }
     String fileName = cfg.getDefaultModelFilename();
     for (BackendFactory f : factories) {
@@ -203,12 +217,18 @@ public final class ModelRepository {
     if (factories.size() == 1) {
       return factories.get(0);
     }
-    throw new RepositoryException(source + ": cannot tell which backend serves this model; set 'platform' or 'backend' (supported: " + supported() + ")");
+    throw new RepositoryException(
+        source
+            + ": cannot tell which backend serves this model; set 'platform' or 'backend' (supported: "
+            + supported()
+            + ")");
   }
 
   private String supported() {
     return factories.isEmpty()
         ? "none"
-        : factories.stream().map(f -> f.platform() + "/" + f.name()).collect(Collectors.joining(", "));
+        : factories.stream()
+            .map(f -> f.platform() + "/" + f.name())
+            .collect(Collectors.joining(", "));
   }
 }

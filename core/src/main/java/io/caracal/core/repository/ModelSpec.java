@@ -19,8 +19,8 @@ import java.util.Optional;
  * @param inputs the inputs, dims without the batch dimension
  * @param outputs the outputs, dims without the batch dimension
  * @param versionPolicy which versions to serve
- * @param instanceCount how many instances to create ({@code instance_group} counts added up; 1
- *     when none is given)
+ * @param instanceCount how many instances to create ({@code instance_group} counts added up; 1 when
+ *     none is given)
  * @param dynamicBatching the {@code dynamic_batching} block, empty when absent
  * @param defaultModelFilename the file in each version folder ({@code model.onnx} by default)
  * @param parameters the config's {@code parameters}, string values
@@ -224,7 +224,8 @@ public record ModelSpec(
    *
    * @param inputName the model input carrying the control
    * @param kind the signal
-   * @param dataType the tensor type: INT32, FP32 or BOOL for flags; the {@code data_type} for CORRID
+   * @param dataType the tensor type: INT32, FP32 or BOOL for flags; the {@code data_type} for
+   *     CORRID
    * @param dims the tensor dims without the batch dimension (the model's, wildcards as 1)
    * @param falseValue the "false" value (flags only)
    * @param trueValue the "true" value (flags only)

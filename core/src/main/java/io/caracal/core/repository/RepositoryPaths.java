@@ -6,18 +6,18 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
- * The one path resolver for a model repository: turns {@code <model>/<version>/<file>} into a
- * real path that is guaranteed to lie inside the repository root.
+ * The one path resolver for a model repository: turns {@code <model>/<version>/<file>} into a real
+ * path that is guaranteed to lie inside the repository root.
  *
  * <p>Every step is checked before anything is opened: names must pass {@link ModelNames} (models)
  * or be one plain path segment (versions, files); the resolved path must exist; and its {@link
  * Path#toRealPath real path} must start with the root's real path ({@link Path#startsWith(Path)},
  * never a string prefix). Symbolic links are allowed only when their target stays inside the
  * repository (so links between model folders work); a model folder, version folder or file whose
- * link leads out is refused. Each level is checked on its own, so a link that leaves and comes
- * back is refused too. The returned paths are real paths, so later opens do not follow the links
- * again; a link swapped between check and open remains a risk, which is why the repository should
- * be mounted read-only. Immutable and thread-safe.
+ * link leads out is refused. Each level is checked on its own, so a link that leaves and comes back
+ * is refused too. The returned paths are real paths, so later opens do not follow the links again;
+ * a link swapped between check and open remains a risk, which is why the repository should be
+ * mounted read-only. Immutable and thread-safe.
  */
 public final class RepositoryPaths {
   private final Path root;

@@ -28,7 +28,9 @@ final class Admission {
     }
   }
 
-  /** Admits one request at {@code level} (1-based) unless the level is full; returns whether it did. */
+  /**
+   * Admits one request at {@code level} (1-based) unless the level is full; returns whether it did.
+   */
   boolean tryAdmit(int level) {
     AtomicInteger count = admitted[level - 1];
     int cap = capacities.get(level - 1);

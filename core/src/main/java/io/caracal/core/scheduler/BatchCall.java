@@ -46,8 +46,15 @@ final class BatchCall {
 
   private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
 
-  /** A call that ended: {@code outputs} per request when it succeeded (held for preserve_ordering), or the error. */
-  record Done(Worker worker, Batch batch, @Nullable List<List<NamedTensor>> outputs, @Nullable Throwable error) {}
+  /**
+   * A call that ended: {@code outputs} per request when it succeeded (held for preserve_ordering),
+   * or the error.
+   */
+  record Done(
+      Worker worker,
+      Batch batch,
+      @Nullable List<List<NamedTensor>> outputs,
+      @Nullable Throwable error) {}
 
   private final ModelId id;
   private final boolean preserveOrdering;
@@ -65,8 +72,16 @@ final class BatchCall {
    * @param inbox where finished calls are reported to the batcher
    * @param accepting whether the batcher still runs (RUNNING): failed batches are retried only then
    */
-  BatchCall(ModelId id, boolean preserveOrdering, Ticker ticker, SchedulerStats stats, Inbox inbox,
-      InstancePool pool, RetryQueue retries, OrderedRelease ordered, BooleanSupplier accepting) {
+  BatchCall(
+      ModelId id,
+      boolean preserveOrdering,
+      Ticker ticker,
+      SchedulerStats stats,
+      Inbox inbox,
+      InstancePool pool,
+      RetryQueue retries,
+      OrderedRelease ordered,
+      BooleanSupplier accepting) {
     this.id = id;
     this.preserveOrdering = preserveOrdering;
     this.ticker = ticker;
@@ -104,9 +119,10 @@ final class BatchCall {
           all.add(b.requests.get(i).inputs);
           sizes[i] = b.requests.get(i).size;
         }
-        in = w.instance.outputsMayShareInputs()
-            ? BatchTensors.concat(all, b.size)
-            : BatchTensors.concat(all, b.size, ScratchBuffers.ofThisThread()::get);
+        in =
+            w.instance.outputsMayShareInputs()
+                ? BatchTensors.concat(all, b.size)
+                : BatchTensors.concat(all, b.size, ScratchBuffers.ofThisThread()::get);
       }
       long t1 = ticker.read();
       List<Map<String, ParameterValue>> params = new ArrayList<>(b.requests.size());
@@ -120,9 +136,11 @@ final class BatchCall {
         split = b.requests.size() == 1 ? List.of(out) : BatchTensors.split(out, sizes);
       } catch (RuntimeException e) {
         // The model's fault, not the instance's: fail the batch without failover.
-        log.error("model {}: outputs of a batch of {} cannot be split: {}", id, b.size, e.getMessage());
-        throw InferenceException.withStackTrace(new InferenceError.Internal(
-            "model '" + id.name() + "' returned outputs that do not match the batch"));
+        log.error(
+            "model {}: outputs of a batch of {} cannot be split: {}", id, b.size, e.getMessage());
+        throw InferenceException.withStackTrace(
+            new InferenceError.Internal(
+                "model '" + id.name() + "' returned outputs that do not match the batch"));
       }
       long t3 = ticker.read();
       stats.executed(b.size, b.requests.size(), t1 - t0, t2 - t1, t3 - t2);
@@ -139,7 +157,10 @@ final class BatchCall {
     }
   }
 
-  /** Applies a finished call at ticker time {@code now}: completes, retries or fails its batch. Batcher thread. */
+  /**
+   * Applies a finished call at ticker time {@code now}: completes, retries or fails its batch.
+   * Batcher thread.
+   */
   void onDone(Done d, long now) {
     Worker w = d.worker();
     pool.finished(w, now);
@@ -148,11 +169,13 @@ final class BatchCall {
     if (error == null) {
       List<List<NamedTensor>> outs = d.outputs();
       if (preserveOrdering && outs != null) {
-        ordered.release(b.seq, () -> {
-          for (int i = 0; i < outs.size(); i++) {
-            b.requests.get(i).succeed(outs.get(i), ticker.read(), stats);
-          }
-        });
+        ordered.release(
+            b.seq,
+            () -> {
+              for (int i = 0; i < outs.size(); i++) {
+                b.requests.get(i).succeed(outs.get(i), ticker.read(), stats);
+              }
+            });
       }
       return;
     }
@@ -168,7 +191,12 @@ final class BatchCall {
     }
     if (!invalidInput && !(error instanceof InferenceException)) {
       stats.instanceFailed();
-      log.warn("model {}: instance {} failed a batch of {} ({}); {}", id, w.number, b.size, error.toString(),
+      log.warn(
+          "model {}: instance {} failed a batch of {} ({}); {}",
+          id,
+          w.number,
+          b.size,
+          error.toString(),
           b.attempts == 1 ? "retrying on another instance and replacing it" : "failing the batch");
       pool.suspect(w);
       if (b.attempts == 1 && accepting.getAsBoolean()) {
@@ -176,14 +204,19 @@ final class BatchCall {
         return;
       }
     }
-    ordered.release(b.seq, () -> {
-      for (Pending p : b.requests) {
-        p.fail(error, ticker.read(), stats);
-      }
-    });
+    ordered.release(
+        b.seq,
+        () -> {
+          for (Pending p : b.requests) {
+            p.fail(error, ticker.read(), stats);
+          }
+        });
   }
 
-  /** Queues a batch that {@code w} failed for one more attempt elsewhere, without the requests that ended. */
+  /**
+   * Queues a batch that {@code w} failed for one more attempt elsewhere, without the requests that
+   * ended.
+   */
   private void retryElsewhere(Worker w, Batch b, long now) {
     List<Pending> keep = new ArrayList<>();
     for (Pending p : b.requests) {

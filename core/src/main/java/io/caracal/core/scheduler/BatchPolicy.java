@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The scheduling rules of one model version, taken from its config ({@code max_batch_size},
- * {@code dynamic_batching}, {@code instance_group}, {@code parameters caracal.*}) and the server's
- * default queue capacity.
+ * The scheduling rules of one model version, taken from its config ({@code max_batch_size}, {@code
+ * dynamic_batching}, {@code instance_group}, {@code parameters caracal.*}) and the server's default
+ * queue capacity.
  *
  * @param maxBatchSize the largest batch a backend call carries; 0 = no batch dimension
  * @param dynamic whether requests are combined (a {@code dynamic_batching} block and {@code
@@ -47,11 +47,17 @@ public record BatchPolicy(
 
   /** Config parameter: fewest instances (default: the instance_group count). */
   public static final String MIN_INSTANCES = "caracal.min_instances";
+
   /** Config parameter: most instances (default: the instance_group count, i.e. no scaling). */
   public static final String MAX_INSTANCES = "caracal.max_instances";
+
   /** Config parameter: queue wait (µs) above which an instance is added (default 100000). */
   public static final String SCALE_UP_QUEUE_DELAY_US = "caracal.scale_up_queue_delay_us";
-  /** Config parameter: idle time (ms) after which an instance above the minimum is retired (default 60000). */
+
+  /**
+   * Config parameter: idle time (ms) after which an instance above the minimum is retired (default
+   * 60000).
+   */
   public static final String SCALE_DOWN_IDLE_MS = "caracal.scale_down_idle_ms";
 
   public BatchPolicy {
@@ -81,7 +87,10 @@ public record BatchPolicy(
     DynamicBatching db = config.dynamicBatching().orElse(null);
     boolean dynamic = db != null && config.maxBatchSize() > 0;
     int levels = db == null ? 1 : (int) Math.max(1, Math.min(db.priorityLevels(), 1_000_000));
-    int defaultLevel = db == null || db.defaultPriorityLevel() < 1 ? (levels + 1) / 2 : (int) Math.min(db.defaultPriorityLevel(), levels);
+    int defaultLevel =
+        db == null || db.defaultPriorityLevel() < 1
+            ? (levels + 1) / 2
+            : (int) Math.min(db.defaultPriorityLevel(), levels);
     if (db != null && db.priorityLevels() > 0 && db.defaultPriorityLevel() < 1) {
       defaultLevel = levels; // Triton requires it; be lenient and use the lowest level
     }
@@ -113,7 +122,15 @@ public record BatchPolicy(
     int max = intParam(params, MAX_INSTANCES, Math.max(count, min), 1, 1024);
     if (max < min) {
       throw new IllegalArgumentException(
-          "parameter '" + MAX_INSTANCES + "' (" + max + ") is below '" + MIN_INSTANCES + "' (" + min + ")");
+          "parameter '"
+              + MAX_INSTANCES
+              + "' ("
+              + max
+              + ") is below '"
+              + MIN_INSTANCES
+              + "' ("
+              + min
+              + ")");
     }
     long upMicros = intParam(params, SCALE_UP_QUEUE_DELAY_US, 100_000, 0, Integer.MAX_VALUE);
     long downMillis = intParam(params, SCALE_DOWN_IDLE_MS, 60_000, 0, Integer.MAX_VALUE);
@@ -142,11 +159,13 @@ public record BatchPolicy(
     try {
       int n = Integer.parseInt(v.trim());
       if (n < lo || n > hi) {
-        throw new IllegalArgumentException("parameter '" + key + "' must be in " + lo + ".." + hi + ", got " + n);
+        throw new IllegalArgumentException(
+            "parameter '" + key + "' must be in " + lo + ".." + hi + ", got " + n);
       }
       return n;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("parameter '" + key + "' must be an integer, got '" + v + "'");
+      throw new IllegalArgumentException(
+          "parameter '" + key + "' must be an integer, got '" + v + "'");
     }
   }
 

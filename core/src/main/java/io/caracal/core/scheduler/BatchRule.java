@@ -45,10 +45,16 @@ final class BatchRule {
   /** What the rule decided. */
   sealed interface Decision permits Leave, Wait {}
 
-  /** The first {@code count} requests of the order leave now as one batch, closed for {@code reason}. */
+  /**
+   * The first {@code count} requests of the order leave now as one batch, closed for {@code
+   * reason}.
+   */
   record Leave(int count, CloseReason reason) implements Decision {}
 
-  /** Nothing leaves before ticker time {@code until} unless a request arrives ({@code Long.MAX_VALUE}: only then). */
+  /**
+   * Nothing leaves before ticker time {@code until} unless a request arrives ({@code
+   * Long.MAX_VALUE}: only then).
+   */
   record Wait(long until) implements Decision {}
 
   private static final Wait NOTHING_QUEUED = new Wait(Long.MAX_VALUE);
@@ -61,18 +67,29 @@ final class BatchRule {
 
   /** Creates the rule of a policy (its batch sizes and max queue delay). */
   BatchRule(BatchPolicy policy) {
-    this(policy.dynamic(), policy.maxBatchSize(), policy.preferredBatchSizes(), policy.maxQueueDelayNanos());
+    this(
+        policy.dynamic(),
+        policy.maxBatchSize(),
+        policy.preferredBatchSizes(),
+        policy.maxQueueDelayNanos());
   }
 
   /** Creates the rule from its four settings. */
-  BatchRule(boolean dynamic, int maxBatchSize, List<Integer> preferredBatchSizes, long maxQueueDelayNanos) {
+  BatchRule(
+      boolean dynamic,
+      int maxBatchSize,
+      List<Integer> preferredBatchSizes,
+      long maxQueueDelayNanos) {
     this.dynamic = dynamic;
     this.maxBatchSize = maxBatchSize;
     this.preferredBatchSizes = List.copyOf(preferredBatchSizes);
     this.maxQueueDelayNanos = maxQueueDelayNanos;
   }
 
-  /** Decides what leaves at ticker time {@code now} from {@code order}, the queued requests in scheduling order. */
+  /**
+   * Decides what leaves at ticker time {@code now} from {@code order}, the queued requests in
+   * scheduling order.
+   */
   Decision decide(Iterable<? extends Candidate> order, long now) {
     Iterator<? extends Candidate> it = order.iterator();
     if (!it.hasNext()) {

@@ -16,7 +16,9 @@ import java.util.List;
 final class BatchTensors {
   private BatchTensors() {}
 
-  /** Returns what makes two requests mixable: input names, types and non-batch shapes, and outputs. */
+  /**
+   * Returns what makes two requests mixable: input names, types and non-batch shapes, and outputs.
+   */
   static List<Object> key(List<NamedTensor> inputs, List<String> outputs) {
     List<Object> k = new ArrayList<>(inputs.size() * 3 + 1);
     for (NamedTensor t : inputs) {
@@ -28,7 +30,10 @@ final class BatchTensors {
     return k;
   }
 
-  /** Returns the batch size of a request (the common first dimension), or -1 when the inputs disagree. */
+  /**
+   * Returns the batch size of a request (the common first dimension), or -1 when the inputs
+   * disagree.
+   */
   static long batchSize(List<NamedTensor> inputs) {
     long size = -1;
     for (NamedTensor t : inputs) {
@@ -46,17 +51,24 @@ final class BatchTensors {
 
   /** Concatenates input {@code i} of every request into new buffers. */
   static List<NamedTensor> concat(List<List<NamedTensor>> requests, long total) {
-    return concat(requests, total, (i, bytes) -> ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN));
+    return concat(
+        requests,
+        total,
+        (i, bytes) -> ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN));
   }
 
-  /** Where concatenated inputs are written: buffer for input {@code index}, position 0, room for {@code bytes}. */
+  /**
+   * Where concatenated inputs are written: buffer for input {@code index}, position 0, room for
+   * {@code bytes}.
+   */
   @FunctionalInterface
   interface Allocator {
     ByteBuffer allocate(int index, int bytes);
   }
 
   /** Concatenates input {@code i} of every request into buffers from {@code allocator}. */
-  static List<NamedTensor> concat(List<List<NamedTensor>> requests, long total, Allocator allocator) {
+  static List<NamedTensor> concat(
+      List<List<NamedTensor>> requests, long total, Allocator allocator) {
     List<NamedTensor> first = requests.get(0);
     List<NamedTensor> out = new ArrayList<>(first.size());
     for (int i = 0; i < first.size(); i++) {
@@ -70,7 +82,9 @@ final class BatchTensors {
       }
       buf.flip();
       Tensor t = first.get(i).tensor();
-      out.add(new NamedTensor(first.get(i).name(), Tensor.of(t.dataType(), t.shape().with(0, total), buf)));
+      out.add(
+          new NamedTensor(
+              first.get(i).name(), Tensor.of(t.dataType(), t.shape().with(0, total), buf)));
     }
     return out;
   }
@@ -93,7 +107,12 @@ final class BatchTensors {
       Tensor t = o.tensor();
       if (t.shape().rank() == 0 || t.shape().dim(0) != total) {
         throw new IllegalStateException(
-            "output '" + o.name() + "' has shape " + t.shape() + ", expected a first dimension of " + total);
+            "output '"
+                + o.name()
+                + "' has shape "
+                + t.shape()
+                + ", expected a first dimension of "
+                + total);
       }
       long perRow = t.shape().dropFirst().elementCount();
       ByteBuffer data = t.data();
@@ -111,8 +130,13 @@ final class BatchTensors {
         } else {
           len = Math.toIntExact(sizes[r] * perRow * t.dataType().byteSize());
         }
-        ByteBuffer piece = data.duplicate().position(pos).limit(pos + len).slice().order(ByteOrder.LITTLE_ENDIAN);
-        result.get(r).add(new NamedTensor(o.name(), Tensor.of(t.dataType(), t.shape().with(0, sizes[r]), piece)));
+        ByteBuffer piece =
+            data.duplicate().position(pos).limit(pos + len).slice().order(ByteOrder.LITTLE_ENDIAN);
+        result
+            .get(r)
+            .add(
+                new NamedTensor(
+                    o.name(), Tensor.of(t.dataType(), t.shape().with(0, sizes[r]), piece)));
         pos += len;
       }
     }

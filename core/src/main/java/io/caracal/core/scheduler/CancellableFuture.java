@@ -5,8 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A future whose dependents ({@code thenApply}, {@code handle}, {@code exceptionallyCompose}, ...)
- * pass cancellation back to it: cancelling the future a transport holds, however many stages
- * after the runner's, withdraws the queued request. Thread-safe.
+ * pass cancellation back to it: cancelling the future a transport holds, however many stages after
+ * the runner's, withdraws the queued request. Thread-safe.
  */
 final class CancellableFuture<T> extends CompletableFuture<T> {
   private final @Nullable CompletableFuture<?> root; // null for the root itself

@@ -23,7 +23,8 @@ final class Deadlines {
 
   // Ties go in arrival order: requests that time out together with DELAY stay in arrival order.
   private final PriorityQueue<Pending> heap =
-      new PriorityQueue<>(Comparator.comparingLong((Pending p) -> p.deadline).thenComparingLong(p -> p.arrival));
+      new PriorityQueue<>(
+          Comparator.comparingLong((Pending p) -> p.deadline).thenComparingLong(p -> p.arrival));
 
   /** Puts a request with a deadline under the timer (once). */
   void time(Pending p) {
@@ -33,7 +34,10 @@ final class Deadlines {
     }
   }
 
-  /** Removes and returns a request whose deadline passed at {@code now} and still matters; null when none. */
+  /**
+   * Removes and returns a request whose deadline passed at {@code now} and still matters; null when
+   * none.
+   */
   @Nullable Pending pollExpired(long now) {
     Pending p;
     while ((p = heap.peek()) != null && (p.deadline <= now || !matters(p))) {
@@ -46,13 +50,19 @@ final class Deadlines {
     return null;
   }
 
-  /** Returns the next deadline that matters ({@code Long.MAX_VALUE}: none), once {@link #pollExpired} returned null. */
+  /**
+   * Returns the next deadline that matters ({@code Long.MAX_VALUE}: none), once {@link
+   * #pollExpired} returned null.
+   */
   long next() {
     Pending p = heap.peek();
     return p == null ? Long.MAX_VALUE : p.deadline;
   }
 
-  /** Whether a request's deadline still matters: queued and not yet late, or REJECT in a retry batch. */
+  /**
+   * Whether a request's deadline still matters: queued and not yet late, or REJECT in a retry
+   * batch.
+   */
   private static boolean matters(Pending p) {
     return p.queued ? !p.late : p.retry != null && p.action == TimeoutAction.REJECT;
   }

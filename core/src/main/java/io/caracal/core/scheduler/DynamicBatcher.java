@@ -26,29 +26,29 @@ import org.slf4j.LoggerFactory;
  * The scheduler of one model version: admission, priority queues, dynamic batching (Triton's
  * rules), deadlines, instances with failover, in-node scaling and statistics.
  *
- * <p><b>Threads.</b> {@link #run} is called from any thread and never blocks: admission is a CAS
- * on a per-level counter (full → {@code QueueFull} at once), then the request is posted to an
- * inbox. One platform thread, {@code batcher-<model>}, is the only writer of the queue state: it
- * drains the inbox (submissions, cancellations, finished executions, created instances), expires
+ * <p><b>Threads.</b> {@link #run} is called from any thread and never blocks: admission is a CAS on
+ * a per-level counter (full → {@code QueueFull} at once), then the request is posted to an inbox.
+ * One platform thread, {@code batcher-<model>}, is the only writer of the queue state: it drains
+ * the inbox (submissions, cancellations, finished executions, created instances), expires
  * deadlines, forms batches and hands them to instances. It parks until the next event or the next
  * instant on the {@link Ticker} that matters (a deadline, a max delay, a scale-down). Backend calls
  * run on named platform threads per instance ({@code exec-<model>-<n>}). In tests the batcher runs
  * in manual mode: no thread, the test calls {@link #step()} and runs the executors itself.
  *
- * <p><b>States</b> (an {@code AtomicReference}): {@code RUNNING → CLOSING → CLOSED}. In CLOSING
- * new requests fail with {@code ShuttingDown}, queued requests fail with {@code ShuttingDown},
- * running batches finish, then instances are closed and the state becomes CLOSED.
+ * <p><b>States</b> (an {@code AtomicReference}): {@code RUNNING → CLOSING → CLOSED}. In CLOSING new
+ * requests fail with {@code ShuttingDown}, queued requests fail with {@code ShuttingDown}, running
+ * batches finish, then instances are closed and the state becomes CLOSED.
  *
  * <p><b>Failover.</b> A batch whose call fails with an internal error (anything but an
- * invalid-input {@code BackendException}) is retried once on another instance; the failing
- * instance takes no new work and is replaced in the background through the {@link
- * InstanceSupplier}; if the replacement fails to load, the old instance is put back in service.
- * While a batch waits in the retry queue its requests stay under the deadline timer and
- * cancellation: a REJECT request whose deadline passes fails there with {@code DeadlineExceeded},
- * a cancelled one leaves it, and a batch left empty is dropped (with preserve_ordering its place in
- * the response order is released); DELAY requests stay. Every request future is completed exactly
- * once (completion goes through {@code CompletableFuture.complete}, and a batch is owned by exactly
- * one place at a time: a queue, an instance, or the retry queue).
+ * invalid-input {@code BackendException}) is retried once on another instance; the failing instance
+ * takes no new work and is replaced in the background through the {@link InstanceSupplier}; if the
+ * replacement fails to load, the old instance is put back in service. While a batch waits in the
+ * retry queue its requests stay under the deadline timer and cancellation: a REJECT request whose
+ * deadline passes fails there with {@code DeadlineExceeded}, a cancelled one leaves it, and a batch
+ * left empty is dropped (with preserve_ordering its place in the response order is released); DELAY
+ * requests stay. Every request future is completed exactly once (completion goes through {@code
+ * CompletableFuture.complete}, and a batch is owned by exactly one place at a time: a queue, an
+ * instance, or the retry queue).
  */
 public final class DynamicBatcher implements ModelRunner {
   /*
@@ -136,14 +136,37 @@ public final class DynamicBatcher implements ModelRunner {
     this.rule = new BatchRule(policy);
     this.ordered = new OrderedRelease(policy.preserveOrdering());
     this.retries = new RetryQueue(deadlines, ordered);
-    this.thread = manual ? null : Thread.ofPlatform().name("batcher-" + id.name()).daemon(true).unstarted(this::loop);
+    this.thread =
+        manual
+            ? null
+            : Thread.ofPlatform().name("batcher-" + id.name()).daemon(true).unstarted(this::loop);
     this.inbox = new Inbox(thread);
-    this.pool = new InstancePool(id, policy, instances, supplier, executors, background, stats, inbox, this::accepting,
-        ticker.read());
-    this.calls = new BatchCall(id, policy.preserveOrdering(), ticker, stats, inbox, pool, retries, ordered,
-        this::accepting);
+    this.pool =
+        new InstancePool(
+            id,
+            policy,
+            instances,
+            supplier,
+            executors,
+            background,
+            stats,
+            inbox,
+            this::accepting,
+            ticker.read());
+    this.calls =
+        new BatchCall(
+            id,
+            policy.preserveOrdering(),
+            ticker,
+            stats,
+            inbox,
+            pool,
+            retries,
+            ordered,
+            this::accepting);
     if (thread != null) {
-      thread.setUncaughtExceptionHandler((t, e) -> log.error("uncaught exception on {}", t.getName(), e));
+      thread.setUncaughtExceptionHandler(
+          (t, e) -> log.error("uncaught exception on {}", t.getName(), e));
       thread.start();
     }
   }
@@ -153,7 +176,11 @@ public final class DynamicBatcher implements ModelRunner {
    * slotsPerInstance} threads {@code exec-<model>-<n>}; instances are created on virtual threads.
    */
   public static DynamicBatcher start(
-      ModelId id, BatchPolicy policy, List<ModelInstance> instances, InstanceSupplier supplier, Ticker ticker,
+      ModelId id,
+      BatchPolicy policy,
+      List<ModelInstance> instances,
+      InstanceSupplier supplier,
+      Ticker ticker,
       InstantSource wallClock) {
     IntFunction<Executor> execs =
         n -> {
@@ -168,10 +195,18 @@ public final class DynamicBatcher implements ModelRunner {
                   r -> {
                     Thread t =
                         Thread.ofPlatform()
-                            .name("exec-" + id.name() + "-" + n + (policy.slotsPerInstance() > 1 ? "-" + k.getAndIncrement() : ""))
+                            .name(
+                                "exec-"
+                                    + id.name()
+                                    + "-"
+                                    + n
+                                    + (policy.slotsPerInstance() > 1
+                                        ? "-" + k.getAndIncrement()
+                                        : ""))
                             .daemon(true)
                             .unstarted(r);
-                    t.setUncaughtExceptionHandler((th, ex) -> log.error("uncaught exception on {}", th.getName(), ex));
+                    t.setUncaughtExceptionHandler(
+                        (th, ex) -> log.error("uncaught exception on {}", th.getName(), ex));
                     return t;
                   });
           return e;
@@ -185,27 +220,47 @@ public final class DynamicBatcher implements ModelRunner {
    * each action, and runs the tasks handed to {@code executors} and {@code background}.
    */
   static DynamicBatcher manual(
-      ModelId id, BatchPolicy policy, List<ModelInstance> instances, InstanceSupplier supplier, Ticker ticker,
-      IntFunction<Executor> executors, Executor background) {
-    return new DynamicBatcher(id, policy, instances, supplier, ticker, () -> java.time.Instant.EPOCH, executors, background, true);
+      ModelId id,
+      BatchPolicy policy,
+      List<ModelInstance> instances,
+      InstanceSupplier supplier,
+      Ticker ticker,
+      IntFunction<Executor> executors,
+      Executor background) {
+    return new DynamicBatcher(
+        id,
+        policy,
+        instances,
+        supplier,
+        ticker,
+        () -> java.time.Instant.EPOCH,
+        executors,
+        background,
+        true);
   }
 
   /** Returns a factory of batchers with these server-wide settings. */
-  public static RunnerFactory factory(int slotsPerInstance, int defaultQueueCapacity, Ticker ticker, InstantSource wallClock) {
+  public static RunnerFactory factory(
+      int slotsPerInstance, int defaultQueueCapacity, Ticker ticker, InstantSource wallClock) {
     return new RunnerFactory() {
       @Override
-      public ModelRunner create(ModelId id, io.caracal.core.repository.ModelSpec config, List<ModelInstance> instances) {
+      public ModelRunner create(
+          ModelId id, io.caracal.core.repository.ModelSpec config, List<ModelInstance> instances) {
         return create(id, config, instances, InstanceSupplier.NONE);
       }
 
       @Override
       public ModelRunner create(
-          ModelId id, io.caracal.core.repository.ModelSpec config, List<ModelInstance> instances, InstanceSupplier more) {
+          ModelId id,
+          io.caracal.core.repository.ModelSpec config,
+          List<ModelInstance> instances,
+          InstanceSupplier more) {
         BatchPolicy policy;
         try {
           policy = BatchPolicy.of(config, defaultQueueCapacity, slotsPerInstance);
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("invalid config for '" + id.name() + "': " + e.getMessage(), e);
+          throw new IllegalArgumentException(
+              "invalid config for '" + id.name() + "': " + e.getMessage(), e);
         }
         return start(id, policy, instances, more, ticker, wallClock);
       }
@@ -223,40 +278,69 @@ public final class DynamicBatcher implements ModelRunner {
   }
 
   @Override
-  public CompletableFuture<List<NamedTensor>> run(List<NamedTensor> inputs, List<String> outputs, RunOptions options) {
+  public CompletableFuture<List<NamedTensor>> run(
+      List<NamedTensor> inputs, List<String> outputs, RunOptions options) {
     if (state.get() != State.RUNNING) {
-      return CompletableFuture.failedFuture(InferenceException.of(new InferenceError.ShuttingDown()));
+      return CompletableFuture.failedFuture(
+          InferenceException.of(new InferenceError.ShuttingDown()));
     }
     if (options.priority() > policy.levels() && policy.levels() > 1) {
-      return CompletableFuture.failedFuture(InferenceException.invalid("priority",
-          "priority " + options.priority() + " is out of range: model '" + id.name() + "' has " + policy.levels() + " priority level(s)"));
+      return CompletableFuture.failedFuture(
+          InferenceException.invalid(
+              "priority",
+              "priority "
+                  + options.priority()
+                  + " is out of range: model '"
+                  + id.name()
+                  + "' has "
+                  + policy.levels()
+                  + " priority level(s)"));
     }
     // Without priority levels (one level) a request's priority is ignored, as Triton does.
-    int level = options.priority() == 0 || policy.levels() == 1 ? policy.defaultLevel() : (int) options.priority();
+    int level =
+        options.priority() == 0 || policy.levels() == 1
+            ? policy.defaultLevel()
+            : (int) options.priority();
     if (!admission.tryAdmit(level)) {
       stats.rejected();
-      return CompletableFuture.failedFuture(InferenceException.of(new InferenceError.QueueFull(id.name(), admission.capacity(level))));
+      return CompletableFuture.failedFuture(
+          InferenceException.of(
+              new InferenceError.QueueFull(id.name(), admission.capacity(level))));
     }
     var qp = policy.queue(level);
-    long timeoutMicros = options.timeoutMicros() > 0 && qp.allowTimeoutOverride() ? options.timeoutMicros() : qp.defaultTimeoutMicros();
+    long timeoutMicros =
+        options.timeoutMicros() > 0 && qp.allowTimeoutOverride()
+            ? options.timeoutMicros()
+            : qp.defaultTimeoutMicros();
     long now = ticker.read();
     long deadline = timeoutMicros > 0 ? saturatedAdd(now, timeoutMicros * 1000L) : Long.MAX_VALUE;
     long size = 1;
     List<Object> key = List.of(); // unbatched requests never mix
     if (policy.dynamic()) {
       size = BatchTensors.batchSize(inputs);
-      key = size < 1 || size > policy.maxBatchSize() ? List.of(new Object()) : BatchTensors.key(inputs, outputs);
+      key =
+          size < 1 || size > policy.maxBatchSize()
+              ? List.of(new Object())
+              : BatchTensors.key(inputs, outputs);
       size = Math.max(1, size);
     }
     Pending p =
-        new Pending(List.copyOf(inputs), List.copyOf(outputs), level, now, deadline, qp.timeoutAction(), size, key, options.custom());
+        new Pending(
+            List.copyOf(inputs),
+            List.copyOf(outputs),
+            level,
+            now,
+            deadline,
+            qp.timeoutAction(),
+            size,
+            key,
+            options.custom());
     inbox.post(new Submit(p));
-    p.future.whenComplete(
-        (r, e) -> {
-          if (e instanceof CancellationException) {
-            inbox.post(new Cancel(p));
-          }
-        });
+    p.future.whenComplete((r, e) -> {
+      if (e instanceof CancellationException) {
+        inbox.post(new Cancel(p));
+      }
+    });
     if (state.get() == State.CLOSED) {
       drainAfterClose();
     }
@@ -347,7 +431,10 @@ public final class DynamicBatcher implements ModelRunner {
     }
   }
 
-  /** Applies timeouts (queued requests, REJECT requests waiting in a retry batch); returns the next deadline. */
+  /**
+   * Applies timeouts (queued requests, REJECT requests waiting in a retry batch); returns the next
+   * deadline.
+   */
   private long expire(long now) {
     Pending p;
     while ((p = deadlines.pollExpired(now)) != null) {
@@ -426,7 +513,9 @@ public final class DynamicBatcher implements ModelRunner {
     Object e;
     while ((e = inbox.poll()) != null) {
       if (e instanceof Submit s) {
-        s.p().future.completeExceptionally(InferenceException.of(new InferenceError.ShuttingDown()));
+        s.p()
+            .future
+            .completeExceptionally(InferenceException.of(new InferenceError.ShuttingDown()));
       } else if (e instanceof InstancePool.Created c && c.instance() != null) {
         pool.closeQuietly(c.instance());
       }
@@ -450,7 +539,10 @@ public final class DynamicBatcher implements ModelRunner {
     try {
       t.join(TimeUnit.NANOSECONDS.toMillis(CLOSE_WAIT_NANOS));
       if (t.isAlive()) {
-        log.warn("model {}: batches still running after {} s", id, TimeUnit.NANOSECONDS.toSeconds(CLOSE_WAIT_NANOS));
+        log.warn(
+            "model {}: batches still running after {} s",
+            id,
+            TimeUnit.NANOSECONDS.toSeconds(CLOSE_WAIT_NANOS));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

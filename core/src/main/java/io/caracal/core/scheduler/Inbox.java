@@ -5,9 +5,9 @@ import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The events a batcher thread has yet to apply (submissions, cancellations, finished calls,
- * created instances, the close). Any thread posts; posting wakes the batcher thread. Thread-safe;
- * never blocks.
+ * The events a batcher thread has yet to apply (submissions, cancellations, finished calls, created
+ * instances, the close). Any thread posts; posting wakes the batcher thread. Thread-safe; never
+ * blocks.
  */
 final class Inbox {
   /*

@@ -56,8 +56,12 @@ final class InstancePool {
     }
   }
 
-  /** A created instance ({@code error} null) or a failed creation, replacing {@code replacing} (null: scaling up). */
-  record Created(@Nullable Worker replacing, @Nullable ModelInstance instance, @Nullable Throwable error) {}
+  /**
+   * A created instance ({@code error} null) or a failed creation, replacing {@code replacing}
+   * (null: scaling up).
+   */
+  record Created(
+      @Nullable Worker replacing, @Nullable ModelInstance instance, @Nullable Throwable error) {}
 
   private final ModelId id;
   private final BatchPolicy policy;
@@ -77,11 +81,20 @@ final class InstancePool {
    * @param executors the executor of instance {@code n}
    * @param background where instances are created and closed
    * @param inbox where created instances are reported
-   * @param accepting whether the batcher still runs (RUNNING): an instance created after that is closed
+   * @param accepting whether the batcher still runs (RUNNING): an instance created after that is
+   *     closed
    */
-  InstancePool(ModelId id, BatchPolicy policy, List<ModelInstance> instances, InstanceSupplier supplier,
-      IntFunction<Executor> executors, Executor background, SchedulerStats stats, Inbox inbox,
-      BooleanSupplier accepting, long now) {
+  InstancePool(
+      ModelId id,
+      BatchPolicy policy,
+      List<ModelInstance> instances,
+      InstanceSupplier supplier,
+      IntFunction<Executor> executors,
+      Executor background,
+      SchedulerStats stats,
+      Inbox inbox,
+      BooleanSupplier accepting,
+      long now) {
     this.id = id;
     this.policy = policy;
     this.supplier = supplier;
@@ -106,7 +119,10 @@ final class InstancePool {
   @Nullable Worker free(@Nullable Worker not) {
     Worker best = null;
     for (Worker w : workers) {
-      if (w != not && !w.suspect && !w.retired && w.running < policy.slotsPerInstance()
+      if (w != not
+          && !w.suspect
+          && !w.retired
+          && w.running < policy.slotsPerInstance()
           && (best == null || w.running < best.running)) {
         best = w;
       }
@@ -114,7 +130,10 @@ final class InstancePool {
     return best;
   }
 
-  /** Returns whether no instance but {@code failedOn} is in service or coming (so a retry may go back to it). */
+  /**
+   * Returns whether no instance but {@code failedOn} is in service or coming (so a retry may go
+   * back to it).
+   */
   boolean noneBut(@Nullable Worker failedOn) {
     return creating == 0 && workers.stream().allMatch(x -> x == failedOn || x.retired);
   }
@@ -129,7 +148,9 @@ final class InstancePool {
     w.running--;
   }
 
-  /** Counts a batch that {@code w} finished at {@code now}; a retired instance left idle is closed. */
+  /**
+   * Counts a batch that {@code w} finished at {@code now}; a retired instance left idle is closed.
+   */
   void finished(Worker w, long now) {
     w.running--;
     if (w.running == 0) {
@@ -140,7 +161,9 @@ final class InstancePool {
     }
   }
 
-  /** Takes an instance that failed a call out of service and starts creating its replacement (once). */
+  /**
+   * Takes an instance that failed a call out of service and starts creating its replacement (once).
+   */
   void suspect(Worker w) {
     if (!w.suspect && !w.retired) {
       w.suspect = true;
@@ -162,7 +185,10 @@ final class InstancePool {
     }
   }
 
-  /** Puts a created instance in service (retiring the one it replaces), or handles a failed creation. */
+  /**
+   * Puts a created instance in service (retiring the one it replaces), or handles a failed
+   * creation.
+   */
   void onCreated(Created c, long now) {
     creating--;
     Worker old = c.replacing();
@@ -239,7 +265,10 @@ final class InstancePool {
       return Long.MAX_VALUE;
     }
     long wake = Long.MAX_VALUE;
-    if (head != null && creating == 0 && activeCount() < policy.maxInstances() && free(null) == null) {
+    if (head != null
+        && creating == 0
+        && activeCount() < policy.maxInstances()
+        && free(null) == null) {
       long due = head.enqueued + policy.scaleUpQueueDelayNanos();
       if (now >= due) {
         replace(null);
@@ -274,7 +303,10 @@ final class InstancePool {
     return creating > 0;
   }
 
-  /** Closes every instance now, on the calling thread, and shuts their executors down (the batcher's close). */
+  /**
+   * Closes every instance now, on the calling thread, and shuts their executors down (the batcher's
+   * close).
+   */
   void closeAll() {
     for (Worker w : List.copyOf(workers)) {
       remove(w);

@@ -6,10 +6,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * A fixed log-linear histogram of non-negative values (nanoseconds), for percentiles of a hot-path
  * measurement without a lock, an allocation or a dependency (HdrHistogram's layout, cut down).
- * Values below 32 have a bucket each; above, every power of two is cut into 16 buckets, so a
- * bucket spans less than 1/16 of its lower bound. A percentile is reported as the upper bound of
- * its bucket (clamped to the exact maximum): never below the true value, less than 1/16 above it.
- * 960 buckets cover every {@code long}.
+ * Values below 32 have a bucket each; above, every power of two is cut into 16 buckets, so a bucket
+ * spans less than 1/16 of its lower bound. A percentile is reported as the upper bound of its
+ * bucket (clamped to the exact maximum): never below the true value, less than 1/16 above it. 960
+ * buckets cover every {@code long}.
  *
  * <p>Thread-safe. Recording is a CAS when the value is a new maximum, then one atomic increment. A
  * summary taken while values are recorded may miss those values, never count one twice.
@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class LogHistogram {
   private static final int SUB_BITS = 4;
   private static final int SUB = 1 << SUB_BITS;
+
   /** Buckets: 16 for 0..15, then 16 per power of two from 2^4 to 2^62. */
   static final int BUCKETS = SUB + (Long.SIZE - 1 - SUB_BITS) * SUB;
 
@@ -56,10 +57,14 @@ final class LogHistogram {
     if (n == 0) {
       return new Summary(0, m, 0, 0);
     }
-    return new Summary(n, m, valueAtRank(c, Math.ceilDiv(n, 2), m), valueAtRank(c, Math.ceilDiv(n * 99, 100), m));
+    return new Summary(
+        n, m, valueAtRank(c, Math.ceilDiv(n, 2), m), valueAtRank(c, Math.ceilDiv(n * 99, 100), m));
   }
 
-  /** Returns the bucketed value of the {@code rank}-th smallest value (1-based), at most {@code max}. */
+  /**
+   * Returns the bucketed value of the {@code rank}-th smallest value (1-based), at most {@code
+   * max}.
+   */
   private static long valueAtRank(long[] c, long rank, long max) {
     long seen = 0;
     for (int i = 0; i < BUCKETS; i++) {

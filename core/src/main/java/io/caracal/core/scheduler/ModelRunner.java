@@ -6,9 +6,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs one model version's backend calls off the caller's thread. Implementations are thread-safe
- * and {@link #run} never blocks: when no capacity is left it returns a future failed with an
- * {@code InferenceException} carrying {@code QueueFull}. Cancelling the returned future withdraws
- * the request if it has not reached the backend yet.
+ * and {@link #run} never blocks: when no capacity is left it returns a future failed with an {@code
+ * InferenceException} carrying {@code QueueFull}. Cancelling the returned future withdraws the
+ * request if it has not reached the backend yet.
  */
 public interface ModelRunner extends AutoCloseable {
 
@@ -23,16 +23,18 @@ public interface ModelRunner extends AutoCloseable {
   CompletableFuture<List<NamedTensor>> run(List<NamedTensor> inputs, List<String> outputs);
 
   /**
-   * Queues one backend call with scheduling options (priority, timeout). Runners without
-   * priorities or timeouts ignore them. Also fails with {@code DeadlineExceeded} when the timeout
-   * passes while the request waits.
+   * Queues one backend call with scheduling options (priority, timeout). Runners without priorities
+   * or timeouts ignore them. Also fails with {@code DeadlineExceeded} when the timeout passes while
+   * the request waits.
    */
   default CompletableFuture<List<NamedTensor>> run(
       List<NamedTensor> inputs, List<String> outputs, RunOptions options) {
     return run(inputs, outputs);
   }
 
-  /** Returns the runner's statistics (live; thread-safe). Runners that keep none return empty ones. */
+  /**
+   * Returns the runner's statistics (live; thread-safe). Runners that keep none return empty ones.
+   */
   default SchedulerStats stats() {
     return SchedulerStats.EMPTY;
   }

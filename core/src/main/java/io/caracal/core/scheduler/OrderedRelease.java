@@ -34,7 +34,10 @@ final class OrderedRelease {
     return nextSeq++;
   }
 
-  /** Runs batch {@code seq}'s completion now, or, with preserve_ordering, once every earlier batch completed. */
+  /**
+   * Runs batch {@code seq}'s completion now, or, with preserve_ordering, once every earlier batch
+   * completed.
+   */
   void release(long seq, Runnable completion) {
     if (!preserveOrdering) {
       completion.run();

@@ -50,8 +50,16 @@ final class Pending implements BatchRule.Candidate {
   @Nullable Batch retry; // the retry batch it waits in
 
   /** Creates a request submitted at ticker time {@code enqueued}. */
-  Pending(List<NamedTensor> inputs, List<String> outputs, int level, long enqueued, long deadline,
-      TimeoutAction action, long size, List<Object> key, Map<String, ParameterValue> custom) {
+  Pending(
+      List<NamedTensor> inputs,
+      List<String> outputs,
+      int level,
+      long enqueued,
+      long deadline,
+      TimeoutAction action,
+      long size,
+      List<Object> key,
+      Map<String, ParameterValue> custom) {
     this.custom = custom;
     this.inputs = inputs;
     this.outputs = outputs;

@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The queued requests of one model version: a FIFO per priority level and one for late requests,
- * read in scheduling order (level 1 first, arrival order within a level, late requests last).
- * Every request that leaves gives its place back to the {@link Admission}. Batcher thread only.
+ * read in scheduling order (level 1 first, arrival order within a level, late requests last). Every
+ * request that leaves gives its place back to the {@link Admission}. Batcher thread only.
  */
 final class PendingQueues {
   /*
@@ -34,7 +34,9 @@ final class PendingQueues {
   private final Admission admission;
   private long nextArrival;
 
-  /** Creates empty queues for {@code levels} priority levels, releasing places to {@code admission}. */
+  /**
+   * Creates empty queues for {@code levels} priority levels, releasing places to {@code admission}.
+   */
   PendingQueues(int levels, Admission admission) {
     this.admission = admission;
     for (int l = 0; l < levels; l++) {
@@ -59,14 +61,18 @@ final class PendingQueues {
     return true;
   }
 
-  /** Moves a queued request whose DELAY timeout passed behind every request that has not timed out. */
+  /**
+   * Moves a queued request whose DELAY timeout passed behind every request that has not timed out.
+   */
   void makeLate(Pending p) {
     levels.get(p.level - 1).remove(p);
     p.late = true;
     late.add(p);
   }
 
-  /** Takes out the requests whose future already completed (cancelled before the batcher saw it). */
+  /**
+   * Takes out the requests whose future already completed (cancelled before the batcher saw it).
+   */
   void purgeDone() {
     for (ArrayDeque<Pending> q : levels) {
       removeDone(q);
@@ -94,12 +100,17 @@ final class PendingQueues {
     return late.peek();
   }
 
-  /** Returns the queued requests in scheduling order: a live view, valid until the queues change. */
+  /**
+   * Returns the queued requests in scheduling order: a live view, valid until the queues change.
+   */
   Iterable<Pending> order() {
     return InOrder::new;
   }
 
-  /** Takes the first {@code count} requests of the scheduling order out of the queues, in that order. */
+  /**
+   * Takes the first {@code count} requests of the scheduling order out of the queues, in that
+   * order.
+   */
   List<Pending> take(int count) {
     List<Pending> out = new ArrayList<>(count);
     for (int q = 0; q <= levels.size() && out.size() < count; q++) {

@@ -12,8 +12,8 @@ import java.util.Set;
  *
  * @param priority the priority level, 1 = highest; 0 = the model's default level
  * @param timeoutMicros the queue timeout in microseconds; 0 = the queue policy's default
- * @param custom the request parameters the server does not interpret itself, handed to the
- *     backend with the request ({@link io.caracal.api.backend.ModelInstance#infer(java.util.List,
+ * @param custom the request parameters the server does not interpret itself, handed to the backend
+ *     with the request ({@link io.caracal.api.backend.ModelInstance#infer(java.util.List,
  *     java.util.List, java.util.List)})
  */
 public record RunOptions(long priority, long timeoutMicros, Map<String, ParameterValue> custom) {
@@ -22,7 +22,14 @@ public record RunOptions(long priority, long timeoutMicros, Map<String, Paramete
 
   /** Request parameters the server interprets itself; every other one is custom. */
   public static final Set<String> SERVER_PARAMETERS =
-      Set.of("priority", "timeout", "sequence_id", "sequence_start", "sequence_end", "binary_data_output", "headers");
+      Set.of(
+          "priority",
+          "timeout",
+          "sequence_id",
+          "sequence_start",
+          "sequence_end",
+          "binary_data_output",
+          "headers");
 
   /** Returns options without custom parameters. */
   public RunOptions(long priority, long timeoutMicros) {
@@ -43,8 +50,8 @@ public record RunOptions(long priority, long timeoutMicros, Map<String, Paramete
   public static final long MAX_TIMEOUT_MICROS = Long.MAX_VALUE / 1000;
 
   /**
-   * Returns the options a request's parameters give: {@code priority} (an integer &ge; 0) and {@code
-   * timeout} (microseconds, an integer in 0..{@link #MAX_TIMEOUT_MICROS}).
+   * Returns the options a request's parameters give: {@code priority} (an integer &ge; 0) and
+   * {@code timeout} (microseconds, an integer in 0..{@link #MAX_TIMEOUT_MICROS}).
    *
    * @throws InferenceException {@code InvalidInput} naming the parameter when one is malformed
    */
@@ -52,13 +59,14 @@ public record RunOptions(long priority, long timeoutMicros, Map<String, Paramete
     long priority = integer(parameters, "priority", Long.MAX_VALUE);
     long timeout = integer(parameters, "timeout", MAX_TIMEOUT_MICROS);
     Map<String, ParameterValue> custom = new LinkedHashMap<>();
-    parameters.forEach(
-        (k, v) -> {
-          if (!SERVER_PARAMETERS.contains(k)) {
-            custom.put(k, v);
-          }
-        });
-    return priority == 0 && timeout == 0 && custom.isEmpty() ? DEFAULT : new RunOptions(priority, timeout, custom);
+    parameters.forEach((k, v) -> {
+      if (!SERVER_PARAMETERS.contains(k)) {
+        custom.put(k, v);
+      }
+    });
+    return priority == 0 && timeout == 0 && custom.isEmpty()
+        ? DEFAULT
+        : new RunOptions(priority, timeout, custom);
   }
 
   private static long integer(Map<String, ParameterValue> parameters, String name, long max) {
@@ -70,7 +78,8 @@ public record RunOptions(long priority, long timeoutMicros, Map<String, Paramete
       throw InferenceException.invalid(name, "parameter '" + name + "' must be an integer");
     }
     if (i.value() < 0 || i.value() > max) {
-      throw InferenceException.invalid(name, "parameter '" + name + "' is out of range: " + i.value());
+      throw InferenceException.invalid(
+          name, "parameter '" + name + "' is out of range: " + i.value());
     }
     return i.value();
   }

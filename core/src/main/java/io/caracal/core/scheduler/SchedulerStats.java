@@ -18,9 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Cumulative scheduler statistics of one model version, kept in core: what {@link
  * io.caracal.api.ModelStatistics} reports (Triton's totals, and the queue-wait distribution and
- * longest batch call that check the wait bound), plus why each batch closed and how often
- * instances failed, were replaced or scaled. Thread-safe (one lock; updates are a few additions;
- * queue waits go to a lock-free {@link LogHistogram}).
+ * longest batch call that check the wait bound), plus why each batch closed and how often instances
+ * failed, were replaced or scaled. Thread-safe (one lock; updates are a few additions; queue waits
+ * go to a lock-free {@link LogHistogram}).
  */
 public final class SchedulerStats {
   /** Statistics that never change, for runners that keep none. */
@@ -49,26 +49,66 @@ public final class SchedulerStats {
   private final InstantSource wallClock;
   private final LogHistogram queueWaits = new LogHistogram(); // thread-safe on its own
   private final ReentrantLock lock = new ReentrantLock();
-  @GuardedBy("lock") private long lastInferenceMillis;
-  @GuardedBy("lock") private long inferenceCount;
-  @GuardedBy("lock") private long executionCount;
-  @GuardedBy("lock") private Duration success = Duration.ZERO;
-  @GuardedBy("lock") private Duration fail = Duration.ZERO;
-  @GuardedBy("lock") private Duration queue = Duration.ZERO;
-  @GuardedBy("lock") private Duration computeInput = Duration.ZERO;
-  @GuardedBy("lock") private Duration computeInfer = Duration.ZERO;
-  @GuardedBy("lock") private Duration computeOutput = Duration.ZERO;
-  @GuardedBy("lock") private long computeInferMax;
-  @GuardedBy("lock") private final TreeMap<Long, BatchStats> batches = new TreeMap<>();
-  @GuardedBy("lock") private final EnumMap<CloseReason, Long> reasons = new EnumMap<>(CloseReason.class);
-  @GuardedBy("lock") private long instanceFailures;
-  @GuardedBy("lock") private long instanceReplacements;
-  @GuardedBy("lock") private long instanceReplacementFailures;
-  @GuardedBy("lock") private long scaleUps;
-  @GuardedBy("lock") private long scaleDowns;
-  @GuardedBy("lock") private long rejected;
-  @GuardedBy("lock") private long timedOut;
-  @GuardedBy("lock") private long cancelled;
+
+  @GuardedBy("lock")
+  private long lastInferenceMillis;
+
+  @GuardedBy("lock")
+  private long inferenceCount;
+
+  @GuardedBy("lock")
+  private long executionCount;
+
+  @GuardedBy("lock")
+  private Duration success = Duration.ZERO;
+
+  @GuardedBy("lock")
+  private Duration fail = Duration.ZERO;
+
+  @GuardedBy("lock")
+  private Duration queue = Duration.ZERO;
+
+  @GuardedBy("lock")
+  private Duration computeInput = Duration.ZERO;
+
+  @GuardedBy("lock")
+  private Duration computeInfer = Duration.ZERO;
+
+  @GuardedBy("lock")
+  private Duration computeOutput = Duration.ZERO;
+
+  @GuardedBy("lock")
+  private long computeInferMax;
+
+  @GuardedBy("lock")
+  private final TreeMap<Long, BatchStats> batches = new TreeMap<>();
+
+  @GuardedBy("lock")
+  private final EnumMap<CloseReason, Long> reasons = new EnumMap<>(CloseReason.class);
+
+  @GuardedBy("lock")
+  private long instanceFailures;
+
+  @GuardedBy("lock")
+  private long instanceReplacements;
+
+  @GuardedBy("lock")
+  private long instanceReplacementFailures;
+
+  @GuardedBy("lock")
+  private long scaleUps;
+
+  @GuardedBy("lock")
+  private long scaleDowns;
+
+  @GuardedBy("lock")
+  private long rejected;
+
+  @GuardedBy("lock")
+  private long timedOut;
+
+  @GuardedBy("lock")
+  private long cancelled;
 
   /** Creates empty statistics; {@code wallClock} stamps the last inference. */
   public SchedulerStats(InstantSource wallClock) {
@@ -95,7 +135,10 @@ public final class SchedulerStats {
     }
   }
 
-  /** One successful backend execution of {@code batchSize} elements made of {@code requests} requests. */
+  /**
+   * One successful backend execution of {@code batchSize} elements made of {@code requests}
+   * requests.
+   */
   void executed(long batchSize, int requests, long inputNanos, long inferNanos, long outputNanos) {
     lock.lock();
     try {
@@ -107,9 +150,17 @@ public final class SchedulerStats {
       computeInferMax = Math.max(computeInferMax, inferNanos);
       batches.merge(
           batchSize,
-          new BatchStats(batchSize, new Duration(1, inputNanos), new Duration(1, inferNanos), new Duration(1, outputNanos)),
-          (a, b) -> new BatchStats(batchSize, a.computeInput().plus(b.computeInput()),
-              a.computeInfer().plus(b.computeInfer()), a.computeOutput().plus(b.computeOutput())));
+          new BatchStats(
+              batchSize,
+              new Duration(1, inputNanos),
+              new Duration(1, inferNanos),
+              new Duration(1, outputNanos)),
+          (a, b) ->
+              new BatchStats(
+                  batchSize,
+                  a.computeInput().plus(b.computeInput()),
+                  a.computeInfer().plus(b.computeInfer()),
+                  a.computeOutput().plus(b.computeOutput())));
     } finally {
       lock.unlock();
     }
@@ -237,7 +288,15 @@ public final class SchedulerStats {
           lastInferenceMillis,
           inferenceCount,
           executionCount,
-          new InferStats(success, fail, queue, computeInput, computeInfer, computeOutput, Duration.ZERO, Duration.ZERO),
+          new InferStats(
+              success,
+              fail,
+              queue,
+              computeInput,
+              computeInfer,
+              computeOutput,
+              Duration.ZERO,
+              Duration.ZERO),
           b,
           new TailStats(waits.max(), waits.p50(), waits.p99(), computeInferMax));
     } finally {

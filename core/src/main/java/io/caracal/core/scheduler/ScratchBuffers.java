@@ -15,7 +15,8 @@ import java.util.List;
  * freed with the thread.
  */
 final class ScratchBuffers {
-  private static final ThreadLocal<ScratchBuffers> PER_THREAD = ThreadLocal.withInitial(ScratchBuffers::new);
+  private static final ThreadLocal<ScratchBuffers> PER_THREAD =
+      ThreadLocal.withInitial(ScratchBuffers::new);
 
   private final List<ByteBuffer> buffers = new ArrayList<>();
 
@@ -36,7 +37,10 @@ final class ScratchBuffers {
     }
     ByteBuffer b = buffers.get(index);
     if (b == null || b.capacity() < bytes) {
-      int capacity = b == null ? bytes : (int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) bytes, 2L * b.capacity()));
+      int capacity =
+          b == null
+              ? bytes
+              : (int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) bytes, 2L * b.capacity()));
       b = ByteBuffer.allocateDirect(capacity);
       buffers.set(index, b);
     }

@@ -56,7 +56,8 @@ class ClassifierTest {
     assertThat(strings(c)).containsExactly("3.300000:0", "0.000000:2", "-0.500000:1");
     assertThat(Classifier.toStdString(-0.0)).isEqualTo("-0.000000");
     assertThat(Classifier.toStdString(1e20)).isEqualTo("100000000000000000000.000000");
-    assertThat(Classifier.toStdString(0.0000005)).isEqualTo("0.000000"); // exact binary value is below the tie
+    assertThat(Classifier.toStdString(0.0000005))
+        .isEqualTo("0.000000"); // exact binary value is below the tie
     assertThat(Classifier.toStdString(Double.NaN)).isEqualTo("nan");
     assertThat(Classifier.toStdString(Double.NEGATIVE_INFINITY)).isEqualTo("-inf");
   }
@@ -65,19 +66,33 @@ class ClassifierTest {
   void unsignedAndBool() {
     ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1L).putLong(5);
     Tensor t = Tensor.of(DataType.UINT64, Shape.of(2), b.flip());
-    assertThat(strings(Classifier.classify("o", t, 1, false, List.of()))).containsExactly("18446744073709551615:0");
+    assertThat(strings(Classifier.classify("o", t, 1, false, List.of())))
+        .containsExactly("18446744073709551615:0");
   }
 
   @Test
   void parameter_mustBeAPositiveInteger_namingTheOutput() {
-    assertThat(Classifier.requested(List.of(new RequestedOutput("A", Map.of("classification", new ParameterValue.Int(3))), RequestedOutput.of("B"))))
+    assertThat(
+            Classifier.requested(
+                List.of(
+                    new RequestedOutput("A", Map.of("classification", new ParameterValue.Int(3))),
+                    RequestedOutput.of("B"))))
         .isEqualTo(Map.of("A", 3));
-    for (ParameterValue bad : List.of(new ParameterValue.Int(0), new ParameterValue.Int(-2), new ParameterValue.Str("3"), new ParameterValue.Real(1.5))) {
-      assertThatThrownBy(() -> Classifier.requested(List.of(new RequestedOutput("OUT", Map.of("classification", bad)))))
+    for (ParameterValue bad :
+        List.of(
+            new ParameterValue.Int(0),
+            new ParameterValue.Int(-2),
+            new ParameterValue.Str("3"),
+            new ParameterValue.Real(1.5))) {
+      assertThatThrownBy(() ->
+              Classifier.requested(
+                  List.of(new RequestedOutput("OUT", Map.of("classification", bad)))))
           .isInstanceOf(InferenceException.class)
           .hasMessageContaining("output 'OUT'");
     }
-    assertThatThrownBy(() -> Classifier.classify("S", Tensor.ofStrings(Shape.of(1), List.of("x")), 1, false, List.of()))
+    assertThatThrownBy(() ->
+            Classifier.classify(
+                "S", Tensor.ofStrings(Shape.of(1), List.of("x")), 1, false, List.of()))
         .hasMessageContaining("BYTES");
   }
 }

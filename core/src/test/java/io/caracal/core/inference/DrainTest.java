@@ -34,8 +34,13 @@ class DrainTest {
     backend.signatures.put("echo", InferencePipelineTest.ECHO);
     Fixtures.write(repo.resolve("echo/config.pbtxt"), "max_batch_size: 8");
     Fixtures.write(repo.resolve("echo/1/model.fake"), "ok");
-    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
-        PooledModelRunner.factory(1, 8), new AutoCompleter(), 2);
+    ModelRegistry registry =
+        new ModelRegistry(
+            ModelRepository.create(repo, List.of(backend)),
+            BackendOptions.ofDefault(),
+            PooledModelRunner.factory(1, 8),
+            new AutoCompleter(),
+            2);
     registry.loadAll();
     service = ServiceUnderTest.of(registry, RequestLimits.ofDefault());
   }

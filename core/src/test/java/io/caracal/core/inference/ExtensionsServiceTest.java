@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.TextFormat;
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
+import io.caracal.api.InferenceResponse;
 import io.caracal.api.ModelState;
 import io.caracal.api.ModelStatus;
 import io.caracal.api.backend.BackendOptions;
@@ -17,15 +18,14 @@ import io.caracal.core.fixtures.Fixtures;
 import io.caracal.core.lifecycle.ModelControlMode;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.repository.AutoCompleter;
-import io.caracal.protocol.config.ConfigJson;
 import io.caracal.core.repository.ConfigParser;
 import io.caracal.core.repository.ModelRepository;
 import io.caracal.core.scheduler.PooledModelRunner;
 import io.caracal.proto.inference.ModelConfig;
+import io.caracal.protocol.config.ConfigJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import io.caracal.api.InferenceResponse;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -42,8 +42,13 @@ class ExtensionsServiceTest {
   ServiceUnderTest service;
 
   void start(ModelControlMode mode, Predicate<String> selected) throws Exception {
-    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
-        PooledModelRunner.factory(1, 1024), new AutoCompleter(), 2);
+    ModelRegistry registry =
+        new ModelRegistry(
+            ModelRepository.create(repo, List.of(backend)),
+            BackendOptions.ofDefault(),
+            PooledModelRunner.factory(1, 1024),
+            new AutoCompleter(),
+            2);
     registry.loadAll(selected);
     service = ServiceUnderTest.of(registry, RequestLimits.ofDefault(), mode);
   }
@@ -63,7 +68,9 @@ class ExtensionsServiceTest {
 
   @Test
   void modelConfig_isTheCompletedConfig_andRoundTripsThroughTextFormat() throws Exception {
-    echoModel("echo", """
+    echoModel(
+        "echo",
+        """
         max_batch_size: 8
         output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [16] label_filename: "labels.txt" } ]
         dynamic_batching { max_queue_delay_microseconds: 100 }
@@ -71,7 +78,8 @@ class ExtensionsServiceTest {
         """);
     Fixtures.write(repo.resolve("echo/labels.txt"), "a\nb\n");
     start(ModelControlMode.NONE, n -> true);
-    ModelConfig c = ModelConfig.parseFrom(service.modelConfig("echo", OptionalLong.empty()).toByteArray());
+    ModelConfig c =
+        ModelConfig.parseFrom(service.modelConfig("echo", OptionalLong.empty()).toByteArray());
     assertThat(c.getName()).isEqualTo("echo");
     assertThat(c.getPlatform()).isEqualTo("fake_platform");
     assertThat(c.getMaxBatchSize()).isEqualTo(8);
@@ -84,7 +92,8 @@ class ExtensionsServiceTest {
     assertThat(c.getInstanceGroup(0).getCount()).isEqualTo(1);
     assertThat(c.getInstanceGroup(0).getKind().name()).isEqualTo("KIND_CPU");
 
-    ModelConfig back = new ConfigParser().parse(TextFormat.printer().printToString(c), "echo/config.pbtxt");
+    ModelConfig back =
+        new ConfigParser().parse(TextFormat.printer().printToString(c), "echo/config.pbtxt");
     assertThat(back).isEqualTo(c);
 
     String json = ConfigJson.print(c);
@@ -98,7 +107,8 @@ class ExtensionsServiceTest {
         .contains("\"parameters\":{\"k\":{\"string_value\":\"v\"}}")
         .contains("\"batch_input\":[]")
         .doesNotContain("\"sequence_batching\"");
-    assertThatThrownBy(() -> service.modelConfig("nope", OptionalLong.empty())).isInstanceOf(InferenceException.class);
+    assertThatThrownBy(() -> service.modelConfig("nope", OptionalLong.empty()))
+        .isInstanceOf(InferenceException.class);
   }
 
   @Test
@@ -106,7 +116,9 @@ class ExtensionsServiceTest {
     echoModel("echo", "max_batch_size: 8");
     start(ModelControlMode.NONE, n -> true);
     assertThatThrownBy(() -> service.load("echo"))
-        .isInstanceOfSatisfying(InferenceException.class, e -> assertThat(e.error()).isInstanceOf(InferenceError.Unsupported.class))
+        .isInstanceOfSatisfying(
+            InferenceException.class,
+            e -> assertThat(e.error()).isInstanceOf(InferenceError.Unsupported.class))
         .hasMessageContaining("model control mode is 'none'");
     assertThatThrownBy(() -> service.unload("echo")).isInstanceOf(InferenceException.class);
   }
@@ -116,53 +128,73 @@ class ExtensionsServiceTest {
     echoModel("echo", "max_batch_size: 8");
     echoModel("other", "max_batch_size: 8");
     start(ModelControlMode.EXPLICIT, "other"::equals);
-    assertThat(service.index()).containsExactly(
-        new ModelStatus("echo", 0, ModelState.UNAVAILABLE, ""),
-        new ModelStatus("other", 1, ModelState.READY, ""));
+    assertThat(service.index())
+        .containsExactly(
+            new ModelStatus("echo", 0, ModelState.UNAVAILABLE, ""),
+            new ModelStatus("other", 1, ModelState.READY, ""));
     assertThat(service.isReady()).isTrue();
-    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
+    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1))))
+        .isInstanceOf(InferenceError.ModelNotFound.class);
 
     service.load("echo");
-    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion())
+        .isEqualTo(1);
 
     Fixtures.write(repo.resolve("echo/1/model.fake"), "corrupt");
     assertThatThrownBy(() -> service.load("echo"))
         .hasMessage("failed to load 'echo': model file is corrupt");
-    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion())
+        .isEqualTo(1);
 
     service.unload("echo");
-    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
-    assertThat(service.index()).contains(new ModelStatus("echo", 1, ModelState.UNAVAILABLE, "unloaded"));
+    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1))))
+        .isInstanceOf(InferenceError.ModelNotFound.class);
+    assertThat(service.index())
+        .contains(new ModelStatus("echo", 1, ModelState.UNAVAILABLE, "unloaded"));
     service.unload("echo"); // idempotent
 
-    assertThatThrownBy(() -> service.load("missing")).hasMessage("failed to load 'missing': the model is not in the repository");
-    assertThatThrownBy(() -> service.load("../etc")).isInstanceOfSatisfying(InferenceException.class,
-        e -> assertThat(e.error()).isInstanceOf(InferenceError.InvalidInput.class));
-    assertThatThrownBy(() -> service.unload("missing")).isInstanceOfSatisfying(InferenceException.class,
-        e -> assertThat(e.error()).isInstanceOf(InferenceError.ModelNotFound.class));
+    assertThatThrownBy(() -> service.load("missing"))
+        .hasMessage("failed to load 'missing': the model is not in the repository");
+    assertThatThrownBy(() -> service.load("../etc"))
+        .isInstanceOfSatisfying(
+            InferenceException.class,
+            e -> assertThat(e.error()).isInstanceOf(InferenceError.InvalidInput.class));
+    assertThatThrownBy(() -> service.unload("missing"))
+        .isInstanceOfSatisfying(
+            InferenceException.class,
+            e -> assertThat(e.error()).isInstanceOf(InferenceError.ModelNotFound.class));
   }
 
   @Test
-  void readiness_aFailedFirstLoadIsNotReady_aFailedReloadThatKeepsServingIsReady() throws Exception {
+  void readiness_aFailedFirstLoadIsNotReady_aFailedReloadThatKeepsServingIsReady()
+      throws Exception {
     echoModel("echo", "max_batch_size: 8");
     echoModel("broken", "max_batch_size: 8");
     Fixtures.write(repo.resolve("broken/1/model.fake"), "corrupt");
     start(ModelControlMode.EXPLICIT, n -> true);
-    assertThat(service.isReady()).as("a model that should be loaded failed its first load").isFalse();
+    assertThat(service.isReady())
+        .as("a model that should be loaded failed its first load")
+        .isFalse();
     service.unload("broken");
     assertThat(service.isReady()).isTrue();
 
-    // a broken new version number beside the serving one: version 1 keeps serving, the server stays ready
+    // a broken new version number beside the serving one: version 1 keeps serving, the server stays
+    // ready
     Fixtures.write(repo.resolve("echo/2/model.fake"), "corrupt");
     assertThatThrownBy(() -> service.load("echo")).hasMessageContaining("model file is corrupt");
-    assertThat(service.index()).contains(new ModelStatus("echo", 2, ModelState.UNAVAILABLE, "failed to load 'echo': model file is corrupt"));
-    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
+    assertThat(service.index())
+        .contains(
+            new ModelStatus(
+                "echo", 2, ModelState.UNAVAILABLE, "failed to load 'echo': model file is corrupt"));
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion())
+        .isEqualTo(1);
     assertThat(service.isReady()).isTrue();
 
     // fixed: version 2 replaces version 1
     Fixtures.write(repo.resolve("echo/2/model.fake"), "ok");
     service.load("echo");
-    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(2);
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion())
+        .isEqualTo(2);
     assertThat(service.isReady()).isTrue();
   }
 
@@ -176,11 +208,15 @@ class ExtensionsServiceTest {
     Fixtures.write(repo.resolve("echo/2/model.fake"), "ok");
     backend.loadGate = new java.util.concurrent.CountDownLatch(1);
     backend.loading = new java.util.concurrent.CountDownLatch(1);
-    CompletableFuture<Void> load = CompletableFuture.runAsync(() -> service.load("echo"), Thread::startVirtualThread);
+    CompletableFuture<Void> load =
+        CompletableFuture.runAsync(() -> service.load("echo"), Thread::startVirtualThread);
     assertThat(backend.loading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    assertThat(service.index()).containsExactly(
-        new ModelStatus("echo", 1, ModelState.READY, ""), new ModelStatus("echo", 2, ModelState.LOADING, ""));
-    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion()).isEqualTo(1);
+    assertThat(service.index())
+        .containsExactly(
+            new ModelStatus("echo", 1, ModelState.READY, ""),
+            new ModelStatus("echo", 2, ModelState.LOADING, ""));
+    assertThat(service.infer(request("echo", OptionalLong.empty(), 1)).join().modelVersion())
+        .isEqualTo(1);
     assertThat(service.isReady()).isTrue();
     backend.loadGate.countDown();
     load.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -189,41 +225,58 @@ class ExtensionsServiceTest {
     // an unload waits for the request in flight: meanwhile the version is UNLOADING
     backend.gate = new java.util.concurrent.CountDownLatch(1);
     backend.entered = new java.util.concurrent.CountDownLatch(1);
-    CompletableFuture<InferenceResponse> inFlight = service.infer(request("echo", OptionalLong.empty(), 1));
+    CompletableFuture<InferenceResponse> inFlight =
+        service.infer(request("echo", OptionalLong.empty(), 1));
     assertThat(backend.entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<Void> unload = CompletableFuture.runAsync(() -> service.unload("echo"), Thread::startVirtualThread);
+    CompletableFuture<Void> unload =
+        CompletableFuture.runAsync(() -> service.unload("echo"), Thread::startVirtualThread);
     long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-    while (!service.index().contains(new ModelStatus("echo", 2, ModelState.UNLOADING, "finishing in-flight requests"))
+    while (!service
+            .index()
+            .contains(
+                new ModelStatus("echo", 2, ModelState.UNLOADING, "finishing in-flight requests"))
         && System.nanoTime() < until) {
       Thread.onSpinWait();
     }
-    assertThat(service.index()).containsExactly(new ModelStatus("echo", 2, ModelState.UNLOADING, "finishing in-flight requests"));
-    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
+    assertThat(service.index())
+        .containsExactly(
+            new ModelStatus("echo", 2, ModelState.UNLOADING, "finishing in-flight requests"));
+    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1))))
+        .isInstanceOf(InferenceError.ModelNotFound.class);
     assertThat(service.isReady()).isTrue();
     assertThat(unload).isNotDone();
     backend.gate.countDown();
     assertThat(inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS).modelVersion()).isEqualTo(2);
     unload.get(30, java.util.concurrent.TimeUnit.SECONDS);
-    assertThat(service.index()).containsExactly(new ModelStatus("echo", 2, ModelState.UNAVAILABLE, "unloaded"));
+    assertThat(service.index())
+        .containsExactly(new ModelStatus("echo", 2, ModelState.UNAVAILABLE, "unloaded"));
   }
 
   @Test
   void loadsOfDifferentModelsAreBoundedByTheLoaderThreads() throws Exception {
     echoModel("a", "max_batch_size: 8");
     echoModel("b", "max_batch_size: 8");
-    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
-        PooledModelRunner.factory(1, 1024), new AutoCompleter(), 1);
+    ModelRegistry registry =
+        new ModelRegistry(
+            ModelRepository.create(repo, List.of(backend)),
+            BackendOptions.ofDefault(),
+            PooledModelRunner.factory(1, 1024),
+            new AutoCompleter(),
+            1);
     registry.loadAll(n -> false);
     service = ServiceUnderTest.of(registry, RequestLimits.ofDefault(), ModelControlMode.EXPLICIT);
     backend.loadGate = new java.util.concurrent.CountDownLatch(1);
     backend.loading = new java.util.concurrent.CountDownLatch(1);
-    CompletableFuture<Void> first = CompletableFuture.runAsync(() -> service.load("a"), Thread::startVirtualThread);
+    CompletableFuture<Void> first =
+        CompletableFuture.runAsync(() -> service.load("a"), Thread::startVirtualThread);
     assertThat(backend.loading.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     backend.loading = new java.util.concurrent.CountDownLatch(1);
-    CompletableFuture<Void> second = CompletableFuture.runAsync(() -> service.load("b"), Thread::startVirtualThread);
+    CompletableFuture<Void> second =
+        CompletableFuture.runAsync(() -> service.load("b"), Thread::startVirtualThread);
     // with one loader thread, 'b' waits (listed LOADING) until 'a' has loaded
     long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-    while (!service.index().contains(new ModelStatus("b", 1, ModelState.LOADING, "")) && System.nanoTime() < until) {
+    while (!service.index().contains(new ModelStatus("b", 1, ModelState.LOADING, ""))
+        && System.nanoTime() < until) {
       Thread.onSpinWait();
     }
     assertThat(service.index()).contains(new ModelStatus("b", 1, ModelState.LOADING, ""));
@@ -231,17 +284,26 @@ class ExtensionsServiceTest {
     backend.loadGate.countDown();
     first.get(30, java.util.concurrent.TimeUnit.SECONDS);
     second.get(30, java.util.concurrent.TimeUnit.SECONDS);
-    assertThat(service.index()).contains(new ModelStatus("a", 1, ModelState.READY, ""), new ModelStatus("b", 1, ModelState.READY, ""));
+    assertThat(service.index())
+        .contains(
+            new ModelStatus("a", 1, ModelState.READY, ""),
+            new ModelStatus("b", 1, ModelState.READY, ""));
   }
 
   @Test
   void readiness_notStrict_ignoresTheModelsButNotTheDrain() throws Exception {
     echoModel("broken", "max_batch_size: 8");
     Fixtures.write(repo.resolve("broken/1/model.fake"), "corrupt");
-    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
-        PooledModelRunner.factory(1, 1024), new AutoCompleter(), 2);
+    ModelRegistry registry =
+        new ModelRegistry(
+            ModelRepository.create(repo, List.of(backend)),
+            BackendOptions.ofDefault(),
+            PooledModelRunner.factory(1, 1024),
+            new AutoCompleter(),
+            2);
     registry.loadAll();
-    service = ServiceUnderTest.of(registry, RequestLimits.ofDefault(), ModelControlMode.NONE, false);
+    service =
+        ServiceUnderTest.of(registry, RequestLimits.ofDefault(), ModelControlMode.NONE, false);
     assertThat(registry.allReady()).isFalse();
     assertThat(service.isReady()).isTrue();
     service.beginDrain();
@@ -257,16 +319,18 @@ class ExtensionsServiceTest {
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     List<Thread> clients = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      clients.add(Thread.ofPlatform().start(() -> {
-        while (!stop.get()) {
-          try {
-            service.infer(request("echo", OptionalLong.empty(), 2)).join();
-            ok.incrementAndGet();
-          } catch (Throwable t) {
-            failures.add(t);
-          }
-        }
-      }));
+      clients.add(
+          Thread.ofPlatform()
+              .start(() -> {
+                while (!stop.get()) {
+                  try {
+                    service.infer(request("echo", OptionalLong.empty(), 2)).join();
+                    ok.incrementAndGet();
+                  } catch (Throwable t) {
+                    failures.add(t);
+                  }
+                }
+              }));
     }
     for (int i = 0; i < 100; i++) {
       service.load("echo");

@@ -41,13 +41,19 @@ class InferencePipelineTest {
   final FakeBackend backend = new FakeBackend();
   ServiceUnderTest service;
 
-  static final ModelSignature ECHO = new ModelSignature(
-      List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 16))),
-      List.of(IoSpec.of("OUTPUT0", DataType.INT32, Shape.of(-1, 16))));
+  static final ModelSignature ECHO =
+      new ModelSignature(
+          List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 16))),
+          List.of(IoSpec.of("OUTPUT0", DataType.INT32, Shape.of(-1, 16))));
 
   void start(int queue) throws Exception {
-    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
-        PooledModelRunner.factory(1, queue), new AutoCompleter(), 2);
+    ModelRegistry registry =
+        new ModelRegistry(
+            ModelRepository.create(repo, List.of(backend)),
+            BackendOptions.ofDefault(),
+            PooledModelRunner.factory(1, queue),
+            new AutoCompleter(),
+            2);
     registry.loadAll();
     service = ServiceUnderTest.of(registry, RequestLimits.ofDefault());
   }
@@ -72,8 +78,13 @@ class InferencePipelineTest {
     for (int i = 0; i < values.length; i++) {
       values[i] = i;
     }
-    return new InferenceRequest(model, version, "id-7",
-        List.of(new NamedTensor("INPUT0", int32(Shape.of(batch, 16), values))), List.of(), Map.of());
+    return new InferenceRequest(
+        model,
+        version,
+        "id-7",
+        List.of(new NamedTensor("INPUT0", int32(Shape.of(batch, 16), values))),
+        List.of(),
+        Map.of());
   }
 
   static InferenceError errorOf(CompletableFuture<?> f) {
@@ -90,7 +101,9 @@ class InferencePipelineTest {
     echoModel("echo", "max_batch_size: 8 version_policy { all { } }");
     backend.signatures.put("broken", ECHO);
     Fixtures.write(repo.resolve("broken/1/model.fake"), "corrupt");
-    echoModel("contradicts", "input [ { name: \"INPUT0\" data_type: TYPE_FP32 dims: [16] } ] max_batch_size: 8");
+    echoModel(
+        "contradicts",
+        "input [ { name: \"INPUT0\" data_type: TYPE_FP32 dims: [16] } ] max_batch_size: 8");
     start(8);
 
     InferenceResponse r = service.infer(request("echo", OptionalLong.empty(), 2)).join();
@@ -98,31 +111,49 @@ class InferencePipelineTest {
     assertThat(r.modelVersion()).isEqualTo(2);
     assertThat(r.id()).isEqualTo("id-7");
     assertThat(r.outputs()).extracting(NamedTensor::name).containsExactly("OUTPUT0");
-    assertThat(r.outputs().get(0).tensor()).isEqualTo(request("echo", OptionalLong.empty(), 2).inputs().get(0).tensor());
-    assertThat(service.infer(request("echo", OptionalLong.of(1), 1)).join().modelVersion()).isEqualTo(1);
+    assertThat(r.outputs().get(0).tensor())
+        .isEqualTo(request("echo", OptionalLong.empty(), 2).inputs().get(0).tensor());
+    assertThat(service.infer(request("echo", OptionalLong.of(1), 1)).join().modelVersion())
+        .isEqualTo(1);
 
-    assertThat(errorOf(service.infer(request("echo", OptionalLong.of(3), 1)))).isEqualTo(new InferenceError.ModelNotFound("echo", OptionalLong.of(3)));
-    assertThat(errorOf(service.infer(request("nope", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ModelNotFound.class);
-    assertThat(errorOf(service.infer(request("../etc", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.InvalidInput.class);
+    assertThat(errorOf(service.infer(request("echo", OptionalLong.of(3), 1))))
+        .isEqualTo(new InferenceError.ModelNotFound("echo", OptionalLong.of(3)));
+    assertThat(errorOf(service.infer(request("nope", OptionalLong.empty(), 1))))
+        .isInstanceOf(InferenceError.ModelNotFound.class);
+    assertThat(errorOf(service.infer(request("../etc", OptionalLong.empty(), 1))))
+        .isInstanceOf(InferenceError.InvalidInput.class);
     InferenceError broken = errorOf(service.infer(request("broken", OptionalLong.empty(), 1)));
     assertThat(broken).isInstanceOf(InferenceError.ModelNotReady.class);
     assertThat(broken.message()).contains("model file is corrupt");
-    InferenceError contradicts = errorOf(service.infer(request("contradicts", OptionalLong.of(2), 1)));
-    assertThat(contradicts.message()).contains("contradicts/config.pbtxt: input 'INPUT0' data_type is TYPE_FP32 but the model has INT32");
+    InferenceError contradicts =
+        errorOf(service.infer(request("contradicts", OptionalLong.of(2), 1)));
+    assertThat(contradicts.message())
+        .contains(
+            "contradicts/config.pbtxt: input 'INPUT0' data_type is TYPE_FP32 but the model has INT32");
     assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 9))).message())
-        .isEqualTo("[request id: id-7] input 'INPUT0' has batch-size 9, but inference request batch-size must be <= 8 for 'echo'");
+        .isEqualTo(
+            "[request id: id-7] input 'INPUT0' has batch-size 9, but inference request batch-size must be <= 8 for 'echo'");
 
-    assertThat(service.index()).containsExactly(
-        new ModelStatus("broken", 1, ModelState.UNAVAILABLE, "failed to load 'broken': model file is corrupt"),
-        new ModelStatus("contradicts", 2, ModelState.UNAVAILABLE,
-            "contradicts/config.pbtxt: input 'INPUT0' data_type is TYPE_FP32 but the model has INT32"),
-        new ModelStatus("echo", 1, ModelState.READY, ""),
-        new ModelStatus("echo", 2, ModelState.READY, ""));
+    assertThat(service.index())
+        .containsExactly(
+            new ModelStatus(
+                "broken",
+                1,
+                ModelState.UNAVAILABLE,
+                "failed to load 'broken': model file is corrupt"),
+            new ModelStatus(
+                "contradicts",
+                2,
+                ModelState.UNAVAILABLE,
+                "contradicts/config.pbtxt: input 'INPUT0' data_type is TYPE_FP32 but the model has INT32"),
+            new ModelStatus("echo", 1, ModelState.READY, ""),
+            new ModelStatus("echo", 2, ModelState.READY, ""));
     assertThat(service.isLive()).isTrue();
     assertThat(service.isReady()).isFalse();
     assertThat(service.isModelReady("echo", OptionalLong.empty())).isTrue();
     assertThat(service.isModelReady("broken", OptionalLong.of(1))).isFalse();
-    assertThatThrownBy(() -> service.isModelReady("echo", OptionalLong.of(5))).isInstanceOf(InferenceException.class);
+    assertThatThrownBy(() -> service.isModelReady("echo", OptionalLong.of(5)))
+        .isInstanceOf(InferenceException.class);
   }
 
   @Test
@@ -137,7 +168,8 @@ class InferencePipelineTest {
     assertThat(md.outputs().get(0).name()).isEqualTo("OUTPUT0");
     service.close();
     assertThat(service.isLive()).isFalse();
-    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1)))).isInstanceOf(InferenceError.ShuttingDown.class);
+    assertThat(errorOf(service.infer(request("echo", OptionalLong.empty(), 1))))
+        .isInstanceOf(InferenceError.ShuttingDown.class);
     assertThat(backend.closes.get()).isEqualTo(backend.loads.get());
   }
 
@@ -146,10 +178,13 @@ class InferencePipelineTest {
     echoModel("echo", "max_batch_size: 8");
     backend.gate = new CountDownLatch(1);
     start(1);
-    CompletableFuture<InferenceResponse> running = service.infer(request("echo", OptionalLong.empty(), 1));
+    CompletableFuture<InferenceResponse> running =
+        service.infer(request("echo", OptionalLong.empty(), 1));
     backend.entered.await();
-    CompletableFuture<InferenceResponse> queued = service.infer(request("echo", OptionalLong.empty(), 1));
-    CompletableFuture<InferenceResponse> rejected = service.infer(request("echo", OptionalLong.empty(), 1));
+    CompletableFuture<InferenceResponse> queued =
+        service.infer(request("echo", OptionalLong.empty(), 1));
+    CompletableFuture<InferenceResponse> rejected =
+        service.infer(request("echo", OptionalLong.empty(), 1));
     assertThat(rejected).isCompletedExceptionally();
     assertThat(errorOf(rejected)).isEqualTo(new InferenceError.QueueFull("echo", 1));
     assertThat(running).isNotDone();
@@ -163,30 +198,44 @@ class InferencePipelineTest {
     echoModel("echo", "max_batch_size: 8");
     start(4);
     backend.fail = true;
-    CompletableFuture<InferenceResponse> f = service.infer(request("echo", OptionalLong.empty(), 1));
+    CompletableFuture<InferenceResponse> f =
+        service.infer(request("echo", OptionalLong.empty(), 1));
     InferenceError e = errorOf(f);
-    assertThat(e).isInstanceOfSatisfying(
-        InferenceError.BackendFailure.class, b -> assertThat(b.model()).isEqualTo("echo"));
-    assertThat(e.message()).matches("inference failed for model 'echo': internal error \\(correlation id [0-9a-f]{16}\\)");
+    assertThat(e)
+        .isInstanceOfSatisfying(
+            InferenceError.BackendFailure.class, b -> assertThat(b.model()).isEqualTo("echo"));
+    assertThat(e.message())
+        .matches(
+            "inference failed for model 'echo': internal error \\(correlation id [0-9a-f]{16}\\)");
     InferenceException thrown = InferenceException.from(f.handle((r, t) -> t).join());
     assertThat(thrown.isUnexpected()).isTrue();
-    assertThat(thrown.getCause()).as("the backend's failure is kept for the log").hasMessage("boom");
+    assertThat(thrown.getCause())
+        .as("the backend's failure is kept for the log")
+        .hasMessage("boom");
   }
 
   @Test
   void infer_neverThrows_evenForAnInvalidName() throws Exception {
     start(4);
-    CompletableFuture<InferenceResponse> f = service.infer(request("../etc", OptionalLong.empty(), 1));
+    CompletableFuture<InferenceResponse> f =
+        service.infer(request("../etc", OptionalLong.empty(), 1));
     assertThat(errorOf(f)).isInstanceOf(InferenceError.InvalidInput.class);
   }
 
   @Test
   void sequenceModel_runsAsOneRequestSequence() throws Exception {
-    backend.signatures.put("seq", new ModelSignature(
-        List.of(IoSpec.of("INPUT", DataType.INT32, Shape.of(-1, 1)), IoSpec.of("START", DataType.INT32, Shape.of(-1, 1)),
-            IoSpec.of("END", DataType.BOOL, Shape.of(-1, 1)), IoSpec.of("CORRID", DataType.UINT64, Shape.of(-1, 1))),
-        List.of(IoSpec.of("OUTPUT", DataType.INT32, Shape.of(-1, 1)))));
-    Fixtures.write(repo.resolve("seq/config.pbtxt"), """
+    backend.signatures.put(
+        "seq",
+        new ModelSignature(
+            List.of(
+                IoSpec.of("INPUT", DataType.INT32, Shape.of(-1, 1)),
+                IoSpec.of("START", DataType.INT32, Shape.of(-1, 1)),
+                IoSpec.of("END", DataType.BOOL, Shape.of(-1, 1)),
+                IoSpec.of("CORRID", DataType.UINT64, Shape.of(-1, 1))),
+            List.of(IoSpec.of("OUTPUT", DataType.INT32, Shape.of(-1, 1)))));
+    Fixtures.write(
+        repo.resolve("seq/config.pbtxt"),
+        """
         max_batch_size: 8
         sequence_batching {
           control_input [
@@ -199,32 +248,54 @@ class InferencePipelineTest {
         """);
     Fixtures.write(repo.resolve("seq/1/model.fake"), "ok");
     start(4);
-    assertThat(service.metadata("seq", OptionalLong.empty()).inputs()).extracting(t -> t.name()).containsExactly("INPUT");
-    var req = new InferenceRequest("seq", OptionalLong.empty(), "", List.of(new NamedTensor("INPUT", int32(Shape.of(2, 1), 5, 6))),
-        List.of(), Map.of("sequence_id", new ParameterValue.Int(99)));
+    assertThat(service.metadata("seq", OptionalLong.empty()).inputs())
+        .extracting(t -> t.name())
+        .containsExactly("INPUT");
+    var req =
+        new InferenceRequest(
+            "seq",
+            OptionalLong.empty(),
+            "",
+            List.of(new NamedTensor("INPUT", int32(Shape.of(2, 1), 5, 6))),
+            List.of(),
+            Map.of("sequence_id", new ParameterValue.Int(99)));
     service.infer(req).join();
     List<NamedTensor> sent = backend.calls.get(0);
-    assertThat(sent).extracting(NamedTensor::name).containsExactly("INPUT", "START", "END", "CORRID");
+    assertThat(sent)
+        .extracting(NamedTensor::name)
+        .containsExactly("INPUT", "START", "END", "CORRID");
     assertThat(sent.get(1).tensor()).isEqualTo(int32(Shape.of(2, 1), 7, 7));
     assertThat(sent.get(2).tensor().dataType()).isEqualTo(DataType.BOOL);
     assertThat(sent.get(2).tensor().data().get(0)).isEqualTo((byte) 1);
     assertThat(sent.get(3).tensor().shape()).isEqualTo(Shape.of(2, 1));
-    assertThat(sent.get(3).tensor().data().order(ByteOrder.LITTLE_ENDIAN).getLong(8)).isEqualTo(99L);
+    assertThat(sent.get(3).tensor().data().order(ByteOrder.LITTLE_ENDIAN).getLong(8))
+        .isEqualTo(99L);
   }
 
   @Test
   void reshape_isAppliedToInputsAndUndoneOnOutputs() throws Exception {
-    backend.signatures.put("rs", new ModelSignature(
-        List.of(IoSpec.of("x", DataType.INT32, Shape.of(-1, 4, 4))),
-        List.of(IoSpec.of("y", DataType.INT32, Shape.of(-1, 4, 4)))));
-    Fixtures.write(repo.resolve("rs/config.pbtxt"), """
+    backend.signatures.put(
+        "rs",
+        new ModelSignature(
+            List.of(IoSpec.of("x", DataType.INT32, Shape.of(-1, 4, 4))),
+            List.of(IoSpec.of("y", DataType.INT32, Shape.of(-1, 4, 4)))));
+    Fixtures.write(
+        repo.resolve("rs/config.pbtxt"),
+        """
         max_batch_size: 2
         input [ { name: "x" data_type: TYPE_INT32 dims: [ 16 ] reshape { shape: [ 4, 4 ] } } ]
         output [ { name: "y" data_type: TYPE_INT32 dims: [ 16 ] reshape { shape: [ 4, 4 ] } } ]
         """);
     Fixtures.write(repo.resolve("rs/1/model.fake"), "ok");
     start(4);
-    var req = new InferenceRequest("rs", OptionalLong.empty(), "", List.of(new NamedTensor("x", int32(Shape.of(1, 16), new int[16]))), List.of(), Map.of());
+    var req =
+        new InferenceRequest(
+            "rs",
+            OptionalLong.empty(),
+            "",
+            List.of(new NamedTensor("x", int32(Shape.of(1, 16), new int[16]))),
+            List.of(),
+            Map.of());
     InferenceResponse r = service.infer(req).join();
     assertThat(backend.calls.get(0).get(0).tensor().shape()).isEqualTo(Shape.of(1, 4, 4));
     assertThat(r.outputs().get(0).tensor().shape()).isEqualTo(Shape.of(1, 16));

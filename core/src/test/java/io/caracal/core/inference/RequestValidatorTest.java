@@ -32,13 +32,25 @@ class RequestValidatorTest {
   }
 
   static ModelSpec config(int maxBatch, List<TensorSpec> inputs, List<TensorSpec> outputs) {
-    return new ModelSpec("m", "p", "b", maxBatch, inputs, outputs, new VersionPolicy.Latest(1), 1,
-        Optional.empty(), "model.fake", Map.of());
+    return new ModelSpec(
+        "m",
+        "p",
+        "b",
+        maxBatch,
+        inputs,
+        outputs,
+        new VersionPolicy.Latest(1),
+        1,
+        Optional.empty(),
+        "model.fake",
+        Map.of());
   }
 
-  static final ModelSpec SIMPLE = config(8,
-      List.of(tensor("INPUT0", DataType.INT32, 16), tensor("INPUT1", DataType.INT32, 16)),
-      List.of(tensor("OUTPUT0", DataType.INT32, 16), tensor("OUTPUT1", DataType.INT32, 16)));
+  static final ModelSpec SIMPLE =
+      config(
+          8,
+          List.of(tensor("INPUT0", DataType.INT32, 16), tensor("INPUT1", DataType.INT32, 16)),
+          List.of(tensor("OUTPUT0", DataType.INT32, 16), tensor("OUTPUT1", DataType.INT32, 16)));
 
   static InferenceRequest request(List<NamedTensor> inputs, List<RequestedOutput> outputs) {
     return new InferenceRequest("m", OptionalLong.empty(), "", inputs, outputs, Map.of());
@@ -50,7 +62,8 @@ class RequestValidatorTest {
   }
 
   AbstractThrowableAssert<?, ? extends Throwable> rejects(InferenceRequest r, ModelSpec c) {
-    return assertThatThrownBy(() -> validator.validate(r, c)).isInstanceOf(InferenceException.class);
+    return assertThatThrownBy(() -> validator.validate(r, c))
+        .isInstanceOf(InferenceException.class);
   }
 
   static InferenceError error(Throwable t) {
@@ -59,33 +72,57 @@ class RequestValidatorTest {
 
   @Test
   void accepts_validBatchedRequest_andListsAllOutputsInModelOrder() {
-    var plan = validator.validate(request(List.of(ones("INPUT1", 3, 16), ones("INPUT0", 3, 16)), List.of()), SIMPLE);
+    var plan =
+        validator.validate(
+            request(List.of(ones("INPUT1", 3, 16), ones("INPUT0", 3, 16)), List.of()), SIMPLE);
     assertThat(plan.batchSize()).isEqualTo(3);
     assertThat(plan.outputs()).containsExactly("OUTPUT0", "OUTPUT1");
-    var only = validator.validate(request(List.of(ones("INPUT1", 1, 16), ones("INPUT0", 1, 16)),
-        List.of(RequestedOutput.of("OUTPUT1"))), SIMPLE);
+    var only =
+        validator.validate(
+            request(
+                List.of(ones("INPUT1", 1, 16), ones("INPUT0", 1, 16)),
+                List.of(RequestedOutput.of("OUTPUT1"))),
+            SIMPLE);
     assertThat(only.outputs()).containsExactly("OUTPUT1");
   }
 
   @Test
   void unknownInput() {
-    rejects(request(List.of(ones("INPUT0", 1, 16), ones("INPUT1", 1, 16), ones("X", 1, 16)), List.of()), SIMPLE)
+    rejects(
+            request(
+                List.of(ones("INPUT0", 1, 16), ones("INPUT1", 1, 16), ones("X", 1, 16)), List.of()),
+            SIMPLE)
         .hasMessage("unexpected inference input 'X' for model 'm'")
-        .satisfies(t -> assertThat(error(t)).isEqualTo(new InferenceError.InvalidInput("X", "unexpected inference input 'X' for model 'm'")));
+        .satisfies(t ->
+            assertThat(error(t))
+                .isEqualTo(
+                    new InferenceError.InvalidInput(
+                        "X", "unexpected inference input 'X' for model 'm'")));
   }
 
   @Test
   void missingInput_withRequestIdPrefix() {
-    var r = new InferenceRequest("m", OptionalLong.empty(), "42", List.of(ones("INPUT0", 1, 16)), List.of(), Map.of());
-    rejects(r, SIMPLE).hasMessage("[request id: 42] expected 2 inputs but got 1 inputs for model 'm'. Got input(s) ['INPUT0'], "
-        + "but missing required input(s) ['INPUT1']. Please provide all required input(s).");
+    var r =
+        new InferenceRequest(
+            "m", OptionalLong.empty(), "42", List.of(ones("INPUT0", 1, 16)), List.of(), Map.of());
+    rejects(r, SIMPLE)
+        .hasMessage(
+            "[request id: 42] expected 2 inputs but got 1 inputs for model 'm'. Got input(s) ['INPUT0'], "
+                + "but missing required input(s) ['INPUT1']. Please provide all required input(s).");
   }
 
   @Test
   void optionalInput_mayBeAbsent() {
-    ModelSpec c = config(0, List.of(tensor("a", DataType.INT32, 2),
-        new TensorSpec("b", DataType.INT32, Shape.of(2), Optional.empty(), true, List.of())), List.of(tensor("o", DataType.INT32, 2)));
-    assertThat(validator.validate(request(List.of(ones("a", 2)), List.of()), c).batchSize()).isZero();
+    ModelSpec c =
+        config(
+            0,
+            List.of(
+                tensor("a", DataType.INT32, 2),
+                new TensorSpec(
+                    "b", DataType.INT32, Shape.of(2), Optional.empty(), true, List.of())),
+            List.of(tensor("o", DataType.INT32, 2)));
+    assertThat(validator.validate(request(List.of(ones("a", 2)), List.of()), c).batchSize())
+        .isZero();
   }
 
   @Test
@@ -96,7 +133,9 @@ class RequestValidatorTest {
 
   @Test
   void dataTypeMismatch() {
-    NamedTensor fp = new NamedTensor("INPUT0", Tensor.of(DataType.FP32, Shape.of(1, 16), ByteBuffer.allocate(64)));
+    NamedTensor fp =
+        new NamedTensor(
+            "INPUT0", Tensor.of(DataType.FP32, Shape.of(1, 16), ByteBuffer.allocate(64)));
     rejects(request(List.of(fp, ones("INPUT1", 1, 16)), List.of()), SIMPLE)
         .hasMessage("inference input 'INPUT0' data-type is 'FP32', but model 'm' expects 'INT32'");
   }
@@ -104,11 +143,18 @@ class RequestValidatorTest {
   @Test
   void shapeMismatch() {
     rejects(request(List.of(ones("INPUT0", 1, 8), ones("INPUT1", 1, 16)), List.of()), SIMPLE)
-        .hasMessageStartingWith("unexpected shape for input 'INPUT0' for model 'm'. Expected [-1,16], got [1,8].");
+        .hasMessageStartingWith(
+            "unexpected shape for input 'INPUT0' for model 'm'. Expected [-1,16], got [1,8].");
     rejects(request(List.of(ones("INPUT0", 16), ones("INPUT1", 1, 16)), List.of()), SIMPLE)
-        .hasMessageStartingWith("unexpected shape for input 'INPUT0' for model 'm'. Expected [-1,16], got [16].");
-    ModelSpec fixed = config(0, List.of(tensor("a", DataType.INT32, 2, -1)), List.of(tensor("o", DataType.INT32, 2)));
-    assertThat(validator.validate(request(List.of(ones("a", 2, 7)), List.of()), fixed).batchSize()).isZero();
+        .hasMessageStartingWith(
+            "unexpected shape for input 'INPUT0' for model 'm'. Expected [-1,16], got [16].");
+    ModelSpec fixed =
+        config(
+            0,
+            List.of(tensor("a", DataType.INT32, 2, -1)),
+            List.of(tensor("o", DataType.INT32, 2)));
+    assertThat(validator.validate(request(List.of(ones("a", 2, 7)), List.of()), fixed).batchSize())
+        .isZero();
     rejects(request(List.of(ones("a", 3, 7)), List.of()), fixed)
         .hasMessage("unexpected shape for input 'a' for model 'm'. Expected [2,-1], got [3,7].");
   }
@@ -116,18 +162,23 @@ class RequestValidatorTest {
   @Test
   void batchTooBig_zero_andMismatched() {
     rejects(request(List.of(ones("INPUT0", 9, 16), ones("INPUT1", 9, 16)), List.of()), SIMPLE)
-        .hasMessage("input 'INPUT0' has batch-size 9, but inference request batch-size must be <= 8 for 'm'");
+        .hasMessage(
+            "input 'INPUT0' has batch-size 9, but inference request batch-size must be <= 8 for 'm'");
     rejects(request(List.of(ones("INPUT0", 0, 16), ones("INPUT1", 0, 16)), List.of()), SIMPLE)
-        .hasMessage("input 'INPUT0' has batch-size 0, but inference request batch-size must be >= 1 for 'm'");
+        .hasMessage(
+            "input 'INPUT0' has batch-size 0, but inference request batch-size must be >= 1 for 'm'");
     rejects(request(List.of(ones("INPUT0", 2, 16), ones("INPUT1", 3, 16)), List.of()), SIMPLE)
         .hasMessage("input 'INPUT1' batch size does not match other inputs for 'm'");
   }
 
   @Test
   void tooManyElements_isRequestTooLarge() {
-    ModelSpec big = config(0, List.of(tensor("a", DataType.BOOL, -1, -1)), List.of(tensor("o", DataType.BOOL, 1)));
+    ModelSpec big =
+        config(
+            0, List.of(tensor("a", DataType.BOOL, -1, -1)), List.of(tensor("o", DataType.BOOL, 1)));
     var v = new RequestValidator(new RequestLimits(64, 16, 100, 16));
-    NamedTensor t = new NamedTensor("a", Tensor.of(DataType.BOOL, Shape.of(11, 10), ByteBuffer.allocate(110)));
+    NamedTensor t =
+        new NamedTensor("a", Tensor.of(DataType.BOOL, Shape.of(11, 10), ByteBuffer.allocate(110)));
     assertThatThrownBy(() -> v.validate(request(List.of(t), List.of()), big))
         .satisfies(e -> assertThat(error(e)).isInstanceOf(InferenceError.RequestTooLarge.class))
         .hasMessage("input 'a' has 110 elements, more than the limit of 100");
@@ -135,17 +186,25 @@ class RequestValidatorTest {
 
   @Test
   void rankAndInputCountLimits() {
-    ModelSpec c = config(0, List.of(tensor("a", DataType.BOOL, -1, -1, -1)), List.of(tensor("o", DataType.BOOL, 1)));
+    ModelSpec c =
+        config(
+            0,
+            List.of(tensor("a", DataType.BOOL, -1, -1, -1)),
+            List.of(tensor("o", DataType.BOOL, 1)));
     var v = new RequestValidator(new RequestLimits(1, 2, 100, 16));
-    NamedTensor t = new NamedTensor("a", Tensor.of(DataType.BOOL, Shape.of(1, 1, 1), ByteBuffer.allocate(1)));
-    assertThatThrownBy(() -> v.validate(request(List.of(t), List.of()), c)).hasMessage("input 'a' has rank 3, more than the limit of 2");
+    NamedTensor t =
+        new NamedTensor("a", Tensor.of(DataType.BOOL, Shape.of(1, 1, 1), ByteBuffer.allocate(1)));
+    assertThatThrownBy(() -> v.validate(request(List.of(t), List.of()), c))
+        .hasMessage("input 'a' has rank 3, more than the limit of 2");
     assertThatThrownBy(() -> v.validate(request(List.of(t, t), List.of()), c))
         .satisfies(e -> assertThat(error(e)).isInstanceOf(InferenceError.RequestTooLarge.class));
   }
 
   @Test
   void bytesElements_checkedAgainstLimit() {
-    ModelSpec c = config(0, List.of(tensor("s", DataType.BYTES, -1)), List.of(tensor("o", DataType.BYTES, -1)));
+    ModelSpec c =
+        config(
+            0, List.of(tensor("s", DataType.BYTES, -1)), List.of(tensor("o", DataType.BYTES, -1)));
     var v = new RequestValidator(new RequestLimits(64, 16, 100, 4));
     NamedTensor ok = new NamedTensor("s", Tensor.ofStrings(Shape.of(2), List.of("ab", "abcd")));
     assertThat(v.validate(request(List.of(ok), List.of()), c).outputs()).containsExactly("o");
@@ -157,8 +216,11 @@ class RequestValidatorTest {
   @Test
   void unknownAndDuplicateOutputs() {
     List<NamedTensor> in = List.of(ones("INPUT0", 1, 16), ones("INPUT1", 1, 16));
-    rejects(request(in, List.of(RequestedOutput.of("NOPE"))), SIMPLE).hasMessage("unexpected inference output 'NOPE' for model 'm'");
-    rejects(request(in, List.of(RequestedOutput.of("OUTPUT0"), RequestedOutput.of("OUTPUT0"))), SIMPLE)
+    rejects(request(in, List.of(RequestedOutput.of("NOPE"))), SIMPLE)
+        .hasMessage("unexpected inference output 'NOPE' for model 'm'");
+    rejects(
+            request(in, List.of(RequestedOutput.of("OUTPUT0"), RequestedOutput.of("OUTPUT0"))),
+            SIMPLE)
         .hasMessage("output 'OUTPUT0' already exists in request");
   }
 
@@ -166,8 +228,19 @@ class RequestValidatorTest {
   void hugeShapeClaim_isRefusedWithoutAllocation() {
     // Tensor.of itself refuses [2^31-1, 2^31-1] with 4 bytes, so transports never build it; a
     // zero-size tensor with a huge other dim must still be caught by the element limit.
-    ModelSpec c = config(0, List.of(tensor("a", DataType.INT32, -1, -1)), List.of(tensor("o", DataType.INT32, 1)));
-    NamedTensor t = new NamedTensor("a", Tensor.of(DataType.INT32, Shape.of(0, Integer.MAX_VALUE), ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN)));
-    assertThat(validator.validate(request(List.of(t), List.of()), c).outputs()).containsExactly("o");
+    ModelSpec c =
+        config(
+            0,
+            List.of(tensor("a", DataType.INT32, -1, -1)),
+            List.of(tensor("o", DataType.INT32, 1)));
+    NamedTensor t =
+        new NamedTensor(
+            "a",
+            Tensor.of(
+                DataType.INT32,
+                Shape.of(0, Integer.MAX_VALUE),
+                ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN)));
+    assertThat(validator.validate(request(List.of(t), List.of()), c).outputs())
+        .containsExactly("o");
   }
 }

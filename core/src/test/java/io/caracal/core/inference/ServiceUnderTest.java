@@ -12,15 +12,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The service chain as the server wires it (pipeline, repository control, draining admission),
- * over a test's registry, with blocking shortcuts for repository calls.
+ * The service chain as the server wires it (pipeline, repository control, draining admission), over
+ * a test's registry, with blocking shortcuts for repository calls.
  */
 public final class ServiceUnderTest extends ForwardingInferenceService implements AutoCloseable {
   private final InferencePipeline pipeline;
   private final DrainingAdmission admission;
   private final ExecutorService control;
 
-  private ServiceUnderTest(InferencePipeline pipeline, DrainingAdmission admission, ExecutorService control) {
+  private ServiceUnderTest(
+      InferencePipeline pipeline, DrainingAdmission admission, ExecutorService control) {
     super(admission);
     this.pipeline = pipeline;
     this.admission = admission;
@@ -29,19 +30,25 @@ public final class ServiceUnderTest extends ForwardingInferenceService implement
 
   /** Returns the chain over {@code registry}. */
   public static ServiceUnderTest of(
-      ModelRegistry registry, RequestLimits limits, ModelControlMode mode, boolean strictReadiness) {
+      ModelRegistry registry,
+      RequestLimits limits,
+      ModelControlMode mode,
+      boolean strictReadiness) {
     InferencePipeline pipeline = new InferencePipeline(registry, limits, strictReadiness);
-    ExecutorService control = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("test-control-", 0).factory());
+    ExecutorService control =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("test-control-", 0).factory());
     DrainingAdmission admission =
         new DrainingAdmission(
             InferenceServiceChain.of(pipeline)
-                .decorate(s -> new ModelControl(s, registry, mode, control, ModelControl.DEFAULT_LIMIT))
+                .decorate(
+                    s -> new ModelControl(s, registry, mode, control, ModelControl.DEFAULT_LIMIT))
                 .build());
     return new ServiceUnderTest(pipeline, admission, control);
   }
 
   /** Returns the chain with strict readiness. */
-  public static ServiceUnderTest of(ModelRegistry registry, RequestLimits limits, ModelControlMode mode) {
+  public static ServiceUnderTest of(
+      ModelRegistry registry, RequestLimits limits, ModelControlMode mode) {
     return of(registry, limits, mode, true);
   }
 

@@ -17,6 +17,7 @@ class GracefulShutdownTest {
   final List<String> events = new ArrayList<>();
   final CompletableFuture<Void> idle = new CompletableFuture<>();
   int inFlight = 3;
+
   /** What happens while the sequence waits for the in-flight requests (fake time passes). */
   Runnable duringAwait = () -> {};
 
@@ -71,16 +72,19 @@ class GracefulShutdownTest {
       };
 
   GracefulShutdown.Result run(int drainSecs, int exitSecs) {
-    return new GracefulShutdown(steps, Duration.ofSeconds(drainSecs), Duration.ofSeconds(exitSecs), ticker, waiter).run();
+    return new GracefulShutdown(
+            steps, Duration.ofSeconds(drainSecs), Duration.ofSeconds(exitSecs), ticker, waiter)
+        .run();
   }
 
   @Test
   void inFlightFinishInTime_nothingFails() {
-    duringAwait = () -> {
-      ticker.advance(2, TimeUnit.SECONDS);
-      inFlight = 0;
-      idle.complete(null);
-    };
+    duringAwait =
+        () -> {
+          ticker.advance(2, TimeUnit.SECONDS);
+          inFlight = 0;
+          idle.complete(null);
+        };
     GracefulShutdown.Result r = run(5, 30);
     assertThat(events).containsExactly("notReady", "sleep 5", "stopAccepting", "await 30", "close");
     assertThat(r.finished()).isTrue();
@@ -92,7 +96,9 @@ class GracefulShutdownTest {
   @Test
   void exitTimeoutPasses_whatIsLeftFails_thenClose() {
     GracefulShutdown.Result r = run(5, 30);
-    assertThat(events).containsExactly("notReady", "sleep 5", "stopAccepting", "await 30", "failInFlight", "close");
+    assertThat(events)
+        .containsExactly(
+            "notReady", "sleep 5", "stopAccepting", "await 30", "failInFlight", "close");
     assertThat(r.finished()).isFalse();
     assertThat(r.failed()).isEqualTo(3);
     assertThat(r.totalNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(35));
@@ -111,7 +117,13 @@ class GracefulShutdownTest {
   void interrupted_skipsTheWaits_stillCloses() {
     Thread.currentThread().interrupt();
     GracefulShutdown.Result r =
-        new GracefulShutdown(steps, Duration.ofSeconds(5), Duration.ofSeconds(30), ticker, GracefulShutdown.Waiter.system()).run();
+        new GracefulShutdown(
+                steps,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(30),
+                ticker,
+                GracefulShutdown.Waiter.system())
+            .run();
     assertThat(Thread.interrupted()).isTrue();
     assertThat(events).containsExactly("notReady", "stopAccepting", "failInFlight", "close");
     assertThat(r.finished()).isFalse();
@@ -119,7 +131,8 @@ class GracefulShutdownTest {
 
   @Test
   void negativeDurations_refused() {
-    assertThatThrownBy(() -> new GracefulShutdown(steps, Duration.ofSeconds(-1), Duration.ZERO, ticker, waiter))
+    assertThatThrownBy(() ->
+            new GracefulShutdown(steps, Duration.ofSeconds(-1), Duration.ZERO, ticker, waiter))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -36,7 +36,8 @@ class ModelControlTest {
             await();
           }
           if (model.equals("broken")) {
-            throw InferenceException.of(new InferenceError.ModelNotReady(model, OptionalLong.empty(), "corrupt"));
+            throw InferenceException.of(
+                new InferenceError.ModelNotReady(model, OptionalLong.empty(), "corrupt"));
           }
         }
 
@@ -81,10 +82,15 @@ class ModelControlTest {
         .succeedsWithin(10, TimeUnit.SECONDS);
     release.countDown();
     assertThat(first).succeedsWithin(10, TimeUnit.SECONDS);
-    assertThat(errorOf(control.loadModel("broken"))).isInstanceOf(InferenceError.ModelNotReady.class);
-    assertThat(control.unloadModel("third")).as("a failed call gave its slot back").succeedsWithin(10, TimeUnit.SECONDS);
-    assertThat(calls).containsExactlyInAnyOrder("load slow", "load other", "load broken", "unload third");
-    assertThatThrownBy(() -> control(ModelControlMode.EXPLICIT, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(errorOf(control.loadModel("broken")))
+        .isInstanceOf(InferenceError.ModelNotReady.class);
+    assertThat(control.unloadModel("third"))
+        .as("a failed call gave its slot back")
+        .succeedsWithin(10, TimeUnit.SECONDS);
+    assertThat(calls)
+        .containsExactlyInAnyOrder("load slow", "load other", "load broken", "unload third");
+    assertThatThrownBy(() -> control(ModelControlMode.EXPLICIT, 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -105,7 +111,9 @@ class ModelControlTest {
     ModelControl control = control(ModelControlMode.EXPLICIT, 1);
     executor.shutdown();
     assertThat(errorOf(control.loadModel("m"))).isEqualTo(new InferenceError.ShuttingDown());
-    assertThat(errorOf(control.loadModel("m"))).as("not TooManyCalls").isEqualTo(new InferenceError.ShuttingDown());
+    assertThat(errorOf(control.loadModel("m")))
+        .as("not TooManyCalls")
+        .isEqualTo(new InferenceError.ShuttingDown());
   }
 
   /** A service that answers nothing: the decorator must not call it for repository calls. */

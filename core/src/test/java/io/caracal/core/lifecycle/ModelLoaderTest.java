@@ -30,7 +30,8 @@ class ModelLoaderTest {
     Fixtures.write(repo.resolve("m/config.pbtxt"), config);
     Fixtures.write(repo.resolve("m/1/model.fake"), file);
     ModelRepository repository = ModelRepository.create(repo, List.of(backend));
-    ModelLoader loader = new ModelLoader(repository, BackendOptions.ofDefault(), runners, new AutoCompleter(), 1);
+    ModelLoader loader =
+        new ModelLoader(repository, BackendOptions.ofDefault(), runners, new AutoCompleter(), 1);
     ModelSource.Found found = (ModelSource.Found) repository.find("m");
     return loader.load(found, (VersionSource.Loadable) found.versions().get(0));
   }
@@ -44,7 +45,8 @@ class ModelLoaderTest {
 
   @Test
   void loadsEveryInstanceOfTheGroupAndWrapsThemInARunner() throws Exception {
-    LoadResult result = load("max_batch_size: 8 instance_group [ { count: 2 kind: KIND_CPU } ]", "ok", pooled());
+    LoadResult result =
+        load("max_batch_size: 8 instance_group [ { count: 2 kind: KIND_CPU } ]", "ok", pooled());
     assertThat(result).isInstanceOf(LoadResult.Loaded.class);
     LoadedModel model = ((LoadResult.Loaded) result).model();
     try {
@@ -60,19 +62,25 @@ class ModelLoaderTest {
 
   @Test
   void aRejectedSchedulingSettingClosesTheLoadedInstancesAndNamesTheModel() throws Exception {
-    RunnerFactory refusing = (id, config, instances) -> {
-      throw new IllegalArgumentException("parameter 'caracal.max_instances' must be an integer, got 'x'");
-    };
-    LoadResult result = load("max_batch_size: 8 instance_group [ { count: 2 kind: KIND_CPU } ]", "ok", refusing);
-    assertThat(result).isEqualTo(new LoadResult.Failed(
-        "invalid config for 'm': parameter 'caracal.max_instances' must be an integer, got 'x'"));
+    RunnerFactory refusing =
+        (id, config, instances) -> {
+          throw new IllegalArgumentException(
+              "parameter 'caracal.max_instances' must be an integer, got 'x'");
+        };
+    LoadResult result =
+        load("max_batch_size: 8 instance_group [ { count: 2 kind: KIND_CPU } ]", "ok", refusing);
+    assertThat(result)
+        .isEqualTo(
+            new LoadResult.Failed(
+                "invalid config for 'm': parameter 'caracal.max_instances' must be an integer, got 'x'"));
     assertThat(backend.closes.get()).as("every instance loaded so far is closed").isEqualTo(2);
   }
 
   @Test
   void aBackendFailureGivesTheBackendsReasonForTheModel() throws Exception {
     LoadResult result = load("max_batch_size: 8", "corrupt", pooled());
-    assertThat(result).isEqualTo(new LoadResult.Failed("failed to load 'm': model file is corrupt"));
+    assertThat(result)
+        .isEqualTo(new LoadResult.Failed("failed to load 'm': model file is corrupt"));
     assertThat(handedToRunner).isEmpty();
   }
 }

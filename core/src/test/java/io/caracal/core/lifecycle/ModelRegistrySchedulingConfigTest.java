@@ -24,16 +24,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A bad scheduling setting makes the model unavailable with a reason that names the setting and
- * its value, while other models load; a runner factory failing for no stated reason stays generic.
+ * A bad scheduling setting makes the model unavailable with a reason that names the setting and its
+ * value, while other models load; a runner factory failing for no stated reason stays generic.
  */
 class ModelRegistrySchedulingConfigTest {
   @TempDir Path repo;
   final FakeBackend backend = new FakeBackend();
 
-  static final ModelSignature ECHO = new ModelSignature(
-      List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 4))),
-      List.of(IoSpec.of("OUTPUT0", DataType.INT32, Shape.of(-1, 4))));
+  static final ModelSignature ECHO =
+      new ModelSignature(
+          List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 4))),
+          List.of(IoSpec.of("OUTPUT0", DataType.INT32, Shape.of(-1, 4))));
 
   void model(String name, String config) throws Exception {
     backend.signatures.put(name, ECHO);
@@ -42,8 +43,13 @@ class ModelRegistrySchedulingConfigTest {
   }
 
   ModelRegistry registry(RunnerFactory runners) throws Exception {
-    ModelRegistry r = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(), runners,
-        new AutoCompleter(), 2);
+    ModelRegistry r =
+        new ModelRegistry(
+            ModelRepository.create(repo, List.of(backend)),
+            BackendOptions.ofDefault(),
+            runners,
+            new AutoCompleter(),
+            2);
     r.loadAll();
     return r;
   }
@@ -58,7 +64,9 @@ class ModelRegistrySchedulingConfigTest {
 
   @Test
   void nonNumericInstanceParameterIsNamedWithItsValue() throws Exception {
-    model("bad", "max_batch_size: 8 dynamic_batching { } parameters { key: \"caracal.max_instances\" value: { string_value: \"abc\" } }");
+    model(
+        "bad",
+        "max_batch_size: 8 dynamic_batching { } parameters { key: \"caracal.max_instances\" value: { string_value: \"abc\" } }");
     model("good", "max_batch_size: 8 dynamic_batching { }");
     try (ModelRegistry r = registry(batchers())) {
       ModelStatus bad = status(r, "bad");
@@ -75,12 +83,22 @@ class ModelRegistrySchedulingConfigTest {
 
   @Test
   void outOfRangeAndInconsistentParametersAreNamed() throws Exception {
-    model("range", "max_batch_size: 8 parameters { key: \"caracal.scale_up_queue_delay_us\" value: { string_value: \"-5\" } }");
-    model("order", "max_batch_size: 8 parameters [ { key: \"caracal.min_instances\" value: { string_value: \"3\" } },"
-        + " { key: \"caracal.max_instances\" value: { string_value: \"2\" } } ]");
+    model(
+        "range",
+        "max_batch_size: 8 parameters { key: \"caracal.scale_up_queue_delay_us\" value: { string_value: \"-5\" } }");
+    model(
+        "order",
+        "max_batch_size: 8 parameters [ { key: \"caracal.min_instances\" value: { string_value: \"3\" } },"
+            + " { key: \"caracal.max_instances\" value: { string_value: \"2\" } } ]");
     try (ModelRegistry r = registry(batchers())) {
-      assertThat(status(r, "range").reason()).contains("caracal.scale_up_queue_delay_us").contains("-5");
-      assertThat(status(r, "order").reason()).contains("caracal.max_instances").contains("caracal.min_instances").contains("2").contains("3");
+      assertThat(status(r, "range").reason())
+          .contains("caracal.scale_up_queue_delay_us")
+          .contains("-5");
+      assertThat(status(r, "order").reason())
+          .contains("caracal.max_instances")
+          .contains("caracal.min_instances")
+          .contains("2")
+          .contains("3");
       assertThat(status(r, "order").state()).isEqualTo(ModelState.UNAVAILABLE);
     }
   }
@@ -88,13 +106,16 @@ class ModelRegistrySchedulingConfigTest {
   @Test
   void unexpectedRunnerFailureStaysGeneric() throws Exception {
     model("m", "max_batch_size: 8");
-    RunnerFactory broken = new RunnerFactory() {
-      @Override
-      public io.caracal.core.scheduler.ModelRunner create(
-          io.caracal.api.ModelId id, io.caracal.core.repository.ModelSpec config, List<io.caracal.api.backend.ModelInstance> instances) {
-        throw new IllegalStateException("internal detail /secret/path");
-      }
-    };
+    RunnerFactory broken =
+        new RunnerFactory() {
+          @Override
+          public io.caracal.core.scheduler.ModelRunner create(
+              io.caracal.api.ModelId id,
+              io.caracal.core.repository.ModelSpec config,
+              List<io.caracal.api.backend.ModelInstance> instances) {
+            throw new IllegalStateException("internal detail /secret/path");
+          }
+        };
     try (ModelRegistry r = registry(broken)) {
       ModelStatus m = status(r, "m");
       assertThat(m.state()).isEqualTo(ModelState.UNAVAILABLE);

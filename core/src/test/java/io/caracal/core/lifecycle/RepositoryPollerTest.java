@@ -40,9 +40,10 @@ class RepositoryPollerTest {
   final FakeBackend backend = new FakeBackend();
   final List<AutoCloseable> toClose = new ArrayList<>();
 
-  static final ModelSignature ECHO = new ModelSignature(
-      List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 4))),
-      List.of(IoSpec.of("OUTPUT0", DataType.INT32, Shape.of(-1, 4))));
+  static final ModelSignature ECHO =
+      new ModelSignature(
+          List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 4))),
+          List.of(IoSpec.of("OUTPUT0", DataType.INT32, Shape.of(-1, 4))));
 
   @AfterEach
   void close() throws Exception {
@@ -60,8 +61,13 @@ class RepositoryPollerTest {
   }
 
   ModelRegistry registry(RunnerFactory runners) throws Exception {
-    ModelRegistry r = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(), runners,
-        new AutoCompleter(), 2);
+    ModelRegistry r =
+        new ModelRegistry(
+            ModelRepository.create(repo, List.of(backend)),
+            BackendOptions.ofDefault(),
+            runners,
+            new AutoCompleter(),
+            2);
     toClose.add(r);
     return r;
   }
@@ -70,7 +76,9 @@ class RepositoryPollerTest {
     return DynamicBatcher.factory(1, 128, Ticker.system(), InstantSource.system());
   }
 
-  /** A registry loaded from the repository with a poller whose baseline was taken before the load. */
+  /**
+   * A registry loaded from the repository with a poller whose baseline was taken before the load.
+   */
   RepositoryPoller poller(ModelRegistry r) throws Exception {
     RepositoryPoller p = new RepositoryPoller(r, repo, Duration.ofSeconds(15), 2);
     toClose.add(p);
@@ -121,7 +129,8 @@ class RepositoryPollerTest {
     assertThat(c.unloaded()).containsExactly("a");
     assertThat(r.readyVersions("a")).isEmpty();
     assertThat(r.isReplaced(a)).isTrue();
-    assertThat(statuses(r, "a")).allSatisfy(s -> assertThat(s.state()).isEqualTo(ModelState.UNAVAILABLE));
+    assertThat(statuses(r, "a"))
+        .allSatisfy(s -> assertThat(s.state()).isEqualTo(ModelState.UNAVAILABLE));
     assertThat(r.isReady("b", OptionalLong.empty())).isTrue();
   }
 
@@ -147,7 +156,8 @@ class RepositoryPollerTest {
     RepositoryPoller p = poller(r);
     assertThat(r.lookup("a", OptionalLong.empty()).config().maxBatchSize()).isEqualTo(4);
 
-    Fixtures.write(repo.resolve("a/config.pbtxt"), "max_batch_size: 8"); // same size: the content hash sees it
+    Fixtures.write(
+        repo.resolve("a/config.pbtxt"), "max_batch_size: 8"); // same size: the content hash sees it
     assertThat(p.scan().reloaded()).containsExactly("a");
     assertThat(r.lookup("a", OptionalLong.empty()).config().maxBatchSize()).isEqualTo(8);
   }
@@ -192,55 +202,70 @@ class RepositoryPollerTest {
     Fixtures.write(repo.resolve("a/1/model.fake"), "corrupt!!");
     p.scan();
     assertThat(r.lookup("a", OptionalLong.empty())).isSameAs(v1);
-    assertThat(statuses(r, "a")).singleElement().satisfies(s -> {
-      assertThat(s.state()).isEqualTo(ModelState.READY);
-      assertThat(s.reason()).contains("reload failed").contains("corrupt");
-    });
+    assertThat(statuses(r, "a"))
+        .singleElement()
+        .satisfies(s -> {
+          assertThat(s.state()).isEqualTo(ModelState.READY);
+          assertThat(s.reason()).contains("reload failed").contains("corrupt");
+        });
   }
 
   @Test
   void warmUpRunsAtBatchOneAndMaxBatchBeforeTheRunnerExists() throws Exception {
     model("a", "max_batch_size: 6 dynamic_batching { }", 1);
     List<Integer> seenAtCreate = new ArrayList<>();
-    RunnerFactory checking = new RunnerFactory() {
-      final RunnerFactory inner = batchers();
+    RunnerFactory checking =
+        new RunnerFactory() {
+          final RunnerFactory inner = batchers();
 
-      @Override
-      public io.caracal.core.scheduler.ModelRunner create(
-          io.caracal.api.ModelId id, io.caracal.core.repository.ModelSpec config, List<io.caracal.api.backend.ModelInstance> instances) {
-        backend.warmups.forEach(call -> seenAtCreate.add((int) call.get(0).tensor().shape().dim(0)));
-        return inner.create(id, config, instances);
-      }
-    };
+          @Override
+          public io.caracal.core.scheduler.ModelRunner create(
+              io.caracal.api.ModelId id,
+              io.caracal.core.repository.ModelSpec config,
+              List<io.caracal.api.backend.ModelInstance> instances) {
+            backend.warmups.forEach(
+                call -> seenAtCreate.add((int) call.get(0).tensor().shape().dim(0)));
+            return inner.create(id, config, instances);
+          }
+        };
     ModelRegistry r = registry(checking);
     r.loadAll();
     assertThat(seenAtCreate).containsExactly(1, 6);
-    assertThat(backend.warmups).allSatisfy(call -> {
-      NamedTensor t = call.getFirst();
-      assertThat(t.name()).isEqualTo("INPUT0");
-      assertThat(t.tensor().shape().dim(1)).isEqualTo(4);
-      assertThat(t.tensor().data().duplicate().getInt(0)).isZero();
-    });
+    assertThat(backend.warmups)
+        .allSatisfy(call -> {
+          NamedTensor t = call.getFirst();
+          assertThat(t.name()).isEqualTo("INPUT0");
+          assertThat(t.tensor().shape().dim(1)).isEqualTo(4);
+          assertThat(t.tensor().data().duplicate().getInt(0)).isZero();
+        });
     assertThat(r.isReady("a", OptionalLong.empty())).isTrue();
   }
 
   @Test
   void nonBatchingModelWarmsOnceWithoutBatchDimension() throws Exception {
-    backend.signatures.put("nb", new ModelSignature(
-        List.of(IoSpec.of("T", DataType.BYTES, Shape.of(3))), List.of(IoSpec.of("O", DataType.BYTES, Shape.of(3)))));
+    backend.signatures.put(
+        "nb",
+        new ModelSignature(
+            List.of(IoSpec.of("T", DataType.BYTES, Shape.of(3))),
+            List.of(IoSpec.of("O", DataType.BYTES, Shape.of(3)))));
     Fixtures.write(repo.resolve("nb/config.pbtxt"), "max_batch_size: 0");
     Fixtures.write(repo.resolve("nb/1/model.fake"), "ok");
     ModelRegistry r = registry(batchers());
     r.loadAll();
-    assertThat(backend.warmups).singleElement().satisfies(call -> {
-      assertThat(call.getFirst().tensor().shape()).isEqualTo(Shape.of(3));
-      assertThat(call.getFirst().tensor().bytesElements()).allSatisfy(b -> assertThat(new String(b)).isEqualTo("0"));
-    });
+    assertThat(backend.warmups)
+        .singleElement()
+        .satisfies(call -> {
+          assertThat(call.getFirst().tensor().shape()).isEqualTo(Shape.of(3));
+          assertThat(call.getFirst().tensor().bytesElements())
+              .allSatisfy(b -> assertThat(new String(b)).isEqualTo("0"));
+        });
   }
 
   @Test
   void configuredWarmupSamplesRunCountTimesOnEveryInstance() throws Exception {
-    model("a", """
+    model(
+        "a",
+        """
         max_batch_size: 8
         instance_group { count: 2 }
         model_warmup {
@@ -249,8 +274,10 @@ class RepositoryPollerTest {
           count: 2
           inputs { key: "INPUT0" value: { data_type: TYPE_INT32 dims: [4] input_data_file: "in.bin" } }
         }
-        """, 1);
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        """,
+        1);
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     b.putInt(7).putInt(8).putInt(9).putInt(10);
     Files.createDirectories(repo.resolve("a/warmup"));
     Files.write(repo.resolve("a/warmup/in.bin"), b.array());
@@ -258,25 +285,38 @@ class RepositoryPollerTest {
     r.loadAll();
     assertThat(r.isReady("a", OptionalLong.empty())).isTrue();
     assertThat(backend.warmups).hasSize(4); // 2 instances x count 2
-    assertThat(backend.warmups).allSatisfy(call -> {
-      assertThat(call.getFirst().tensor().shape()).isEqualTo(Shape.of(3, 4));
-      assertThat(call.getFirst().tensor().data().duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(16)).isEqualTo(7);
-    });
+    assertThat(backend.warmups)
+        .allSatisfy(call -> {
+          assertThat(call.getFirst().tensor().shape()).isEqualTo(Shape.of(3, 4));
+          assertThat(
+                  call.getFirst()
+                      .tensor()
+                      .data()
+                      .duplicate()
+                      .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                      .getInt(16))
+              .isEqualTo(7);
+        });
   }
 
   @Test
   void warmupFileOutsideTheWarmupFolderIsRefused() throws Exception {
-    model("a", """
+    model(
+        "a",
+        """
         max_batch_size: 8
         model_warmup { batch_size: 1 inputs { key: "INPUT0" value: { data_type: TYPE_INT32 dims: [4] input_data_file: "../config.pbtxt" } } }
-        """, 1);
+        """,
+        1);
     Files.createDirectories(repo.resolve("a/warmup"));
     ModelRegistry r = registry(batchers());
     r.loadAll();
-    assertThat(statuses(r, "a")).singleElement().satisfies(s -> {
-      assertThat(s.state()).isEqualTo(ModelState.UNAVAILABLE);
-      assertThat(s.reason()).contains("model_warmup").contains("warmup/ folder");
-    });
+    assertThat(statuses(r, "a"))
+        .singleElement()
+        .satisfies(s -> {
+          assertThat(s.state()).isEqualTo(ModelState.UNAVAILABLE);
+          assertThat(s.reason()).contains("model_warmup").contains("warmup/ folder");
+        });
     assertThat(backend.warmups).isEmpty();
   }
 
@@ -286,10 +326,12 @@ class RepositoryPollerTest {
     backend.failWarmup = true;
     ModelRegistry r = registry(batchers());
     r.loadAll();
-    assertThat(statuses(r, "a")).singleElement().satisfies(s -> {
-      assertThat(s.state()).isEqualTo(ModelState.UNAVAILABLE);
-      assertThat(s.reason()).contains("warm-up of 'a' version 1 failed").contains("boom");
-    });
+    assertThat(statuses(r, "a"))
+        .singleElement()
+        .satisfies(s -> {
+          assertThat(s.state()).isEqualTo(ModelState.UNAVAILABLE);
+          assertThat(s.reason()).contains("warm-up of 'a' version 1 failed").contains("boom");
+        });
     assertThat(backend.closes.get()).as("its instances are closed").isEqualTo(backend.loads.get());
   }
 
@@ -304,10 +346,11 @@ class RepositoryPollerTest {
     p.scan();
     backend.failWarmup = false;
     assertThat(r.lookup("a", OptionalLong.empty())).isSameAs(v1);
-    assertThat(statuses(r, "a")).anySatisfy(s -> {
-      assertThat(s.version()).isEqualTo(2);
-      assertThat(s.state()).isEqualTo(ModelState.UNAVAILABLE);
-      assertThat(s.reason()).contains("warm-up");
-    });
+    assertThat(statuses(r, "a"))
+        .anySatisfy(s -> {
+          assertThat(s.version()).isEqualTo(2);
+          assertThat(s.state()).isEqualTo(ModelState.UNAVAILABLE);
+          assertThat(s.reason()).contains("warm-up");
+        });
   }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.caracal.testing.SharedData;
 import io.caracal.proto.inference.ModelConfig;
 import io.caracal.proto.inference.ModelSequenceBatching;
+import io.caracal.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +19,10 @@ class ConfigParserTest {
 
   @Test
   void parses_everyTritonExampleConfig() throws Exception {
-    Path repo = SharedData.root().map(p -> p.resolve("triton-model-repository")).orElse(Path.of("/nonexistent"));
+    Path repo =
+        SharedData.root()
+            .map(p -> p.resolve("triton-model-repository"))
+            .orElse(Path.of("/nonexistent"));
     assumeTrue(Files.isDirectory(repo), "shared test data not present");
     List<Path> configs;
     try (Stream<Path> s = Files.walk(repo)) {
@@ -39,7 +42,8 @@ class ConfigParserTest {
     assertThat(seq.getControlInputCount()).isEqualTo(4);
     assertThat(seq.getOldest().getMaxCandidateSequences()).isEqualTo(1024);
     assertThat(seq.getMaxSequenceIdleMicroseconds()).isEqualTo(10_000_000L);
-    assertThat(seq.getControlInput(3).getControl(0).getDataType()).isEqualTo(io.caracal.proto.inference.DataType.TYPE_UINT64);
+    assertThat(seq.getControlInput(3).getControl(0).getDataType())
+        .isEqualTo(io.caracal.proto.inference.DataType.TYPE_UINT64);
     assertThat(dyna.getParametersMap().get("execute_delay_ms").getStringValue()).isEqualTo("3");
     assertThat(dyna.getInstanceGroup(0).getCount()).isEqualTo(2);
   }
@@ -55,29 +59,35 @@ class ConfigParserTest {
 
   @Test
   void refuses_badEnumAndRepeatedSingular() {
-    assertThatThrownBy(() -> parser.parse("input [ { name: \"a\" data_type: TYPE_FOO } ]", "m/config.pbtxt"))
-        .hasMessageStartingWith("m/config.pbtxt:1:").hasMessageContaining("TYPE_FOO");
+    assertThatThrownBy(
+            () -> parser.parse("input [ { name: \"a\" data_type: TYPE_FOO } ]", "m/config.pbtxt"))
+        .hasMessageStartingWith("m/config.pbtxt:1:")
+        .hasMessageContaining("TYPE_FOO");
     assertThatThrownBy(() -> parser.parse("max_batch_size: 1\nmax_batch_size: 2", "m/config.pbtxt"))
         .hasMessageStartingWith("m/config.pbtxt:2:");
   }
 
   @Test
   void parses_queuePoliciesAndOutlineFields() throws Exception {
-    ModelConfig cfg = parser.parse("""
-        dynamic_batching {
-          preferred_batch_size: [4, 8]
-          max_queue_delay_microseconds: 100
-          default_queue_policy { timeout_action: DELAY max_queue_size: 5 }
-          priority_queue_policy { key: 1 value { max_queue_size: 2 } }
-        }
-        optimization { graph { level: 1 } }
-        model_warmup [ { name: "w" batch_size: 1 inputs { key: "x" value { data_type: TYPE_FP32 dims: [1] zero_data: true } } } ]
-        response_cache { enable: true }
-        model_transaction_policy { decoupled: false }
-        output [ { name: "o" data_type: TYPE_FP32 dims: [3] label_filename: "labels.txt" } ]
-        parameters { key: "k" value { string_value: "v" } }
-        """, "m/config.pbtxt");
-    assertThat(cfg.getDynamicBatching().getPriorityQueuePolicyMap().get(1L).getMaxQueueSize()).isEqualTo(2);
+    ModelConfig cfg =
+        parser.parse(
+            """
+            dynamic_batching {
+              preferred_batch_size: [4, 8]
+              max_queue_delay_microseconds: 100
+              default_queue_policy { timeout_action: DELAY max_queue_size: 5 }
+              priority_queue_policy { key: 1 value { max_queue_size: 2 } }
+            }
+            optimization { graph { level: 1 } }
+            model_warmup [ { name: "w" batch_size: 1 inputs { key: "x" value { data_type: TYPE_FP32 dims: [1] zero_data: true } } } ]
+            response_cache { enable: true }
+            model_transaction_policy { decoupled: false }
+            output [ { name: "o" data_type: TYPE_FP32 dims: [3] label_filename: "labels.txt" } ]
+            parameters { key: "k" value { string_value: "v" } }
+            """,
+            "m/config.pbtxt");
+    assertThat(cfg.getDynamicBatching().getPriorityQueuePolicyMap().get(1L).getMaxQueueSize())
+        .isEqualTo(2);
     assertThat(cfg.getResponseCache().getEnable()).isTrue();
     assertThat(cfg.getOutput(0).getLabelFilename()).isEqualTo("labels.txt");
   }
@@ -85,8 +95,13 @@ class ConfigParserTest {
   @Test
   void refuses_oversizedAndNonUtf8Files(@TempDir Path tmp) throws Exception {
     Path big = Files.write(tmp.resolve("big.pbtxt"), new byte[ConfigParser.MAX_CONFIG_BYTES + 1]);
-    assertThatThrownBy(() -> parser.parseFile(big, "m/config.pbtxt")).hasMessageContaining("larger than");
-    Path bad = Files.write(tmp.resolve("bad.pbtxt"), new byte[] {'n', 'a', 'm', 'e', ':', ' ', '"', (byte) 0xff, '"'});
-    assertThatThrownBy(() -> parser.parseFile(bad, "m/config.pbtxt")).hasMessageContaining("not valid UTF-8");
+    assertThatThrownBy(() -> parser.parseFile(big, "m/config.pbtxt"))
+        .hasMessageContaining("larger than");
+    Path bad =
+        Files.write(
+            tmp.resolve("bad.pbtxt"),
+            new byte[] {'n', 'a', 'm', 'e', ':', ' ', '"', (byte) 0xff, '"'});
+    assertThatThrownBy(() -> parser.parseFile(bad, "m/config.pbtxt"))
+        .hasMessageContaining("not valid UTF-8");
   }
 }

@@ -16,7 +16,25 @@ class ModelNamesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", ".", "..", "../x", "a/b", "a\\b", "%2e%2e", "..%2F", "-x", "_x", ".hidden", "a b", "caf\u00e9", "\uff0e\uff0e\uff0f", "a\u202eb", "\ud83d\ude00"})
+  @ValueSource(
+      strings = {
+        "",
+        ".",
+        "..",
+        "../x",
+        "a/b",
+        "a\\b",
+        "%2e%2e",
+        "..%2F",
+        "-x",
+        "_x",
+        ".hidden",
+        "a b",
+        "caf\u00e9",
+        "\uff0e\uff0e\uff0f",
+        "a\u202eb",
+        "\ud83d\ude00"
+      })
   void refuses_invalidNames(String name) {
     assertThat(ModelNames.problem(name)).isPresent();
   }
@@ -36,11 +54,14 @@ class ModelNamesTest {
     assertThat(msg).contains("NUL").contains("a\\u0000b").doesNotContain("\0");
     String ctl = ModelNames.problem("a\u001bb\nc").orElseThrow();
     assertThat(ctl).contains("control character").doesNotContain("\u001b").doesNotContain("\n");
-    assertThat(ModelNames.problem("a\u202eb").orElseThrow()).doesNotContain("\u202e").contains("\\u202e");
+    assertThat(ModelNames.problem("a\u202eb").orElseThrow())
+        .doesNotContain("\u202e")
+        .contains("\\u202e");
   }
 
   @Test
   void requireValid_throws() {
-    assertThatThrownBy(() -> ModelNames.requireValid("..")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ModelNames.requireValid(".."))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caracal.core.fixtures.FakeBackend;
 import io.caracal.core.fixtures.Fixtures;
-import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import io.caracal.core.repository.ModelSource.VersionSource;
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,10 +24,14 @@ class ModelRepositoryTest {
   void select_appliesPolicies() {
     List<Long> present = List.of(1L, 2L, 5L);
     assertThat(ModelRepository.select(new VersionPolicy.Latest(1), present)).containsExactly(5L);
-    assertThat(ModelRepository.select(new VersionPolicy.Latest(2), present)).containsExactly(2L, 5L);
-    assertThat(ModelRepository.select(new VersionPolicy.Latest(9), present)).containsExactly(1L, 2L, 5L);
-    assertThat(ModelRepository.select(new VersionPolicy.All(), present)).containsExactly(1L, 2L, 5L);
-    assertThat(ModelRepository.select(new VersionPolicy.Specific(List.of(5L, 1L, 7L)), present)).containsExactly(1L, 5L, 7L);
+    assertThat(ModelRepository.select(new VersionPolicy.Latest(2), present))
+        .containsExactly(2L, 5L);
+    assertThat(ModelRepository.select(new VersionPolicy.Latest(9), present))
+        .containsExactly(1L, 2L, 5L);
+    assertThat(ModelRepository.select(new VersionPolicy.All(), present))
+        .containsExactly(1L, 2L, 5L);
+    assertThat(ModelRepository.select(new VersionPolicy.Specific(List.of(5L, 1L, 7L)), present))
+        .containsExactly(1L, 5L, 7L);
   }
 
   @Test
@@ -49,7 +53,9 @@ class ModelRepositoryTest {
 
   @Test
   void scan_reportsEachProblemPerModel() throws Exception {
-    Fixtures.write(repo.resolve("good/config.pbtxt"), "version_policy { specific { versions: [1, 4] } } instance_group [ { count: 3 } ]");
+    Fixtures.write(
+        repo.resolve("good/config.pbtxt"),
+        "version_policy { specific { versions: [1, 4] } } instance_group [ { count: 3 } ]");
     Fixtures.write(repo.resolve("good/1/model.fake"), "x");
     Fixtures.write(repo.resolve("badcfg/config.pbtxt"), "bogus_field: 1");
     Fixtures.write(repo.resolve("badcfg/1/model.fake"), "x");
@@ -61,19 +67,31 @@ class ModelRepositoryTest {
     Fixtures.write(repo.resolve("nofile/1/other.bin"), "x");
     Files.createDirectories(repo.resolve("bad name"));
     List<ModelSource> found = repository().scan();
-    assertThat(found).extracting(ModelSource::name).containsExactly("bad name", "badcfg", "good", "gpu", "nofile", "noversions", "trt");
+    assertThat(found)
+        .extracting(ModelSource::name)
+        .containsExactly("bad name", "badcfg", "good", "gpu", "nofile", "noversions", "trt");
     assertThat(reason(found, "bad name")).contains("must start with a letter or digit");
-    assertThat(reason(found, "badcfg")).startsWith("badcfg/config.pbtxt:1:").contains("bogus_field");
+    assertThat(reason(found, "badcfg"))
+        .startsWith("badcfg/config.pbtxt:1:")
+        .contains("bogus_field");
     assertThat(reason(found, "noversions")).isEqualTo("noversions: no version folders found");
     assertThat(reason(found, "gpu")).contains("KIND_GPU");
-    assertThat(reason(found, "trt")).isEqualTo("trt/config.pbtxt: platform 'tensorrt_plan' is not supported (supported: fake_platform/fake)");
-    ModelSource.Found good = (ModelSource.Found) found.stream().filter(s -> s.name().equals("good")).findFirst().orElseThrow();
+    assertThat(reason(found, "trt"))
+        .isEqualTo(
+            "trt/config.pbtxt: platform 'tensorrt_plan' is not supported (supported: fake_platform/fake)");
+    ModelSource.Found good =
+        (ModelSource.Found)
+            found.stream().filter(s -> s.name().equals("good")).findFirst().orElseThrow();
     assertThat(good.instanceCount()).isEqualTo(3);
     assertThat(good.versions()).hasSize(2);
     assertThat(good.versions().get(0)).isInstanceOf(VersionSource.Loadable.class);
-    assertThat(good.versions().get(1)).isEqualTo(new VersionSource.Broken(4, "good/4 does not exist"));
-    ModelSource.Found nofile = (ModelSource.Found) found.stream().filter(s -> s.name().equals("nofile")).findFirst().orElseThrow();
-    assertThat(nofile.versions().get(0)).isEqualTo(new VersionSource.Broken(1, "nofile/1/model.fake does not exist"));
+    assertThat(good.versions().get(1))
+        .isEqualTo(new VersionSource.Broken(4, "good/4 does not exist"));
+    ModelSource.Found nofile =
+        (ModelSource.Found)
+            found.stream().filter(s -> s.name().equals("nofile")).findFirst().orElseThrow();
+    assertThat(nofile.versions().get(0))
+        .isEqualTo(new VersionSource.Broken(1, "nofile/1/model.fake does not exist"));
   }
 
   @Test
@@ -81,7 +99,8 @@ class ModelRepositoryTest {
     Fixtures.write(outside.resolve("1/model.fake"), "x");
     Files.createSymbolicLink(repo.resolve("escape"), outside);
     List<ModelSource> found = repository().scan();
-    assertThat(reason(found, "escape")).isEqualTo("escape is a symbolic link that leads out of the model repository");
+    assertThat(reason(found, "escape"))
+        .isEqualTo("escape is a symbolic link that leads out of the model repository");
   }
 
   @Test
@@ -90,11 +109,19 @@ class ModelRepositoryTest {
     Fixtures.write(outside.resolve("secret"), "root:x");
     Files.createSymbolicLink(repo.resolve("m/evil.txt"), outside.resolve("secret"));
     assertThat(repository().readLabels("m", "labels.txt")).containsExactly("cat", "dog");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> repository().readLabels("m", "evil.txt")).hasMessageContaining("leads out");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> repository().readLabels("m", "../m/labels.txt")).isInstanceOf(RepositoryException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> repository().readLabels("m", "evil.txt"))
+        .hasMessageContaining("leads out");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> repository().readLabels("m", "../m/labels.txt"))
+        .isInstanceOf(RepositoryException.class);
   }
 
   private static String reason(List<ModelSource> found, String name) {
-    return found.stream().filter(s -> s.name().equals(name)).map(s -> ((ModelSource.Invalid) s).reason()).findFirst().orElseThrow();
+    return found.stream()
+        .filter(s -> s.name().equals(name))
+        .map(s -> ((ModelSource.Invalid) s).reason())
+        .findFirst()
+        .orElseThrow();
   }
 }

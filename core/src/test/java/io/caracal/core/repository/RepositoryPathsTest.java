@@ -39,14 +39,17 @@ class RepositoryPathsTest {
     assertThatThrownBy(() -> paths.modelDir("../outside")).isInstanceOf(RepositoryException.class);
     assertThatThrownBy(() -> paths.modelFile("good", 1, "../../outside/secret.txt"))
         .hasMessageContaining("not a plain file name");
-    assertThatThrownBy(() -> paths.modelFile("good", 1, "..")).isInstanceOf(RepositoryException.class);
-    assertThatThrownBy(() -> paths.inModel("good", "/etc/passwd")).isInstanceOf(RepositoryException.class);
+    assertThatThrownBy(() -> paths.modelFile("good", 1, ".."))
+        .isInstanceOf(RepositoryException.class);
+    assertThatThrownBy(() -> paths.inModel("good", "/etc/passwd"))
+        .isInstanceOf(RepositoryException.class);
     assertThatThrownBy(() -> paths.versionDir("good", 0)).isInstanceOf(RepositoryException.class);
   }
 
   @Test
   void refuses_missingFiles() {
-    assertThatThrownBy(() -> paths.modelFile("good", 2, "model.fake")).hasMessage("good/2 does not exist");
+    assertThatThrownBy(() -> paths.modelFile("good", 2, "model.fake"))
+        .hasMessage("good/2 does not exist");
   }
 
   @Test
@@ -62,10 +65,12 @@ class RepositoryPathsTest {
   void refuses_symlinkedVersionDirAndFileLeadingOut() throws Exception {
     Files.createDirectories(repo.resolve("m"));
     Files.createSymbolicLink(repo.resolve("m/1"), outside.resolve("evil/1"));
-    assertThatThrownBy(() -> paths.versionDir("m", 1)).hasMessage("m/1 is a symbolic link that leads out of the model repository");
+    assertThatThrownBy(() -> paths.versionDir("m", 1))
+        .hasMessage("m/1 is a symbolic link that leads out of the model repository");
     Files.createDirectories(repo.resolve("n/1"));
     Files.createSymbolicLink(repo.resolve("n/1/model.fake"), outside.resolve("secret.txt"));
-    assertThatThrownBy(() -> paths.modelFile("n", 1, "model.fake")).hasMessageContaining("n/1/model.fake is a symbolic link that leads out");
+    assertThatThrownBy(() -> paths.modelFile("n", 1, "model.fake"))
+        .hasMessageContaining("n/1/model.fake is a symbolic link that leads out");
     Files.createSymbolicLink(repo.resolve("n/labels.txt"), Path.of("/etc/passwd"));
     assertThatThrownBy(() -> paths.inModel("n", "labels.txt")).hasMessageContaining("leads out");
   }
@@ -76,13 +81,15 @@ class RepositoryPathsTest {
     Files.createDirectories(outside.resolve("loop"));
     Files.createSymbolicLink(outside.resolve("loop/1"), repo.resolve("good/1"));
     Files.createSymbolicLink(repo.resolve("loop"), outside.resolve("loop"));
-    assertThatThrownBy(() -> paths.modelFile("loop", 1, "model.fake")).hasMessageContaining("loop is a symbolic link that leads out");
+    assertThatThrownBy(() -> paths.modelFile("loop", 1, "model.fake"))
+        .hasMessageContaining("loop is a symbolic link that leads out");
   }
 
   @Test
   void allows_symlinksThatStayInside() throws Exception {
     Files.createSymbolicLink(repo.resolve("alias"), repo.resolve("good"));
-    assertThat(paths.modelFile("alias", 1, "model.fake")).isEqualTo(repo.toRealPath().resolve("good/1/model.fake"));
+    assertThat(paths.modelFile("alias", 1, "model.fake"))
+        .isEqualTo(repo.toRealPath().resolve("good/1/model.fake"));
   }
 
   @Test

@@ -65,8 +65,9 @@ class BatchRuleTest {
       }
     }
     long delay = List.of(0L, 1L, 100_000L, 1_000_000L).get(rnd.nextInt(4));
-    ReferenceScheduler.Rules rules = new ReferenceScheduler.Rules(max, dynamic, preferred, delay, false, 1, 1, 1,
-        TimeoutAction.REJECT, 0, false);
+    ReferenceScheduler.Rules rules =
+        new ReferenceScheduler.Rules(
+            max, dynamic, preferred, delay, false, 1, 1, 1, TimeoutAction.REJECT, 0, false);
 
     // The scheduling order: each level in arrival order, then the late requests.
     List<Req> order = new ArrayList<>();
@@ -76,11 +77,17 @@ class BatchRuleTest {
     long latest = 0;
     for (int level = 1; level <= levels + 1; level++) {
       boolean late = level == levels + 1;
-      int n = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(4) == 0 ? rnd.nextInt(late ? 3 : 12) : rnd.nextInt(3);
+      int n =
+          rnd.nextInt(3) == 0
+              ? 0
+              : rnd.nextInt(4) == 0 ? rnd.nextInt(late ? 3 : 12) : rnd.nextInt(3);
       for (int i = 0; i < n; i++) {
         long size = dynamic ? 1 + rnd.nextInt(Math.min(max, rnd.nextBoolean() ? 3 : max)) : 1;
         int shape = rnd.nextInt(10) == 0 ? 3 : 2;
-        long arrival = late ? rnd.nextInt(1_000) : (clock += rnd.nextInt(3) == 0 ? 0 : rnd.nextInt((int) delay / 4 + 2));
+        long arrival =
+            late
+                ? rnd.nextInt(1_000)
+                : (clock += rnd.nextInt(3) == 0 ? 0 : rnd.nextInt((int) delay / 4 + 2));
         Req r = new Req(++id, late ? 1 : level, size, shape, false, arrival, Long.MAX_VALUE);
         r.late = late;
         order.add(r);
@@ -88,29 +95,59 @@ class BatchRuleTest {
       }
     }
     long oldest = order.stream().mapToLong(r -> r.arrival).min().orElse(0);
-    long now = switch (rnd.nextInt(4)) {
-      case 0 -> latest;
-      case 1 -> Math.max(latest, oldest + delay - 1);
-      case 2 -> Math.max(latest, oldest + delay);
-      default -> latest + rnd.nextInt((int) delay + 2);
-    };
+    long now =
+        switch (rnd.nextInt(4)) {
+          case 0 -> latest;
+          case 1 -> Math.max(latest, oldest + delay - 1);
+          case 2 -> Math.max(latest, oldest + delay);
+          default -> latest + rnd.nextInt((int) delay + 2);
+        };
 
     Formed expected = ReferenceScheduler.form(rules, order, now);
-    Decision actual = new BatchRule(dynamic, max, preferred, delay).decide(order.stream().map(Queued::new).toList(), now);
-    Decision wanted = expected == null ? new Wait(Long.MAX_VALUE)
-        : expected.leaves() ? new Leave(expected.reqs().size(), expected.reason()) : new Wait(expected.dueAt());
-    if (!actual.equals(wanted) || expected != null && !order.subList(0, expected.reqs().size()).equals(expected.reqs())) {
-      throw new AssertionError("seed " + seed + " (rerun with -Dcaracal.seed=" + seed + "): max " + max
-          + (dynamic ? "" : " unbatched") + " preferred " + preferred + " delay " + delay + "ns, t=" + now + ", order "
-          + order + " arrivals " + order.stream().map(r -> r.arrival).toList() + ": the rules "
-          + (expected == null ? "wait for a request" : expected.leaves() ? "send " + expected.reqs() + " (" + expected.why() + ")"
-              : "wait until " + expected.dueAt()) + ", the rule decided " + actual);
+    Decision actual =
+        new BatchRule(dynamic, max, preferred, delay)
+            .decide(order.stream().map(Queued::new).toList(), now);
+    Decision wanted =
+        expected == null
+            ? new Wait(Long.MAX_VALUE)
+            : expected.leaves()
+                ? new Leave(expected.reqs().size(), expected.reason())
+                : new Wait(expected.dueAt());
+    if (!actual.equals(wanted)
+        || expected != null && !order.subList(0, expected.reqs().size()).equals(expected.reqs())) {
+      throw new AssertionError(
+          "seed "
+              + seed
+              + " (rerun with -Dcaracal.seed="
+              + seed
+              + "): max "
+              + max
+              + (dynamic ? "" : " unbatched")
+              + " preferred "
+              + preferred
+              + " delay "
+              + delay
+              + "ns, t="
+              + now
+              + ", order "
+              + order
+              + " arrivals "
+              + order.stream().map(r -> r.arrival).toList()
+              + ": the rules "
+              + (expected == null
+                  ? "wait for a request"
+                  : expected.leaves()
+                      ? "send " + expected.reqs() + " (" + expected.why() + ")"
+                      : "wait until " + expected.dueAt())
+              + ", the rule decided "
+              + actual);
     }
   }
 
   @Test
   void emptyQueueWaitsForAnEvent() {
-    assertThat(new BatchRule(true, 8, List.of(), 100).decide(List.of(), 5)).isEqualTo(new Wait(Long.MAX_VALUE));
+    assertThat(new BatchRule(true, 8, List.of(), 100).decide(List.of(), 5))
+        .isEqualTo(new Wait(Long.MAX_VALUE));
   }
 
   @Test
@@ -125,8 +162,10 @@ class BatchRuleTest {
   void requestThatDoesNotMixClosesTheRunBeforeIt() {
     Queued other = new Queued(new Req(3, 1, 1, 3, false, 20, Long.MAX_VALUE));
     List<Queued> order = List.of(queued(1, 1, 0), queued(2, 1, 10), other);
-    assertThat(new BatchRule(true, 8, List.of(), 100).decide(order, 50)).isEqualTo(new Leave(2, CloseReason.FULL));
-    assertThat(new BatchRule(true, 8, List.of(), 100).decide(order.subList(0, 2), 50)).isEqualTo(new Wait(100));
+    assertThat(new BatchRule(true, 8, List.of(), 100).decide(order, 50))
+        .isEqualTo(new Leave(2, CloseReason.FULL));
+    assertThat(new BatchRule(true, 8, List.of(), 100).decide(order.subList(0, 2), 50))
+        .isEqualTo(new Wait(100));
   }
 
   private static Queued queued(int id, long size, long arrival) {

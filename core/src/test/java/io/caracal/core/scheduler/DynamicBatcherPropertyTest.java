@@ -48,8 +48,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>refusal ({@code QueueFull}) exactly when the level's queue is full;
  *   <li>every request ends when and how the rules say (answer equal to its input, queue timeout
  *       with REJECT or DELAY, cancellation, backend failure), and never before;
- *   <li>the batcher asks to run again no later than the next deadline or delay expiry, and while
- *       an instance is free no queued request has waited the max delay;
+ *   <li>the batcher asks to run again no later than the next deadline or delay expiry, and while an
+ *       instance is free no queued request has waited the max delay;
  * </ul>
  *
  * and at the end of a sequence: every future completed exactly once, no request answered by two
@@ -79,30 +79,53 @@ class DynamicBatcherPropertyTest {
       int instances) {
     @Override
     public String toString() {
-      return (dynamic ? "max " + maxBatch + " preferred " + preferred + " delay " + delayMicros + "us" : "unbatched")
-          + " levels " + levels + " queue " + queueSize + " " + action + (preserveOrdering ? " ordered" : "")
-          + " instances " + instances;
+      return (dynamic
+              ? "max " + maxBatch + " preferred " + preferred + " delay " + delayMicros + "us"
+              : "unbatched")
+          + " levels "
+          + levels
+          + " queue "
+          + queueSize
+          + " "
+          + action
+          + (preserveOrdering ? " ordered" : "")
+          + " instances "
+          + instances;
     }
   }
 
-  /** A balanced matrix: every value of every dimension appears about equally often, mixed at random. */
+  /**
+   * A balanced matrix: every value of every dimension appears about equally often, mixed at random.
+   */
   static Stream<Arguments> configs() {
     Random r = new Random(20_240_601);
     List<Integer> max = spread(List.of(1, 4, 8), r);
     List<Boolean> dynamic = spread(List.of(true, true, true, false), r);
-    List<List<Integer>> preferred = spread(List.of(List.of(), List.of(2), List.of(2, 4), List.of(3, 6)), r);
+    List<List<Integer>> preferred =
+        spread(List.of(List.of(), List.of(2), List.of(2, 4), List.of(3, 6)), r);
     List<Long> delay = spread(List.of(0L, 100L, 1000L), r);
     List<Integer> levels = spread(List.of(1, 2, 3), r);
     List<Integer> queue = spread(List.of(1, 3, 8, 64), r);
     List<TimeoutAction> action = spread(List.of(TimeoutAction.REJECT, TimeoutAction.DELAY), r);
     List<Boolean> ordering = spread(List.of(false, true), r);
     List<Integer> instances = spread(List.of(1, 2, 3), r);
-    return IntStream.range(0, CONFIGS).mapToObj(i -> {
-      int m = max.get(i);
-      List<Integer> p = preferred.get(i).stream().filter(s -> s <= m).toList();
-      return Arguments.of(i, new Config(m, dynamic.get(i), p, delay.get(i), levels.get(i), queue.get(i), action.get(i),
-          ordering.get(i), instances.get(i)));
-    });
+    return IntStream.range(0, CONFIGS)
+        .mapToObj(i -> {
+          int m = max.get(i);
+          List<Integer> p = preferred.get(i).stream().filter(s -> s <= m).toList();
+          return Arguments.of(
+              i,
+              new Config(
+                  m,
+                  dynamic.get(i),
+                  p,
+                  delay.get(i),
+                  levels.get(i),
+                  queue.get(i),
+                  action.get(i),
+                  ordering.get(i),
+                  instances.get(i)));
+        });
   }
 
   private static <T> List<T> spread(List<T> values, Random r) {
@@ -127,8 +150,20 @@ class DynamicBatcherPropertyTest {
       try {
         run.play();
       } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError("config #" + index + " (" + config + "), seed " + seed + " (rerun with -Dcaracal.seed="
-            + seed + "): " + e.getMessage() + "\nlast operations:\n" + run.trace(), e);
+        throw new AssertionError(
+            "config #"
+                + index
+                + " ("
+                + config
+                + "), seed "
+                + seed
+                + " (rerun with -Dcaracal.seed="
+                + seed
+                + "): "
+                + e.getMessage()
+                + "\nlast operations:\n"
+                + run.trace(),
+            e);
       } finally {
         run.held.releaseAll();
       }
@@ -162,21 +197,55 @@ class DynamicBatcherPropertyTest {
     Sequence(Config c, long seed) {
       this.config = c;
       this.rnd = new Random(seed);
-      long defaultTimeout = rnd.nextInt(3) == 0 ? 100 + rnd.nextInt((int) (2 * c.delayMicros()) + 400) : 0;
+      long defaultTimeout =
+          rnd.nextInt(3) == 0 ? 100 + rnd.nextInt((int) (2 * c.delayMicros()) + 400) : 0;
       boolean override = rnd.nextBoolean();
       int defaultLevel = 1 + rnd.nextInt(c.levels());
       QueuePolicy qp = new QueuePolicy(c.action(), defaultTimeout, override, c.queueSize());
-      BatchPolicy policy = new BatchPolicy(c.maxBatch(), c.dynamic(), c.preferred(), c.delayMicros() * 1000,
-          c.preserveOrdering(), c.levels(), defaultLevel, Collections.nCopies(c.levels(), qp),
-          Collections.nCopies(c.levels(), c.queueSize()), 1, c.instances(), c.instances(), 50_000_000L, 1_000_000_000L);
+      BatchPolicy policy =
+          new BatchPolicy(
+              c.maxBatch(),
+              c.dynamic(),
+              c.preferred(),
+              c.delayMicros() * 1000,
+              c.preserveOrdering(),
+              c.levels(),
+              defaultLevel,
+              Collections.nCopies(c.levels(), qp),
+              Collections.nCopies(c.levels(), c.queueSize()),
+              1,
+              c.instances(),
+              c.instances(),
+              50_000_000L,
+              1_000_000_000L);
       for (int i = 0; i < c.instances(); i++) {
         instances.add(held.new Instance(i));
       }
-      ref = new ReferenceScheduler(new ReferenceScheduler.Rules(c.maxBatch(), c.dynamic(), c.preferred(),
-          c.delayMicros() * 1000, c.preserveOrdering(), c.levels(), defaultLevel, c.queueSize(), c.action(),
-          defaultTimeout, override), instances);
-      batcher = DynamicBatcher.manual(ID, policy, List.copyOf(instances), this::create, ticker, held::executor, background);
-      note("default level " + defaultLevel + ", default timeout " + defaultTimeout + "us, override " + override);
+      ref =
+          new ReferenceScheduler(
+              new ReferenceScheduler.Rules(
+                  c.maxBatch(),
+                  c.dynamic(),
+                  c.preferred(),
+                  c.delayMicros() * 1000,
+                  c.preserveOrdering(),
+                  c.levels(),
+                  defaultLevel,
+                  c.queueSize(),
+                  c.action(),
+                  defaultTimeout,
+                  override),
+              instances);
+      batcher =
+          DynamicBatcher.manual(
+              ID, policy, List.copyOf(instances), this::create, ticker, held::executor, background);
+      note(
+          "default level "
+              + defaultLevel
+              + ", default timeout "
+              + defaultTimeout
+              + "us, override "
+              + override);
     }
 
     private ModelInstance create() {
@@ -223,20 +292,33 @@ class DynamicBatcherPropertyTest {
       } else {
         priority = rnd.nextInt(3); // ignored without levels
       }
-      long rows = config.dynamic() ? 1 + rnd.nextInt(Math.min(config.maxBatch(), 3)) : 1 + rnd.nextInt(2);
+      long rows =
+          config.dynamic() ? 1 + rnd.nextInt(Math.min(config.maxBatch(), 3)) : 1 + rnd.nextInt(2);
       int width = rnd.nextInt(100) < 15 ? 3 : 2;
       boolean bad = rnd.nextInt(100) < 4;
-      long timeout = rnd.nextBoolean() ? 0 : 1 + rnd.nextInt((int) (2 * config.delayMicros()) + 500);
+      long timeout =
+          rnd.nextBoolean() ? 0 : 1 + rnd.nextInt((int) (2 * config.delayMicros()) + 500);
       Tensor in = tensor(id, rows, width, bad);
       Req r = ref.submit(id, ticker.read(), priority, timeout, rows, width, bad);
       CompletableFuture<List<NamedTensor>> f =
-          batcher.run(List.of(new NamedTensor("IN", in)), List.of("OUT"), new RunOptions(priority, timeout));
+          batcher.run(
+              List.of(new NamedTensor("IN", in)),
+              List.of("OUT"),
+              new RunOptions(priority, timeout));
       f.whenComplete((v, e) -> completions.add(id));
       Tracked t = new Tracked(r, f, in);
       all.add(t);
       unverified.put(id, t);
-      note("submit " + r + " priority " + priority + " timeout " + timeout + "us" + (bad ? " bad" : "")
-          + (r.outcome != null ? " -> " + r.outcome : ""));
+      note(
+          "submit "
+              + r
+              + " priority "
+              + priority
+              + " timeout "
+              + timeout
+              + "us"
+              + (bad ? " bad" : "")
+              + (r.outcome != null ? " -> " + r.outcome : ""));
       verify(t); // refused at once, or not done
     }
 
@@ -271,7 +353,9 @@ class DynamicBatcherPropertyTest {
       if (open.isEmpty()) {
         return;
       }
-      finish(open.get(rnd.nextInt(open.size())), rnd.nextInt(100) < 15 ? HeldCalls.Ending.FAIL : HeldCalls.Ending.ANSWER);
+      finish(
+          open.get(rnd.nextInt(open.size())),
+          rnd.nextInt(100) < 15 ? HeldCalls.Ending.FAIL : HeldCalls.Ending.ANSWER);
     }
 
     void finish(HeldCalls.Call c, HeldCalls.Ending ending) {
@@ -289,20 +373,26 @@ class DynamicBatcherPropertyTest {
         assertThat(background.tasks).as("background tasks the rules do not expect").isEmpty();
         return;
       }
-      assertThat(background.tasks).as("the background task the rules expect: %s", chore).isNotEmpty();
+      assertThat(background.tasks)
+          .as("the background task the rules expect: %s", chore)
+          .isNotEmpty();
       switch (chore) {
         case ReferenceScheduler.Create c -> {
           failCreate = failing;
           int before = supplierCalls;
           background.runOne();
-          assertThat(supplierCalls).as("a replacement for #%d is created", c.replacing().number).isEqualTo(before + 1);
+          assertThat(supplierCalls)
+              .as("a replacement for #%d is created", c.replacing().number)
+              .isEqualTo(before + 1);
           note("replacement for #" + c.replacing().number + (failing ? " fails" : " loads"));
           ref.created(c.replacing(), failing ? null : lastCreated);
         }
         case ReferenceScheduler.Close c -> {
           background.runOne();
           note("close #" + c.worker().number);
-          assertThat(c.worker().instance.closed).as("retired instance #%d closed", c.worker().number).isTrue();
+          assertThat(c.worker().instance.closed)
+              .as("retired instance #%d closed", c.worker().number)
+              .isTrue();
           assertThat(c.worker().instance.inside).as("closed while running").isZero();
         }
       }
@@ -316,18 +406,24 @@ class DynamicBatcherPropertyTest {
       List<HeldCalls.Call> calls = held.takeStarted();
       for (HeldCalls.Call c : calls) {
         if (config.dynamic()) {
-          assertThat(c.rows).as("batch %s above max_batch_size", c.ids).isLessThanOrEqualTo(config.maxBatch());
+          assertThat(c.rows)
+              .as("batch %s above max_batch_size", c.ids)
+              .isLessThanOrEqualTo(config.maxBatch());
         } else {
           assertThat(c.ids).as("unbatched call").hasSize(1);
         }
         assertThat(c.dispatchedAt).isEqualTo(now);
       }
       nextEvent = ref.step(now, calls);
-      assertThat(wake).as("the batcher's next wake-up after t=%d", now).isGreaterThan(now).isLessThanOrEqualTo(nextEvent);
+      assertThat(wake)
+          .as("the batcher's next wake-up after t=%d", now)
+          .isGreaterThan(now)
+          .isLessThanOrEqualTo(nextEvent);
       assertThat(held.executorsCreated).as("instances in service").isEqualTo(ref.workersCreated);
       if (ref.instanceFreeForQueue()) {
         for (Req r : ref.queued()) {
-          assertThat(now - r.arrival).as("request %s waits past the max delay with an instance free", r)
+          assertThat(now - r.arrival)
+              .as("request %s waits past the max delay with an instance free", r)
               .isLessThan(Math.max(1, config.delayMicros() * 1000));
         }
       }
@@ -343,7 +439,9 @@ class DynamicBatcherPropertyTest {
       Req r = t.req();
       CompletableFuture<List<NamedTensor>> f = t.future();
       if (r.outcome == null) {
-        assertThat(f.isDone()).as("request %s ended before the rules end it: %s", r, describe(f)).isFalse();
+        assertThat(f.isDone())
+            .as("request %s ended before the rules end it: %s", r, describe(f))
+            .isFalse();
         return false;
       }
       assertThat(f.isDone()).as("request %s should have ended: %s", r, r.outcome).isTrue();
@@ -355,12 +453,22 @@ class DynamicBatcherPropertyTest {
           assertThat(f.join().get(0).tensor()).as("answer of %s", r).isEqualTo(t.input());
         }
         case CANCELLED -> assertThat(f.isCancelled()).as("request %s cancelled", r).isTrue();
-        case QUEUE_FULL -> assertThat(inference(error)).as("request %s", r).isInstanceOf(InferenceError.QueueFull.class);
-        case BAD_PRIORITY -> assertThat(inference(error)).as("request %s", r).isInstanceOf(InferenceError.InvalidInput.class);
-        case DEADLINE -> assertThat(inference(error)).as("request %s", r).isInstanceOf(InferenceError.DeadlineExceeded.class);
+        case QUEUE_FULL ->
+            assertThat(inference(error))
+                .as("request %s", r)
+                .isInstanceOf(InferenceError.QueueFull.class);
+        case BAD_PRIORITY ->
+            assertThat(inference(error))
+                .as("request %s", r)
+                .isInstanceOf(InferenceError.InvalidInput.class);
+        case DEADLINE ->
+            assertThat(inference(error))
+                .as("request %s", r)
+                .isInstanceOf(InferenceError.DeadlineExceeded.class);
         case BACKEND_FAILED, BACKEND_INVALID -> {
           assertThat(error).as("request %s", r).isInstanceOf(BackendException.class);
-          assertThat(((BackendException) error).isInvalidInput()).isEqualTo(r.outcome == Outcome.BACKEND_INVALID);
+          assertThat(((BackendException) error).isInvalidInput())
+              .isEqualTo(r.outcome == Outcome.BACKEND_INVALID);
         }
       }
       return true;
@@ -371,7 +479,9 @@ class DynamicBatcherPropertyTest {
     }
 
     private static String describe(CompletableFuture<?> f) {
-      return f.isCancelled() ? "cancelled" : f.isCompletedExceptionally() ? "failed: " + f.handle((v, e) -> e).join() : "answered";
+      return f.isCancelled()
+          ? "cancelled"
+          : f.isCompletedExceptionally() ? "failed: " + f.handle((v, e) -> e).join() : "answered";
     }
 
     /** Finishes every call, runs every background task and lets time pass until nothing is left. */
@@ -390,28 +500,39 @@ class DynamicBatcherPropertyTest {
         }
         step();
       }
-      assertThat(ref.idle() && !ref.hasChores()).as("drained: %s", ref.state(ticker.read())).isTrue();
+      assertThat(ref.idle() && !ref.hasChores())
+          .as("drained: %s", ref.state(ticker.read()))
+          .isTrue();
       assertThat(background.tasks).as("background tasks left").isEmpty();
     }
 
     void checkEveryRequest() {
       assertThat(unverified.values()).as("requests that never ended").isEmpty();
       List<Integer> done = List.copyOf(completions);
-      assertThat(done).as("every future completes exactly once").hasSize(all.size()).doesNotHaveDuplicates();
+      assertThat(done)
+          .as("every future completes exactly once")
+          .hasSize(all.size())
+          .doesNotHaveDuplicates();
       for (Tracked t : all) {
         int answers = answeredBy.getOrDefault(t.req().id, 0);
         if (t.req().outcome == Outcome.SUCCESS) {
           assertThat(answers).as("calls that answered %s", t.req()).isEqualTo(1);
         } else {
-          assertThat(answers).as("calls that answered %s", t.req()).isLessThanOrEqualTo(1); // e.g. cancelled while running
+          assertThat(answers)
+              .as("calls that answered %s", t.req())
+              .isLessThanOrEqualTo(1); // e.g. cancelled while running
         }
       }
       if (config.preserveOrdering()) {
         long last = -1;
         for (int id : done) {
           Req r = byId(id).req();
-          if (r.outcome == Outcome.SUCCESS || r.outcome == Outcome.BACKEND_FAILED || r.outcome == Outcome.BACKEND_INVALID) {
-            assertThat(r.seq).as("request %s (batch %d) completed after batch %d", r, r.seq, last).isGreaterThanOrEqualTo(last);
+          if (r.outcome == Outcome.SUCCESS
+              || r.outcome == Outcome.BACKEND_FAILED
+              || r.outcome == Outcome.BACKEND_INVALID) {
+            assertThat(r.seq)
+                .as("request %s (batch %d) completed after batch %d", r, r.seq, last)
+                .isGreaterThanOrEqualTo(last);
             last = r.seq;
           }
         }
@@ -421,12 +542,16 @@ class DynamicBatcherPropertyTest {
     void checkStatistics() {
       ModelStatistics s = batcher.stats().snapshot(ID);
       assertThat(s.inference().success().count()).as("successes").isEqualTo(count(Outcome.SUCCESS));
-      assertThat(s.inference().queue().count()).as("requests that left the queue").isEqualTo(ref.queueCount);
+      assertThat(s.inference().queue().count())
+          .as("requests that left the queue")
+          .isEqualTo(ref.queueCount);
       assertThat(s.inference().queue().nanos()).as("total queue wait").isEqualTo(ref.queueNanos);
       assertThat(s.tail().queueMaxNanos()).as("longest queue wait").isEqualTo(ref.queueMax);
       assertThat(s.executionCount()).as("successful calls").isEqualTo(ref.executions);
       assertThat(s.inferenceCount()).as("elements answered").isEqualTo(ref.executedElements);
-      assertThat(batcher.stats().closeReasons()).as("why batches closed").isEqualTo(ref.closeReasons);
+      assertThat(batcher.stats().closeReasons())
+          .as("why batches closed")
+          .isEqualTo(ref.closeReasons);
       assertThat(batcher.stats().counters())
           .containsEntry("rejected", count(Outcome.QUEUE_FULL))
           .containsEntry("timed_out", ref.timedOut)
@@ -440,8 +565,13 @@ class DynamicBatcherPropertyTest {
       batcher.close();
       batcher.step();
       assertThat(instances).as("every instance closed").allMatch(i -> i.closed);
-      assertThat(inference(batcher.run(List.of(new NamedTensor("IN", tensor(0, 1, 2, false))), List.of("OUT"))
-          .handle((v, e) -> e).join())).isInstanceOf(InferenceError.ShuttingDown.class);
+      assertThat(
+              inference(
+                  batcher
+                      .run(List.of(new NamedTensor("IN", tensor(0, 1, 2, false))), List.of("OUT"))
+                      .handle((v, e) -> e)
+                      .join()))
+          .isInstanceOf(InferenceError.ShuttingDown.class);
     }
 
     // ---------------------------------------------------------------- helpers

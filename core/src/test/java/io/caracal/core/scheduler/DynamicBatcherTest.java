@@ -64,7 +64,8 @@ class DynamicBatcherTest {
   /** An echo instance (OUT = IN) that records batch sizes and fails the calls it is told to. */
   static final class Fake implements ModelInstance {
     final List<Long> batches = Collections.synchronizedList(new ArrayList<>());
-    final List<List<Map<String, ParameterValue>>> parameters = Collections.synchronizedList(new ArrayList<>());
+    final List<List<Map<String, ParameterValue>>> parameters =
+        Collections.synchronizedList(new ArrayList<>());
     volatile int failNext;
     volatile boolean closed;
 
@@ -74,7 +75,8 @@ class DynamicBatcherTest {
     }
 
     @Override
-    public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs) throws BackendException {
+    public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs)
+        throws BackendException {
       ByteBuffer d = inputs.get(0).tensor().data();
       for (int i = 0; i < d.remaining(); i += 4) {
         if (d.getInt(i) == -1) {
@@ -87,13 +89,16 @@ class DynamicBatcherTest {
       }
       Tensor in = inputs.get(0).tensor();
       batches.add(in.shape().dim(0));
-      return List.of(new NamedTensor("OUT", in), new NamedTensor("OUT2", Tensor.ofStrings(
-          Shape.of(in.shape().dim(0)), strings(in))));
+      return List.of(
+          new NamedTensor("OUT", in),
+          new NamedTensor("OUT2", Tensor.ofStrings(Shape.of(in.shape().dim(0)), strings(in))));
     }
 
     @Override
     public List<NamedTensor> infer(
-        List<NamedTensor> inputs, List<String> outputs, List<Map<String, ParameterValue>> requestParameters)
+        List<NamedTensor> inputs,
+        List<String> outputs,
+        List<Map<String, ParameterValue>> requestParameters)
         throws BackendException {
       parameters.add(requestParameters);
       return infer(inputs, outputs);
@@ -114,32 +119,68 @@ class DynamicBatcherTest {
     return out;
   }
 
-  static BatchPolicy policy(int max, List<Integer> preferred, long delayMicros, boolean ordering, int levels,
-      List<QueuePolicy> queues, int instances, int maxInstances) {
-    List<Integer> caps = queues.stream().map(q -> q.maxQueueSize() > 0 ? q.maxQueueSize() : 1000).toList();
-    return new BatchPolicy(max, max > 0, preferred, delayMicros * 1000, ordering, levels, 1, queues, caps, 1,
-        instances, maxInstances, 50_000_000L, 1_000_000_000L);
+  static BatchPolicy policy(
+      int max,
+      List<Integer> preferred,
+      long delayMicros,
+      boolean ordering,
+      int levels,
+      List<QueuePolicy> queues,
+      int instances,
+      int maxInstances) {
+    List<Integer> caps =
+        queues.stream().map(q -> q.maxQueueSize() > 0 ? q.maxQueueSize() : 1000).toList();
+    return new BatchPolicy(
+        max,
+        max > 0,
+        preferred,
+        delayMicros * 1000,
+        ordering,
+        levels,
+        1,
+        queues,
+        caps,
+        1,
+        instances,
+        maxInstances,
+        50_000_000L,
+        1_000_000_000L);
   }
 
   static BatchPolicy simple(int max, long delayMicros, int queue) {
-    return policy(max, List.of(), delayMicros, false, 1,
-        List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, queue)), 1, 1);
+    return policy(
+        max,
+        List.of(),
+        delayMicros,
+        false,
+        1,
+        List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, queue)),
+        1,
+        1);
   }
 
   void start(BatchPolicy p, int n) {
     for (int i = 0; i < n; i++) {
       instances.add(new Fake());
     }
-    batcher = DynamicBatcher.manual(ID, p, List.copyOf(instances), () -> {
-      created.incrementAndGet();
-      Fake f = new Fake();
-      instances.add(f);
-      return f;
-    }, ticker, k -> {
-      Manual m = new Manual();
-      execs.add(m);
-      return m;
-    }, background);
+    batcher =
+        DynamicBatcher.manual(
+            ID,
+            p,
+            List.copyOf(instances),
+            () -> {
+              created.incrementAndGet();
+              Fake f = new Fake();
+              instances.add(f);
+              return f;
+            },
+            ticker,
+            k -> {
+              Manual m = new Manual();
+              execs.add(m);
+              return m;
+            },
+            background);
   }
 
   static int counter;
@@ -156,12 +197,15 @@ class DynamicBatcherTest {
 
   CompletableFuture<List<NamedTensor>> submit(int rows, RunOptions o) {
     List<NamedTensor> in = request(rows);
-    return batcher.run(in, List.of("OUT", "OUT2"), o).thenApply(out -> {
-      assertThat(out.get(0).tensor()).isEqualTo(in.get(0).tensor()); // split back exactly
-      assertThat(out.get(1).tensor().bytesElements()).hasSize(rows);
-      assertThat(out.get(1).tensor()).isEqualTo(Tensor.ofStrings(Shape.of(rows), strings(in.get(0).tensor())));
-      return out;
-    });
+    return batcher
+        .run(in, List.of("OUT", "OUT2"), o)
+        .thenApply(out -> {
+          assertThat(out.get(0).tensor()).isEqualTo(in.get(0).tensor()); // split back exactly
+          assertThat(out.get(1).tensor().bytesElements()).hasSize(rows);
+          assertThat(out.get(1).tensor())
+              .isEqualTo(Tensor.ofStrings(Shape.of(rows), strings(in.get(0).tensor())));
+          return out;
+        });
   }
 
   CompletableFuture<List<NamedTensor>> submit(int rows) {
@@ -212,7 +256,8 @@ class DynamicBatcherTest {
     assertThat(instances.get(0).batches).containsExactly(4L, 2L);
     assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
     assertThat(batcher.stats().closeReasons())
-        .containsEntry(CloseReason.FULL, 1L).containsEntry(CloseReason.DELAY_EXPIRED, 1L);
+        .containsEntry(CloseReason.FULL, 1L)
+        .containsEntry(CloseReason.DELAY_EXPIRED, 1L);
     var s = batcher.stats().snapshot(ID);
     assertThat(s.inferenceCount()).isEqualTo(6);
     assertThat(s.executionCount()).isEqualTo(2);
@@ -224,9 +269,13 @@ class DynamicBatcherTest {
   void customParametersReachTheBackendPerRequest_inBatchOrder() {
     start(simple(4, 100, 0), 1);
     Map<String, ParameterValue> a = Map.of("tenant", new ParameterValue.Str("a"));
-    Map<String, ParameterValue> b = Map.of("tenant", new ParameterValue.Str("b"), "boost", new ParameterValue.Int(2));
+    Map<String, ParameterValue> b =
+        Map.of("tenant", new ParameterValue.Str("b"), "boost", new ParameterValue.Int(2));
     submit(1, RunOptions.of(a));
-    submit(2, RunOptions.of(Map.of("priority", new ParameterValue.Int(0), "timeout", new ParameterValue.Int(0))));
+    submit(
+        2,
+        RunOptions.of(
+            Map.of("priority", new ParameterValue.Int(0), "timeout", new ParameterValue.Int(0))));
     submit(1, RunOptions.of(b));
     ticker.advance(100, TimeUnit.MICROSECONDS);
     settle();
@@ -240,8 +289,12 @@ class DynamicBatcherTest {
     start(simple(8, 0, 0), 1);
     var a = submit(3);
     var b = submit(5);
-    var c = batcher.run(List.of(new NamedTensor("IN", Tensor.of(DataType.INT32, Shape.of(1, 3),
-        ByteBuffer.allocate(12)))), List.of("OUT", "OUT2"));
+    var c =
+        batcher.run(
+            List.of(
+                new NamedTensor(
+                    "IN", Tensor.of(DataType.INT32, Shape.of(1, 3), ByteBuffer.allocate(12)))),
+            List.of("OUT", "OUT2"));
     var d = submit(1);
     settle();
     assertThat(instances.get(0).batches).containsExactly(8L, 1L, 1L);
@@ -261,9 +314,9 @@ class DynamicBatcherTest {
   }
 
   /**
-   * Triton: preferred sizes matter only while the oldest request's max_queue_delay has not
-   * expired. After it, everything pending that fits and mixes leaves, even when a preferred part of
-   * it could be formed and the batch is cut short by a request of another shape.
+   * Triton: preferred sizes matter only while the oldest request's max_queue_delay has not expired.
+   * After it, everything pending that fits and mixes leaves, even when a preferred part of it could
+   * be formed and the batch is cut short by a request of another shape.
    */
   @Test
   void afterTheDelayExpiredEverythingPendingLeaves_notThePreferredPart() {
@@ -275,16 +328,23 @@ class DynamicBatcherTest {
       fs.add(submit(1));
     }
     // another shape: cuts the batch of the three short
-    var other = batcher.run(List.of(new NamedTensor("IN", Tensor.of(DataType.INT32, Shape.of(1, 3),
-        ByteBuffer.allocate(12)))), List.of("OUT", "OUT2"));
+    var other =
+        batcher.run(
+            List.of(
+                new NamedTensor(
+                    "IN", Tensor.of(DataType.INT32, Shape.of(1, 3), ByteBuffer.allocate(12)))),
+            List.of("OUT", "OUT2"));
     batcher.step();
-    ticker.advance(150, TimeUnit.MICROSECONDS); // the delay of the three expires while the instance is busy
+    ticker.advance(
+        150, TimeUnit.MICROSECONDS); // the delay of the three expires while the instance is busy
     batcher.step();
     assertThat(execs.get(0).tasks).hasSize(1); // only the first batch: nothing else was sent
     execs.get(0).runOne(); // the first batch runs; the instance frees
     batcher.step();
     execs.get(0).runOne();
-    assertThat(instances.get(0).batches).as("the whole pending batch, not the preferred 2 of it").containsExactly(2L, 3L);
+    assertThat(instances.get(0).batches)
+        .as("the whole pending batch, not the preferred 2 of it")
+        .containsExactly(2L, 3L);
     assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
     settle();
     assertThat(instances.get(0).batches).containsExactly(2L, 3L, 1L);
@@ -295,7 +355,10 @@ class DynamicBatcherTest {
         .doesNotContainKey(CloseReason.FULL);
   }
 
-  /** After the delay expired, what is pending leaves up to max_batch_size: a full batch, then the rest. */
+  /**
+   * After the delay expired, what is pending leaves up to max_batch_size: a full batch, then the
+   * rest.
+   */
   @Test
   void afterTheDelayExpiredThePendingBatchStopsAtMaxBatchSize() {
     start(policy(4, List.of(2), 100, false, 1, List.of(QueuePolicy.ofDefault()), 1, 1), 1);
@@ -308,7 +371,8 @@ class DynamicBatcherTest {
     settle();
     assertThat(instances.get(0).batches).containsExactly(2L, 4L, 3L);
     assertThat(batcher.stats().closeReasons())
-        .containsEntry(CloseReason.PREFERRED, 1L).containsEntry(CloseReason.FULL, 1L)
+        .containsEntry(CloseReason.PREFERRED, 1L)
+        .containsEntry(CloseReason.FULL, 1L)
         .containsEntry(CloseReason.DELAY_EXPIRED, 1L);
   }
 
@@ -332,8 +396,17 @@ class DynamicBatcherTest {
 
   @Test
   void higherPriorityGoesFirst() {
-    start(policy(1, List.of(), 0, false, 2,
-        List.of(QueuePolicy.ofDefault(), QueuePolicy.ofDefault()), 1, 1), 1);
+    start(
+        policy(
+            1,
+            List.of(),
+            0,
+            false,
+            2,
+            List.of(QueuePolicy.ofDefault(), QueuePolicy.ofDefault()),
+            1,
+            1),
+        1);
     var first = submit(1, new RunOptions(2, 0));
     batcher.step(); // busy with first
     var low = submit(1, new RunOptions(2, 0));
@@ -353,8 +426,17 @@ class DynamicBatcherTest {
 
   @Test
   void timeoutRejectAnswersAtTheDeadlineAndNeverReachesTheBackend() {
-    start(policy(4, List.of(), 10_000, false, 1,
-        List.of(new QueuePolicy(TimeoutAction.REJECT, 500, true, 0)), 1, 1), 1);
+    start(
+        policy(
+            4,
+            List.of(),
+            10_000,
+            false,
+            1,
+            List.of(new QueuePolicy(TimeoutAction.REJECT, 500, true, 0)),
+            1,
+            1),
+        1);
     var a = submit(1);
     var b = submit(1, new RunOptions(0, 200));
     ticker.advance(199, TimeUnit.MICROSECONDS);
@@ -371,8 +453,17 @@ class DynamicBatcherTest {
 
   @Test
   void timeoutDelayRunsLateRequestsAfterTheOthers() {
-    start(policy(1, List.of(), 0, true, 1,
-        List.of(new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)), 1, 1), 1);
+    start(
+        policy(
+            1,
+            List.of(),
+            0,
+            true,
+            1,
+            List.of(new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)),
+            1,
+            1),
+        1);
     List<Integer> order = Collections.synchronizedList(new ArrayList<>());
     var busy = submit(1);
     batcher.step(); // instance busy
@@ -381,15 +472,25 @@ class DynamicBatcherTest {
     var fresh = submit(1).thenRun(() -> order.add(2));
     batcher.step(); // late's timeout passed: it goes behind fresh
     settle();
-    assertThat(List.of(busy, late, fresh)).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    assertThat(List.of(busy, late, fresh))
+        .allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
     assertThat(order).containsExactly(2, 1);
   }
 
   /** Found by DynamicBatcherPropertyTest: equal deadlines left the deadline heap in heap order. */
   @Test
   void lateRequestsThatTimeOutTogetherKeepTheirArrivalOrder() {
-    start(policy(1, List.of(), 0, false, 1,
-        List.of(new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)), 1, 1), 1);
+    start(
+        policy(
+            1,
+            List.of(),
+            0,
+            false,
+            1,
+            List.of(new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)),
+            1,
+            1),
+        1);
     List<Integer> order = Collections.synchronizedList(new ArrayList<>());
     submit(1);
     batcher.step(); // instance busy
@@ -438,7 +539,9 @@ class DynamicBatcherTest {
     assertThat(created).hasValue(1);
     assertThat(instances.get(0).closed).isTrue();
     assertThat(batcher.instanceCount()).isEqualTo(2);
-    assertThat(batcher.stats().counters()).containsEntry("instance_failures", 1L).containsEntry("instance_replacements", 1L);
+    assertThat(batcher.stats().counters())
+        .containsEntry("instance_failures", 1L)
+        .containsEntry("instance_replacements", 1L);
   }
 
   @Test
@@ -474,8 +577,19 @@ class DynamicBatcherTest {
    */
   @Test
   void rejectTimeoutAnswersAtTheDeadlineWhileItsBatchWaitsForTheRetry() {
-    start(policy(2, List.of(), 0, false, 2, List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, 0),
-        new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)), 2, 2), 2);
+    start(
+        policy(
+            2,
+            List.of(),
+            0,
+            false,
+            2,
+            List.of(
+                new QueuePolicy(TimeoutAction.REJECT, 0, true, 0),
+                new QueuePolicy(TimeoutAction.DELAY, 100, false, 0)),
+            2,
+            2),
+        2);
     long t0 = ticker.read();
     var a = submit(1, new RunOptions(1, 200)); // REJECT at t0 + 200 us
     var b = submit(1, new RunOptions(2, 0)); // DELAY at t0 + 100 us
@@ -493,7 +607,9 @@ class DynamicBatcherTest {
     batcher.step();
     assertThat(error(a)).isInstanceOf(InferenceError.DeadlineExceeded.class);
     assertThat(b).isNotDone(); // DELAY: keeps waiting in the retry batch
-    assertThat(batcher.stats().counters()).containsEntry("timed_out", 1L).containsEntry("instance_failures", 1L);
+    assertThat(batcher.stats().counters())
+        .containsEntry("timed_out", 1L)
+        .containsEntry("instance_failures", 1L);
     assertThat(batcher.stats().snapshot(ID).inference().fail().count()).isEqualTo(1);
     execs.get(1).runOne(); // [c] ends; instance 1 takes the retry
     settle();
@@ -509,7 +625,17 @@ class DynamicBatcherTest {
    */
   @Test
   void retryBatchEmptiedByTheDeadlineDoesNotHoldLaterBatchesBack() {
-    start(policy(2, List.of(), 0, true, 1, List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, 0)), 2, 2), 2);
+    start(
+        policy(
+            2,
+            List.of(),
+            0,
+            true,
+            1,
+            List.of(new QueuePolicy(TimeoutAction.REJECT, 0, true, 0)),
+            2,
+            2),
+        2);
     var a = submit(2, new RunOptions(0, 200));
     batcher.step(); // batch 0 [a] on instance 0
     var c = submit(2);
@@ -566,8 +692,10 @@ class DynamicBatcherTest {
   @Test
   void anInvalidInputFailsOnlyItsOwnRequest() {
     start(simple(4, 0, 0), 1);
-    ByteBuffer bad = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(-1).putInt(0).flip();
-    List<NamedTensor> badIn = List.of(new NamedTensor("IN", Tensor.of(DataType.INT32, Shape.of(1, 2), bad)));
+    ByteBuffer bad =
+        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(-1).putInt(0).flip();
+    List<NamedTensor> badIn =
+        List.of(new NamedTensor("IN", Tensor.of(DataType.INT32, Shape.of(1, 2), bad)));
     var a = submit(1);
     var b = batcher.run(badIn, List.of("OUT", "OUT2"));
     var c = submit(2);
@@ -626,15 +754,23 @@ class DynamicBatcherTest {
     ticker.advance(1, TimeUnit.SECONDS);
     batcher.step();
     assertThat(batcher.instanceCount()).isEqualTo(1);
-    assertThat(batcher.stats().counters()).containsEntry("scale_ups", 1L).containsEntry("scale_downs", 1L);
+    assertThat(batcher.stats().counters())
+        .containsEntry("scale_ups", 1L)
+        .containsEntry("scale_downs", 1L);
   }
 
   @Test
   void realThreadsServeConcurrentClients() throws Exception {
     List<ModelInstance> list = List.of(new Fake(), new Fake());
     BatchPolicy p = policy(8, List.of(4), 500, false, 1, List.of(QueuePolicy.ofDefault()), 2, 2);
-    try (DynamicBatcher real = DynamicBatcher.start(ID, p, list, InstanceSupplier.NONE, Ticker.system(),
-        java.time.InstantSource.system())) {
+    try (DynamicBatcher real =
+        DynamicBatcher.start(
+            ID,
+            p,
+            list,
+            InstanceSupplier.NONE,
+            Ticker.system(),
+            java.time.InstantSource.system())) {
       List<CompletableFuture<List<NamedTensor>>> fs = new ArrayList<>();
       List<List<NamedTensor>> ins = new ArrayList<>();
       CountDownLatch go = new CountDownLatch(1);
@@ -647,22 +783,26 @@ class DynamicBatcherTest {
         synchronized (ins) {
           ins.addAll(mine);
         }
-        clients.add(Thread.ofPlatform().start(() -> {
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            return;
-          }
-          for (List<NamedTensor> in : mine) {
-            var f = real.run(in, List.of("OUT", "OUT2")).thenApply(out -> {
-              assertThat(out.get(0).tensor()).isEqualTo(in.get(0).tensor());
-              return out;
-            });
-            synchronized (fs) {
-              fs.add(f);
-            }
-          }
-        }));
+        clients.add(
+            Thread.ofPlatform()
+                .start(() -> {
+                  try {
+                    go.await();
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  for (List<NamedTensor> in : mine) {
+                    var f =
+                        real.run(in, List.of("OUT", "OUT2"))
+                            .thenApply(out -> {
+                              assertThat(out.get(0).tensor()).isEqualTo(in.get(0).tensor());
+                              return out;
+                            });
+                    synchronized (fs) {
+                      fs.add(f);
+                    }
+                  }
+                }));
       }
       go.countDown();
       for (Thread c : clients) {

@@ -15,16 +15,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Backend calls that stay open until the test ends them, so that a test sees each batch the moment
- * the batcher hands it out, and decides later when and how it finishes. Each call runs on a
- * virtual thread of its own that blocks in {@link Instance#infer} until {@link #finish}; the test
- * thread waits for every hand-off ({@link #takeStarted}) and every finish, so the interleaving is
- * the test's alone and the run is deterministic. Requests are rows {@code [id * 1000 + row, v...]}
- * of INT32; a value -1 makes the instance reject the inputs.
+ * the batcher hands it out, and decides later when and how it finishes. Each call runs on a virtual
+ * thread of its own that blocks in {@link Instance#infer} until {@link #finish}; the test thread
+ * waits for every hand-off ({@link #takeStarted}) and every finish, so the interleaving is the
+ * test's alone and the run is deterministic. Requests are rows {@code [id * 1000 + row, v...]} of
+ * INT32; a value -1 makes the instance reject the inputs.
  */
 final class HeldCalls {
   private static final long WAIT_SECONDS = 30;
 
-  /** How the test ends a call; a call with a -1 in its inputs fails as invalid input unless FAIL. */
+  /**
+   * How the test ends a call; a call with a -1 in its inputs fails as invalid input unless FAIL.
+   */
   enum Ending {
     /** The instance answers (echo), or rejects bad inputs. */
     ANSWER,
@@ -65,25 +67,32 @@ final class HeldCalls {
     return task -> {
       Call c = new Call(n, ticker.read());
       handedOut.add(c);
-      Thread.ofVirtual().name("held-call-" + n).start(() -> {
-        current.set(c);
-        try {
-          task.run();
-        } finally {
-          c.finished.complete(null);
-        }
-      });
+      Thread.ofVirtual()
+          .name("held-call-" + n)
+          .start(() -> {
+            current.set(c);
+            try {
+              task.run();
+            } finally {
+              c.finished.complete(null);
+            }
+          });
     };
   }
 
-  /** Returns the calls handed out since the last time, in hand-out order, each inside its instance. */
+  /**
+   * Returns the calls handed out since the last time, in hand-out order, each inside its instance.
+   */
   List<Call> takeStarted() {
     List<Call> out = new ArrayList<>();
     Call c;
     while ((c = handedOut.poll()) != null) {
-      CompletableFuture.anyOf(c.started, c.finished).orTimeout(WAIT_SECONDS, TimeUnit.SECONDS).join();
+      CompletableFuture.anyOf(c.started, c.finished)
+          .orTimeout(WAIT_SECONDS, TimeUnit.SECONDS)
+          .join();
       if (!c.started.isDone()) {
-        throw new AssertionError("a call on worker " + c.worker + " ended without reaching its instance");
+        throw new AssertionError(
+            "a call on worker " + c.worker + " ended without reaching its instance");
       }
       open.add(c);
       out.add(c);
@@ -122,7 +131,8 @@ final class HeldCalls {
     }
 
     @Override
-    public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs) throws BackendException {
+    public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> outputs)
+        throws BackendException {
       Call c = current.get();
       Tensor in = inputs.get(0).tensor();
       c.ids = ids(in);

@@ -12,7 +12,9 @@ class LogHistogramTest {
 
   @Test
   void everyValueFallsInTheBucketWhoseRangeHoldsIt_withinOneSixteenth() {
-    List<Long> values = new ArrayList<>(List.of(0L, 1L, 15L, 16L, 31L, 32L, 33L, 1000L, Long.MAX_VALUE, Long.MAX_VALUE - 1));
+    List<Long> values =
+        new ArrayList<>(
+            List.of(0L, 1L, 15L, 16L, 31L, 32L, 33L, 1000L, Long.MAX_VALUE, Long.MAX_VALUE - 1));
     for (int k = 1; k < 63; k++) {
       values.add((1L << k) - 1);
       values.add(1L << k);
@@ -72,16 +74,18 @@ class LogHistogramTest {
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
       long base = t;
-      threads.add(Thread.ofPlatform().start(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        for (long i = 0; i < 50_000; i++) {
-          h.record(i * 4 + base);
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .start(() -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (long i = 0; i < 50_000; i++) {
+                  h.record(i * 4 + base);
+                }
+              }));
     }
     go.countDown();
     for (Thread t : threads) {

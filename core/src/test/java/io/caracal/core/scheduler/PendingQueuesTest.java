@@ -15,7 +15,17 @@ class PendingQueuesTest {
 
   Pending queue(int level) {
     assertThat(admission.tryAdmit(level)).isTrue();
-    Pending p = new Pending(List.of(), List.of(), level, 0, Long.MAX_VALUE, TimeoutAction.DELAY, 1, List.of(), Map.of());
+    Pending p =
+        new Pending(
+            List.of(),
+            List.of(),
+            level,
+            0,
+            Long.MAX_VALUE,
+            TimeoutAction.DELAY,
+            1,
+            List.of(),
+            Map.of());
     queues.add(p);
     return p;
   }

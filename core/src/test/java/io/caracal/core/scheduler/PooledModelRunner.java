@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * {@code QueueFull}; it never blocks the caller. Thread {@code n} always uses instance {@code n mod
  * instances}. Thread-safe.
  *
- * <p>Not part of the server: core's tests use it where batching does not matter, and bench's
- * {@code SchedulerBenchmark} measures it, through core's test jar, as the unbatched baseline.
+ * <p>Not part of the server: core's tests use it where batching does not matter, and bench's {@code
+ * SchedulerBenchmark} measures it, through core's test jar, as the unbatched baseline.
  */
 public final class PooledModelRunner implements ModelRunner {
   private static final Logger log = LoggerFactory.getLogger(PooledModelRunner.class);
@@ -73,11 +73,10 @@ public final class PooledModelRunner implements ModelRunner {
                   Thread.ofPlatform()
                       .name("exec-" + id.name() + "-" + n)
                       .daemon(true)
-                      .unstarted(
-                          () -> {
-                            instance.set(mine);
-                            r.run();
-                          });
+                      .unstarted(() -> {
+                        instance.set(mine);
+                        r.run();
+                      });
               t.setUncaughtExceptionHandler(
                   (th, e) -> log.error("uncaught exception on {}", th.getName(), e));
               return t;
@@ -96,14 +95,13 @@ public final class PooledModelRunner implements ModelRunner {
   public CompletableFuture<List<NamedTensor>> run(List<NamedTensor> inputs, List<String> outputs) {
     CompletableFuture<List<NamedTensor>> result = new CompletableFuture<>();
     try {
-      executor.execute(
-          () -> {
-            try {
-              result.complete(instance.get().infer(inputs, outputs));
-            } catch (Throwable t) {
-              result.completeExceptionally(t);
-            }
-          });
+      executor.execute(() -> {
+        try {
+          result.complete(instance.get().infer(inputs, outputs));
+        } catch (Throwable t) {
+          result.completeExceptionally(t);
+        }
+      });
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(
           InferenceException.of(
@@ -119,7 +117,10 @@ public final class PooledModelRunner implements ModelRunner {
     executor.shutdown();
     try {
       if (!executor.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
-        log.warn("model {}: calls still running after {} s; closing instances anyway", id, CLOSE_WAIT_SECONDS);
+        log.warn(
+            "model {}: calls still running after {} s; closing instances anyway",
+            id,
+            CLOSE_WAIT_SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

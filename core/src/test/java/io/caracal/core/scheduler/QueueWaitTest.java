@@ -68,7 +68,9 @@ class QueueWaitTest {
     public void close() {}
   }
 
-  /** Requests due at given ticker times; each is submitted (and the batcher stepped) at its time. */
+  /**
+   * Requests due at given ticker times; each is submitted (and the batcher stepped) at its time.
+   */
   final class Arrivals {
     final long[] times;
     final Map<Integer, Long> arrivedAt = new HashMap<>();
@@ -90,7 +92,9 @@ class QueueWaitTest {
       futures.add(batcher.run(in, List.of("OUT", "OUT2")));
     }
 
-    /** Moves the clock to {@code end}, submitting what arrives on the way (the instance is busy). */
+    /**
+     * Moves the clock to {@code end}, submitting what arrives on the way (the instance is busy).
+     */
     void deliverUntil(long end) {
       while (nextTime() <= end) {
         submitNext();
@@ -106,7 +110,9 @@ class QueueWaitTest {
   }
 
   void start(BatchPolicy policy, ModelInstance instance) {
-    batcher = DynamicBatcher.manual(ID, policy, List.of(instance), InstanceSupplier.NONE, ticker, k -> exec, Runnable::run);
+    batcher =
+        DynamicBatcher.manual(
+            ID, policy, List.of(instance), InstanceSupplier.NONE, ticker, k -> exec, Runnable::run);
   }
 
   @Test
@@ -128,7 +134,8 @@ class QueueWaitTest {
     TailStats t = batcher.stats().snapshot(ID).tail();
     long ms = 1_000_000;
     assertThat(t.queueMaxNanos()).isEqualTo(99 * ms);
-    assertThat(t.queueP50Nanos()).isBetween(49 * ms, 49 * ms + 49 * ms / 16); // the 50th smallest wait
+    assertThat(t.queueP50Nanos())
+        .isBetween(49 * ms, 49 * ms + 49 * ms / 16); // the 50th smallest wait
     assertThat(t.queueP99Nanos()).isBetween(98 * ms, 98 * ms + 98 * ms / 16); // the 99th
     assertThat(t.computeInferMaxNanos()).isZero();
     assertThat(batcher.stats().snapshot(ID).inference().queue().nanos()).isEqualTo(4950 * ms);
@@ -164,7 +171,8 @@ class QueueWaitTest {
     "16, 0, 1000, 30", // no delay: whatever is queued goes when the instance frees
     "1, 300, 300, 200"
   })
-  void noRequestWaitsLongerThanTheMaxDelayPlusOneBatchsCompute(int maxBatch, long delayMicros, long computeMicros, long gapMicros) {
+  void noRequestWaitsLongerThanTheMaxDelayPlusOneBatchsCompute(
+      int maxBatch, long delayMicros, long computeMicros, long gapMicros) {
     long d = delayMicros * 1000;
     long c = computeMicros * 1000;
     Random rnd = new Random(maxBatch * 31L + delayMicros + computeMicros * 7 + gapMicros);
@@ -177,8 +185,17 @@ class QueueWaitTest {
     Clocked instance = new Clocked(c);
     Arrivals arrivals = new Arrivals(times);
     instance.arrivals = arrivals;
-    start(DynamicBatcherTest.policy(maxBatch, List.of(), delayMicros, false, 1,
-        List.of(new QueuePolicy(TimeoutAction.REJECT, 0, false, maxBatch)), 1, 1), instance);
+    start(
+        DynamicBatcherTest.policy(
+            maxBatch,
+            List.of(),
+            delayMicros,
+            false,
+            1,
+            List.of(new QueuePolicy(TimeoutAction.REJECT, 0, false, maxBatch)),
+            1,
+            1),
+        instance);
     while (true) {
       long wake = batcher.step();
       if (exec.runOne()) {
@@ -195,9 +212,13 @@ class QueueWaitTest {
       }
     }
 
-    long served = arrivals.futures.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
-    long full = arrivals.futures.stream().filter(f -> error(f) instanceof InferenceError.QueueFull).count();
-    assertThat(served + full).as("every request answered, served or refused").isEqualTo(times.length);
+    long served =
+        arrivals.futures.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
+    long full =
+        arrivals.futures.stream().filter(f -> error(f) instanceof InferenceError.QueueFull).count();
+    assertThat(served + full)
+        .as("every request answered, served or refused")
+        .isEqualTo(times.length);
     assertThat(served).isGreaterThan(times.length / 10);
     long maxWait = 0;
     for (var e : instance.startedAt.entrySet()) {
@@ -207,7 +228,9 @@ class QueueWaitTest {
     }
     TailStats tail = batcher.stats().snapshot(ID).tail();
     assertThat(tail.computeInferMaxNanos()).isEqualTo(c);
-    assertThat(tail.queueMaxNanos()).as("the statistics' maximum is the measured one").isEqualTo(maxWait);
+    assertThat(tail.queueMaxNanos())
+        .as("the statistics' maximum is the measured one")
+        .isEqualTo(maxWait);
     assertThat(tail.queueMaxNanos()).isLessThanOrEqualTo(d + tail.computeInferMaxNanos());
     assertThat(tail.queueP99Nanos()).isLessThanOrEqualTo(tail.queueMaxNanos());
     if (full > 0) {

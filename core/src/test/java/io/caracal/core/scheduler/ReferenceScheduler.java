@@ -13,9 +13,9 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * A plain sequential model of the scheduling rules the README states (Scheduling), written from
- * the rules and not from the batcher's code: bounded queues per priority level, queue timeouts
- * with both actions, Triton's batch-forming rules, instances with failover and replacement, and
+ * A plain sequential model of the scheduling rules the README states (Scheduling), written from the
+ * rules and not from the batcher's code: bounded queues per priority level, queue timeouts with
+ * both actions, Triton's batch-forming rules, instances with failover and replacement, and
  * preserve_ordering. The test tells it what happened from outside (submissions, cancellations, the
  * calls the instances saw and how they ended, the background tasks it ran), steps it when it steps
  * the batcher, and it says what the batcher had to do: which batch leaves at each step and on what
@@ -27,31 +27,29 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>Admission: a request is refused at once when its level already holds {@code capacity}
  *       requests (queued or late); a priority above the levels is refused when there are levels.
- *   <li>Queue timeouts: at the first step at or after its deadline a queued request fails
- *       ({@code REJECT}) or becomes late ({@code DELAY}): it stays queued behind every request
- *       that has not timed out, in the order of the deadlines (ties in arrival order). The timer
- *       also covers a request in a batch waiting to be retried: with {@code REJECT} it fails at the
- *       first step at or after its deadline and leaves the batch; with {@code DELAY} it stays.
- *   <li>Scheduling order: level 1 first, arrival order within a level, late requests last. A
- *       batch is the longest run from the front of that order whose requests mix with the first
- *       (same shape) and whose total fits max_batch_size. It leaves when it is full, and all of
- *       it leaves once its oldest request has waited the max queue delay (a delay of 0 never runs
- *       out): preferred sizes no longer matter then. Before that, the longest part of it whose
- *       size is a preferred size leaves, if there is one; otherwise all of it leaves when it was
- *       cut short by a request that does not fit or mix, or at once when the delay is 0. Without
- *       dynamic batching the first request leaves alone, at once.
+ *   <li>Queue timeouts: at the first step at or after its deadline a queued request fails ({@code
+ *       REJECT}) or becomes late ({@code DELAY}): it stays queued behind every request that has not
+ *       timed out, in the order of the deadlines (ties in arrival order). The timer also covers a
+ *       request in a batch waiting to be retried: with {@code REJECT} it fails at the first step at
+ *       or after its deadline and leaves the batch; with {@code DELAY} it stays.
+ *   <li>Scheduling order: level 1 first, arrival order within a level, late requests last. A batch
+ *       is the longest run from the front of that order whose requests mix with the first (same
+ *       shape) and whose total fits max_batch_size. It leaves when it is full, and all of it leaves
+ *       once its oldest request has waited the max queue delay (a delay of 0 never runs out):
+ *       preferred sizes no longer matter then. Before that, the longest part of it whose size is a
+ *       preferred size leaves, if there is one; otherwise all of it leaves when it was cut short by
+ *       a request that does not fit or mix, or at once when the delay is 0. Without dynamic
+ *       batching the first request leaves alone, at once.
  *   <li>Instances: a batch leaves only to an instance that is idle, not suspect and not retired. A
- *       batch to retry goes before any queued request, to another instance than the one that
- *       failed it (the same one only when no other exists or is coming); while it cannot go,
- *       nothing goes.
+ *       batch to retry goes before any queued request, to another instance than the one that failed
+ *       it (the same one only when no other exists or is coming); while it cannot go, nothing goes.
  *   <li>Failures: an internal failure makes the instance suspect and starts its replacement (once);
  *       its batch is retried once, without the requests that ended meanwhile; a second failure
  *       fails the batch. Rejected inputs in a batch of several requests (without preserve_ordering)
  *       run each request alone again. A batch waiting to be retried loses every request that ends
  *       while it waits (cancelled, or REJECT deadline passed); a batch left empty is dropped and
- *       never runs.
- *       A created replacement takes over and the old instance retires (closed once idle); a failed
- *       creation puts the suspect back in service.
+ *       never runs. A created replacement takes over and the old instance retires (closed once
+ *       idle); a failed creation puts the suspect back in service.
  *   <li>Completion: a successful call answers its requests as it ends; with preserve_ordering,
  *       batches complete in the order they were formed (retries keep their place; a dropped retry
  *       gives its place up when it is dropped).
@@ -110,7 +108,10 @@ final class ReferenceScheduler {
 
     @Override
     public String toString() {
-      return id + (level > 1 ? "@L" + level : "") + (size > 1 ? "x" + size : "") + (shape != 2 ? "w" + shape : "")
+      return id
+          + (level > 1 ? "@L" + level : "")
+          + (size > 1 ? "x" + size : "")
+          + (shape != 2 ? "w" + shape : "")
           + (late ? "(late)" : "");
     }
   }
@@ -151,7 +152,11 @@ final class ReferenceScheduler {
 
     @Override
     public String toString() {
-      return "#" + number + (running != null ? " busy" : "") + (suspect ? " suspect" : "") + (retired ? " retired" : "");
+      return "#"
+          + number
+          + (running != null ? " busy" : "")
+          + (suspect ? " suspect" : "")
+          + (retired ? " retired" : "");
     }
   }
 
@@ -168,7 +173,8 @@ final class ReferenceScheduler {
 
   private record Cancel(Req r) implements Event {}
 
-  private record Done(HeldCalls.Call call, Worker w, Batch b, HeldCalls.Ending ending) implements Event {}
+  private record Done(HeldCalls.Call call, Worker w, Batch b, HeldCalls.Ending ending)
+      implements Event {}
 
   private record Created(Worker replacing, HeldCalls.Instance instance) implements Event {}
 
@@ -181,7 +187,8 @@ final class ReferenceScheduler {
   private final ArrayDeque<Chore> chores = new ArrayDeque<>();
   private final ArrayDeque<Event> inbox = new ArrayDeque<>();
   private final Map<HeldCalls.Call, Batch> calls = new HashMap<>();
-  private final TreeMap<Long, Runnable> waiting = new TreeMap<>(); // finished batches held back by earlier ones
+  private final TreeMap<Long, Runnable> waiting =
+      new TreeMap<>(); // finished batches held back by earlier ones
   private long completedBatches;
   private long nextSeq;
   private int nextWorker;
@@ -215,16 +222,20 @@ final class ReferenceScheduler {
   // ------------------------------------------------------------------ what the test reports
 
   /** A request submitted at {@code now}; its outcome is already set when it is refused at once. */
-  Req submit(int id, long now, long priority, long timeoutMicros, long rows, int shape, boolean bad) {
+  Req submit(
+      int id, long now, long priority, long timeoutMicros, long rows, int shape, boolean bad) {
     if (rules.levels() > 1 && priority > rules.levels()) {
       Req r = new Req(id, 0, rows, shape, bad, now, Long.MAX_VALUE);
       r.outcome = Outcome.BAD_PRIORITY;
       return r;
     }
     int level = priority == 0 || rules.levels() == 1 ? rules.defaultLevel() : (int) priority;
-    long micros = timeoutMicros > 0 && rules.allowOverride() ? timeoutMicros : rules.defaultTimeoutMicros();
+    long micros =
+        timeoutMicros > 0 && rules.allowOverride() ? timeoutMicros : rules.defaultTimeoutMicros();
     long size = rules.dynamic() ? rows : 1;
-    Req r = new Req(id, level, size, shape, bad, now, micros > 0 ? now + micros * 1000 : Long.MAX_VALUE);
+    Req r =
+        new Req(
+            id, level, size, shape, bad, now, micros > 0 ? now + micros * 1000 : Long.MAX_VALUE);
     if (admitted[level - 1] >= rules.capacity()) {
       r.outcome = Outcome.QUEUE_FULL;
       return r;
@@ -243,7 +254,10 @@ final class ReferenceScheduler {
     }
   }
 
-  /** The test ended a call; a successful one answers its requests on the spot unless ordering holds them. */
+  /**
+   * The test ended a call; a successful one answers its requests on the spot unless ordering holds
+   * them.
+   */
   void finished(HeldCalls.Call call, HeldCalls.Ending ending) {
     Batch b = calls.remove(call);
     Worker w = worker(call.worker);
@@ -348,7 +362,9 @@ final class ReferenceScheduler {
     }
   }
 
-  /** Takes the requests that ended out of the batches waiting to be retried; drops emptied batches. */
+  /**
+   * Takes the requests that ended out of the batches waiting to be retried; drops emptied batches.
+   */
   private void dropEnded() {
     List<Batch> waitingBatches = List.copyOf(retries);
     retries.clear();
@@ -371,14 +387,17 @@ final class ReferenceScheduler {
     int next = 0;
     long wake = Long.MAX_VALUE;
     while (true) {
-      List<Worker> idle = workers.stream().filter(w -> w.running == null && !w.suspect && !w.retired).toList();
+      List<Worker> idle =
+          workers.stream().filter(w -> w.running == null && !w.suspect && !w.retired).toList();
       if (idle.isEmpty()) {
         break;
       }
       if (!retries.isEmpty()) {
         Batch b = retries.peek();
         List<Worker> allowed = idle.stream().filter(w -> w != b.failedOn).toList();
-        if (allowed.isEmpty() && creating == 0 && workers.stream().allMatch(w -> w == b.failedOn || w.retired)) {
+        if (allowed.isEmpty()
+            && creating == 0
+            && workers.stream().allMatch(w -> w == b.failedOn || w.retired)) {
           allowed = idle;
         }
         if (allowed.isEmpty()) {
@@ -411,13 +430,20 @@ final class ReferenceScheduler {
       start(c, b);
     }
     if (next < handedOut.size()) {
-      throw new AssertionError("the batcher handed out " + handedOut.get(next).ids + " at t=" + now
-          + " but the rules send nothing more; " + state(now));
+      throw new AssertionError(
+          "the batcher handed out "
+              + handedOut.get(next).ids
+              + " at t="
+              + now
+              + " but the rules send nothing more; "
+              + state(now));
     }
     return wake;
   }
 
-  /** A candidate batch: whether it leaves now, or when it will, and why (the statistics' reason). */
+  /**
+   * A candidate batch: whether it leaves now, or when it will, and why (the statistics' reason).
+   */
   record Formed(List<Req> reqs, boolean leaves, long dueAt, CloseReason reason, String why) {}
 
   /** Applies the batch-forming rules to the queue; null when the queue is empty. */
@@ -425,7 +451,10 @@ final class ReferenceScheduler {
     return form(rules, order(), now);
   }
 
-  /** Applies the batch-forming rules to queued requests in scheduling order; null when there are none. */
+  /**
+   * Applies the batch-forming rules to queued requests in scheduling order; null when there are
+   * none.
+   */
   static Formed form(Rules rules, List<Req> order, long now) {
     if (order.isEmpty()) {
       return null;
@@ -450,7 +479,12 @@ final class ReferenceScheduler {
     }
     long oldest = run.stream().mapToLong(r -> r.arrival).min().orElseThrow();
     if (rules.delayNanos() > 0 && now - oldest >= rules.delayNanos()) {
-      return new Formed(run, true, now, CloseReason.DELAY_EXPIRED, "delay expired"); // preferred sizes no longer matter
+      return new Formed(
+          run,
+          true,
+          now,
+          CloseReason.DELAY_EXPIRED,
+          "delay expired"); // preferred sizes no longer matter
     }
     for (int n = run.size(); n > 0; n--) {
       long s = run.subList(0, n).stream().mapToLong(r -> r.size).sum();
@@ -474,17 +508,44 @@ final class ReferenceScheduler {
     return all;
   }
 
-  private HeldCalls.Call expect(List<HeldCalls.Call> handedOut, int i, Batch b, List<Worker> allowed, long now, String why) {
+  private HeldCalls.Call expect(
+      List<HeldCalls.Call> handedOut, int i, Batch b, List<Worker> allowed, long now, String why) {
     if (i >= handedOut.size()) {
-      throw new AssertionError("the rules send " + b.reqs + " (" + why + ") at t=" + now + " but the batcher sent nothing; " + state(now));
+      throw new AssertionError(
+          "the rules send "
+              + b.reqs
+              + " ("
+              + why
+              + ") at t="
+              + now
+              + " but the batcher sent nothing; "
+              + state(now));
     }
     HeldCalls.Call c = handedOut.get(i);
     if (!c.ids.equals(b.ids())) {
-      throw new AssertionError("the rules send " + b.reqs + " (" + why + ") at t=" + now + " but the batcher sent " + c.ids + "; " + state(now));
+      throw new AssertionError(
+          "the rules send "
+              + b.reqs
+              + " ("
+              + why
+              + ") at t="
+              + now
+              + " but the batcher sent "
+              + c.ids
+              + "; "
+              + state(now));
     }
     Worker w = worker(c.worker);
     if (w == null || !allowed.contains(w)) {
-      throw new AssertionError("batch " + c.ids + " went to instance #" + c.worker + ", allowed: " + allowed + "; " + state(now));
+      throw new AssertionError(
+          "batch "
+              + c.ids
+              + " went to instance #"
+              + c.worker
+              + ", allowed: "
+              + allowed
+              + "; "
+              + state(now));
     }
     if (c.instance != w.instance) {
       throw new AssertionError("worker #" + c.worker + " called another worker's instance");
@@ -605,7 +666,8 @@ final class ReferenceScheduler {
 
   /** Whether an instance could take a batch now and no retry holds the queue back. */
   boolean instanceFreeForQueue() {
-    return retries.isEmpty() && workers.stream().anyMatch(w -> w.running == null && !w.suspect && !w.retired);
+    return retries.isEmpty()
+        && workers.stream().anyMatch(w -> w.running == null && !w.suspect && !w.retired);
   }
 
   /** The queued requests (late ones included). */
@@ -615,7 +677,11 @@ final class ReferenceScheduler {
 
   /** Whether nothing is queued, retried, running or waiting for the batcher. */
   boolean idle() {
-    return order().isEmpty() && retries.isEmpty() && calls.isEmpty() && inbox.isEmpty() && creating == 0;
+    return order().isEmpty()
+        && retries.isEmpty()
+        && calls.isEmpty()
+        && inbox.isEmpty()
+        && creating == 0;
   }
 
   boolean hasChores() {
@@ -624,8 +690,17 @@ final class ReferenceScheduler {
 
   /** A one-line picture of the model, for failure messages. */
   String state(long now) {
-    return "queues " + levels + " late " + late + " retries "
-        + retries.stream().map(b -> b.ids().toString()).collect(Collectors.joining(",")) + " workers " + workers
-        + " creating " + creating + " t=" + now;
+    return "queues "
+        + levels
+        + " late "
+        + late
+        + " retries "
+        + retries.stream().map(b -> b.ids().toString()).collect(Collectors.joining(","))
+        + " workers "
+        + workers
+        + " creating "
+        + creating
+        + " t="
+        + now;
   }
 }

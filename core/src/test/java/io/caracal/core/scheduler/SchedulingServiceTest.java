@@ -18,8 +18,8 @@ import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelSignature;
 import io.caracal.core.fixtures.FakeBackend;
 import io.caracal.core.fixtures.Fixtures;
-import io.caracal.core.inference.ServiceUnderTest;
 import io.caracal.core.inference.RequestLimits;
+import io.caracal.core.inference.ServiceUnderTest;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.repository.AutoCompleter;
 import io.caracal.core.repository.ModelRepository;
@@ -43,16 +43,22 @@ class SchedulingServiceTest {
   final FakeBackend backend = new FakeBackend();
   ServiceUnderTest service;
 
-  static final ModelSignature ECHO = new ModelSignature(
-      List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 4))),
-      List.of(IoSpec.of("OUTPUT0", DataType.INT32, Shape.of(-1, 4))));
+  static final ModelSignature ECHO =
+      new ModelSignature(
+          List.of(IoSpec.of("INPUT0", DataType.INT32, Shape.of(-1, 4))),
+          List.of(IoSpec.of("OUTPUT0", DataType.INT32, Shape.of(-1, 4))));
 
   void start(String config) throws Exception {
     backend.signatures.put("echo", ECHO);
     Fixtures.write(repo.resolve("echo/config.pbtxt"), config);
     Fixtures.write(repo.resolve("echo/1/model.fake"), "ok");
-    ModelRegistry registry = new ModelRegistry(ModelRepository.create(repo, List.of(backend)), BackendOptions.ofDefault(),
-        DynamicBatcher.factory(1, 128, Ticker.system(), InstantSource.system()), new AutoCompleter(), 2);
+    ModelRegistry registry =
+        new ModelRegistry(
+            ModelRepository.create(repo, List.of(backend)),
+            BackendOptions.ofDefault(),
+            DynamicBatcher.factory(1, 128, Ticker.system(), InstantSource.system()),
+            new AutoCompleter(),
+            2);
     registry.loadAll();
     service = ServiceUnderTest.of(registry, RequestLimits.ofDefault());
   }
@@ -70,8 +76,13 @@ class SchedulingServiceTest {
     for (int i = 0; i < values.length; i++) {
       values[i] = seed * 100 + i;
     }
-    return new InferenceRequest("echo", OptionalLong.empty(), "r" + seed,
-        List.of(new NamedTensor("INPUT0", int32(Shape.of(batch, 4), values))), List.of(), params);
+    return new InferenceRequest(
+        "echo",
+        OptionalLong.empty(),
+        "r" + seed,
+        List.of(new NamedTensor("INPUT0", int32(Shape.of(batch, 4), values))),
+        List.of(),
+        params);
   }
 
   static InferenceError errorOf(CompletableFuture<?> f) {
@@ -85,7 +96,8 @@ class SchedulingServiceTest {
 
   @Test
   void concurrentRequestsAreBatchedAndAnsweredExactly() throws Exception {
-    start("max_batch_size: 8 dynamic_batching { max_queue_delay_microseconds: 2000 } instance_group { count: 2 }");
+    start(
+        "max_batch_size: 8 dynamic_batching { max_queue_delay_microseconds: 2000 } instance_group { count: 2 }");
     List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
       fs.add(service.infer(request(i, 1 + i % 3, Map.of())));
@@ -93,7 +105,8 @@ class SchedulingServiceTest {
     for (int i = 0; i < 64; i++) {
       InferenceResponse r = fs.get(i).get(30, TimeUnit.SECONDS);
       assertThat(r.id()).isEqualTo("r" + i);
-      assertThat(r.outputs().get(0).tensor()).isEqualTo(request(i, 1 + i % 3, Map.of()).inputs().get(0).tensor());
+      assertThat(r.outputs().get(0).tensor())
+          .isEqualTo(request(i, 1 + i % 3, Map.of()).inputs().get(0).tensor());
     }
     List<ModelStatistics> stats = service.statistics("echo", OptionalLong.empty());
     assertThat(stats).hasSize(1);
@@ -106,7 +119,9 @@ class SchedulingServiceTest {
     assertThat(s.inferenceCount()).isEqualTo(elements);
     assertThat(s.executionCount()).isLessThanOrEqualTo(64);
     assertThat(s.batches()).allMatch(b -> b.batchSize() <= 8);
-    assertThat(service.statistics("", OptionalLong.empty())).extracting(ModelStatistics::name).containsExactly("echo");
+    assertThat(service.statistics("", OptionalLong.empty()))
+        .extracting(ModelStatistics::name)
+        .containsExactly("echo");
     assertThatThrownBy(() -> service.statistics("nope", OptionalLong.empty()))
         .isInstanceOf(InferenceException.class);
   }
@@ -114,13 +129,28 @@ class SchedulingServiceTest {
   @Test
   void priorityAndTimeoutParametersAreValidated() throws Exception {
     start("max_batch_size: 8 dynamic_batching { priority_levels: 2 default_priority_level: 2 }");
-    assertThat(service.infer(request(1, 1, Map.of("priority", new ParameterValue.Int(1), "timeout", new ParameterValue.Int(1_000_000))))
-        .get(30, TimeUnit.SECONDS).outputs()).hasSize(1);
+    assertThat(
+            service
+                .infer(
+                    request(
+                        1,
+                        1,
+                        Map.of(
+                            "priority",
+                            new ParameterValue.Int(1),
+                            "timeout",
+                            new ParameterValue.Int(1_000_000))))
+                .get(30, TimeUnit.SECONDS)
+                .outputs())
+        .hasSize(1);
     assertThat(errorOf(service.infer(request(1, 1, Map.of("priority", new ParameterValue.Int(3))))))
         .isInstanceOf(InferenceError.InvalidInput.class);
-    assertThat(errorOf(service.infer(request(1, 1, Map.of("priority", new ParameterValue.Int(-1))))))
+    assertThat(
+            errorOf(service.infer(request(1, 1, Map.of("priority", new ParameterValue.Int(-1))))))
         .isInstanceOf(InferenceError.InvalidInput.class);
-    assertThat(errorOf(service.infer(request(1, 1, Map.of("priority", new ParameterValue.Str("high"))))))
+    assertThat(
+            errorOf(
+                service.infer(request(1, 1, Map.of("priority", new ParameterValue.Str("high"))))))
         .isInstanceOf(InferenceError.InvalidInput.class);
     assertThat(errorOf(service.infer(request(1, 1, Map.of("timeout", new ParameterValue.Int(-5))))))
         .isInstanceOf(InferenceError.InvalidInput.class);
@@ -135,7 +165,8 @@ class SchedulingServiceTest {
     assertThat(backend.entered.await(30, TimeUnit.SECONDS)).isTrue();
     CompletableFuture<InferenceResponse> a = service.infer(request(2, 1, Map.of()));
     CompletableFuture<InferenceResponse> b = service.infer(request(3, 1, Map.of()));
-    assertThat(errorOf(service.infer(request(4, 1, Map.of())))).isInstanceOf(InferenceError.QueueFull.class);
+    assertThat(errorOf(service.infer(request(4, 1, Map.of()))))
+        .isInstanceOf(InferenceError.QueueFull.class);
     Thread closer = Thread.ofPlatform().start(service::close);
     assertThat(errorOf(a)).isInstanceOf(InferenceError.ShuttingDown.class);
     assertThat(errorOf(b)).isInstanceOf(InferenceError.ShuttingDown.class);
@@ -146,7 +177,8 @@ class SchedulingServiceTest {
   }
 
   @Test
-  void replacementInstancesAreWarmedUpBeforeTheyServe_andOneWhoseWarmupFailsIsClosed() throws Exception {
+  void replacementInstancesAreWarmedUpBeforeTheyServe_andOneWhoseWarmupFailsIsClosed()
+      throws Exception {
     start("max_batch_size: 8 instance_group { count: 2 }");
     // default warm-up: batch 1 and batch 8 on each of the 2 instances
     assertThat(backend.warmups).hasSize(4);
@@ -154,19 +186,23 @@ class SchedulingServiceTest {
 
     backend.fail = true;
     // fails on one instance, is retried on the other, fails again: both instances get replaced
-    assertThat(errorOf(service.infer(request(1, 1, Map.of())))).isInstanceOf(InferenceError.BackendFailure.class);
+    assertThat(errorOf(service.infer(request(1, 1, Map.of()))))
+        .isInstanceOf(InferenceError.BackendFailure.class);
     awaitUntil(() -> backend.loads.get() == 4 && backend.warmups.size() == 8);
-    assertThat(backend.warmups.subList(4, 8)).extracting(w -> w.get(0).tensor().shape().dim(0))
+    assertThat(backend.warmups.subList(4, 8))
+        .extracting(w -> w.get(0).tensor().shape().dim(0))
         .containsExactlyInAnyOrder(1L, 8L, 1L, 8L);
     awaitUntil(() -> backend.closes.get() == 2); // the replaced ones, once idle
 
     backend.failWarmup = true;
-    assertThat(errorOf(service.infer(request(2, 1, Map.of())))).isInstanceOf(InferenceError.BackendFailure.class);
+    assertThat(errorOf(service.infer(request(2, 1, Map.of()))))
+        .isInstanceOf(InferenceError.BackendFailure.class);
     // both replacements load, fail their warm-up and are closed; the old instances stay in service
     awaitUntil(() -> backend.loads.get() == 6 && backend.closes.get() == 4);
     backend.fail = false;
     backend.failWarmup = false;
-    assertThat(service.infer(request(3, 1, Map.of())).get(30, TimeUnit.SECONDS).outputs()).hasSize(1);
+    assertThat(service.infer(request(3, 1, Map.of())).get(30, TimeUnit.SECONDS).outputs())
+        .hasSize(1);
   }
 
   /** Waits, bounded, for background work (instance creation runs on its own thread). */

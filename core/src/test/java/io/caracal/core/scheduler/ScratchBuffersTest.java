@@ -26,14 +26,23 @@ class ScratchBuffersTest {
     assertThat(bigger.limit()).isEqualTo(1000);
     assertThat(bigger.capacity()).isEqualTo(1000);
     assertThat(ScratchBuffers.ofThisThread()).isSameAs(s);
-    ScratchBuffers other = CompletableFuture.supplyAsync(ScratchBuffers::ofThisThread, Thread::startVirtualThread).get();
+    ScratchBuffers other =
+        CompletableFuture.supplyAsync(ScratchBuffers::ofThisThread, Thread::startVirtualThread)
+            .get();
     assertThat(other).isNotSameAs(s);
   }
 
   @Test
   void concatIntoScratchBuffers_givesTheSameTensorsAsFreshOnes() {
-    var r1 = java.util.List.of(new io.caracal.api.NamedTensor("x", io.caracal.testing.TestTensors.fp32(io.caracal.api.Shape.of(1, 2), 1, 2)));
-    var r2 = java.util.List.of(new io.caracal.api.NamedTensor("x", io.caracal.testing.TestTensors.fp32(io.caracal.api.Shape.of(2, 2), 3, 4, 5, 6)));
+    var r1 =
+        java.util.List.of(
+            new io.caracal.api.NamedTensor(
+                "x", io.caracal.testing.TestTensors.fp32(io.caracal.api.Shape.of(1, 2), 1, 2)));
+    var r2 =
+        java.util.List.of(
+            new io.caracal.api.NamedTensor(
+                "x",
+                io.caracal.testing.TestTensors.fp32(io.caracal.api.Shape.of(2, 2), 3, 4, 5, 6)));
     var fresh = BatchTensors.concat(java.util.List.of(r1, r2), 3);
     ScratchBuffers s = ScratchBuffers.ofThisThread();
     s.get(0, 64).putFloat(0, 99); // garbage left by an earlier batch

@@ -8,11 +8,11 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Prints a protobuf message as Triton prints a model configuration: protobuf-JSON with the
- * original field names ({@code max_batch_size}), every field without presence printed even when it
- * has its default value (Triton's {@code always_print_primitive_fields}), and 64-bit integers as
- * JSON numbers rather than strings (tritonclient reads {@code config["max_batch_size"]} and {@code
- * dims} as integers). Message fields and oneof members are printed only when set. Stateless and
+ * Prints a protobuf message as Triton prints a model configuration: protobuf-JSON with the original
+ * field names ({@code max_batch_size}), every field without presence printed even when it has its
+ * default value (Triton's {@code always_print_primitive_fields}), and 64-bit integers as JSON
+ * numbers rather than strings (tritonclient reads {@code config["max_batch_size"]} and {@code dims}
+ * as integers). Message fields and oneof members are printed only when set. Stateless and
  * thread-safe.
  */
 public final class ConfigJson {
@@ -32,7 +32,9 @@ public final class ConfigJson {
       boolean print;
       if (f.isRepeated()) {
         print = true;
-      } else if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE || f.getRealContainingOneof() != null || f.hasPresence()) {
+      } else if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+          || f.getRealContainingOneof() != null
+          || f.hasPresence()) {
         print = m.hasField(f);
       } else {
         print = true;

@@ -33,10 +33,12 @@ public final class BinaryTensorData {
         throw new TensorDataException(new TensorDataProblem.CountOverflow(), dataType, shape);
       }
       if (expected != size) {
-        throw new TensorDataException(new TensorDataProblem.SizeMismatch(expected, size), dataType, shape);
+        throw new TensorDataException(
+            new TensorDataProblem.SizeMismatch(expected, size), dataType, shape);
       }
     } else if (count > maxElements || count > size / 4) {
-      throw new TensorDataException(new TensorDataProblem.BytesTooShort(count, size), dataType, shape);
+      throw new TensorDataException(
+          new TensorDataProblem.BytesTooShort(count, size), dataType, shape);
     }
   }
 
@@ -55,7 +57,8 @@ public final class BinaryTensorData {
         throw new TensorDataException(new TensorDataProblem.BytesOverrun(), dataType, shape);
       }
       if (found != expected) {
-        throw new TensorDataException(new TensorDataProblem.BytesCountMismatch(expected, found), dataType, shape);
+        throw new TensorDataException(
+            new TensorDataProblem.BytesCountMismatch(expected, found), dataType, shape);
       }
     }
     return Tensor.of(dataType, shape, data);

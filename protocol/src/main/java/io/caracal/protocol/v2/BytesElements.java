@@ -6,7 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
-/** A growable buffer of BYTES elements in the V2 binary encoding (u32 little-endian length, then the bytes). */
+/**
+ * A growable buffer of BYTES elements in the V2 binary encoding (u32 little-endian length, then the
+ * bytes).
+ */
 final class BytesElements {
   private final Shape shape;
   private byte[] a;
@@ -38,7 +41,9 @@ final class BytesElements {
     }
   }
 
-  /** Returns the elements so far, as a little-endian buffer over this builder's array (not copied). */
+  /**
+   * Returns the elements so far, as a little-endian buffer over this builder's array (not copied).
+   */
   ByteBuffer toBuffer() {
     return ByteBuffer.wrap(a, 0, n).order(ByteOrder.LITTLE_ENDIAN);
   }

@@ -36,12 +36,18 @@ public final class JsonTensorReader {
     this.direct = direct;
   }
 
-  /** Returns a reader of request data: numbers only, at most {@code maxDepth} nested arrays, direct buffers. */
+  /**
+   * Returns a reader of request data: numbers only, at most {@code maxDepth} nested arrays, direct
+   * buffers.
+   */
   public static JsonTensorReader forRequests(int maxDepth) {
     return new JsonTensorReader(maxDepth, false, true);
   }
 
-  /** Returns a reader of response data: non-finite floats as strings too, any nesting the parser allows, heap buffers. */
+  /**
+   * Returns a reader of response data: non-finite floats as strings too, any nesting the parser
+   * allows, heap buffers.
+   */
   public static JsonTensorReader forResponses() {
     return new JsonTensorReader(Integer.MAX_VALUE, true, false);
   }
@@ -55,7 +61,8 @@ public final class JsonTensorReader {
    * @throws TensorDataException when the data breaks a rule (see {@link TensorDataProblem})
    * @throws IOException when the parser fails, e.g. on malformed JSON or a stream constraint
    */
-  @SuppressWarnings("NullAway") // buf is set for fixed-size types and bytes for BYTES; each case uses its own
+  @SuppressWarnings(
+      "NullAway") // buf is set for fixed-size types and bytes for BYTES; each case uses its own
   public Tensor read(JsonParser p, DataType dt, Shape shape, long maxElements) throws IOException {
     long count = BinaryTensorData.elementCount(dt, shape);
     if (count > maxElements) {
@@ -68,7 +75,9 @@ public final class JsonTensorReader {
     BytesElements bytes = null;
     if (dt.isFixedSize()) {
       int size = Math.toIntExact(count * dt.byteSize());
-      buf = (direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size)).order(ByteOrder.LITTLE_ENDIAN);
+      buf =
+          (direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size))
+              .order(ByteOrder.LITTLE_ENDIAN);
     } else {
       bytes = new BytesElements(shape, (int) Math.min(count * 8 + 16, 1 << 20));
     }
@@ -134,7 +143,8 @@ public final class JsonTensorReader {
     return Tensor.of(dt, shape, dt.isFixedSize() ? buf.flip() : bytes.toBuffer());
   }
 
-  private static long integer(JsonParser p, DataType dt, Shape shape, long min, long max) throws IOException {
+  private static long integer(JsonParser p, DataType dt, Shape shape, long min, long max)
+      throws IOException {
     if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
       throw badElement(p, dt, shape, "an integer");
     }
@@ -166,7 +176,10 @@ public final class JsonTensorReader {
     return v;
   }
 
-  /** Reads a number as a float: finite (a larger number is out of range), or a non-finite string where allowed. */
+  /**
+   * Reads a number as a float: finite (a larger number is out of range), or a non-finite string
+   * where allowed.
+   */
   private float float32(JsonParser p, DataType dt, Shape shape) throws IOException {
     if (!isNumber(p.currentToken())) {
       return (float) nonFinite(p, dt, shape);
@@ -178,18 +191,25 @@ public final class JsonTensorReader {
     return f;
   }
 
-  /** Reads a number as FP16 or BF16 bits, rounded to nearest even; a finite number that rounds to infinity is out of range. */
+  /**
+   * Reads a number as FP16 or BF16 bits, rounded to nearest even; a finite number that rounds to
+   * infinity is out of range.
+   */
   private short half(JsonParser p, DataType dt, Shape shape) throws IOException {
     float f = float32(p, dt, shape);
     boolean fp16 = dt == DataType.FP16;
     short h = fp16 ? Float.floatToFloat16(f) : Bfloat16.fromFloat(f);
-    if (Float.isFinite(f) && Float.isInfinite(fp16 ? Float.float16ToFloat(h) : Bfloat16.toFloat(h))) {
+    if (Float.isFinite(f)
+        && Float.isInfinite(fp16 ? Float.float16ToFloat(h) : Bfloat16.toFloat(h))) {
       throw outOfRange(p, dt, shape);
     }
     return h;
   }
 
-  /** Reads a number as a double: finite (a larger number is out of range), or a non-finite string where allowed. */
+  /**
+   * Reads a number as a double: finite (a larger number is out of range), or a non-finite string
+   * where allowed.
+   */
   private double float64(JsonParser p, DataType dt, Shape shape) throws IOException {
     if (!isNumber(p.currentToken())) {
       return nonFinite(p, dt, shape);
@@ -223,12 +243,15 @@ public final class JsonTensorReader {
     throw badElement(p, dt, shape, "a number");
   }
 
-  private static TensorDataException outOfRange(JsonParser p, DataType dt, Shape shape) throws IOException {
+  private static TensorDataException outOfRange(JsonParser p, DataType dt, Shape shape)
+      throws IOException {
     return new TensorDataException(new TensorDataProblem.OutOfRange(p.getText()), dt, shape);
   }
 
-  private static TensorDataException badElement(JsonParser p, DataType dt, Shape shape, String expected) {
-    return new TensorDataException(new TensorDataProblem.BadElement(expected, describe(p.currentToken())), dt, shape);
+  private static TensorDataException badElement(
+      JsonParser p, DataType dt, Shape shape, String expected) {
+    return new TensorDataException(
+        new TensorDataProblem.BadElement(expected, describe(p.currentToken())), dt, shape);
   }
 
   private static String describe(JsonToken t) {

@@ -26,20 +26,39 @@ import java.nio.charset.StandardCharsets;
 public final class JsonTensorWriter {
   private JsonTensorWriter() {}
 
-  /** Writes the tensor's elements as a flat JSON array (row-major), the value of a {@code data} member. */
+  /**
+   * Writes the tensor's elements as a flat JSON array (row-major), the value of a {@code data}
+   * member.
+   */
   public static void writeData(JsonGenerator g, Tensor t) throws IOException {
     ByteBuffer b = t.data();
     long n = t.dataType() == DataType.BYTES ? Long.MAX_VALUE : t.elementCount();
     g.writeStartArray();
     switch (t.dataType()) {
-      case BOOL -> { for (long i = 0; i < n; i++) g.writeBoolean(b.get() != 0); }
-      case UINT8 -> { for (long i = 0; i < n; i++) g.writeNumber(b.get() & 0xFF); }
-      case INT8 -> { for (long i = 0; i < n; i++) g.writeNumber(b.get()); }
-      case UINT16 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getShort() & 0xFFFF); }
-      case INT16 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getShort()); }
-      case UINT32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getInt() & 0xFFFF_FFFFL); }
-      case INT32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getInt()); }
-      case INT64 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getLong()); }
+      case BOOL -> {
+        for (long i = 0; i < n; i++) g.writeBoolean(b.get() != 0);
+      }
+      case UINT8 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.get() & 0xFF);
+      }
+      case INT8 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.get());
+      }
+      case UINT16 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.getShort() & 0xFFFF);
+      }
+      case INT16 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.getShort());
+      }
+      case UINT32 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.getInt() & 0xFFFF_FFFFL);
+      }
+      case INT32 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.getInt());
+      }
+      case INT64 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.getLong());
+      }
       case UINT64 -> {
         for (long i = 0; i < n; i++) {
           long v = b.getLong();
@@ -50,10 +69,18 @@ public final class JsonTensorWriter {
           }
         }
       }
-      case FP16 -> { for (long i = 0; i < n; i++) g.writeNumber(Float.float16ToFloat(b.getShort())); }
-      case BF16 -> { for (long i = 0; i < n; i++) g.writeNumber(Bfloat16.toFloat(b.getShort())); }
-      case FP32 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getFloat()); }
-      case FP64 -> { for (long i = 0; i < n; i++) g.writeNumber(b.getDouble()); }
+      case FP16 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(Float.float16ToFloat(b.getShort()));
+      }
+      case BF16 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(Bfloat16.toFloat(b.getShort()));
+      }
+      case FP32 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.getFloat());
+      }
+      case FP64 -> {
+        for (long i = 0; i < n; i++) g.writeNumber(b.getDouble());
+      }
       case BYTES -> {
         while (b.hasRemaining()) {
           byte[] e = new byte[b.getInt()];
@@ -103,7 +130,8 @@ public final class JsonTensorWriter {
       }
       case BYTES -> {
         CharsetDecoder utf8 =
-            StandardCharsets.UTF_8.newDecoder()
+            StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         while (b.hasRemaining()) {

@@ -55,13 +55,21 @@ public final class TensorDataException extends RuntimeException {
           "shape " + shape + " needs " + expected + " elements, 'data' holds " + found;
       case TensorDataProblem.BadElement(String expected, String found) ->
           "expected " + expected + " for " + dataType + ", got " + found;
-      case TensorDataProblem.OutOfRange(String text) -> "value " + text + " is out of range for " + dataType;
+      case TensorDataProblem.OutOfRange(String text) ->
+          "value " + text + " is out of range for " + dataType;
       case TensorDataProblem.BytesTooLarge() -> "BYTES data is too large";
       case TensorDataProblem.SizeMismatch(long expected, long size) ->
           dataType + " " + shape + " needs " + expected + " bytes, got " + size;
       case TensorDataProblem.BytesTooShort(long count, long size) ->
-          "shape " + shape + " needs at least " + count + " length-prefixed elements, more than " + size + " bytes hold";
-      case TensorDataProblem.BytesOverrun() -> "malformed BYTES data: an element length runs past the end of the data";
+          "shape "
+              + shape
+              + " needs at least "
+              + count
+              + " length-prefixed elements, more than "
+              + size
+              + " bytes hold";
+      case TensorDataProblem.BytesOverrun() ->
+          "malformed BYTES data: an element length runs past the end of the data";
       case TensorDataProblem.BytesCountMismatch(long expected, long found) ->
           "expected " + expected + " BYTES elements for shape " + shape + ", got " + found;
     };

@@ -28,7 +28,9 @@ public sealed interface TensorDataProblem {
   /** The {@code data} array holds more elements than the shape's {@code expected}. */
   record TooManyValues(long expected) implements TensorDataProblem {}
 
-  /** The {@code data} array holds {@code found} elements, fewer than the shape's {@code expected}. */
+  /**
+   * The {@code data} array holds {@code found} elements, fewer than the shape's {@code expected}.
+   */
   record TooFewValues(long expected, long found) implements TensorDataProblem {}
 
   /**
@@ -43,10 +45,16 @@ public sealed interface TensorDataProblem {
   /** The BYTES elements of a JSON {@code data} array need more than the largest buffer holds. */
   record BytesTooLarge() implements TensorDataProblem {}
 
-  /** Binary data of a fixed-size datatype is {@code size} bytes, where the shape needs {@code expected}. */
+  /**
+   * Binary data of a fixed-size datatype is {@code size} bytes, where the shape needs {@code
+   * expected}.
+   */
   record SizeMismatch(long expected, long size) implements TensorDataProblem {}
 
-  /** Binary BYTES data of {@code size} bytes cannot hold the shape's {@code count} length-prefixed elements. */
+  /**
+   * Binary BYTES data of {@code size} bytes cannot hold the shape's {@code count} length-prefixed
+   * elements.
+   */
   record BytesTooShort(long count, long size) implements TensorDataProblem {}
 
   /** A length prefix in binary BYTES data runs past the end of the data. */

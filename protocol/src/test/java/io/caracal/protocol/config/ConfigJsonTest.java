@@ -22,17 +22,20 @@ class ConfigJsonTest {
 
   @Test
   void print_isTritonsJson_withIntegersDefaultsAndOriginalNames() throws Exception {
-    ModelConfig c = config("""
-        name: "echo" platform: "onnxruntime_onnx" max_batch_size: 8
-        input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1, 16 ] } ]
-        output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [16] label_filename: "labels.txt" } ]
-        dynamic_batching { max_queue_delay_microseconds: 100 priority_queue_policy { key: 1 value { max_queue_size: 4 } } }
-        version_policy { latest { num_versions: 1 } }
-        instance_group [ { count: 1 kind: KIND_CPU } ]
-        parameters { key: "k" value { string_value: "v" } }
-        """);
+    ModelConfig c =
+        config(
+            """
+            name: "echo" platform: "onnxruntime_onnx" max_batch_size: 8
+            input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1, 16 ] } ]
+            output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [16] label_filename: "labels.txt" } ]
+            dynamic_batching { max_queue_delay_microseconds: 100 priority_queue_policy { key: 1 value { max_queue_size: 4 } } }
+            version_policy { latest { num_versions: 1 } }
+            instance_group [ { count: 1 kind: KIND_CPU } ]
+            parameters { key: "k" value { string_value: "v" } }
+            """);
     assertThat(ConfigJson.print(c))
-        .startsWith("{\"name\":\"echo\",\"platform\":\"onnxruntime_onnx\",\"backend\":\"\",\"runtime\":\"\"")
+        .startsWith(
+            "{\"name\":\"echo\",\"platform\":\"onnxruntime_onnx\",\"backend\":\"\",\"runtime\":\"\"")
         .contains("\"max_batch_size\":8")
         .contains("\"data_type\":\"TYPE_FP32\"")
         .contains("\"dims\":[-1,16]")
@@ -54,11 +57,13 @@ class ConfigJsonTest {
   void print_scalars() {
     assertThat(ConfigJson.print(UInt64Value.of(-1))).isEqualTo("{\"value\":18446744073709551615}");
     assertThat(ConfigJson.print(UInt32Value.of(-1))).isEqualTo("{\"value\":4294967295}");
-    assertThat(ConfigJson.print(BytesValue.of(ByteString.copyFrom(new byte[] {0, -1, 'a'})))).isEqualTo("{\"value\":\"AP9h\"}");
+    assertThat(ConfigJson.print(BytesValue.of(ByteString.copyFrom(new byte[] {0, -1, 'a'}))))
+        .isEqualTo("{\"value\":\"AP9h\"}");
     assertThat(ConfigJson.print(FloatValue.of(0.5f))).isEqualTo("{\"value\":0.5}");
     assertThat(ConfigJson.print(FloatValue.of(3f))).isEqualTo("{\"value\":3}");
     assertThat(ConfigJson.print(DoubleValue.of(Double.NaN))).isEqualTo("{\"value\":\"NaN\"}");
-    assertThat(ConfigJson.print(DoubleValue.of(Double.NEGATIVE_INFINITY))).isEqualTo("{\"value\":\"-Infinity\"}");
+    assertThat(ConfigJson.print(DoubleValue.of(Double.NEGATIVE_INFINITY)))
+        .isEqualTo("{\"value\":\"-Infinity\"}");
     assertThat(ConfigJson.print(DoubleValue.of(1e300))).isEqualTo("{\"value\":1.0E300}");
   }
 
@@ -70,8 +75,12 @@ class ConfigJsonTest {
 
   @Test
   void print_oneofMembersOnlyWhenSet() {
-    Value v = Value.newBuilder().setListValue(ListValue.newBuilder().addValues(Value.newBuilder().setBoolValue(true))).build();
-    assertThat(ConfigJson.print(v)).isEqualTo("{\"list_value\":{\"values\":[{\"bool_value\":true}]}}");
+    Value v =
+        Value.newBuilder()
+            .setListValue(ListValue.newBuilder().addValues(Value.newBuilder().setBoolValue(true)))
+            .build();
+    assertThat(ConfigJson.print(v))
+        .isEqualTo("{\"list_value\":{\"values\":[{\"bool_value\":true}]}}");
     assertThat(ConfigJson.print(Value.getDefaultInstance())).isEqualTo("{}");
   }
 }

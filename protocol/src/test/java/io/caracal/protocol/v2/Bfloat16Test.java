@@ -13,7 +13,8 @@ class Bfloat16Test {
     // 1 + 3 * 2^-8 is halfway too, between 0x3F81 and 0x3F82: even is 0x3F82
     assertThat(Bfloat16.fromFloat(1f + 3 * 0x1p-8f)).isEqualTo((short) 0x3F82);
     assertThat(Float.isNaN(Bfloat16.toFloat(Bfloat16.fromFloat(Float.NaN)))).isTrue();
-    assertThat(Bfloat16.toFloat(Bfloat16.fromFloat(Float.NEGATIVE_INFINITY))).isEqualTo(Float.NEGATIVE_INFINITY);
+    assertThat(Bfloat16.toFloat(Bfloat16.fromFloat(Float.NEGATIVE_INFINITY)))
+        .isEqualTo(Float.NEGATIVE_INFINITY);
   }
 
   @Test

@@ -45,7 +45,9 @@ class BinaryTensorDataTest {
 
   @Test
   void fixedSizeTypes_needExactlyTheirByteSize() {
-    assertThat(problemOf(() -> BinaryTensorData.checkSize(DataType.FP32, Shape.of(2), 7, Long.MAX_VALUE)))
+    assertThat(
+            problemOf(
+                () -> BinaryTensorData.checkSize(DataType.FP32, Shape.of(2), 7, Long.MAX_VALUE)))
         .isEqualTo(new TensorDataProblem.SizeMismatch(8, 7));
     assertThat(problemOf(() -> BinaryTensorData.toTensor(DataType.INT64, Shape.of(1), le(9))))
         .isEqualTo(new TensorDataProblem.SizeMismatch(8, 9));
@@ -54,22 +56,32 @@ class BinaryTensorDataTest {
 
   @Test
   void countsThatOverflow() {
-    assertThat(problemOf(() -> BinaryTensorData.checkSize(DataType.INT8, Shape.of(1L << 32, 1L << 32), 0, Long.MAX_VALUE)))
+    assertThat(
+            problemOf(() ->
+                BinaryTensorData.checkSize(
+                    DataType.INT8, Shape.of(1L << 32, 1L << 32), 0, Long.MAX_VALUE)))
         .isEqualTo(new TensorDataProblem.CountOverflow());
     // the element count fits, its byte size does not
-    assertThat(problemOf(() -> BinaryTensorData.checkSize(DataType.FP64, Shape.of(1L << 61), 0, Long.MAX_VALUE)))
+    assertThat(
+            problemOf(() ->
+                BinaryTensorData.checkSize(DataType.FP64, Shape.of(1L << 61), 0, Long.MAX_VALUE)))
         .isEqualTo(new TensorDataProblem.CountOverflow());
   }
 
   @Test
   void bytes_needFourBytesAnElement_andAtMostMaxElements() {
-    assertThat(problemOf(() -> BinaryTensorData.checkSize(DataType.BYTES, Shape.of(3), 11, Long.MAX_VALUE)))
+    assertThat(
+            problemOf(
+                () -> BinaryTensorData.checkSize(DataType.BYTES, Shape.of(3), 11, Long.MAX_VALUE)))
         .isEqualTo(new TensorDataProblem.BytesTooShort(3, 11));
     BinaryTensorData.checkSize(DataType.BYTES, Shape.of(3), 12, Long.MAX_VALUE);
     assertThat(problemOf(() -> BinaryTensorData.checkSize(DataType.BYTES, Shape.of(3), 12, 2)))
         .isEqualTo(new TensorDataProblem.BytesTooShort(3, 12));
     // no overflow for a count near Long.MAX_VALUE
-    assertThat(problemOf(() -> BinaryTensorData.checkSize(DataType.BYTES, Shape.of(Long.MAX_VALUE / 2), 16, Long.MAX_VALUE)))
+    assertThat(
+            problemOf(() ->
+                BinaryTensorData.checkSize(
+                    DataType.BYTES, Shape.of(Long.MAX_VALUE / 2), 16, Long.MAX_VALUE)))
         .isEqualTo(new TensorDataProblem.BytesTooShort(Long.MAX_VALUE / 2, 16));
   }
 

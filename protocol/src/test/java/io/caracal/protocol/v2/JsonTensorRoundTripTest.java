@@ -13,7 +13,10 @@ import java.io.IOException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** What {@link JsonTensorWriter} writes, {@link JsonTensorReader} reads back exactly, for every datatype. */
+/**
+ * What {@link JsonTensorWriter} writes, {@link JsonTensorReader} reads back exactly, for every
+ * datatype.
+ */
 class JsonTensorRoundTripTest {
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -35,7 +38,10 @@ class JsonTensorRoundTripTest {
     assertThat(roundTrip(t, JsonTensorReader.forRequests(100))).isEqualTo(t);
   }
 
-  /** Responses carry NaN and the infinities too (as strings); only BYTES that are not UTF-8 do not survive JSON. */
+  /**
+   * Responses carry NaN and the infinities too (as strings); only BYTES that are not UTF-8 do not
+   * survive JSON.
+   */
   @ParameterizedTest
   @EnumSource(value = DataType.class, mode = EnumSource.Mode.EXCLUDE, names = "BYTES")
   void responses_carryEveryNumber(DataType type) throws IOException {

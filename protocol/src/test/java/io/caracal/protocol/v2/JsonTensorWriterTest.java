@@ -35,29 +35,58 @@ class JsonTensorWriterTest {
 
   @Test
   void writeData_everyDatatype() throws IOException {
-    assertThat(data(Tensor.of(DataType.BOOL, Shape.of(2), ByteBuffer.wrap(new byte[] {1, 0})))).isEqualTo("[true,false]");
-    assertThat(data(Tensor.of(DataType.INT8, Shape.of(2), ByteBuffer.wrap(new byte[] {-128, 127})))).isEqualTo("[-128,127]");
-    assertThat(data(Tensor.of(DataType.UINT8, Shape.of(1), ByteBuffer.wrap(new byte[] {-1})))).isEqualTo("[255]");
-    assertThat(data(Tensor.of(DataType.INT16, Shape.of(1), le(2).putShort((short) -2).flip()))).isEqualTo("[-2]");
-    assertThat(data(Tensor.of(DataType.UINT16, Shape.of(1), le(2).putShort((short) -1).flip()))).isEqualTo("[65535]");
-    assertThat(data(Tensor.of(DataType.INT32, Shape.of(1), le(4).putInt(-7).flip()))).isEqualTo("[-7]");
-    assertThat(data(Tensor.of(DataType.UINT32, Shape.of(1), le(4).putInt(-1).flip()))).isEqualTo("[4294967295]");
+    assertThat(data(Tensor.of(DataType.BOOL, Shape.of(2), ByteBuffer.wrap(new byte[] {1, 0}))))
+        .isEqualTo("[true,false]");
+    assertThat(data(Tensor.of(DataType.INT8, Shape.of(2), ByteBuffer.wrap(new byte[] {-128, 127}))))
+        .isEqualTo("[-128,127]");
+    assertThat(data(Tensor.of(DataType.UINT8, Shape.of(1), ByteBuffer.wrap(new byte[] {-1}))))
+        .isEqualTo("[255]");
+    assertThat(data(Tensor.of(DataType.INT16, Shape.of(1), le(2).putShort((short) -2).flip())))
+        .isEqualTo("[-2]");
+    assertThat(data(Tensor.of(DataType.UINT16, Shape.of(1), le(2).putShort((short) -1).flip())))
+        .isEqualTo("[65535]");
+    assertThat(data(Tensor.of(DataType.INT32, Shape.of(1), le(4).putInt(-7).flip())))
+        .isEqualTo("[-7]");
+    assertThat(data(Tensor.of(DataType.UINT32, Shape.of(1), le(4).putInt(-1).flip())))
+        .isEqualTo("[4294967295]");
     assertThat(data(Tensor.of(DataType.INT64, Shape.of(1), le(8).putLong(Long.MIN_VALUE).flip())))
         .isEqualTo("[-9223372036854775808]");
     assertThat(data(Tensor.of(DataType.UINT64, Shape.of(2), le(16).putLong(-1).putLong(5).flip())))
         .isEqualTo("[18446744073709551615,5]");
-    assertThat(data(Tensor.of(DataType.FP16, Shape.of(1), le(2).putShort(Float.floatToFloat16(1.5f)).flip()))).isEqualTo("[1.5]");
-    assertThat(data(Tensor.of(DataType.BF16, Shape.of(1), le(2).putShort(Bfloat16.fromFloat(-2f)).flip()))).isEqualTo("[-2.0]");
-    assertThat(data(Tensor.of(DataType.FP32, Shape.of(1, 2), le(8).putFloat(0.1f).putFloat(3f).flip()))).isEqualTo("[0.1,3.0]");
-    assertThat(data(Tensor.of(DataType.FP64, Shape.of(1), le(8).putDouble(0.1).flip()))).isEqualTo("[0.1]");
-    Tensor bytes = Tensor.ofBytes(Shape.of(2), List.of("héllo".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xff, 'a'}));
+    assertThat(
+            data(
+                Tensor.of(
+                    DataType.FP16, Shape.of(1), le(2).putShort(Float.floatToFloat16(1.5f)).flip())))
+        .isEqualTo("[1.5]");
+    assertThat(
+            data(
+                Tensor.of(
+                    DataType.BF16, Shape.of(1), le(2).putShort(Bfloat16.fromFloat(-2f)).flip())))
+        .isEqualTo("[-2.0]");
+    assertThat(
+            data(
+                Tensor.of(DataType.FP32, Shape.of(1, 2), le(8).putFloat(0.1f).putFloat(3f).flip())))
+        .isEqualTo("[0.1,3.0]");
+    assertThat(data(Tensor.of(DataType.FP64, Shape.of(1), le(8).putDouble(0.1).flip())))
+        .isEqualTo("[0.1]");
+    Tensor bytes =
+        Tensor.ofBytes(
+            Shape.of(2),
+            List.of("héllo".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xff, 'a'}));
     assertThat(data(bytes)).isEqualTo("[\"héllo\",\"\uFFFDa\"]");
   }
 
   @Test
   void writeData_nonFiniteFloatsAsStrings_andFlatWhateverTheRank() throws IOException {
-    Tensor t = Tensor.of(DataType.FP32, Shape.of(1, 1, 3),
-        le(12).putFloat(Float.NaN).putFloat(Float.POSITIVE_INFINITY).putFloat(Float.NEGATIVE_INFINITY).flip());
+    Tensor t =
+        Tensor.of(
+            DataType.FP32,
+            Shape.of(1, 1, 3),
+            le(12)
+                .putFloat(Float.NaN)
+                .putFloat(Float.POSITIVE_INFINITY)
+                .putFloat(Float.NEGATIVE_INFINITY)
+                .flip());
     assertThat(data(t)).isEqualTo("[\"NaN\",\"Infinity\",\"-Infinity\"]");
     assertThat(data(Tensor.of(DataType.INT32, Shape.of(2, 0), le(0)))).isEqualTo("[]");
   }
@@ -78,15 +107,21 @@ class JsonTensorWriterTest {
   void isExact_forFiniteNumbersAndUtf8_butNeverHalfPrecision(DataType type) {
     boolean half = type == DataType.FP16 || type == DataType.BF16;
     assertThat(JsonTensorWriter.isExact(EdgeTensors.jsonExact(type))).isEqualTo(!half);
-    boolean carriesNonJsonValues = half || type == DataType.FP32 || type == DataType.FP64 || type == DataType.BYTES;
+    boolean carriesNonJsonValues =
+        half || type == DataType.FP32 || type == DataType.FP64 || type == DataType.BYTES;
     assertThat(JsonTensorWriter.isExact(EdgeTensors.of(type))).isEqualTo(!carriesNonJsonValues);
   }
 
   @Test
   void isExact_looksAtEveryElement() {
-    assertThat(JsonTensorWriter.isExact(Tensor.of(DataType.FP64, Shape.of(2), le(16).putDouble(1).putDouble(Double.NaN).flip())))
+    assertThat(
+            JsonTensorWriter.isExact(
+                Tensor.of(
+                    DataType.FP64, Shape.of(2), le(16).putDouble(1).putDouble(Double.NaN).flip())))
         .isFalse();
-    assertThat(JsonTensorWriter.isExact(Tensor.ofBytes(Shape.of(2), List.of(new byte[] {'a'}, new byte[] {(byte) 0xC3}))))
+    assertThat(
+            JsonTensorWriter.isExact(
+                Tensor.ofBytes(Shape.of(2), List.of(new byte[] {'a'}, new byte[] {(byte) 0xC3}))))
         .isFalse();
     assertThat(JsonTensorWriter.isExact(Tensor.ofStrings(Shape.of(2), List.of("é", "")))).isTrue();
   }

@@ -53,7 +53,9 @@ public final class RawHttp implements Closeable {
     @Override
     public String toString() {
       String t = text();
-      return status + " " + (t.length() > 600 ? t.substring(0, 600) + "...(" + t.length() + " chars)" : t);
+      return status
+          + " "
+          + (t.length() > 600 ? t.substring(0, 600) + "...(" + t.length() + " chars)" : t);
     }
   }
 
@@ -83,11 +85,12 @@ public final class RawHttp implements Closeable {
   }
 
   /**
-   * Sends a request and reads the response. The request line and header fields go out as UTF-8;
-   * a Content-Length field is added for a body unless {@code headers} has a Transfer-Encoding, in
+   * Sends a request and reads the response. The request line and header fields go out as UTF-8; a
+   * Content-Length field is added for a body unless {@code headers} has a Transfer-Encoding, in
    * which case {@code body} must already be encoded that way.
    */
-  public Resp send(String method, String target, Map<String, String> headers, byte @Nullable [] body)
+  public Resp send(
+      String method, String target, Map<String, String> headers, byte @Nullable [] body)
       throws IOException {
     StringBuilder sb = new StringBuilder();
     sb.append(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
@@ -147,7 +150,8 @@ public final class RawHttp implements Closeable {
       int n = Integer.parseInt(headers.get("content-length"));
       body = in.readNBytes(n);
       if (body.length != n) {
-        throw new IOException("connection closed after " + body.length + " of " + n + " body bytes");
+        throw new IOException(
+            "connection closed after " + body.length + " of " + n + " body bytes");
       }
     } else if (code == 204 || code == 304 || (code >= 100 && code < 200)) {
       body = new byte[0];

@@ -40,14 +40,18 @@ final class Onnx {
     };
   }
 
-  /** Returns a tensor type; a negative dimension becomes a symbolic one ({@code dimParam}, or {@code dimParam_k} past the first). */
+  /**
+   * Returns a tensor type; a negative dimension becomes a symbolic one ({@code dimParam}, or {@code
+   * dimParam_k} past the first).
+   */
   static TypeProto tensorType(DataType type, String dimParam, long... dims) {
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     for (int k = 0; k < dims.length; k++) {
       long d = dims[k];
       shape.addDim(
           d < 0
-              ? TensorShapeProto.Dimension.newBuilder().setDimParam(k == 0 ? dimParam : dimParam + "_" + k)
+              ? TensorShapeProto.Dimension.newBuilder()
+                  .setDimParam(k == 0 ? dimParam : dimParam + "_" + k)
               : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
     }
     return TypeProto.newBuilder()
@@ -63,7 +67,8 @@ final class Onnx {
     return value(name, tensorType(type, "batch", dims));
   }
 
-  static NodeProto node(String op, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
+  static NodeProto node(
+      String op, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
     return NodeProto.newBuilder()
         .setOpType(op)
         .setName(op + "_" + outputs.get(0))
@@ -73,16 +78,22 @@ final class Onnx {
         .build();
   }
 
-  static NodeProto mlNode(String op, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
+  static NodeProto mlNode(
+      String op, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
     return node(op, inputs, outputs, attrs).toBuilder().setDomain(ML_DOMAIN).build();
   }
 
   static AttributeProto intAttr(String name, long v) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.INT)
+        .setI(v)
+        .build();
   }
 
   static AttributeProto intsAttr(String name, long... v) {
-    AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    AttributeProto.Builder b =
+        AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
     for (long x : v) {
       b.addInts(x);
     }
@@ -90,7 +101,8 @@ final class Onnx {
   }
 
   static AttributeProto stringsAttr(String name, List<String> v) {
-    AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRINGS);
+    AttributeProto.Builder b =
+        AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRINGS);
     for (String s : v) {
       b.addStrings(ByteString.copyFrom(s, StandardCharsets.UTF_8));
     }
@@ -98,15 +110,24 @@ final class Onnx {
   }
 
   static AttributeProto tensorAttr(String name, TensorProto t) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(t).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.TENSOR)
+        .setT(t)
+        .build();
   }
 
   static AttributeProto graphAttr(String name, GraphProto g) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(g).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.GRAPH)
+        .setG(g)
+        .build();
   }
 
   static TensorProto int64s(String name, long[] dims, long... values) {
-    TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE);
+    TensorProto.Builder b =
+        TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE);
     for (long d : dims) {
       b.addDims(d);
     }
@@ -118,7 +139,10 @@ final class Onnx {
 
   static TensorProto strings(String name, List<String> values) {
     TensorProto.Builder b =
-        TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.STRING_VALUE).addDims(values.size());
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(TensorProto.DataType.STRING_VALUE)
+            .addDims(values.size());
     for (String s : values) {
       b.addStringData(ByteString.copyFrom(s, StandardCharsets.UTF_8));
     }
@@ -126,7 +150,8 @@ final class Onnx {
   }
 
   static TensorProto floats(String name, long[] dims, float... values) {
-    TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+    TensorProto.Builder b =
+        TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
     for (long d : dims) {
       b.addDims(d);
     }
@@ -138,9 +163,12 @@ final class Onnx {
 
   /** Returns an FP32 tensor whose values are stored as little-endian {@code raw_data}. */
   static TensorProto rawFloats(String name, long[] dims, float[] values) {
-    java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(values.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.nio.ByteBuffer raw =
+        java.nio.ByteBuffer.allocate(values.length * Float.BYTES)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
     raw.asFloatBuffer().put(values);
-    TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+    TensorProto.Builder b =
+        TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
     for (long d : dims) {
       b.addDims(d);
     }
@@ -155,7 +183,10 @@ final class Onnx {
         .build();
   }
 
-  /** Wraps a graph into a model importing the default domain at {@code opset} (and ai.onnx.ml 1 when {@code ml}). */
+  /**
+   * Wraps a graph into a model importing the default domain at {@code opset} (and ai.onnx.ml 1 when
+   * {@code ml}).
+   */
   static ModelProto model(GraphProto graph, long irVersion, long opset, boolean ml) {
     ModelProto.Builder m =
         ModelProto.newBuilder()

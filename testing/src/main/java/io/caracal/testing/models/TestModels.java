@@ -29,8 +29,8 @@ import java.util.List;
  * (two versions for {@link #twoVersions}) and returns the model folder {@code <repo>/<name>}. When
  * a generator takes {@code maxBatchSize} and it is greater than 0, a Triton {@code config.pbtxt}
  * with that {@code max_batch_size} (dims without the batch dimension) is written too; with 0, no
- * config is written and the model file alone describes the model. Output is deterministic: the
- * same call writes the same bytes.
+ * config is written and the model file alone describes the model. Output is deterministic: the same
+ * call writes the same bytes.
  *
  * <p>The models (dimension {@code -1} is the symbolic {@code batch}):
  *
@@ -40,9 +40,10 @@ import java.util.List;
  *       Runtime can run; for BOOL and BF16 the file is written but ORT refuses it at session
  *       creation (no kernel).
  *   <li>{@link #identity}: {@code INPUT0 [-1,-1]} → {@code OUTPUT0}, any datatype.
- *   <li>{@link #cast}: {@code INPUT0 [-1,-1]} → {@code OUTPUT0 = Cast(INPUT0)} between two datatypes.
- *   <li>{@link #fixedBatch}: FP32 {@code INPUT0 [1,4]} → {@code OUTPUT0 [1,4]} (identity, no dynamic
- *       dimension); {@link #dynamicBatch}: the same with {@code [-1,4]}.
+ *   <li>{@link #cast}: {@code INPUT0 [-1,-1]} → {@code OUTPUT0 = Cast(INPUT0)} between two
+ *       datatypes.
+ *   <li>{@link #fixedBatch}: FP32 {@code INPUT0 [1,4]} → {@code OUTPUT0 [1,4]} (identity, no
+ *       dynamic dimension); {@link #dynamicBatch}: the same with {@code [-1,4]}.
  *   <li>{@link #strings}: STRING {@code INPUT0, INPUT1 [-1,-1]} → {@code OUTPUT0 =
  *       StringConcat(INPUT0, INPUT1)}, {@code OUTPUT1 = INPUT0}.
  *   <li>{@link #slow}: FP32 {@code INPUT0 [-1,16]} and INT64 {@code ITERATIONS [-1,1]} → {@code
@@ -51,9 +52,9 @@ import java.util.List;
  *       when busy; measure rather than assume).
  *   <li>{@link #zipMap}, {@link #zipMapStrings}: a scikit-learn-shaped classifier: FP32 {@code
  *       INPUT0 [-1,n]} (the class probabilities) → INT64 or STRING {@code output_label [-1]} (the
- *       label of the largest column) and {@code output_probability}, a {@code
- *       seq(map(label → float))} made by ai.onnx.ml ZipMap whose map for row {@code i} maps label
- *       {@code j} to {@code INPUT0[i][j]}.
+ *       label of the largest column) and {@code output_probability}, a {@code seq(map(label →
+ *       float))} made by ai.onnx.ml ZipMap whose map for row {@code i} maps label {@code j} to
+ *       {@code INPUT0[i][j]}.
  *   <li>{@link #twoVersions}: FP32 {@code INPUT0 [-1,4]} → {@code OUTPUT0}: version 1 is the
  *       identity, version 2 adds 1.
  *   <li>{@link #dense}: FP32 {@code INPUT0 [-1,n]} → {@code OUTPUT0 = MatMul(INPUT0, W)} with the
@@ -90,7 +91,8 @@ public final class TestModels {
   private TestModels() {}
 
   /** Writes the add/sub model for {@code type}; see the class comment. */
-  public static Path addSub(Path repo, String name, DataType type, int maxBatchSize) throws IOException {
+  public static Path addSub(Path repo, String name, DataType type, int maxBatchSize)
+      throws IOException {
     GraphProto g =
         GraphProto.newBuilder()
             .setName(name)
@@ -112,9 +114,15 @@ public final class TestModels {
   }
 
   /** Writes an identity model {@code INPUT0 [-1,-1] → OUTPUT0} of {@code type}. */
-  public static Path identity(Path repo, String name, DataType type, int maxBatchSize) throws IOException {
+  public static Path identity(Path repo, String name, DataType type, int maxBatchSize)
+      throws IOException {
     Path dir = write(repo, name, 1, identityModel(name, type, -1, -1));
-    writeConfig(dir, name, maxBatchSize, List.of(io("INPUT0", type, -1, -1)), List.of(io("OUTPUT0", type, -1, -1)));
+    writeConfig(
+        dir,
+        name,
+        maxBatchSize,
+        List.of(io("INPUT0", type, -1, -1)),
+        List.of(io("OUTPUT0", type, -1, -1)));
     return dir;
   }
 
@@ -122,16 +130,27 @@ public final class TestModels {
    * Writes a model {@code INPUT0 [-1,-1]} of type {@code from} → {@code OUTPUT0 = Cast(INPUT0)} of
    * type {@code to}; for example to produce output types a client cannot feed.
    */
-  public static Path cast(Path repo, String name, DataType from, DataType to, int maxBatchSize) throws IOException {
+  public static Path cast(Path repo, String name, DataType from, DataType to, int maxBatchSize)
+      throws IOException {
     GraphProto g =
         GraphProto.newBuilder()
             .setName(name)
             .addInput(value("INPUT0", from, -1, -1))
             .addOutput(value("OUTPUT0", to, -1, -1))
-            .addNode(node("Cast", List.of("INPUT0"), List.of("OUTPUT0"), intAttr("to", Onnx.elemType(to))))
+            .addNode(
+                node(
+                    "Cast",
+                    List.of("INPUT0"),
+                    List.of("OUTPUT0"),
+                    intAttr("to", Onnx.elemType(to))))
             .build();
     Path dir = write(repo, name, 1, Onnx.model(g, IR_VERSION, OPSET, false));
-    writeConfig(dir, name, maxBatchSize, List.of(io("INPUT0", from, -1, -1)), List.of(io("OUTPUT0", to, -1, -1)));
+    writeConfig(
+        dir,
+        name,
+        maxBatchSize,
+        List.of(io("INPUT0", from, -1, -1)),
+        List.of(io("OUTPUT0", to, -1, -1)));
     return dir;
   }
 
@@ -144,7 +163,11 @@ public final class TestModels {
   public static Path dynamicBatch(Path repo, String name, int maxBatchSize) throws IOException {
     Path dir = write(repo, name, 1, identityModel(name, DataType.FP32, -1, 4));
     writeConfig(
-        dir, name, maxBatchSize, List.of(io("INPUT0", DataType.FP32, -1, 4)), List.of(io("OUTPUT0", DataType.FP32, -1, 4)));
+        dir,
+        name,
+        maxBatchSize,
+        List.of(io("INPUT0", DataType.FP32, -1, 4)),
+        List.of(io("OUTPUT0", DataType.FP32, -1, 4)));
     return dir;
   }
 
@@ -197,7 +220,8 @@ public final class TestModels {
             .addInitializer(int64s("matrix_shape", new long[] {2}, n, n))
             .addInitializer(Onnx.bools("true", true))
             .addInitializer(floats("one", new long[0], 1f))
-            .addNode(node("ReduceMax", List.of("ITERATIONS"), List.of("trips"), intAttr("keepdims", 0)))
+            .addNode(
+                node("ReduceMax", List.of("ITERATIONS"), List.of("trips"), intAttr("keepdims", 0)))
             .addNode(
                 node(
                     "ConstantOfShape",
@@ -205,7 +229,12 @@ public final class TestModels {
                     List.of("ones"),
                     tensorAttr("value", floats("", new long[] {1}, 1f))))
             .addNode(node("EyeLike", List.of("ones"), List.of("eye")))
-            .addNode(node("Loop", List.of("trips", "true", "ones"), List.of("final"), graphAttr("body", body)))
+            .addNode(
+                node(
+                    "Loop",
+                    List.of("trips", "true", "ones"),
+                    List.of("final"),
+                    graphAttr("body", body)))
             .addNode(node("ReduceMax", List.of("final"), List.of("max"), intAttr("keepdims", 0)))
             .addNode(node("Sub", List.of("max", "one"), List.of("zero")))
             .addNode(node("Add", List.of("INPUT0", "zero"), List.of("OUTPUT0")))
@@ -227,25 +256,51 @@ public final class TestModels {
       labels.add(Long.toString(l));
     }
     TensorProto labelTensor = int64s("labels", new long[] {classLabels.length}, classLabels);
-    return zipMap(repo, name, DataType.INT64, labelTensor, intsAttr("classlabels_int64s", classLabels), labels.size());
+    return zipMap(
+        repo,
+        name,
+        DataType.INT64,
+        labelTensor,
+        intsAttr("classlabels_int64s", classLabels),
+        labels.size());
   }
 
   /** Writes the ZipMap classifier with STRING class labels; see the class comment. */
-  public static Path zipMapStrings(Path repo, String name, String... classLabels) throws IOException {
+  public static Path zipMapStrings(Path repo, String name, String... classLabels)
+      throws IOException {
     List<String> labels = List.of(classLabels);
     return zipMap(
-        repo, name, DataType.BYTES, Onnx.strings("labels", labels), stringsAttr("classlabels_strings", labels), labels.size());
+        repo,
+        name,
+        DataType.BYTES,
+        Onnx.strings("labels", labels),
+        stringsAttr("classlabels_strings", labels),
+        labels.size());
   }
 
   private static Path zipMap(
-      Path repo, String name, DataType labelType, TensorProto labels, io.caracal.proto.onnx.AttributeProto attr, int n)
+      Path repo,
+      String name,
+      DataType labelType,
+      TensorProto labels,
+      io.caracal.proto.onnx.AttributeProto attr,
+      int n)
       throws IOException {
-    TypeProto valueType = TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(Onnx.elemType(DataType.FP32))).build();
+    TypeProto valueType =
+        TypeProto.newBuilder()
+            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(Onnx.elemType(DataType.FP32)))
+            .build();
     TypeProto map =
         TypeProto.newBuilder()
-            .setMapType(TypeProto.Map.newBuilder().setKeyType(Onnx.elemType(labelType)).setValueType(valueType))
+            .setMapType(
+                TypeProto.Map.newBuilder()
+                    .setKeyType(Onnx.elemType(labelType))
+                    .setValueType(valueType))
             .build();
-    TypeProto seq = TypeProto.newBuilder().setSequenceType(TypeProto.Sequence.newBuilder().setElemType(map)).build();
+    TypeProto seq =
+        TypeProto.newBuilder()
+            .setSequenceType(TypeProto.Sequence.newBuilder().setElemType(map))
+            .build();
     GraphProto g =
         GraphProto.newBuilder()
             .setName(name)
@@ -253,8 +308,19 @@ public final class TestModels {
             .addOutput(value("output_label", labelType, -1))
             .addOutput(value("output_probability", seq))
             .addInitializer(labels)
-            .addNode(node("ArgMax", List.of("INPUT0"), List.of("index"), intAttr("axis", 1), intAttr("keepdims", 0)))
-            .addNode(node("Gather", List.of("labels", "index"), List.of("output_label"), intAttr("axis", 0)))
+            .addNode(
+                node(
+                    "ArgMax",
+                    List.of("INPUT0"),
+                    List.of("index"),
+                    intAttr("axis", 1),
+                    intAttr("keepdims", 0)))
+            .addNode(
+                node(
+                    "Gather",
+                    List.of("labels", "index"),
+                    List.of("output_label"),
+                    intAttr("axis", 0)))
             .addNode(mlNode("ZipMap", List.of("INPUT0"), List.of("output_probability"), attr))
             .build();
     return write(repo, name, 1, Onnx.model(g, IR_VERSION, OPSET, true));
@@ -273,15 +339,21 @@ public final class TestModels {
             .build();
     Path dir = write(repo, name, 2, Onnx.model(g, IR_VERSION, OPSET, false));
     writeConfig(
-        dir, name, maxBatchSize, List.of(io("INPUT0", DataType.FP32, -1, 4)), List.of(io("OUTPUT0", DataType.FP32, -1, 4)));
+        dir,
+        name,
+        maxBatchSize,
+        List.of(io("INPUT0", DataType.FP32, -1, 4)),
+        List.of(io("OUTPUT0", DataType.FP32, -1, 4)));
     return dir;
   }
 
   /**
    * Writes the dense model (version 1): FP32 {@code INPUT0 [-1,size]} → {@code OUTPUT0 =
-   * MatMul(INPUT0, scale·I)}, with the {@code size×size} weights in the file; see the class comment.
+   * MatMul(INPUT0, scale·I)}, with the {@code size×size} weights in the file; see the class
+   * comment.
    */
-  public static Path dense(Path repo, String name, int size, float scale, int maxBatchSize) throws IOException {
+  public static Path dense(Path repo, String name, int size, float scale, int maxBatchSize)
+      throws IOException {
     if (size < 1) {
       throw new IllegalArgumentException("size < 1: " + size);
     }
@@ -311,7 +383,8 @@ public final class TestModels {
    * Writes {@code model} as {@code <repo>/<name>/<version>/model.onnx}, creating folders, and
    * returns the model folder. Use it for hand-built (for example malformed) models.
    */
-  public static Path write(Path repo, String name, long version, ModelProto model) throws IOException {
+  public static Path write(Path repo, String name, long version, ModelProto model)
+      throws IOException {
     Path dir = repo.resolve(name);
     Path versionDir = dir.resolve(Long.toString(version));
     Files.createDirectories(versionDir);
@@ -323,7 +396,8 @@ public final class TestModels {
    * Returns a Triton {@code config.pbtxt} for an ONNX model. With {@code maxBatchSize > 0} the
    * first dimension of every shape (the batch) is left out of {@code dims}.
    */
-  public static String configText(String name, int maxBatchSize, List<Io> inputs, List<Io> outputs) {
+  public static String configText(
+      String name, int maxBatchSize, List<Io> inputs, List<Io> outputs) {
     StringBuilder sb = new StringBuilder();
     sb.append("name: \"").append(name).append("\"\n");
     sb.append("platform: \"onnxruntime_onnx\"\n");
@@ -369,21 +443,31 @@ public final class TestModels {
         d.append(d.isEmpty() ? "" : ", ").append(dims.get(k));
       }
       sb.append("  {\n")
-          .append("    name: \"").append(io.name()).append("\"\n")
-          .append("    data_type: TYPE_").append(io.dataType() == DataType.BYTES ? "STRING" : io.dataType().name()).append('\n')
-          .append("    dims: [ ").append(d).append(" ]\n")
+          .append("    name: \"")
+          .append(io.name())
+          .append("\"\n")
+          .append("    data_type: TYPE_")
+          .append(io.dataType() == DataType.BYTES ? "STRING" : io.dataType().name())
+          .append('\n')
+          .append("    dims: [ ")
+          .append(d)
+          .append(" ]\n")
           .append(i + 1 < ios.size() ? "  },\n" : "  }\n");
     }
     sb.append("]\n");
   }
 
-  private static void writeConfig(Path dir, String name, int maxBatchSize, List<Io> inputs, List<Io> outputs)
+  private static void writeConfig(
+      Path dir, String name, int maxBatchSize, List<Io> inputs, List<Io> outputs)
       throws IOException {
     if (maxBatchSize < 0) {
       throw new IllegalArgumentException("maxBatchSize < 0: " + maxBatchSize);
     }
     if (maxBatchSize > 0) {
-      Files.writeString(dir.resolve("config.pbtxt"), configText(name, maxBatchSize, inputs, outputs), StandardCharsets.UTF_8);
+      Files.writeString(
+          dir.resolve("config.pbtxt"),
+          configText(name, maxBatchSize, inputs, outputs),
+          StandardCharsets.UTF_8);
     }
   }
 

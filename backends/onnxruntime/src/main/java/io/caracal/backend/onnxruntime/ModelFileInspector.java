@@ -21,12 +21,12 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Reads a model file with our own {@code onnx.proto} before ONNX Runtime sees it: refuses files that
- * are not ONNX models and tensors whose external data would be read from outside the version
+ * Reads a model file with our own {@code onnx.proto} before ONNX Runtime sees it: refuses files
+ * that are not ONNX models and tensors whose external data would be read from outside the version
  * folder (absolute locations, {@code ..} components, or a location that leaves the folder after
  * following symlinks; CVE-2022-25882, CVE-2024-27318 and their symlink follow-ups), and collects
- * the class labels of ZipMap nodes. The parsed model is handed back so that the loader can rewrite it
- * ({@link UnsignedInputRewriter}) without parsing the file again.
+ * the class labels of ZipMap nodes. The parsed model is handed back so that the loader can rewrite
+ * it ({@link UnsignedInputRewriter}) without parsing the file again.
  */
 final class ModelFileInspector {
   private static final Pattern SEPARATORS = Pattern.compile("[/\\\\]");
@@ -62,7 +62,8 @@ final class ModelFileInspector {
   /** Parses and checks the file. */
   Inspection inspect() throws ModelLoadException {
     ModelProto model = parse();
-    if (!model.hasGraph() || model.getGraph().getNodeCount() == 0 && model.getGraph().getOutputCount() == 0) {
+    if (!model.hasGraph()
+        || model.getGraph().getNodeCount() == 0 && model.getGraph().getOutputCount() == 0) {
       throw new ModelLoadException(displayName + " is not a valid ONNX model: it has no graph");
     }
     checkGraph(model.getGraph());
@@ -76,9 +77,11 @@ final class ModelFileInspector {
       }
       return ModelProto.parseFrom(in);
     } catch (InvalidProtocolBufferException e) {
-      throw new ModelLoadException(displayName + " is not a valid ONNX model (the protobuf does not parse)");
+      throw new ModelLoadException(
+          displayName + " is not a valid ONNX model (the protobuf does not parse)");
     } catch (IOException e) {
-      throw new ModelLoadException("cannot read " + displayName + ": " + e.getClass().getSimpleName());
+      throw new ModelLoadException(
+          "cannot read " + displayName + ": " + e.getClass().getSimpleName());
     }
   }
 
@@ -122,13 +125,17 @@ final class ModelFileInspector {
     if (location.indexOf('\0') >= 0) {
       throw new ModelLoadException(what + "with a NUL character in its location");
     }
-    if (location.startsWith("/") || location.startsWith("\\") || DRIVE.matcher(location).matches()) {
+    if (location.startsWith("/")
+        || location.startsWith("\\")
+        || DRIVE.matcher(location).matches()) {
       throw new ModelLoadException(
-          what + "at an absolute location; only locations relative to the version folder are allowed");
+          what
+              + "at an absolute location; only locations relative to the version folder are allowed");
     }
     for (String part : SEPARATORS.split(location)) {
       if (part.equals("..")) {
-        throw new ModelLoadException(what + "at '" + location + "', which leaves the version folder ('..')");
+        throw new ModelLoadException(
+            what + "at '" + location + "', which leaves the version folder ('..')");
       }
     }
     Path resolved;
@@ -143,7 +150,10 @@ final class ModelFileInspector {
     try {
       if (!resolved.toRealPath().startsWith(versionDir.toRealPath())) {
         throw new ModelLoadException(
-            what + "at '" + location + "', which resolves (through a symlink) outside the version folder");
+            what
+                + "at '"
+                + location
+                + "', which resolves (through a symlink) outside the version folder");
       }
     } catch (IOException e) {
       throw new ModelLoadException(what + "at '" + location + "', which cannot be resolved");
@@ -153,7 +163,9 @@ final class ModelFileInspector {
   private static Map<String, ZipMapOutput> zipMaps(GraphProto graph) {
     Map<String, ZipMapOutput> out = new HashMap<>();
     for (NodeProto node : graph.getNodeList()) {
-      if (!node.getOpType().equals("ZipMap") || !node.getDomain().equals(ML_DOMAIN) || node.getOutputCount() != 1) {
+      if (!node.getOpType().equals("ZipMap")
+          || !node.getDomain().equals(ML_DOMAIN)
+          || node.getOutputCount() != 1) {
         continue;
       }
       for (AttributeProto a : node.getAttributeList()) {

@@ -12,7 +12,6 @@ import ai.onnxruntime.ValueInfo;
 import io.caracal.api.DataType;
 import io.caracal.api.Shape;
 import io.caracal.api.backend.BackendFactory;
-import io.caracal.api.backend.BackendOptions;
 import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelArtifact;
 import io.caracal.api.backend.ModelInstance;
@@ -30,16 +29,16 @@ import org.jspecify.annotations.Nullable;
  * {@code onnxruntime_onnx}, default file {@code model.onnx}; chosen when a config names either, or
  * names neither (ONNX is the default format).
  *
- * <p><b>Loading.</b> Before ONNX Runtime sees the file it is parsed with our own {@code onnx.proto}:
- * files that do not parse are refused ("not a valid ONNX model"), and so are tensors with external
- * data at an absolute location, with a {@code ..} component, or resolving (after symlinks) outside
- * the version folder. Then one {@code OrtSession} is created with the configured intra-/inter-op
- * thread counts (0 = ORT's default) and no custom operator libraries. Messages name files relative
- * to the model folder, never by absolute path.
+ * <p><b>Loading.</b> Before ONNX Runtime sees the file it is parsed with our own {@code
+ * onnx.proto}: files that do not parse are refused ("not a valid ONNX model"), and so are tensors
+ * with external data at an absolute location, with a {@code ..} component, or resolving (after
+ * symlinks) outside the version folder. Then one {@code OrtSession} is created with the configured
+ * intra-/inter-op thread counts (0 = ORT's default) and no custom operator libraries. Messages name
+ * files relative to the model folder, never by absolute path.
  *
  * <p><b>Datatypes.</b> Every ONNX tensor type with a V2 equivalent is mapped (STRING is BYTES,
- * UTF-8). ONNX Runtime Java cannot create UINT16, UINT32 or UINT64 tensors, so a model with an input
- * of those types is rewritten in memory before the session is created ({@link
+ * UTF-8). ONNX Runtime Java cannot create UINT16, UINT32 or UINT64 tensors, so a model with an
+ * input of those types is rewritten in memory before the session is created ({@link
  * UnsignedInputRewriter}: the input is declared signed of the same width and cast back to unsigned
  * inside the model); the signature still reports the unsigned type and the client's bytes are fed
  * unchanged. Such a model with external data is refused (a session made from bytes cannot find the
@@ -88,7 +87,10 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     return "model.onnx";
   }
 
-  /** Two, as Triton's ONNX Runtime backend on CPU: two calls run at once, each on its share of the cores. */
+  /**
+   * Two, as Triton's ONNX Runtime backend on CPU: two calls run at once, each on its share of the
+   * cores.
+   */
   @Override
   public int defaultInstanceCount() {
     return 2;
@@ -98,30 +100,48 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
   public ModelInstance load(ModelArtifact artifact) throws ModelLoadException {
     Path file = artifact.file().toAbsolutePath();
     Path versionDir = file.getParent();
-    Path modelDir = versionDir == null || versionDir.getParent() == null ? file : versionDir.getParent();
-    String displayName = modelDir.equals(file) ? String.valueOf(file.getFileName()) : modelDir.relativize(file).toString();
+    Path modelDir =
+        versionDir == null || versionDir.getParent() == null ? file : versionDir.getParent();
+    String displayName =
+        modelDir.equals(file)
+            ? String.valueOf(file.getFileName())
+            : modelDir.relativize(file).toString();
     ModelFileInspector.Inspection inspection = new ModelFileInspector(file, displayName).inspect();
     Map<String, ZipMapOutput> zipMaps = inspection.zipMaps();
-    Optional<UnsignedInputRewriter.Result> rewritten = UnsignedInputRewriter.rewrite(inspection.model(), displayName);
+    Optional<UnsignedInputRewriter.Result> rewritten =
+        UnsignedInputRewriter.rewrite(inspection.model(), displayName);
     if (rewritten.isPresent() && inspection.hasExternalData()) {
       throw new ModelLoadException(
-          displayName + ": input '" + rewritten.get().unsignedTypes().keySet().iterator().next()
+          displayName
+              + ": input '"
+              + rewritten.get().unsignedTypes().keySet().iterator().next()
               + "' is UINT16, UINT32 or UINT64, which ONNX Runtime Java can only feed after rewriting the model in"
               + " memory, and a rewritten model cannot use external data; store the weights inside the .onnx file"
               + " or change the input to a signed type");
     }
-    Map<String, DataType> unsignedTypes = rewritten.map(UnsignedInputRewriter.Result::unsignedTypes).orElse(Map.of());
+    Map<String, DataType> unsignedTypes =
+        rewritten.map(UnsignedInputRewriter.Result::unsignedTypes).orElse(Map.of());
     byte @Nullable [] bytes = rewritten.map(r -> r.model().toByteArray()).orElse(null);
 
     SessionSettings settings =
-        SessionSettings.of(artifact.options(), artifact.parameters(), artifact.instanceCount(), Runtime.getRuntime().availableProcessors());
+        SessionSettings.of(
+            artifact.options(),
+            artifact.parameters(),
+            artifact.instanceCount(),
+            Runtime.getRuntime().availableProcessors());
     OrtEnvironment env = OrtEnv.get();
     OrtSession session;
     try (OrtSession.SessionOptions options = settings.toOptions()) {
-      session = bytes == null ? env.createSession(file.toString(), options) : env.createSession(bytes, options);
+      session =
+          bytes == null
+              ? env.createSession(file.toString(), options)
+              : env.createSession(bytes, options);
     } catch (OrtException e) {
       throw new ModelLoadException(
-          "ONNX Runtime cannot load " + displayName + ": " + Messages.scrub(e.getMessage(), modelDir));
+          "ONNX Runtime cannot load "
+              + displayName
+              + ": "
+              + Messages.scrub(e.getMessage(), modelDir));
     }
     try {
       ModelSignature signature = signature(session, zipMaps, unsignedTypes);
@@ -132,7 +152,10 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     } catch (OrtException e) {
       closeQuietly(session);
       throw new ModelLoadException(
-          "ONNX Runtime cannot describe " + displayName + ": " + Messages.scrub(e.getMessage(), modelDir));
+          "ONNX Runtime cannot describe "
+              + displayName
+              + ": "
+              + Messages.scrub(e.getMessage(), modelDir));
     }
   }
 
@@ -147,12 +170,20 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     for (NodeInfo node : session.getInputInfo().values()) {
       if (!(node.getInfo() instanceof TensorInfo info)) {
         throw new ModelLoadException(
-            "input '" + node.getName() + "' is not a tensor (" + kind(node.getInfo()) + "); only tensor inputs are served");
+            "input '"
+                + node.getName()
+                + "' is not a tensor ("
+                + kind(node.getInfo())
+                + "); only tensor inputs are served");
       }
       DataType type = unsignedType(node.getName(), "input", info, unsignedTypes);
       if (!TensorConversion.canFeed(type)) {
         throw new ModelLoadException(
-            "input '" + node.getName() + "' has type " + type + ", which ONNX Runtime Java cannot feed");
+            "input '"
+                + node.getName()
+                + "' has type "
+                + type
+                + ", which ONNX Runtime Java cannot feed");
       }
       inputs.add(IoSpec.of(node.getName(), type, Shape.of(info.getShape())));
     }
@@ -161,14 +192,21 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
       String name = node.getName();
       ValueInfo info = node.getInfo();
       if (info instanceof TensorInfo t) {
-        outputs.add(IoSpec.of(name, unsignedType(name, "output", t, unsignedTypes), Shape.of(t.getShape())));
+        outputs.add(
+            IoSpec.of(
+                name, unsignedType(name, "output", t, unsignedTypes), Shape.of(t.getShape())));
       } else if (isProbabilityMaps(info) && zipMaps.containsKey(name)) {
         List<String> labels = zipMaps.get(name).labels();
         outputs.add(new IoSpec(name, DataType.FP32, Shape.of(-1, labels.size()), labels));
       } else {
         throw new ModelLoadException(
-            "output '" + name + "' is a " + kind(info) + ", not a tensor; only tensors and ZipMap class-probability"
-                + " maps are served" + ZIPMAP_HINT);
+            "output '"
+                + name
+                + "' is a "
+                + kind(info)
+                + ", not a tensor; only tensors and ZipMap class-probability"
+                + " maps are served"
+                + ZIPMAP_HINT);
       }
     }
     return new ModelSignature(inputs, outputs);
@@ -179,29 +217,42 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
       return false;
     }
     MapInfo m = s.mapInfo;
-    return m.valueType == OnnxJavaType.FLOAT && (m.keyType == OnnxJavaType.INT64 || m.keyType == OnnxJavaType.STRING);
+    return m.valueType == OnnxJavaType.FLOAT
+        && (m.keyType == OnnxJavaType.INT64 || m.keyType == OnnxJavaType.STRING);
   }
 
   private static DataType unsignedType(
-      String name, String kind, TensorInfo info, Map<String, DataType> unsignedTypes) throws ModelLoadException {
+      String name, String kind, TensorInfo info, Map<String, DataType> unsignedTypes)
+      throws ModelLoadException {
     DataType type = tensorType(name, kind, info);
     DataType unsigned = unsignedTypes.get(name);
     if (unsigned == null) {
       return type;
     }
     if (TensorConversion.signedOfSameWidth(unsigned) != type) {
-      throw new IllegalStateException(kind + " '" + name + "' is " + type + " after the rewrite, expected the signed form of " + unsigned);
+      throw new IllegalStateException(
+          kind
+              + " '"
+              + name
+              + "' is "
+              + type
+              + " after the rewrite, expected the signed form of "
+              + unsigned);
     }
     return unsigned;
   }
 
-  private static DataType tensorType(String name, String kind, TensorInfo info) throws ModelLoadException {
+  private static DataType tensorType(String name, String kind, TensorInfo info)
+      throws ModelLoadException {
     return TensorConversion.dataType(info.onnxType)
-        .orElseThrow(
-            () ->
-                new ModelLoadException(
-                    kind + " '" + name + "' has element type " + info.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "")
-                        + ", which has no KServe V2 datatype"));
+        .orElseThrow(() ->
+            new ModelLoadException(
+                kind
+                    + " '"
+                    + name
+                    + "' has element type "
+                    + info.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "")
+                    + ", which has no KServe V2 datatype"));
   }
 
   private static String kind(ValueInfo info) {

@@ -30,7 +30,11 @@ final class OnnxRuntimeModelInstance implements ModelInstance {
   private final Path modelDir;
 
   OnnxRuntimeModelInstance(
-      OrtEnvironment env, OrtSession session, ModelSignature signature, Map<String, ZipMapOutput> zipMaps, Path modelDir) {
+      OrtEnvironment env,
+      OrtSession session,
+      ModelSignature signature,
+      Map<String, ZipMapOutput> zipMaps,
+      Path modelDir) {
     this.env = env;
     this.session = session;
     this.signature = signature;
@@ -45,11 +49,13 @@ final class OnnxRuntimeModelInstance implements ModelInstance {
   }
 
   @Override
-  public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> requested) throws BackendException {
+  public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> requested)
+      throws BackendException {
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
       for (NamedTensor in : inputs) {
-        OnnxTensor previous = feeds.put(in.name(), TensorConversion.toOnnx(env, in.name(), in.tensor()));
+        OnnxTensor previous =
+            feeds.put(in.name(), TensorConversion.toOnnx(env, in.name(), in.tensor()));
         if (previous != null) {
           previous.close();
           throw new BackendException("input " + in.name() + " given twice", true, null);
@@ -89,7 +95,10 @@ final class OnnxRuntimeModelInstance implements ModelInstance {
     return TensorConversion.fromOnnx(tensor, spec.dataType());
   }
 
-  /** Outputs are copied out of ONNX Runtime's values ({@code getByteBuffer}, string arrays, ZipMap rows). */
+  /**
+   * Outputs are copied out of ONNX Runtime's values ({@code getByteBuffer}, string arrays, ZipMap
+   * rows).
+   */
   @Override
   public boolean outputsMayShareInputs() {
     return false;

@@ -8,17 +8,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The ONNX Runtime session settings of one model: the server-wide {@link BackendOptions}, overridden
- * by the model config's {@code parameters} with the names Triton's ONNX Runtime backend reads
- * ({@code intra_op_thread_count}, {@code inter_op_thread_count}, {@code execution_mode},
+ * The ONNX Runtime session settings of one model: the server-wide {@link BackendOptions},
+ * overridden by the model config's {@code parameters} with the names Triton's ONNX Runtime backend
+ * reads ({@code intra_op_thread_count}, {@code inter_op_thread_count}, {@code execution_mode},
  * {@code enable_mem_arena}) plus {@code allow_spinning}. Other parameters are not ours and are left
- * alone (the scheduler reads {@code caracal.*}); a value that is not valid refuses the load with the
- * parameter's name and value.
+ * alone (the scheduler reads {@code caracal.*}); a value that is not valid refuses the load with
+ * the parameter's name and value.
  *
  * <p>When neither the model nor the server sets the intra-op thread count, a version with several
  * instances gives each instance {@code max(1, cores / instances)} threads, so that the instances
- * together use the cores once instead of each spinning up a pool of its own over all of them
- * (two instances of two threads each on two cores ran at half the speed of one call at a time).
+ * together use the cores once instead of each spinning up a pool of its own over all of them (two
+ * instances of two threads each on two cores ran at half the speed of one call at a time).
  *
  * @param intraOpThreads threads one call uses inside an operator; 0 = ONNX Runtime's default
  * @param interOpThreads threads across operators (parallel execution mode); 0 = the default
@@ -27,7 +27,12 @@ import java.util.Optional;
  * @param allowSpinning empty = ONNX Runtime's default (spin); false stops idle pool threads from
  *     spinning, which frees CPU for the rest of the server on small machines
  */
-record SessionSettings(int intraOpThreads, int interOpThreads, boolean parallel, boolean memArena, Optional<Boolean> allowSpinning) {
+record SessionSettings(
+    int intraOpThreads,
+    int interOpThreads,
+    boolean parallel,
+    boolean memArena,
+    Optional<Boolean> allowSpinning) {
   static final String INTRA_OP = "intra_op_thread_count";
   static final String INTER_OP = "inter_op_thread_count";
   static final String EXECUTION_MODE = "execution_mode";
@@ -39,9 +44,13 @@ record SessionSettings(int intraOpThreads, int interOpThreads, boolean parallel,
    *
    * @throws ModelLoadException naming the parameter when a value is not valid
    */
-  static SessionSettings of(BackendOptions options, Map<String, String> parameters, int instances, int cores)
+  static SessionSettings of(
+      BackendOptions options, Map<String, String> parameters, int instances, int cores)
       throws ModelLoadException {
-    int intraDefault = options.intraOpThreads() > 0 || instances <= 1 ? options.intraOpThreads() : Math.max(1, cores / instances);
+    int intraDefault =
+        options.intraOpThreads() > 0 || instances <= 1
+            ? options.intraOpThreads()
+            : Math.max(1, cores / instances);
     return new SessionSettings(
         threads(parameters, INTRA_OP, intraDefault),
         threads(parameters, INTER_OP, options.interOpThreads()),
@@ -78,7 +87,8 @@ record SessionSettings(int intraOpThreads, int interOpThreads, boolean parallel,
     }
   }
 
-  private static int threads(Map<String, String> parameters, String key, int fallback) throws ModelLoadException {
+  private static int threads(Map<String, String> parameters, String key, int fallback)
+      throws ModelLoadException {
     String v = parameters.get(key);
     if (v == null) {
       return fallback;
@@ -106,7 +116,8 @@ record SessionSettings(int intraOpThreads, int interOpThreads, boolean parallel,
     };
   }
 
-  private static Optional<Boolean> flag(Map<String, String> parameters, String key) throws ModelLoadException {
+  private static Optional<Boolean> flag(Map<String, String> parameters, String key)
+      throws ModelLoadException {
     String v = parameters.get(key);
     if (v == null) {
       return Optional.empty();

@@ -25,11 +25,11 @@ import java.util.Optional;
  *
  * <p>ORT Java can create input tensors of BOOL, INT8, INT16, INT32, INT64, UINT8, FP16, BF16, FP32,
  * FP64 and STRING ({@link OnnxJavaType} has no UINT16, UINT32 or UINT64), and can read outputs of
- * all of those plus UINT16, UINT32 and UINT64 (which it reports as the signed type of the same width;
- * the bytes are the same). UINT16, UINT32 and UINT64 inputs are fed as INT16, INT32 and INT64
- * tensors over the same bytes, which is what a model rewritten by {@link UnsignedInputRewriter}
- * expects. Fixed-size data is handed over as raw little-endian bytes (the host
- * order of every platform ORT ships for).
+ * all of those plus UINT16, UINT32 and UINT64 (which it reports as the signed type of the same
+ * width; the bytes are the same). UINT16, UINT32 and UINT64 inputs are fed as INT16, INT32 and
+ * INT64 tensors over the same bytes, which is what a model rewritten by {@link
+ * UnsignedInputRewriter} expects. Fixed-size data is handed over as raw little-endian bytes (the
+ * host order of every platform ORT ships for).
  */
 final class TensorConversion {
   private TensorConversion() {}
@@ -57,8 +57,8 @@ final class TensorConversion {
   }
 
   /**
-   * Returns whether ORT Java can create an input tensor of this type (UINT16/32/64 only because they
-   * are fed as the signed type; the model must have been rewritten to take that).
+   * Returns whether ORT Java can create an input tensor of this type (UINT16/32/64 only because
+   * they are fed as the signed type; the model must have been rewritten to take that).
    */
   static boolean canFeed(DataType t) {
     return t == DataType.BYTES || javaType(t).isPresent();
@@ -112,7 +112,11 @@ final class TensorConversion {
           strings[i] = utf8.decode(ByteBuffer.wrap(elements.get(i))).toString();
         } catch (java.nio.charset.CharacterCodingException e) {
           throw new IllegalArgumentException(
-              "input '" + name + "' element " + i + " is not valid UTF-8: ONNX Runtime takes BYTES elements"
+              "input '"
+                  + name
+                  + "' element "
+                  + i
+                  + " is not valid UTF-8: ONNX Runtime takes BYTES elements"
                   + " as UTF-8 text, so arbitrary bytes cannot be passed to this model");
         }
       }
@@ -120,10 +124,13 @@ final class TensorConversion {
     }
     OnnxJavaType type =
         javaType(tensor.dataType())
-            .orElseThrow(() -> new IllegalArgumentException("ONNX Runtime Java cannot take " + tensor.dataType() + " inputs"));
+            .orElseThrow(() ->
+                new IllegalArgumentException(
+                    "ONNX Runtime Java cannot take " + tensor.dataType() + " inputs"));
     ByteBuffer data = tensor.data();
     if (!data.isDirect()) {
-      ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer direct =
+          ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
       data = direct.put(data).flip();
     }
     return OnnxTensor.createTensor(env, data, shape, type);
@@ -142,7 +149,10 @@ final class TensorConversion {
     return Tensor.of(type, shape, bytes.order(ByteOrder.LITTLE_ENDIAN));
   }
 
-  /** Converts a ZipMap output (a sequence of maps, one per row) into an FP32 {@code [rows, labels]} tensor. */
+  /**
+   * Converts a ZipMap output (a sequence of maps, one per row) into an FP32 {@code [rows, labels]}
+   * tensor.
+   */
   static Tensor fromZipMap(OnnxValue value, ZipMapOutput spec) throws OrtException {
     if (!(value instanceof OnnxSequence seq)) {
       throw new IllegalStateException("output " + spec.name() + " is not a sequence");
@@ -151,7 +161,8 @@ final class TensorConversion {
     int n = spec.labels().size();
     Object[] keys = new Object[n];
     for (int j = 0; j < n; j++) {
-      keys[j] = spec.int64Keys() ? (Object) Long.valueOf(spec.labels().get(j)) : spec.labels().get(j);
+      keys[j] =
+          spec.int64Keys() ? (Object) Long.valueOf(spec.labels().get(j)) : spec.labels().get(j);
     }
     ByteBuffer out = ByteBuffer.allocate(rows.size() * n * 4).order(ByteOrder.LITTLE_ENDIAN);
     try {
@@ -176,7 +187,8 @@ final class TensorConversion {
         flatten(o, out);
       }
     } else {
-      throw new IllegalStateException("unexpected string tensor element " + value.getClass().getSimpleName());
+      throw new IllegalStateException(
+          "unexpected string tensor element " + value.getClass().getSimpleName());
     }
   }
 }

@@ -25,18 +25,19 @@ import java.util.Set;
  * OnnxJavaType} has no unsigned type wider than 8 bits), so such a model could not be fed at all.
  * Before the session is created, the parsed model is rewritten in memory: each such graph input
  * {@code X} keeps its name and shape but is declared as the signed type of the same width (INT16,
- * INT32, INT64), and a first node {@code Cast(to = UINT16/32/64)} turns it into a fresh internal name
- * ({@code X__caracal_unsigned}, unique against every name in the model, subgraphs included). Every
- * use of {@code X} as a node input — in the main graph and in the subgraphs (Loop, If, Scan bodies)
- * that read it from the outer scope, unless a subgraph defines its own {@code X} — reads the cast
- * value instead, so the model computes exactly as before. Integer Cast between signed and unsigned
- * types of the same width is a {@code static_cast} in ONNX Runtime, i.e. bit-preserving, so the
- * backend feeds the client's unsigned bytes unchanged as a tensor of the signed type.
+ * INT32, INT64), and a first node {@code Cast(to = UINT16/32/64)} turns it into a fresh internal
+ * name ({@code X__caracal_unsigned}, unique against every name in the model, subgraphs included).
+ * Every use of {@code X} as a node input — in the main graph and in the subgraphs (Loop, If, Scan
+ * bodies) that read it from the outer scope, unless a subgraph defines its own {@code X} — reads
+ * the cast value instead, so the model computes exactly as before. Integer Cast between signed and
+ * unsigned types of the same width is a {@code static_cast} in ONNX Runtime, i.e. bit-preserving,
+ * so the backend feeds the client's unsigned bytes unchanged as a tensor of the signed type.
  *
  * <p>If {@code X} is itself a graph output, that output keeps the name {@code X} (it cannot be
  * produced by a node, since {@code X} is a graph input) and is declared with the signed type too;
- * ONNX Runtime returns the same bytes, and the signature still reports it with the unsigned type. An
- * input that also has an initializer (a default value) gets its initializer retyped the same way.
+ * ONNX Runtime returns the same bytes, and the signature still reports it with the unsigned type.
+ * An input that also has an initializer (a default value) gets its initializer retyped the same
+ * way.
  *
  * <p>Refused with a message: models whose default-domain opset is below 6 (there {@code Cast}'s
  * {@code to} is a string and ONNX Runtime has no kernel) or that import no default-domain opset.
@@ -118,7 +119,8 @@ final class UnsignedInputRewriter {
     return Optional.of(new Result(model.toBuilder().setGraph(g).build(), Map.copyOf(types)));
   }
 
-  private static void checkOpset(ModelProto model, String displayName, String input) throws ModelLoadException {
+  private static void checkOpset(ModelProto model, String displayName, String input)
+      throws ModelLoadException {
     long opset = -1;
     for (OperatorSetIdProto o : model.getOpsetImportList()) {
       if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
@@ -126,19 +128,28 @@ final class UnsignedInputRewriter {
       }
     }
     String what =
-        displayName + ": input '" + input + "' is unsigned wider than 8 bits, which ONNX Runtime Java can only feed"
+        displayName
+            + ": input '"
+            + input
+            + "' is unsigned wider than 8 bits, which ONNX Runtime Java can only feed"
             + " through an added Cast node, ";
     if (opset < 0) {
-      throw new ModelLoadException(what + "but the model imports no default-domain (ai.onnx) opset");
+      throw new ModelLoadException(
+          what + "but the model imports no default-domain (ai.onnx) opset");
     }
     if (opset < 6) {
       throw new ModelLoadException(
-          what + "but the model's opset " + opset + " is below 6 (the first with an integer Cast 'to'); "
+          what
+              + "but the model's opset "
+              + opset
+              + " is below 6 (the first with an integer Cast 'to'); "
               + "convert the model to a newer opset");
     }
   }
 
-  /** Renames uses of the keys as node inputs, here and in subgraphs that do not define their own. */
+  /**
+   * Renames uses of the keys as node inputs, here and in subgraphs that do not define their own.
+   */
   private static NodeProto renameNode(NodeProto node, Map<String, String> renames) {
     NodeProto.Builder b = node.toBuilder();
     for (int i = 0; i < b.getInputCount(); i++) {
@@ -207,7 +218,10 @@ final class UnsignedInputRewriter {
         .addInput(from)
         .addOutput(to)
         .addAttribute(
-            AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(unsignedElemType))
+            AttributeProto.newBuilder()
+                .setName("to")
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(unsignedElemType))
         .build();
   }
 
@@ -219,11 +233,15 @@ final class UnsignedInputRewriter {
   }
 
   /** Retypes an unsigned initializer (an input's default value) as the signed type, same bits. */
-  private static TensorProto signedInitializer(TensorProto t, String displayName) throws ModelLoadException {
+  private static TensorProto signedInitializer(TensorProto t, String displayName)
+      throws ModelLoadException {
     int signed = signedOf(t.getDataType());
     if (signed == 0) {
       throw new ModelLoadException(
-          displayName + ": initializer '" + t.getName() + "' has a different type than the graph input of that name");
+          displayName
+              + ": initializer '"
+              + t.getName()
+              + "' has a different type than the graph input of that name");
     }
     TensorProto.Builder b = t.toBuilder().setDataType(signed);
     if (!t.getRawData().isEmpty() || t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {

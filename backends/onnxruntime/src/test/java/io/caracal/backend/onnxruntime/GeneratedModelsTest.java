@@ -46,18 +46,24 @@ class GeneratedModelsTest {
             ? TestTensors.strings(Shape.of(2, 2), "a", "", "héllo", "x\u0000y")
             : TestTensors.of(type, Shape.of(2, 3), 0, 1, 2, 3, 100, 127);
     try (ModelInstance m = load(dir)) {
-      assertThat(m.signature().inputs()).containsExactly(IoSpec.of("INPUT0", type, Shape.of(-1, -1)));
+      assertThat(m.signature().inputs())
+          .containsExactly(IoSpec.of("INPUT0", type, Shape.of(-1, -1)));
       Tensor out = run(m, Map.of("INPUT0", in), "OUTPUT0").get("OUTPUT0");
       assertThat(out).isEqualTo(in);
     }
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"UINT16", "UINT32", "UINT64"})
+  @EnumSource(
+      value = DataType.class,
+      names = {"UINT16", "UINT32", "UINT64"})
   void unsignedOutputsAreServed(DataType type) throws Exception {
     try (ModelInstance m = load(TestModels.cast(repo, "cast", DataType.INT64, type, 0))) {
-      assertThat(m.signature().outputs()).containsExactly(IoSpec.of("OUTPUT0", type, Shape.of(-1, -1)));
-      Tensor out = run(m, Map.of("INPUT0", TestTensors.int64(Shape.of(1, 3), 0, 7, 65535)), "OUTPUT0").get("OUTPUT0");
+      assertThat(m.signature().outputs())
+          .containsExactly(IoSpec.of("OUTPUT0", type, Shape.of(-1, -1)));
+      Tensor out =
+          run(m, Map.of("INPUT0", TestTensors.int64(Shape.of(1, 3), 0, 7, 65535)), "OUTPUT0")
+              .get("OUTPUT0");
       assertThat(out).isEqualTo(TestTensors.of(type, Shape.of(1, 3), 0, 7, 65535));
     }
   }
@@ -70,7 +76,8 @@ class GeneratedModelsTest {
       direct.put(heap.data()).flip();
       Tensor directTensor = Tensor.of(DataType.FP32, S, direct);
       Map<String, Tensor> a = run(m, Map.of("INPUT0", heap, "INPUT1", heap), "OUTPUT0");
-      Map<String, Tensor> b = run(m, Map.of("INPUT0", directTensor, "INPUT1", directTensor), "OUTPUT0");
+      Map<String, Tensor> b =
+          run(m, Map.of("INPUT0", directTensor, "INPUT1", directTensor), "OUTPUT0");
       assertThat(a).isEqualTo(b);
     }
   }
@@ -83,7 +90,8 @@ class GeneratedModelsTest {
     }
     Path dir = TestModels.addSub(repo, "as_" + type, type, 8);
     // ORT has Add/Sub kernels for UINT16/32/64 too; they are fed through UnsignedInputRewriter
-    boolean unsigned = type == DataType.UINT16 || type == DataType.UINT32 || type == DataType.UINT64;
+    boolean unsigned =
+        type == DataType.UINT16 || type == DataType.UINT32 || type == DataType.UINT64;
     if (!TestModels.ADD_SUB_TYPES.contains(type) && !unsigned) {
       assertThatThrownBy(() -> load(dir).close()).isInstanceOf(ModelLoadException.class);
       return;
@@ -98,7 +106,11 @@ class GeneratedModelsTest {
     }
     try (ModelInstance m = load(dir)) {
       Map<String, Tensor> out =
-          run(m, Map.of("INPUT0", TestTensors.of(type, S, a), "INPUT1", TestTensors.of(type, S, b)), "OUTPUT1", "OUTPUT0");
+          run(
+              m,
+              Map.of("INPUT0", TestTensors.of(type, S, a), "INPUT1", TestTensors.of(type, S, b)),
+              "OUTPUT1",
+              "OUTPUT0");
       assertThat(out.keySet()).containsExactly("OUTPUT1", "OUTPUT0");
       assertThat(out.get("OUTPUT0")).isEqualTo(TestTensors.of(type, S, sum));
       assertThat(out.get("OUTPUT1")).isEqualTo(TestTensors.of(type, S, diff));
@@ -108,10 +120,14 @@ class GeneratedModelsTest {
   @Test
   void bytesThatAreNotUtf8_areRefusedNamingTheInput_neverAltered() throws Exception {
     try (ModelInstance m = load(TestModels.identity(repo, "id_bytes", DataType.BYTES, 0))) {
-      Tensor bad = Tensor.ofBytes(Shape.of(1, 2), List.of(new byte[] {'o', 'k'}, new byte[] {0, (byte) 0xFF, (byte) 0xC3}));
+      Tensor bad =
+          Tensor.ofBytes(
+              Shape.of(1, 2),
+              List.of(new byte[] {'o', 'k'}, new byte[] {0, (byte) 0xFF, (byte) 0xC3}));
       assertThatThrownBy(() -> run(m, Map.of("INPUT0", bad), "OUTPUT0"))
           .isInstanceOfSatisfying(
-              io.caracal.api.backend.BackendException.class, e -> assertThat(e.isInvalidInput()).isTrue())
+              io.caracal.api.backend.BackendException.class,
+              e -> assertThat(e.isInvalidInput()).isTrue())
           .hasMessageContaining("input 'INPUT0' element 1 is not valid UTF-8");
     }
   }
@@ -133,11 +149,14 @@ class GeneratedModelsTest {
                     .setElemType(io.caracal.proto.onnx.TensorProto.DataType.FLOAT_VALUE)
                     .setShape(
                         io.caracal.proto.onnx.TensorShapeProto.newBuilder()
-                            .addDim(io.caracal.proto.onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(2))))
+                            .addDim(
+                                io.caracal.proto.onnx.TensorShapeProto.Dimension.newBuilder()
+                                    .setDimValue(2))))
             .build();
     io.caracal.proto.onnx.TypeProto seq =
         io.caracal.proto.onnx.TypeProto.newBuilder()
-            .setSequenceType(io.caracal.proto.onnx.TypeProto.Sequence.newBuilder().setElemType(floats))
+            .setSequenceType(
+                io.caracal.proto.onnx.TypeProto.Sequence.newBuilder().setElemType(floats))
             .build();
     io.caracal.proto.onnx.ModelProto model =
         io.caracal.proto.onnx.ModelProto.newBuilder()
@@ -146,8 +165,12 @@ class GeneratedModelsTest {
             .setGraph(
                 io.caracal.proto.onnx.GraphProto.newBuilder()
                     .setName("seq")
-                    .addInput(io.caracal.proto.onnx.ValueInfoProto.newBuilder().setName("X").setType(floats))
-                    .addOutput(io.caracal.proto.onnx.ValueInfoProto.newBuilder().setName("Y").setType(seq))
+                    .addInput(
+                        io.caracal.proto.onnx.ValueInfoProto.newBuilder()
+                            .setName("X")
+                            .setType(floats))
+                    .addOutput(
+                        io.caracal.proto.onnx.ValueInfoProto.newBuilder().setName("Y").setType(seq))
                     .addNode(
                         io.caracal.proto.onnx.NodeProto.newBuilder()
                             .setOpType("SplitToSequence")
@@ -173,13 +196,18 @@ class GeneratedModelsTest {
   void fixedAndDynamicBatchSignatures() throws Exception {
     try (ModelInstance fixed = load(TestModels.fixedBatch(repo, "fixed"));
         ModelInstance dynamic = load(TestModels.dynamicBatch(repo, "dynamic", 8))) {
-      assertThat(fixed.signature().inputs()).containsExactly(IoSpec.of("INPUT0", DataType.FP32, Shape.of(1, 4)));
-      assertThat(fixed.signature().outputs()).containsExactly(IoSpec.of("OUTPUT0", DataType.FP32, Shape.of(1, 4)));
-      assertThat(dynamic.signature().inputs()).containsExactly(IoSpec.of("INPUT0", DataType.FP32, Shape.of(-1, 4)));
+      assertThat(fixed.signature().inputs())
+          .containsExactly(IoSpec.of("INPUT0", DataType.FP32, Shape.of(1, 4)));
+      assertThat(fixed.signature().outputs())
+          .containsExactly(IoSpec.of("OUTPUT0", DataType.FP32, Shape.of(1, 4)));
+      assertThat(dynamic.signature().inputs())
+          .containsExactly(IoSpec.of("INPUT0", DataType.FP32, Shape.of(-1, 4)));
       Tensor three = TestTensors.fp32(Shape.of(3, 4), new float[12]);
       assertThat(run(dynamic, Map.of("INPUT0", three), "OUTPUT0").get("OUTPUT0")).isEqualTo(three);
-      var e = org.junit.jupiter.api.Assertions.assertThrows(
-          io.caracal.api.backend.BackendException.class, () -> run(fixed, Map.of("INPUT0", three), "OUTPUT0"));
+      var e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              io.caracal.api.backend.BackendException.class,
+              () -> run(fixed, Map.of("INPUT0", three), "OUTPUT0"));
       assertThat(e.isInvalidInput()).isTrue();
     }
   }
@@ -200,7 +228,10 @@ class GeneratedModelsTest {
   void zipMapBecomesProbabilityTensorWithLabels() throws Exception {
     try (ModelInstance m = load(TestModels.zipMap(repo, "zm", 30, 10, 20))) {
       IoSpec probs = m.signature().output("output_probability").orElseThrow();
-      assertThat(probs).isEqualTo(new IoSpec("output_probability", DataType.FP32, Shape.of(-1, 3), List.of("30", "10", "20")));
+      assertThat(probs)
+          .isEqualTo(
+              new IoSpec(
+                  "output_probability", DataType.FP32, Shape.of(-1, 3), List.of("30", "10", "20")));
       Tensor in = TestTensors.fp32(Shape.of(2, 3), 0.1f, 0.7f, 0.2f, 0.5f, 0.25f, 0.25f);
       Map<String, Tensor> out = run(m, Map.of("INPUT0", in), "output_label", "output_probability");
       assertThat(TestTensors.longs(out.get("output_label"))).containsExactly(10, 30);
@@ -211,7 +242,8 @@ class GeneratedModelsTest {
   @Test
   void zipMapWithStringLabels() throws Exception {
     try (ModelInstance m = load(TestModels.zipMapStrings(repo, "zms", "cat", "dog"))) {
-      assertThat(m.signature().output("output_probability").orElseThrow().labels()).containsExactly("cat", "dog");
+      assertThat(m.signature().output("output_probability").orElseThrow().labels())
+          .containsExactly("cat", "dog");
       Tensor in = TestTensors.fp32(Shape.of(1, 2), 0.25f, 0.75f);
       Map<String, Tensor> out = run(m, Map.of("INPUT0", in), "output_label", "output_probability");
       assertThat(TestTensors.strings(out.get("output_label"))).containsExactly("dog");
@@ -239,14 +271,19 @@ class GeneratedModelsTest {
       long fast = time(m, in, 0);
       long slow = time(m, in, 2000);
       assertThat(slow).isGreaterThan(fast + 50_000_000L);
-      System.out.printf("slow model: 0 iterations %.2f ms, 2000 iterations %.2f ms%n", fast / 1e6, slow / 1e6);
+      System.out.printf(
+          "slow model: 0 iterations %.2f ms, 2000 iterations %.2f ms%n", fast / 1e6, slow / 1e6);
     }
   }
 
   private static long time(ModelInstance m, Tensor in, long iterations) throws Exception {
     long start = System.nanoTime();
     Tensor out =
-        run(m, Map.of("INPUT0", in, "ITERATIONS", TestTensors.int64(Shape.of(1, 1), iterations)), "OUTPUT0").get("OUTPUT0");
+        run(
+                m,
+                Map.of("INPUT0", in, "ITERATIONS", TestTensors.int64(Shape.of(1, 1), iterations)),
+                "OUTPUT0")
+            .get("OUTPUT0");
     long elapsed = System.nanoTime() - start;
     assertThat(out).isEqualTo(in);
     return elapsed;

@@ -39,7 +39,8 @@ class MaliciousModelsTest {
     assertThatThrownBy(() -> loadFile(file).close())
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining(expected)
-        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(repo.toString()).doesNotContain("/tmp"));
+        .satisfies(
+            e -> assertThat(e.getMessage()).doesNotContain(repo.toString()).doesNotContain("/tmp"));
   }
 
   @Test
@@ -87,7 +88,10 @@ class MaliciousModelsTest {
   void externalDataInsideTheFolderLoads() throws Exception {
     Path model = file(externalModel("weights.bin").toByteArray());
     byte[] four = new byte[16];
-    java.nio.ByteBuffer.wrap(four).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(new float[] {1, 2, 3, 4});
+    java.nio.ByteBuffer.wrap(four)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .put(new float[] {1, 2, 3, 4});
     Files.write(model.resolveSibling("weights.bin"), four);
     try (ModelInstance m = loadFile(model)) {
       assertThat(m.signature().outputs()).hasSize(1);
@@ -96,10 +100,19 @@ class MaliciousModelsTest {
 
   @Test
   void unknownOperatorFailsCleanly() throws Exception {
-    ModelProto m = externalModel("unused").toBuilder().setGraph(
-        externalModel("unused").getGraph().toBuilder().clearInitializer()
-            .setNode(0, NodeProto.newBuilder().setOpType("NoSuchOp").setDomain("evil.custom").addInput("X").addOutput("Y")))
-        .build();
+    ModelProto m =
+        externalModel("unused").toBuilder()
+            .setGraph(
+                externalModel("unused").getGraph().toBuilder()
+                    .clearInitializer()
+                    .setNode(
+                        0,
+                        NodeProto.newBuilder()
+                            .setOpType("NoSuchOp")
+                            .setDomain("evil.custom")
+                            .addInput("X")
+                            .addOutput("Y")))
+            .build();
     assertRefused(file(m.toByteArray()), "ONNX Runtime cannot load 1/model.onnx");
   }
 
@@ -110,7 +123,9 @@ class MaliciousModelsTest {
             .setTensorType(
                 TypeProto.Tensor.newBuilder()
                     .setElemType(TensorProto.DataType.FLOAT_VALUE)
-                    .setShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(4))))
+                    .setShape(
+                        TensorShapeProto.newBuilder()
+                            .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(4))))
             .build();
     TensorProto w =
         TensorProto.newBuilder()
@@ -118,7 +133,8 @@ class MaliciousModelsTest {
             .setDataType(TensorProto.DataType.FLOAT_VALUE)
             .addDims(4)
             .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-            .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(location))
+            .addExternalData(
+                StringStringEntryProto.newBuilder().setKey("location").setValue(location))
             .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue("16"))
             .build();
     GraphProto g =
@@ -127,7 +143,8 @@ class MaliciousModelsTest {
             .addInput(ValueInfoProto.newBuilder().setName("X").setType(t))
             .addOutput(ValueInfoProto.newBuilder().setName("Y").setType(t))
             .addInitializer(w)
-            .addNode(NodeProto.newBuilder().setOpType("Add").addInput("X").addInput("W").addOutput("Y"))
+            .addNode(
+                NodeProto.newBuilder().setOpType("Add").addInput("X").addInput("W").addOutput("Y"))
             .build();
     return ModelProto.newBuilder()
         .setIrVersion(8)

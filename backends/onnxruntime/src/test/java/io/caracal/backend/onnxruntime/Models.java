@@ -34,7 +34,8 @@ final class Models {
   /** Loads a model file that sits in {@code <model>/<version>/}. */
   static ModelInstance loadFile(Path file) throws ModelLoadException {
     String name = String.valueOf(file.toAbsolutePath().getParent().getParent().getFileName());
-    return FACTORY.load(new ModelArtifact(new ModelId(name, 1), file, Map.of(), BackendOptions.ofDefault()));
+    return FACTORY.load(
+        new ModelArtifact(new ModelId(name, 1), file, Map.of(), BackendOptions.ofDefault()));
   }
 
   /** Runs the model on these inputs, asking for these outputs. */

@@ -24,7 +24,8 @@ class OnnxRuntimeBackendFactoryTest {
 
   @Test
   void isDiscoveredWithServiceLoader() {
-    assertThat(ServiceLoader.load(BackendFactory.class).stream().map(p -> (Object) p.type()).toList())
+    assertThat(
+            ServiceLoader.load(BackendFactory.class).stream().map(p -> (Object) p.type()).toList())
         .contains(OnnxRuntimeBackendFactory.class);
   }
 
@@ -46,7 +47,8 @@ class OnnxRuntimeBackendFactoryTest {
     Path file = TestModels.dynamicBatch(repo, "d", 0).resolve("1/model.onnx");
     try (ModelInstance m =
         new OnnxRuntimeBackendFactory()
-            .load(new ModelArtifact(new ModelId("d", 1), file, Map.of(), new BackendOptions(1, 1)))) {
+            .load(
+                new ModelArtifact(new ModelId("d", 1), file, Map.of(), new BackendOptions(1, 1)))) {
       assertThat(m.signature().inputs()).hasSize(1);
     }
   }
@@ -54,17 +56,23 @@ class OnnxRuntimeBackendFactoryTest {
   @Test
   void tritonSessionParametersAreApplied_andTheModelStillAnswersExactly() throws Exception {
     Path file = TestModels.dynamicBatch(repo, "d", 0).resolve("1/model.onnx");
-    Map<String, String> params = Map.of(
-        "intra_op_thread_count", "1",
-        "inter_op_thread_count", "1",
-        "execution_mode", "1",
-        "enable_mem_arena", "false",
-        "allow_spinning", "0",
-        "caracal.min_instances", "1"); // not a session parameter: left to the scheduler
+    Map<String, String> params =
+        Map.of(
+            "intra_op_thread_count", "1",
+            "inter_op_thread_count", "1",
+            "execution_mode", "1",
+            "enable_mem_arena", "false",
+            "allow_spinning", "0",
+            "caracal.min_instances", "1"); // not a session parameter: left to the scheduler
     try (ModelInstance m =
-        new OnnxRuntimeBackendFactory().load(new ModelArtifact(new ModelId("d", 1), file, params, BackendOptions.ofDefault()))) {
+        new OnnxRuntimeBackendFactory()
+            .load(
+                new ModelArtifact(new ModelId("d", 1), file, params, BackendOptions.ofDefault()))) {
       Map<String, io.caracal.api.Tensor> out =
-          Models.run(m, Map.of("INPUT0", TestTensors.fp32(Shape.of(2, 4), 1, 2, 3, 4, 5, 6, 7, 8)), "OUTPUT0");
+          Models.run(
+              m,
+              Map.of("INPUT0", TestTensors.fp32(Shape.of(2, 4), 1, 2, 3, 4, 5, 6, 7, 8)),
+              "OUTPUT0");
       assertThat(out.get("OUTPUT0").shape()).isEqualTo(Shape.of(2, 4));
     }
   }
@@ -72,17 +80,25 @@ class OnnxRuntimeBackendFactoryTest {
   @Test
   void aBadSessionParameterRefusesTheLoadNamingIt() throws Exception {
     Path file = TestModels.dynamicBatch(repo, "d", 0).resolve("1/model.onnx");
-    Map<String, String> bad = Map.of(
-        "intra_op_thread_count", "many",
-        "inter_op_thread_count", "-1",
-        "execution_mode", "2",
-        "enable_mem_arena", "yes",
-        "allow_spinning", "sometimes");
+    Map<String, String> bad =
+        Map.of(
+            "intra_op_thread_count", "many",
+            "inter_op_thread_count", "-1",
+            "execution_mode", "2",
+            "enable_mem_arena", "yes",
+            "allow_spinning", "sometimes");
     for (Map.Entry<String, String> e : bad.entrySet()) {
-      assertThatThrownBy(() -> new OnnxRuntimeBackendFactory()
-              .load(new ModelArtifact(new ModelId("d", 1), file, Map.of(e.getKey(), e.getValue()), BackendOptions.ofDefault())))
+      assertThatThrownBy(() ->
+              new OnnxRuntimeBackendFactory()
+                  .load(
+                      new ModelArtifact(
+                          new ModelId("d", 1),
+                          file,
+                          Map.of(e.getKey(), e.getValue()),
+                          BackendOptions.ofDefault())))
           .isInstanceOf(io.caracal.api.backend.ModelLoadException.class)
-          .hasMessageContaining("config parameter '" + e.getKey() + "' has value '" + e.getValue() + "'");
+          .hasMessageContaining(
+              "config parameter '" + e.getKey() + "' has value '" + e.getValue() + "'");
     }
   }
 
@@ -90,13 +106,18 @@ class OnnxRuntimeBackendFactoryTest {
   void outputsNeverShareMemoryWithInputs_evenForAnIdentityModel() throws Exception {
     try (ModelInstance m = Models.load(TestModels.identity(repo, "id", DataType.FP32, 8))) {
       assertThat(m.outputsMayShareInputs()).isFalse();
-      java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      java.nio.ByteBuffer direct =
+          java.nio.ByteBuffer.allocateDirect(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
       direct.putFloat(1).putFloat(2).putFloat(3).putFloat(4).flip();
       io.caracal.api.Tensor in = io.caracal.api.Tensor.of(DataType.FP32, Shape.of(1, 4), direct);
       String output = m.signature().outputs().get(0).name();
       java.util.List<io.caracal.api.NamedTensor> out =
-          m.infer(java.util.List.of(new io.caracal.api.NamedTensor(m.signature().inputs().get(0).name(), in)), java.util.List.of(output));
-      // the scheduler reuses the input buffer for the next batch: the output must not change with it
+          m.infer(
+              java.util.List.of(
+                  new io.caracal.api.NamedTensor(m.signature().inputs().get(0).name(), in)),
+              java.util.List.of(output));
+      // the scheduler reuses the input buffer for the next batch: the output must not change with
+      // it
       direct.putFloat(0, 9).putFloat(4, 9).putFloat(8, 9).putFloat(12, 9);
       assertThat(out.get(0).tensor()).isEqualTo(TestTensors.fp32(Shape.of(1, 4), 1, 2, 3, 4));
     }
@@ -106,14 +127,19 @@ class OnnxRuntimeBackendFactoryTest {
   void ortInvalidArgumentIsInvalidInput() throws Exception {
     try (ModelInstance m = Models.load(TestModels.dynamicBatch(repo, "d", 0))) {
       // wrong rank: ORT rejects it with ORT_INVALID_ARGUMENT
-      assertThatThrownBy(
-              () -> Models.run(m, Map.of("INPUT0", TestTensors.fp32(Shape.of(4), 1, 2, 3, 4)), "OUTPUT0"))
-          .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.isInvalidInput()).isTrue())
+      assertThatThrownBy(() ->
+              Models.run(m, Map.of("INPUT0", TestTensors.fp32(Shape.of(4), 1, 2, 3, 4)), "OUTPUT0"))
+          .isInstanceOfSatisfying(
+              BackendException.class, e -> assertThat(e.isInvalidInput()).isTrue())
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain(repo.toString()));
       // wrong datatype
-      assertThatThrownBy(
-              () -> Models.run(m, Map.of("INPUT0", TestTensors.of(DataType.FP64, Shape.of(1, 4), 1, 2, 3, 4)), "OUTPUT0"))
-          .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.isInvalidInput()).isTrue());
+      assertThatThrownBy(() ->
+              Models.run(
+                  m,
+                  Map.of("INPUT0", TestTensors.of(DataType.FP64, Shape.of(1, 4), 1, 2, 3, 4)),
+                  "OUTPUT0"))
+          .isInstanceOfSatisfying(
+              BackendException.class, e -> assertThat(e.isInvalidInput()).isTrue());
     }
   }
 }

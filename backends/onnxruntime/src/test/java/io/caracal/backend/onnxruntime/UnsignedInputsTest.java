@@ -48,7 +48,10 @@ class UnsignedInputsTest {
     return switch (type) {
       case UINT16 -> new long[] {0, 1, 0x7fff, 0x8000, 0xfffe, 0xffff};
       case UINT32 -> new long[] {0, 1, 0x7fff_ffffL, 1L << 31, 0xffff_fffeL, 0xffff_ffffL};
-      case UINT64 -> new long[] {0, 1, Long.MAX_VALUE, Long.MIN_VALUE /* 2^63 */, -2 /* 2^64-2 */, -1 /* 2^64-1 */};
+      case UINT64 ->
+          new long[] {
+            0, 1, Long.MAX_VALUE, Long.MIN_VALUE /* 2^63 */, -2 /* 2^64-2 */, -1 /* 2^64-1 */
+          };
       default -> throw new IllegalArgumentException(type.name());
     };
   }
@@ -73,12 +76,16 @@ class UnsignedInputsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"UINT16", "UINT32", "UINT64"})
+  @EnumSource(
+      value = DataType.class,
+      names = {"UINT16", "UINT32", "UINT64"})
   void identityRoundTripsExtremeValuesByteExactly(DataType type) throws Exception {
     Tensor in = tensor(type, Shape.of(2, 3), extremes(type));
     try (ModelInstance m = load(TestModels.identity(repo, "id", type, 0))) {
-      assertThat(m.signature().inputs()).containsExactly(IoSpec.of("INPUT0", type, Shape.of(-1, -1)));
-      assertThat(m.signature().outputs()).containsExactly(IoSpec.of("OUTPUT0", type, Shape.of(-1, -1)));
+      assertThat(m.signature().inputs())
+          .containsExactly(IoSpec.of("INPUT0", type, Shape.of(-1, -1)));
+      assertThat(m.signature().outputs())
+          .containsExactly(IoSpec.of("OUTPUT0", type, Shape.of(-1, -1)));
       Tensor out = run(m, Map.of("INPUT0", in), "OUTPUT0").get("OUTPUT0");
       assertThat(out.dataType()).isEqualTo(type);
       assertThat(out.shape()).isEqualTo(Shape.of(2, 3));
@@ -90,22 +97,27 @@ class UnsignedInputsTest {
   void theBriefsValuesRoundTrip() throws Exception {
     try (ModelInstance m = load(TestModels.identity(repo, "u32", DataType.UINT32, 0))) {
       Tensor in = tensor(DataType.UINT32, Shape.of(1, 4), 0, 1, 1L << 31, 0xffff_ffffL);
-      assertThat(bytes(run(m, Map.of("INPUT0", in), "OUTPUT0").get("OUTPUT0"))).isEqualTo(bytes(in));
+      assertThat(bytes(run(m, Map.of("INPUT0", in), "OUTPUT0").get("OUTPUT0")))
+          .isEqualTo(bytes(in));
     }
     try (ModelInstance m = load(TestModels.identity(repo, "u64", DataType.UINT64, 0))) {
       Tensor in = tensor(DataType.UINT64, Shape.of(1, 2), Long.MIN_VALUE, -1);
-      assertThat(bytes(run(m, Map.of("INPUT0", in), "OUTPUT0").get("OUTPUT0"))).isEqualTo(bytes(in));
+      assertThat(bytes(run(m, Map.of("INPUT0", in), "OUTPUT0").get("OUTPUT0")))
+          .isEqualTo(bytes(in));
     }
   }
 
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"UINT16", "UINT32", "UINT64"})
+  @EnumSource(
+      value = DataType.class,
+      names = {"UINT16", "UINT32", "UINT64"})
   void addSubWrapsModuloTheWidth(DataType type) throws Exception {
-    long max = switch (type) {
-      case UINT16 -> 0xffff;
-      case UINT32 -> 0xffff_ffffL;
-      default -> -1;
-    };
+    long max =
+        switch (type) {
+          case UINT16 -> 0xffff;
+          case UINT32 -> 0xffff_ffffL;
+          default -> -1;
+        };
     Shape s = Shape.of(1, 16);
     long[] a = new long[16];
     long[] b = new long[16];
@@ -119,9 +131,15 @@ class UnsignedInputsTest {
     }
     try (ModelInstance m = load(TestModels.addSub(repo, "as", type, 0))) {
       assertThat(m.signature().inputs())
-          .containsExactly(IoSpec.of("INPUT0", type, Shape.of(-1, 16)), IoSpec.of("INPUT1", type, Shape.of(-1, 16)));
+          .containsExactly(
+              IoSpec.of("INPUT0", type, Shape.of(-1, 16)),
+              IoSpec.of("INPUT1", type, Shape.of(-1, 16)));
       Map<String, Tensor> out =
-          run(m, Map.of("INPUT0", tensor(type, s, a), "INPUT1", tensor(type, s, b)), "OUTPUT0", "OUTPUT1");
+          run(
+              m,
+              Map.of("INPUT0", tensor(type, s, a), "INPUT1", tensor(type, s, b)),
+              "OUTPUT0",
+              "OUTPUT1");
       assertThat(bytes(out.get("OUTPUT0"))).isEqualTo(bytes(tensor(type, s, sum)));
       assertThat(bytes(out.get("OUTPUT1"))).isEqualTo(bytes(tensor(type, s, diff)));
     }
@@ -146,14 +164,18 @@ class UnsignedInputsTest {
             .addInput(value("X", U32, -1))
             .addOutput(value("OUTPUT0", U32, -1, -1))
             .addInitializer(int64Scalar("trips", 3))
-            .addInitializer(TensorProto.newBuilder().setName("true").setDataType(BOOL).addInt32Data(1))
-            .addNode(node("Loop", List.of("trips", "true"), List.of("OUTPUT0"), graphAttr("body", body)))
+            .addInitializer(
+                TensorProto.newBuilder().setName("true").setDataType(BOOL).addInt32Data(1))
+            .addNode(
+                node("Loop", List.of("trips", "true"), List.of("OUTPUT0"), graphAttr("body", body)))
             .build();
     Path dir = TestModels.write(repo, "loop", 1, model(g, 17));
     long[] raw = {0, 1, 1L << 31, 0xffff_ffffL};
     try (ModelInstance m = load(dir)) {
-      assertThat(m.signature().inputs()).containsExactly(IoSpec.of("X", DataType.UINT32, Shape.of(-1)));
-      Tensor out = run(m, Map.of("X", tensor(DataType.UINT32, Shape.of(4), raw)), "OUTPUT0").get("OUTPUT0");
+      assertThat(m.signature().inputs())
+          .containsExactly(IoSpec.of("X", DataType.UINT32, Shape.of(-1)));
+      Tensor out =
+          run(m, Map.of("X", tensor(DataType.UINT32, Shape.of(4), raw)), "OUTPUT0").get("OUTPUT0");
       long[] expected = new long[12];
       for (int i = 0; i < 12; i++) {
         expected[i] = raw[i % 4];
@@ -188,10 +210,20 @@ class UnsignedInputsTest {
             .setName("else")
             .addOutput(value("e", U64, -1))
             .addNode(
-                node("If", List.of("C"), List.of("e"), graphAttr("then_branch", innerThen), graphAttr("else_branch", innerElse)))
+                node(
+                    "If",
+                    List.of("C"),
+                    List.of("e"),
+                    graphAttr("then_branch", innerThen),
+                    graphAttr("else_branch", innerElse)))
             .build();
     NodeProto ifNode =
-        node("If", List.of("C"), List.of("OUTPUT0"), graphAttr("then_branch", thenBranch), graphAttr("else_branch", elseBranch));
+        node(
+            "If",
+            List.of("C"),
+            List.of("OUTPUT0"),
+            graphAttr("then_branch", thenBranch),
+            graphAttr("else_branch", elseBranch));
     GraphProto g =
         GraphProto.newBuilder()
             .setName("if")
@@ -204,9 +236,12 @@ class UnsignedInputsTest {
     Tensor x = tensor(DataType.UINT64, Shape.of(3), Long.MIN_VALUE, -1, 42);
     try (ModelInstance m = load(dir)) {
       assertThat(m.signature().inputs())
-          .containsExactly(IoSpec.of("C", DataType.BOOL, Shape.of()), IoSpec.of("X", DataType.UINT64, Shape.of(-1)));
+          .containsExactly(
+              IoSpec.of("C", DataType.BOOL, Shape.of()),
+              IoSpec.of("X", DataType.UINT64, Shape.of(-1)));
       for (boolean c : new boolean[] {true, false}) {
-        Tensor cond = Tensor.of(DataType.BOOL, Shape.of(), ByteBuffer.wrap(new byte[] {(byte) (c ? 1 : 0)}));
+        Tensor cond =
+            Tensor.of(DataType.BOOL, Shape.of(), ByteBuffer.wrap(new byte[] {(byte) (c ? 1 : 0)}));
         Tensor out = run(m, Map.of("C", cond, "X", x), "OUTPUT0").get("OUTPUT0");
         assertThat(out).as("branch %s", c).isEqualTo(x);
       }
@@ -226,9 +261,12 @@ class UnsignedInputsTest {
     Path dir = TestModels.write(repo, "pass", 1, model(g, 17));
     Tensor x = tensor(DataType.UINT16, Shape.of(4), 0, 0x8000, 0xffff, 7);
     try (ModelInstance m = load(dir)) {
-      assertThat(m.signature().inputs()).containsExactly(IoSpec.of("X", DataType.UINT16, Shape.of(-1)));
+      assertThat(m.signature().inputs())
+          .containsExactly(IoSpec.of("X", DataType.UINT16, Shape.of(-1)));
       assertThat(m.signature().outputs())
-          .containsExactlyInAnyOrder(IoSpec.of("X", DataType.UINT16, Shape.of(-1)), IoSpec.of("Y", DataType.UINT16, Shape.of(-1)));
+          .containsExactlyInAnyOrder(
+              IoSpec.of("X", DataType.UINT16, Shape.of(-1)),
+              IoSpec.of("Y", DataType.UINT16, Shape.of(-1)));
       Map<String, Tensor> out = run(m, Map.of("X", x), "X", "Y");
       assertThat(out.get("X")).isEqualTo(x);
       assertThat(out.get("Y")).isEqualTo(x);
@@ -256,13 +294,21 @@ class UnsignedInputsTest {
             .addInput(value("C", BOOL))
             .addInput(value("X", U32, -1))
             .addOutput(value("OUTPUT0", U32, -1))
-            .addNode(node("If", List.of("C"), List.of("OUTPUT0"), graphAttr("then_branch", thenBranch), graphAttr("else_branch", elseBranch)))
+            .addNode(
+                node(
+                    "If",
+                    List.of("C"),
+                    List.of("OUTPUT0"),
+                    graphAttr("then_branch", thenBranch),
+                    graphAttr("else_branch", elseBranch)))
             .build();
     UnsignedInputRewriter.Result r = UnsignedInputRewriter.rewrite(model(g, 17), "m").orElseThrow();
     assertThat(r.unsignedTypes()).isEqualTo(Map.of("X", DataType.UINT32));
     GraphProto out = r.model().getGraph();
-    assertThat(out.getInput(1).getType().getTensorType().getElemType()).isEqualTo(TensorProto.DataType.INT32_VALUE);
-    assertThat(out.getInput(1).getType().getTensorType().getShape()).isEqualTo(g.getInput(1).getType().getTensorType().getShape());
+    assertThat(out.getInput(1).getType().getTensorType().getElemType())
+        .isEqualTo(TensorProto.DataType.INT32_VALUE);
+    assertThat(out.getInput(1).getType().getTensorType().getShape())
+        .isEqualTo(g.getInput(1).getType().getTensorType().getShape());
     NodeProto cast = out.getNode(0);
     assertThat(cast.getOpType()).isEqualTo("Cast");
     assertThat(cast.getInputList()).containsExactly("X");
@@ -278,7 +324,8 @@ class UnsignedInputsTest {
 
   @Test
   void subgraphThatDefinesItsOwnNameIsLeftAlone() throws Exception {
-    // the Loop body has a formal input named X too (the loop-carried value), which shadows the outer X
+    // the Loop body has a formal input named X too (the loop-carried value), which shadows the
+    // outer X
     GraphProto body =
         GraphProto.newBuilder()
             .setName("body")
@@ -298,13 +345,19 @@ class UnsignedInputsTest {
             .addOutput(value("OUTPUT1", I64))
             .addInitializer(int64Scalar("trips", 3))
             .addInitializer(int64Scalar("zero", 0))
-            .addNode(node("Loop", List.of("trips", "", "zero"), List.of("OUTPUT1"), graphAttr("body", body)))
+            .addNode(
+                node(
+                    "Loop",
+                    List.of("trips", "", "zero"),
+                    List.of("OUTPUT1"),
+                    graphAttr("body", body)))
             .addNode(node("Identity", List.of("X"), List.of("OUTPUT0")))
             .build();
     UnsignedInputRewriter.Result r = UnsignedInputRewriter.rewrite(model(g, 17), "m").orElseThrow();
     GraphProto loop = r.model().getGraph().getNode(1).getAttribute(0).getG();
     assertThat(loop.getNode(1).getInputList()).containsExactly("X", "i");
-    assertThat(r.model().getGraph().getNode(2).getInputList()).containsExactly("X__caracal_unsigned");
+    assertThat(r.model().getGraph().getNode(2).getInputList())
+        .containsExactly("X__caracal_unsigned");
     try (ModelInstance m = load(TestModels.write(repo, "shadow", 1, model(g, 17)))) {
       Tensor x = tensor(DataType.UINT32, Shape.of(2), 0xffff_ffffL, 5);
       Map<String, Tensor> out = run(m, Map.of("X", x), "OUTPUT0", "OUTPUT1");
@@ -315,7 +368,14 @@ class UnsignedInputsTest {
 
   @Test
   void inputWithAnUnsignedDefaultInitializer() throws Exception {
-    TensorProto typed = TensorProto.newBuilder().setName("X").setDataType(U32).addDims(2).addUint64Data(0xffff_ffffL).addUint64Data(1L << 31).build();
+    TensorProto typed =
+        TensorProto.newBuilder()
+            .setName("X")
+            .setDataType(U32)
+            .addDims(2)
+            .addUint64Data(0xffff_ffffL)
+            .addUint64Data(1L << 31)
+            .build();
     GraphProto g =
         GraphProto.newBuilder()
             .setName("g")
@@ -324,7 +384,8 @@ class UnsignedInputsTest {
             .addInitializer(typed)
             .addNode(node("Identity", List.of("X"), List.of("OUTPUT0")))
             .build();
-    // ORT Java lists no inputs for an input with a default (it cannot feed overridable initializers),
+    // ORT Java lists no inputs for an input with a default (it cannot feed overridable
+    // initializers),
     // but the retyped default must still flow through the Cast unchanged
     try (ModelInstance m = load(TestModels.write(repo, "default", 1, model(g, 17)))) {
       assertThat(m.signature().inputs()).isEmpty();
@@ -358,7 +419,8 @@ class UnsignedInputsTest {
             .setName("W")
             .setDataType(I64)
             .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-            .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"))
+            .addExternalData(
+                StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"))
             .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue("8"))
             .build();
     GraphProto g =
@@ -401,11 +463,14 @@ class UnsignedInputsTest {
               : TensorShapeProto.Dimension.newBuilder().setDimValue(dims[k]));
     }
     TypeProto type =
-        TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)).build();
+        TypeProto.newBuilder()
+            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape))
+            .build();
     return ValueInfoProto.newBuilder().setName(name).setType(type).build();
   }
 
-  private static NodeProto node(String op, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
+  private static NodeProto node(
+      String op, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
     return NodeProto.newBuilder()
         .setOpType(op)
         .setName(op + "_" + outputs.get(0))
@@ -416,11 +481,19 @@ class UnsignedInputsTest {
   }
 
   private static AttributeProto graphAttr(String name, GraphProto g) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(g).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.GRAPH)
+        .setG(g)
+        .build();
   }
 
   private static AttributeProto intAttr(String name, long v) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.INT)
+        .setI(v)
+        .build();
   }
 
   private static TensorProto int64Scalar(String name, long v) {

@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.caracal.api.DataType;
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
-import io.caracal.core.ModelRef;
 import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
 import io.caracal.api.ModelMetadata;
@@ -15,6 +14,7 @@ import io.caracal.api.RequestedOutput;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
 import io.caracal.api.TensorMetadata;
+import io.caracal.core.ModelRef;
 import io.caracal.core.repository.ModelNames;
 import io.caracal.proto.inference.InferParameter;
 import io.caracal.proto.inference.InferStatistics;
@@ -24,7 +24,6 @@ import io.caracal.proto.inference.ModelInferResponse;
 import io.caracal.proto.inference.ModelMetadataResponse;
 import io.caracal.proto.inference.RepositoryIndexResponse;
 import io.caracal.proto.inference.StatisticDuration;
-import io.grpc.Status;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -63,8 +62,12 @@ final class GrpcCodec {
     if (raw && rawCount != n) {
       throw InferenceException.invalid(
           "raw_input_contents",
-          "expected " + n + " entries in 'raw_input_contents' (one per input, in input order) for model '" + model
-              + "', got " + rawCount);
+          "expected "
+              + n
+              + " entries in 'raw_input_contents' (one per input, in input order) for model '"
+              + model
+              + "', got "
+              + rawCount);
     }
     Map<String, ParameterValue> params = parameters(r.getParametersMap(), "the request");
     List<NamedTensor> inputs = new ArrayList<>(n);
@@ -76,17 +79,21 @@ final class GrpcCodec {
       }
       DataType dt =
           DataType.fromWireName(in.getDatatype())
-              .orElseThrow(
-                  () ->
-                      InferenceException.invalid(
-                          name,
-                          "invalid datatype '" + ModelNames.printable(in.getDatatype()) + "' for input '" + name + "'"));
+              .orElseThrow(() ->
+                  InferenceException.invalid(
+                      name,
+                      "invalid datatype '"
+                          + ModelNames.printable(in.getDatatype())
+                          + "' for input '"
+                          + name
+                          + "'"));
       Shape shape = shape(in.getShapeList(), name, model);
       long count;
       try {
         count = shape.elementCount();
       } catch (ArithmeticException e) {
-        throw InferenceException.invalid(name, "shape " + shape + " of input '" + name + "' has too many elements");
+        throw InferenceException.invalid(
+            name, "shape " + shape + " of input '" + name + "' has too many elements");
       }
       rejectSharedMemory(parameters(in.getParametersMap(), "input '" + name + "'"), "input", name);
       Tensor t;
@@ -94,8 +101,11 @@ final class GrpcCodec {
         if (in.hasContents()) {
           throw InferenceException.invalid(
               name,
-              "contents field must not be specified when using raw_input_contents for '" + name + "' for model '"
-                  + model + "'");
+              "contents field must not be specified when using raw_input_contents for '"
+                  + name
+                  + "' for model '"
+                  + model
+                  + "'");
         }
         t = rawTensor(r.getRawInputContents(i), dt, shape, count, name, model);
       } else {
@@ -108,7 +118,8 @@ final class GrpcCodec {
       if (o.getName().isEmpty()) {
         throw InferenceException.invalid("outputs", "a requested output has no 'name'");
       }
-      Map<String, ParameterValue> op = parameters(o.getParametersMap(), "output '" + o.getName() + "'");
+      Map<String, ParameterValue> op =
+          parameters(o.getParametersMap(), "output '" + o.getName() + "'");
       rejectSharedMemory(op, "output", o.getName());
       outputs.add(new RequestedOutput(o.getName(), op));
     }
@@ -117,46 +128,77 @@ final class GrpcCodec {
 
   private static Shape shape(List<Long> dims, String name, String model) {
     if (dims.size() > MAX_DIMS) {
-      throw InferenceException.invalid(name, "'shape' of input '" + name + "' has more than " + MAX_DIMS + " dimensions");
+      throw InferenceException.invalid(
+          name, "'shape' of input '" + name + "' has more than " + MAX_DIMS + " dimensions");
     }
     Shape s = Shape.of(dims);
     if (s.hasWildcard()) {
       throw InferenceException.invalid(
-          name, "All input dimensions should be specified for input '" + name + "' for model '" + model + "', got " + s);
+          name,
+          "All input dimensions should be specified for input '"
+              + name
+              + "' for model '"
+              + model
+              + "', got "
+              + s);
     }
     return s;
   }
 
-  private static Tensor rawTensor(ByteString raw, DataType dt, Shape shape, long count, String name, String model) {
+  private static Tensor rawTensor(
+      ByteString raw, DataType dt, Shape shape, long count, String name, String model) {
     int size = raw.size();
     if (dt.isFixedSize()) {
       long expected;
       try {
         expected = Math.multiplyExact(count, dt.byteSize());
       } catch (ArithmeticException e) {
-        throw InferenceException.invalid(name, "shape " + shape + " of input '" + name + "' has too many elements");
+        throw InferenceException.invalid(
+            name, "shape " + shape + " of input '" + name + "' has too many elements");
       }
       if (expected != size) {
         throw InferenceException.invalid(
             name,
-            "input byte size mismatch for input '" + name + "' for model '" + model + "'. Expected " + expected
-                + ", got " + size);
+            "input byte size mismatch for input '"
+                + name
+                + "' for model '"
+                + model
+                + "'. Expected "
+                + expected
+                + ", got "
+                + size);
       }
     } else {
       if (count > size / 4) {
         throw InferenceException.invalid(
             name,
-            "shape " + shape + " of input '" + name + "' needs at least " + count
-                + " length-prefixed elements, more than its " + size + " bytes of raw data hold");
+            "shape "
+                + shape
+                + " of input '"
+                + name
+                + "' needs at least "
+                + count
+                + " length-prefixed elements, more than its "
+                + size
+                + " bytes of raw data hold");
       }
       long found = Tensor.countBytesElements(raw.asReadOnlyByteBuffer());
       if (found != count) {
         throw InferenceException.invalid(
             name,
             found < 0
-                ? "malformed BYTES data for input '" + name + "' for model '" + model
+                ? "malformed BYTES data for input '"
+                    + name
+                    + "' for model '"
+                    + model
                     + "': an element length runs past the end of its raw data"
-                : "expected " + count + " string elements for input '" + name + "' for model '" + model + "', got "
+                : "expected "
+                    + count
+                    + " string elements for input '"
+                    + name
+                    + "' for model '"
+                    + model
+                    + "', got "
                     + found);
       }
     }
@@ -172,25 +214,48 @@ final class GrpcCodec {
     if (field == null) {
       throw InferenceException.invalid(
           name,
-          dt + " data of input '" + name + "' must be sent in 'raw_input_contents': typed contents have no field for "
+          dt
+              + " data of input '"
+              + name
+              + "' must be sent in 'raw_input_contents': typed contents have no field for "
               + dt);
     }
     int given = contentsCount(c, dt);
     int total =
-        c.getBoolContentsCount() + c.getIntContentsCount() + c.getInt64ContentsCount() + c.getUintContentsCount()
-            + c.getUint64ContentsCount() + c.getFp32ContentsCount() + c.getFp64ContentsCount()
+        c.getBoolContentsCount()
+            + c.getIntContentsCount()
+            + c.getInt64ContentsCount()
+            + c.getUintContentsCount()
+            + c.getUint64ContentsCount()
+            + c.getFp32ContentsCount()
+            + c.getFp64ContentsCount()
             + c.getBytesContentsCount();
     if (total != given) {
       throw InferenceException.invalid(
           name,
-          "input '" + name + "' of datatype " + dt + " takes its data in '" + field
+          "input '"
+              + name
+              + "' of datatype "
+              + dt
+              + " takes its data in '"
+              + field
               + "' (or 'raw_input_contents'), but other contents fields are set");
     }
     if (given != count) {
       throw InferenceException.invalid(
           name,
-          "unexpected number of elements in '" + field + "' of input '" + name + "' for model '" + model
-              + "': shape " + shape + " needs " + count + ", got " + given);
+          "unexpected number of elements in '"
+              + field
+              + "' of input '"
+              + name
+              + "' for model '"
+              + model
+              + "': shape "
+              + shape
+              + " needs "
+              + count
+              + ", got "
+              + given);
     }
     int n = given;
     ByteBuffer buf;
@@ -210,16 +275,24 @@ final class GrpcCodec {
       }
       return of(dt, shape, buf.flip(), name);
     }
-    buf = ByteBuffer.allocateDirect(Math.multiplyExact(n, dt.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    buf =
+        ByteBuffer.allocateDirect(Math.multiplyExact(n, dt.byteSize()))
+            .order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < n; i++) {
       switch (dt) {
         case BOOL -> buf.put((byte) (c.getBoolContents(i) ? 1 : 0));
-        case INT8 -> buf.put((byte) ranged(c.getIntContents(i), Byte.MIN_VALUE, Byte.MAX_VALUE, dt, name));
-        case INT16 -> buf.putShort((short) ranged(c.getIntContents(i), Short.MIN_VALUE, Short.MAX_VALUE, dt, name));
+        case INT8 ->
+            buf.put((byte) ranged(c.getIntContents(i), Byte.MIN_VALUE, Byte.MAX_VALUE, dt, name));
+        case INT16 ->
+            buf.putShort(
+                (short) ranged(c.getIntContents(i), Short.MIN_VALUE, Short.MAX_VALUE, dt, name));
         case INT32 -> buf.putInt(c.getIntContents(i));
         case INT64 -> buf.putLong(c.getInt64Contents(i));
-        case UINT8 -> buf.put((byte) ranged(Integer.toUnsignedLong(c.getUintContents(i)), 0, 0xFF, dt, name));
-        case UINT16 -> buf.putShort((short) ranged(Integer.toUnsignedLong(c.getUintContents(i)), 0, 0xFFFF, dt, name));
+        case UINT8 ->
+            buf.put((byte) ranged(Integer.toUnsignedLong(c.getUintContents(i)), 0, 0xFF, dt, name));
+        case UINT16 ->
+            buf.putShort(
+                (short) ranged(Integer.toUnsignedLong(c.getUintContents(i)), 0, 0xFFFF, dt, name));
         case UINT32 -> buf.putInt(c.getUintContents(i));
         case UINT64 -> buf.putLong(c.getUint64Contents(i));
         case FP32 -> buf.putFloat(c.getFp32Contents(i));
@@ -233,12 +306,25 @@ final class GrpcCodec {
   private static long ranged(long v, long min, long max, DataType dt, String name) {
     if (v < min || v > max) {
       throw InferenceException.invalid(
-          name, "value " + v + " of input '" + name + "' is out of range for " + dt + " [" + min + ", " + max + "]");
+          name,
+          "value "
+              + v
+              + " of input '"
+              + name
+              + "' is out of range for "
+              + dt
+              + " ["
+              + min
+              + ", "
+              + max
+              + "]");
     }
     return v;
   }
 
-  /** Returns the typed contents field that carries {@code dt}, or null for FP16 and BF16 (raw only). */
+  /**
+   * Returns the typed contents field that carries {@code dt}, or null for FP16 and BF16 (raw only).
+   */
   static @Nullable String contentsField(DataType dt) {
     return switch (dt) {
       case BOOL -> "bool_contents";
@@ -275,7 +361,8 @@ final class GrpcCodec {
     }
   }
 
-  private static Map<String, ParameterValue> parameters(Map<String, InferParameter> in, String where) {
+  private static Map<String, ParameterValue> parameters(
+      Map<String, InferParameter> in, String where) {
     if (in.isEmpty()) {
       return Map.of();
     }
@@ -284,7 +371,8 @@ final class GrpcCodec {
       String k = e.getKey();
       if (k.startsWith("triton_")) {
         throw InferenceException.invalid(
-            k, "parameter keys starting with 'triton_' are reserved for Triton usage and should not be specified.");
+            k,
+            "parameter keys starting with 'triton_' are reserved for Triton usage and should not be specified.");
       }
       InferParameter p = e.getValue();
       String shown = "parameter '" + ModelNames.printable(k) + "' of " + where;
@@ -305,19 +393,27 @@ final class GrpcCodec {
               }
               yield new ParameterValue.Int(p.getUint64Param());
             }
-            case PARAMETERCHOICE_NOT_SET -> throw InferenceException.invalid(k, shown + " has no value");
+            case PARAMETERCHOICE_NOT_SET ->
+                throw InferenceException.invalid(k, shown + " has no value");
           };
       out.put(k, v);
     }
     return out;
   }
 
-  private static void rejectSharedMemory(Map<String, ParameterValue> params, String kind, String name) {
+  private static void rejectSharedMemory(
+      Map<String, ParameterValue> params, String kind, String name) {
     for (String k : params.keySet()) {
       if (k.startsWith("shared_memory_")) {
         throw InferenceException.invalid(
             name,
-            "shared memory is not supported by this server (parameter '" + k + "' of " + kind + " '" + name + "')");
+            "shared memory is not supported by this server (parameter '"
+                + k
+                + "' of "
+                + kind
+                + " '"
+                + name
+                + "')");
       }
     }
   }
@@ -335,7 +431,9 @@ final class GrpcCodec {
     for (NamedTensor o : resp.outputs()) {
       Tensor t = o.tensor();
       ModelInferResponse.InferOutputTensor.Builder ob =
-          ModelInferResponse.InferOutputTensor.newBuilder().setName(o.name()).setDatatype(t.dataType().wireName());
+          ModelInferResponse.InferOutputTensor.newBuilder()
+              .setName(o.name())
+              .setDatatype(t.dataType().wireName());
       for (long d : t.shape().toArray()) {
         ob.addShape(d);
       }
@@ -356,7 +454,10 @@ final class GrpcCodec {
 
   static ModelMetadataResponse metadata(ModelMetadata md) {
     ModelMetadataResponse.Builder b =
-        ModelMetadataResponse.newBuilder().setName(md.name()).addAllVersions(md.versions()).setPlatform(md.platform());
+        ModelMetadataResponse.newBuilder()
+            .setName(md.name())
+            .addAllVersions(md.versions())
+            .setPlatform(md.platform());
     for (TensorMetadata t : md.inputs()) {
       b.addInputs(tensorMetadata(t));
     }
@@ -368,7 +469,9 @@ final class GrpcCodec {
 
   private static ModelMetadataResponse.TensorMetadata tensorMetadata(TensorMetadata t) {
     ModelMetadataResponse.TensorMetadata.Builder b =
-        ModelMetadataResponse.TensorMetadata.newBuilder().setName(t.name()).setDatatype(t.dataType().wireName());
+        ModelMetadataResponse.TensorMetadata.newBuilder()
+            .setName(t.name())
+            .setDatatype(t.dataType().wireName());
     for (long d : t.shape().toArray()) {
       b.addShape(d);
     }
@@ -426,7 +529,8 @@ final class GrpcCodec {
   }
 
   /** Reads core's configuration document as Triton's ModelConfig message. */
-  static io.caracal.proto.inference.ModelConfig modelConfig(io.caracal.core.ModelConfigDocument doc) {
+  static io.caracal.proto.inference.ModelConfig modelConfig(
+      io.caracal.core.ModelConfigDocument doc) {
     try {
       return io.caracal.proto.inference.ModelConfig.parseFrom(doc.toByteArray());
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {

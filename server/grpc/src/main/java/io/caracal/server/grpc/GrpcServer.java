@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The KServe V2 gRPC server: {@code inference.GRPCInferenceService} and the standard {@code
  * grpc.health.v1.Health} (SERVING while the service is ready) on grpc-java's shaded Netty
- * transport. Build with {@link #builder()}, then {@link #start()}; {@link #close()} stops accepting,
- * lets running calls finish for up to 5 s, then cancels the rest.
+ * transport. Build with {@link #builder()}, then {@link #start()}; {@link #close()} stops
+ * accepting, lets running calls finish for up to 5 s, then cancels the rest.
  *
  * <pre>{@code
  * try (GrpcServer grpc = GrpcServer.builder().service(svc).port(0).build()) {
@@ -41,21 +41,34 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@code ModelInfer} and {@code ModelStreamInfer} run on the transport threads (they
  * only hand the request to core's future); every other RPC runs on a virtual thread. Protocol
  * limits: the largest inbound message is the HTTP body limit (64 MiB unless set), at most 100
- * concurrent calls per connection, Rapid-Reset protection (at most 200 RST_STREAM frames per 10
- * s), client keepalive pings allowed every 10 s; gzip-compressed requests are accepted.
+ * concurrent calls per connection, Rapid-Reset protection (at most 200 RST_STREAM frames per 10 s),
+ * client keepalive pings allowed every 10 s; gzip-compressed requests are accepted.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
 
   /** The Triton extensions this transport can serve, when core serves them too. */
   public static final List<String> GRPC_EXTENSIONS =
-      List.of("classification", "model_configuration", "model_repository", "logging", "parameters", "statistics");
+      List.of(
+          "classification",
+          "model_configuration",
+          "model_repository",
+          "logging",
+          "parameters",
+          "statistics");
 
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
-  @GuardedBy("lock") private @Nullable Server server;
-  @GuardedBy("lock") private @Nullable ExecutorService managementExecutor;
-  @GuardedBy("lock") private @Nullable ScheduledExecutorService healthPoller;
+
+  @GuardedBy("lock")
+  private @Nullable Server server;
+
+  @GuardedBy("lock")
+  private @Nullable ExecutorService managementExecutor;
+
+  @GuardedBy("lock")
+  private @Nullable ScheduledExecutorService healthPoller;
+
   private volatile Runnable healthRefresh = () -> {};
   private volatile @Nullable InetSocketAddress boundAddress;
 
@@ -80,11 +93,13 @@ public final class GrpcServer implements AutoCloseable {
         throw new IllegalStateException("already started");
       }
       Builder b = settings;
-      managementExecutor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("grpc-mgmt-", 0).factory());
+      managementExecutor =
+          Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("grpc-mgmt-", 0).factory());
       HealthStatusManager health = new HealthStatusManager();
       InferenceService service = Objects.requireNonNull(b.service, "service"); // build() checked it
-      InferenceGrpcService svc = 
-          new InferenceGrpcService(service, b.serverName, b.serverVersion, b.extensions, b.logSettings);
+      InferenceGrpcService svc =
+          new InferenceGrpcService(
+              service, b.serverName, b.serverVersion, b.extensions, b.logSettings);
       ExecutorService mgmt = managementExecutor;
       ServerCallExecutorSupplier perCall =
           new ServerCallExecutorSupplier() {
@@ -94,7 +109,8 @@ public final class GrpcServer implements AutoCloseable {
               String method = call.getMethodDescriptor().getFullMethodName();
               boolean infer =
                   method.equals(GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName())
-                      || method.equals(GRPCInferenceServiceGrpc.getModelStreamInferMethod().getFullMethodName());
+                      || method.equals(
+                          GRPCInferenceServiceGrpc.getModelStreamInferMethod().getFullMethodName());
               return infer ? null : mgmt; // null: the server's direct executor
             }
           };
@@ -119,16 +135,16 @@ public final class GrpcServer implements AutoCloseable {
         managementExecutor.shutdownNow();
         managementExecutor = null;
         throw new UncheckedIOException(
-            new IOException("cannot bind gRPC server to " + b.host + ":" + b.port + ": " + e.getMessage(), e));
+            new IOException(
+                "cannot bind gRPC server to " + b.host + ":" + b.port + ": " + e.getMessage(), e));
       }
       server = s;
       healthPoller =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "grpc-health");
-                t.setDaemon(true);
-                return t;
-              });
+          Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "grpc-health");
+            t.setDaemon(true);
+            return t;
+          });
       Runnable refresh =
           () -> {
             ServingStatus st;
@@ -185,7 +201,9 @@ public final class GrpcServer implements AutoCloseable {
     }
   }
 
-  /** Stops accepting, lets running calls finish for up to 5 s, then cancels the rest. Idempotent. */
+  /**
+   * Stops accepting, lets running calls finish for up to 5 s, then cancels the rest. Idempotent.
+   */
   @Override
   public void close() {
     synchronized (lock) {
@@ -300,17 +318,24 @@ public final class GrpcServer implements AutoCloseable {
     /** Concurrent calls one connection may have open (HTTP/2 max streams), default 100. */
     public Builder maxConcurrentCallsPerConnection(int n) {
       if (n < 1) {
-        throw new IllegalArgumentException("maxConcurrentCallsPerConnection must be positive: " + n);
+        throw new IllegalArgumentException(
+            "maxConcurrentCallsPerConnection must be positive: " + n);
       }
       this.maxConcurrentCallsPerConnection = n;
       return this;
     }
 
-    /** RST_STREAM frames a connection may send per window before it is closed, default 200 per 10 s. */
+    /**
+     * RST_STREAM frames a connection may send per window before it is closed, default 200 per 10 s.
+     */
     public Builder maxRstFramesPerWindow(int frames, int windowSeconds) {
       if (frames < 1 || windowSeconds < 1) {
         throw new IllegalArgumentException(
-            "maxRstFramesPerWindow needs positive values: " + frames + " per " + windowSeconds + " s");
+            "maxRstFramesPerWindow needs positive values: "
+                + frames
+                + " per "
+                + windowSeconds
+                + " s");
       }
       this.maxRstFrames = frames;
       this.rstWindowSeconds = windowSeconds;
@@ -329,7 +354,8 @@ public final class GrpcServer implements AutoCloseable {
     /** How often the server pings an idle connection, default 2 h; timeout default 20 s. */
     public Builder keepAlive(Duration time, Duration timeout) {
       if (time.isNegative() || time.isZero() || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("keepAlive needs positive durations: " + time + ", " + timeout);
+        throw new IllegalArgumentException(
+            "keepAlive needs positive durations: " + time + ", " + timeout);
       }
       this.keepAliveTime = time;
       this.keepAliveTimeout = timeout;

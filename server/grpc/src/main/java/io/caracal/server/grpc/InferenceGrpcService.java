@@ -1,6 +1,7 @@
 package io.caracal.server.grpc;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
@@ -33,7 +34,6 @@ import io.caracal.proto.inference.ServerMetadataRequest;
 import io.caracal.proto.inference.ServerMetadataResponse;
 import io.caracal.proto.inference.ServerReadyRequest;
 import io.caracal.proto.inference.ServerReadyResponse;
-import io.caracal.api.InferenceError;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
@@ -66,7 +66,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   private final List<String> extensions;
   private final LogSettings logSettings;
 
-  InferenceGrpcService(InferenceService service, String serverName, String serverVersion, List<String> extensions) {
+  InferenceGrpcService(
+      InferenceService service, String serverName, String serverVersion, List<String> extensions) {
     this(service, serverName, serverVersion, extensions, LogSettings.inMemory());
   }
 
@@ -85,12 +86,16 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
 
   @Override
   public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> out) {
-    unary(out, "ServerLive", () -> ServerLiveResponse.newBuilder().setLive(service.isLive()).build());
+    unary(
+        out, "ServerLive", () -> ServerLiveResponse.newBuilder().setLive(service.isLive()).build());
   }
 
   @Override
   public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> out) {
-    unary(out, "ServerReady", () -> ServerReadyResponse.newBuilder().setReady(service.isReady()).build());
+    unary(
+        out,
+        "ServerReady",
+        () -> ServerReadyResponse.newBuilder().setReady(service.isReady()).build());
   }
 
   @Override
@@ -100,12 +105,15 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         "ModelReady",
         () -> {
           ModelRef m = ModelRef.parse(request.getName(), request.getVersion());
-          return ModelReadyResponse.newBuilder().setReady(service.isModelReady(m.name(), m.version())).build();
+          return ModelReadyResponse.newBuilder()
+              .setReady(service.isModelReady(m.name(), m.version()))
+              .build();
         });
   }
 
   @Override
-  public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
+  public void serverMetadata(
+      ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> out) {
     unary(
         out,
         "ServerMetadata",
@@ -118,7 +126,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   }
 
   @Override
-  public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
+  public void modelMetadata(
+      ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
     unary(
         out,
         "ModelMetadata",
@@ -142,7 +151,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   }
 
   @Override
-  public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
+  public void modelStatistics(
+      ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
     unary(
         out,
         "ModelStatistics",
@@ -165,12 +175,14 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   }
 
   @Override
-  public void repositoryIndex(RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> out) {
+  public void repositoryIndex(
+      RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> out) {
     unary(out, "RepositoryIndex", () -> GrpcCodec.index(service.index(), request.getReady()));
   }
 
   @Override
-  public void repositoryModelLoad(RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
+  public void repositoryModelLoad(
+      RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
     unaryAsync(
         out,
         "RepositoryModelLoad",
@@ -181,7 +193,9 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                 new InferenceError.Unsupported(
                     "load parameters ('config', 'file:...') are not supported: the model is loaded from the repository"));
           }
-          return service.loadModel(model).thenApply(v -> RepositoryModelLoadResponse.getDefaultInstance());
+          return service
+              .loadModel(model)
+              .thenApply(v -> RepositoryModelLoadResponse.getDefaultInstance());
         });
   }
 
@@ -198,7 +212,9 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
               throw InferenceException.invalid(k, "unknown unload parameter '" + k + "'");
             }
           }
-          return service.unloadModel(model).thenApply(v -> RepositoryModelUnloadResponse.getDefaultInstance());
+          return service
+              .unloadModel(model)
+              .thenApply(v -> RepositoryModelUnloadResponse.getDefaultInstance());
         });
   }
 
@@ -217,7 +233,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
             v = logSettings.get();
           } else {
             Map<String, Object> changes = new LinkedHashMap<>();
-            for (Map.Entry<String, LogSettingsRequest.SettingValue> e : request.getSettingsMap().entrySet()) {
+            for (Map.Entry<String, LogSettingsRequest.SettingValue> e :
+                request.getSettingsMap().entrySet()) {
               LogSettingsRequest.SettingValue sv = e.getValue();
               Object value =
                   switch (sv.getParameterChoiceCase()) {
@@ -225,7 +242,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                     case UINT32_PARAM -> Integer.toUnsignedLong(sv.getUint32Param());
                     case STRING_PARAM -> sv.getStringParam();
                     case PARAMETERCHOICE_NOT_SET ->
-                        throw InferenceException.invalid(e.getKey(), "logging setting '" + e.getKey() + "' has no value");
+                        throw InferenceException.invalid(
+                            e.getKey(), "logging setting '" + e.getKey() + "' has no value");
                   };
               changes.put(e.getKey(), value);
             }
@@ -238,7 +256,9 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
               .putSettings("log_error", logBool(v.logError()))
               .putSettings(
                   "log_verbose_level",
-                  LogSettingsResponse.SettingValue.newBuilder().setUint32Param(v.logVerboseLevel()).build())
+                  LogSettingsResponse.SettingValue.newBuilder()
+                      .setUint32Param(v.logVerboseLevel())
+                      .build())
               .putSettings("log_format", logString(v.logFormat()))
               .build();
         });
@@ -270,29 +290,33 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
    * no answer.
    */
   private static <R, T> void reply(
-      StreamObserver<T> out, CompletableFuture<R> f, java.util.function.Function<R, T> encode, String rpc, String id) {
+      StreamObserver<T> out,
+      CompletableFuture<R> f,
+      java.util.function.Function<R, T> encode,
+      String rpc,
+      String id) {
     ServerCallStreamObserver<T> call = (ServerCallStreamObserver<T>) out;
     call.setOnCancelHandler(() -> f.cancel(false));
-    f.whenComplete(
-        (resp, err) -> {
-          if (call.isCancelled()) {
-            return;
-          }
-          try {
-            if (err != null) {
-              fail(out, err, rpc, id);
-            } else {
-              out.onNext(encode.apply(resp));
-              out.onCompleted();
-            }
-          } catch (Throwable t) {
-            fail(out, t, rpc, id);
-          }
-        });
+    f.whenComplete((resp, err) -> {
+      if (call.isCancelled()) {
+        return;
+      }
+      try {
+        if (err != null) {
+          fail(out, err, rpc, id);
+        } else {
+          out.onNext(encode.apply(resp));
+          out.onCompleted();
+        }
+      } catch (Throwable t) {
+        fail(out, t, rpc, id);
+      }
+    });
   }
 
   @Override
-  public StreamObserver<ModelInferRequest> modelStreamInfer(StreamObserver<ModelStreamInferResponse> out) {
+  public StreamObserver<ModelInferRequest> modelStreamInfer(
+      StreamObserver<ModelStreamInferResponse> out) {
     return new InferStream((ServerCallStreamObserver<ModelStreamInferResponse>) out);
   }
 
@@ -308,7 +332,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     out.onCompleted();
   }
 
-  private <T> void unaryAsync(StreamObserver<T> out, String rpc, Supplier<CompletableFuture<T>> body) {
+  private <T> void unaryAsync(
+      StreamObserver<T> out, String rpc, Supplier<CompletableFuture<T>> body) {
     CompletableFuture<T> f;
     try {
       f = body.get();
@@ -341,10 +366,17 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   private final class InferStream implements StreamObserver<ModelInferRequest> {
     private final ServerCallStreamObserver<ModelStreamInferResponse> out;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Set<CompletableFuture<InferenceResponse>> inFlight = ConcurrentHashMap.newKeySet();
-    @GuardedBy("lock") private int pending;
-    @GuardedBy("lock") private boolean halfClosed;
-    @GuardedBy("lock") private boolean closed;
+    private final Set<CompletableFuture<InferenceResponse>> inFlight =
+        ConcurrentHashMap.newKeySet();
+
+    @GuardedBy("lock")
+    private int pending;
+
+    @GuardedBy("lock")
+    private boolean halfClosed;
+
+    @GuardedBy("lock")
+    private boolean closed;
 
     InferStream(ServerCallStreamObserver<ModelStreamInferResponse> out) {
       this.out = out;
@@ -371,19 +403,21 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         return;
       }
       inFlight.add(f);
-      f.whenComplete(
-          (resp, err) -> {
-            inFlight.remove(f);
-            answer(request, resp, err);
-          });
+      f.whenComplete((resp, err) -> {
+        inFlight.remove(f);
+        answer(request, resp, err);
+      });
     }
 
-    private void answer(ModelInferRequest request, @Nullable InferenceResponse resp, @Nullable Throwable err) {
+    private void answer(
+        ModelInferRequest request, @Nullable InferenceResponse resp, @Nullable Throwable err) {
       ModelStreamInferResponse msg;
       try {
         msg =
             err == null
-                ? ModelStreamInferResponse.newBuilder().setInferResponse(GrpcCodec.encodeInfer(Objects.requireNonNull(resp))).build()
+                ? ModelStreamInferResponse.newBuilder()
+                    .setInferResponse(GrpcCodec.encodeInfer(Objects.requireNonNull(resp)))
+                    .build()
                 : errorResponse(request, err);
       } catch (Throwable t) {
         msg = errorResponse(request, t);

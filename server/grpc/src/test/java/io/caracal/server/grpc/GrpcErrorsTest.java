@@ -17,13 +17,27 @@ class GrpcErrorsTest {
   void everyErrorHasItsCode() {
     List<Object[]> cases =
         List.of(
-            new Object[] {new InferenceError.ModelNotFound("m", OptionalLong.empty()), Status.Code.INVALID_ARGUMENT},
-            new Object[] {new InferenceError.ModelNotFound("m", OptionalLong.of(3)), Status.Code.NOT_FOUND},
-            new Object[] {new InferenceError.ModelNotReady("m", OptionalLong.empty(), "r"), Status.Code.UNAVAILABLE},
-            new Object[] {new InferenceError.InvalidInput("x", "bad x"), Status.Code.INVALID_ARGUMENT},
-            new Object[] {new InferenceError.RequestTooLarge("big"), Status.Code.RESOURCE_EXHAUSTED},
+            new Object[] {
+              new InferenceError.ModelNotFound("m", OptionalLong.empty()),
+              Status.Code.INVALID_ARGUMENT
+            },
+            new Object[] {
+              new InferenceError.ModelNotFound("m", OptionalLong.of(3)), Status.Code.NOT_FOUND
+            },
+            new Object[] {
+              new InferenceError.ModelNotReady("m", OptionalLong.empty(), "r"),
+              Status.Code.UNAVAILABLE
+            },
+            new Object[] {
+              new InferenceError.InvalidInput("x", "bad x"), Status.Code.INVALID_ARGUMENT
+            },
+            new Object[] {
+              new InferenceError.RequestTooLarge("big"), Status.Code.RESOURCE_EXHAUSTED
+            },
             new Object[] {new InferenceError.QueueFull("m", 4), Status.Code.UNAVAILABLE},
-            new Object[] {new InferenceError.TooManyCalls("repository", 16), Status.Code.UNAVAILABLE},
+            new Object[] {
+              new InferenceError.TooManyCalls("repository", 16), Status.Code.UNAVAILABLE
+            },
             new Object[] {new InferenceError.DeadlineExceeded("m"), Status.Code.DEADLINE_EXCEEDED},
             new Object[] {new InferenceError.Cancelled("m"), Status.Code.CANCELLED},
             new Object[] {new InferenceError.BackendFailure("m", "c0ffee"), Status.Code.INTERNAL},
@@ -57,6 +71,7 @@ class GrpcErrorsTest {
 
   @Test
   void cancellationIsCancelled() {
-    assertThat(GrpcErrors.map(new CancellationException(), "Test", "").getCode()).isEqualTo(Status.Code.CANCELLED);
+    assertThat(GrpcErrors.map(new CancellationException(), "Test", "").getCode())
+        .isEqualTo(Status.Code.CANCELLED);
   }
 }

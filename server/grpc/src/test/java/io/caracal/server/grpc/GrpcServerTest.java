@@ -39,7 +39,10 @@ class GrpcServerTest {
       int port = server.start().getPort();
       assertThat(server.port()).isEqualTo(port).isPositive();
       ManagedChannel ch =
-          NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build();
+          NettyChannelBuilder.forAddress("127.0.0.1", port)
+              .usePlaintext()
+              .maxInboundMessageSize(Integer.MAX_VALUE)
+              .build();
       try {
         var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
         var md = stub.serverMetadata(ServerMetadataRequest.getDefaultInstance());
@@ -61,7 +64,8 @@ class GrpcServerTest {
                 .addInputs(InferenceGrpcServiceTest.input("A", "UINT8", 100_000))
                 .addRawInputContents(ByteString.copyFrom(new byte[100_000]))
                 .build();
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> stub.modelInfer(big));
+        StatusRuntimeException e =
+            catchThrowableOfType(StatusRuntimeException.class, () -> stub.modelInfer(big));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         // still serving afterwards
         assertThat(stub.modelInfer(small).getRawOutputContentsCount()).isEqualTo(1);
@@ -70,14 +74,22 @@ class GrpcServerTest {
         assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
             .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
         assertThat(
-                health.check(HealthCheckRequest.newBuilder().setService("inference.GRPCInferenceService").build()).getStatus())
+                health
+                    .check(
+                        HealthCheckRequest.newBuilder()
+                            .setService("inference.GRPCInferenceService")
+                            .build())
+                    .getStatus())
             .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
         // Watch the health status: the server's poller notices the core is no longer ready.
         Iterator<HealthCheckResponse> watch =
-            health.withDeadlineAfter(30, TimeUnit.SECONDS).watch(HealthCheckRequest.getDefaultInstance());
+            health
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .watch(HealthCheckRequest.getDefaultInstance());
         assertThat(watch.next().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
         core.setReady(false);
-        assertThat(watch.next().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+        assertThat(watch.next().getStatus())
+            .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
         assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
             .isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
       } finally {
@@ -88,8 +100,11 @@ class GrpcServerTest {
 
   @Test
   void builderRefusesBadValues() {
-    assertThatThrownBy(() -> GrpcServer.builder().port(70000)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> GrpcServer.builder().maxInboundMessageSize(0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> GrpcServer.builder().build()).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> GrpcServer.builder().port(70000))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> GrpcServer.builder().maxInboundMessageSize(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> GrpcServer.builder().build())
+        .isInstanceOf(IllegalStateException.class);
   }
 }

@@ -5,7 +5,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * {@code GET /v2/health/live} and {@code /v2/health/ready}: {@code {"live": true}} (or {@code
- * ready}) with 200, or {@code false} with the status {@link HttpErrors#health} gives a failed probe.
+ * ready}) with 200, or {@code false} with the status {@link HttpErrors#health} gives a failed
+ * probe.
  */
 final class HealthEndpoint implements V2Endpoint {
   private final String member;

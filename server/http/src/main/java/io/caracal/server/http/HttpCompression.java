@@ -21,9 +21,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * gzip and deflate of infer bodies, as Triton does them: a request body with {@code
  * Content-Encoding: gzip|deflate} is decompressed (its decompressed size is bounded by the body
- * limit: 413 beyond), and the response is compressed with the acceptable coding of highest
- * q-value in {@code Accept-Encoding} among identity, gzip and deflate. {@code deflate} is
- * zlib-wrapped (RFC 1950). Only infer uses this: other responses are never compressed. Stateless.
+ * limit: 413 beyond), and the response is compressed with the acceptable coding of highest q-value
+ * in {@code Accept-Encoding} among identity, gzip and deflate. {@code deflate} is zlib-wrapped (RFC
+ * 1950). Only infer uses this: other responses are never compressed. Stateless.
  */
 final class HttpCompression {
   private HttpCompression() {}
@@ -52,7 +52,10 @@ final class HttpCompression {
     };
   }
 
-  /** Chooses the response coding from {@code Accept-Encoding}: the listed coding of highest q, first on ties. */
+  /**
+   * Chooses the response coding from {@code Accept-Encoding}: the listed coding of highest q, first
+   * on ties.
+   */
   static Coding responseCoding(String header) {
     if (header == null || header.isBlank()) {
       return Coding.IDENTITY;
@@ -107,14 +110,17 @@ final class HttpCompression {
         if (out.readableBytes() + (long) n > maxBytes) {
           throw InferenceException.of(
               new InferenceError.RequestTooLarge(
-                  "decompressed request body exceeds the maximum allowed size of " + maxBytes + " bytes"));
+                  "decompressed request body exceeds the maximum allowed size of "
+                      + maxBytes
+                      + " bytes"));
         }
         out.writeBytes(chunk, 0, n);
       }
       ok = true;
       return out;
     } catch (ZipException | java.io.EOFException e) {
-      throw InferenceException.invalid("", "the request body is not valid " + coding.token() + " data");
+      throw InferenceException.invalid(
+          "", "the request body is not valid " + coding.token() + " data");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
  * The one place where the HTTP transport chooses a status: core's {@link InferenceError} and the
  * transport's own {@link HttpProblem}, each by an exhaustive switch, and anything else as {@code
  * 500 internal error} under a new correlation id. An unexpected failure (an {@code Internal} or
- * {@code BackendFailure}, or a throwable that is neither) is logged here, once, with the request id,
- * the correlation id the client sees, and the cause. Stateless.
+ * {@code BackendFailure}, or a throwable that is neither) is logged here, once, with the request
+ * id, the correlation id the client sees, and the cause. Stateless.
  */
 final class HttpErrors {
   private static final Logger log = LoggerFactory.getLogger(HttpErrors.class);

@@ -8,9 +8,9 @@ import java.util.Objects;
  *
  * @param maxBodyBytes largest request body (after de-chunking), config {@code http-max-body-bytes},
  *     default 64 MiB; larger bodies get 413 and the connection is closed
- * @param maxJsonDepth deepest JSON nesting allowed in a request, config {@code http-max-json-depth},
- *     default 100 (Triton's limit); deeper gets 400 {@code JSON nesting depth exceeds maximum allowed
- *     limit (100)}
+ * @param maxJsonDepth deepest JSON nesting allowed in a request, config {@code
+ *     http-max-json-depth}, default 100 (Triton's limit); deeper gets 400 {@code JSON nesting depth
+ *     exceeds maximum allowed limit (100)}
  * @param maxNumberLength longest JSON number token in characters, config {@code
  *     http-max-number-length}, default 100
  * @param maxInitialLineLength longest request line, config {@code http-max-initial-line-length},
@@ -55,22 +55,50 @@ public record HttpLimits(
 
   /** Returns a copy with another body limit. */
   public HttpLimits withMaxBodyBytes(int v) {
-    return new HttpLimits(v, maxJsonDepth, maxNumberLength, maxInitialLineLength, maxHeaderSize, maxTensorElements, idleTimeout);
+    return new HttpLimits(
+        v,
+        maxJsonDepth,
+        maxNumberLength,
+        maxInitialLineLength,
+        maxHeaderSize,
+        maxTensorElements,
+        idleTimeout);
   }
 
   /** Returns a copy with another JSON depth limit. */
   public HttpLimits withMaxJsonDepth(int v) {
-    return new HttpLimits(maxBodyBytes, v, maxNumberLength, maxInitialLineLength, maxHeaderSize, maxTensorElements, idleTimeout);
+    return new HttpLimits(
+        maxBodyBytes,
+        v,
+        maxNumberLength,
+        maxInitialLineLength,
+        maxHeaderSize,
+        maxTensorElements,
+        idleTimeout);
   }
 
   /** Returns a copy with another tensor element cap. */
   public HttpLimits withMaxTensorElements(long v) {
-    return new HttpLimits(maxBodyBytes, maxJsonDepth, maxNumberLength, maxInitialLineLength, maxHeaderSize, v, idleTimeout);
+    return new HttpLimits(
+        maxBodyBytes,
+        maxJsonDepth,
+        maxNumberLength,
+        maxInitialLineLength,
+        maxHeaderSize,
+        v,
+        idleTimeout);
   }
 
   /** Returns a copy with another idle timeout. */
   public HttpLimits withIdleTimeout(Duration v) {
-    return new HttpLimits(maxBodyBytes, maxJsonDepth, maxNumberLength, maxInitialLineLength, maxHeaderSize, maxTensorElements, v);
+    return new HttpLimits(
+        maxBodyBytes,
+        maxJsonDepth,
+        maxNumberLength,
+        maxInitialLineLength,
+        maxHeaderSize,
+        maxTensorElements,
+        v);
   }
 
   private static void positive(String name, long v) {

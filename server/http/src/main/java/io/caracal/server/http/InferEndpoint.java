@@ -16,10 +16,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code POST /v2/models/{m}[/versions/{v}]/infer}: decodes the body (JSON, or JSON and binary
- * tensors; gzip or deflate when the request says so), calls the service, and renders the outputs
- * as the request asked (binary or JSON, compressed when the client accepts it). The inputs are
- * copied out of the request before {@link #handle} returns; the outputs are encoded on the event
- * loop. Cancelling the returned future (the client went away) withdraws the request.
+ * tensors; gzip or deflate when the request says so), calls the service, and renders the outputs as
+ * the request asked (binary or JSON, compressed when the client accepts it). The inputs are copied
+ * out of the request before {@link #handle} returns; the outputs are encoded on the event loop.
+ * Cancelling the returned future (the client went away) withdraws the request.
  */
 final class InferEndpoint implements V2Endpoint {
   private final InferenceService service;
@@ -43,15 +43,19 @@ final class InferEndpoint implements V2Endpoint {
     HttpCompression.Coding responseCoding =
         HttpCompression.responseCoding(req.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
     V2JsonCodec.DecodedInfer decoded = decode(req, call.model(), coding);
-    return service.infer(decoded.request()).thenApply(resp -> alloc -> render(resp, decoded, responseCoding, alloc));
+    return service
+        .infer(decoded.request())
+        .thenApply(resp -> alloc -> render(resp, decoded, responseCoding, alloc));
   }
 
-  private V2JsonCodec.DecodedInfer decode(FullHttpRequest req, ModelRef model, HttpCompression.Coding coding) {
+  private V2JsonCodec.DecodedInfer decode(
+      FullHttpRequest req, ModelRef model, HttpCompression.Coding coding) {
     String headerLength = req.headers().get(V2JsonCodec.HEADER_LENGTH);
     if (coding == HttpCompression.Coding.IDENTITY) {
       return codec.decodeInfer(model.name(), model.version(), req.content(), headerLength);
     }
-    ByteBuf plain = HttpCompression.decompress(req.content(), coding, maxBodyBytes, req.content().alloc());
+    ByteBuf plain =
+        HttpCompression.decompress(req.content(), coding, maxBodyBytes, req.content().alloc());
     try {
       return codec.decodeInfer(model.name(), model.version(), plain, headerLength);
     } finally {
@@ -69,7 +73,8 @@ final class InferEndpoint implements V2Endpoint {
     if (coding != HttpCompression.Coding.IDENTITY) {
       body = HttpCompression.compress(body, coding, alloc);
     }
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
     if (coding != HttpCompression.Coding.IDENTITY) {
       r.headers().set(HttpHeaderNames.CONTENT_ENCODING, coding.token());
     }

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code GET /v2/models/{m}[/versions/{v}]/config}: the completed configuration as Triton prints
- * it (protobuf JSON with the proto's field names and every primitive field).
+ * {@code GET /v2/models/{m}[/versions/{v}]/config}: the completed configuration as Triton prints it
+ * (protobuf JSON with the proto's field names and every primitive field).
  */
 final class ModelConfigEndpoint implements V2Endpoint {
   private final InferenceService service;

@@ -4,7 +4,9 @@ import io.caracal.core.InferenceService;
 import io.caracal.core.ModelRef;
 import java.util.concurrent.CompletableFuture;
 
-/** {@code GET /v2/models/{m}[/versions/{v}]}: the model's inputs, outputs, versions and platform. */
+/**
+ * {@code GET /v2/models/{m}[/versions/{v}]}: the model's inputs, outputs, versions and platform.
+ */
 final class ModelMetadataEndpoint implements V2Endpoint {
   private final InferenceService service;
   private final V2JsonCodec codec;

@@ -30,20 +30,24 @@ import java.util.Map;
 final class V2AdminCodec {
   private final JsonFactory factory =
       JsonFactory.builder()
-          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(4).maxNumberLength(40).build())
+          .streamReadConstraints(
+              StreamReadConstraints.builder().maxNestingDepth(4).maxNumberLength(40).build())
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
           .build();
 
   // --------------------------------------------------------------------------------- bodies
 
-  /** Parses an optional JSON object body into its top-level members (scalars and one-level objects). */
+  /**
+   * Parses an optional JSON object body into its top-level members (scalars and one-level objects).
+   */
   Map<String, Object> object(ByteBuf body, String what) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (!body.isReadable() || isBlank(body)) {
       return out;
     }
-    try (JsonParser p = factory.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate()))) {
+    try (JsonParser p =
+        factory.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate()))) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw InferenceException.invalid("", "the " + what + " body must be a JSON object");
       }
@@ -62,24 +66,32 @@ final class V2AdminCodec {
         }
       }
       if (p.nextToken() != null) {
-        throw InferenceException.invalid("", "the " + what + " body has content after the JSON object");
+        throw InferenceException.invalid(
+            "", "the " + what + " body has content after the JSON object");
       }
     } catch (JsonProcessingException e) {
-      throw InferenceException.invalid("", "the " + what + " body is not valid JSON: " + V2JsonCodec.truncate(String.valueOf(e.getOriginalMessage()), 200));
+      throw InferenceException.invalid(
+          "",
+          "the "
+              + what
+              + " body is not valid JSON: "
+              + V2JsonCodec.truncate(String.valueOf(e.getOriginalMessage()), 200));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return out;
   }
 
-  private static Object scalar(JsonParser p, JsonToken t, String key, String what) throws IOException {
+  private static Object scalar(JsonParser p, JsonToken t, String key, String what)
+      throws IOException {
     return switch (t) {
       case VALUE_STRING -> p.getText();
       case VALUE_TRUE -> Boolean.TRUE;
       case VALUE_FALSE -> Boolean.FALSE;
       case VALUE_NUMBER_INT -> {
         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-          throw InferenceException.invalid(key, "'" + key + "' of the " + what + " body is out of range");
+          throw InferenceException.invalid(
+              key, "'" + key + "' of the " + what + " body is out of range");
         }
         yield p.getLongValue();
       }
@@ -87,7 +99,12 @@ final class V2AdminCodec {
       default -> {
         p.skipChildren();
         throw InferenceException.invalid(
-            key, "'" + V2JsonCodec.truncate(key, 64) + "' of the " + what + " body must be a string, number or boolean");
+            key,
+            "'"
+                + V2JsonCodec.truncate(key, 64)
+                + "' of the "
+                + what
+                + " body must be a string, number or boolean");
       }
     };
   }
@@ -129,10 +146,14 @@ final class V2AdminCodec {
     for (Object key : map.keySet()) {
       String k = String.valueOf(key);
       if (k.equals("config")) {
-        throw InferenceException.invalid(k, "load parameter 'config' is not supported: change the model's config.pbtxt in the repository instead");
+        throw InferenceException.invalid(
+            k,
+            "load parameter 'config' is not supported: change the model's config.pbtxt in the repository instead");
       }
       if (k.startsWith("file:")) {
-        throw InferenceException.invalid("file:", "load parameters 'file:<path>' are not supported: Caracal never writes model files from a request");
+        throw InferenceException.invalid(
+            "file:",
+            "load parameters 'file:<path>' are not supported: Caracal never writes model files from a request");
       }
     }
   }
@@ -218,7 +239,8 @@ final class V2AdminCodec {
     g.writeEndObject();
   }
 
-  private static void duration(JsonGenerator g, String name, ModelStatistics.Duration d) throws IOException {
+  private static void duration(JsonGenerator g, String name, ModelStatistics.Duration d)
+      throws IOException {
     g.writeObjectFieldStart(name);
     g.writeNumberField("count", d.count());
     g.writeNumberField("ns", d.nanos());

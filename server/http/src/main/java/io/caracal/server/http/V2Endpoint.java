@@ -61,7 +61,8 @@ interface V2Endpoint {
 
   /** Returns a JSON response. */
   static FullHttpResponse jsonResponse(HttpResponseStatus status, byte[] body) {
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     return r;
   }

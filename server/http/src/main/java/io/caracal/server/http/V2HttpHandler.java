@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * Serves the KServe V2 REST routes on one connection: frames each request, matches its route,
  * checks the method, parses the model name and version (core's {@link ModelRef}), hands it to the
  * route's {@link V2Endpoint} and writes the reply, or the failure as {@link HttpErrors} maps it.
- * Runs on the channel's event loop and never blocks it: replies that complete on another thread
- * are rendered back on the loop. Requests are answered in order: while one is in flight, later
- * ones on the same connection wait (HTTP/1.1 pipelining) and reading pauses.
+ * Runs on the channel's event loop and never blocks it: replies that complete on another thread are
+ * rendered back on the loop. Requests are answered in order: while one is in flight, later ones on
+ * the same connection wait (HTTP/1.1 pipelining) and reading pauses.
  */
 final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(V2HttpHandler.class);
@@ -93,18 +93,16 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     busy = true;
     inFlight = reply;
     CompletableFuture<V2Endpoint.Reply> pending = reply;
-    reply.whenComplete(
-        (r, e) ->
-            ctx.executor()
-                .execute(
-                    () -> {
-                      inFlight = null;
-                      busy = false;
-                      if (ctx.channel().isActive()) { // else the client went away; nothing to answer
-                        write(ctx, pending, keepAlive, reqId);
-                      }
-                      drain(ctx);
-                    }));
+    reply.whenComplete((r, e) ->
+        ctx.executor()
+            .execute(() -> {
+              inFlight = null;
+              busy = false;
+              if (ctx.channel().isActive()) { // else the client went away; nothing to answer
+                write(ctx, pending, keepAlive, reqId);
+              }
+              drain(ctx);
+            }));
   }
 
   private CompletableFuture<V2Endpoint.Reply> dispatch(FullHttpRequest req, String reqId) {
@@ -125,7 +123,8 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     Optional<ModelRef> target =
         route.model() == null
             ? Optional.empty()
-            : Optional.of(ModelRef.parse(route.model(), route.version() == null ? "" : route.version()));
+            : Optional.of(
+                ModelRef.parse(route.model(), route.version() == null ? "" : route.version()));
     return endpoints.get(route.kind()).handle(new V2Endpoint.Call(req, target, reqId));
   }
 
@@ -134,7 +133,8 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       return new HttpProblem.RequestLineTooLong();
     }
     if (c instanceof TooLongHttpHeaderException
-        || (c instanceof TooLongFrameException && String.valueOf(c.getMessage()).contains("header"))) {
+        || (c instanceof TooLongFrameException
+            && String.valueOf(c.getMessage()).contains("header"))) {
       return new HttpProblem.HeadersTooLarge();
     }
     if (c instanceof TooLongFrameException) {
@@ -144,7 +144,10 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void write(
-      ChannelHandlerContext ctx, CompletableFuture<V2Endpoint.Reply> reply, boolean keepAlive, String reqId) {
+      ChannelHandlerContext ctx,
+      CompletableFuture<V2Endpoint.Reply> reply,
+      boolean keepAlive,
+      String reqId) {
     FullHttpResponse r;
     boolean framingFailed = false;
     try {
@@ -152,7 +155,8 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     } catch (Throwable t) {
       HttpErrors.Mapped m = HttpErrors.map(t, reqId);
       framingFailed =
-          InferenceException.unwrap(t) instanceof HttpProblemException p && p.problem().closesConnection();
+          InferenceException.unwrap(t) instanceof HttpProblemException p
+              && p.problem().closesConnection();
       r = errorResponse(m);
     }
     HttpUtil.setContentLength(r, r.content().readableBytes());
@@ -166,7 +170,8 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
 
   private FullHttpResponse errorResponse(HttpErrors.Mapped m) {
     FullHttpResponse r =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, m.status(), Unpooled.wrappedBuffer(codec.error(m.message())));
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, m.status(), Unpooled.wrappedBuffer(codec.error(m.message())));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     if (m.retryAfterSeconds() > 0) {
       r.headers().set(HttpHeaderNames.RETRY_AFTER, m.retryAfterSeconds());
@@ -178,7 +183,8 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   static void writeAndClose(ChannelHandlerContext ctx, V2JsonCodec codec, HttpProblem problem) {
     HttpErrors.Mapped m = HttpErrors.map(problem);
     FullHttpResponse r =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, m.status(), Unpooled.wrappedBuffer(codec.error(m.message())));
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, m.status(), Unpooled.wrappedBuffer(codec.error(m.message())));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     HttpUtil.setContentLength(r, r.content().readableBytes());

@@ -25,13 +25,21 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final V2Endpoints endpoints;
 
   /** Creates an initializer serving {@code service} under these limits. */
-  public V2HttpInitializer(InferenceService service, HttpLimits limits, String serverName, String serverVersion) {
+  public V2HttpInitializer(
+      InferenceService service, HttpLimits limits, String serverName, String serverVersion) {
     this(service, limits, serverName, serverVersion, LogSettings.inMemory());
   }
 
-  /** Creates an initializer serving {@code service} under these limits; the logging extension uses {@code logSettings}. */
+  /**
+   * Creates an initializer serving {@code service} under these limits; the logging extension uses
+   * {@code logSettings}.
+   */
   public V2HttpInitializer(
-      InferenceService service, HttpLimits limits, String serverName, String serverVersion, LogSettings logSettings) {
+      InferenceService service,
+      HttpLimits limits,
+      String serverName,
+      String serverVersion,
+      LogSettings logSettings) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.codec = new V2JsonCodec(limits);
     this.endpoints =
@@ -51,7 +59,8 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     if (idleMillis > 0) {
       p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
     }
-    p.addLast("codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
+    p.addLast(
+        "codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec));
     p.addLast("v2", new V2HttpHandler(endpoints, codec));
   }
@@ -68,7 +77,8 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     @Override
-    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized)
+        throws Exception {
       if (!(oversized instanceof HttpRequest)) {
         super.handleOversizedMessage(ctx, oversized);
         return;

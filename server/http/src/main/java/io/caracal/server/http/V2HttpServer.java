@@ -2,7 +2,6 @@ package io.caracal.server.http;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.core.InferenceService;
-import io.caracal.server.http.V2HttpInitializer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -46,9 +45,16 @@ public final class V2HttpServer implements AutoCloseable {
   private final int eventLoopThreads;
 
   private final Object lock = new Object();
-  @GuardedBy("lock") private @Nullable EventLoopGroup boss;
-  @GuardedBy("lock") private @Nullable EventLoopGroup workers;
-  @GuardedBy("lock") private @Nullable Channel serverChannel;
+
+  @GuardedBy("lock")
+  private @Nullable EventLoopGroup boss;
+
+  @GuardedBy("lock")
+  private @Nullable EventLoopGroup workers;
+
+  @GuardedBy("lock")
+  private @Nullable Channel serverChannel;
+
   private volatile @Nullable InetSocketAddress boundAddress;
   private final io.caracal.core.logging.LogSettings logSettings;
 
@@ -96,17 +102,23 @@ public final class V2HttpServer implements AutoCloseable {
               .channel(channelType)
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(new V2HttpInitializer(service, limits, serverName, serverVersion, logSettings));
+              .childHandler(
+                  new V2HttpInitializer(service, limits, serverName, serverVersion, logSettings));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
         shutdownGroups();
         throw new java.io.UncheckedIOException(
-            new java.io.IOException("cannot bind HTTP server to " + host + ":" + port + ": " + e.getMessage(), e));
+            new java.io.IOException(
+                "cannot bind HTTP server to " + host + ":" + port + ": " + e.getMessage(), e));
       }
       boundAddress = (InetSocketAddress) serverChannel.localAddress();
-      log.info("HTTP listening on {}:{}", boundAddress.getAddress().getHostAddress(), boundAddress.getPort());
-      log.debug("HTTP transport: {}, {} event loop threads", epoll ? "epoll" : "nio", eventLoopThreads);
+      log.info(
+          "HTTP listening on {}:{}",
+          boundAddress.getAddress().getHostAddress(),
+          boundAddress.getPort());
+      log.debug(
+          "HTTP transport: {}, {} event loop threads", epoll ? "epoll" : "nio", eventLoopThreads);
       return boundAddress;
     }
   }
@@ -127,8 +139,8 @@ public final class V2HttpServer implements AutoCloseable {
 
   /**
    * Stops accepting connections without waiting for anything else: the listening socket closes,
-   * open connections stay and are still served (a shutting-down service answers their new
-   * requests with 503). {@link #close()} finishes the shutdown. Never call it from an event loop.
+   * open connections stay and are still served (a shutting-down service answers their new requests
+   * with 503). {@link #close()} finishes the shutdown. Never call it from an event loop.
    */
   public void stopAccepting() {
     synchronized (lock) {
@@ -138,10 +150,10 @@ public final class V2HttpServer implements AutoCloseable {
 
   /**
    * Closes the listening socket and returns once the kernel refuses new connections. With NIO the
-   * JDK closes a channel registered with a selector only when that selector next runs, so a
-   * connect in between would still be accepted. A task scheduled on the channel's event loop runs
-   * only after the loop went back through {@code select}, which is where the socket is closed; two
-   * such rounds make sure one full selector cycle passed.
+   * JDK closes a channel registered with a selector only when that selector next runs, so a connect
+   * in between would still be accepted. A task scheduled on the channel's event loop runs only
+   * after the loop went back through {@code select}, which is where the socket is closed; two such
+   * rounds make sure one full selector cycle passed.
    */
   @GuardedBy("lock")
   private void closeListener() {
@@ -157,7 +169,9 @@ public final class V2HttpServer implements AutoCloseable {
     }
   }
 
-  /** Stops accepting connections and shuts the event loops down (quiet period 0.1 s, at most 5 s). */
+  /**
+   * Stops accepting connections and shuts the event loops down (quiet period 0.1 s, at most 5 s).
+   */
   @Override
   public void close() {
     synchronized (lock) {
@@ -187,7 +201,8 @@ public final class V2HttpServer implements AutoCloseable {
     private String serverVersion = "0.1.0";
     private HttpLimits limits = HttpLimits.DEFAULTS;
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
-    private io.caracal.core.logging.LogSettings logSettings = io.caracal.core.logging.LogSettings.inMemory();
+    private io.caracal.core.logging.LogSettings logSettings =
+        io.caracal.core.logging.LogSettings.inMemory();
 
     private Builder() {}
 

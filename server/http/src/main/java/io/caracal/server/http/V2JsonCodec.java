@@ -52,8 +52,8 @@ import org.jspecify.annotations.Nullable;
  * data goes straight from JSON tokens into a little-endian buffer of the right type.
  *
  * <p>Binary inputs are copied once from the request body into a direct buffer of their own, so the
- * request's Netty buffer can be released as soon as decoding ends and no pooled memory outlives
- * the request (core may keep tensors, e.g. in a cache). Binary outputs are not copied: the response
+ * request's Netty buffer can be released as soon as decoding ends and no pooled memory outlives the
+ * request (core may keep tensors, e.g. in a cache). Binary outputs are not copied: the response
  * wraps the tensors' buffers.
  *
  * <p>JSON output: floats in shortest round-trip form; FP16 and BF16 as their float values; NaN and
@@ -63,8 +63,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The tensor elements themselves are read and written by {@code caracal-protocol}'s {@link
  * JsonTensorReader} and {@link JsonTensorWriter}, and binary sizes checked by {@link
- * BinaryTensorData}, which the Java client shares; this class frames requests and responses, applies
- * the {@link HttpLimits} and words each {@link TensorDataProblem} as Triton does.
+ * BinaryTensorData}, which the Java client shares; this class frames requests and responses,
+ * applies the {@link HttpLimits} and words each {@link TensorDataProblem} as Triton does.
  */
 final class V2JsonCodec {
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
@@ -79,7 +79,8 @@ final class V2JsonCodec {
         JsonFactory.builder()
             .streamReadConstraints(
                 StreamReadConstraints.builder()
-                    // the root object, "inputs", one input and its "data" array come before the data's own nesting
+                    // the root object, "inputs", one input and its "data" array come before the
+                    // data's own nesting
                     .maxNestingDepth(limits.maxJsonDepth() + 3)
                     .maxNumberLength(limits.maxNumberLength())
                     .maxStringLength(Math.max(limits.maxBodyBytes(), 1))
@@ -92,14 +93,17 @@ final class V2JsonCodec {
   }
 
   /** A decoded infer request and how its outputs are to be sent. */
-  record DecodedInfer(InferenceRequest request, boolean binaryOutputDefault, Map<String, Boolean> binaryPerOutput) {
+  record DecodedInfer(
+      InferenceRequest request, boolean binaryOutputDefault, Map<String, Boolean> binaryPerOutput) {
     boolean isBinary(String output) {
       Boolean b = binaryPerOutput.get(output);
       return b != null ? b : binaryOutputDefault;
     }
   }
 
-  /** An encoded infer response: the body, and the JSON part's length when binary outputs follow it. */
+  /**
+   * An encoded infer response: the body, and the JSON part's length when binary outputs follow it.
+   */
   record Encoded(ByteBuf body, int jsonLength, boolean binary) {}
 
   // ---------------------------------------------------------------------------------------------
@@ -133,7 +137,8 @@ final class V2JsonCodec {
     } catch (IOException e) {
       throw invalid("", "malformed JSON in request body");
     }
-    // Resolve the inputs: JSON data (maybe captured before its datatype and shape were known) or binary.
+    // Resolve the inputs: JSON data (maybe captured before its datatype and shape were known) or
+    // binary.
     int offset = body.readerIndex() + jsonLen;
     long remaining = bodyLen - (long) jsonLen;
     List<NamedTensor> inputs = new ArrayList<>(parsed.inputs.size());
@@ -159,8 +164,13 @@ final class V2JsonCodec {
         if (in.binarySize > remaining) {
           throw invalid(
               in.name,
-              "unexpected size for input '" + in.name + "', expecting " + (in.binarySize - remaining)
-                  + " additional bytes for model '" + model + "'");
+              "unexpected size for input '"
+                  + in.name
+                  + "', expecting "
+                  + (in.binarySize - remaining)
+                  + " additional bytes for model '"
+                  + model
+                  + "'");
         }
         int size = (int) in.binarySize;
         try {
@@ -199,7 +209,8 @@ final class V2JsonCodec {
   private static int parseHeaderLength(String raw, int bodyLen) {
     String v = raw.trim();
     if (!v.matches("-?[0-9]{1,18}")) {
-      throw invalid(HEADER_LENGTH, "Unable to parse Inference-Header-Content-Length, got: " + quote(v));
+      throw invalid(
+          HEADER_LENGTH, "Unable to parse Inference-Header-Content-Length, got: " + quote(v));
     }
     long n = Long.parseLong(v);
     if (n == 0) {
@@ -209,7 +220,12 @@ final class V2JsonCodec {
               + "send a JSON inference header before the binary data");
     }
     if (n < 0 || n > bodyLen) {
-      throw invalid(HEADER_LENGTH, "Inference-Header-Content-Length: inference header size should be in range (0, " + bodyLen + "], got: " + n);
+      throw invalid(
+          HEADER_LENGTH,
+          "Inference-Header-Content-Length: inference header size should be in range (0, "
+              + bodyLen
+              + "], got: "
+              + n);
     }
     return (int) n;
   }
@@ -234,7 +250,8 @@ final class V2JsonCodec {
     throw invalid("", "request body is empty: expected a JSON inference request");
   }
 
-  @SuppressWarnings("NullAway.Init") // the parser sets name, datatype and shape; input() checks them
+  @SuppressWarnings(
+      "NullAway.Init") // the parser sets name, datatype and shape; input() checks them
   private static final class PendingInput {
     String name;
     DataType dataType;
@@ -369,7 +386,10 @@ final class V2JsonCodec {
           String s = p.getText();
           in.dataType =
               DataType.fromWireName(s)
-                  .orElseThrow(() -> invalid(nameOr(in), "invalid datatype " + quote(s) + " for input '" + nameOr(in) + "'"));
+                  .orElseThrow(() ->
+                      invalid(
+                          nameOr(in),
+                          "invalid datatype " + quote(s) + " for input '" + nameOr(in) + "'"));
         }
         case "shape" -> in.shape = shape(p, in, model);
         case "parameters" -> params = parameters(p, "input '" + nameOr(in) + "'");
@@ -399,7 +419,9 @@ final class V2JsonCodec {
     ParameterValue size = params.get("binary_data_size");
     if (size != null) {
       if (!(size instanceof ParameterValue.Int(long v)) || v < 0) {
-        throw invalid(in.name, "'binary_data_size' of input '" + in.name + "' must be a non-negative integer");
+        throw invalid(
+            in.name,
+            "'binary_data_size' of input '" + in.name + "' must be a non-negative integer");
       }
       in.binarySize = v;
     }
@@ -407,10 +429,19 @@ final class V2JsonCodec {
     return in;
   }
 
-  private static void rejectSharedMemory(Map<String, ParameterValue> params, String kind, String name) {
+  private static void rejectSharedMemory(
+      Map<String, ParameterValue> params, String kind, String name) {
     for (String k : params.keySet()) {
       if (k.startsWith("shared_memory_")) {
-        throw invalid(name, "shared memory is not supported by this server (parameter '" + k + "' of " + kind + " '" + name + "')");
+        throw invalid(
+            name,
+            "shared memory is not supported by this server (parameter '"
+                + k
+                + "' of "
+                + kind
+                + " '"
+                + name
+                + "')");
       }
     }
   }
@@ -421,17 +452,21 @@ final class V2JsonCodec {
 
   private Shape shape(JsonParser p, PendingInput in, String model) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {
-      throw invalid(nameOr(in), "'shape' of input '" + nameOr(in) + "' must be an array of integers");
+      throw invalid(
+          nameOr(in), "'shape' of input '" + nameOr(in) + "' must be an array of integers");
     }
     long[] dims = new long[8];
     int n = 0;
     boolean negative = false;
     while (p.nextToken() != JsonToken.END_ARRAY) {
-      if (p.currentToken() != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-        throw invalid(nameOr(in), "'shape' of input '" + nameOr(in) + "' must be an array of integers");
+      if (p.currentToken() != JsonToken.VALUE_NUMBER_INT
+          || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+        throw invalid(
+            nameOr(in), "'shape' of input '" + nameOr(in) + "' must be an array of integers");
       }
       if (n == 64) {
-        throw invalid(nameOr(in), "'shape' of input '" + nameOr(in) + "' has more than 64 dimensions");
+        throw invalid(
+            nameOr(in), "'shape' of input '" + nameOr(in) + "' has more than 64 dimensions");
       }
       if (n == dims.length) {
         dims = Arrays.copyOf(dims, n * 2);
@@ -444,21 +479,33 @@ final class V2JsonCodec {
     if (negative) {
       throw invalid(
           nameOr(in),
-          "All input dimensions should be specified for input '" + nameOr(in) + "' for model '" + model + "', got " + s);
+          "All input dimensions should be specified for input '"
+              + nameOr(in)
+              + "' for model '"
+              + model
+              + "', got "
+              + s);
     }
     return s;
   }
 
-  /** Decodes {@code data} (the parser is on its first token) into a tensor of the input's type and shape. */
-  private Tensor decodeData(JsonParser p, PendingInput in, String model, int jsonLen) throws IOException {
+  /**
+   * Decodes {@code data} (the parser is on its first token) into a tensor of the input's type and
+   * shape.
+   */
+  private Tensor decodeData(JsonParser p, PendingInput in, String model, int jsonLen)
+      throws IOException {
     if (in.dataType == DataType.FP16 || in.dataType == DataType.BF16) {
       throw invalid(
           in.name,
-          "receiving " + in.dataType + " data via JSON is not supported. Please use the binary data format for input "
+          "receiving "
+              + in.dataType
+              + " data via JSON is not supported. Please use the binary data format for input "
               + in.name);
     }
     try {
-      return tensorReader.read(p, in.dataType, in.shape, Math.min(limits.maxTensorElements(), jsonLen));
+      return tensorReader.read(
+          p, in.dataType, in.shape, Math.min(limits.maxTensorElements(), jsonLen));
     } catch (TensorDataException e) {
       throw dataError(in, model, e.problem());
     }
@@ -469,45 +516,102 @@ final class V2JsonCodec {
     String input = "input '" + in.name + "'";
     String message =
         switch (problem) {
-          case TensorDataProblem.CountOverflow() -> "shape " + in.shape + " of " + input + " has too many elements";
+          case TensorDataProblem.CountOverflow() ->
+              "shape " + in.shape + " of " + input + " has too many elements";
           case TensorDataProblem.TooManyElements(long count) ->
-              "shape " + in.shape + " of " + input + " declares " + count + " elements, more than the request can hold";
+              "shape "
+                  + in.shape
+                  + " of "
+                  + input
+                  + " declares "
+                  + count
+                  + " elements, more than the request can hold";
           case TensorDataProblem.NotAnArray() -> "'data' of " + input + " must be an array";
           case TensorDataProblem.DepthLimit() -> depthMessage();
           case TensorDataProblem.NestedTooDeep(int depth) ->
-              "'data' of " + input + " is nested " + depth + " deep, deeper than its shape " + in.shape;
+              "'data' of "
+                  + input
+                  + " is nested "
+                  + depth
+                  + " deep, deeper than its shape "
+                  + in.shape;
           case TensorDataProblem.Truncated() -> "malformed JSON in 'data' of " + input;
           case TensorDataProblem.TooManyValues(long count) -> shapeMismatch(in, count, "more");
-          case TensorDataProblem.TooFewValues(long count, long found) -> shapeMismatch(in, count, String.valueOf(found));
+          case TensorDataProblem.TooFewValues(long count, long found) ->
+              shapeMismatch(in, count, String.valueOf(found));
           case TensorDataProblem.BadElement(String expected, String found) ->
-              "unable to parse 'data' of " + input + ": expected " + expected + " for " + in.dataType + ", got " + found;
+              "unable to parse 'data' of "
+                  + input
+                  + ": expected "
+                  + expected
+                  + " for "
+                  + in.dataType
+                  + ", got "
+                  + found;
           case TensorDataProblem.OutOfRange(String text) ->
-              "value " + truncate(text, 40) + " in 'data' of " + input + " is out of range for " + in.dataType;
+              "value "
+                  + truncate(text, 40)
+                  + " in 'data' of "
+                  + input
+                  + " is out of range for "
+                  + in.dataType;
           case TensorDataProblem.BytesTooLarge() -> "BYTES data is too large";
           case TensorDataProblem.SizeMismatch(long expected, long size) ->
-              "input byte size mismatch for " + input + " for model '" + model + "'. Expected " + expected + ", got " + size;
+              "input byte size mismatch for "
+                  + input
+                  + " for model '"
+                  + model
+                  + "'. Expected "
+                  + expected
+                  + ", got "
+                  + size;
           case TensorDataProblem.BytesTooShort(long count, long size) ->
-              "shape " + in.shape + " of " + input + " needs at least " + count
-                  + " length-prefixed elements, more than its " + size + " bytes of binary data hold";
+              "shape "
+                  + in.shape
+                  + " of "
+                  + input
+                  + " needs at least "
+                  + count
+                  + " length-prefixed elements, more than its "
+                  + size
+                  + " bytes of binary data hold";
           case TensorDataProblem.BytesOverrun() ->
-              "malformed BYTES data for " + input + " for model '" + model
+              "malformed BYTES data for "
+                  + input
+                  + " for model '"
+                  + model
                   + "': an element length runs past the end of its binary data";
           case TensorDataProblem.BytesCountMismatch(long expected, long found) ->
-              "expected " + expected + " string elements for " + input + " for model '" + model + "', got " + found;
+              "expected "
+                  + expected
+                  + " string elements for "
+                  + input
+                  + " for model '"
+                  + model
+                  + "', got "
+                  + found;
         };
     // the limits of the whole request name no input
     boolean requestLimit =
-        problem instanceof TensorDataProblem.DepthLimit || problem instanceof TensorDataProblem.BytesTooLarge;
+        problem instanceof TensorDataProblem.DepthLimit
+            || problem instanceof TensorDataProblem.BytesTooLarge;
     return invalid(requestLimit ? "" : in.name, message);
   }
 
   private static String shapeMismatch(PendingInput in, long count, String got) {
-    return "Failed to parse 'data' field of input '" + in.name + "': shape " + in.shape + " needs " + count
-        + " elements, got " + got;
+    return "Failed to parse 'data' field of input '"
+        + in.name
+        + "': shape "
+        + in.shape
+        + " needs "
+        + count
+        + " elements, got "
+        + got;
   }
 
   /** Parses a parameters object (the parser is on its first token). */
-  private static Map<String, ParameterValue> parameters(JsonParser p, String where) throws IOException {
+  private static Map<String, ParameterValue> parameters(JsonParser p, String where)
+      throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       throw invalid("parameters", "'parameters' of " + where + " must be an object");
     }
@@ -540,7 +644,13 @@ final class V2JsonCodec {
             }
             default -> {
               p.skipChildren(); // a nesting beyond the JSON depth limit reports that limit first
-              throw invalid(k, "parameter " + quote(k) + " of " + where + " must be a string, number or boolean");
+              throw invalid(
+                  k,
+                  "parameter "
+                      + quote(k)
+                      + " of "
+                      + where
+                      + " must be a string, number or boolean");
             }
           };
       out.put(k, v);
@@ -561,7 +671,11 @@ final class V2JsonCodec {
       return invalid("", depthMessage());
     }
     if (m.contains("Number value length")) {
-      return invalid("", "a JSON number exceeds the maximum allowed length of " + limits.maxNumberLength() + " characters");
+      return invalid(
+          "",
+          "a JSON number exceeds the maximum allowed length of "
+              + limits.maxNumberLength()
+              + " characters");
     }
     if (m.contains("String value length")) {
       return invalid("", "a JSON string exceeds the maximum allowed length");
@@ -582,7 +696,10 @@ final class V2JsonCodec {
     String where =
         e.getLocation() == null
             ? ""
-            : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            : " at line "
+                + e.getLocation().getLineNr()
+                + ", column "
+                + e.getLocation().getColumnNr();
     String what;
     if (m.startsWith("Duplicate Object property") || m.startsWith("Duplicate field")) {
       int q1 = m.indexOf('"') >= 0 ? m.indexOf('"') : m.indexOf('\'');
@@ -662,7 +779,8 @@ final class V2JsonCodec {
     return new Encoded(all, jsonLength, true);
   }
 
-  private static void writeParameters(JsonGenerator g, Map<String, ParameterValue> params) throws IOException {
+  private static void writeParameters(JsonGenerator g, Map<String, ParameterValue> params)
+      throws IOException {
     g.writeStartObject();
     for (Map.Entry<String, ParameterValue> e : params.entrySet()) {
       g.writeFieldName(e.getKey());
@@ -708,7 +826,8 @@ final class V2JsonCodec {
     });
   }
 
-  private static void writeTensors(JsonGenerator g, String field, List<TensorMetadata> ts) throws IOException {
+  private static void writeTensors(JsonGenerator g, String field, List<TensorMetadata> ts)
+      throws IOException {
     g.writeArrayFieldStart(field);
     for (TensorMetadata t : ts) {
       g.writeStartObject();
@@ -775,7 +894,9 @@ final class V2JsonCodec {
     return InferenceException.invalid(field, message);
   }
 
-  /** Quotes a client-given string for a message: control characters escaped, at most 64 characters. */
+  /**
+   * Quotes a client-given string for a message: control characters escaped, at most 64 characters.
+   */
   static String quote(String s) {
     return "'" + truncate(s, 64) + "'";
   }

@@ -53,7 +53,9 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
     }
   }
 
-  /** Returns the model segment of a route that names one (model routes, repository load, unload). */
+  /**
+   * Returns the model segment of a route that names one (model routes, repository load, unload).
+   */
   String modelName() {
     return Objects.requireNonNull(model, "the route names no model");
   }
@@ -149,7 +151,10 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
     return new V2Route(kind, model, version, bad);
   }
 
-  /** Matches {@code /v2/repository[/{name}]/(index|models/{m}/(load|unload))}; {@code rest} follows "repository". */
+  /**
+   * Matches {@code /v2/repository[/{name}]/(index|models/{m}/(load|unload))}; {@code rest} follows
+   * "repository".
+   */
   private static V2Route repository(List<String> rest) {
     int n = rest.size();
     boolean named = false;
@@ -162,12 +167,20 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
     @Nullable String modelRaw = null;
     if (r.size() == 1 && r.get(0).equals("index")) {
       kind = Kind.REPOSITORY_INDEX;
-    } else if (r.size() == 3 && r.get(0).equals("models") && (r.get(2).equals("load") || r.get(2).equals("unload"))) {
+    } else if (r.size() == 3
+        && r.get(0).equals("models")
+        && (r.get(2).equals("load") || r.get(2).equals("unload"))) {
       kind = r.get(2).equals("load") ? Kind.REPOSITORY_LOAD : Kind.REPOSITORY_UNLOAD;
       modelRaw = r.get(1);
-    } else if (rest.size() > 3 && rest.get(0).equals("models") && (rest.get(n - 1).equals("load") || rest.get(n - 1).equals("unload"))) {
+    } else if (rest.size() > 3
+        && rest.get(0).equals("models")
+        && (rest.get(n - 1).equals("load") || rest.get(n - 1).equals("unload"))) {
       // a traversal-looking name such as models/a/../../b/load: a bad name, not 404
-      return new V2Route(rest.get(n - 1).equals("load") ? Kind.REPOSITORY_LOAD : Kind.REPOSITORY_UNLOAD, null, null, true);
+      return new V2Route(
+          rest.get(n - 1).equals("load") ? Kind.REPOSITORY_LOAD : Kind.REPOSITORY_UNLOAD,
+          null,
+          null,
+          true);
     } else {
       return NOT_FOUND;
     }
@@ -178,7 +191,12 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
       return new V2Route(kind, null, null, false);
     }
     String model = decode(modelRaw);
-    boolean bad = model == null || model.isEmpty() || model.equals(".") || model.equals("..") || modelRaw.indexOf('\\') >= 0;
+    boolean bad =
+        model == null
+            || model.isEmpty()
+            || model.equals(".")
+            || model.equals("..")
+            || modelRaw.indexOf('\\') >= 0;
     return new V2Route(kind, model, null, bad);
   }
 

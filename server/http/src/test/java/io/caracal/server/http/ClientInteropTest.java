@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The Java client's HTTP encoding against this server's decoder, for every datatype and its edge
- * values, in JSON and in binary: the server reads exactly the tensors the client sent, and the client
- * reads exactly the tensors the server sent back (the echo model returns its inputs).
+ * values, in JSON and in binary: the server reads exactly the tensors the client sent, and the
+ * client reads exactly the tensors the server sent back (the echo model returns its inputs).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientInteropTest {
@@ -33,7 +33,10 @@ class ClientInteropTest {
   void start() {
     server = V2HttpServer.builder().service(service).port(0).eventLoopThreads(1).build();
     int port = server.start().getPort();
-    client = CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + port)).timeout(Duration.ofSeconds(30)).build();
+    client =
+        CaracalClient.httpBuilder(URI.create("http://127.0.0.1:" + port))
+            .timeout(Duration.ofSeconds(30))
+            .build();
   }
 
   @AfterAll
@@ -51,16 +54,24 @@ class ClientInteropTest {
   @EnumSource(DataType.class)
   void everyDatatypeIsReadExactlyBothWays_inJsonAndBinary(DataType type) {
     for (boolean json : new boolean[] {false, true}) {
-      InferRequest.Builder b = InferRequest.builder("echo")
-          .input(InferInput.of("INPUT0", EdgeTensors.of(type)))
-          .input(InferInput.of("INPUT1", EdgeTensors.jsonExact(type)));
+      InferRequest.Builder b =
+          InferRequest.builder("echo")
+              .input(InferInput.of("INPUT0", EdgeTensors.of(type)))
+              .input(InferInput.of("INPUT1", EdgeTensors.jsonExact(type)));
       InferResult r = client.infer((json ? b.json() : b).build());
 
-      assertThat(service.lastRequest().inputs()).as("json=%s", json).containsExactly(
-          new NamedTensor("INPUT0", EdgeTensors.of(type)), new NamedTensor("INPUT1", EdgeTensors.jsonExact(type)));
-      assertThat(r.output("OUTPUT1").asTensor()).as("json=%s", json).isEqualTo(EdgeTensors.jsonExact(type));
+      assertThat(service.lastRequest().inputs())
+          .as("json=%s", json)
+          .containsExactly(
+              new NamedTensor("INPUT0", EdgeTensors.of(type)),
+              new NamedTensor("INPUT1", EdgeTensors.jsonExact(type)));
+      assertThat(r.output("OUTPUT1").asTensor())
+          .as("json=%s", json)
+          .isEqualTo(EdgeTensors.jsonExact(type));
       if (!json || type != DataType.BYTES) {
-        assertThat(r.output("OUTPUT0").asTensor()).as("json=%s", json).isEqualTo(EdgeTensors.of(type));
+        assertThat(r.output("OUTPUT0").asTensor())
+            .as("json=%s", json)
+            .isEqualTo(EdgeTensors.of(type));
       }
     }
   }

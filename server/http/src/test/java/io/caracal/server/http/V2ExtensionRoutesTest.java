@@ -32,35 +32,43 @@ class V2ExtensionRoutesTest {
   private static final String ECHO_JSON =
       "{\"id\":\"r1\",\"inputs\":[{\"name\":\"INPUT0\",\"datatype\":\"INT32\",\"shape\":[1,4],\"data\":[1,2,3,4]}]}";
 
-  final ExecutorService answers = Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-answers"));
+  final ExecutorService answers =
+      Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-answers"));
   volatile CountDownLatch loadStarted = new CountDownLatch(0);
   volatile CountDownLatch loadGate = new CountDownLatch(0);
 
   /** The fake core, whose loads wait at {@link #loadGate} once they started. */
-  final FakeInferenceService service = new FakeInferenceService(answers) {
-    @Override
-    public CompletableFuture<Void> loadModel(String model) {
-      return CompletableFuture.runAsync(
-              () -> {
-                loadStarted.countDown();
-                try {
-                  loadGate.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              },
-              Thread::startVirtualThread)
-          .thenCompose(v -> super.loadModel(model));
-    }
-  };
+  final FakeInferenceService service =
+      new FakeInferenceService(answers) {
+        @Override
+        public CompletableFuture<Void> loadModel(String model) {
+          return CompletableFuture.runAsync(
+                  () -> {
+                    loadStarted.countDown();
+                    try {
+                      loadGate.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  },
+                  Thread::startVirtualThread)
+              .thenCompose(v -> super.loadModel(model));
+        }
+      };
 
   V2HttpServer server;
   int port;
 
   @BeforeAll
   void start() {
-    server = V2HttpServer.builder().service(service).port(0).eventLoopThreads(1)
-        .limits(HttpLimits.DEFAULTS.withMaxBodyBytes(4096)).logSettings(LogSettings.inMemory()).build();
+    server =
+        V2HttpServer.builder()
+            .service(service)
+            .port(0)
+            .eventLoopThreads(1)
+            .limits(HttpLimits.DEFAULTS.withMaxBodyBytes(4096))
+            .logSettings(LogSettings.inMemory())
+            .build();
     port = server.start().getPort();
   }
 
@@ -70,14 +78,16 @@ class V2ExtensionRoutesTest {
     answers.shutdownNow();
   }
 
-  RawHttp.Resp call(String method, String target, Map<String, String> headers, byte[] body) throws IOException {
+  RawHttp.Resp call(String method, String target, Map<String, String> headers, byte[] body)
+      throws IOException {
     try (RawHttp c = new RawHttp(port)) {
       return c.send(method, target, headers, body);
     }
   }
 
   RawHttp.Resp call(String method, String target, String body) throws IOException {
-    return call(method, target, Map.of(), body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+    return call(
+        method, target, Map.of(), body == null ? null : body.getBytes(StandardCharsets.UTF_8));
   }
 
   static String error(RawHttp.Resp r) throws IOException {
@@ -101,7 +111,8 @@ class V2ExtensionRoutesTest {
 
   @Test
   void stats_inTritonShape() throws Exception {
-    for (String path : List.of("/v2/models/stats", "/v2/models/echo/stats", "/v2/models/echo/versions/1/stats")) {
+    for (String path :
+        List.of("/v2/models/stats", "/v2/models/echo/stats", "/v2/models/echo/versions/1/stats")) {
       RawHttp.Resp r = call("GET", path, null);
       assertThat(r.status()).as(path).isEqualTo(200);
       JsonNode s = JSON.readTree(r.body()).get("model_stats").get(0);
@@ -124,8 +135,9 @@ class V2ExtensionRoutesTest {
   void repository_indexLoadUnload() throws Exception {
     RawHttp.Resp idx = call("POST", "/v2/repository/index", null);
     assertThat(idx.status()).isEqualTo(200);
-    assertThat(idx.text()).isEqualTo(
-        "[{\"name\":\"echo\",\"version\":\"1\",\"state\":\"READY\"},{\"name\":\"notready\",\"version\":\"1\",\"state\":\"LOADING\",\"reason\":\"still loading\"}]");
+    assertThat(idx.text())
+        .isEqualTo(
+            "[{\"name\":\"echo\",\"version\":\"1\",\"state\":\"READY\"},{\"name\":\"notready\",\"version\":\"1\",\"state\":\"LOADING\",\"reason\":\"still loading\"}]");
     assertThat(call("POST", "/v2/repository/index", "{\"ready\":true}").text())
         .isEqualTo("[{\"name\":\"echo\",\"version\":\"1\",\"state\":\"READY\"}]");
     assertThat(call("POST", "/v2/repository/index", "{\"ready\":1}").status()).isEqualTo(400);
@@ -135,16 +147,27 @@ class V2ExtensionRoutesTest {
     assertThat(load.status()).isEqualTo(200);
     assertThat(load.body()).isEmpty();
     assertThat(service.loaded()).endsWith("echo");
-    assertThat(call("POST", "/v2/repository/models/echo/unload", "{\"parameters\":{\"unload_dependents\":false}}").status()).isEqualTo(200);
+    assertThat(
+            call(
+                    "POST",
+                    "/v2/repository/models/echo/unload",
+                    "{\"parameters\":{\"unload_dependents\":false}}")
+                .status())
+        .isEqualTo(200);
     assertThat(service.unloaded()).endsWith("echo");
 
     RawHttp.Resp broken = call("POST", "/v2/repository/models/broken/load", "{}");
     assertThat(broken.status()).isEqualTo(400);
     assertThat(error(broken)).isEqualTo("failed to load 'broken': model file is corrupt");
-    RawHttp.Resp cfg = call("POST", "/v2/repository/models/echo/load", "{\"parameters\":{\"config\":\"{}\"}}");
+    RawHttp.Resp cfg =
+        call("POST", "/v2/repository/models/echo/load", "{\"parameters\":{\"config\":\"{}\"}}");
     assertThat(cfg.status()).isEqualTo(400);
     assertThat(error(cfg)).contains("'config' is not supported");
-    RawHttp.Resp file = call("POST", "/v2/repository/models/echo/load", "{\"parameters\":{\"file:1/model.onnx\":\"AAAA\"}}");
+    RawHttp.Resp file =
+        call(
+            "POST",
+            "/v2/repository/models/echo/load",
+            "{\"parameters\":{\"file:1/model.onnx\":\"AAAA\"}}");
     assertThat(file.status()).isEqualTo(400);
     assertThat(error(file)).contains("not supported");
     RawHttp.Resp named = call("POST", "/v2/repository/other/models/echo/load", null);
@@ -152,9 +175,12 @@ class V2ExtensionRoutesTest {
     assertThat(error(named)).isEqualTo("'repository_name' specification is not supported");
     assertThat(call("POST", "/v2/repository/other/index", null).status()).isEqualTo(501);
     for (String bad : List.of("..", "..%2Fetc", "a%5C..", "%2e%2e")) {
-      assertThat(call("POST", "/v2/repository/models/" + bad + "/load", null).status()).as(bad).isEqualTo(400);
+      assertThat(call("POST", "/v2/repository/models/" + bad + "/load", null).status())
+          .as(bad)
+          .isEqualTo(400);
     }
-    assertThat(call("POST", "/v2/repository/models/a/../../b/unload", null).status()).isEqualTo(400);
+    assertThat(call("POST", "/v2/repository/models/a/../../b/unload", null).status())
+        .isEqualTo(400);
   }
 
   @Test
@@ -162,7 +188,8 @@ class V2ExtensionRoutesTest {
     loadStarted = new CountDownLatch(1);
     loadGate = new CountDownLatch(1);
     try (RawHttp a = new RawHttp(port)) {
-      a.write("POST /v2/repository/models/slowload/load HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+      a.write(
+          "POST /v2/repository/models/slowload/load HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
       assertThat(loadStarted.await(10, TimeUnit.SECONDS)).as("the load started").isTrue();
       // the only event loop still answers other connections while the load waits
       assertThat(call("GET", "/v2/health/live", null).status()).isEqualTo(200);
@@ -178,8 +205,9 @@ class V2ExtensionRoutesTest {
   @Test
   void logging_getPost_andNoPath() throws Exception {
     RawHttp.Resp g = call("GET", "/v2/logging", null);
-    assertThat(g.text()).isEqualTo(
-        "{\"log_file\":\"\",\"log_info\":true,\"log_warning\":true,\"log_error\":true,\"log_verbose_level\":0,\"log_format\":\"default\"}");
+    assertThat(g.text())
+        .isEqualTo(
+            "{\"log_file\":\"\",\"log_info\":true,\"log_warning\":true,\"log_error\":true,\"log_verbose_level\":0,\"log_format\":\"default\"}");
     RawHttp.Resp p = call("POST", "/v2/logging", "{\"log_verbose_level\":1,\"log_info\":false}");
     assertThat(p.status()).isEqualTo(200);
     assertThat(JSON.readTree(p.body()).get("log_verbose_level").asInt()).isEqualTo(1);
@@ -191,7 +219,8 @@ class V2ExtensionRoutesTest {
     assertThat(call("POST", "/v2/logging", "[1]").status()).isEqualTo(400);
     assertThat(call("POST", "/v2/logging", "{\"log_info\":").status()).isEqualTo(400);
     assertThat(call("PUT", "/v2/logging", "{}").status()).isEqualTo(405);
-    assertThat(JSON.readTree(call("GET", "/v2/logging", null).body()).get("log_file").asText()).isEmpty();
+    assertThat(JSON.readTree(call("GET", "/v2/logging", null).body()).get("log_file").asText())
+        .isEmpty();
     call("POST", "/v2/logging", "{\"log_verbose_level\":0,\"log_info\":true}");
   }
 
@@ -214,20 +243,44 @@ class V2ExtensionRoutesTest {
   @Test
   void gzipAndDeflate_bothWays_onInferOnly() throws Exception {
     byte[] plain = ECHO_JSON.getBytes(StandardCharsets.UTF_8);
-    RawHttp.Resp gz = call("POST", "/v2/models/echo/infer", Map.of("Content-Encoding", "gzip", "Accept-Encoding", "gzip"), gzip(plain));
+    RawHttp.Resp gz =
+        call(
+            "POST",
+            "/v2/models/echo/infer",
+            Map.of("Content-Encoding", "gzip", "Accept-Encoding", "gzip"),
+            gzip(plain));
     assertThat(gz.status()).isEqualTo(200);
     assertThat(gz.header("content-encoding")).isEqualTo("gzip");
-    String text = new String(new GZIPInputStream(new java.io.ByteArrayInputStream(gz.body())).readAllBytes(), StandardCharsets.UTF_8);
+    String text =
+        new String(
+            new GZIPInputStream(new java.io.ByteArrayInputStream(gz.body())).readAllBytes(),
+            StandardCharsets.UTF_8);
     assertThat(text).contains("\"data\":[1,2,3,4]");
 
-    RawHttp.Resp df = call("POST", "/v2/models/echo/infer",
-        Map.of("Content-Encoding", "deflate", "Accept-Encoding", "gzip;q=0.5, deflate;q=0.9, identity;q=0.1"), deflate(plain));
+    RawHttp.Resp df =
+        call(
+            "POST",
+            "/v2/models/echo/infer",
+            Map.of(
+                "Content-Encoding",
+                "deflate",
+                "Accept-Encoding",
+                "gzip;q=0.5, deflate;q=0.9, identity;q=0.1"),
+            deflate(plain));
     assertThat(df.status()).isEqualTo(200);
     assertThat(df.header("content-encoding")).isEqualTo("deflate");
-    String dtext = new String(new InflaterInputStream(new java.io.ByteArrayInputStream(df.body())).readAllBytes(), StandardCharsets.UTF_8);
+    String dtext =
+        new String(
+            new InflaterInputStream(new java.io.ByteArrayInputStream(df.body())).readAllBytes(),
+            StandardCharsets.UTF_8);
     assertThat(dtext).isEqualTo(text);
 
-    RawHttp.Resp id = call("POST", "/v2/models/echo/infer", Map.of("Accept-Encoding", "gzip;q=0, identity"), plain);
+    RawHttp.Resp id =
+        call(
+            "POST",
+            "/v2/models/echo/infer",
+            Map.of("Accept-Encoding", "gzip;q=0, identity"),
+            plain);
     assertThat(id.header("content-encoding")).isNull();
     assertThat(id.text()).isEqualTo(text);
 
@@ -237,11 +290,18 @@ class V2ExtensionRoutesTest {
     assertThat(JSON.readTree(md.body()).get("name").asText()).isEqualTo("echo");
 
     // a small bomb: 1 MB of zeros is far beyond the 4 KB body limit once decompressed
-    RawHttp.Resp bomb = call("POST", "/v2/models/echo/infer", Map.of("Content-Encoding", "gzip"), gzip(new byte[1 << 20]));
+    RawHttp.Resp bomb =
+        call(
+            "POST",
+            "/v2/models/echo/infer",
+            Map.of("Content-Encoding", "gzip"),
+            gzip(new byte[1 << 20]));
     assertThat(bomb.status()).isEqualTo(413);
     assertThat(error(bomb)).contains("decompressed request body exceeds");
     assertThat(HttpCompression.responseCoding("*")).isEqualTo(HttpCompression.Coding.GZIP);
-    assertThat(HttpCompression.responseCoding("br, identity;q=0.5")).isEqualTo(HttpCompression.Coding.IDENTITY);
-    assertThat(HttpCompression.responseCoding("deflate, gzip")).isEqualTo(HttpCompression.Coding.DEFLATE);
+    assertThat(HttpCompression.responseCoding("br, identity;q=0.5"))
+        .isEqualTo(HttpCompression.Coding.IDENTITY);
+    assertThat(HttpCompression.responseCoding("deflate, gzip"))
+        .isEqualTo(HttpCompression.Coding.DEFLATE);
   }
 }

@@ -14,7 +14,8 @@ class V2HttpServerStopAcceptingTest {
   @Test
   void stopAccepting_refusesNewConnections_keepsOpenOnes() throws Exception {
     FakeInferenceService service = new FakeInferenceService();
-    V2HttpServer server = V2HttpServer.builder().service(service).port(0).eventLoopThreads(1).build();
+    V2HttpServer server =
+        V2HttpServer.builder().service(service).port(0).eventLoopThreads(1).build();
     try {
       int port = server.start().getPort();
       try (RawHttp open = new RawHttp(port)) {

@@ -49,14 +49,15 @@ import org.jspecify.annotations.Nullable;
  *   <li>Every other name is unknown.
  * </ul>
  *
- * <p>Loading records the name ({@link #loaded()}) except for {@code broken}, which fails;
- * unloading records {@code echo} ({@link #unloaded()}) and refuses other names.
+ * <p>Loading records the name ({@link #loaded()}) except for {@code broken}, which fails; unloading
+ * records {@code echo} ({@link #unloaded()}) and refuses other names.
  */
 public class FakeInferenceService implements InferenceService {
   private static final String STILL_LOADING = "still loading";
 
   private final Executor answers;
-  private final BlockingQueue<CompletableFuture<InferenceResponse>> hanging = new LinkedBlockingQueue<>();
+  private final BlockingQueue<CompletableFuture<InferenceResponse>> hanging =
+      new LinkedBlockingQueue<>();
   private final List<String> loaded = new CopyOnWriteArrayList<>();
   private final List<String> unloaded = new CopyOnWriteArrayList<>();
   private volatile @Nullable InferenceRequest lastRequest;
@@ -67,7 +68,10 @@ public class FakeInferenceService implements InferenceService {
     this(Runnable::run);
   }
 
-  /** Returns a fake that completes its answers on {@code answers}, as the real core does off the caller's thread. */
+  /**
+   * Returns a fake that completes its answers on {@code answers}, as the real core does off the
+   * caller's thread.
+   */
   public FakeInferenceService(Executor answers) {
     this.answers = answers;
   }
@@ -112,7 +116,8 @@ public class FakeInferenceService implements InferenceService {
     switch (r.modelName()) {
       case "throws" -> {
         return CompletableFuture.failedFuture(
-            InferenceException.invalid("INPUT1", "expected 2 inputs but got 1 inputs for model 'throws'"));
+            InferenceException.invalid(
+                "INPUT1", "expected 2 inputs but got 1 inputs for model 'throws'"));
       }
       case "hang" -> {
         CompletableFuture<InferenceResponse> f = new CompletableFuture<>();
@@ -136,13 +141,22 @@ public class FakeInferenceService implements InferenceService {
       case "slow" -> throw InferenceException.of(new InferenceError.DeadlineExceeded(m));
       case "gone" -> throw InferenceException.of(new InferenceError.Cancelled(m));
       case "backend" ->
-          throw InferenceException.backendFailure(m, new IllegalStateException("/secret/path: the model produced no output"));
-      case "unsupported" -> throw InferenceException.of(new InferenceError.Unsupported("sequence batching is not supported"));
+          throw InferenceException.backendFailure(
+              m, new IllegalStateException("/secret/path: the model produced no output"));
+      case "unsupported" ->
+          throw InferenceException.of(
+              new InferenceError.Unsupported("sequence batching is not supported"));
       case "closing" -> throw InferenceException.of(new InferenceError.ShuttingDown());
-      case "big" -> throw InferenceException.of(new InferenceError.RequestTooLarge("request exceeds the model's limit"));
-      case "internal" -> throw InferenceException.internal(new IllegalStateException("/secret/path"));
-      case "notready" -> throw InferenceException.of(new InferenceError.ModelNotReady(m, r.version(), STILL_LOADING));
-      case "fail" -> throw new IllegalStateException("secret failure reading /opt/models/fail/1/model.onnx");
+      case "big" ->
+          throw InferenceException.of(
+              new InferenceError.RequestTooLarge("request exceeds the model's limit"));
+      case "internal" ->
+          throw InferenceException.internal(new IllegalStateException("/secret/path"));
+      case "notready" ->
+          throw InferenceException.of(
+              new InferenceError.ModelNotReady(m, r.version(), STILL_LOADING));
+      case "fail" ->
+          throw new IllegalStateException("secret failure reading /opt/models/fail/1/model.onnx");
       default -> throw InferenceException.of(new InferenceError.ModelNotFound(m, r.version()));
     };
   }
@@ -161,7 +175,10 @@ public class FakeInferenceService implements InferenceService {
           outs.stream()
               .filter(t -> t.name().equals(o.name()))
               .findFirst()
-              .orElseThrow(() -> InferenceException.invalid(o.name(), "unexpected inference output '" + o.name() + "' for model 'echo'")));
+              .orElseThrow(() ->
+                  InferenceException.invalid(
+                      o.name(),
+                      "unexpected inference output '" + o.name() + "' for model 'echo'")));
     }
     return chosen;
   }
@@ -176,7 +193,9 @@ public class FakeInferenceService implements InferenceService {
   private static void checkEcho(String model, OptionalLong version) {
     switch (model) {
       case "echo" -> checkVersion(model, version);
-      case "notready" -> throw InferenceException.of(new InferenceError.ModelNotReady(model, version, STILL_LOADING));
+      case "notready" ->
+          throw InferenceException.of(
+              new InferenceError.ModelNotReady(model, version, STILL_LOADING));
       case "fail" -> throw new IllegalStateException("boom at /opt/models");
       default -> throw InferenceException.of(new InferenceError.ModelNotFound(model, version));
     }
@@ -190,7 +209,9 @@ public class FakeInferenceService implements InferenceService {
         List.of("1"),
         "onnxruntime_onnx",
         List.of(new TensorMetadata("INPUT0", DataType.FP32, Shape.of(-1, 4), List.of())),
-        List.of(new TensorMetadata("OUTPUT0", DataType.FP32, Shape.of(-1, 4), List.of("setosa", "versicolor"))));
+        List.of(
+            new TensorMetadata(
+                "OUTPUT0", DataType.FP32, Shape.of(-1, 4), List.of("setosa", "versicolor"))));
   }
 
   @Override
@@ -233,8 +254,16 @@ public class FakeInferenceService implements InferenceService {
     return ModelConfig.newBuilder()
         .setName("echo")
         .setMaxBatchSize(8)
-        .addInput(ModelInput.newBuilder().setName("INPUT0").setDataType(io.caracal.proto.inference.DataType.TYPE_FP32).addDims(4))
-        .addOutput(ModelOutput.newBuilder().setName("OUTPUT0").setDataType(io.caracal.proto.inference.DataType.TYPE_FP32).addDims(4))
+        .addInput(
+            ModelInput.newBuilder()
+                .setName("INPUT0")
+                .setDataType(io.caracal.proto.inference.DataType.TYPE_FP32)
+                .addDims(4))
+        .addOutput(
+            ModelOutput.newBuilder()
+                .setName("OUTPUT0")
+                .setDataType(io.caracal.proto.inference.DataType.TYPE_FP32)
+                .addDims(4))
         .build();
   }
 
@@ -256,10 +285,20 @@ public class FakeInferenceService implements InferenceService {
             ModelStatistics.Duration.ZERO);
     ModelStatistics.BatchStats batch =
         new ModelStatistics.BatchStats(
-            4, new ModelStatistics.Duration(4, 40), new ModelStatistics.Duration(2, 20), ModelStatistics.Duration.ZERO);
+            4,
+            new ModelStatistics.Duration(4, 40),
+            new ModelStatistics.Duration(2, 20),
+            ModelStatistics.Duration.ZERO);
     return List.of(
         new ModelStatistics(
-            "echo", 1, 1_700_000_000_000L, 16, 4, inference, List.of(batch), new ModelStatistics.TailStats(900, 100, 800, 5000)));
+            "echo",
+            1,
+            1_700_000_000_000L,
+            16,
+            4,
+            inference,
+            List.of(batch),
+            new ModelStatistics.TailStats(900, 100, 800, 5000)));
   }
 
   @Override
