@@ -23,7 +23,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -71,6 +73,7 @@ public final class ModelRegistry implements AutoCloseable {
   private final ModelRepository repository;
   private final ModelLoader loader;
   private final Map<String, Entry> models = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> changeListeners = new CopyOnWriteArrayList<>();
 
   /**
    * Creates an empty registry; call {@link #loadAll} to fill it.
@@ -470,6 +473,7 @@ public final class ModelRegistry implements AutoCloseable {
   private void replace(String name, @Nullable Entry old, Entry next) {
     if (old == null) {
       models.put(name, next);
+      changed(name);
       return;
     }
     NavigableMap<Long, VersionState> draining = new ConcurrentSkipListMap<>(next.versions());
@@ -495,6 +499,7 @@ public final class ModelRegistry implements AutoCloseable {
                 next.loaded(),
                 next.keptAfterFailedReload())
             : next);
+    changed(name);
     for (VersionState st : old.versions().values()) {
       st.model()
           .ifPresent(m -> {
@@ -507,6 +512,28 @@ public final class ModelRegistry implements AutoCloseable {
     }
     if (anyDraining) {
       models.put(name, next);
+    }
+  }
+
+  /**
+   * Registers {@code listener} to be called with a model's name each time a load, reload or unload
+   * swapped what lookups of that model find: on the thread that swapped, under the model's lock,
+   * right after the swap (while replaced versions may still finish in-flight calls). Not called for
+   * the initial {@link #loadAll}, nor for a reload that failed and kept the serving versions. The
+   * response cache drops the model's entries there. A listener must be quick and must not call
+   * {@link #load} or {@link #unload}; an exception it throws is logged and ignored.
+   */
+  public void addChangeListener(Consumer<String> listener) {
+    changeListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+  }
+
+  private void changed(String name) {
+    for (Consumer<String> listener : changeListeners) {
+      try {
+        listener.accept(name);
+      } catch (RuntimeException e) {
+        log.warn("a change listener of model '{}' failed", name, e);
+      }
     }
   }
 

@@ -106,6 +106,13 @@ public final class AutoCompleter {
             source + ": sequence_batching iterative_sequence is not supported");
       }
     }
+    if (cfg.hasSequenceBatching() && cfg.getResponseCache().getEnable()) {
+      // Triton refuses the same combination (a sequence's answers depend on its earlier requests)
+      throw new RepositoryException(
+          source
+              + ": response cache does not support models with a sequence_batching scheduler;"
+              + " disable the response cache");
+    }
     if (cfg.getModelTransactionPolicy().getDecoupled()) {
       throw new RepositoryException(
           source + ": model_transaction_policy decoupled is not supported");
@@ -349,7 +356,8 @@ public final class AutoCompleter {
             ? source.factory().defaultModelFileName()
             : cfg.getDefaultModelFilename(),
         parameters,
-        controls);
+        controls,
+        cfg.getResponseCache().getEnable());
   }
 
   private static boolean allDynamicFirst(ModelSignature sig) {

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param sequenceControls the {@code sequence_batching} control inputs the server fills in; they
  *     are model inputs but not client inputs, so they are not in {@code inputs}; empty when the
  *     model has no sequence batching
+ * @param responseCache whether the config asks for the response cache ({@code response_cache {
+ *     enable: true }}); the server caches only when it has a cache ({@code --cache-size})
  */
 public record ModelSpec(
     String name,
@@ -40,7 +42,8 @@ public record ModelSpec(
     Optional<DynamicBatching> dynamicBatching,
     String defaultModelFilename,
     Map<String, String> parameters,
-    List<SequenceControl> sequenceControls) {
+    List<SequenceControl> sequenceControls,
+    boolean responseCache) {
 
   /** Creates a config without sequence controls (the shape the record had first). */
   public ModelSpec(
@@ -67,7 +70,8 @@ public record ModelSpec(
         dynamicBatching,
         defaultModelFilename,
         parameters,
-        List.of());
+        List.of(),
+        false);
   }
 
   public ModelSpec {

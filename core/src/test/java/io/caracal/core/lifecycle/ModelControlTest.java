@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
-import io.caracal.api.InferenceRequest;
-import io.caracal.api.InferenceResponse;
-import io.caracal.api.ModelMetadata;
-import io.caracal.api.ModelStatus;
-import io.caracal.core.InferenceService;
+import io.caracal.core.fixtures.NoService;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -62,7 +58,7 @@ class ModelControlTest {
   }
 
   ModelControl control(ModelControlMode mode, int limit) {
-    return new ModelControl(NOTHING, repository, mode, executor, limit);
+    return new ModelControl(NoService.INSTANCE, repository, mode, executor, limit);
   }
 
   static InferenceError errorOf(CompletableFuture<?> f) {
@@ -117,36 +113,4 @@ class ModelControlTest {
   }
 
   /** A service that answers nothing: the decorator must not call it for repository calls. */
-  static final InferenceService NOTHING =
-      new InferenceService() {
-        @Override
-        public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
-          throw new AssertionError();
-        }
-
-        @Override
-        public ModelMetadata metadata(String model, OptionalLong version) {
-          throw new AssertionError();
-        }
-
-        @Override
-        public boolean isModelReady(String model, OptionalLong version) {
-          throw new AssertionError();
-        }
-
-        @Override
-        public boolean isLive() {
-          return true;
-        }
-
-        @Override
-        public boolean isReady() {
-          return true;
-        }
-
-        @Override
-        public List<ModelStatus> index() {
-          return List.of();
-        }
-      };
 }

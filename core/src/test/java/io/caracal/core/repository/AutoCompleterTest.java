@@ -257,6 +257,18 @@ class AutoCompleterTest {
   }
 
   @Test
+  void responseCache_isCarriedIntoTheSpec_andRefusedWithSequenceBatching() throws Exception {
+    assertThat(complete("response_cache { enable: true }", FIXED).responseCache()).isTrue();
+    assertThat(complete("response_cache { enable: false }", FIXED).responseCache()).isFalse();
+    assertThat(complete(null, FIXED).responseCache()).isFalse();
+    assertThatThrownBy(() ->
+            AutoCompleter.checkSupported(
+                parser.parse("sequence_batching { } response_cache { enable: true }", "s"), "s"))
+        .hasMessageContaining("response cache does not support")
+        .hasMessageContaining("sequence_batching");
+  }
+
+  @Test
   void instanceCount_andVersionPolicy() throws Exception {
     var cfg =
         parser.parse(
