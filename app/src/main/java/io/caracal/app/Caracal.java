@@ -5,6 +5,9 @@ import io.caracal.api.backend.BackendFactory;
 import io.caracal.api.backend.BackendOptions;
 import io.caracal.core.InferenceService;
 import io.caracal.core.InferenceServiceChain;
+import io.caracal.core.cache.CachingInferenceService;
+import io.caracal.core.cache.ModelSpecs;
+import io.caracal.core.cache.UncachedModels;
 import io.caracal.core.inference.InferencePipeline;
 import io.caracal.core.inference.RequestLimits;
 import io.caracal.core.lifecycle.DrainingAdmission;
@@ -140,8 +143,10 @@ public final class Caracal implements AutoCloseable {
                   settings.maxBytesElement()),
               settings.strictReadiness());
       // The chain, innermost first (docs/design.md): pipeline, repository control, then the
-      // cross-cutting layers; draining admission stays outermost so it counts every request.
-      InferenceService chain =
+      // cross-cutting layers (the response cache next to repository control, so that a hit never
+      // reaches the scheduler); draining admission stays outermost so it counts every request.
+      ModelSpecs specs = ModelSpecs.of(registry);
+      InferenceServiceChain chainBuilder =
           InferenceServiceChain.of(pipeline)
               .decorate(s ->
                   new ModelControl(
@@ -149,8 +154,26 @@ public final class Caracal implements AutoCloseable {
                       registry,
                       settings.modelControlMode(),
                       controlExecutor,
-                      ModelControl.DEFAULT_LIMIT))
-              .build();
+                      ModelControl.DEFAULT_LIMIT));
+      if (settings.cacheSize() > 0) {
+        chainBuilder =
+            chainBuilder.decorate(s -> {
+              CachingInferenceService cache =
+                  new CachingInferenceService(
+                      s,
+                      settings.cacheSize(),
+                      specs,
+                      Ticker.system(),
+                      java.time.InstantSource.system());
+              registry.addChangeListener(cache::invalidate);
+              return cache;
+            });
+      } else {
+        UncachedModels uncached = new UncachedModels(specs);
+        registry.addChangeListener(uncached);
+        registry.index().stream().map(ModelStatus::name).distinct().forEach(uncached);
+      }
+      InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
       V2HttpServer http =

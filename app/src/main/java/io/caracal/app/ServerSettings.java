@@ -44,6 +44,8 @@ import picocli.CommandLine.Option;
  * @param repositoryPollSecs in poll mode, seconds between two scans of the repository
  * @param strictReadiness server readiness needs every model that should be loaded to be ready
  *     (true, the default); false: the server is ready once started and until a shutdown begins
+ * @param cacheSize the response cache's bound in bytes, shared by the models that enable it ({@code
+ *     response_cache { enable: true }}); 0 = no cache
  */
 public record ServerSettings(
     Path modelRepository,
@@ -69,7 +71,8 @@ public record ServerSettings(
     ModelControlMode modelControlMode,
     List<String> loadModels,
     int repositoryPollSecs,
-    boolean strictReadiness) {
+    boolean strictReadiness,
+    long cacheSize) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -130,6 +133,7 @@ public record ServerSettings(
         "repository-poll-secs",
         repositoryPollSecs,
         "1..86400");
+    check(cacheSize >= 0, "cache-size", cacheSize, ">= 0");
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -169,7 +173,8 @@ public record ServerSettings(
         .modelControlMode(modelControlMode)
         .loadModels(loadModels)
         .repositoryPollSecs(repositoryPollSecs)
-        .strictReadiness(strictReadiness);
+        .strictReadiness(strictReadiness)
+        .cacheSize(cacheSize);
   }
 
   /**
@@ -275,6 +280,13 @@ public record ServerSettings(
         description =
             "true: /v2/health/ready needs every model that should be loaded to be ready; false: ready once started, until a shutdown begins")
     private boolean strictReadiness = true;
+
+    @Option(
+        names = "--cache-size",
+        paramLabel = "BYTES",
+        description =
+            "response cache size in bytes, shared by the models whose config enables response_cache; 0 = no cache")
+    private long cacheSize = 0;
 
     @Option(
         names = "--max-request-bytes",
@@ -490,6 +502,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --cache-size}: the response cache's bound in bytes; 0 = no cache. */
+    public Builder cacheSize(long v) {
+      cacheSize = v;
+      return this;
+    }
+
     /**
      * Returns the validated settings.
      *
@@ -526,7 +544,8 @@ public record ServerSettings(
           modelControlMode,
           loadModels.stream().filter(m -> !m.isBlank()).toList(),
           repositoryPollSecs,
-          strictReadiness);
+          strictReadiness,
+          cacheSize);
     }
   }
 }
