@@ -353,10 +353,6 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     }
   }
 
-  private static String truncate(String s) {
-    return s.length() <= 64 ? s : s.substring(0, 64) + "...";
-  }
-
   /**
    * One {@code ModelStreamInfer} call: each request gets exactly one response, in completion order;
    * a failed request answers with {@code error_message} (and {@code infer_response.id}) and the

@@ -157,7 +157,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       framingFailed =
           InferenceException.unwrap(t) instanceof HttpProblemException p
               && p.problem().closesConnection();
-      r = errorResponse(m);
+      r = errorResponse(codec, m);
     }
     HttpUtil.setContentLength(r, r.content().readableBytes());
     if (!keepAlive || framingFailed) {
@@ -168,7 +168,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private FullHttpResponse errorResponse(HttpErrors.Mapped m) {
+  private static FullHttpResponse errorResponse(V2JsonCodec codec, HttpErrors.Mapped m) {
     FullHttpResponse r =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, m.status(), Unpooled.wrappedBuffer(codec.error(m.message())));
@@ -181,11 +181,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
 
   /** Writes a failure that happened outside a request (the aggregator's oversized body). */
   static void writeAndClose(ChannelHandlerContext ctx, V2JsonCodec codec, HttpProblem problem) {
-    HttpErrors.Mapped m = HttpErrors.map(problem);
-    FullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, m.status(), Unpooled.wrappedBuffer(codec.error(m.message())));
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    FullHttpResponse r = errorResponse(codec, HttpErrors.map(problem));
     r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     HttpUtil.setContentLength(r, r.content().readableBytes());
     ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
