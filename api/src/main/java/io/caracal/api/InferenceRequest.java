@@ -14,6 +14,9 @@ import java.util.OptionalLong;
  * @param inputs the inputs, in the order the client sent them
  * @param outputs the outputs the client asked for; empty means every output of the model
  * @param parameters request parameters
+ * @param observer watches the request through core (access log, traces, metrics); {@link
+ *     RequestObserver#NONE} when nobody does. Not part of what the request asks for: two requests
+ *     that differ only in their observer ask the same.
  */
 public record InferenceRequest(
     String modelName,
@@ -21,7 +24,19 @@ public record InferenceRequest(
     String id,
     List<NamedTensor> inputs,
     List<RequestedOutput> outputs,
-    Map<String, ParameterValue> parameters) {
+    Map<String, ParameterValue> parameters,
+    RequestObserver observer) {
+
+  /** A request nobody observes. */
+  public InferenceRequest(
+      String modelName,
+      OptionalLong version,
+      String id,
+      List<NamedTensor> inputs,
+      List<RequestedOutput> outputs,
+      Map<String, ParameterValue> parameters) {
+    this(modelName, version, id, inputs, outputs, parameters, RequestObserver.NONE);
+  }
 
   public InferenceRequest {
     Objects.requireNonNull(modelName, "modelName");
@@ -30,5 +45,28 @@ public record InferenceRequest(
     inputs = List.copyOf(inputs);
     outputs = List.copyOf(outputs);
     parameters = Map.copyOf(parameters);
+    Objects.requireNonNull(observer, "observer");
+  }
+
+  /** Equal when everything but the observer is equal. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof InferenceRequest r
+        && modelName.equals(r.modelName)
+        && version.equals(r.version)
+        && id.equals(r.id)
+        && inputs.equals(r.inputs)
+        && outputs.equals(r.outputs)
+        && parameters.equals(r.parameters);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(modelName, version, id, inputs, outputs, parameters);
+  }
+
+  /** Returns this request watched by {@code observer} instead. */
+  public InferenceRequest withObserver(RequestObserver observer) {
+    return new InferenceRequest(modelName, version, id, inputs, outputs, parameters, observer);
   }
 }

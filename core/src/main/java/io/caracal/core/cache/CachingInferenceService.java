@@ -6,6 +6,7 @@ import io.caracal.api.InferenceRequest;
 import io.caracal.api.InferenceResponse;
 import io.caracal.api.ModelStatistics;
 import io.caracal.api.NamedTensor;
+import io.caracal.api.RequestObserver;
 import io.caracal.core.ForwardingInferenceService;
 import io.caracal.core.InferenceService;
 import io.caracal.core.repository.ModelSpec;
@@ -120,7 +121,12 @@ public final class CachingInferenceService extends ForwardingInferenceService {
   public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
     long start = ticker.read();
     Optional<ModelSpec> spec = specs.find(request.modelName(), request.version());
-    if (spec.isEmpty() || !spec.get().responseCache() || CacheKey.bypasses(request)) {
+    if (spec.isEmpty() || !spec.get().responseCache()) {
+      return delegate().infer(request);
+    }
+    RequestObserver observer = request.observer();
+    if (CacheKey.bypasses(request)) {
+      observer.cache(RequestObserver.CacheOutcome.BYPASS, ticker.read() - start);
       return delegate().infer(request);
     }
     String model = request.modelName();
@@ -129,11 +135,18 @@ public final class CachingInferenceService extends ForwardingInferenceService {
     Flight shared = (Flight) cache.get(key, (k, executor) -> mine);
     long lookupNanos = ticker.read() - start;
     if (shared != mine) {
+      observer.cache(
+          shared.outcome.isDone()
+              ? RequestObserver.CacheOutcome.HIT
+              : RequestObserver.CacheOutcome.COALESCED,
+          lookupNanos);
       return shared.outcome.thenApply(r -> {
+        observer.resolved(model, r.modelVersion());
         stats.hit(model, r.modelVersion(), lookupNanos, ticker.read() - start, clock.millis());
         return r.id().equals(request.id()) ? r : withId(r, request.id());
       });
     }
+    observer.cache(RequestObserver.CacheOutcome.MISS, lookupNanos);
     CompletableFuture<InferenceResponse> run;
     try {
       run = delegate().infer(request);

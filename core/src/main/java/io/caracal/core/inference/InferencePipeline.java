@@ -87,6 +87,7 @@ public final class InferencePipeline implements InferenceService, AutoCloseable 
       }
       ModelRef.name(request.modelName());
       LoadedModel model = registry.lookup(request.modelName(), request.version());
+      request.observer().resolved(model.id().name(), model.id().version());
       ModelSpec spec = model.config();
       RequestValidator.Plan plan = validator.validate(request, spec);
       Map<String, Integer> classes = Classifier.requested(request.outputs());
@@ -94,7 +95,10 @@ public final class InferencePipeline implements InferenceService, AutoCloseable 
       CompletableFuture<InferenceResponse> result =
           model
               .runner()
-              .run(inputs, plan.outputs(), RunOptions.of(request.parameters()))
+              .run(
+                  inputs,
+                  plan.outputs(),
+                  RunOptions.of(request.parameters()).withObserver(request.observer()))
               .handle((outputs, error) -> {
                 if (error != null) {
                   throw failure(error, model);

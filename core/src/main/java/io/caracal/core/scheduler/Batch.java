@@ -23,7 +23,15 @@ final class Batch {
   InstancePool.@Nullable Worker failedOn;
 
   /** Creates batch {@code seq} of {@code requests}, in that order. */
+  /** Why the batcher closed it; null for a retry batch. */
+  final SchedulerStats.@Nullable CloseReason reason;
+
   Batch(List<Pending> requests, long seq) {
+    this(requests, seq, null);
+  }
+
+  Batch(List<Pending> requests, long seq, SchedulerStats.@Nullable CloseReason reason) {
+    this.reason = reason;
     this.requests = List.copyOf(requests);
     long s = 0;
     for (Pending p : requests) {

@@ -1,10 +1,12 @@
 package io.caracal.core.scheduler;
 
+import io.caracal.api.BatchExecution;
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.caracal.api.ModelId;
 import io.caracal.api.NamedTensor;
 import io.caracal.api.ParameterValue;
+import io.caracal.api.RequestObserver;
 import io.caracal.api.backend.BackendException;
 import io.caracal.core.repository.ModelSpec.TimeoutAction;
 import io.caracal.core.scheduler.InstancePool.Worker;
@@ -144,6 +146,7 @@ final class BatchCall {
       }
       long t3 = ticker.read();
       stats.executed(b.size, b.requests.size(), t1 - t0, t2 - t1, t3 - t2);
+      report(w, b, t0, t1, t2, t3);
       if (!preserveOrdering) {
         for (int i = 0; i < split.size(); i++) {
           b.requests.get(i).succeed(split.get(i), t3, stats);
@@ -154,6 +157,34 @@ final class BatchCall {
       }
     } catch (Throwable t) {
       inbox.post(new Done(w, b, null, t));
+    }
+  }
+
+  /** Tells the members' observers, if any request is observed, how their batch ran. */
+  private void report(Worker w, Batch b, long t0, long t1, long t2, long t3) {
+    List<RequestObserver> members = null;
+    for (int i = 0; i < b.requests.size(); i++) {
+      if (b.requests.get(i).observer != RequestObserver.NONE) {
+        members = new ArrayList<>(b.requests.size());
+        break;
+      }
+    }
+    if (members == null) {
+      return;
+    }
+    for (Pending p : b.requests) {
+      members.add(p.observer);
+    }
+    String reason = b.reason == null ? "retry" : b.reason.name().toLowerCase(java.util.Locale.ROOT);
+    BatchExecution e =
+        new BatchExecution(
+            id.name(), id.version(), b.size, reason, w.number, members, t0, t1, t2, t3);
+    for (RequestObserver o : e.members()) {
+      try {
+        o.executed(e);
+      } catch (RuntimeException ex) {
+        log.warn("model {}: a request observer failed: {}", id, ex.toString());
+      }
     }
   }
 
@@ -233,7 +264,7 @@ final class BatchCall {
       ordered.release(b.seq, () -> {});
       return;
     }
-    Batch again = keep.size() == b.requests.size() ? b : new Batch(keep, b.seq);
+    Batch again = keep.size() == b.requests.size() ? b : new Batch(keep, b.seq, b.reason);
     again.attempts = b.attempts;
     again.failedOn = w;
     retries.add(again);

@@ -334,7 +334,8 @@ public final class DynamicBatcher implements ModelRunner {
             qp.timeoutAction(),
             size,
             key,
-            options.custom());
+            options.custom(),
+            options.observer());
     inbox.post(new Submit(p));
     p.future.whenComplete((r, e) -> {
       if (e instanceof CancellationException) {
@@ -480,8 +481,9 @@ public final class DynamicBatcher implements ModelRunner {
           List<Pending> batch = queues.take(leave.count());
           for (Pending p : batch) {
             stats.queued(now - p.enqueued);
+            p.observer.dequeued(p.enqueued, now);
           }
-          calls.start(w, new Batch(batch, ordered.next()));
+          calls.start(w, new Batch(batch, ordered.next(), leave.reason()));
         }
       }
     }

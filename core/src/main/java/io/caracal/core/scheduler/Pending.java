@@ -4,6 +4,7 @@ import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.caracal.api.NamedTensor;
 import io.caracal.api.ParameterValue;
+import io.caracal.api.RequestObserver;
 import io.caracal.core.repository.ModelSpec.TimeoutAction;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ final class Pending implements BatchRule.Candidate {
   final long size;
   final List<Object> key;
   final Map<String, ParameterValue> custom; // handed to the backend with the batch
+  final RequestObserver observer;
   final CompletableFuture<List<NamedTensor>> future = new CancellableFuture<>();
   boolean queued;
   long arrival; // the order in which the batcher took the request in
@@ -59,8 +61,10 @@ final class Pending implements BatchRule.Candidate {
       TimeoutAction action,
       long size,
       List<Object> key,
-      Map<String, ParameterValue> custom) {
+      Map<String, ParameterValue> custom,
+      RequestObserver observer) {
     this.custom = custom;
+    this.observer = observer;
     this.inputs = inputs;
     this.outputs = outputs;
     this.level = level;

@@ -2,6 +2,7 @@ package io.caracal.core.scheduler;
 
 import io.caracal.api.InferenceException;
 import io.caracal.api.ParameterValue;
+import io.caracal.api.RequestObserver;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -16,9 +17,18 @@ import java.util.Set;
  *     with the request ({@link io.caracal.api.backend.ModelInstance#infer(java.util.List,
  *     java.util.List, java.util.List)})
  */
-public record RunOptions(long priority, long timeoutMicros, Map<String, ParameterValue> custom) {
+public record RunOptions(
+    long priority,
+    long timeoutMicros,
+    Map<String, ParameterValue> custom,
+    RequestObserver observer) {
   /** The default level and the policy's timeout, no custom parameters. */
   public static final RunOptions DEFAULT = new RunOptions(0, 0, Map.of());
+
+  /** Options nobody observes. */
+  public RunOptions(long priority, long timeoutMicros, Map<String, ParameterValue> custom) {
+    this(priority, timeoutMicros, custom, RequestObserver.NONE);
+  }
 
   /** Request parameters the server interprets itself; every other one is custom. */
   public static final Set<String> SERVER_PARAMETERS =
@@ -38,6 +48,7 @@ public record RunOptions(long priority, long timeoutMicros, Map<String, Paramete
 
   public RunOptions {
     custom = Map.copyOf(custom);
+    java.util.Objects.requireNonNull(observer, "observer");
     if (priority < 0) {
       throw new IllegalArgumentException("priority < 0: " + priority);
     }
@@ -47,6 +58,13 @@ public record RunOptions(long priority, long timeoutMicros, Map<String, Paramete
   }
 
   /** The largest timeout accepted, in microseconds (its nanoseconds fit a long). */
+  /** Returns these options with {@code observer} watching the request. */
+  public RunOptions withObserver(RequestObserver observer) {
+    return observer == this.observer
+        ? this
+        : new RunOptions(priority, timeoutMicros, custom, observer);
+  }
+
   public static final long MAX_TIMEOUT_MICROS = Long.MAX_VALUE / 1000;
 
   /**

@@ -266,6 +266,59 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void observersSeeTheirQueueWaitAndTheBatchTheyRanIn_unobservedRequestsCostNothing() {
+    start(simple(4, 100, 0), 1);
+    List<io.caracal.api.BatchExecution> seen = new ArrayList<>();
+    long[] waits = new long[2];
+    io.caracal.api.RequestObserver first =
+        new io.caracal.api.RequestObserver() {
+          @Override
+          public void dequeued(long enqueued, long dequeued) {
+            waits[0] = dequeued - enqueued;
+          }
+
+          @Override
+          public void executed(io.caracal.api.BatchExecution e) {
+            seen.add(e);
+          }
+        };
+    io.caracal.api.RequestObserver second =
+        new io.caracal.api.RequestObserver() {
+          @Override
+          public void dequeued(long enqueued, long dequeued) {
+            waits[1] = dequeued - enqueued;
+          }
+
+          @Override
+          public void executed(io.caracal.api.BatchExecution e) {
+            seen.add(e);
+          }
+        };
+    submit(1, RunOptions.DEFAULT.withObserver(first));
+    ticker.advance(40, TimeUnit.MICROSECONDS);
+    submit(2, RunOptions.DEFAULT.withObserver(second));
+    submit(1); // not observed
+    ticker.advance(60, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(waits).containsExactly(100_000L, 60_000L);
+    assertThat(seen).hasSize(2);
+    io.caracal.api.BatchExecution e = seen.get(0);
+    assertThat(seen.get(1)).isSameAs(e);
+    assertThat(e.size()).isEqualTo(4);
+    assertThat(e.closeReason()).isEqualTo("full");
+    assertThat(e.members()).containsExactly(first, second, io.caracal.api.RequestObserver.NONE);
+    assertThat(e.isFirst(first)).isTrue();
+    assertThat(e.isFirst(second)).isFalse();
+    assertThat(e.model()).isEqualTo(ID.name());
+    assertThat(e.endNanos()).isGreaterThanOrEqualTo(e.startNanos());
+
+    submit(1); // a batch nobody observes reports to nobody
+    ticker.advance(100, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(seen).hasSize(2);
+  }
+
+  @Test
   void customParametersReachTheBackendPerRequest_inBatchOrder() {
     start(simple(4, 100, 0), 1);
     Map<String, ParameterValue> a = Map.of("tenant", new ParameterValue.Str("a"));

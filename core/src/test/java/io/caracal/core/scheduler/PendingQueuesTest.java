@@ -25,7 +25,8 @@ class PendingQueuesTest {
             TimeoutAction.DELAY,
             1,
             List.of(),
-            Map.of());
+            Map.of(),
+            io.caracal.api.RequestObserver.NONE);
     queues.add(p);
     return p;
   }
