@@ -1,0 +1,116 @@
+package io.caracal.tracing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caracal.core.trace.TraceSettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TraceConfigTest {
+  @Test
+  void defaults_areTritonsAndOtlpHttp() {
+    TraceConfig c = TraceConfig.ofDefault(Map.of());
+    assertThat(c.initial()).isEqualTo(TraceSettings.Values.DEFAULTS);
+    assertThat(c.protocol()).isEqualTo("http/protobuf");
+    assertThat(c.endpoint()).isEqualTo("http://localhost:4318/v1/traces");
+    assertThat(c.resource()).containsEntry("service.name", "caracal");
+    assertThat(c.maxQueueSize()).isEqualTo(2048);
+    assertThat(c.scheduleDelay()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.maxExportBatchSize()).isEqualTo(512);
+    assertThat(c.forcedPerSecond()).isEqualTo(100);
+  }
+
+  @Test
+  void tritonSpelling_isRead_overTheEnvironment() {
+    TraceConfig c =
+        TraceConfig.parse(
+            List.of(
+                "level=TIMESTAMPS",
+                "rate=10",
+                "count=100",
+                "mode=opentelemetry",
+                "forced_per_second=7",
+                "opentelemetry,url=http://collector:4318/v1/traces",
+                "opentelemetry,resource=deployment.environment=prod",
+                "opentelemetry,resource=service.name=ranker",
+                "opentelemetry,bsp_max_queue_size=100",
+                "opentelemetry,bsp_schedule_delay=50",
+                "opentelemetry,bsp_max_export_batch_size=10"),
+            Map.of(
+                "OTEL_EXPORTER_OTLP_ENDPOINT", "http://env:4318",
+                "OTEL_SERVICE_NAME", "from-env",
+                "OTEL_BSP_MAX_QUEUE_SIZE", "5"));
+    assertThat(c.initial())
+        .isEqualTo(new TraceSettings.Values(TraceSettings.Level.TIMESTAMPS, 10, 100, 0));
+    assertThat(c.forcedPerSecond()).isEqualTo(7);
+    assertThat(c.endpoint()).isEqualTo("http://collector:4318/v1/traces");
+    assertThat(c.resource())
+        .containsEntry("service.name", "ranker")
+        .containsEntry("deployment.environment", "prod");
+    assertThat(c.exporterSettings())
+        .containsExactly(
+            Map.entry("url", "http://collector:4318/v1/traces"),
+            Map.entry("resource", "service.name=ranker,deployment.environment=prod"),
+            Map.entry("bsp_max_queue_size", "100"),
+            Map.entry("bsp_schedule_delay", "50"),
+            Map.entry("bsp_max_export_batch_size", "10"));
+  }
+
+  @Test
+  void environment_choosesProtocolEndpointHeadersAndResource() {
+    TraceConfig grpc =
+        TraceConfig.ofDefault(
+            Map.of(
+                "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
+                "OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20x,tenant=a",
+                "OTEL_RESOURCE_ATTRIBUTES", "service.name=svc,team=ml"));
+    assertThat(grpc.protocol()).isEqualTo("grpc");
+    assertThat(grpc.endpoint()).isEqualTo("http://localhost:4317");
+    assertThat(grpc.headers())
+        .containsEntry("authorization", "Bearer x")
+        .containsEntry("tenant", "a");
+    assertThat(grpc.resource()).containsEntry("service.name", "svc").containsEntry("team", "ml");
+    assertThat(grpc.exporterSettings()).doesNotContainKey("headers");
+    assertThat(
+            TraceConfig.ofDefault(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/"))
+                .endpoint())
+        .isEqualTo("http://c:4318/v1/traces");
+    assertThat(
+            TraceConfig.ofDefault(
+                    Map.of(
+                        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:9/x",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://ignored"))
+                .endpoint())
+        .isEqualTo("http://c:9/x");
+  }
+
+  @Test
+  void refused_withTheEntryInTheMessage() {
+    for (String bad :
+        List.of(
+            "mode=triton",
+            "triton,file=/tmp/trace.json",
+            "level=TENSORS",
+            "level=LOUD",
+            "rate=-1",
+            "count=-2",
+            "rate=ten",
+            "opentelemetry,url=ftp://x",
+            "opentelemetry,bsp_max_export_batch_size=4096",
+            "opentelemetry,colour=red",
+            "jaeger,url=http://x",
+            "rate")) {
+      assertThatThrownBy(() -> TraceConfig.parse(List.of(bad), Map.of()))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> TraceConfig.parse(List.of("triton,file=/tmp/t.json"), Map.of()))
+        .hasMessageContaining("trace mode 'triton' (trace files) is not supported");
+    assertThatThrownBy(
+            () -> TraceConfig.ofDefault(Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")))
+        .hasMessageContaining("http/protobuf or grpc");
+  }
+}
