@@ -46,6 +46,9 @@ import picocli.CommandLine.Option;
  *     (true, the default); false: the server is ready once started and until a shutdown begins
  * @param cacheSize the response cache's bound in bytes, shared by the models that enable it ({@code
  *     response_cache { enable: true }}); 0 = no cache
+ * @param traceConfig Triton's {@code --trace-config [<mode>,]<setting>=<value>} entries, over the
+ *     {@code OTEL_*} environment variables ({@link io.caracal.tracing.TraceConfig}); tracing is off
+ *     unless {@code level=TIMESTAMPS} or the trace API turns it on
  */
 public record ServerSettings(
     Path modelRepository,
@@ -72,7 +75,8 @@ public record ServerSettings(
     List<String> loadModels,
     int repositoryPollSecs,
     boolean strictReadiness,
-    long cacheSize) {
+    long cacheSize,
+    List<String> traceConfig) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -134,6 +138,12 @@ public record ServerSettings(
         repositoryPollSecs,
         "1..86400");
     check(cacheSize >= 0, "cache-size", cacheSize, ">= 0");
+    traceConfig = List.copyOf(traceConfig);
+    try {
+      io.caracal.tracing.TraceConfig.parse(traceConfig, java.util.Map.of());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("trace-config: " + e.getMessage(), e);
+    }
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -174,7 +184,8 @@ public record ServerSettings(
         .loadModels(loadModels)
         .repositoryPollSecs(repositoryPollSecs)
         .strictReadiness(strictReadiness)
-        .cacheSize(cacheSize);
+        .cacheSize(cacheSize)
+        .traceConfig(traceConfig);
   }
 
   /**
@@ -287,6 +298,14 @@ public record ServerSettings(
         description =
             "response cache size in bytes, shared by the models whose config enables response_cache; 0 = no cache")
     private long cacheSize = 0;
+
+    @Option(
+        names = "--trace-config",
+        paramLabel = "[MODE,]SETTING=VALUE",
+        split = ";",
+        description =
+            "a trace setting in Triton's spelling, repeatable (or ';'-separated): level=OFF|TIMESTAMPS, rate=N, count=N, forced_per_second=N, opentelemetry,url=URL, opentelemetry,protocol=http/protobuf|grpc, opentelemetry,resource=K=V, opentelemetry,bsp_max_queue_size=N, opentelemetry,bsp_schedule_delay=MS, opentelemetry,bsp_max_export_batch_size=N")
+    private List<String> traceConfig = List.of();
 
     @Option(
         names = "--max-request-bytes",
@@ -509,6 +528,15 @@ public record ServerSettings(
     }
 
     /**
+     * Sets {@code --trace-config}: Triton's trace settings ({@code level=TIMESTAMPS}, {@code
+     * rate=N}, {@code opentelemetry,url=URL}, ...).
+     */
+    public Builder traceConfig(List<String> v) {
+      traceConfig = List.copyOf(v);
+      return this;
+    }
+
+    /**
      * Returns the validated settings.
      *
      * @throws IllegalArgumentException naming the setting, when a value is out of range or the
@@ -545,7 +573,8 @@ public record ServerSettings(
           loadModels.stream().filter(m -> !m.isBlank()).toList(),
           repositoryPollSecs,
           strictReadiness,
-          cacheSize);
+          cacheSize,
+          traceConfig.stream().filter(e -> !e.isBlank()).toList());
     }
   }
 }

@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code opentelemetry,url=U}</td><td>{@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT},
  *       {@code OTEL_EXPORTER_OTLP_ENDPOINT}</td>
  *       <td>{@code http://localhost:4318/v1/traces}, gRPC {@code http://localhost:4317}</td></tr>
- *   <tr><td></td><td>{@code OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL}</td>
+ *   <tr><td>{@code opentelemetry,protocol=P}</td><td>{@code OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL}</td>
  *       <td>{@code http/protobuf} ({@code grpc})</td></tr>
  *   <tr><td></td><td>{@code OTEL_EXPORTER_OTLP_[TRACES_]HEADERS}</td><td>none</td></tr>
  *   <tr><td>{@code opentelemetry,resource=K=V}</td><td>{@code OTEL_RESOURCE_ATTRIBUTES},
@@ -120,14 +120,7 @@ public record TraceConfig(
         first(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL");
     protocol = protocol == null ? HTTP_PROTOBUF : protocol.trim();
     String endpoint = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-    if (endpoint == null) {
-      String base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT");
-      if (base != null && protocol.equals(HTTP_PROTOBUF)) {
-        endpoint = (base.endsWith("/") ? base : base + "/") + "v1/traces";
-      } else {
-        endpoint = base;
-      }
-    }
+    String base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT");
     Map<String, String> headers =
         pairs(first(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"));
     Map<String, String> resource = new LinkedHashMap<>();
@@ -173,6 +166,7 @@ public record TraceConfig(
         case "opentelemetry" -> {
           switch (key) {
             case "url" -> endpoint = value;
+            case "protocol" -> protocol = value;
             case "resource" -> {
               int e = value.indexOf('=');
               if (e <= 0) {
@@ -196,6 +190,12 @@ public record TraceConfig(
         }
         default -> throw bad("--trace-config '" + entry + "': unknown trace mode '" + mode + "'");
       }
+    }
+    if ((endpoint == null || endpoint.isBlank()) && base != null && !base.isBlank()) {
+      endpoint =
+          protocol.equals(HTTP_PROTOBUF)
+              ? (base.endsWith("/") ? base : base + "/") + "v1/traces"
+              : base;
     }
     if (endpoint == null || endpoint.isBlank()) {
       endpoint =

@@ -74,6 +74,12 @@ class TraceConfigTest {
         .containsEntry("tenant", "a");
     assertThat(grpc.resource()).containsEntry("service.name", "svc").containsEntry("team", "ml");
     assertThat(grpc.exporterSettings()).doesNotContainKey("headers");
+    TraceConfig cli =
+        TraceConfig.parse(
+            List.of("opentelemetry,protocol=grpc"),
+            Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"));
+    assertThat(cli.protocol()).isEqualTo("grpc");
+    assertThat(cli.endpoint()).isEqualTo("http://c:4317");
     assertThat(
             TraceConfig.ofDefault(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/"))
                 .endpoint())
