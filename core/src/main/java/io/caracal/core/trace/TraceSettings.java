@@ -201,6 +201,24 @@ public final class TraceSettings {
     return scope(model).values();
   }
 
+  /**
+   * Returns the effective settings of {@code model} (the global ones when null) as the trace API
+   * answers them, in Triton's order and spelling: {@code trace_level} (its levels), {@code
+   * trace_rate}, {@code trace_count}, {@code trace_mode}, then the exporter's settings; one string
+   * each but the levels. {@code log_frequency} and {@code trace_file} are left out, as Triton
+   * leaves them out in its OpenTelemetry mode.
+   */
+  public Map<String, List<String>> describe(@Nullable String model) {
+    Values v = get(model);
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    out.put("trace_level", List.of(v.level().name()));
+    out.put("trace_rate", List.of(Long.toString(v.rate())));
+    out.put("trace_count", List.of(Integer.toString(v.count())));
+    out.put("trace_mode", List.of(MODE));
+    exporterSettings.forEach((k, value) -> out.put(k, List.of(value)));
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
   /** Returns the trace mode, always {@link #MODE}. */
   public String mode() {
     return MODE;

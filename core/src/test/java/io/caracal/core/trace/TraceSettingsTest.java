@@ -16,9 +16,14 @@ import org.junit.jupiter.api.Test;
 
 class TraceSettingsTest {
   private final TraceSettings settings =
-      TraceSettings.create(
-          new Values(Level.OFF, 1000, -1, 0),
-          Map.of("url", "http://localhost:4318/v1/traces", "bsp_max_queue_size", "2048"));
+      TraceSettings.create(new Values(Level.OFF, 1000, -1, 0), exporter());
+
+  private static Map<String, String> exporter() {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    m.put("url", "http://localhost:4318/v1/traces");
+    m.put("bsp_max_queue_size", "2048");
+    return m;
+  }
 
   private static Map<String, @Nullable List<String>> change(String key, String... values) {
     Map<String, @Nullable List<String>> m = new HashMap<>();
@@ -120,6 +125,20 @@ class TraceSettingsTest {
     assertThat(settings.update(null, c)).isEqualTo(new Values(Level.OFF, 1000, 5, 0));
     assertThat(settings.mode()).isEqualTo("opentelemetry");
     assertThat(settings.exporterSettings()).containsEntry("url", "http://localhost:4318/v1/traces");
+  }
+
+  @Test
+  void describe_isTritonsOpenTelemetryModeAnswer() {
+    settings.update("m", change("trace_level", "TIMESTAMPS"));
+    assertThat(settings.describe("m"))
+        .containsExactly(
+            Map.entry("trace_level", List.of("TIMESTAMPS")),
+            Map.entry("trace_rate", List.of("1000")),
+            Map.entry("trace_count", List.of("-1")),
+            Map.entry("trace_mode", List.of("opentelemetry")),
+            Map.entry("url", List.of("http://localhost:4318/v1/traces")),
+            Map.entry("bsp_max_queue_size", List.of("2048")));
+    assertThat(settings.describe(null).get("trace_level")).containsExactly("OFF");
   }
 
   @Test
