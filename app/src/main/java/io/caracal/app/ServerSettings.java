@@ -46,6 +46,7 @@ import picocli.CommandLine.Option;
  *     (true, the default); false: the server is ready once started and until a shutdown begins
  * @param cacheSize the response cache's bound in bytes, shared by the models that enable it ({@code
  *     response_cache { enable: true }}); 0 = no cache
+ * @param accessLog write one JSON line per call to the {@code caracal.access} logger
  */
 public record ServerSettings(
     Path modelRepository,
@@ -72,7 +73,8 @@ public record ServerSettings(
     List<String> loadModels,
     int repositoryPollSecs,
     boolean strictReadiness,
-    long cacheSize) {
+    long cacheSize,
+    boolean accessLog) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -174,7 +176,8 @@ public record ServerSettings(
         .loadModels(loadModels)
         .repositoryPollSecs(repositoryPollSecs)
         .strictReadiness(strictReadiness)
-        .cacheSize(cacheSize);
+        .cacheSize(cacheSize)
+        .accessLog(accessLog);
   }
 
   /**
@@ -287,6 +290,14 @@ public record ServerSettings(
         description =
             "response cache size in bytes, shared by the models whose config enables response_cache; 0 = no cache")
     private long cacheSize = 0;
+
+    @Option(
+        names = "--access-log",
+        paramLabel = "true|false",
+        arity = "1",
+        description =
+            "one JSON line per HTTP request and gRPC call on the caracal.access logger (standard output)")
+    private boolean accessLog = true;
 
     @Option(
         names = "--max-request-bytes",
@@ -508,6 +519,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --access-log}: whether each call is logged as a JSON line. */
+    public Builder accessLog(boolean v) {
+      accessLog = v;
+      return this;
+    }
+
     /**
      * Returns the validated settings.
      *
@@ -545,7 +562,8 @@ public record ServerSettings(
           loadModels.stream().filter(m -> !m.isBlank()).toList(),
           repositoryPollSecs,
           strictReadiness,
-          cacheSize);
+          cacheSize,
+          accessLog);
     }
   }
 }
