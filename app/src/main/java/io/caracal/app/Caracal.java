@@ -61,6 +61,7 @@ public final class Caracal implements AutoCloseable {
   private final java.util.concurrent.ExecutorService controlExecutor;
   private final V2HttpServer http;
   private final GrpcServer grpc;
+  private final Observability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
           io.caracal.core.lifecycle.GracefulShutdown.Result>
@@ -74,7 +75,9 @@ public final class Caracal implements AutoCloseable {
       DrainingAdmission admission,
       java.util.concurrent.ExecutorService controlExecutor,
       V2HttpServer http,
-      GrpcServer grpc) {
+      GrpcServer grpc,
+      Observability observability) {
+    this.observability = observability;
     this.registry = registry;
     this.poller = poller;
     this.pipeline = pipeline;
@@ -111,6 +114,7 @@ public final class Caracal implements AutoCloseable {
             settings.loadThreads());
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
+    Observability observability = Observability.start(settings);
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
@@ -184,6 +188,7 @@ public final class Caracal implements AutoCloseable {
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
+              .calls(observability.calls())
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),
@@ -208,6 +213,7 @@ public final class Caracal implements AutoCloseable {
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
               .logSettings(LOG_SETTINGS)
+              .calls(observability.calls())
               .maxInboundMessageSize(
                   Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
               .build();
@@ -220,7 +226,8 @@ public final class Caracal implements AutoCloseable {
       if (poller != null) {
         poller.start();
       }
-      return new Caracal(registry, poller, pipeline, admission, controlExecutor, http, grpc);
+      return new Caracal(
+          registry, poller, pipeline, admission, controlExecutor, http, grpc, observability);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
@@ -230,6 +237,7 @@ public final class Caracal implements AutoCloseable {
       }
       controlExecutor.shutdownNow();
       registry.close();
+      observability.close();
       throw e;
     }
   }
@@ -357,6 +365,7 @@ public final class Caracal implements AutoCloseable {
     pipeline.close();
     controlExecutor.shutdown();
     registry.close();
+    observability.close();
     log.info("caracal stopped");
   }
 }

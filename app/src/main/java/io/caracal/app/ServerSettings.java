@@ -46,6 +46,7 @@ import picocli.CommandLine.Option;
  *     (true, the default); false: the server is ready once started and until a shutdown begins
  * @param cacheSize the response cache's bound in bytes, shared by the models that enable it ({@code
  *     response_cache { enable: true }}); 0 = no cache
+ * @param accessLog write one JSON line per call to the {@code caracal.access} logger
  * @param traceConfig Triton's {@code --trace-config [<mode>,]<setting>=<value>} entries, over the
  *     {@code OTEL_*} environment variables ({@link io.caracal.tracing.TraceConfig}); tracing is off
  *     unless {@code level=TIMESTAMPS} or the trace API turns it on
@@ -76,6 +77,7 @@ public record ServerSettings(
     int repositoryPollSecs,
     boolean strictReadiness,
     long cacheSize,
+    boolean accessLog,
     List<String> traceConfig) {
 
   public ServerSettings {
@@ -185,6 +187,7 @@ public record ServerSettings(
         .repositoryPollSecs(repositoryPollSecs)
         .strictReadiness(strictReadiness)
         .cacheSize(cacheSize)
+        .accessLog(accessLog)
         .traceConfig(traceConfig);
   }
 
@@ -298,6 +301,14 @@ public record ServerSettings(
         description =
             "response cache size in bytes, shared by the models whose config enables response_cache; 0 = no cache")
     private long cacheSize = 0;
+
+    @Option(
+        names = "--access-log",
+        paramLabel = "true|false",
+        arity = "1",
+        description =
+            "one JSON line per HTTP request and gRPC call on the caracal.access logger (standard output)")
+    private boolean accessLog = true;
 
     @Option(
         names = "--trace-config",
@@ -527,6 +538,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --access-log}: whether each call is logged as a JSON line. */
+    public Builder accessLog(boolean v) {
+      accessLog = v;
+      return this;
+    }
+
     /**
      * Sets {@code --trace-config}: Triton's trace settings ({@code level=TIMESTAMPS}, {@code
      * rate=N}, {@code opentelemetry,url=URL}, ...).
@@ -574,6 +591,7 @@ public record ServerSettings(
           repositoryPollSecs,
           strictReadiness,
           cacheSize,
+          accessLog,
           traceConfig.stream().filter(e -> !e.isBlank()).toList());
     }
   }
