@@ -188,6 +188,7 @@ public final class Caracal implements AutoCloseable {
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
+              .traceSettings(observability.traceSettings())
               .calls(observability.calls())
               .limits(
                   new HttpLimits(
@@ -213,6 +214,7 @@ public final class Caracal implements AutoCloseable {
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
               .logSettings(LOG_SETTINGS)
+              .traceSettings(observability.traceSettings())
               .calls(observability.calls())
               .maxInboundMessageSize(
                   Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit

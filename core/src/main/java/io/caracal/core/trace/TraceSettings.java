@@ -2,12 +2,14 @@ package io.caracal.core.trace;
 
 import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
+import io.caracal.core.InferenceService;
 import io.caracal.core.repository.ModelNames;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -217,6 +219,43 @@ public final class TraceSettings {
     out.put("trace_mode", List.of(MODE));
     exporterSettings.forEach((k, value) -> out.put(k, List.of(value)));
     return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * One call of the trace extension, as both transports make it (Triton's {@code HandleTrace} and
+   * {@code TraceSetting}): a model-level call needs the model to be ready (any version), then a
+   * non-empty {@code changes} is applied; the answer is always the full effective settings.
+   *
+   * @param service the server's service, for the readiness of {@code model}
+   * @param model the model named, or null for the global settings
+   * @param changes the settings to change as {@link #update} takes them; empty = read only
+   * @throws InferenceException {@code InvalidInput} {@code Request for unknown model : <m>} when
+   *     the model is not ready; as {@link #update} otherwise
+   */
+  public Map<String, List<String>> call(
+      InferenceService service,
+      @Nullable String model,
+      Map<String, ? extends @Nullable List<String>> changes) {
+    if (model != null && !isReady(service, model)) {
+      throw InferenceException.invalid(
+          "", "Request for unknown model : " + ModelNames.printable(model));
+    }
+    if (!changes.isEmpty()) {
+      update(model, changes);
+    }
+    return describe(model);
+  }
+
+  private static boolean isReady(InferenceService service, String model) {
+    try {
+      return service.isModelReady(model, OptionalLong.empty());
+    } catch (InferenceException e) {
+      if (e.error() instanceof InferenceError.ModelNotFound
+          || e.error() instanceof InferenceError.ModelNotReady) {
+        return false; // Triton's one answer for both
+      }
+      throw e;
+    }
   }
 
   /** Returns the trace mode, always {@link #MODE}. */

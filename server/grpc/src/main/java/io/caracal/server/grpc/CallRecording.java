@@ -108,7 +108,9 @@ final class CallRecording implements ServerInterceptor {
         id,
         origin.client(),
         origin.userAgent(),
-        origin.propagation());
+        origin.propagation(),
+        null, // the model is inside the message, decoded later
+        "");
   }
 
   /** Finishes {@code record} with {@code status} and {@code bytesOut}. */

@@ -57,7 +57,8 @@ public final class GrpcServer implements AutoCloseable {
           "model_repository",
           "logging",
           "parameters",
-          "statistics");
+          "statistics",
+          "trace");
 
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
@@ -102,7 +103,13 @@ public final class GrpcServer implements AutoCloseable {
       CallRecording recording = new CallRecording(b.calls);
       InferenceGrpcService svc =
           new InferenceGrpcService(
-              service, b.serverName, b.serverVersion, b.extensions, b.logSettings, recording);
+              service,
+              b.serverName,
+              b.serverVersion,
+              b.extensions,
+              b.logSettings,
+              b.traceSettings,
+              recording);
       ExecutorService mgmt = managementExecutor;
       ServerCallExecutorSupplier perCall =
           new ServerCallExecutorSupplier() {
@@ -238,6 +245,8 @@ public final class GrpcServer implements AutoCloseable {
     private String serverVersion = "0.1.0";
     private List<String> extensions = List.of();
     private LogSettings logSettings = LogSettings.inMemory();
+    private io.caracal.core.trace.TraceSettings traceSettings =
+        io.caracal.core.trace.TraceSettings.disabled();
     private CallTracker calls = CallTracker.NONE;
     private int maxInboundMessageSize = 64 << 20;
     private int maxConcurrentCallsPerConnection = 100;
@@ -310,6 +319,15 @@ public final class GrpcServer implements AutoCloseable {
      */
     public Builder logSettings(LogSettings logSettings) {
       this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
+      return this;
+    }
+
+    /**
+     * The trace settings the {@code TraceSetting} RPC reads and changes; pass the HTTP server's, so
+     * both transports show one state. Default: tracing off, in memory only.
+     */
+    public Builder traceSettings(io.caracal.core.trace.TraceSettings traceSettings) {
+      this.traceSettings = Objects.requireNonNull(traceSettings, "traceSettings");
       return this;
     }
 
@@ -389,6 +407,7 @@ public final class GrpcServer implements AutoCloseable {
       c.serverVersion = serverVersion;
       c.extensions = extensions;
       c.logSettings = logSettings;
+      c.traceSettings = traceSettings;
       c.calls = calls;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;

@@ -146,10 +146,9 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
             reqId,
             client,
             req.headers().get(HttpHeaderNames.USER_AGENT),
-            propagation);
-    if (route.model() != null) {
-      call.requested(route.model(), route.version() == null ? "" : route.version());
-    }
+            propagation,
+            route.model(),
+            route.version() == null ? "" : route.version());
     if (req instanceof FullHttpRequest full) {
       call.bytesIn(full.content().readableBytes());
     }

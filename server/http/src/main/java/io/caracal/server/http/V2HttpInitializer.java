@@ -3,6 +3,7 @@ package io.caracal.server.http;
 import io.caracal.core.InferenceService;
 import io.caracal.core.logging.LogSettings;
 import io.caracal.core.observe.CallTracker;
+import io.caracal.core.trace.TraceSettings;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -29,12 +30,20 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   /** Creates an initializer serving {@code service} under these limits. */
   public V2HttpInitializer(
       InferenceService service, HttpLimits limits, String serverName, String serverVersion) {
-    this(service, limits, serverName, serverVersion, LogSettings.inMemory(), CallTracker.NONE);
+    this(
+        service,
+        limits,
+        serverName,
+        serverVersion,
+        LogSettings.inMemory(),
+        TraceSettings.disabled(),
+        CallTracker.NONE);
   }
 
   /**
    * Creates an initializer serving {@code service} under these limits; the logging extension uses
-   * {@code logSettings}.
+   * {@code logSettings}, the trace extension {@code traceSettings}, and every call is reported to
+   * {@code calls}.
    */
   public V2HttpInitializer(
       InferenceService service,
@@ -42,6 +51,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       String serverName,
       String serverVersion,
       LogSettings logSettings,
+      TraceSettings traceSettings,
       CallTracker calls) {
     this.calls = Objects.requireNonNull(calls, "calls");
     this.limits = Objects.requireNonNull(limits, "limits");
@@ -53,6 +63,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
             Objects.requireNonNull(serverName, "serverName"),
             Objects.requireNonNull(serverVersion, "serverVersion"),
             Objects.requireNonNull(logSettings, "logSettings"),
+            Objects.requireNonNull(traceSettings, "traceSettings"),
             limits.maxBodyBytes());
   }
 

@@ -58,6 +58,7 @@ public final class V2HttpServer implements AutoCloseable {
 
   private volatile @Nullable InetSocketAddress boundAddress;
   private final io.caracal.core.logging.LogSettings logSettings;
+  private final io.caracal.core.trace.TraceSettings traceSettings;
   private final CallTracker calls;
 
   private V2HttpServer(Builder b) {
@@ -69,6 +70,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.limits = b.limits;
     this.eventLoopThreads = b.eventLoopThreads;
     this.logSettings = b.logSettings;
+    this.traceSettings = b.traceSettings;
     this.calls = b.calls;
   }
 
@@ -107,7 +109,13 @@ public final class V2HttpServer implements AutoCloseable {
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(
                   new V2HttpInitializer(
-                      service, limits, serverName, serverVersion, logSettings, calls));
+                      service,
+                      limits,
+                      serverName,
+                      serverVersion,
+                      logSettings,
+                      traceSettings,
+                      calls));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -208,6 +216,8 @@ public final class V2HttpServer implements AutoCloseable {
     private CallTracker calls = CallTracker.NONE;
     private io.caracal.core.logging.LogSettings logSettings =
         io.caracal.core.logging.LogSettings.inMemory();
+    private io.caracal.core.trace.TraceSettings traceSettings =
+        io.caracal.core.trace.TraceSettings.disabled();
 
     private Builder() {}
 
@@ -220,6 +230,15 @@ public final class V2HttpServer implements AutoCloseable {
 
     public Builder logSettings(io.caracal.core.logging.LogSettings logSettings) {
       this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
+      return this;
+    }
+
+    /**
+     * The trace settings the trace extension reads and changes (pass the tracer's, and the same to
+     * the gRPC server); default: tracing off, in memory only.
+     */
+    public Builder traceSettings(io.caracal.core.trace.TraceSettings traceSettings) {
+      this.traceSettings = Objects.requireNonNull(traceSettings, "traceSettings");
       return this;
     }
 
