@@ -227,6 +227,32 @@ class TracingIT {
     }
   }
 
+  @Test
+  void clientsCannotForceEveryCallToBeTraced() throws Exception {
+    try (OtlpCollector collector = new OtlpCollector();
+        ItServer s =
+            traced("rate=0", "forced_per_second=1", "opentelemetry,url=" + collector.httpUrl())) {
+      byte[] body = V2Client.MAPPER.writeValueAsBytes(simpleRequest());
+      int n = 30;
+      int sampled = 0;
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        V2Client.Response r =
+            s.client.post(V2Client.inferPath("simple"), body, "traceparent", traceparent("01"));
+        assertThat(r.status()).isEqualTo(200);
+        String header = r.headerValue("traceparent");
+        assertThat(header).startsWith("00-" + CLIENT_TRACE + "-"); // the client's trace, always
+        if (header.endsWith("-01")) {
+          sampled++;
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      // a burst of one second's worth (1), then one a second
+      assertThat(sampled).isBetween(1, 1 + (int) Math.ceil(seconds));
+      assertThat(collector.await(sampled, x -> x.name().equals(INFER_SPAN))).hasSize(sampled);
+    }
+  }
+
   // ------------------------------------------------------------------ the trace API
 
   @Test

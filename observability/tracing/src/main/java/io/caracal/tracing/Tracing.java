@@ -4,6 +4,8 @@ import io.caracal.core.observe.CallListener;
 import io.caracal.core.trace.TraceSettings;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
@@ -17,54 +19,91 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A server's tracer: the OpenTelemetry SDK with an OTLP exporter behind a batch span processor, the
  * live {@link TraceSettings} the trace API changes, and the {@link TracingListener} the transports
- * call. The SDK is private to the server (never the global {@code GlobalOpenTelemetry}). {@link
- * #close()} exports what is queued, within 10 seconds, and stops the exporter. Thread-safe.
+ * call. The SDK is private to the server (never the global {@code GlobalOpenTelemetry}) and is
+ * built when the first call is sampled: a server that never traces runs no exporter thread and
+ * opens no connection. {@link #close()} exports what is queued, within 10 seconds, and stops the
+ * exporter. Thread-safe.
  */
 public final class Tracing implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Tracing.class);
   private static final String SCOPE = "io.caracal.tracing";
 
   private final TraceSettings settings;
-  private final SdkTracerProvider provider;
+  private final Supplier<SdkTracerProvider> factory;
+  private final ReentrantLock lock = new ReentrantLock();
+  private volatile @Nullable SdkTracerProvider provider; // built at the first sampled call
+  private volatile @Nullable Tracer tracer;
   private final TracingListener listener;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Tracing(TraceSettings settings, SdkTracerProvider provider, int forcedPerSecond) {
+  private Tracing(
+      TraceSettings settings, Supplier<SdkTracerProvider> factory, int forcedPerSecond) {
     this.settings = settings;
-    this.provider = provider;
-    this.listener = new TracingListener(provider.get(SCOPE), settings, forcedPerSecond);
+    this.factory = factory;
+    this.listener = new TracingListener(this::tracer, settings, forcedPerSecond);
+  }
+
+  /** The SDK's tracer, built on first use (double-checked under the lock). */
+  private Tracer tracer() {
+    Tracer t = tracer;
+    if (t != null) {
+      return t;
+    }
+    lock.lock();
+    try {
+      if (closed.get()) {
+        return TracerProvider.noop().get(SCOPE); // a late call after close exports nothing
+      }
+      if (tracer == null) {
+        SdkTracerProvider p = factory.get();
+        provider = p;
+        tracer = p.get(SCOPE);
+      }
+      return Objects.requireNonNull(tracer);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Creates the tracer of {@code config}, exporting over OTLP to its endpoint. */
   public static Tracing create(TraceConfig config) {
-    return create(config, exporter(config));
+    return create(config, () -> exporter(config));
   }
 
   /** Creates a tracer that hands its spans to {@code exporter}, batched as {@code config} says. */
   public static Tracing create(TraceConfig config, SpanExporter exporter) {
-    AttributesBuilder attributes = Attributes.builder();
-    config.resource().forEach(attributes::put);
-    SdkTracerProvider provider =
-        SdkTracerProvider.builder()
-            .setResource(Resource.getDefault().merge(Resource.create(attributes.build())))
-            .setSampler(Sampler.alwaysOn()) // TracingListener samples
-            .addSpanProcessor(
-                BatchSpanProcessor.builder(exporter)
-                    .setMaxQueueSize(config.maxQueueSize())
-                    .setMaxExportBatchSize(config.maxExportBatchSize())
-                    .setScheduleDelay(config.scheduleDelay())
-                    .build())
-            .build();
+    return create(config, () -> exporter);
+  }
+
+  static Tracing create(TraceConfig config, Supplier<SpanExporter> exporter) {
     return new Tracing(
         TraceSettings.create(config.initial(), config.exporterSettings()),
-        provider,
+        () -> provider(config, exporter.get()),
         config.forcedPerSecond());
+  }
+
+  private static SdkTracerProvider provider(TraceConfig config, SpanExporter exporter) {
+    AttributesBuilder attributes = Attributes.builder();
+    config.resource().forEach(attributes::put);
+    return SdkTracerProvider.builder()
+        .setResource(Resource.getDefault().merge(Resource.create(attributes.build())))
+        .setSampler(Sampler.alwaysOn()) // TracingListener samples
+        .addSpanProcessor(
+            BatchSpanProcessor.builder(exporter)
+                .setMaxQueueSize(config.maxQueueSize())
+                .setMaxExportBatchSize(config.maxExportBatchSize())
+                .setScheduleDelay(config.scheduleDelay())
+                .build())
+        .build();
   }
 
   private static SpanExporter exporter(TraceConfig config) {
@@ -103,16 +142,24 @@ public final class Tracing implements AutoCloseable {
 
   /** Flushes: exports every ended span now; blocks up to {@code seconds}. */
   public boolean flush(long seconds) {
-    return provider.forceFlush().join(seconds, TimeUnit.SECONDS).isSuccess();
+    SdkTracerProvider p = provider;
+    return p == null || p.forceFlush().join(seconds, TimeUnit.SECONDS).isSuccess();
   }
 
   /** Exports what is queued (up to 10 seconds) and stops the exporter; idempotent. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
+    SdkTracerProvider p;
+    lock.lock();
+    try {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      p = provider;
+    } finally {
+      lock.unlock();
     }
-    if (!provider.shutdown().join(10, TimeUnit.SECONDS).isSuccess()) {
+    if (p != null && !p.shutdown().join(10, TimeUnit.SECONDS).isSuccess()) {
       log.warn("traces: the exporter did not finish within 10 s; queued spans may be lost");
     }
   }

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -79,7 +80,7 @@ public final class TracingListener implements CallListener {
         }
       };
 
-  private final Tracer tracer;
+  private final Supplier<Tracer> tracer;
   private final TraceSettings settings;
   private final TraceSampler sampler;
   private final LongSupplier nanoTime;
@@ -94,11 +95,22 @@ public final class TracingListener implements CallListener {
    *     sampled
    */
   public TracingListener(Tracer tracer, TraceSettings settings, int forcedPerSecond) {
+    this(() -> tracer, settings, forcedPerSecond);
+  }
+
+  /**
+   * Creates a listener whose tracer is asked for only when a call is sampled (so that an exporter
+   * that is never used is never built).
+   */
+  TracingListener(Supplier<Tracer> tracer, TraceSettings settings, int forcedPerSecond) {
     this(tracer, settings, new TraceSampler(forcedPerSecond, System::nanoTime), System::nanoTime);
   }
 
   TracingListener(
-      Tracer tracer, TraceSettings settings, TraceSampler sampler, LongSupplier nanoTime) {
+      Supplier<Tracer> tracer,
+      TraceSettings settings,
+      TraceSampler sampler,
+      LongSupplier nanoTime) {
     this.tracer = Objects.requireNonNull(tracer, "tracer");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.sampler = Objects.requireNonNull(sampler, "sampler");
@@ -144,6 +156,7 @@ public final class TracingListener implements CallListener {
       span.setAttribute(CACHE, cache.name().toLowerCase(Locale.ROOT));
     }
     status(span, call);
+    Tracer tracer = this.tracer.get();
     Context parent = Context.root().with(span);
     if (call.dequeuedNanos() >= 0) {
       Instant start = call.wallTime(call.enqueuedNanos());
@@ -157,9 +170,9 @@ public final class TracingListener implements CallListener {
     }
     BatchExecution execution = call.execution();
     if (execution != null) {
-      compute(call, execution, parent);
+      compute(tracer, call, execution, parent);
       if (recordsBatch(execution, call)) {
-        batch(call, execution, parent);
+        batch(tracer, call, execution, parent);
       }
     }
     span.addEvent("REQUEST_END", call.wallTime(endNanos));
@@ -170,6 +183,7 @@ public final class TracingListener implements CallListener {
     boolean http = call.protocol() == CallRecord.Protocol.HTTP;
     SpanBuilder b =
         tracer
+            .get()
             .spanBuilder(http ? call.method() + " " + call.route() : call.route())
             .setSpanKind(SpanKind.SERVER)
             .setStartTimestamp(call.startTime())
@@ -224,7 +238,7 @@ public final class TracingListener implements CallListener {
     return code == 2 || code == 4 || code == 12 || code == 13 || code == 14 || code == 15;
   }
 
-  private void compute(CallRecord call, BatchExecution e, Context parent) {
+  private static void compute(Tracer tracer, CallRecord call, BatchExecution e, Context parent) {
     Instant start = call.wallTime(e.startNanos());
     Instant end = call.wallTime(e.endNanos());
     tracer
@@ -254,7 +268,7 @@ public final class TracingListener implements CallListener {
     return false;
   }
 
-  private void batch(CallRecord call, BatchExecution e, Context parent) {
+  private static void batch(Tracer tracer, CallRecord call, BatchExecution e, Context parent) {
     SpanBuilder b =
         tracer
             .spanBuilder("batch")

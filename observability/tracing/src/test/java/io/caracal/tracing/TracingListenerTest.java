@@ -38,7 +38,7 @@ class TracingListenerTest {
       TraceSettings.create(new TraceSettings.Values(Level.TIMESTAMPS, 1, -1, 0), Map.of());
   private final TracingListener listener =
       new TracingListener(
-          provider.get("test"), settings, new TraceSampler(100, clock::get), clock::get);
+          () -> provider.get("test"), settings, new TraceSampler(100, clock::get), clock::get);
 
   @AfterEach
   void close() {
