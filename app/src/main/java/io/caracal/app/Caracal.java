@@ -166,6 +166,9 @@ public final class Caracal implements AutoCloseable {
                   new CachingInferenceService(
                       s,
                       settings.cacheSize(),
+                      settings.cacheMaxEntryBytes() > 0
+                          ? settings.cacheMaxEntryBytes()
+                          : Math.max(1, settings.cacheSize() / 16),
                       specs,
                       Ticker.system(),
                       java.time.InstantSource.system());

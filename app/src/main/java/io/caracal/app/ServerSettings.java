@@ -46,6 +46,8 @@ import picocli.CommandLine.Option;
  *     (true, the default); false: the server is ready once started and until a shutdown begins
  * @param cacheSize the response cache's bound in bytes, shared by the models that enable it ({@code
  *     response_cache { enable: true }}); 0 = no cache
+ * @param cacheMaxEntryBytes the largest response the cache keeps, in bytes (from {@code
+ *     --cache-config local,max_entry_bytes=N}); 0 = a sixteenth of the cache
  * @param accessLog write one JSON line per call to the {@code caracal.access} logger
  * @param traceConfig Triton's {@code --trace-config [<mode>,]<setting>=<value>} entries, over the
  *     {@code OTEL_*} environment variables ({@link io.caracal.tracing.TraceConfig}); tracing is off
@@ -77,6 +79,7 @@ public record ServerSettings(
     int repositoryPollSecs,
     boolean strictReadiness,
     long cacheSize,
+    long cacheMaxEntryBytes,
     boolean accessLog,
     List<String> traceConfig) {
 
@@ -187,6 +190,10 @@ public record ServerSettings(
         .repositoryPollSecs(repositoryPollSecs)
         .strictReadiness(strictReadiness)
         .cacheSize(cacheSize)
+        .cacheConfig(
+            cacheMaxEntryBytes > 0
+                ? List.of("local,max_entry_bytes=" + cacheMaxEntryBytes)
+                : List.of())
         .accessLog(accessLog)
         .traceConfig(traceConfig);
   }
@@ -301,6 +308,26 @@ public record ServerSettings(
         description =
             "response cache size in bytes, shared by the models whose config enables response_cache; 0 = no cache")
     private long cacheSize = 0;
+
+    @Option(
+        names = "--cache-config",
+        paramLabel = "local,KEY=VALUE",
+        description =
+            "Triton's spelling of the response cache settings, repeatable: local,size=BYTES (as --cache-size), local,max_entry_bytes=BYTES (largest response kept; default a sixteenth of the cache)")
+    private List<String> cacheConfig = List.of();
+
+    @Option(
+        names = "--response-cache-byte-size",
+        paramLabel = "BYTES",
+        description = "Triton's deprecated spelling of --cache-size")
+    private long responseCacheByteSize = 0;
+
+    @Option(
+        names = {"--cache-directory", "--cache-dir"},
+        paramLabel = "DIR",
+        description =
+            "accepted for Triton's command lines and ignored: the only cache is built in, no cache library is loaded")
+    private String cacheDirectory = "";
 
     @Option(
         names = "--access-log",
@@ -538,6 +565,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --cache-config}: Triton's {@code local,size=N} settings of the cache. */
+    public Builder cacheConfig(List<String> v) {
+      cacheConfig = List.copyOf(v);
+      return this;
+    }
+
     /** Sets {@code --access-log}: whether each call is logged as a JSON line. */
     public Builder accessLog(boolean v) {
       accessLog = v;
@@ -560,6 +593,16 @@ public record ServerSettings(
      *     model repository is missing
      */
     public ServerSettings build() {
+      if (responseCacheByteSize > 0 && cacheSize > 0 && responseCacheByteSize != cacheSize) {
+        throw new IllegalArgumentException(
+            "cache-size "
+                + cacheSize
+                + " and response-cache-byte-size "
+                + responseCacheByteSize
+                + " disagree");
+      }
+      CacheConfig cache =
+          CacheConfig.parse(cacheConfig, cacheSize > 0 ? cacheSize : responseCacheByteSize);
       Path repository = modelRepository;
       if (repository == null || repository.toString().isBlank()) {
         throw new IllegalArgumentException(
@@ -590,7 +633,8 @@ public record ServerSettings(
           loadModels.stream().filter(m -> !m.isBlank()).toList(),
           repositoryPollSecs,
           strictReadiness,
-          cacheSize,
+          cache.size(),
+          cache.maxEntryBytes(),
           accessLog,
           traceConfig.stream().filter(e -> !e.isBlank()).toList());
     }

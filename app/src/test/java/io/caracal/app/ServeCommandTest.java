@@ -244,7 +244,7 @@ class ServeCommandTest {
         .endsWith("has unknown key 'http_port' (did you mean http-port?)");
     Files.writeString(file, "model-repository=/m\nconfig=other.properties\n");
     assertThat(Cli.usageError(NO_ENV, "--config", file.toString()))
-        .contains("has unknown key 'config'"); // (a suggestion may follow: trace-config)
+        .contains("has unknown key 'config'"); // (a suggestion may follow: cache-config)
   }
 
   @Test
@@ -386,6 +386,9 @@ class ServeCommandTest {
     values.put("--model-control-mode", "explicit");
     values.put("--load-model", "a,b");
     values.put("--trace-config", "rate=10");
+    values.put("--cache-size", "4096"); // the three cache spellings must agree
+    values.put("--response-cache-byte-size", "4096");
+    values.put("--cache-config", "local,max_entry_bytes=7");
     return values;
   }
 

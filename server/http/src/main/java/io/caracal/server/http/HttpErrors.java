@@ -56,7 +56,11 @@ final class HttpErrors {
         };
     int retryAfter =
         e instanceof InferenceError.QueueFull || e instanceof InferenceError.TooManyCalls ? 1 : 0;
-    return new Mapped(status, e.message(), retryAfter, e.getClass().getSimpleName());
+    return new Mapped(
+        status,
+        io.caracal.core.ErrorText.truncate(e.message()),
+        retryAfter,
+        e.getClass().getSimpleName());
   }
 
   /** Maps a failure of the HTTP layer. */
@@ -67,6 +71,8 @@ final class HttpErrors {
           case HttpProblem.RequestLineTooLong l -> HttpResponseStatus.REQUEST_URI_TOO_LONG;
           case HttpProblem.HeadersTooLarge h -> HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
           case HttpProblem.BodyTooLarge b -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+          case HttpProblem.VersionNotSupported v -> HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+          case HttpProblem.MissingHost h -> HttpResponseStatus.BAD_REQUEST;
           case HttpProblem.NoRoute n -> HttpResponseStatus.NOT_FOUND;
           case HttpProblem.MethodNotAllowed m -> HttpResponseStatus.METHOD_NOT_ALLOWED;
           case HttpProblem.UnsupportedEncoding u -> HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
