@@ -175,6 +175,7 @@ class TracingIT {
             traced(
                 "rate=0", // only calls whose client asks are traced
                 "opentelemetry,protocol=grpc",
+                "opentelemetry,compression=gzip",
                 "opentelemetry,url=" + collector.grpcUrl())) {
       ManagedChannel channel = GrpcIT.channel(s);
       try {

@@ -12,6 +12,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.Compressor;
 import io.opentelemetry.sdk.common.export.GrpcResponse;
 import io.opentelemetry.sdk.common.export.GrpcSender;
 import io.opentelemetry.sdk.common.export.GrpcSenderConfig;
@@ -28,13 +29,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * OpenTelemetry's gRPC sender SPI over grpc-java, so that OTLP/gRPC export needs no OkHttp: one
  * channel to the collector ({@code http://} plaintext, {@code https://} TLS with the JVM's trust
  * store), a unary call per export with the exporter's timeout as deadline and its headers as
- * metadata. A non-OK status is handed to the exporter as a response (it logs it and drops the
- * batch). No compression and no retries. Thread-safe.
+ * metadata, gzip-compressed by grpc-java when the exporter asks for compression. A non-OK status is
+ * handed to the exporter as a response (it logs it and drops the batch). No retries. Thread-safe.
  */
 final class GrpcJavaSender implements GrpcSender {
   /** Creates {@link GrpcJavaSender}s for the OTLP gRPC exporter. */
@@ -48,6 +50,7 @@ final class GrpcJavaSender implements GrpcSender {
   private final ManagedChannel channel;
   private final MethodDescriptor<MessageWriter, byte[]> method;
   private final long timeoutNanos;
+  private final @Nullable String compression;
   private final GrpcSenderConfig config;
 
   GrpcJavaSender(GrpcSenderConfig config) {
@@ -70,6 +73,8 @@ final class GrpcJavaSender implements GrpcSender {
             .setResponseMarshaller(new BytesMarshaller())
             .build();
     this.timeoutNanos = config.getTimeout().toNanos();
+    Compressor c = config.getCompressor();
+    this.compression = c == null ? null : c.getEncoding();
   }
 
   @Override

@@ -33,6 +33,10 @@ import org.jspecify.annotations.Nullable;
  *       <td>2048</td></tr>
  *   <tr><td>{@code opentelemetry,bsp_schedule_delay=MS}</td><td>{@code OTEL_BSP_SCHEDULE_DELAY}</td>
  *       <td>5000</td></tr>
+ *   <tr><td></td><td>{@code OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT}</td><td>10000 ms</td></tr>
+ *   <tr><td>{@code opentelemetry,compression=C}</td>
+ *       <td>{@code OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION}</td><td>{@code none}
+ *       ({@code gzip})</td></tr>
  *   <tr><td>{@code opentelemetry,bsp_max_export_batch_size=N}</td>
  *       <td>{@code OTEL_BSP_MAX_EXPORT_BATCH_SIZE}</td><td>512 (at most the queue size)</td></tr>
  * </table>
@@ -49,6 +53,10 @@ import org.jspecify.annotations.Nullable;
  * @param maxQueueSize spans kept for export; more are dropped
  * @param scheduleDelay time between two exports
  * @param maxExportBatchSize spans in one export
+ * @param timeout how long one export may take ({@code OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT}, ms;
+ *     default 10 s)
+ * @param compression {@code gzip} or {@code none} ({@code OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION};
+ *     default none)
  */
 public record TraceConfig(
     TraceSettings.Values initial,
@@ -59,7 +67,9 @@ public record TraceConfig(
     Map<String, String> resource,
     int maxQueueSize,
     Duration scheduleDelay,
-    int maxExportBatchSize) {
+    int maxExportBatchSize,
+    Duration timeout,
+    String compression) {
 
   /** The http/protobuf protocol name. */
   public static final String HTTP_PROTOBUF = "http/protobuf";
@@ -92,6 +102,14 @@ public record TraceConfig(
               + maxQueueSize
               + "), got "
               + maxExportBatchSize);
+    }
+    Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(compression, "compression");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw bad("the OTLP timeout must be > 0 ms, got " + timeout.toMillis());
+    }
+    if (!compression.equals("gzip") && !compression.equals("none")) {
+      throw bad("OTLP compression must be gzip or none, got '" + compression + "'");
     }
     if (scheduleDelay.isNegative()) {
       throw bad("bsp_schedule_delay must be >= 0, got " + scheduleDelay.toMillis());
@@ -133,6 +151,18 @@ public record TraceConfig(
     int queue = intEnv(env, "OTEL_BSP_MAX_QUEUE_SIZE", 2048);
     long delay = intEnv(env, "OTEL_BSP_SCHEDULE_DELAY", 5000);
     int batch = intEnv(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512);
+    String timeout = first(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT");
+    long timeoutMillis = 10_000;
+    if (timeout != null && !timeout.isBlank()) {
+      try {
+        timeoutMillis = Long.parseLong(timeout.trim());
+      } catch (NumberFormatException e) {
+        throw bad("OTEL_EXPORTER_OTLP_TIMEOUT must be milliseconds, got '" + timeout + "'");
+      }
+    }
+    String compression =
+        first(env, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION");
+    compression = compression == null || compression.isBlank() ? "none" : compression.trim();
     for (String entry : entries) {
       String mode = "";
       String rest = entry.trim();
@@ -167,6 +197,7 @@ public record TraceConfig(
           switch (key) {
             case "url" -> endpoint = value;
             case "protocol" -> protocol = value;
+            case "compression" -> compression = value;
             case "resource" -> {
               int e = value.indexOf('=');
               if (e <= 0) {
@@ -210,7 +241,9 @@ public record TraceConfig(
         resource,
         queue,
         Duration.ofMillis(delay),
-        batch);
+        batch,
+        Duration.ofMillis(timeoutMillis),
+        compression);
   }
 
   /** The exporter's settings as the trace API echoes them, in Triton's names (no headers). */

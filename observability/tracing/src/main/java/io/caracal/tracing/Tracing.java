@@ -112,6 +112,8 @@ public final class Tracing implements AutoCloseable {
       return OtlpGrpcSpanExporter.builder()
           .setEndpoint(config.endpoint())
           .setHeaders(config::headers)
+          .setTimeout(config.timeout())
+          .setCompression(config.compression())
           .setComponentLoader(
               new ComponentLoader() {
                 @Override
@@ -127,6 +129,8 @@ public final class Tracing implements AutoCloseable {
     return OtlpHttpSpanExporter.builder()
         .setEndpoint(config.endpoint())
         .setHeaders(config::headers)
+        .setTimeout(config.timeout())
+        .setCompression(config.compression())
         .build();
   }
 

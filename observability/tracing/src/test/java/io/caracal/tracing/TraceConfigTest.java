@@ -21,6 +21,8 @@ class TraceConfigTest {
     assertThat(c.scheduleDelay()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.maxExportBatchSize()).isEqualTo(512);
     assertThat(c.forcedPerSecond()).isEqualTo(100);
+    assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.compression()).isEqualTo("none");
   }
 
   @Test
@@ -74,12 +76,20 @@ class TraceConfigTest {
         .containsEntry("tenant", "a");
     assertThat(grpc.resource()).containsEntry("service.name", "svc").containsEntry("team", "ml");
     assertThat(grpc.exporterSettings()).doesNotContainKey("headers");
+    TraceConfig tuned =
+        TraceConfig.ofDefault(
+            Map.of(
+                "OTEL_EXPORTER_OTLP_TIMEOUT", "2500",
+                "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"));
+    assertThat(tuned.timeout()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(tuned.compression()).isEqualTo("gzip");
     TraceConfig cli =
         TraceConfig.parse(
-            List.of("opentelemetry,protocol=grpc"),
+            List.of("opentelemetry,protocol=grpc", "opentelemetry,compression=gzip"),
             Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"));
     assertThat(cli.protocol()).isEqualTo("grpc");
     assertThat(cli.endpoint()).isEqualTo("http://c:4317");
+    assertThat(cli.compression()).isEqualTo("gzip");
     assertThat(
             TraceConfig.ofDefault(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/"))
                 .endpoint())
@@ -118,5 +128,8 @@ class TraceConfigTest {
     assertThatThrownBy(
             () -> TraceConfig.ofDefault(Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")))
         .hasMessageContaining("http/protobuf or grpc");
+    assertThatThrownBy(
+            () -> TraceConfig.ofDefault(Map.of("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd")))
+        .hasMessageContaining("gzip or none");
   }
 }
