@@ -342,7 +342,7 @@ public record ServerSettings(
         paramLabel = "[MODE,]SETTING=VALUE",
         split = ";",
         description =
-            "a trace setting in Triton's spelling, repeatable (or ';'-separated): level=OFF|TIMESTAMPS, rate=N, count=N, forced_per_second=N, opentelemetry,url=URL, opentelemetry,protocol=http/protobuf|grpc, opentelemetry,compression=gzip|none, opentelemetry,resource=K=V, opentelemetry,bsp_max_queue_size=N, opentelemetry,bsp_schedule_delay=MS, opentelemetry,bsp_max_export_batch_size=N")
+            "a trace setting in Triton's spelling, repeatable (or ';'-separated): level=OFF|TIMESTAMPS, rate=N, count=N, forced_per_second=N, opentelemetry,url=URL, opentelemetry,protocol=http/protobuf|grpc, opentelemetry,compression=gzip|none, opentelemetry,resource=K=V, opentelemetry,bsp_max_queue_size=N, opentelemetry,bsp_schedule_delay=MS, opentelemetry,bsp_max_export_batch_size=N, mode=triton, triton,file=PATH, triton,log-frequency=N")
     private List<String> traceConfig = List.of();
 
     @Option(

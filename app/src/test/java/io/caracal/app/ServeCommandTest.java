@@ -185,7 +185,7 @@ class ServeCommandTest {
                 .traceConfig())
         .containsExactly("rate=10", "opentelemetry,resource=team=ml");
     assertThat(Cli.usageError(NO_ENV, withRepository("--trace-config", "triton,file=/tmp/t.json")))
-        .contains("trace mode 'triton' (trace files) is not supported");
+        .contains("needs mode=triton");
     assertThat(Cli.usageError(NO_ENV, withRepository("--trace-config", "level=TENSORS")))
         .contains("level TENSORS is not supported");
   }

@@ -254,6 +254,51 @@ class TracingIT {
     }
   }
 
+  @Test
+  void tritonMode_writesTritonsTraceFile_andNothingElse(@TempDir Path traces) throws Exception {
+    Path file = traces.resolve("trace.json");
+    try (ItServer s =
+        ItServer.start(
+            repo,
+            b ->
+                b.traceConfig(
+                    List.of("mode=triton", "triton,file=" + file, "level=TIMESTAMPS", "rate=1")))) {
+      for (int i = 0; i < 2; i++) {
+        V2Client.Response r = s.client.infer("simple", simpleRequest());
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.headerValue("traceparent")).endsWith("-01");
+      }
+      JsonNode settings = s.client.get("/v2/trace/setting").json();
+      assertThat(settings.path("trace_mode").asText()).isEqualTo("triton");
+      assertThat(settings.path("trace_file").asText()).as("never the path").isEmpty();
+      assertThat(settings.path("log_frequency").asText()).isEqualTo("0");
+      assertThat(settings.has("url")).isFalse();
+      V2Client.Response moved =
+          s.client.postJson(
+              "/v2/trace/setting", "{\"trace_file\":\"" + traces.resolve("other.json") + "\"}");
+      assertThat(moved.status()).isEqualTo(501);
+      assertThat(file).as("written when the server stops").doesNotExist();
+    }
+    assertThat(listing(traces)).containsExactly(file);
+    JsonNode written = V2Client.MAPPER.readTree(file.toFile());
+    assertThat(written).hasSize(4);
+    assertThat(written.get(0).path("id").asLong()).isEqualTo(1);
+    assertThat(written.get(0).path("model_name").asText()).isEqualTo("simple");
+    assertThat(written.get(0).path("model_version").asLong()).isEqualTo(1);
+    List<String> names = new java.util.ArrayList<>();
+    written.get(1).path("timestamps").forEach(t -> names.add(t.path("name").asText()));
+    assertThat(names)
+        .containsExactly(
+            "REQUEST_START",
+            "QUEUE_START",
+            "COMPUTE_START",
+            "COMPUTE_INPUT_END",
+            "COMPUTE_OUTPUT_START",
+            "COMPUTE_END",
+            "REQUEST_END");
+    assertThat(written.get(3).path("id").asLong()).isEqualTo(2);
+  }
+
   // ------------------------------------------------------------------ the trace API
 
   @Test

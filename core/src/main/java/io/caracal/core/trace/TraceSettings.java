@@ -49,8 +49,11 @@ public final class TraceSettings {
     TIMESTAMPS
   }
 
-  /** The one trace mode: spans exported with the OpenTelemetry SDK. */
+  /** The default trace mode: spans exported with the OpenTelemetry SDK. */
   public static final String MODE = "opentelemetry";
+
+  /** Triton's own mode: JSON traces written to a file named at start. */
+  public static final String TRITON_MODE = "triton";
 
   /** Triton's text for any change that names a trace file. */
   public static final String TRACE_FILE_REFUSED =
@@ -135,6 +138,11 @@ public final class TraceSettings {
       }
     }
 
+    /** Triton's mode: traces per file; 0 = one file, written when the server stops. */
+    public long logFrequency() {
+      return logFrequency;
+    }
+
     Values values() {
       return new Values(level, rate, remaining.get(), logFrequency);
     }
@@ -153,6 +161,7 @@ public final class TraceSettings {
 
   private record Snapshot(Scope global, Map<String, Scope> models) {}
 
+  private final String mode;
   private final Values defaults;
   private final Map<String, String> exporterSettings;
   private final ReentrantLock lock = new ReentrantLock();
@@ -162,7 +171,11 @@ public final class TraceSettings {
   private final Map<String, Override> overrides = new HashMap<>();
   private volatile Snapshot snapshot;
 
-  private TraceSettings(Values defaults, Map<String, String> exporterSettings) {
+  private TraceSettings(String mode, Values defaults, Map<String, String> exporterSettings) {
+    if (!mode.equals(MODE) && !mode.equals(TRITON_MODE)) {
+      throw new IllegalArgumentException("trace mode must be opentelemetry or triton, got " + mode);
+    }
+    this.mode = mode;
     this.defaults = defaults;
     this.exporterSettings =
         java.util.Collections.unmodifiableMap(new LinkedHashMap<>(exporterSettings));
@@ -178,7 +191,17 @@ public final class TraceSettings {
    *     resource}, {@code bsp_*}), in order
    */
   public static TraceSettings create(Values initial, Map<String, String> exporterSettings) {
+    return create(MODE, initial, exporterSettings);
+  }
+
+  /**
+   * Creates settings of {@code mode} ({@link #MODE} or {@link #TRITON_MODE}) that start at {@code
+   * initial}.
+   */
+  public static TraceSettings create(
+      String mode, Values initial, Map<String, String> exporterSettings) {
     return new TraceSettings(
+        Objects.requireNonNull(mode, "mode"),
         Objects.requireNonNull(initial, "initial"),
         Objects.requireNonNull(exporterSettings, "exporterSettings"));
   }
@@ -216,7 +239,11 @@ public final class TraceSettings {
     out.put("trace_level", List.of(v.level().name()));
     out.put("trace_rate", List.of(Long.toString(v.rate())));
     out.put("trace_count", List.of(Integer.toString(v.count())));
-    out.put("trace_mode", List.of(MODE));
+    if (mode.equals(TRITON_MODE)) {
+      out.put("log_frequency", List.of(Long.toString(v.logFrequency())));
+      out.put("trace_file", List.of(""));
+    }
+    out.put("trace_mode", List.of(mode));
     exporterSettings.forEach((k, value) -> out.put(k, List.of(value)));
     return java.util.Collections.unmodifiableMap(out);
   }
@@ -258,9 +285,9 @@ public final class TraceSettings {
     }
   }
 
-  /** Returns the trace mode, always {@link #MODE}. */
+  /** Returns the trace mode, {@link #MODE} or {@link #TRITON_MODE}; fixed at start. */
   public String mode() {
-    return MODE;
+    return mode;
   }
 
   /** Returns the exporter's fixed settings, as reads echo them. */

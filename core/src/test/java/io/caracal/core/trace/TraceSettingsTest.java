@@ -139,6 +139,16 @@ class TraceSettingsTest {
             Map.entry("url", List.of("http://localhost:4318/v1/traces")),
             Map.entry("bsp_max_queue_size", List.of("2048")));
     assertThat(settings.describe(null).get("trace_level")).containsExactly("OFF");
+    TraceSettings triton =
+        TraceSettings.create("triton", new Values(Level.TIMESTAMPS, 10, -1, 100), Map.of());
+    assertThat(triton.describe(null))
+        .containsExactly(
+            Map.entry("trace_level", List.of("TIMESTAMPS")),
+            Map.entry("trace_rate", List.of("10")),
+            Map.entry("trace_count", List.of("-1")),
+            Map.entry("log_frequency", List.of("100")),
+            Map.entry("trace_file", List.of("")), // the path is never disclosed
+            Map.entry("trace_mode", List.of("triton")));
   }
 
   @Test

@@ -1,6 +1,8 @@
 package io.caracal.tracing;
 
 import io.caracal.core.trace.TraceSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,8 +43,13 @@ import org.jspecify.annotations.Nullable;
  *       <td>{@code OTEL_BSP_MAX_EXPORT_BATCH_SIZE}</td><td>512 (at most the queue size)</td></tr>
  * </table>
  *
- * <p>Triton's {@code triton} mode (trace files) is refused: Caracal writes no trace files.
+ * <p>Triton's own mode, {@code mode=triton} with {@code triton,file=PATH} (and {@code
+ * triton,log-frequency=N}), writes Triton's JSON traces to that file, or to {@code PATH.0}, {@code
+ * PATH.1}, ... every N traces; only the operator names the file, at start, and its directory must
+ * exist. Nothing else is ever written, and the trace API can change neither.
  *
+ * @param mode {@code opentelemetry} or {@code triton}
+ * @param file Triton's mode: the trace file; null otherwise
  * @param initial the trace settings the server starts with (and returns to when a client clears
  *     one)
  * @param forcedPerSecond calls a second traced because their client's context was sampled
@@ -59,6 +66,8 @@ import org.jspecify.annotations.Nullable;
  *     default none)
  */
 public record TraceConfig(
+    String mode,
+    @Nullable Path file,
     TraceSettings.Values initial,
     int forcedPerSecond,
     String protocol,
@@ -78,6 +87,23 @@ public record TraceConfig(
   public static final String GRPC = "grpc";
 
   public TraceConfig {
+    Objects.requireNonNull(mode, "mode");
+    if (mode.equals(TraceSettings.TRITON_MODE)) {
+      if (file == null) {
+        throw bad("trace mode triton needs the trace file: --trace-config triton,file=PATH");
+      }
+      Path dir = file.toAbsolutePath().getParent();
+      if (dir == null || !Files.isDirectory(dir)) {
+        throw bad("the trace file's directory does not exist: " + file);
+      }
+      if (Files.isDirectory(file)) {
+        throw bad("the trace file is a directory: " + file);
+      }
+    } else if (!mode.equals(TraceSettings.MODE)) {
+      throw bad("trace mode must be opentelemetry or triton, got '" + mode + "'");
+    } else if (file != null) {
+      throw bad("triton,file=" + file + " needs mode=triton");
+    }
     Objects.requireNonNull(initial, "initial");
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(endpoint, "endpoint");
@@ -129,6 +155,8 @@ public record TraceConfig(
    * @throws IllegalArgumentException naming the entry, for a malformed, unknown or refused entry
    */
   public static TraceConfig parse(List<String> entries, Map<String, String> env) {
+    String mode = TraceSettings.MODE;
+    Path file = null;
     TraceSettings.Level level = TraceSettings.Level.OFF;
     long rate = TraceSettings.Values.DEFAULTS.rate();
     int count = TraceSettings.Values.DEFAULTS.count();
@@ -164,12 +192,12 @@ public record TraceConfig(
         first(env, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION");
     compression = compression == null || compression.isBlank() ? "none" : compression.trim();
     for (String entry : entries) {
-      String mode = "";
+      String prefix = "";
       String rest = entry.trim();
       int comma = rest.indexOf(',');
       int eq = rest.indexOf('=');
       if (comma >= 0 && (eq < 0 || comma < eq)) {
-        mode = rest.substring(0, comma).trim();
+        prefix = rest.substring(0, comma).trim();
         rest = rest.substring(comma + 1);
         eq = rest.indexOf('=');
       }
@@ -178,7 +206,7 @@ public record TraceConfig(
       }
       String key = rest.substring(0, eq).trim();
       String value = rest.substring(eq + 1).trim();
-      switch (mode) {
+      switch (prefix) {
         case "" -> {
           switch (key) {
             case "level" -> level = level(entry, value);
@@ -186,9 +214,10 @@ public record TraceConfig(
             case "count" -> count = (int) number(entry, value, -1, Integer.MAX_VALUE);
             case "forced_per_second" -> forced = (int) number(entry, value, 0, Integer.MAX_VALUE);
             case "mode" -> {
-              if (!value.equals(TraceSettings.MODE)) {
-                throw triton(entry);
+              if (!value.equals(TraceSettings.MODE) && !value.equals(TraceSettings.TRITON_MODE)) {
+                throw bad("--trace-config '" + entry + "': mode must be opentelemetry or triton");
               }
+              mode = value;
             }
             default -> throw unknown(entry);
           }
@@ -213,13 +242,18 @@ public record TraceConfig(
           }
         }
         case "triton" -> {
-          if (key.equals("log-frequency")) {
-            logFrequency = number(entry, value, 0, 0xFFFF_FFFFL);
-          } else {
-            throw triton(entry);
+          switch (key) {
+            case "log-frequency" -> logFrequency = number(entry, value, 0, 0xFFFF_FFFFL);
+            case "file" -> {
+              if (value.isEmpty()) {
+                throw bad("--trace-config '" + entry + "': the file name is empty");
+              }
+              file = Path.of(value);
+            }
+            default -> throw unknown(entry);
           }
         }
-        default -> throw bad("--trace-config '" + entry + "': unknown trace mode '" + mode + "'");
+        default -> throw bad("--trace-config '" + entry + "': unknown trace mode '" + prefix + "'");
       }
     }
     if ((endpoint == null || endpoint.isBlank()) && base != null && !base.isBlank()) {
@@ -233,6 +267,8 @@ public record TraceConfig(
           protocol.equals(GRPC) ? "http://localhost:4317" : "http://localhost:4318/v1/traces";
     }
     return new TraceConfig(
+        mode,
+        file,
         new TraceSettings.Values(level, rate, count, logFrequency),
         forced,
         protocol,
@@ -246,9 +282,15 @@ public record TraceConfig(
         compression);
   }
 
-  /** The exporter's settings as the trace API echoes them, in Triton's names (no headers). */
+  /**
+   * The exporter's settings as the trace API echoes them, in Triton's names (no headers); none in
+   * Triton's mode.
+   */
   public Map<String, String> exporterSettings() {
     Map<String, String> m = new LinkedHashMap<>();
+    if (!mode.equals(TraceSettings.MODE)) {
+      return m;
+    }
     m.put("url", endpoint);
     StringBuilder r = new StringBuilder();
     resource.forEach((k, v) -> r.append(r.isEmpty() ? "" : ",").append(k).append('=').append(v));
@@ -322,14 +364,6 @@ public record TraceConfig(
       }
     }
     return out;
-  }
-
-  private static IllegalArgumentException triton(String entry) {
-    return bad(
-        "--trace-config '"
-            + entry
-            + "': trace mode 'triton' (trace files) is not supported; Caracal exports traces"
-            + " with OpenTelemetry (mode=opentelemetry, the default)");
   }
 
   private static IllegalArgumentException unknown(String entry) {

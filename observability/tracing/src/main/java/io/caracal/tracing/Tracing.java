@@ -15,7 +15,9 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * call. The SDK is private to the server (never the global {@code GlobalOpenTelemetry}) and is
  * built when the first call is sampled: a server that never traces runs no exporter thread and
  * opens no connection. {@link #close()} exports what is queued, within 10 seconds, and stops the
- * exporter. Thread-safe.
+ * exporter. In Triton's mode ({@code mode=triton}) the listener writes Triton's trace file instead
+ * and no SDK is built. Thread-safe.
  */
 public final class Tracing implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Tracing.class);
@@ -42,7 +45,8 @@ public final class Tracing implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private volatile @Nullable SdkTracerProvider provider; // built at the first sampled call
   private volatile @Nullable Tracer tracer;
-  private final TracingListener listener;
+  private final CallListener listener;
+  private final @Nullable TritonTraceFile traceFile; // Triton's mode
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Tracing(
@@ -50,6 +54,17 @@ public final class Tracing implements AutoCloseable {
     this.settings = settings;
     this.factory = factory;
     this.listener = new TracingListener(this::tracer, settings, forcedPerSecond);
+    this.traceFile = null;
+  }
+
+  private Tracing(TraceSettings settings, TritonTraceFile traceFile) {
+    this.settings = settings;
+    this.factory =
+        () -> {
+          throw new IllegalStateException("Triton's trace mode has no SDK");
+        };
+    this.listener = traceFile;
+    this.traceFile = traceFile;
   }
 
   /** The SDK's tracer, built on first use (double-checked under the lock). */
@@ -76,6 +91,15 @@ public final class Tracing implements AutoCloseable {
 
   /** Creates the tracer of {@code config}, exporting over OTLP to its endpoint. */
   public static Tracing create(TraceConfig config) {
+    Path file = config.file();
+    if (file != null) {
+      TraceSettings settings =
+          TraceSettings.create(TraceSettings.TRITON_MODE, config.initial(), Map.of());
+      return new Tracing(
+          settings,
+          new TritonTraceFile(
+              settings, new TraceSampler(config.forcedPerSecond(), System::nanoTime), file));
+    }
     return create(config, () -> exporter(config));
   }
 
@@ -153,6 +177,12 @@ public final class Tracing implements AutoCloseable {
   /** Exports what is queued (up to 10 seconds) and stops the exporter; idempotent. */
   @Override
   public void close() {
+    if (traceFile != null) {
+      if (closed.compareAndSet(false, true)) {
+        traceFile.close();
+      }
+      return;
+    }
     SdkTracerProvider p;
     lock.lock();
     try {

@@ -14,13 +14,9 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.sdk.trace.IdGenerator;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -67,24 +63,10 @@ public final class TracingListener implements CallListener {
       AttributeKey.stringKey("caracal.batch.close_reason");
   static final AttributeKey<Long> INSTANCE = AttributeKey.longKey("caracal.instance");
 
-  private static final TextMapGetter<Map<String, String>> HEADERS =
-      new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Map<String, String> carrier) {
-          return carrier.keySet();
-        }
-
-        @Override
-        public @Nullable String get(@Nullable Map<String, String> carrier, String key) {
-          return carrier == null ? null : carrier.get(key);
-        }
-      };
-
   private final Supplier<Tracer> tracer;
   private final TraceSettings settings;
   private final TraceSampler sampler;
   private final LongSupplier nanoTime;
-  private final IdGenerator ids = IdGenerator.random();
 
   /**
    * Creates the listener.
@@ -119,25 +101,13 @@ public final class TracingListener implements CallListener {
 
   @Override
   public void started(CallRecord call) {
-    TraceSettings.Scope scope = settings.scope(call.requestedModel());
-    if (!scope.isEnabled() || !isInference(call)) {
-      return;
-    }
-    Context parentContext =
-        call.propagation().isEmpty()
-            ? Context.root()
-            : W3CTraceContextPropagator.getInstance()
-                .extract(Context.root(), call.propagation(), HEADERS);
-    SpanContext parent = Span.fromContext(parentContext).getSpanContext();
-    switch (sampler.decide(scope, parent)) {
-      case NONE -> {}
-      case UNSAMPLED -> call.traced(parent.getTraceId(), ids.generateSpanId(), false, null);
-      case SAMPLED -> {
-        Span span = serverSpan(call, parentContext);
-        SpanContext c = span.getSpanContext();
-        call.traced(c.getTraceId(), c.getSpanId(), true, span);
-      }
-    }
+    sampler.start(settings, call, this::sampled);
+  }
+
+  private void sampled(CallRecord call, TraceSampler.Sampling s) {
+    Span span = serverSpan(call, s.parentContext());
+    SpanContext c = span.getSpanContext();
+    call.traced(c.getTraceId(), c.getSpanId(), true, span);
   }
 
   @Override
@@ -301,12 +271,5 @@ public final class TracingListener implements CallListener {
       return null;
     }
     return SpanContext.create(traceId, spanId, TraceFlags.getDefault(), TraceState.getDefault());
-  }
-
-  /** Inference calls: the REST infer routes and the gRPC infer methods. */
-  private static boolean isInference(CallRecord call) {
-    return call.protocol() == CallRecord.Protocol.HTTP
-        ? call.route().endsWith("/infer")
-        : call.method().equals("ModelInfer") || call.method().equals("ModelStreamInfer");
   }
 }

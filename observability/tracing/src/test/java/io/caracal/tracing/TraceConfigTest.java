@@ -104,6 +104,23 @@ class TraceConfigTest {
   }
 
   @Test
+  void tritonMode_writesToTheFileNamedAtStart(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    TraceConfig c =
+        TraceConfig.parse(
+            List.of(
+                "mode=triton",
+                "triton,file=" + dir.resolve("trace.json"),
+                "triton,log-frequency=50",
+                "level=TIMESTAMPS"),
+            Map.of());
+    assertThat(c.mode()).isEqualTo("triton");
+    assertThat(c.file()).isEqualTo(dir.resolve("trace.json"));
+    assertThat(c.initial().logFrequency()).isEqualTo(50);
+    assertThat(c.exporterSettings()).isEmpty();
+  }
+
+  @Test
   void refused_withTheEntryInTheMessage() {
     for (String bad :
         List.of(
@@ -124,7 +141,12 @@ class TraceConfigTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
     assertThatThrownBy(() -> TraceConfig.parse(List.of("triton,file=/tmp/t.json"), Map.of()))
-        .hasMessageContaining("trace mode 'triton' (trace files) is not supported");
+        .hasMessageContaining("needs mode=triton");
+    assertThatThrownBy(() -> TraceConfig.parse(List.of("mode=triton"), Map.of()))
+        .hasMessageContaining("needs the trace file");
+    assertThatThrownBy(() ->
+            TraceConfig.parse(List.of("mode=triton", "triton,file=/no/such/dir/t.json"), Map.of()))
+        .hasMessageContaining("directory does not exist");
     assertThatThrownBy(
             () -> TraceConfig.ofDefault(Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")))
         .hasMessageContaining("http/protobuf or grpc");
