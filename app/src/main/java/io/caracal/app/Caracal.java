@@ -192,6 +192,12 @@ public final class Caracal implements AutoCloseable {
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
               .calls(observability.calls())
+              .connectionLimits(
+                  new io.caracal.server.http.ConnectionLimits(
+                      Duration.ofSeconds(settings.httpHeaderTimeoutSecs()),
+                      Duration.ofSeconds(settings.httpBodyTimeoutSecs()),
+                      settings.httpMaxConnections(),
+                      settings.httpMaxConnectionsPerAddress()))
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),
