@@ -193,6 +193,12 @@ public final class Caracal implements AutoCloseable {
               .logSettings(LOG_SETTINGS)
               .traceSettings(observability.traceSettings())
               .calls(observability.calls())
+              .connectionLimits(
+                  new io.caracal.server.http.ConnectionLimits(
+                      Duration.ofSeconds(settings.httpHeaderTimeoutSecs()),
+                      Duration.ofSeconds(settings.httpBodyTimeoutSecs()),
+                      settings.httpMaxConnections(),
+                      settings.httpMaxConnectionsPerAddress()))
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),

@@ -29,6 +29,13 @@ import picocli.CommandLine.Option;
  * @param maxRank the most dimensions one request tensor may have
  * @param maxBytesElement the largest single BYTES element, in bytes
  * @param httpIdleTimeoutSecs seconds an idle HTTP connection is kept open; 0 = forever
+ * @param httpHeaderTimeoutSecs seconds from a request's first byte until its header block is
+ *     complete (408 beyond); 0 = none
+ * @param httpBodyTimeoutSecs seconds from the end of the header block until the body is complete
+ *     (408 beyond); 0 = none
+ * @param httpMaxConnections open HTTP connections at most (503 beyond); 0 = unbounded
+ * @param httpMaxConnectionsPerAddress open HTTP connections from one client address at most; 0 =
+ *     unbounded
  * @param drainDelaySecs on SIGTERM, seconds requests are still served after readiness turned false
  * @param exitTimeoutSecs on SIGTERM, seconds admitted requests may take to finish once the
  *     listeners stopped accepting; what is left then fails with 503
@@ -69,6 +76,10 @@ public record ServerSettings(
     int maxRank,
     long maxBytesElement,
     int httpIdleTimeoutSecs,
+    int httpHeaderTimeoutSecs,
+    int httpBodyTimeoutSecs,
+    int httpMaxConnections,
+    int httpMaxConnectionsPerAddress,
     int drainDelaySecs,
     int exitTimeoutSecs,
     int queueCapacity,
@@ -107,6 +118,22 @@ public record ServerSettings(
     check(maxRank >= 1, "max-rank", maxRank, ">= 1");
     check(maxBytesElement >= 1, "max-bytes-element", maxBytesElement, ">= 1");
     check(httpIdleTimeoutSecs >= 0, "http-idle-timeout-secs", httpIdleTimeoutSecs, ">= 0");
+    check(
+        httpHeaderTimeoutSecs >= 0 && httpHeaderTimeoutSecs <= 3600,
+        "http-header-timeout-secs",
+        httpHeaderTimeoutSecs,
+        "0..3600");
+    check(
+        httpBodyTimeoutSecs >= 0 && httpBodyTimeoutSecs <= 86400,
+        "http-body-timeout-secs",
+        httpBodyTimeoutSecs,
+        "0..86400");
+    check(httpMaxConnections >= 0, "http-max-connections", httpMaxConnections, ">= 0");
+    check(
+        httpMaxConnectionsPerAddress >= 0,
+        "http-max-per-address",
+        httpMaxConnectionsPerAddress,
+        ">= 0");
     check(
         drainDelaySecs >= 0 && drainDelaySecs <= 3600,
         "drain-delay-secs",
@@ -180,6 +207,10 @@ public record ServerSettings(
         .maxRank(maxRank)
         .maxBytesElement(maxBytesElement)
         .httpIdleTimeoutSecs(httpIdleTimeoutSecs)
+        .httpHeaderTimeoutSecs(httpHeaderTimeoutSecs)
+        .httpBodyTimeoutSecs(httpBodyTimeoutSecs)
+        .httpMaxConnections(httpMaxConnections)
+        .httpMaxConnectionsPerAddress(httpMaxConnectionsPerAddress)
         .drainDelaySecs(drainDelaySecs)
         .exitTimeoutSecs(exitTimeoutSecs)
         .queueCapacity(queueCapacity)
@@ -395,6 +426,33 @@ public record ServerSettings(
     private int httpIdleTimeoutSecs = 60;
 
     @Option(
+        names = "--http-header-timeout-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds from a request's first byte until its header block is complete; 408 and close beyond (0 = none; 0..3600)")
+    private int httpHeaderTimeoutSecs = 30;
+
+    @Option(
+        names = "--http-body-timeout-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds from the end of a request's header block until its body is complete; 408 and close beyond (0 = none; 0..86400)")
+    private int httpBodyTimeoutSecs = 60;
+
+    @Option(
+        names = "--http-max-connections",
+        paramLabel = "N",
+        description = "open HTTP connections at most; a new one beyond gets 503 (0 = unbounded)")
+    private int httpMaxConnections = 10_000;
+
+    @Option(
+        names = "--http-max-per-address",
+        paramLabel = "N",
+        description =
+            "open HTTP connections from one client address at most (mind load balancers); 503 beyond (0 = unbounded)")
+    private int httpMaxConnectionsPerAddress = 1_000;
+
+    @Option(
         names = "--drain-delay-secs",
         paramLabel = "SECS",
         description = "on SIGTERM: seconds still serving after readiness turned false (0..3600)")
@@ -491,6 +549,30 @@ public record ServerSettings(
     /** Sets {@code --max-bytes-element}, the largest single BYTES element. */
     public Builder maxBytesElement(long v) {
       maxBytesElement = v;
+      return this;
+    }
+
+    /** Sets {@code --http-header-timeout-secs}; 0 = none. */
+    public Builder httpHeaderTimeoutSecs(int v) {
+      httpHeaderTimeoutSecs = v;
+      return this;
+    }
+
+    /** Sets {@code --http-body-timeout-secs}; 0 = none. */
+    public Builder httpBodyTimeoutSecs(int v) {
+      httpBodyTimeoutSecs = v;
+      return this;
+    }
+
+    /** Sets {@code --http-max-connections}; 0 = unbounded. */
+    public Builder httpMaxConnections(int v) {
+      httpMaxConnections = v;
+      return this;
+    }
+
+    /** Sets {@code --http-max-per-address}; 0 = unbounded. */
+    public Builder httpMaxConnectionsPerAddress(int v) {
+      httpMaxConnectionsPerAddress = v;
       return this;
     }
 
@@ -624,6 +706,10 @@ public record ServerSettings(
           maxRank,
           maxBytesElement,
           httpIdleTimeoutSecs,
+          httpHeaderTimeoutSecs,
+          httpBodyTimeoutSecs,
+          httpMaxConnections,
+          httpMaxConnectionsPerAddress,
           drainDelaySecs,
           exitTimeoutSecs,
           queueCapacity,

@@ -108,9 +108,7 @@ final class CallRecording implements ServerInterceptor {
         id,
         origin.client(),
         origin.userAgent(),
-        origin.propagation(),
-        null, // the model is inside the message, decoded later
-        "");
+        origin.propagation());
   }
 
   /** Finishes {@code record} with {@code status} and {@code bytesOut}. */

@@ -61,6 +61,26 @@ sealed interface HttpProblem {
     }
   }
 
+  /** The request did not arrive in time ({@link ConnectionLimits}): its header block or body. */
+  record RequestTimeout(String part) implements HttpProblem {
+    public RequestTimeout {
+      Objects.requireNonNull(part, "part");
+    }
+
+    @Override
+    public String message() {
+      return "the request " + part + " did not arrive in time";
+    }
+  }
+
+  /** The server, or this client address, has as many connections open as it allows. */
+  record TooManyConnections() implements HttpProblem {
+    @Override
+    public String message() {
+      return "too many connections: retry later";
+    }
+  }
+
   record NoRoute() implements HttpProblem {
     @Override
     public String message() {
@@ -113,6 +133,8 @@ sealed interface HttpProblem {
     return this instanceof Malformed
         || this instanceof VersionNotSupported
         || this instanceof MissingHost
+        || this instanceof RequestTimeout
+        || this instanceof TooManyConnections
         || this instanceof RequestLineTooLong
         || this instanceof HeadersTooLarge
         || this instanceof BodyTooLarge;
