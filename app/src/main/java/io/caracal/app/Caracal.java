@@ -61,6 +61,8 @@ public final class Caracal implements AutoCloseable {
   private final java.util.concurrent.ExecutorService controlExecutor;
   private final V2HttpServer http;
   private final GrpcServer grpc;
+  private final io.caracal.metrics.@Nullable MetricsServer
+      metrics; // null with --allow-metrics false
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
           io.caracal.core.lifecycle.GracefulShutdown.Result>
@@ -74,7 +76,8 @@ public final class Caracal implements AutoCloseable {
       DrainingAdmission admission,
       java.util.concurrent.ExecutorService controlExecutor,
       V2HttpServer http,
-      GrpcServer grpc) {
+      GrpcServer grpc,
+      io.caracal.metrics.@Nullable MetricsServer metrics) {
     this.registry = registry;
     this.poller = poller;
     this.pipeline = pipeline;
@@ -82,6 +85,7 @@ public final class Caracal implements AutoCloseable {
     this.controlExecutor = controlExecutor;
     this.http = http;
     this.grpc = grpc;
+    this.metrics = metrics;
   }
 
   /**
@@ -146,6 +150,8 @@ public final class Caracal implements AutoCloseable {
       // cross-cutting layers (the response cache next to repository control, so that a hit never
       // reaches the scheduler); draining admission stays outermost so it counts every request.
       ModelSpecs specs = ModelSpecs.of(registry);
+      java.util.concurrent.atomic.AtomicReference<@Nullable CachingInferenceService> cacheLayer =
+          new java.util.concurrent.atomic.AtomicReference<>();
       InferenceServiceChain chainBuilder =
           InferenceServiceChain.of(pipeline)
               .decorate(s ->
@@ -166,6 +172,7 @@ public final class Caracal implements AutoCloseable {
                       Ticker.system(),
                       java.time.InstantSource.system());
               registry.addChangeListener(cache::invalidate);
+              cacheLayer.set(cache);
               return cache;
             });
       } else {
@@ -176,6 +183,13 @@ public final class Caracal implements AutoCloseable {
       InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
+      // Metrics read the statistics through the whole chain (the cache's hits included) and
+      // observe each call through the transports' call listener.
+      io.caracal.metrics.PrometheusMetrics prometheus =
+          settings.allowMetrics()
+              ? io.caracal.metrics.PrometheusMetrics.create(
+                  registry, service, cacheLayer.get(), settings.metrics())
+              : null;
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -217,10 +231,21 @@ public final class Caracal implements AutoCloseable {
         http.close();
         throw e.getCause();
       }
+      io.caracal.metrics.MetricsServer metricsServer = null;
+      if (prometheus != null) {
+        try {
+          metricsServer = prometheus.serve(settings.host(), settings.metricsPort());
+        } catch (UncheckedIOException e) {
+          grpc.close();
+          http.close();
+          throw e.getCause();
+        }
+      }
       if (poller != null) {
         poller.start();
       }
-      return new Caracal(registry, poller, pipeline, admission, controlExecutor, http, grpc);
+      return new Caracal(
+          registry, poller, pipeline, admission, controlExecutor, http, grpc, metricsServer);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
@@ -322,6 +347,14 @@ public final class Caracal implements AutoCloseable {
   }
 
   /**
+   * Returns the address the metrics listener is bound to, or empty with {@code --allow-metrics
+   * false}.
+   */
+  public java.util.Optional<InetSocketAddress> metricsAddress() {
+    return metrics == null ? java.util.Optional.empty() : java.util.Optional.of(metrics.address());
+  }
+
+  /**
    * Poll mode: scans the repository now and applies what changed (as the periodic poll does);
    * returns when the loads and unloads it started have finished.
    *
@@ -354,6 +387,9 @@ public final class Caracal implements AutoCloseable {
     }
     grpc.close();
     http.close();
+    if (metrics != null) {
+      metrics.close();
+    }
     pipeline.close();
     controlExecutor.shutdown();
     registry.close();

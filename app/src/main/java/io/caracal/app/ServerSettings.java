@@ -46,6 +46,11 @@ import picocli.CommandLine.Option;
  *     (true, the default); false: the server is ready once started and until a shutdown begins
  * @param cacheSize the response cache's bound in bytes, shared by the models that enable it ({@code
  *     response_cache { enable: true }}); 0 = no cache
+ * @param allowMetrics whether the Prometheus endpoint listens ({@code --allow-metrics}, Triton's
+ *     flag)
+ * @param metricsPort the Prometheus endpoint's port, same host; 0 = ephemeral
+ * @param metricsConfig Triton's {@code --metrics-config key=value} settings ({@link
+ *     io.caracal.metrics.MetricsConfig})
  */
 public record ServerSettings(
     Path modelRepository,
@@ -72,7 +77,10 @@ public record ServerSettings(
     List<String> loadModels,
     int repositoryPollSecs,
     boolean strictReadiness,
-    long cacheSize) {
+    long cacheSize,
+    boolean allowMetrics,
+    int metricsPort,
+    List<String> metricsConfig) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -134,6 +142,9 @@ public record ServerSettings(
         repositoryPollSecs,
         "1..86400");
     check(cacheSize >= 0, "cache-size", cacheSize, ">= 0");
+    check(metricsPort >= 0 && metricsPort <= 65535, "metrics-port", metricsPort, "0..65535");
+    metricsConfig = List.copyOf(metricsConfig);
+    io.caracal.metrics.MetricsConfig.parse(metricsConfig); // an unknown key fails at start
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -174,7 +185,15 @@ public record ServerSettings(
         .loadModels(loadModels)
         .repositoryPollSecs(repositoryPollSecs)
         .strictReadiness(strictReadiness)
-        .cacheSize(cacheSize);
+        .cacheSize(cacheSize)
+        .allowMetrics(allowMetrics)
+        .metricsPort(metricsPort)
+        .metricsConfig(metricsConfig);
+  }
+
+  /** Returns the parsed {@code --metrics-config} settings. */
+  public io.caracal.metrics.MetricsConfig metrics() {
+    return io.caracal.metrics.MetricsConfig.parse(metricsConfig);
   }
 
   /**
@@ -287,6 +306,28 @@ public record ServerSettings(
         description =
             "response cache size in bytes, shared by the models whose config enables response_cache; 0 = no cache")
     private long cacheSize = 0;
+
+    @Option(
+        names = "--allow-metrics",
+        paramLabel = "true|false",
+        arity = "1",
+        description = "serve Prometheus metrics on --metrics-port; false = no metrics listener")
+    private boolean allowMetrics = true;
+
+    @Option(
+        names = "--metrics-port",
+        paramLabel = "PORT",
+        description =
+            "Prometheus metrics port (GET /metrics), same host; 0 = ephemeral (the bound port is logged)")
+    private int metricsPort = 8002;
+
+    @Option(
+        names = "--metrics-config",
+        paramLabel = "KEY=VALUE",
+        split = ",(?=[a-z_]+=)",
+        description =
+            "Triton's metrics settings, repeatable: counter_latencies, histogram_latencies, summary_latencies (true|false), summary_quantiles (q:err,...)")
+    private List<String> metricsConfig = List.of();
 
     @Option(
         names = "--max-request-bytes",
@@ -508,6 +549,24 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --allow-metrics}: whether the Prometheus endpoint listens. */
+    public Builder allowMetrics(boolean v) {
+      allowMetrics = v;
+      return this;
+    }
+
+    /** Sets {@code --metrics-port}; 0 = ephemeral (the bound port is logged). */
+    public Builder metricsPort(int v) {
+      metricsPort = v;
+      return this;
+    }
+
+    /** Sets {@code --metrics-config}: Triton's {@code key=value} metrics settings. */
+    public Builder metricsConfig(List<String> v) {
+      metricsConfig = List.copyOf(v);
+      return this;
+    }
+
     /**
      * Returns the validated settings.
      *
@@ -545,7 +604,10 @@ public record ServerSettings(
           loadModels.stream().filter(m -> !m.isBlank()).toList(),
           repositoryPollSecs,
           strictReadiness,
-          cacheSize);
+          cacheSize,
+          allowMetrics,
+          metricsPort,
+          metricsConfig.stream().filter(m -> !m.isBlank()).toList());
     }
   }
 }

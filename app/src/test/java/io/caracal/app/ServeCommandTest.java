@@ -105,6 +105,23 @@ class ServeCommandTest {
   }
 
   @Test
+  void metricsConfig_splitsSettingsNotQuantiles_andRefusesUnknownKeys() {
+    ServerSettings s =
+        Cli.settings(
+            Map.of(
+                "CARACAL_METRICS_CONFIG",
+                "summary_latencies=true,summary_quantiles=0.5:0.05,0.99:0.001"),
+            "--model-repository",
+            "/m");
+    assertThat(s.metricsConfig())
+        .containsExactly("summary_latencies=true", "summary_quantiles=0.5:0.05,0.99:0.001");
+    assertThat(s.metrics().summaryQuantiles()).hasSize(2);
+    assertThat(Cli.usageError(NO_ENV, withRepository("--metrics-config", "histogram_latency=true")))
+        .contains("unknown key 'histogram_latency'");
+    assertThat(Cli.settings(NO_ENV, "--model-repository", "/m").metricsPort()).isEqualTo(8002);
+  }
+
+  @Test
   void shutdownTimings_defaultsFlagsEnvironmentAndRange() {
     ServerSettings d = Cli.settings(NO_ENV, "--model-repository", "/m");
     assertThat(d.drainDelaySecs()).isEqualTo(5);
@@ -204,7 +221,8 @@ class ServeCommandTest {
             "caracal serve: unknown option '--max-json-dpeth' (did you mean --max-json-depth?)");
     assertThat(Cli.usageError(NO_ENV, "--port", "1"))
         .isEqualTo(
-            "caracal serve: unknown option '--port' (did you mean --http-port or --grpc-port?)");
+            "caracal serve: unknown option '--port' (did you mean --http-port, --grpc-port or"
+                + " --metrics-port?)");
     assertThat(Cli.usageError(NO_ENV, withRepository("extra")))
         .isEqualTo("caracal serve: unexpected argument 'extra'");
   }
@@ -219,7 +237,7 @@ class ServeCommandTest {
         .endsWith("has unknown key 'http_port' (did you mean http-port?)");
     Files.writeString(file, "model-repository=/m\nconfig=other.properties\n");
     assertThat(Cli.usageError(NO_ENV, "--config", file.toString()))
-        .endsWith("has unknown key 'config'");
+        .contains("has unknown key 'config'");
   }
 
   @Test
@@ -360,6 +378,8 @@ class ServeCommandTest {
     values.put("--model-repository", "/other");
     values.put("--model-control-mode", "explicit");
     values.put("--load-model", "a,b");
+    // one value holding two settings, one of them with commas of its own
+    values.put("--metrics-config", "counter_latencies=false,summary_quantiles=0.5:0.05,0.9:0.01");
     return values;
   }
 
