@@ -61,8 +61,7 @@ public final class Caracal implements AutoCloseable {
   private final java.util.concurrent.ExecutorService controlExecutor;
   private final V2HttpServer http;
   private final GrpcServer grpc;
-  private final io.caracal.metrics.@Nullable MetricsServer
-      metrics; // null with --allow-metrics false
+  private final Observability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
           io.caracal.core.lifecycle.GracefulShutdown.Result>
@@ -77,7 +76,8 @@ public final class Caracal implements AutoCloseable {
       java.util.concurrent.ExecutorService controlExecutor,
       V2HttpServer http,
       GrpcServer grpc,
-      io.caracal.metrics.@Nullable MetricsServer metrics) {
+      Observability observability) {
+    this.observability = observability;
     this.registry = registry;
     this.poller = poller;
     this.pipeline = pipeline;
@@ -85,7 +85,6 @@ public final class Caracal implements AutoCloseable {
     this.controlExecutor = controlExecutor;
     this.http = http;
     this.grpc = grpc;
-    this.metrics = metrics;
   }
 
   /**
@@ -115,6 +114,7 @@ public final class Caracal implements AutoCloseable {
             settings.loadThreads());
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
+    Observability observability = null; // once the service chain exists (metrics read it)
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
@@ -183,13 +183,11 @@ public final class Caracal implements AutoCloseable {
       InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
-      // Metrics read the statistics through the whole chain (the cache's hits included) and
-      // observe each call through the transports' call listener.
-      io.caracal.metrics.PrometheusMetrics prometheus =
-          settings.allowMetrics()
-              ? io.caracal.metrics.PrometheusMetrics.create(
-                  registry, service, cacheLayer.get(), settings.metrics())
-              : null;
+      try {
+        observability = Observability.start(settings, registry, service, cacheLayer.get());
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -198,6 +196,7 @@ public final class Caracal implements AutoCloseable {
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
+              .calls(observability.calls())
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),
@@ -222,6 +221,7 @@ public final class Caracal implements AutoCloseable {
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
               .logSettings(LOG_SETTINGS)
+              .calls(observability.calls())
               .maxInboundMessageSize(
                   Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
               .build();
@@ -231,21 +231,11 @@ public final class Caracal implements AutoCloseable {
         http.close();
         throw e.getCause();
       }
-      io.caracal.metrics.MetricsServer metricsServer = null;
-      if (prometheus != null) {
-        try {
-          metricsServer = prometheus.serve(settings.host(), settings.metricsPort());
-        } catch (UncheckedIOException e) {
-          grpc.close();
-          http.close();
-          throw e.getCause();
-        }
-      }
       if (poller != null) {
         poller.start();
       }
       return new Caracal(
-          registry, poller, pipeline, admission, controlExecutor, http, grpc, metricsServer);
+          registry, poller, pipeline, admission, controlExecutor, http, grpc, observability);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
@@ -255,6 +245,9 @@ public final class Caracal implements AutoCloseable {
       }
       controlExecutor.shutdownNow();
       registry.close();
+      if (observability != null) {
+        observability.close();
+      }
       throw e;
     }
   }
@@ -351,7 +344,7 @@ public final class Caracal implements AutoCloseable {
    * false}.
    */
   public java.util.Optional<InetSocketAddress> metricsAddress() {
-    return metrics == null ? java.util.Optional.empty() : java.util.Optional.of(metrics.address());
+    return observability.metricsAddress();
   }
 
   /**
@@ -387,12 +380,10 @@ public final class Caracal implements AutoCloseable {
     }
     grpc.close();
     http.close();
-    if (metrics != null) {
-      metrics.close();
-    }
     pipeline.close();
     controlExecutor.shutdown();
     registry.close();
+    observability.close();
     log.info("caracal stopped");
   }
 }

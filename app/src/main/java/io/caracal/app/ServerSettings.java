@@ -51,6 +51,7 @@ import picocli.CommandLine.Option;
  * @param metricsPort the Prometheus endpoint's port, same host; 0 = ephemeral
  * @param metricsConfig Triton's {@code --metrics-config key=value} settings ({@link
  *     io.caracal.metrics.MetricsConfig})
+ * @param accessLog write one JSON line per call to the {@code caracal.access} logger
  */
 public record ServerSettings(
     Path modelRepository,
@@ -80,7 +81,8 @@ public record ServerSettings(
     long cacheSize,
     boolean allowMetrics,
     int metricsPort,
-    List<String> metricsConfig) {
+    List<String> metricsConfig,
+    boolean accessLog) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -188,7 +190,8 @@ public record ServerSettings(
         .cacheSize(cacheSize)
         .allowMetrics(allowMetrics)
         .metricsPort(metricsPort)
-        .metricsConfig(metricsConfig);
+        .metricsConfig(metricsConfig)
+        .accessLog(accessLog);
   }
 
   /** Returns the parsed {@code --metrics-config} settings. */
@@ -328,6 +331,14 @@ public record ServerSettings(
         description =
             "Triton's metrics settings, repeatable: counter_latencies, histogram_latencies, summary_latencies (true|false), summary_quantiles (q:err,...)")
     private List<String> metricsConfig = List.of();
+
+    @Option(
+        names = "--access-log",
+        paramLabel = "true|false",
+        arity = "1",
+        description =
+            "one JSON line per HTTP request and gRPC call on the caracal.access logger (standard output)")
+    private boolean accessLog = true;
 
     @Option(
         names = "--max-request-bytes",
@@ -567,6 +578,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --access-log}: whether each call is logged as a JSON line. */
+    public Builder accessLog(boolean v) {
+      accessLog = v;
+      return this;
+    }
+
     /**
      * Returns the validated settings.
      *
@@ -607,7 +624,8 @@ public record ServerSettings(
           cacheSize,
           allowMetrics,
           metricsPort,
-          metricsConfig.stream().filter(m -> !m.isBlank()).toList());
+          metricsConfig.stream().filter(m -> !m.isBlank()).toList(),
+          accessLog);
     }
   }
 }

@@ -47,6 +47,14 @@ public final class GrpcErrors {
   }
 
   /**
+   * The status of {@code e}, carrying it as the cause (which gRPC never sends) so that the call's
+   * record can name what failed.
+   */
+  static Status status(InferenceException e) {
+    return status(e.error()).withCause(e);
+  }
+
+  /**
    * Maps any failure of the call {@code rpc} (request id {@code id}, may be empty), unwrapping the
    * wrappers futures add; logs it when it is unexpected.
    */
@@ -64,6 +72,6 @@ public final class GrpcErrors {
           e.correlationId(),
           e.getCause() == null ? e : e.getCause());
     }
-    return status(e.error());
+    return status(e);
   }
 }

@@ -3,9 +3,11 @@ package io.caracal.server.grpc;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.core.InferenceService;
 import io.caracal.core.logging.LogSettings;
+import io.caracal.core.observe.CallTracker;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.grpc.Server;
 import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -97,9 +99,10 @@ public final class GrpcServer implements AutoCloseable {
           Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("grpc-mgmt-", 0).factory());
       HealthStatusManager health = new HealthStatusManager();
       InferenceService service = Objects.requireNonNull(b.service, "service"); // build() checked it
+      CallRecording recording = new CallRecording(b.calls);
       InferenceGrpcService svc =
           new InferenceGrpcService(
-              service, b.serverName, b.serverVersion, b.extensions, b.logSettings);
+              service, b.serverName, b.serverVersion, b.extensions, b.logSettings, recording);
       ExecutorService mgmt = managementExecutor;
       ServerCallExecutorSupplier perCall =
           new ServerCallExecutorSupplier() {
@@ -118,7 +121,7 @@ public final class GrpcServer implements AutoCloseable {
           NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
               .directExecutor()
               .callExecutor(perCall)
-              .addService(svc)
+              .addService(ServerInterceptors.intercept(svc, recording))
               .addService(health.getHealthService())
               .maxInboundMessageSize(b.maxInboundMessageSize)
               .maxConcurrentCallsPerConnection(b.maxConcurrentCallsPerConnection)
@@ -235,6 +238,7 @@ public final class GrpcServer implements AutoCloseable {
     private String serverVersion = "0.1.0";
     private List<String> extensions = List.of();
     private LogSettings logSettings = LogSettings.inMemory();
+    private CallTracker calls = CallTracker.NONE;
     private int maxInboundMessageSize = 64 << 20;
     private int maxConcurrentCallsPerConnection = 100;
     private int maxRstFrames = 200;
@@ -244,6 +248,12 @@ public final class GrpcServer implements AutoCloseable {
     private Duration keepAliveTimeout = Duration.ofSeconds(20);
 
     private Builder() {}
+
+    /** Reports every call (access log, traces, metrics); default: to nobody. */
+    public Builder calls(CallTracker calls) {
+      this.calls = Objects.requireNonNull(calls, "calls");
+      return this;
+    }
 
     /** The address to bind, default {@code 127.0.0.1}. */
     public Builder host(String host) {
@@ -379,6 +389,7 @@ public final class GrpcServer implements AutoCloseable {
       c.serverVersion = serverVersion;
       c.extensions = extensions;
       c.logSettings = logSettings;
+      c.calls = calls;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
       c.maxRstFrames = maxRstFrames;

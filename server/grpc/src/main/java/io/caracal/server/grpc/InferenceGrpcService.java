@@ -8,6 +8,8 @@ import io.caracal.api.InferenceResponse;
 import io.caracal.core.InferenceService;
 import io.caracal.core.ModelRef;
 import io.caracal.core.logging.LogSettings;
+import io.caracal.core.observe.CallRecord;
+import io.caracal.core.observe.CallTracker;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.caracal.proto.inference.LogSettingsRequest;
 import io.caracal.proto.inference.LogSettingsResponse;
@@ -58,6 +60,8 @@ import org.slf4j.LoggerFactory;
  * RPCs are left to the generated base class, which answers {@code UNIMPLEMENTED}.
  */
 final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+  private static final String STREAM_INFER =
+      GRPCInferenceServiceGrpc.getModelStreamInferMethod().getFullMethodName();
   private static final Logger log = LoggerFactory.getLogger(InferenceGrpcService.class);
 
   private final InferenceService service;
@@ -65,10 +69,17 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   private final String serverVersion;
   private final List<String> extensions;
   private final LogSettings logSettings;
+  private final CallRecording recording;
 
   InferenceGrpcService(
       InferenceService service, String serverName, String serverVersion, List<String> extensions) {
-    this(service, serverName, serverVersion, extensions, LogSettings.inMemory());
+    this(
+        service,
+        serverName,
+        serverVersion,
+        extensions,
+        LogSettings.inMemory(),
+        new CallRecording(CallTracker.NONE));
   }
 
   InferenceGrpcService(
@@ -76,7 +87,9 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
       String serverName,
       String serverVersion,
       List<String> extensions,
-      LogSettings logSettings) {
+      LogSettings logSettings,
+      CallRecording recording) {
+    this.recording = Objects.requireNonNull(recording, "recording");
     this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
     this.service = Objects.requireNonNull(service, "service");
     this.serverName = Objects.requireNonNull(serverName, "serverName");
@@ -276,7 +289,12 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     CompletableFuture<InferenceResponse> f;
     try {
-      f = service.infer(GrpcCodec.decodeInfer(request));
+      CallRecord record = CallRecording.RECORD.get();
+      if (record != null) {
+        record.requested(request.getModelName(), request.getModelVersion());
+      }
+      InferenceRequest decoded = GrpcCodec.decodeInfer(request);
+      f = service.infer(record == null ? decoded : decoded.withObserver(record));
     } catch (Throwable t) {
       fail(out, t, "ModelInfer", request.getId());
       return;
@@ -361,6 +379,7 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
    */
   private final class InferStream implements StreamObserver<ModelInferRequest> {
     private final ServerCallStreamObserver<ModelStreamInferResponse> out;
+    private final CallRecording.Origin origin;
     private final ReentrantLock lock = new ReentrantLock();
     private final Set<CompletableFuture<InferenceResponse>> inFlight =
         ConcurrentHashMap.newKeySet();
@@ -376,6 +395,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
 
     InferStream(ServerCallStreamObserver<ModelStreamInferResponse> out) {
       this.out = out;
+      CallRecording.Origin o = CallRecording.ORIGIN.get();
+      this.origin = o == null ? new CallRecording.Origin(null, null, Map.of()) : o;
       out.setOnCancelHandler(this::cancelAll);
     }
 
@@ -390,34 +411,46 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
       } finally {
         lock.unlock();
       }
+      CallRecord record = recording.start(STREAM_INFER, origin, recording.nextId());
+      record.requested(request.getModelName(), request.getModelVersion());
+      record.bytesIn(request.getSerializedSize());
       CompletableFuture<InferenceResponse> f;
       try {
         InferenceRequest r = GrpcCodec.decodeInfer(request);
-        f = service.infer(r);
+        f = service.infer(r.withObserver(record));
       } catch (Throwable t) {
-        answer(request, null, t);
+        answer(request, null, t, record);
         return;
       }
       inFlight.add(f);
       f.whenComplete((resp, err) -> {
         inFlight.remove(f);
-        answer(request, resp, err);
+        answer(request, resp, err, record);
       });
     }
 
     private void answer(
-        ModelInferRequest request, @Nullable InferenceResponse resp, @Nullable Throwable err) {
+        ModelInferRequest request,
+        @Nullable InferenceResponse resp,
+        @Nullable Throwable err,
+        CallRecord record) {
       ModelStreamInferResponse msg;
+      io.grpc.Status status = io.grpc.Status.OK;
       try {
-        msg =
-            err == null
-                ? ModelStreamInferResponse.newBuilder()
-                    .setInferResponse(GrpcCodec.encodeInfer(Objects.requireNonNull(resp)))
-                    .build()
-                : errorResponse(request, err);
+        if (err == null) {
+          msg =
+              ModelStreamInferResponse.newBuilder()
+                  .setInferResponse(GrpcCodec.encodeInfer(Objects.requireNonNull(resp)))
+                  .build();
+        } else {
+          status = GrpcErrors.map(err, "ModelStreamInfer", request.getId());
+          msg = errorResponse(request, status);
+        }
       } catch (Throwable t) {
-        msg = errorResponse(request, t);
+        status = GrpcErrors.map(t, "ModelStreamInfer", request.getId());
+        msg = errorResponse(request, status);
       }
+      recording.finish(record, status, msg.getSerializedSize());
       lock.lock();
       try {
         pending--;
@@ -436,8 +469,8 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
       }
     }
 
-    private ModelStreamInferResponse errorResponse(ModelInferRequest request, Throwable err) {
-      io.grpc.Status status = GrpcErrors.map(err, "ModelStreamInfer", request.getId());
+    private ModelStreamInferResponse errorResponse(
+        ModelInferRequest request, io.grpc.Status status) {
       String message = status.getDescription();
       return ModelStreamInferResponse.newBuilder()
           .setErrorMessage(message == null || message.isEmpty() ? status.getCode().name() : message)

@@ -23,7 +23,13 @@ final class HttpErrors {
    * @param message the message for the {@code error} member
    * @param retryAfterSeconds a {@code Retry-After} value, or 0 for none
    */
-  record Mapped(HttpResponseStatus status, String message, int retryAfterSeconds) {}
+  /**
+   * How a failure is answered.
+   *
+   * @param kind what failed, for logs and metrics: the simple name of the {@link InferenceError} or
+   *     {@link HttpProblem} (a closed set)
+   */
+  record Mapped(HttpResponseStatus status, String message, int retryAfterSeconds, String kind) {}
 
   private HttpErrors() {}
 
@@ -50,7 +56,7 @@ final class HttpErrors {
         };
     int retryAfter =
         e instanceof InferenceError.QueueFull || e instanceof InferenceError.TooManyCalls ? 1 : 0;
-    return new Mapped(status, e.message(), retryAfter);
+    return new Mapped(status, e.message(), retryAfter, e.getClass().getSimpleName());
   }
 
   /** Maps a failure of the HTTP layer. */
@@ -66,7 +72,7 @@ final class HttpErrors {
           case HttpProblem.UnsupportedEncoding u -> HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
           case HttpProblem.ModelVersionNotReady r -> HttpResponseStatus.BAD_REQUEST;
         };
-    return new Mapped(status, p.message(), 0);
+    return new Mapped(status, p.message(), 0, p.getClass().getSimpleName());
   }
 
   /**

@@ -44,7 +44,7 @@ final class InferEndpoint implements V2Endpoint {
         HttpCompression.responseCoding(req.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
     V2JsonCodec.DecodedInfer decoded = decode(req, call.model(), coding);
     return service
-        .infer(decoded.request())
+        .infer(decoded.request().withObserver(call.record()))
         .thenApply(resp -> alloc -> render(resp, decoded, responseCoding, alloc));
   }
 

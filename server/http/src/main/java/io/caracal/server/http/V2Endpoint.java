@@ -1,6 +1,7 @@
 package io.caracal.server.http;
 
 import io.caracal.core.ModelRef;
+import io.caracal.core.observe.CallRecord;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -34,7 +35,8 @@ interface V2Endpoint {
    * @param target the model and version the path names, empty for routes without a model
    * @param requestId the connection-scoped id used in log lines
    */
-  record Call(FullHttpRequest request, Optional<ModelRef> target, String requestId) {
+  record Call(
+      FullHttpRequest request, Optional<ModelRef> target, String requestId, CallRecord record) {
 
     /** Returns the model the path names. */
     ModelRef model() {

@@ -2,6 +2,8 @@ package io.caracal.server.http;
 
 import io.caracal.api.InferenceException;
 import io.caracal.core.ModelRef;
+import io.caracal.core.observe.CallRecord;
+import io.caracal.core.observe.CallTracker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,13 +15,17 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -36,18 +42,25 @@ import org.slf4j.LoggerFactory;
  */
 final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(V2HttpHandler.class);
+  private static final String TRACEPARENT = "traceparent";
+  private static final String TRACESTATE = "tracestate";
+
+  /** nginx's status for a request whose client closed the connection before the answer. */
+  private static final int CLIENT_CLOSED = 499;
 
   private final V2Endpoints endpoints;
   private final V2JsonCodec codec;
+  private final CallTracker calls;
   private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
   // Touched only on the channel's event loop.
   private boolean busy;
   private long requestCount;
   private @Nullable CompletableFuture<V2Endpoint.Reply> inFlight;
 
-  V2HttpHandler(V2Endpoints endpoints, V2JsonCodec codec) {
+  V2HttpHandler(V2Endpoints endpoints, V2JsonCodec codec, CallTracker calls) {
     this.endpoints = endpoints;
     this.codec = codec;
+    this.calls = calls;
   }
 
   @Override
@@ -78,16 +91,18 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
     boolean keepAlive = HttpUtil.isKeepAlive(req);
     String reqId = ctx.channel().id().asShortText() + "-" + (++requestCount);
+    V2Route route = V2Route.match(req.uri());
+    CallRecord call = startCall(ctx, req, route, reqId, calls);
     CompletableFuture<V2Endpoint.Reply> reply;
     try {
-      reply = dispatch(req, reqId);
+      reply = dispatch(req, route, reqId, call);
     } catch (Throwable t) {
       reply = CompletableFuture.failedFuture(t);
     } finally {
       req.release(); // endpoints copy what they need before they return
     }
     if (reply.isDone()) {
-      write(ctx, reply, keepAlive, reqId);
+      write(ctx, reply, keepAlive, reqId, call);
       return;
     }
     busy = true;
@@ -98,19 +113,55 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
             .execute(() -> {
               inFlight = null;
               busy = false;
-              if (ctx.channel().isActive()) { // else the client went away; nothing to answer
-                write(ctx, pending, keepAlive, reqId);
+              if (ctx.channel().isActive()) {
+                write(ctx, pending, keepAlive, reqId, call);
+              } else { // the client went away; nothing to answer
+                calls.finish(call, CLIENT_CLOSED, "Client Closed Request", "Cancelled", 0);
               }
               drain(ctx);
             }));
   }
 
-  private CompletableFuture<V2Endpoint.Reply> dispatch(FullHttpRequest req, String reqId) {
+  /** Starts the record of a call; {@code route} names it by its template, never its raw path. */
+  static CallRecord startCall(
+      ChannelHandlerContext ctx, HttpRequest req, V2Route route, String reqId, CallTracker calls) {
+    Map<String, String> propagation = Map.of();
+    String parent = req.headers().get(TRACEPARENT);
+    if (parent != null) {
+      String state = req.headers().get(TRACESTATE);
+      propagation =
+          state == null
+              ? Map.of(TRACEPARENT, parent)
+              : Map.of(TRACEPARENT, parent, TRACESTATE, state);
+    }
+    String client =
+        ctx.channel().remoteAddress() instanceof InetSocketAddress a
+            ? a.getAddress().getHostAddress()
+            : null;
+    CallRecord call =
+        calls.start(
+            CallRecord.Protocol.HTTP,
+            req.method().name(),
+            route.template(),
+            reqId,
+            client,
+            req.headers().get(HttpHeaderNames.USER_AGENT),
+            propagation);
+    if (route.model() != null) {
+      call.requested(route.model(), route.version() == null ? "" : route.version());
+    }
+    if (req instanceof FullHttpRequest full) {
+      call.bytesIn(full.content().readableBytes());
+    }
+    return call;
+  }
+
+  private CompletableFuture<V2Endpoint.Reply> dispatch(
+      FullHttpRequest req, V2Route route, String reqId, CallRecord call) {
     DecoderResult dr = req.decoderResult();
     if (dr.isFailure()) {
       throw framingProblem(dr.cause()).toException();
     }
-    V2Route route = V2Route.match(req.uri());
     if (route.kind() == V2Route.Kind.NOT_FOUND) {
       throw new HttpProblem.NoRoute().toException();
     }
@@ -125,7 +176,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
             ? Optional.empty()
             : Optional.of(
                 ModelRef.parse(route.model(), route.version() == null ? "" : route.version()));
-    return endpoints.get(route.kind()).handle(new V2Endpoint.Call(req, target, reqId));
+    return endpoints.get(route.kind()).handle(new V2Endpoint.Call(req, target, reqId, call));
   }
 
   private static HttpProblem framingProblem(Throwable c) {
@@ -147,9 +198,11 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       ChannelHandlerContext ctx,
       CompletableFuture<V2Endpoint.Reply> reply,
       boolean keepAlive,
-      String reqId) {
+      String reqId,
+      CallRecord call) {
     FullHttpResponse r;
     boolean framingFailed = false;
+    String errorKind = null;
     try {
       r = reply.join().render(ctx.alloc());
     } catch (Throwable t) {
@@ -158,13 +211,28 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
           InferenceException.unwrap(t) instanceof HttpProblemException p
               && p.problem().closesConnection();
       r = errorResponse(codec, m);
+      errorKind = m.kind();
     }
-    HttpUtil.setContentLength(r, r.content().readableBytes());
+    int bytesOut = r.content().readableBytes();
+    HttpUtil.setContentLength(r, bytesOut);
+    propagate(r, call);
+    HttpResponseStatus status = r.status();
     if (!keepAlive || framingFailed) {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     } else {
       ctx.writeAndFlush(r);
+    }
+    calls.finish(call, status.code(), status.reasonPhrase(), errorKind, bytesOut);
+  }
+
+  /** Tells the client which trace its call joined (W3C trace context), when it was traced. */
+  private static void propagate(FullHttpResponse r, CallRecord call) {
+    String traceId = call.traceId();
+    String spanId = call.spanId();
+    if (traceId != null && spanId != null) {
+      r.headers()
+          .set(TRACEPARENT, "00-" + traceId + "-" + spanId + (call.sampled() ? "-01" : "-00"));
     }
   }
 
@@ -180,11 +248,28 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Writes a failure that happened outside a request (the aggregator's oversized body). */
-  static void writeAndClose(ChannelHandlerContext ctx, V2JsonCodec codec, HttpProblem problem) {
-    FullHttpResponse r = errorResponse(codec, HttpErrors.map(problem));
+  /**
+   * Refuses {@code req} before it reaches the handler (its body is too large): answers the problem,
+   * closes the connection, and reports the call like any other.
+   */
+  static void refuse(
+      ChannelHandlerContext ctx,
+      V2JsonCodec codec,
+      CallTracker calls,
+      HttpRequest req,
+      HttpProblem problem) {
+    CallRecord call = startCall(ctx, req, V2Route.match(req.uri()), refusedId(ctx), calls);
+    HttpErrors.Mapped m = HttpErrors.map(problem);
+    FullHttpResponse r = errorResponse(codec, m);
     r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    HttpUtil.setContentLength(r, r.content().readableBytes());
+    int bytesOut = r.content().readableBytes();
+    HttpUtil.setContentLength(r, bytesOut);
     ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    calls.finish(call, m.status().code(), m.status().reasonPhrase(), m.kind(), bytesOut);
+  }
+
+  private static String refusedId(ChannelHandlerContext ctx) {
+    return ctx.channel().id().asShortText() + "-refused";
   }
 
   @Override

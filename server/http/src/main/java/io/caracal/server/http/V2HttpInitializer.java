@@ -2,6 +2,7 @@ package io.caracal.server.http;
 
 import io.caracal.core.InferenceService;
 import io.caracal.core.logging.LogSettings;
+import io.caracal.core.observe.CallTracker;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -23,11 +24,12 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final HttpLimits limits;
   private final V2JsonCodec codec;
   private final V2Endpoints endpoints;
+  private final CallTracker calls;
 
   /** Creates an initializer serving {@code service} under these limits. */
   public V2HttpInitializer(
       InferenceService service, HttpLimits limits, String serverName, String serverVersion) {
-    this(service, limits, serverName, serverVersion, LogSettings.inMemory());
+    this(service, limits, serverName, serverVersion, LogSettings.inMemory(), CallTracker.NONE);
   }
 
   /**
@@ -39,7 +41,9 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       HttpLimits limits,
       String serverName,
       String serverVersion,
-      LogSettings logSettings) {
+      LogSettings logSettings,
+      CallTracker calls) {
+    this.calls = Objects.requireNonNull(calls, "calls");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.codec = new V2JsonCodec(limits);
     this.endpoints =
@@ -61,19 +65,21 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     }
     p.addLast(
         "codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
-    p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec));
-    p.addLast("v2", new V2HttpHandler(endpoints, codec));
+    p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec, calls));
+    p.addLast("v2", new V2HttpHandler(endpoints, codec, calls));
   }
 
   /** Aggregates bodies; an oversized one gets a JSON 413 and the connection is closed. */
   static final class LimitedAggregator extends HttpObjectAggregator {
     private final int max;
     private final V2JsonCodec codec;
+    private final CallTracker calls;
 
-    LimitedAggregator(int max, V2JsonCodec codec) {
+    LimitedAggregator(int max, V2JsonCodec codec, CallTracker calls) {
       super(max);
       this.max = max;
       this.codec = codec;
+      this.calls = calls;
     }
 
     @Override
@@ -83,7 +89,8 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
         super.handleOversizedMessage(ctx, oversized);
         return;
       }
-      V2HttpHandler.writeAndClose(ctx, codec, new HttpProblem.BodyTooLarge(max));
+      V2HttpHandler.refuse(
+          ctx, codec, calls, (HttpRequest) oversized, new HttpProblem.BodyTooLarge(max));
     }
   }
 }

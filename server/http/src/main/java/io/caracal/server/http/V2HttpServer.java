@@ -2,6 +2,7 @@ package io.caracal.server.http;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.core.InferenceService;
+import io.caracal.core.observe.CallTracker;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -57,6 +58,7 @@ public final class V2HttpServer implements AutoCloseable {
 
   private volatile @Nullable InetSocketAddress boundAddress;
   private final io.caracal.core.logging.LogSettings logSettings;
+  private final CallTracker calls;
 
   private V2HttpServer(Builder b) {
     this.host = b.host;
@@ -67,6 +69,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.limits = b.limits;
     this.eventLoopThreads = b.eventLoopThreads;
     this.logSettings = b.logSettings;
+    this.calls = b.calls;
   }
 
   /** Returns a builder with the defaults: 127.0.0.1:8000, name "caracal", default limits. */
@@ -103,7 +106,8 @@ public final class V2HttpServer implements AutoCloseable {
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(
-                  new V2HttpInitializer(service, limits, serverName, serverVersion, logSettings));
+                  new V2HttpInitializer(
+                      service, limits, serverName, serverVersion, logSettings, calls));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -201,12 +205,19 @@ public final class V2HttpServer implements AutoCloseable {
     private String serverVersion = "0.1.0";
     private HttpLimits limits = HttpLimits.DEFAULTS;
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
+    private CallTracker calls = CallTracker.NONE;
     private io.caracal.core.logging.LogSettings logSettings =
         io.caracal.core.logging.LogSettings.inMemory();
 
     private Builder() {}
 
     /** The log settings the logging extension reads and changes, default in-memory only. */
+    /** Reports every call (access log, traces, metrics); default: to nobody. */
+    public Builder calls(CallTracker calls) {
+      this.calls = Objects.requireNonNull(calls, "calls");
+      return this;
+    }
+
     public Builder logSettings(io.caracal.core.logging.LogSettings logSettings) {
       this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
       return this;

@@ -56,6 +56,31 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
   /**
    * Returns the model segment of a route that names one (model routes, repository load, unload).
    */
+  /**
+   * The route's template, as logs, traces and metrics name it: never the raw path, which the client
+   * chose ({@code /v2/models/{model}/versions/{version}/infer}; {@code unmatched} for no route).
+   */
+  String template() {
+    String m = version == null ? "/v2/models/{model}" : "/v2/models/{model}/versions/{version}";
+    return switch (kind) {
+      case SERVER_METADATA -> "/v2";
+      case HEALTH_LIVE -> "/v2/health/live";
+      case HEALTH_READY -> "/v2/health/ready";
+      case MODEL_METADATA -> m;
+      case MODEL_READY -> m + "/ready";
+      case INFER -> m + "/infer";
+      case MODEL_CONFIG -> m + "/config";
+      case MODEL_STATS -> m + "/stats";
+      case ALL_STATS -> "/v2/models/stats";
+      case REPOSITORY_INDEX -> "/v2/repository/index";
+      case REPOSITORY_LOAD -> "/v2/repository/models/{model}/load";
+      case REPOSITORY_UNLOAD -> "/v2/repository/models/{model}/unload";
+      case REPOSITORY_NAMED -> "/v2/repository/{name}";
+      case LOGGING -> "/v2/logging";
+      case NOT_FOUND -> "unmatched";
+    };
+  }
+
   String modelName() {
     return Objects.requireNonNull(model, "the route names no model");
   }

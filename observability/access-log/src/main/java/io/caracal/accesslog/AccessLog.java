@@ -1,0 +1,117 @@
+package io.caracal.accesslog;
+
+import io.caracal.core.observe.CallListener;
+import io.caracal.core.observe.CallRecord;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The access log as a {@link CallListener}: a finished call joins a bounded queue and one writer
+ * thread renders it ({@link AccessLine}) and hands the line to the sink, by default the {@code
+ * caracal.access} logger at INFO. A request thread never formats, never blocks and never waits for
+ * the disk: when the queue is full the call is dropped and counted ({@link #dropped()}). {@link
+ * #close} writes what is queued, then stops the thread.
+ */
+public final class AccessLog implements CallListener, AutoCloseable {
+  /** The logger the lines go to. */
+  public static final String LOGGER = "caracal.access";
+
+  /** Calls queued at most before new ones are dropped. */
+  public static final int DEFAULT_CAPACITY = 16_384;
+
+  private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
+  private static final CallRecord STOP =
+      new CallRecord(
+          CallRecord.Protocol.HTTP,
+          "",
+          "",
+          "",
+          0,
+          java.time.Instant.EPOCH,
+          null,
+          null,
+          java.util.Map.of());
+
+  private final BlockingQueue<CallRecord> queue;
+  private final Consumer<String> sink;
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong written = new AtomicLong();
+  private final Thread writer;
+
+  /** Writes to the {@code caracal.access} logger. */
+  public static AccessLog toLogger() {
+    Logger access = LoggerFactory.getLogger(LOGGER);
+    return new AccessLog(DEFAULT_CAPACITY, access::info);
+  }
+
+  /**
+   * Writes each line to {@code sink} from one thread.
+   *
+   * @param capacity calls queued at most
+   */
+  public AccessLog(int capacity, Consumer<String> sink) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be positive: " + capacity);
+    }
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.sink = sink;
+    this.writer = Thread.ofPlatform().daemon().name("access-log").unstarted(this::run);
+    writer.start();
+  }
+
+  @Override
+  public void finished(CallRecord call) {
+    if (!queue.offer(call)) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  /** Calls not logged because the queue was full. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  /** Lines handed to the sink. */
+  public long written() {
+    return written.get();
+  }
+
+  private void run() {
+    while (true) {
+      CallRecord c;
+      try {
+        c = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (c == STOP) {
+        return;
+      }
+      try {
+        sink.accept(AccessLine.format(c));
+        written.incrementAndGet();
+      } catch (RuntimeException e) {
+        log.warn("access log line not written: {}", e.toString());
+      }
+    }
+  }
+
+  /** Writes the queued lines (waiting up to 5 s), then stops the writer thread. */
+  @Override
+  public void close() {
+    try {
+      if (!queue.offer(STOP, 5, TimeUnit.SECONDS)) {
+        writer.interrupt();
+      }
+      writer.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      writer.interrupt();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package io.caracal.accesslog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caracal.api.BatchExecution;
+import io.caracal.api.RequestObserver;
+import io.caracal.core.observe.CallRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class AccessLineTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Instant T0 = Instant.parse("2026-12-03T07:00:00.123456789Z");
+
+  static CallRecord http(String model, String userAgent) {
+    CallRecord c =
+        new CallRecord(
+            CallRecord.Protocol.HTTP,
+            "POST",
+            "/v2/models/{model}/infer",
+            "c1-7",
+            1_000_000,
+            T0,
+            "127.0.0.1",
+            userAgent,
+            Map.of());
+    c.requested(model, "");
+    c.bytesIn(1234);
+    return c;
+  }
+
+  @Test
+  void aServedCallCarriesItsModelTimesAndSizes() throws Exception {
+    CallRecord c = http("mnist", "curl/8");
+    c.resolved("mnist", 3);
+    c.dequeued(1_100_000, 1_600_000); // 500 us queued
+    BatchExecution e =
+        new BatchExecution(
+            "mnist", 3, 4, "full", 0, List.of(c), 1_600_000, 1_700_000, 2_600_000, 2_700_000);
+    c.executed(e);
+    c.traced("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true, null);
+    c.answered(200, "OK", null, 99, 3_000_000);
+
+    JsonNode j = JSON.readTree(AccessLine.format(c));
+    assertThat(j.get("ts").asText()).isEqualTo("2026-12-03T07:00:00.123456789Z");
+    assertThat(j.get("event").asText()).isEqualTo("access");
+    assertThat(j.get("request_id").asText()).isEqualTo("c1-7");
+    assertThat(j.get("trace_id").asText()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+    assertThat(j.get("span_id").asText()).isEqualTo("00f067aa0ba902b7");
+    assertThat(j.get("protocol").asText()).isEqualTo("http");
+    assertThat(j.get("http.request.method").asText()).isEqualTo("POST");
+    assertThat(j.get("http.route").asText()).isEqualTo("/v2/models/{model}/infer");
+    assertThat(j.get("http.response.status_code").asInt()).isEqualTo(200);
+    assertThat(j.get("model").asText()).isEqualTo("mnist");
+    assertThat(j.get("model_version").asText()).isEqualTo("3");
+    assertThat(j.get("outcome").asText()).isEqualTo("ok");
+    assertThat(j.has("error.type")).isFalse();
+    assertThat(j.get("batch_size").asLong()).isEqualTo(4);
+    assertThat(j.get("queue_us").asLong()).isEqualTo(500);
+    assertThat(j.get("compute_us").asLong()).isEqualTo(1100);
+    assertThat(j.get("duration_us").asLong()).isEqualTo(2000);
+    assertThat(j.get("bytes_in").asLong()).isEqualTo(1234);
+    assertThat(j.get("bytes_out").asLong()).isEqualTo(99);
+    assertThat(j.get("client.address").asText()).isEqualTo("127.0.0.1");
+    assertThat(j.get("user_agent.original").asText()).isEqualTo("curl/8");
+  }
+
+  @Test
+  void aFailedGrpcCallAndACacheHit() throws Exception {
+    CallRecord g =
+        new CallRecord(
+            CallRecord.Protocol.GRPC,
+            "ModelInfer",
+            "inference.GRPCInferenceService/ModelInfer",
+            "grpc-9",
+            0,
+            T0,
+            null,
+            null,
+            Map.of());
+    g.requested("nope", "2");
+    g.answered(3, "INVALID_ARGUMENT", "ModelNotFound", 0, 5_000);
+    JsonNode j = JSON.readTree(AccessLine.format(g));
+    assertThat(j.get("rpc.method").asText()).isEqualTo("inference.GRPCInferenceService/ModelInfer");
+    assertThat(j.get("rpc.grpc.status_code").asText()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(j.has("http.route")).isFalse();
+    assertThat(j.get("model").asText()).isEqualTo("nope");
+    assertThat(j.get("model_version").asText()).isEqualTo("2");
+    assertThat(j.get("outcome").asText()).isEqualTo("error");
+    assertThat(j.get("error.type").asText()).isEqualTo("ModelNotFound");
+
+    CallRecord hit = http("m", "x");
+    hit.cache(RequestObserver.CacheOutcome.HIT, 1000);
+    hit.resolved("m", 1);
+    hit.answered(200, "OK", null, 10, 2_000_000);
+    JsonNode h = JSON.readTree(AccessLine.format(hit));
+    assertThat(h.get("outcome").asText()).isEqualTo("cache_hit");
+    assertThat(h.get("cache").asText()).isEqualTo("hit");
+    assertThat(h.has("batch_size")).isFalse();
+  }
+
+  @Test
+  void anyClientStringStaysOneLineOfValidJson() throws Exception {
+    Random random = new Random(42);
+    for (int i = 0; i < 2000; i++) {
+      String model = garbage(random, 1 + random.nextInt(400));
+      String agent = garbage(random, random.nextInt(300));
+      CallRecord c = http(model, agent);
+      c.answered(400, "Bad Request", "InvalidInput", 50, 2_000_000);
+      String line = AccessLine.format(c);
+      assertThat(line).doesNotContain("\n", "\r").matches("\\p{ASCII}*");
+      JsonNode j = JSON.readTree(line);
+      String logged = j.get("model").asText();
+      if (model.length() <= AccessLine.MAX_CLIENT_STRING) {
+        assertThat(logged).isEqualTo(model);
+      } else {
+        assertThat(logged).hasSize(AccessLine.MAX_CLIENT_STRING + 3).endsWith("...");
+      }
+    }
+  }
+
+  /** Random text with quotes, backslashes, control characters, lone surrogates and emoji. */
+  static String garbage(Random r, int n) {
+    char[] special = {
+      '"', '\\', '\n', '\r', '\t', '\u0000', '\u001b', '\u2028', '\ud800', '\udfff'
+    };
+    StringBuilder b = new StringBuilder(n);
+    for (int i = 0; i < n; i++) {
+      switch (r.nextInt(4)) {
+        case 0 -> b.append(special[r.nextInt(special.length)]);
+        case 1 -> b.appendCodePoint(0x1F600 + r.nextInt(50));
+        default -> b.append((char) (0x20 + r.nextInt(95)));
+      }
+    }
+    return b.toString();
+  }
+}
