@@ -413,7 +413,8 @@ public final class ExpositionParser {
       double lastLe = Double.NEGATIVE_INFINITY;
       double lastCount = 0;
       for (Sample b : bs) {
-        double le = Double.parseDouble(b.labels().getOrDefault("le", "").replace("+Inf", "Infinity"));
+        double le =
+            Double.parseDouble(b.labels().getOrDefault("le", "").replace("+Inf", "Infinity"));
         if (le <= lastLe || b.value() < lastCount) {
           throw new IllegalArgumentException(f.name + key + ": buckets not increasing at le=" + le);
         }
