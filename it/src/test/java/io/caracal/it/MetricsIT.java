@@ -1,5 +1,6 @@
 package io.caracal.it;
 
+import static io.caracal.testing.metrics.ExpositionParser.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -75,19 +76,6 @@ class MetricsIT {
     return ExpositionParser.parsePrometheusText(new String(r.body(), StandardCharsets.UTF_8));
   }
 
-  static double value(Map<String, Family> f, String family, String sample, String... labels) {
-    Map<String, String> want = new HashMap<>();
-    for (int i = 0; i < labels.length; i += 2) {
-      want.put(labels[i], labels[i + 1]);
-    }
-    assertThat(f).containsKey(family);
-    return f.get(family).samples().stream()
-        .filter(x -> x.name().equals(sample) && x.labels().equals(want))
-        .findFirst()
-        .map(Sample::value)
-        .orElseThrow(() -> new AssertionError("no " + sample + want));
-  }
-
   static ObjectNode fp32(int rows) {
     float[] v = new float[rows * 4];
     for (int i = 0; i < v.length; i++) {
@@ -140,11 +128,11 @@ class MetricsIT {
       for (JsonNode m : stats) {
         String[] mv = {"model", m.path("name").asText(), "version", m.path("version").asText()};
         JsonNode in = m.path("inference_stats");
-        assertThat(value(f, "nv_inference_request_success", "nv_inference_request_success", mv))
+        assertThat(value(f, "nv_inference_request_success", mv))
             .isEqualTo(in.path("success").path("count").asDouble());
-        assertThat(value(f, "nv_inference_count", "nv_inference_count", mv))
+        assertThat(value(f, "nv_inference_count", mv))
             .isEqualTo(m.path("inference_count").asDouble());
-        assertThat(value(f, "nv_inference_exec_count", "nv_inference_exec_count", mv))
+        assertThat(value(f, "nv_inference_exec_count", mv))
             .isEqualTo(m.path("execution_count").asDouble());
         for (String[] phase :
             List.of(
@@ -153,7 +141,7 @@ class MetricsIT {
                 new String[] {"nv_inference_compute_input_duration_us", "compute_input"},
                 new String[] {"nv_inference_compute_infer_duration_us", "compute_infer"},
                 new String[] {"nv_inference_compute_output_duration_us", "compute_output"})) {
-          assertThat(value(f, phase[0], phase[0], mv))
+          assertThat(value(f, phase[0], mv))
               .as(phase[0])
               .isEqualTo(Math.floorDiv(in.path(phase[1]).path("ns").asLong(), 1000L));
         }
@@ -165,8 +153,7 @@ class MetricsIT {
             .extracting(x -> x.labels().get("reason"))
             .containsExactlyInAnyOrder("REJECTED", "CANCELED", "BACKEND", "OTHER");
       }
-      assertThat(value(f, "nv_inference_request_success", "nv_inference_request_success", plain))
-          .isEqualTo(10);
+      assertThat(value(f, "nv_inference_request_success", plain)).isEqualTo(10);
       assertThat(failure(f, plain, "OTHER")).isEqualTo(1);
       JsonNode cachedStats =
           s.client
@@ -175,26 +162,17 @@ class MetricsIT {
               .path("model_stats")
               .get(0)
               .path("inference_stats");
-      assertThat(value(f, "nv_cache_num_hits_per_model", "nv_cache_num_hits_per_model", cached))
+      assertThat(value(f, "nv_cache_num_hits_per_model", cached))
           .isEqualTo(cachedStats.path("cache_hit").path("count").asDouble())
           .isEqualTo(2);
-      assertThat(value(f, "nv_cache_num_misses_per_model", "nv_cache_num_misses_per_model", cached))
+      assertThat(value(f, "nv_cache_num_misses_per_model", cached))
           .isEqualTo(cachedStats.path("cache_miss").path("count").asDouble())
           .isEqualTo(1);
-      assertThat(
-              value(
-                  f, "nv_cache_hit_duration_per_model", "nv_cache_hit_duration_per_model", cached))
+      assertThat(value(f, "nv_cache_hit_duration_per_model", cached))
           .isEqualTo(Math.floorDiv(cachedStats.path("cache_hit").path("ns").asLong(), 1000L));
       assertThat(f.get("nv_cache_num_hits_per_model").samples()).hasSize(1); // cache models only
-      assertThat(
-              value(
-                  f,
-                  "nv_inference_pending_request_count",
-                  "nv_inference_pending_request_count",
-                  plain))
-          .isZero();
-      assertThat(value(f, "nv_model_load_duration_secs", "nv_model_load_duration_secs", plain))
-          .isPositive();
+      assertThat(value(f, "nv_inference_pending_request_count", plain)).isZero();
+      assertThat(value(f, "nv_model_load_duration_secs", plain)).isPositive();
       assertThat(f)
           .containsKeys(
               "nv_cpu_utilization", "nv_cpu_memory_total_bytes", "nv_cpu_memory_used_bytes");
@@ -203,7 +181,6 @@ class MetricsIT {
       assertThat(
               value(
                   f,
-                  "caracal_request_duration_seconds",
                   "caracal_request_duration_seconds_count",
                   "model",
                   "plain",
@@ -217,7 +194,6 @@ class MetricsIT {
       assertThat(
               value(
                   f,
-                  "caracal_request_duration_seconds",
                   "caracal_request_duration_seconds_count",
                   "model",
                   "plain",
@@ -231,7 +207,6 @@ class MetricsIT {
       assertThat(
               value(
                   f,
-                  "caracal_request_duration_seconds",
                   "caracal_request_duration_seconds_count",
                   "model",
                   "plain",
@@ -245,7 +220,6 @@ class MetricsIT {
       assertThat(
               value(
                   f,
-                  "caracal_request_duration_seconds",
                   "caracal_request_duration_seconds_count",
                   "model",
                   "cached",
@@ -256,23 +230,16 @@ class MetricsIT {
                   "outcome",
                   "cache_hit"))
           .isEqualTo(2);
-      assertThat(
-              value(
-                  f,
-                  "caracal_queue_duration_seconds",
-                  "caracal_queue_duration_seconds_count",
-                  plain))
-          .isEqualTo(10);
+      assertThat(value(f, "caracal_queue_duration_seconds_count", plain)).isEqualTo(10);
       JsonNode plainStats =
           s.client.get("/v2/models/plain/stats").json().path("model_stats").get(0);
-      assertThat(value(f, "caracal_batch_size", "caracal_batch_size_count", plain))
+      assertThat(value(f, "caracal_batch_size_count", plain))
           .isEqualTo(plainStats.path("execution_count").asDouble());
-      assertThat(value(f, "caracal_batch_size", "caracal_batch_size_sum", plain))
+      assertThat(value(f, "caracal_batch_size_sum", plain))
           .isEqualTo(plainStats.path("inference_count").asDouble());
       assertThat(
               value(
                   f,
-                  "caracal_compute_duration_seconds",
                   "caracal_compute_duration_seconds_count",
                   "model",
                   "plain",
@@ -291,7 +258,6 @@ class MetricsIT {
               value(
                   f,
                   "caracal_requests_rejected_total",
-                  "caracal_requests_rejected_total",
                   "model",
                   "plain",
                   "version",
@@ -302,7 +268,6 @@ class MetricsIT {
       assertThat(
               value(
                   f,
-                  "caracal_response_cache_requests_total",
                   "caracal_response_cache_requests_total",
                   "model",
                   "cached",
@@ -315,7 +280,6 @@ class MetricsIT {
               value(
                   f,
                   "caracal_response_cache_requests_total",
-                  "caracal_response_cache_requests_total",
                   "model",
                   "cached",
                   "version",
@@ -323,31 +287,15 @@ class MetricsIT {
                   "result",
                   "miss"))
           .isEqualTo(1);
-      assertThat(
-              value(
-                  f,
-                  "caracal_queue_depth",
-                  "caracal_queue_depth",
-                  "model",
-                  "plain",
-                  "version",
-                  "1",
-                  "priority",
-                  "1"))
+      assertThat(value(f, "caracal_queue_depth", "model", "plain", "version", "1", "priority", "1"))
           .isZero();
-      assertThat(value(f, "caracal_inflight_requests", "caracal_inflight_requests", plain))
-          .isZero();
-      assertThat(value(f, "caracal_instances", "caracal_instances", plain))
-          .isGreaterThanOrEqualTo(1);
-      assertThat(value(f, "caracal_model_artifact_bytes", "caracal_model_artifact_bytes", plain))
+      assertThat(value(f, "caracal_inflight_requests", plain)).isZero();
+      assertThat(value(f, "caracal_instances", plain)).isGreaterThanOrEqualTo(1);
+      assertThat(value(f, "caracal_model_artifact_bytes", plain))
           .isEqualTo(Files.size(repo.resolve("plain/1/model.onnx")));
-      assertThat(
-              value(f, "caracal_model_loads_total", "caracal_model_loads_total", "model", "plain"))
-          .isEqualTo(1);
-      assertThat(value(f, "caracal_response_cache_entries", "caracal_response_cache_entries"))
-          .isEqualTo(1);
-      assertThat(value(f, "caracal_response_cache_bytes", "caracal_response_cache_bytes"))
-          .isPositive();
+      assertThat(value(f, "caracal_model_loads_total", "model", "plain")).isEqualTo(1);
+      assertThat(value(f, "caracal_response_cache_entries")).isEqualTo(1);
+      assertThat(value(f, "caracal_response_cache_bytes")).isPositive();
       assertThat(f)
           .containsKeys(
               "caracal_instance_busy_seconds_total",
@@ -415,16 +363,7 @@ class MetricsIT {
   }
 
   static double failure(Map<String, Family> f, String[] mv, String reason) {
-    return value(
-        f,
-        "nv_inference_request_failure",
-        "nv_inference_request_failure",
-        mv[0],
-        mv[1],
-        mv[2],
-        mv[3],
-        "reason",
-        reason);
+    return value(f, "nv_inference_request_failure", mv[0], mv[1], mv[2], mv[3], "reason", reason);
   }
 
   /** Calls the request duration histograms counted. */
@@ -478,14 +417,7 @@ class MetricsIT {
               l.startsWith("caracal_model_loads_total")
                   || l.startsWith("caracal_model_unloads_total"));
       Map<String, Family> f = ExpositionParser.parsePrometheusText(body);
-      assertThat(
-              value(
-                  f,
-                  "caracal_model_unloads_total",
-                  "caracal_model_unloads_total",
-                  "model",
-                  "plain"))
-          .isEqualTo(1);
+      assertThat(value(f, "caracal_model_unloads_total", "model", "plain")).isEqualTo(1);
     }
     try (ItServer off = ItServer.start(repo, b -> b.allowMetrics(false))) {
       assertThat(off.server.metricsAddress()).isEmpty();

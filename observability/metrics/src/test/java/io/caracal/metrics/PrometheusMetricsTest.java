@@ -1,5 +1,6 @@
 package io.caracal.metrics;
 
+import static io.caracal.testing.metrics.ExpositionParser.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caracal.api.BatchExecution;
@@ -35,22 +36,6 @@ class PrometheusMetricsTest {
 
   static Map<String, Family> text(PrometheusMetrics metrics) {
     return ExpositionParser.parsePrometheusText(render(metrics, ExpositionFormat.PROMETHEUS_TEXT));
-  }
-
-  static double value(Map<String, Family> families, String sample, String... labels) {
-    Map<String, String> want = new HashMap<>();
-    for (int i = 0; i < labels.length; i += 2) {
-      want.put(labels[i], labels[i + 1]);
-    }
-    String family =
-        families.containsKey(sample) ? sample : sample.replaceAll("_(total|count|sum|bucket)$", "");
-    assertThat(families).containsKey(family);
-    return families.get(family).samples().stream()
-        .filter(s -> s.name().equals(sample) && s.labels().equals(want))
-        .findFirst()
-        .map(Sample::value)
-        .orElseThrow(
-            () -> new AssertionError("no " + sample + want + " in " + families.get(family)));
   }
 
   @Test

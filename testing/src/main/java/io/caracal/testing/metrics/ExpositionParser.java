@@ -33,6 +33,27 @@ public final class ExpositionParser {
   /** A metric family: its name, type, help, unit and samples. */
   public record Family(String name, String type, String help, String unit, List<Sample> samples) {}
 
+  /**
+   * Returns the value of the sample {@code sample} whose labels are exactly {@code labelPairs}
+   * (name, value, name, value, ...), in whichever family holds it.
+   *
+   * @throws AssertionError when there is no such sample
+   */
+  public static double value(Map<String, Family> families, String sample, String... labelPairs) {
+    Map<String, String> want = new HashMap<>();
+    for (int i = 0; i + 1 < labelPairs.length; i += 2) {
+      want.put(labelPairs[i], labelPairs[i + 1]);
+    }
+    for (Family f : families.values()) {
+      for (Sample s : f.samples()) {
+        if (s.name().equals(sample) && s.labels().equals(want)) {
+          return s.value();
+        }
+      }
+    }
+    throw new AssertionError("no sample " + sample + want);
+  }
+
   private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
   private static final Set<String> TEXT_TYPES =
