@@ -41,7 +41,7 @@ class PrometheusMetricsTest {
   @Test
   void tritonFamilies_equalTheStatistics_untypedWithTritonsNames() {
     Map<String, Family> f = text(metrics(MetricsConfig.DEFAULTS));
-    String[] m = {"model", "m", "version", "1"};
+    String m = "model=m,version=1";
     assertThat(value(f, "nv_inference_request_success", m)).isEqualTo(30);
     assertThat(value(f, "nv_inference_count", m)).isEqualTo(40);
     assertThat(value(f, "nv_inference_exec_count", m)).isEqualTo(10);
@@ -57,43 +57,13 @@ class PrometheusMetricsTest {
     assertThat(value(f, "nv_cache_hit_duration_per_model", m)).isEqualTo(50);
     assertThat(value(f, "nv_cache_miss_duration_per_model", m)).isEqualTo(60);
     // fail 9 = REJECTED (4 queue full + 1 timeout) + BACKEND 4; cancellations apart
-    assertThat(
-            value(
-                f,
-                "nv_inference_request_failure",
-                "model",
-                "m",
-                "version",
-                "1",
-                "reason",
-                "REJECTED"))
+    assertThat(value(f, "nv_inference_request_failure", "model=m,version=1,reason=REJECTED"))
         .isEqualTo(5);
-    assertThat(
-            value(
-                f,
-                "nv_inference_request_failure",
-                "model",
-                "m",
-                "version",
-                "1",
-                "reason",
-                "BACKEND"))
+    assertThat(value(f, "nv_inference_request_failure", "model=m,version=1,reason=BACKEND"))
         .isEqualTo(4);
-    assertThat(
-            value(
-                f,
-                "nv_inference_request_failure",
-                "model",
-                "m",
-                "version",
-                "1",
-                "reason",
-                "CANCELED"))
+    assertThat(value(f, "nv_inference_request_failure", "model=m,version=1,reason=CANCELED"))
         .isEqualTo(2);
-    assertThat(
-            value(
-                f, "nv_inference_request_failure", "model", "m", "version", "1", "reason", "OTHER"))
-        .isZero();
+    assertThat(value(f, "nv_inference_request_failure", "model=m,version=1,reason=OTHER")).isZero();
     for (String name : f.keySet()) {
       if (name.startsWith("nv_inference_") && !name.equals("nv_inference_pending_request_count")) {
         assertThat(f.get(name).type()).as(name).isEqualTo("untyped");
@@ -119,45 +89,30 @@ class PrometheusMetricsTest {
             "nv_inference_compute_output_duration_us",
             "nv_cache_hit_duration_per_model",
             "nv_cache_miss_duration_per_model");
-    assertThat(value(f, "nv_inference_request_success", "model", "m", "version", "1"))
-        .isEqualTo(30);
-    assertThat(value(f, "nv_inference_count", "model", "m", "version", "1")).isEqualTo(40);
-    assertThat(value(f, "nv_cache_num_hits_per_model", "model", "m", "version", "1")).isEqualTo(5);
+    assertThat(value(f, "nv_inference_request_success", "model=m,version=1")).isEqualTo(30);
+    assertThat(value(f, "nv_inference_count", "model=m,version=1")).isEqualTo(40);
+    assertThat(value(f, "nv_cache_num_hits_per_model", "model=m,version=1")).isEqualTo(5);
   }
 
   @Test
   void caracalScrapeFamilies_fromTheRunners() {
     view.cache = Optional.of(new CachingInferenceService.Usage(1000, 4096, 3, 2));
     Map<String, Family> f = text(metrics(MetricsConfig.DEFAULTS));
-    assertThat(
-            value(f, "caracal_batches_total", "model", "m", "version", "1", "close_reason", "full"))
+    assertThat(value(f, "caracal_batches_total", "model=m,version=1,close_reason=full"))
         .isEqualTo(3);
-    assertThat(
-            value(
-                f,
-                "caracal_batches_total",
-                "model",
-                "m",
-                "version",
-                "1",
-                "close_reason",
-                "preferred"))
+    assertThat(value(f, "caracal_batches_total", "model=m,version=1,close_reason=preferred"))
         .isZero();
-    assertThat(value(f, "caracal_queue_depth", "model", "m", "version", "1", "priority", "1"))
-        .isEqualTo(5);
-    assertThat(value(f, "caracal_queue_depth", "model", "m", "version", "1", "priority", "2"))
-        .isEqualTo(1);
-    assertThat(value(f, "caracal_inflight_requests", "model", "m", "version", "1")).isEqualTo(7);
-    assertThat(value(f, "caracal_instances", "model", "m", "version", "1")).isEqualTo(2);
-    assertThat(value(f, "caracal_model_artifact_bytes", "model", "m", "version", "1"))
-        .isEqualTo(4096);
-    assertThat(value(f, "caracal_instance_failures_total", "model", "m", "version", "1"))
-        .isEqualTo(1);
-    assertThat(value(f, "caracal_model_loads_total", "model", "m")).isEqualTo(1);
-    assertThat(value(f, "caracal_response_cache_bytes")).isEqualTo(1000);
-    assertThat(value(f, "caracal_response_cache_max_bytes")).isEqualTo(4096);
-    assertThat(value(f, "caracal_response_cache_entries")).isEqualTo(3);
-    assertThat(value(f, "caracal_response_cache_evictions_total")).isEqualTo(2);
+    assertThat(value(f, "caracal_queue_depth", "model=m,version=1,priority=1")).isEqualTo(5);
+    assertThat(value(f, "caracal_queue_depth", "model=m,version=1,priority=2")).isEqualTo(1);
+    assertThat(value(f, "caracal_inflight_requests", "model=m,version=1")).isEqualTo(7);
+    assertThat(value(f, "caracal_instances", "model=m,version=1")).isEqualTo(2);
+    assertThat(value(f, "caracal_model_artifact_bytes", "model=m,version=1")).isEqualTo(4096);
+    assertThat(value(f, "caracal_instance_failures_total", "model=m,version=1")).isEqualTo(1);
+    assertThat(value(f, "caracal_model_loads_total", "model=m")).isEqualTo(1);
+    assertThat(value(f, "caracal_response_cache_bytes", "")).isEqualTo(1000);
+    assertThat(value(f, "caracal_response_cache_max_bytes", "")).isEqualTo(4096);
+    assertThat(value(f, "caracal_response_cache_entries", "")).isEqualTo(3);
+    assertThat(value(f, "caracal_response_cache_evictions_total", "")).isEqualTo(2);
   }
 
   @Test
@@ -195,103 +150,43 @@ class PrometheusMetricsTest {
     metrics.listener().finished(b);
 
     Map<String, Family> f = text(metrics);
-    String[] httpOk = {"model", "m", "version", "1", "protocol", "http", "outcome", "ok"};
+    String httpOk = "model=m,version=1,protocol=http,outcome=ok";
     assertThat(value(f, "caracal_request_duration_seconds_count", httpOk)).isEqualTo(3);
     assertThat(
             value(
                 f,
                 "caracal_request_duration_seconds_count",
-                "model",
-                "m",
-                "version",
-                "1",
-                "protocol",
-                "grpc",
-                "outcome",
-                "ok"))
+                "model=m,version=1,protocol=grpc,outcome=ok"))
         .isEqualTo(1);
     assertThat(
             value(
                 f,
                 "caracal_request_duration_seconds_count",
-                "model",
-                "m",
-                "version",
-                "1",
-                "protocol",
-                "http",
-                "outcome",
-                "cache_hit"))
+                "model=m,version=1,protocol=http,outcome=cache_hit"))
         .isEqualTo(1);
     assertThat(
             value(
                 f,
                 "caracal_request_duration_seconds_count",
-                "model",
-                "m",
-                "version",
-                "1",
-                "protocol",
-                "http",
-                "outcome",
-                "error"))
+                "model=m,version=1,protocol=http,outcome=error"))
         .isEqualTo(2);
-    assertThat(value(f, "caracal_queue_duration_seconds_count", "model", "m", "version", "1"))
-        .isEqualTo(4);
-    assertThat(value(f, "caracal_queue_duration_seconds_sum", "model", "m", "version", "1"))
+    assertThat(value(f, "caracal_queue_duration_seconds_count", "model=m,version=1")).isEqualTo(4);
+    assertThat(value(f, "caracal_queue_duration_seconds_sum", "model=m,version=1"))
         .isCloseTo(0.006, org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(
-            value(
-                f,
-                "caracal_compute_duration_seconds_count",
-                "model",
-                "m",
-                "version",
-                "1",
-                "phase",
-                "infer"))
+    assertThat(value(f, "caracal_compute_duration_seconds_count", "model=m,version=1,phase=infer"))
         .isEqualTo(3);
-    assertThat(value(f, "caracal_batch_size_count", "model", "m", "version", "1")).isEqualTo(3);
-    assertThat(value(f, "caracal_batch_size_sum", "model", "m", "version", "1")).isEqualTo(4);
-    assertThat(value(f, "caracal_instance_busy_seconds_total", "model", "m", "version", "1"))
+    assertThat(value(f, "caracal_batch_size_count", "model=m,version=1")).isEqualTo(3);
+    assertThat(value(f, "caracal_batch_size_sum", "model=m,version=1")).isEqualTo(4);
+    assertThat(value(f, "caracal_instance_busy_seconds_total", "model=m,version=1"))
         .isCloseTo(0.015, org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(
-            value(
-                f,
-                "caracal_requests_rejected_total",
-                "model",
-                "m",
-                "version",
-                "1",
-                "reason",
-                "invalid"))
+    assertThat(value(f, "caracal_requests_rejected_total", "model=m,version=1,reason=invalid"))
         .isEqualTo(1);
-    assertThat(
-            value(
-                f,
-                "caracal_requests_rejected_total",
-                "model",
-                "m",
-                "version",
-                "1",
-                "reason",
-                "queue_full"))
+    assertThat(value(f, "caracal_requests_rejected_total", "model=m,version=1,reason=queue_full"))
         .isEqualTo(1);
-    assertThat(
-            value(
-                f,
-                "caracal_response_cache_requests_total",
-                "model",
-                "m",
-                "version",
-                "1",
-                "result",
-                "hit"))
+    assertThat(value(f, "caracal_response_cache_requests_total", "model=m,version=1,result=hit"))
         .isEqualTo(1);
     // the invalid request never reached the scheduler: Triton's OTHER
-    assertThat(
-            value(
-                f, "nv_inference_request_failure", "model", "m", "version", "1", "reason", "OTHER"))
+    assertThat(value(f, "nv_inference_request_failure", "model=m,version=1,reason=OTHER"))
         .isEqualTo(1);
   }
 
@@ -329,7 +224,7 @@ class PrometheusMetricsTest {
     metrics.changes().accept("m");
     String after = render(metrics, ExpositionFormat.PROMETHEUS_TEXT);
     Map<String, Family> f = ExpositionParser.parsePrometheusText(after);
-    assertThat(value(f, "caracal_model_unloads_total", "model", "m")).isEqualTo(1);
+    assertThat(value(f, "caracal_model_unloads_total", "model=m")).isEqualTo(1);
     assertThat(
             after.lines().filter(l -> l.contains("model=\"m\"") && !l.startsWith("caracal_model_")))
         .isEmpty();
@@ -424,32 +319,18 @@ class PrometheusMetricsTest {
         .filteredOn(s -> s.labels().containsKey("quantile"))
         .extracting(s -> s.labels().get("quantile"))
         .containsExactlyInAnyOrder("0.5", "0.99");
-    assertThat(value(f, "nv_inference_request_summary_us_count", "model", "m", "version", "1"))
-        .isEqualTo(1);
-    assertThat(value(f, "nv_inference_compute_infer_summary_us_sum", "model", "m", "version", "1"))
+    assertThat(value(f, "nv_inference_request_summary_us_count", "model=m,version=1")).isEqualTo(1);
+    assertThat(value(f, "nv_inference_compute_infer_summary_us_sum", "model=m,version=1"))
         .isEqualTo(3000);
     assertThat(
             value(
                 f,
                 "nv_inference_queue_duration_histogram_us_bucket",
-                "model",
-                "m",
-                "version",
-                "1",
-                "le",
-                "5000.0"))
+                "model=m,version=1,le=5000.0"))
         .isEqualTo(1);
-    assertThat(
-            value(
-                f,
-                "nv_inference_request_duration_histogram_us_count",
-                "model",
-                "m",
-                "version",
-                "1"))
+    assertThat(value(f, "nv_inference_request_duration_histogram_us_count", "model=m,version=1"))
         .isEqualTo(1);
-    assertThat(
-            value(f, "nv_inference_first_response_histogram_ms_sum", "model", "m", "version", "1"))
+    assertThat(value(f, "nv_inference_first_response_histogram_ms_sum", "model=m,version=1"))
         .isEqualTo(10);
     assertThat(f)
         .containsKeys(

@@ -34,15 +34,18 @@ public final class ExpositionParser {
   public record Family(String name, String type, String help, String unit, List<Sample> samples) {}
 
   /**
-   * Returns the value of the sample {@code sample} whose labels are exactly {@code labelPairs}
-   * (name, value, name, value, ...), in whichever family holds it.
+   * Returns the value of the sample {@code sample} whose labels are exactly {@code labels}, written
+   * {@code name=value,name=value} ({@code ""} for none), in whichever family holds it.
    *
    * @throws AssertionError when there is no such sample
    */
-  public static double value(Map<String, Family> families, String sample, String... labelPairs) {
+  public static double value(Map<String, Family> families, String sample, String labels) {
     Map<String, String> want = new HashMap<>();
-    for (int i = 0; i + 1 < labelPairs.length; i += 2) {
-      want.put(labelPairs[i], labelPairs[i + 1]);
+    for (String pair : labels.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        want.put(pair.substring(0, eq), pair.substring(eq + 1));
+      }
     }
     for (Family f : families.values()) {
       for (Sample s : f.samples()) {
