@@ -108,17 +108,7 @@ class MetricsIT {
       for (int i = 0; i < 3; i++) { // one miss, two hits
         assertThat(s.client.infer("cached", fp32(1)).status()).isEqualTo(200);
       }
-      // the transports report a call after its answer went out: wait for the 14 calls
-      Await.until(
-          "14 calls observed",
-          Duration.ofSeconds(30),
-          () -> {
-            try {
-              return calls(text(s)) == 14;
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          });
+      awaitCalls(s, 14);
 
       Map<String, Family> f = text(s);
       String plain = "model=plain,version=1";
@@ -309,6 +299,23 @@ class MetricsIT {
     return value(f, "nv_inference_request_failure", mv + ",reason=" + reason);
   }
 
+  /**
+   * Waits until the request duration histograms counted {@code n} calls: a transport reports a call
+   * after its answer went out, so the client may see the answer first.
+   */
+  void awaitCalls(ItServer s, long n) throws InterruptedException {
+    Await.until(
+        n + " calls observed",
+        Duration.ofSeconds(30),
+        () -> {
+          try {
+            return calls(text(s)) == n;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
   /** Calls the request duration histograms counted. */
   static long calls(Map<String, Family> f) {
     Family h = f.get("caracal_request_duration_seconds");
@@ -342,16 +349,7 @@ class MetricsIT {
             repo,
             b -> b.modelControlMode(ModelControlMode.EXPLICIT).loadModels(List.of("plain")))) {
       assertThat(s.client.infer("plain", fp32(1)).status()).isEqualTo(200);
-      Await.until(
-          "the call observed",
-          Duration.ofSeconds(30),
-          () -> {
-            try {
-              return calls(text(s)) == 1;
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          });
+      awaitCalls(s, 1);
       assertThat(s.client.postJson("/v2/repository/models/plain/unload", "").status())
           .isEqualTo(200);
       String body = new String(scrape(s).body(), StandardCharsets.UTF_8);

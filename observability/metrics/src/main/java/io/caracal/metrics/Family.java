@@ -5,11 +5,13 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSna
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot.UnknownDataPointSnapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * One metric family being filled at scrape time: its name, help, type and label names, then one
@@ -68,37 +70,28 @@ final class Family {
 
   /** Returns the family's snapshot. */
   MetricSnapshot snapshot() {
+    MetricMetadata metadata = new MetricMetadata(name, help);
     return switch (type) {
-      case UNTYPED -> {
-        UnknownSnapshot.Builder b = UnknownSnapshot.builder().name(name).help(help);
-        for (int i = 0; i < values.size(); i++) {
-          b.dataPoint(
-              UnknownDataPointSnapshot.builder()
-                  .labels(labels.get(i))
-                  .value(values.get(i))
-                  .build());
-        }
-        yield b.build();
-      }
-      case GAUGE -> {
-        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
-        for (int i = 0; i < values.size(); i++) {
-          b.dataPoint(
-              GaugeDataPointSnapshot.builder().labels(labels.get(i)).value(values.get(i)).build());
-        }
-        yield b.build();
-      }
-      case COUNTER -> {
-        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
-        for (int i = 0; i < values.size(); i++) {
-          b.dataPoint(
-              CounterDataPointSnapshot.builder()
-                  .labels(labels.get(i))
-                  .value(values.get(i))
-                  .build());
-        }
-        yield b.build();
-      }
+      case UNTYPED ->
+          new UnknownSnapshot(
+              metadata,
+              points(i -> new UnknownDataPointSnapshot(values.get(i), labels.get(i), null)));
+      case GAUGE ->
+          new GaugeSnapshot(
+              metadata,
+              points(i -> new GaugeDataPointSnapshot(values.get(i), labels.get(i), null)));
+      case COUNTER ->
+          new CounterSnapshot(
+              metadata,
+              points(i -> new CounterDataPointSnapshot(values.get(i), labels.get(i), null, 0)));
     };
+  }
+
+  private <P> List<P> points(IntFunction<P> point) {
+    List<P> out = new ArrayList<>(values.size());
+    for (int i = 0; i < values.size(); i++) {
+      out.add(point.apply(i));
+    }
+    return out;
   }
 }
