@@ -168,6 +168,9 @@ public final class Caracal implements AutoCloseable {
                   new CachingInferenceService(
                       s,
                       settings.cacheSize(),
+                      settings.cacheMaxEntryBytes() > 0
+                          ? settings.cacheMaxEntryBytes()
+                          : Math.max(1, settings.cacheSize() / 16),
                       specs,
                       Ticker.system(),
                       java.time.InstantSource.system());
@@ -197,6 +200,12 @@ public final class Caracal implements AutoCloseable {
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
               .calls(observability.calls())
+              .connectionLimits(
+                  new io.caracal.server.http.ConnectionLimits(
+                      Duration.ofSeconds(settings.httpHeaderTimeoutSecs()),
+                      Duration.ofSeconds(settings.httpBodyTimeoutSecs()),
+                      settings.httpMaxConnections(),
+                      settings.httpMaxConnectionsPerAddress()))
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),

@@ -29,6 +29,13 @@ import picocli.CommandLine.Option;
  * @param maxRank the most dimensions one request tensor may have
  * @param maxBytesElement the largest single BYTES element, in bytes
  * @param httpIdleTimeoutSecs seconds an idle HTTP connection is kept open; 0 = forever
+ * @param httpHeaderTimeoutSecs seconds from a request's first byte until its header block is
+ *     complete (408 beyond); 0 = none
+ * @param httpBodyTimeoutSecs seconds from the end of the header block until the body is complete
+ *     (408 beyond); 0 = none
+ * @param httpMaxConnections open HTTP connections at most (503 beyond); 0 = unbounded
+ * @param httpMaxConnectionsPerAddress open HTTP connections from one client address at most; 0 =
+ *     unbounded
  * @param drainDelaySecs on SIGTERM, seconds requests are still served after readiness turned false
  * @param exitTimeoutSecs on SIGTERM, seconds admitted requests may take to finish once the
  *     listeners stopped accepting; what is left then fails with 503
@@ -46,6 +53,8 @@ import picocli.CommandLine.Option;
  *     (true, the default); false: the server is ready once started and until a shutdown begins
  * @param cacheSize the response cache's bound in bytes, shared by the models that enable it ({@code
  *     response_cache { enable: true }}); 0 = no cache
+ * @param cacheMaxEntryBytes the largest response the cache keeps, in bytes (from {@code
+ *     --cache-config local,max_entry_bytes=N}); 0 = a sixteenth of the cache
  * @param allowMetrics whether the Prometheus endpoint listens ({@code --allow-metrics}, Triton's
  *     flag)
  * @param metricsPort the Prometheus endpoint's port, same host; 0 = ephemeral
@@ -69,6 +78,10 @@ public record ServerSettings(
     int maxRank,
     long maxBytesElement,
     int httpIdleTimeoutSecs,
+    int httpHeaderTimeoutSecs,
+    int httpBodyTimeoutSecs,
+    int httpMaxConnections,
+    int httpMaxConnectionsPerAddress,
     int drainDelaySecs,
     int exitTimeoutSecs,
     int queueCapacity,
@@ -79,6 +92,7 @@ public record ServerSettings(
     int repositoryPollSecs,
     boolean strictReadiness,
     long cacheSize,
+    long cacheMaxEntryBytes,
     boolean allowMetrics,
     int metricsPort,
     List<String> metricsConfig,
@@ -108,6 +122,22 @@ public record ServerSettings(
     check(maxRank >= 1, "max-rank", maxRank, ">= 1");
     check(maxBytesElement >= 1, "max-bytes-element", maxBytesElement, ">= 1");
     check(httpIdleTimeoutSecs >= 0, "http-idle-timeout-secs", httpIdleTimeoutSecs, ">= 0");
+    check(
+        httpHeaderTimeoutSecs >= 0 && httpHeaderTimeoutSecs <= 3600,
+        "http-header-timeout-secs",
+        httpHeaderTimeoutSecs,
+        "0..3600");
+    check(
+        httpBodyTimeoutSecs >= 0 && httpBodyTimeoutSecs <= 86400,
+        "http-body-timeout-secs",
+        httpBodyTimeoutSecs,
+        "0..86400");
+    check(httpMaxConnections >= 0, "http-max-connections", httpMaxConnections, ">= 0");
+    check(
+        httpMaxConnectionsPerAddress >= 0,
+        "http-max-per-address",
+        httpMaxConnectionsPerAddress,
+        ">= 0");
     check(
         drainDelaySecs >= 0 && drainDelaySecs <= 3600,
         "drain-delay-secs",
@@ -178,6 +208,10 @@ public record ServerSettings(
         .maxRank(maxRank)
         .maxBytesElement(maxBytesElement)
         .httpIdleTimeoutSecs(httpIdleTimeoutSecs)
+        .httpHeaderTimeoutSecs(httpHeaderTimeoutSecs)
+        .httpBodyTimeoutSecs(httpBodyTimeoutSecs)
+        .httpMaxConnections(httpMaxConnections)
+        .httpMaxConnectionsPerAddress(httpMaxConnectionsPerAddress)
         .drainDelaySecs(drainDelaySecs)
         .exitTimeoutSecs(exitTimeoutSecs)
         .queueCapacity(queueCapacity)
@@ -188,6 +222,10 @@ public record ServerSettings(
         .repositoryPollSecs(repositoryPollSecs)
         .strictReadiness(strictReadiness)
         .cacheSize(cacheSize)
+        .cacheConfig(
+            cacheMaxEntryBytes > 0
+                ? List.of("local,max_entry_bytes=" + cacheMaxEntryBytes)
+                : List.of())
         .allowMetrics(allowMetrics)
         .metricsPort(metricsPort)
         .metricsConfig(metricsConfig)
@@ -333,6 +371,26 @@ public record ServerSettings(
     private List<String> metricsConfig = List.of();
 
     @Option(
+        names = "--cache-config",
+        paramLabel = "local,KEY=VALUE",
+        description =
+            "Triton's spelling of the response cache settings, repeatable: local,size=BYTES (as --cache-size), local,max_entry_bytes=BYTES (largest response kept; default a sixteenth of the cache)")
+    private List<String> cacheConfig = List.of();
+
+    @Option(
+        names = "--response-cache-byte-size",
+        paramLabel = "BYTES",
+        description = "Triton's deprecated spelling of --cache-size")
+    private long responseCacheByteSize = 0;
+
+    @Option(
+        names = {"--cache-directory", "--cache-dir"},
+        paramLabel = "DIR",
+        description =
+            "accepted for Triton's command lines and ignored: the only cache is built in, no cache library is loaded")
+    private String cacheDirectory = "";
+
+    @Option(
         names = "--access-log",
         paramLabel = "true|false",
         arity = "1",
@@ -388,6 +446,33 @@ public record ServerSettings(
         paramLabel = "SECS",
         description = "seconds an idle HTTP connection stays open; 0 = forever")
     private int httpIdleTimeoutSecs = 60;
+
+    @Option(
+        names = "--http-header-timeout-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds from a request's first byte until its header block is complete; 408 and close beyond (0 = none; 0..3600)")
+    private int httpHeaderTimeoutSecs = 30;
+
+    @Option(
+        names = "--http-body-timeout-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds from the end of a request's header block until its body is complete; 408 and close beyond (0 = none; 0..86400)")
+    private int httpBodyTimeoutSecs = 60;
+
+    @Option(
+        names = "--http-max-connections",
+        paramLabel = "N",
+        description = "open HTTP connections at most; a new one beyond gets 503 (0 = unbounded)")
+    private int httpMaxConnections = 10_000;
+
+    @Option(
+        names = "--http-max-per-address",
+        paramLabel = "N",
+        description =
+            "open HTTP connections from one client address at most (mind load balancers); 503 beyond (0 = unbounded)")
+    private int httpMaxConnectionsPerAddress = 1_000;
 
     @Option(
         names = "--drain-delay-secs",
@@ -489,6 +574,30 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --http-header-timeout-secs}; 0 = none. */
+    public Builder httpHeaderTimeoutSecs(int v) {
+      httpHeaderTimeoutSecs = v;
+      return this;
+    }
+
+    /** Sets {@code --http-body-timeout-secs}; 0 = none. */
+    public Builder httpBodyTimeoutSecs(int v) {
+      httpBodyTimeoutSecs = v;
+      return this;
+    }
+
+    /** Sets {@code --http-max-connections}; 0 = unbounded. */
+    public Builder httpMaxConnections(int v) {
+      httpMaxConnections = v;
+      return this;
+    }
+
+    /** Sets {@code --http-max-per-address}; 0 = unbounded. */
+    public Builder httpMaxConnectionsPerAddress(int v) {
+      httpMaxConnectionsPerAddress = v;
+      return this;
+    }
+
     /** Sets {@code --http-idle-timeout-secs}; 0 = forever. */
     public Builder httpIdleTimeoutSecs(int v) {
       httpIdleTimeoutSecs = v;
@@ -578,6 +687,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --cache-config}: Triton's {@code local,size=N} settings of the cache. */
+    public Builder cacheConfig(List<String> v) {
+      cacheConfig = List.copyOf(v);
+      return this;
+    }
+
     /** Sets {@code --access-log}: whether each call is logged as a JSON line. */
     public Builder accessLog(boolean v) {
       accessLog = v;
@@ -591,6 +706,16 @@ public record ServerSettings(
      *     model repository is missing
      */
     public ServerSettings build() {
+      if (responseCacheByteSize > 0 && cacheSize > 0 && responseCacheByteSize != cacheSize) {
+        throw new IllegalArgumentException(
+            "cache-size "
+                + cacheSize
+                + " and response-cache-byte-size "
+                + responseCacheByteSize
+                + " disagree");
+      }
+      CacheConfig cache =
+          CacheConfig.parse(cacheConfig, cacheSize > 0 ? cacheSize : responseCacheByteSize);
       Path repository = modelRepository;
       if (repository == null || repository.toString().isBlank()) {
         throw new IllegalArgumentException(
@@ -612,6 +737,10 @@ public record ServerSettings(
           maxRank,
           maxBytesElement,
           httpIdleTimeoutSecs,
+          httpHeaderTimeoutSecs,
+          httpBodyTimeoutSecs,
+          httpMaxConnections,
+          httpMaxConnectionsPerAddress,
           drainDelaySecs,
           exitTimeoutSecs,
           queueCapacity,
@@ -621,7 +750,8 @@ public record ServerSettings(
           loadModels.stream().filter(m -> !m.isBlank()).toList(),
           repositoryPollSecs,
           strictReadiness,
-          cacheSize,
+          cache.size(),
+          cache.maxEntryBytes(),
           allowMetrics,
           metricsPort,
           metricsConfig.stream().filter(m -> !m.isBlank()).toList(),

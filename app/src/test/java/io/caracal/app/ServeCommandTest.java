@@ -237,7 +237,7 @@ class ServeCommandTest {
         .endsWith("has unknown key 'http_port' (did you mean http-port?)");
     Files.writeString(file, "model-repository=/m\nconfig=other.properties\n");
     assertThat(Cli.usageError(NO_ENV, "--config", file.toString()))
-        .contains("has unknown key 'config'");
+        .contains("has unknown key 'config'"); // (a suggestion may follow: cache-config)
   }
 
   @Test
@@ -380,6 +380,9 @@ class ServeCommandTest {
     values.put("--load-model", "a,b");
     // one value holding two settings, one of them with commas of its own
     values.put("--metrics-config", "counter_latencies=false,summary_quantiles=0.5:0.05,0.9:0.01");
+    values.put("--cache-size", "4096"); // the three cache spellings must agree
+    values.put("--response-cache-byte-size", "4096");
+    values.put("--cache-config", "local,max_entry_bytes=7");
     return values;
   }
 

@@ -83,6 +83,20 @@ public final class CachingInferenceService extends ForwardingInferenceService {
         ForkJoinPool.commonPool());
   }
 
+  /**
+   * As the shorter constructor, with the largest response kept ({@code maxEntryBytes}, at least 1;
+   * larger responses are answered but not kept).
+   */
+  public CachingInferenceService(
+      InferenceService delegate,
+      long maxBytes,
+      long maxEntryBytes,
+      ModelSpecs specs,
+      Ticker ticker,
+      InstantSource clock) {
+    this(delegate, maxBytes, maxEntryBytes, specs, ticker, clock, ForkJoinPool.commonPool());
+  }
+
   /** As the public constructor, with the entry cap and Caffeine's maintenance executor. */
   CachingInferenceService(
       InferenceService delegate,

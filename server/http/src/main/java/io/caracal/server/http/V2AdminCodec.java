@@ -46,6 +46,7 @@ final class V2AdminCodec {
     if (!body.isReadable() || isBlank(body)) {
       return out;
     }
+    JsonUtf8.check(body);
     try (JsonParser p =
         factory.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate()))) {
       if (p.nextToken() != JsonToken.START_OBJECT) {

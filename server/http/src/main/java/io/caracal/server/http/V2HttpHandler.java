@@ -162,13 +162,20 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     if (dr.isFailure()) {
       throw framingProblem(dr.cause()).toException();
     }
+    HttpVersion v = req.protocolVersion();
+    if (v.majorVersion() != 1 || v.minorVersion() > 1) {
+      throw new HttpProblem.VersionNotSupported().toException();
+    }
+    if (v.minorVersion() == 1 && !req.headers().contains(HttpHeaderNames.HOST)) {
+      throw new HttpProblem.MissingHost().toException();
+    }
     if (route.kind() == V2Route.Kind.NOT_FOUND) {
       throw new HttpProblem.NoRoute().toException();
     }
     if (route.badSegment()) {
       throw ModelRef.invalidName();
     }
-    if (!route.kind().allows(req.method().name())) {
+    if (!route.kind().allows(head(req) ? "GET" : req.method().name())) {
       throw new HttpProblem.MethodNotAllowed().toException();
     }
     Optional<ModelRef> target =
@@ -177,6 +184,11 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
             : Optional.of(
                 ModelRef.parse(route.model(), route.version() == null ? "" : route.version()));
     return endpoints.get(route.kind()).handle(new V2Endpoint.Call(req, target, reqId, call));
+  }
+
+  /** A HEAD request: routed and answered as GET, without the body. */
+  private static boolean head(HttpRequest req) {
+    return req.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
   }
 
   private static HttpProblem framingProblem(Throwable c) {
@@ -215,6 +227,12 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     }
     int bytesOut = r.content().readableBytes();
     HttpUtil.setContentLength(r, bytesOut);
+    if (call.method().equals("HEAD")) { // as GET, without the body (RFC 9110 §9.3.2)
+      FullHttpResponse full = r;
+      r = full.replace(Unpooled.EMPTY_BUFFER);
+      full.release();
+      bytesOut = 0;
+    }
     propagate(r, call);
     HttpResponseStatus status = r.status();
     if (!keepAlive || framingFailed) {

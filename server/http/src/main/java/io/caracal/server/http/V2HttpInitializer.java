@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sets up one HTTP/1.1 connection: codec (line and header limits), optional idle timeout, body
@@ -25,11 +26,21 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final V2JsonCodec codec;
   private final V2Endpoints endpoints;
   private final CallTracker calls;
+  private final ConnectionLimits connectionLimits;
+  private final ConnectionGate gate;
+  private final AtomicLong timedOut = new AtomicLong();
 
   /** Creates an initializer serving {@code service} under these limits. */
   public V2HttpInitializer(
       InferenceService service, HttpLimits limits, String serverName, String serverVersion) {
-    this(service, limits, serverName, serverVersion, LogSettings.inMemory(), CallTracker.NONE);
+    this(
+        service,
+        limits,
+        serverName,
+        serverVersion,
+        LogSettings.inMemory(),
+        CallTracker.NONE,
+        ConnectionLimits.NONE);
   }
 
   /**
@@ -42,8 +53,11 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       String serverName,
       String serverVersion,
       LogSettings logSettings,
-      CallTracker calls) {
+      CallTracker calls,
+      ConnectionLimits connectionLimits) {
     this.calls = Objects.requireNonNull(calls, "calls");
+    this.connectionLimits = Objects.requireNonNull(connectionLimits, "connectionLimits");
+    this.gate = new ConnectionGate(connectionLimits);
     this.limits = Objects.requireNonNull(limits, "limits");
     this.codec = new V2JsonCodec(limits);
     this.endpoints =
@@ -59,14 +73,40 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
+    p.addLast("gate", gate);
+    RequestClock clock =
+        RequestClock.needed(connectionLimits)
+            ? new RequestClock(connectionLimits, calls, timedOut)
+            : null;
+    if (clock != null) {
+      p.addLast("clock", clock);
+    }
     long idleMillis = limits.idleTimeout().toMillis();
     if (idleMillis > 0) {
       p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
     }
     p.addLast(
         "codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
+    if (clock != null) {
+      p.addLast("progress", clock.progress());
+    }
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec, calls));
     p.addLast("v2", new V2HttpHandler(endpoints, codec, calls));
+  }
+
+  /** Open connections now. */
+  int openConnections() {
+    return gate.open();
+  }
+
+  /** Connections refused by the connection limits so far. */
+  long refusedConnections() {
+    return gate.refused();
+  }
+
+  /** Requests refused with 408 because they arrived too slowly, so far. */
+  long timedOutRequests() {
+    return timedOut.get();
   }
 
   /** Aggregates bodies; an oversized one gets a JSON 413 and the connection is closed. */
