@@ -233,6 +233,9 @@ public final class ExpositionParser {
       fail("no value after the series");
     }
     String rest = line.substring(i + 1);
+    if (!openMetrics) {
+      rest = rest.strip().replaceAll("[ \t]+", " "); // 0.0.4 allows runs of blanks
+    }
     Exemplar exemplar = null;
     int hash = rest.indexOf(" # ");
     if (hash >= 0) {
