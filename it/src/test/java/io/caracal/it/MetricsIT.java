@@ -221,6 +221,8 @@ class MetricsIT {
               value(
                   f, "caracal_response_cache_requests_total", "model=cached,version=1,result=miss"))
           .isEqualTo(1);
+      assertThat(value(f, "caracal_response_cache_lookup_duration_seconds_count", cached))
+          .isEqualTo(3);
       assertThat(value(f, "caracal_queue_depth", "model=plain,version=1,priority=1")).isZero();
       assertThat(value(f, "caracal_inflight_requests", plain)).isZero();
       assertThat(value(f, "caracal_instances", plain)).isGreaterThanOrEqualTo(1);

@@ -24,8 +24,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Caracal's per-call families, observed when a transport call finishes: end-to-end, queue and
  * compute durations (classic and native histograms, exemplars for sampled calls), batch sizes,
- * rejections, cache decisions and instance busy time; and, under {@link MetricsConfig}, Triton's
- * optional summaries and histograms ({@link TritonLatencies}).
+ * rejections, cache decisions and lookup times, and instance busy time; and, under {@link
+ * MetricsConfig}, Triton's optional summaries and histograms ({@link TritonLatencies}).
  *
  * <p>Only calls that resolved to a loaded model version ({@link CallRecord#model()}) are recorded,
  * so labels come from the registry and closed enums, never from what a client sent. A version's
@@ -48,6 +48,11 @@ final class CallMetrics implements CallListener {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
   };
 
+  /** Classic buckets of the cache lookup histogram, in seconds: lookups take microseconds. */
+  static final double[] LOOKUP_BUCKETS = {
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01
+  };
+
   /** Classic buckets of the batch size histogram. */
   static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
@@ -68,6 +73,7 @@ final class CallMetrics implements CallListener {
   private final Histogram batchSize;
   private final Counter rejected;
   private final Counter cacheRequests;
+  private final Histogram cacheLookup;
   private final Counter busy;
   private final @Nullable TritonLatencies triton;
   private final List<StatefulMetric<?, ?>> perVersion = new ArrayList<>();
@@ -132,6 +138,17 @@ final class CallMetrics implements CallListener {
                 .labelNames("model", "version", "result")
                 .withoutExemplars()
                 .register(registry));
+    cacheLookup =
+        keep(
+            Histogram.builder()
+                .name("caracal_response_cache_lookup_duration_seconds")
+                .help(
+                    "Time the response cache took to decide about a request (key digest and lookup)")
+                .unit(Unit.SECONDS)
+                .labelNames("model", "version")
+                .classicUpperBounds(LOOKUP_BUCKETS)
+                .withoutExemplars()
+                .register(registry));
     busy =
         keep(
             Counter.builder()
@@ -167,6 +184,7 @@ final class CallMetrics implements CallListener {
         new AtomicReferenceArray<>(REJECT_REASONS.length);
     final AtomicReferenceArray<CounterDataPoint> cache =
         new AtomicReferenceArray<>(CACHE_RESULTS.length);
+    final AtomicReferenceArray<DistributionDataPoint> lookup = new AtomicReferenceArray<>(1);
     final DistributionDataPoint queue;
     final DistributionDataPoint batch;
     final CounterDataPoint busySeconds;
@@ -196,6 +214,10 @@ final class CallMetrics implements CallListener {
 
     CounterDataPoint rejected(int reason) {
       return resolve(rejects, reason, k -> rejected.labelValues(model, version, REJECT_REASONS[k]));
+    }
+
+    DistributionDataPoint lookup() {
+      return resolve(lookup, 0, k -> cacheLookup.labelValues(model, version));
     }
 
     CounterDataPoint cache(int result) {
@@ -243,6 +265,7 @@ final class CallMetrics implements CallListener {
     }
     if (cached != null) {
       s.cache(cached.ordinal()).inc();
+      s.lookup().observe(call.cacheLookupNanos() / NANOS_PER_SECOND);
     }
     BatchExecution execution = call.execution();
     if (execution != null && execution.isFirst(call)) {

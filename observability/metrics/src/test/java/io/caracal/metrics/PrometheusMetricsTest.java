@@ -185,6 +185,8 @@ class PrometheusMetricsTest {
         .isEqualTo(1);
     assertThat(value(f, "caracal_response_cache_requests_total", "model=m,version=1,result=hit"))
         .isEqualTo(1);
+    assertThat(value(f, "caracal_response_cache_lookup_duration_seconds_sum", "model=m,version=1"))
+        .isCloseTo(0.00002, org.assertj.core.data.Offset.offset(1e-12));
     // the invalid request never reached the scheduler: Triton's OTHER
     assertThat(value(f, "nv_inference_request_failure", "model=m,version=1,reason=OTHER"))
         .isEqualTo(1);
