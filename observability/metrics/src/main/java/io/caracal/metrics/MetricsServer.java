@@ -2,6 +2,8 @@ package io.caracal.metrics;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -10,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -95,11 +98,10 @@ public final class MetricsServer implements AutoCloseable {
   }
 
   /** Closes a connection that was idle for the IdleStateHandler's time. */
-  private static final class IdleClose extends io.netty.channel.ChannelDuplexHandler {
+  private static final class IdleClose extends ChannelDuplexHandler {
     @Override
-    public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt)
-        throws Exception {
-      if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof IdleStateEvent) {
         ctx.close();
       } else {
         super.userEventTriggered(ctx, evt);
