@@ -59,6 +59,7 @@ public final class GrpcServer implements AutoCloseable {
           "parameters",
           "statistics");
 
+  private volatile @Nullable CallsPerConnection callLimit;
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
 
@@ -100,6 +101,8 @@ public final class GrpcServer implements AutoCloseable {
       HealthStatusManager health = new HealthStatusManager();
       InferenceService service = Objects.requireNonNull(b.service, "service"); // build() checked it
       CallRecording recording = new CallRecording(b.calls);
+      CallsPerConnection callLimit = new CallsPerConnection(b.maxConcurrentCallsPerConnection);
+      this.callLimit = callLimit;
       InferenceGrpcService svc =
           new InferenceGrpcService(
               service, b.serverName, b.serverVersion, b.extensions, b.logSettings, recording);
@@ -121,7 +124,8 @@ public final class GrpcServer implements AutoCloseable {
           NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
               .directExecutor()
               .callExecutor(perCall)
-              .addService(ServerInterceptors.intercept(svc, recording))
+              // the last interceptor runs first: refuse a call beyond the bound before recording it
+              .addService(ServerInterceptors.intercept(svc, recording, callLimit))
               .addService(health.getHealthService())
               .maxInboundMessageSize(b.maxInboundMessageSize)
               .maxConcurrentCallsPerConnection(b.maxConcurrentCallsPerConnection)
@@ -167,6 +171,18 @@ public final class GrpcServer implements AutoCloseable {
       log.info("gRPC listening on {}:{}", bound.getAddress().getHostAddress(), bound.getPort());
       return bound;
     }
+  }
+
+  /** Calls refused so far for being beyond the calls allowed open on one connection. */
+  public long refusedCalls() {
+    CallsPerConnection l = callLimit;
+    return l == null ? 0 : l.refused();
+  }
+
+  /** Calls open now, on every connection. */
+  public int openCalls() {
+    CallsPerConnection l = callLimit;
+    return l == null ? 0 : l.open();
   }
 
   /** Returns the bound address, or null before {@link #start()}. */
