@@ -49,9 +49,9 @@ final class MetricsHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           keepAlive);
       return;
     }
-    if (!request.method().equals(HttpMethod.GET)) {
+    if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
       FullHttpResponse r = plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
-      r.headers().set(HttpHeaderNames.ALLOW, "GET");
+      r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
       send(ctx, r, keepAlive);
       return;
     }

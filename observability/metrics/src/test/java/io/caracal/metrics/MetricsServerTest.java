@@ -122,7 +122,16 @@ class MetricsServerTest {
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(post.statusCode()).isEqualTo(405);
-    assertThat(post.headers().firstValue("allow")).hasValue("GET");
+    assertThat(post.headers().firstValue("allow")).hasValue("GET, HEAD");
+    HttpResponse<byte[]> head =
+        client.send(
+            HttpRequest.newBuilder(uri("/metrics"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(get("/metrics").statusCode()).as("the connection still works").isEqualTo(200);
     assertThat(get("/metricsx").statusCode()).isEqualTo(404);
     assertThat(get("/").statusCode()).isEqualTo(404);
     assertThat(get("/v2/health/ready").statusCode()).isEqualTo(404);
