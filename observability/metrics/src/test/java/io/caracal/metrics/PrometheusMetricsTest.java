@@ -234,6 +234,21 @@ class PrometheusMetricsTest {
   }
 
   @Test
+  void reload_countsALoad_andKeepsTheServingVersionsSeries() {
+    PrometheusMetrics metrics = metrics(MetricsConfig.DEFAULTS);
+    metrics.listener().finished(Calls.ok(Protocol.HTTP, "m", 1));
+    metrics.changes().accept("m"); // a reload: version 1 still serves
+    Map<String, Family> f = text(metrics);
+    assertThat(value(f, "caracal_model_loads_total", "model=m")).isEqualTo(2);
+    assertThat(
+            value(
+                f,
+                "caracal_request_duration_seconds_count",
+                "model=m,version=1,protocol=http,outcome=ok"))
+        .isEqualTo(1);
+  }
+
+  @Test
   void exemplars_onlyForSampledCalls_inOpenMetricsAndProtobuf() throws IOException {
     PrometheusMetrics metrics = metrics(MetricsConfig.DEFAULTS);
     CallRecord sampled = Calls.ok(Protocol.HTTP, "m", 1);
