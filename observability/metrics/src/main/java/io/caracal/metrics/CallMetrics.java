@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -202,37 +201,49 @@ final class CallMetrics implements CallListener {
 
     DistributionDataPoint request(int protocol, int outcome) {
       int i = protocol * OUTCOMES.length + outcome;
-      return resolve(
-          request,
-          i,
-          k -> requestDuration.labelValues(model, version, PROTOCOLS[protocol], OUTCOMES[outcome]));
+      DistributionDataPoint p = request.get(i);
+      if (p == null) {
+        p = requestDuration.labelValues(model, version, PROTOCOLS[protocol], OUTCOMES[outcome]);
+        request.lazySet(i, p); // a racing thread resolves the same data point
+      }
+      return p;
     }
 
     DistributionDataPoint compute(int phase) {
-      return resolve(compute, phase, k -> computeDuration.labelValues(model, version, PHASES[k]));
+      DistributionDataPoint p = compute.get(phase);
+      if (p == null) {
+        p = computeDuration.labelValues(model, version, PHASES[phase]);
+        compute.lazySet(phase, p);
+      }
+      return p;
     }
 
     CounterDataPoint rejected(int reason) {
-      return resolve(rejects, reason, k -> rejected.labelValues(model, version, REJECT_REASONS[k]));
+      CounterDataPoint p = rejects.get(reason);
+      if (p == null) {
+        p = rejected.labelValues(model, version, REJECT_REASONS[reason]);
+        rejects.lazySet(reason, p);
+      }
+      return p;
     }
 
     DistributionDataPoint lookup() {
-      return resolve(lookup, 0, k -> cacheLookup.labelValues(model, version));
+      DistributionDataPoint p = lookup.get(0);
+      if (p == null) {
+        p = cacheLookup.labelValues(model, version);
+        lookup.lazySet(0, p);
+      }
+      return p;
     }
 
     CounterDataPoint cache(int result) {
-      return resolve(
-          cache, result, k -> cacheRequests.labelValues(model, version, CACHE_RESULTS[k]));
+      CounterDataPoint p = cache.get(result);
+      if (p == null) {
+        p = cacheRequests.labelValues(model, version, CACHE_RESULTS[result]);
+        cache.lazySet(result, p);
+      }
+      return p;
     }
-  }
-
-  private static <T> T resolve(AtomicReferenceArray<T> points, int i, Function<Integer, T> create) {
-    T p = points.get(i);
-    if (p == null) {
-      p = create.apply(i);
-      points.lazySet(i, p);
-    }
-    return p;
   }
 
   @Override
