@@ -94,6 +94,7 @@ public final class Caracal implements AutoCloseable {
    * @throws IOException when the listener cannot bind or the repository cannot be read
    */
   public static Caracal start(ServerSettings settings) throws IOException {
+    routeJavaUtilLogging();
     List<BackendFactory> backends = discoverBackends();
     log.info(
         "caracal {} serving {} with backends {}",
@@ -258,6 +259,17 @@ public final class Caracal implements AutoCloseable {
         observability.close();
       }
       throw e;
+    }
+  }
+
+  /**
+   * Sends java.util.logging (grpc-java's, ONNX Runtime's) through SLF4J, so that their lines have
+   * the server's format and levels instead of JUL's two-line console format. Once per process.
+   */
+  private static synchronized void routeJavaUtilLogging() {
+    if (!org.slf4j.bridge.SLF4JBridgeHandler.isInstalled()) {
+      org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+      org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
   }
 
