@@ -115,7 +115,7 @@ public final class Caracal implements AutoCloseable {
             settings.loadThreads());
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
-    Observability observability = Observability.start(settings);
+    Observability observability = null; // once the service chain exists (metrics read it)
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
@@ -151,6 +151,8 @@ public final class Caracal implements AutoCloseable {
       // cross-cutting layers (the response cache next to repository control, so that a hit never
       // reaches the scheduler); draining admission stays outermost so it counts every request.
       ModelSpecs specs = ModelSpecs.of(registry);
+      java.util.concurrent.atomic.AtomicReference<@Nullable CachingInferenceService> cacheLayer =
+          new java.util.concurrent.atomic.AtomicReference<>();
       InferenceServiceChain chainBuilder =
           InferenceServiceChain.of(pipeline)
               .decorate(s ->
@@ -174,6 +176,7 @@ public final class Caracal implements AutoCloseable {
                       Ticker.system(),
                       java.time.InstantSource.system());
               registry.addChangeListener(cache::invalidate);
+              cacheLayer.set(cache);
               return cache;
             });
       } else {
@@ -184,6 +187,11 @@ public final class Caracal implements AutoCloseable {
       InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
+      try {
+        observability = Observability.start(settings, registry, service, cacheLayer.get());
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -249,7 +257,9 @@ public final class Caracal implements AutoCloseable {
       }
       controlExecutor.shutdownNow();
       registry.close();
-      observability.close();
+      if (observability != null) {
+        observability.close();
+      }
       throw e;
     }
   }
@@ -350,6 +360,14 @@ public final class Caracal implements AutoCloseable {
   /** Returns the address the gRPC listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress grpcAddress() {
     return Objects.requireNonNull(grpc.boundAddress()); // started before this object exists
+  }
+
+  /**
+   * Returns the address the metrics listener is bound to, or empty with {@code --allow-metrics
+   * false}.
+   */
+  public java.util.Optional<InetSocketAddress> metricsAddress() {
+    return observability.metricsAddress();
   }
 
   /**

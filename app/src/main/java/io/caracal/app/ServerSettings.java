@@ -55,6 +55,11 @@ import picocli.CommandLine.Option;
  *     response_cache { enable: true }}); 0 = no cache
  * @param cacheMaxEntryBytes the largest response the cache keeps, in bytes (from {@code
  *     --cache-config local,max_entry_bytes=N}); 0 = a sixteenth of the cache
+ * @param allowMetrics whether the Prometheus endpoint listens ({@code --allow-metrics}, Triton's
+ *     flag)
+ * @param metricsPort the Prometheus endpoint's port, same host; 0 = ephemeral
+ * @param metricsConfig Triton's {@code --metrics-config key=value} settings ({@link
+ *     io.caracal.metrics.MetricsConfig})
  * @param accessLog write one JSON line per call to the {@code caracal.access} logger
  * @param traceConfig Triton's {@code --trace-config [<mode>,]<setting>=<value>} entries, over the
  *     {@code OTEL_*} environment variables ({@link io.caracal.tracing.TraceConfig}); tracing is off
@@ -91,6 +96,9 @@ public record ServerSettings(
     boolean strictReadiness,
     long cacheSize,
     long cacheMaxEntryBytes,
+    boolean allowMetrics,
+    int metricsPort,
+    List<String> metricsConfig,
     boolean accessLog,
     List<String> traceConfig) {
 
@@ -176,6 +184,9 @@ public record ServerSettings(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("trace-config: " + e.getMessage(), e);
     }
+    check(metricsPort >= 0 && metricsPort <= 65535, "metrics-port", metricsPort, "0..65535");
+    metricsConfig = List.copyOf(metricsConfig);
+    io.caracal.metrics.MetricsConfig.parse(metricsConfig); // an unknown key fails at start
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -225,8 +236,16 @@ public record ServerSettings(
             cacheMaxEntryBytes > 0
                 ? List.of("local,max_entry_bytes=" + cacheMaxEntryBytes)
                 : List.of())
+        .allowMetrics(allowMetrics)
+        .metricsPort(metricsPort)
+        .metricsConfig(metricsConfig)
         .accessLog(accessLog)
         .traceConfig(traceConfig);
+  }
+
+  /** Returns the parsed {@code --metrics-config} settings. */
+  public io.caracal.metrics.MetricsConfig metrics() {
+    return io.caracal.metrics.MetricsConfig.parse(metricsConfig);
   }
 
   /**
@@ -339,6 +358,28 @@ public record ServerSettings(
         description =
             "response cache size in bytes, shared by the models whose config enables response_cache; 0 = no cache")
     private long cacheSize = 0;
+
+    @Option(
+        names = "--allow-metrics",
+        paramLabel = "true|false",
+        arity = "1",
+        description = "serve Prometheus metrics on --metrics-port; false = no metrics listener")
+    private boolean allowMetrics = true;
+
+    @Option(
+        names = "--metrics-port",
+        paramLabel = "PORT",
+        description =
+            "Prometheus metrics port (GET /metrics), same host; 0 = ephemeral (the bound port is logged)")
+    private int metricsPort = 8002;
+
+    @Option(
+        names = "--metrics-config",
+        paramLabel = "KEY=VALUE",
+        split = ",(?=[a-z_]+=)",
+        description =
+            "Triton's metrics settings, repeatable: counter_latencies, histogram_latencies, summary_latencies (true|false), summary_quantiles (q:err,...)")
+    private List<String> metricsConfig = List.of();
 
     @Option(
         names = "--cache-config",
@@ -647,6 +688,24 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --allow-metrics}: whether the Prometheus endpoint listens. */
+    public Builder allowMetrics(boolean v) {
+      allowMetrics = v;
+      return this;
+    }
+
+    /** Sets {@code --metrics-port}; 0 = ephemeral (the bound port is logged). */
+    public Builder metricsPort(int v) {
+      metricsPort = v;
+      return this;
+    }
+
+    /** Sets {@code --metrics-config}: Triton's {@code key=value} metrics settings. */
+    public Builder metricsConfig(List<String> v) {
+      metricsConfig = List.copyOf(v);
+      return this;
+    }
+
     /** Sets {@code --cache-config}: Triton's {@code local,size=N} settings of the cache. */
     public Builder cacheConfig(List<String> v) {
       cacheConfig = List.copyOf(v);
@@ -721,6 +780,9 @@ public record ServerSettings(
           strictReadiness,
           cache.size(),
           cache.maxEntryBytes(),
+          allowMetrics,
+          metricsPort,
+          metricsConfig.stream().filter(m -> !m.isBlank()).toList(),
           accessLog,
           traceConfig.stream().filter(e -> !e.isBlank()).toList());
     }
