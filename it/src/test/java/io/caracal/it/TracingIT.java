@@ -95,6 +95,40 @@ class TracingIT {
   }
 
   @Test
+  void aSampledCallsTraceIdIsTheMetricsExemplar() throws Exception {
+    try (OtlpCollector collector = new OtlpCollector();
+        ItServer s = traced("rate=1", "opentelemetry,url=" + collector.httpUrl())) {
+      V2Client.Response r =
+          s.client.post(
+              V2Client.inferPath("simple"),
+              V2Client.MAPPER.writeValueAsBytes(simpleRequest()),
+              "traceparent",
+              traceparent("01"));
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      String serverSpanId = r.headerValue("traceparent").substring(36, 52);
+      collector.await(1, x -> x.name().equals(INFER_SPAN));
+      java.net.http.HttpResponse<String> metrics =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(
+                              "http://127.0.0.1:"
+                                  + s.server.metricsAddress().orElseThrow().getPort()
+                                  + "/metrics"))
+                      .header("Accept", "application/openmetrics-text; version=1.0.0")
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      // the request-duration bucket of this call points at the span the collector received
+      assertThat(metrics.body().lines())
+          .anyMatch(l ->
+              l.startsWith("caracal_request_duration_seconds_bucket{")
+                  && l.contains("model=\"simple\"")
+                  && l.contains("trace_id=\"" + CLIENT_TRACE + "\"")
+                  && l.contains("span_id=\"" + serverSpanId + "\""));
+    }
+  }
+
+  @Test
   void httpProtobufExport_joinsTheClientsTrace_andLinksABatchToItsRequests() throws Exception {
     try (OtlpCollector collector = new OtlpCollector();
         ItServer s =
