@@ -4,8 +4,8 @@
 #     server with metrics (scraped every second in OpenMetrics), the access log and traces
 #     (TIMESTAMPS, rate 1000, exported over OTLP/HTTP to a local sink) all on, against the same
 #     build with all three off; the two servers run side by side and take turns, round after round;
-#  2. the response cache: hits (one request repeated) against misses (every request different) on a
-#     copy of the model with response_cache on.
+#  2. the response cache: hits (one request repeated) against misses (every request different) on
+#     mobilenetv2-12-int8 with response_cache on (a model worth caching: one run costs milliseconds).
 # Results: $OUT/results.md (default bench/target/observability-<time>/).
 #
 # Usage: bench/observability-test.sh [--no-build]
@@ -49,17 +49,21 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-for name in mnist mnist_cached; do
-  mkdir -p "$repo/$name/1"
-  cp "$MODELS_DIR/mnist-cnn-dyn/model.onnx" "$repo/$name/1/model.onnx"
+# name, source model, max batch, preferred sizes, delay (us), extra config
+add_model() {
+  mkdir -p "$repo/$1/1"
+  cp "$MODELS_DIR/$2/model.onnx" "$repo/$1/1/model.onnx"
   {
-    echo "name: \"$name\""
+    echo "name: \"$1\""
     echo "platform: \"onnxruntime_onnx\""
-    echo "max_batch_size: 64"
-    echo "dynamic_batching { preferred_batch_size: [ 32, 64 ] max_queue_delay_microseconds: 500 }"
-    [ "$name" != mnist_cached ] || echo "response_cache { enable: true }"
-  } > "$repo/$name/config.pbtxt"
-done
+    echo "max_batch_size: $3"
+    echo "dynamic_batching { preferred_batch_size: [ $4 ] max_queue_delay_microseconds: $5 }"
+    echo "$6"
+  } > "$repo/$1/config.pbtxt"
+}
+add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
+add_model mobilenet_cached mobilenetv2-12-int8 32 "16, 32" 2000 "response_cache { enable: true }"
+[ -f "$MODELS_DIR/mobilenetv2-12-int8/model.onnx" ] || { echo "observability-test: needs $MODELS_DIR/mobilenetv2-12-int8" >&2; exit 2; }
 
 # await_line FILE REGEX: prints the first capture group once FILE has a matching line
 await_line() {
@@ -105,8 +109,7 @@ pids+=($!)
 
 ab() {
   "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
-    --input input --output output --shape 1,1,28,28 --concurrency "$CONCURRENCY" \
-    --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" "$@"
+    --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" "$@"
 }
 
 {
@@ -119,13 +122,13 @@ ab() {
   echo
   echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every second), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
   echo
-  ab --model mnist --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
+  ab --model mnist --input input --output output --shape 1,1,28,28 --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
   echo
-  echo "## Response cache: hits vs misses (server 'off')"
+  echo "## Response cache: hits vs misses (server 'off', mobilenetv2-12-int8)"
   echo
   echo "miss: every request carries different input values (a counter in its last two elements), so each runs the model; hit: one request repeated."
   echo
-  ab --model mnist_cached --target "miss=http://127.0.0.1:$off_port,unique" --target "hit=http://127.0.0.1:$off_port"
+  ab --model mobilenet_cached --input input --output output --shape 1,3,224,224 --target "miss=http://127.0.0.1:$off_port,unique" --target "hit=http://127.0.0.1:$off_port"
   echo
   echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg); access-log lines written by 'on': $(grep -c '"event":"access"' "$OUT/server-on.log" || true)"
 } | tee "$OUT/results.md"

@@ -47,7 +47,7 @@ class AccessLogIT {
       new AppenderBase<>() {
         @Override
         protected void append(ILoggingEvent e) {
-          lines.add(e.getFormattedMessage());
+          lines.addAll(java.util.Arrays.asList(e.getFormattedMessage().split("\n")));
         }
       };
   ItServer server;

@@ -124,6 +124,16 @@ class AccessLineTest {
     }
   }
 
+  @Test
+  void aBlockIsOneLinePerCallEachAsFormatAlone() throws Exception {
+    CallRecord a = http("a", "ua");
+    CallRecord b = http("b\n\"x", "ub");
+    a.answered(200, "OK", null, 1, 2_000_000);
+    b.answered(400, "Bad Request", "InvalidInput", 1, 2_000_000);
+    String block = AccessLine.formatAll(java.util.List.of(a, b));
+    assertThat(block.split("\n")).containsExactly(AccessLine.format(a), AccessLine.format(b));
+  }
+
   /** Random text with quotes, backslashes, control characters, lone surrogates and emoji. */
   static String garbage(Random r, int n) {
     char[] special = {

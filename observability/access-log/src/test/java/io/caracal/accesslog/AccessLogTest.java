@@ -2,28 +2,35 @@ package io.caracal.accesslog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class AccessLogTest {
+  /** The lines of the blocks a sink received. */
+  static List<String> lines(List<String> blocks) {
+    return blocks.stream().flatMap(b -> Arrays.stream(b.split("\n"))).toList();
+  }
+
   @Test
-  void aFullQueueDropsAndCountsInsteadOfBlocking_closeWritesWhatIsQueued() throws Exception {
+  void aFullQueueDropsAndCountsInsteadOfBlocking_whatQueuedIsWrittenAsOneBlock() throws Exception {
     CountDownLatch writing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    List<String> lines = new CopyOnWriteArrayList<>();
+    List<String> blocks = new CopyOnWriteArrayList<>();
     AccessLog log =
         new AccessLog(
             2,
-            line -> {
+            block -> {
               writing.countDown();
               try {
                 release.await();
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
-              lines.add(line);
+              blocks.add(block);
             });
     log.finished(AccessLineTest.http("a", "x")); // taken by the writer, which blocks in the sink
     writing.await();
@@ -36,27 +43,35 @@ class AccessLogTest {
     release.countDown();
     log.close();
     assertThat(log.written()).isEqualTo(3);
+    assertThat(blocks).hasSize(2); // "a" alone, then what queued behind it, together
+    List<String> lines = lines(blocks);
     assertThat(lines).hasSize(3);
-    assertThat(lines.get(0)).contains("\"model\":\"a\"");
+    assertThat(lines.get(0)).contains("\"model\":\"a\"").startsWith("{").endsWith("}");
+    assertThat(lines.get(1)).contains("\"model\":\"b\"").startsWith("{").endsWith("}");
     assertThat(lines.get(2)).contains("\"model\":\"c\"");
   }
 
   @Test
-  void aSinkThatFailsLosesOnlyItsLine() throws Exception {
-    List<String> lines = new CopyOnWriteArrayList<>();
+  void aSinkThatFailsLosesOnlyItsBlock() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    CountDownLatch failed = new CountDownLatch(1);
+    List<String> blocks = new CopyOnWriteArrayList<>();
     AccessLog log =
         new AccessLog(
             8,
-            line -> {
-              if (line.contains("\"model\":\"bad\"")) {
+            block -> {
+              if (attempts.getAndIncrement() == 0) {
+                failed.countDown();
                 throw new IllegalStateException("disk full");
               }
-              lines.add(line);
+              blocks.add(block);
             });
     log.finished(AccessLineTest.http("bad", "x"));
+    failed.await();
     log.finished(AccessLineTest.http("good", "x"));
     log.close();
-    assertThat(lines).hasSize(1);
-    assertThat(lines.get(0)).contains("\"model\":\"good\"");
+    assertThat(lines(blocks)).hasSize(1);
+    assertThat(blocks.get(0)).contains("\"model\":\"good\"");
+    assertThat(log.written()).isEqualTo(1);
   }
 }
