@@ -24,6 +24,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final HttpLimits limits;
   private final V2JsonCodec codec;
   private final V2Endpoints endpoints;
+  private final V1Endpoints v1;
   private final CallTracker calls;
 
   /** Creates an initializer serving {@code service} under these limits. */
@@ -54,6 +55,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
             Objects.requireNonNull(serverVersion, "serverVersion"),
             Objects.requireNonNull(logSettings, "logSettings"),
             limits.maxBodyBytes());
+    this.v1 = new V1Endpoints(service, limits);
   }
 
   @Override
@@ -66,7 +68,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast(
         "codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec, calls));
-    p.addLast("v2", new V2HttpHandler(endpoints, codec, calls));
+    p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls));
   }
 
   /** Aggregates bodies; an oversized one gets a JSON 413 and the connection is closed. */
