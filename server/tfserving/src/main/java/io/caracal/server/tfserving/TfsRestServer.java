@@ -1,0 +1,254 @@
+package io.caracal.server.tfserving;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.caracal.core.InferenceService;
+import io.caracal.core.observe.CallTracker;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * TF Serving's REST API ({@code /v1/models/...}) on its own listener, HTTP/1.1 on Netty (NIO), over
+ * the same {@link InferenceService} as the V2 transports. Build with {@link #builder()}, then
+ * {@link #start()}; {@link #close()} stops accepting and shuts the event loops down.
+ *
+ * <pre>{@code
+ * try (TfsRestServer tfs = TfsRestServer.builder().service(svc).port(0).build()) {
+ *   int port = tfs.start().getPort();
+ * }
+ * }</pre>
+ */
+public final class TfsRestServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TfsRestServer.class);
+
+  private final String host;
+  private final int port;
+  private final TfsRestApi api;
+  private final CallTracker calls;
+  private final int maxBodyBytes;
+  private final int eventLoopThreads;
+  private final boolean cors;
+  private final Object lock = new Object();
+
+  @GuardedBy("lock")
+  private @Nullable EventLoopGroup boss;
+
+  @GuardedBy("lock")
+  private @Nullable EventLoopGroup workers;
+
+  @GuardedBy("lock")
+  private @Nullable Channel serverChannel;
+
+  private volatile @Nullable InetSocketAddress boundAddress;
+
+  private TfsRestServer(Builder b) {
+    this.host = b.host;
+    this.port = b.port;
+    this.calls = b.calls;
+    this.maxBodyBytes = b.maxBodyBytes;
+    this.eventLoopThreads = b.eventLoopThreads;
+    this.cors = b.cors;
+    this.api =
+        new TfsRestApi(
+            new TfsModels(Objects.requireNonNull(b.service, "service"), b.labels),
+            b.maxJsonDepth,
+            b.maxBodyBytes);
+  }
+
+  /** Returns a builder: 127.0.0.1:8501, 64 MiB bodies, JSON nested at most 64 deep. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds and starts serving; returns the bound address (the real port when 0 was asked).
+   *
+   * @throws IllegalStateException if already started
+   * @throws UncheckedIOException wrapping the bind failure
+   */
+  public InetSocketAddress start() {
+    synchronized (lock) {
+      if (boss != null) {
+        throw new IllegalStateException("already started");
+      }
+      boss = new NioEventLoopGroup(1, new DefaultThreadFactory("tfs-rest-accept"));
+      workers = new NioEventLoopGroup(eventLoopThreads, new DefaultThreadFactory("tfs-rest-io"));
+      ServerBootstrap sb =
+          new ServerBootstrap()
+              .group(boss, workers)
+              .channel(NioServerSocketChannel.class)
+              .option(ChannelOption.SO_BACKLOG, 1024)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast("codec", new HttpServerCodec())
+                          .addLast("aggregator", new HttpObjectAggregator(maxBodyBytes))
+                          .addLast("tfs", new TfsRestHandler(api, calls, cors));
+                    }
+                  });
+      try {
+        serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
+      } catch (RuntimeException e) {
+        shutdownGroups();
+        throw new UncheckedIOException(
+            new IOException(
+                "cannot bind TF Serving REST server to "
+                    + host
+                    + ":"
+                    + port
+                    + ": "
+                    + e.getMessage(),
+                e));
+      }
+      InetSocketAddress a = (InetSocketAddress) serverChannel.localAddress();
+      boundAddress = a;
+      log.info("TF Serving REST listening on {}:{}", a.getAddress().getHostAddress(), a.getPort());
+      return a;
+    }
+  }
+
+  /** Returns the bound port; throws before {@link #start()}. */
+  public int port() {
+    InetSocketAddress a = boundAddress;
+    if (a == null) {
+      throw new IllegalStateException("not started");
+    }
+    return a.getPort();
+  }
+
+  /** Stops accepting connections; open connections are still served until {@link #close()}. */
+  public void stopAccepting() {
+    synchronized (lock) {
+      if (serverChannel != null) {
+        serverChannel.close().syncUninterruptibly();
+        serverChannel = null;
+      }
+    }
+  }
+
+  /** Stops accepting and shuts the event loops down (quiet period 0.1 s, at most 5 s). */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (serverChannel != null) {
+        serverChannel.close().syncUninterruptibly();
+        serverChannel = null;
+      }
+      shutdownGroups();
+    }
+  }
+
+  @GuardedBy("lock")
+  private void shutdownGroups() {
+    if (boss != null && workers != null) {
+      boss.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+      workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS);
+      boss.terminationFuture().awaitUninterruptibly(6, TimeUnit.SECONDS);
+      workers.terminationFuture().awaitUninterruptibly(6, TimeUnit.SECONDS);
+      boss = null;
+      workers = null;
+    }
+  }
+
+  /** Builds a {@link TfsRestServer}; each setter checks its argument at once. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 8501;
+    private @Nullable InferenceService service;
+    private CallTracker calls = CallTracker.NONE;
+    private VersionLabels labels = VersionLabels.NONE;
+    private int maxBodyBytes = 64 << 20;
+    private int maxJsonDepth = 64;
+    private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    private boolean cors;
+
+    private Builder() {}
+
+    /** The address to bind, default {@code 127.0.0.1}. */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** The port, default 8501 (TF Serving's image); 0 picks an ephemeral port. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The service requests go to (required). */
+    public Builder service(InferenceService service) {
+      this.service = Objects.requireNonNull(service, "service");
+      return this;
+    }
+
+    /** Reports every call (access log, traces, metrics); default: to nobody. */
+    public Builder calls(CallTracker calls) {
+      this.calls = Objects.requireNonNull(calls, "calls");
+      return this;
+    }
+
+    /** The largest request body; a larger one is answered 413 and the connection closed. */
+    public Builder maxBodyBytes(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxBodyBytes must be positive: " + n);
+      }
+      this.maxBodyBytes = n;
+      return this;
+    }
+
+    /** The deepest JSON nesting a body may have; deeper is a 400 {@code JSON Parse error}. */
+    public Builder maxJsonDepth(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxJsonDepth must be positive: " + n);
+      }
+      this.maxJsonDepth = n;
+      return this;
+    }
+
+    /** The number of I/O event loop threads, default half the cores (at least one). */
+    public Builder eventLoopThreads(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("eventLoopThreads must be positive: " + n);
+      }
+      this.eventLoopThreads = n;
+      return this;
+    }
+
+    /** Adds TF Serving's CORS headers to every answer ({@code --rest_api_enable_cors_support}). */
+    public Builder cors(boolean enabled) {
+      this.cors = enabled;
+      return this;
+    }
+
+    /** Returns the server (not yet started). */
+    public TfsRestServer build() {
+      if (service == null) {
+        throw new IllegalStateException("service is required");
+      }
+      return new TfsRestServer(this);
+    }
+  }
+}
