@@ -20,6 +20,7 @@ import io.caracal.core.scheduler.Ticker;
 import io.caracal.server.grpc.GrpcServer;
 import io.caracal.server.http.HttpLimits;
 import io.caracal.server.http.V2HttpServer;
+import io.caracal.server.tfserving.TfsRestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -61,6 +62,7 @@ public final class Caracal implements AutoCloseable {
   private final java.util.concurrent.ExecutorService controlExecutor;
   private final V2HttpServer http;
   private final GrpcServer grpc;
+  private final @Nullable TfsRestServer tfsRest; // null unless --tfs-rest-port
   private final Observability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
@@ -76,7 +78,9 @@ public final class Caracal implements AutoCloseable {
       java.util.concurrent.ExecutorService controlExecutor,
       V2HttpServer http,
       GrpcServer grpc,
+      @Nullable TfsRestServer tfsRest,
       Observability observability) {
+    this.tfsRest = tfsRest;
     this.observability = observability;
     this.registry = registry;
     this.poller = poller;
@@ -226,11 +230,38 @@ public final class Caracal implements AutoCloseable {
         http.close();
         throw e.getCause();
       }
+      TfsRestServer tfsRest = null;
+      if (settings.tfsRestPort() >= 0) {
+        tfsRest =
+            TfsRestServer.builder()
+                .host(settings.host())
+                .port(settings.tfsRestPort())
+                .service(service)
+                .calls(observability.calls())
+                .maxBodyBytes(Math.toIntExact(settings.maxRequestBytes()))
+                .maxJsonDepth(settings.maxJsonDepth() + 3)
+                .build();
+        try {
+          tfsRest.start();
+        } catch (UncheckedIOException e) {
+          grpc.close();
+          http.close();
+          throw e.getCause();
+        }
+      }
       if (poller != null) {
         poller.start();
       }
       return new Caracal(
-          registry, poller, pipeline, admission, controlExecutor, http, grpc, observability);
+          registry,
+          poller,
+          pipeline,
+          admission,
+          controlExecutor,
+          http,
+          grpc,
+          tfsRest,
+          observability);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
@@ -287,6 +318,9 @@ public final class Caracal implements AutoCloseable {
             java.util.concurrent.CompletableFuture<Void> idle = admission.stopAccepting();
             http.stopAccepting();
             grpc.stopAccepting();
+            if (tfsRest != null) {
+              tfsRest.stopAccepting();
+            }
             return idle;
           }
 
@@ -327,6 +361,13 @@ public final class Caracal implements AutoCloseable {
     return Objects.requireNonNull(http.boundAddress()); // started before this object exists
   }
 
+  /** Returns the address of TF Serving's REST listener, empty when it is off. */
+  public java.util.Optional<InetSocketAddress> tfsRestAddress() {
+    return tfsRest == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.ofNullable(tfsRest.boundAddress());
+  }
+
   /** Returns the address the gRPC listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress grpcAddress() {
     return Objects.requireNonNull(grpc.boundAddress()); // started before this object exists
@@ -362,6 +403,9 @@ public final class Caracal implements AutoCloseable {
     }
     if (poller != null) {
       poller.close();
+    }
+    if (tfsRest != null) {
+      tfsRest.close();
     }
     grpc.close();
     http.close();

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
  * @param host the address every listener binds
  * @param httpPort the HTTP port; 0 = ephemeral
  * @param grpcPort the gRPC port; 0 = ephemeral
+ * @param tfsRestPort TF Serving's REST API port; -1 = off (the default), 0 = ephemeral
  * @param serverName the name {@code GET /v2} reports
  * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
  * @param interOpThreads ONNX Runtime threads across independent operators; 0 = runtime default
@@ -55,6 +56,7 @@ public record ServerSettings(
     String host,
     int httpPort,
     int grpcPort,
+    int tfsRestPort,
     String serverName,
     int intraOpThreads,
     int interOpThreads,
@@ -85,6 +87,7 @@ public record ServerSettings(
     Objects.requireNonNull(serverName, "serverName");
     check(httpPort >= 0 && httpPort <= 65535, "http-port", httpPort, "0..65535");
     check(grpcPort >= 0 && grpcPort <= 65535, "grpc-port", grpcPort, "0..65535");
+    check(tfsRestPort >= -1 && tfsRestPort <= 65535, "tfs-rest-port", tfsRestPort, "-1..65535");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
     check(interOpThreads >= 0, "inter-op-threads", interOpThreads, ">= 0");
     check(
@@ -159,6 +162,7 @@ public record ServerSettings(
         .host(host)
         .httpPort(httpPort)
         .grpcPort(grpcPort)
+        .tfsRestPort(tfsRestPort)
         .serverName(serverName)
         .intraOpThreads(intraOpThreads)
         .interOpThreads(interOpThreads)
@@ -217,6 +221,13 @@ public record ServerSettings(
         paramLabel = "PORT",
         description = "gRPC port, same host; 0 = ephemeral (the bound port is logged)")
     private int grpcPort = 8001;
+
+    @Option(
+        names = "--tfs-rest-port",
+        paramLabel = "PORT",
+        description =
+            "TensorFlow Serving REST API port (TF Serving's image uses 8501); -1 = off, 0 = ephemeral")
+    private int tfsRestPort = -1;
 
     @Option(
         names = "--server-name",
@@ -415,6 +426,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --tfs-rest-port}: TF Serving's REST API; -1 = off, 0 = ephemeral. */
+    public Builder tfsRestPort(int v) {
+      tfsRestPort = v;
+      return this;
+    }
+
     /** Sets {@code --server-name}, the name {@code GET /v2} reports. */
     public Builder serverName(String v) {
       serverName = Objects.requireNonNull(v, "serverName");
@@ -585,6 +602,7 @@ public record ServerSettings(
           host,
           httpPort,
           grpcPort,
+          tfsRestPort,
           serverName,
           intraOpThreads,
           interOpThreads,

@@ -204,7 +204,7 @@ class ServeCommandTest {
             "caracal serve: unknown option '--max-json-dpeth' (did you mean --max-json-depth?)");
     assertThat(Cli.usageError(NO_ENV, "--port", "1"))
         .isEqualTo(
-            "caracal serve: unknown option '--port' (did you mean --http-port or --grpc-port?)");
+            "caracal serve: unknown option '--port' (did you mean --http-port, --grpc-port or --tfs-rest-port?)");
     assertThat(Cli.usageError(NO_ENV, withRepository("extra")))
         .isEqualTo("caracal serve: unexpected argument 'extra'");
   }

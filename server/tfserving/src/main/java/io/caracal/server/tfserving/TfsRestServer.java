@@ -126,6 +126,11 @@ public final class TfsRestServer implements AutoCloseable {
     }
   }
 
+  /** Returns the bound address, or null before {@link #start()}. */
+  public @Nullable InetSocketAddress boundAddress() {
+    return boundAddress;
+  }
+
   /** Returns the bound port; throws before {@link #start()}. */
   public int port() {
     InetSocketAddress a = boundAddress;

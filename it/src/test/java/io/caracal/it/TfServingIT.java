@@ -1,0 +1,107 @@
+package io.caracal.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caracal.testing.http.RawHttp;
+import io.caracal.testing.models.TestModels;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TF Serving REST (its own listener) and KServe V1 (the main port) over a real ONNX {@code
+ * half_plus_two}: TF's goldens, and the same numbers as V2 gives.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TfServingIT {
+  @TempDir static Path repo;
+  ItServer server;
+  int tfsPort;
+
+  @BeforeAll
+  void start() throws IOException {
+    TestModels.halfPlusTwo(repo, "half_plus_two", 123);
+    server = ItServer.start(repo, b -> b.tfsRestPort(0));
+    tfsPort = server.server.tfsRestAddress().orElseThrow().getPort();
+  }
+
+  @AfterAll
+  void stop() {
+    server.close();
+  }
+
+  private static RawHttp.Resp post(int port, String path, String body) throws IOException {
+    try (RawHttp c = new RawHttp(port)) {
+      return c.post(path, body);
+    }
+  }
+
+  private static RawHttp.Resp get(int port, String path) throws IOException {
+    try (RawHttp c = new RawHttp(port)) {
+      return c.get(path);
+    }
+  }
+
+  @Test
+  void tfRest_goldens() throws IOException {
+    assertThat(
+            post(tfsPort, "/v1/models/half_plus_two:predict", "{\"instances\":[1.0,2.0,5.0]}")
+                .text())
+        .isEqualTo("{\"predictions\":[2.5,3.0,4.5]}");
+    assertThat(
+            post(tfsPort, "/v1/models/half_plus_two:predict", "{\"inputs\":[2.0,3.0,4.0]}").text())
+        .isEqualTo("{\"outputs\":[3.0,3.5,4.0]}");
+    assertThat(get(tfsPort, "/v1/models/half_plus_two").text())
+        .isEqualTo(
+            "{\"model_version_status\":[{\"version\":\"123\",\"state\":\"AVAILABLE\","
+                + "\"status\":{\"error_code\":\"OK\",\"error_message\":\"\"}}]}");
+    assertThat(get(tfsPort, "/v1/models/half_plus_two/metadata").text())
+        .contains("\"serving_default\"")
+        .contains("\"x\":{\"dtype\":\"DT_FLOAT\"");
+    RawHttp.Resp missing = post(tfsPort, "/v1/models/half:predict", "{\"instances\":[1.0]}");
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.text())
+        .isEqualTo("{\"error\":\"Servable not found for request: Latest(half)\"}");
+  }
+
+  @Test
+  void sameNumbers_overV2_tfRest_andKServeV1() throws IOException {
+    int http = server.port();
+    String v2 =
+        post(
+                http,
+                "/v2/models/half_plus_two/infer",
+                "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[3],\"data\":[1,2,5]}]}")
+            .text();
+    assertThat(v2).contains("\"data\":[2.5,3.0,4.5]");
+    assertThat(post(http, "/v1/models/half_plus_two:predict", "{\"instances\":[1,2,5]}").text())
+        .isEqualTo("{\"predictions\":[2.5,3.0,4.5]}");
+    assertThat(post(tfsPort, "/v1/models/half_plus_two:predict", "{\"instances\":[1,2,5]}").text())
+        .isEqualTo("{\"predictions\":[2.5,3.0,4.5]}");
+    assertThat(get(http, "/v1/models/half_plus_two").text())
+        .isEqualTo("{\"name\":\"half_plus_two\",\"ready\":true}");
+  }
+
+  @Test
+  void badInput_is4xxNever5xx() throws IOException {
+    String p = "/v1/models/half_plus_two:predict";
+    for (String body :
+        new String[] {
+          "{\"instances\":[[1,2],[3]]}",
+          "{\"instances\":[true]}",
+          "{\"inputs\":[\"x\"]}",
+          "{\"inputs\":" + "[".repeat(2000) + "]".repeat(2000) + "}",
+          "{\"inputs\":[[1.0,2.0]]}",
+          "{\"instances\":[{\"b64\":\"" + "A".repeat(1 << 20) + "\"}]}",
+        }) {
+      assertThat(post(tfsPort, p, body).status())
+          .as(body.substring(0, Math.min(60, body.length())))
+          .isBetween(400, 499);
+      assertThat(post(server.port(), p, body).status()).isBetween(400, 499);
+    }
+  }
+}
