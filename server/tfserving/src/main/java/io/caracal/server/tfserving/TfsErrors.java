@@ -57,6 +57,18 @@ final class TfsErrors {
     };
   }
 
+  /**
+   * Returns the gRPC status of a TF status: TF's codes are gRPC's, and a message longer than 1024
+   * characters is cut there with {@code ...TRUNCATED}, as TF Serving's gRPC server does.
+   */
+  static io.grpc.Status grpcStatus(TfStatus s) {
+    String m = s.message();
+    if (m.length() > 1024) {
+      m = m.substring(0, 1024) + "...TRUNCATED";
+    }
+    return io.grpc.Status.fromCodeValue(s.code().ordinal()).withDescription(m);
+  }
+
   /** Maps any failure of the request {@code requestId}; logs it when it is unexpected. */
   static Mapped map(Throwable t, String requestId) {
     Throwable c = InferenceException.unwrap(t);

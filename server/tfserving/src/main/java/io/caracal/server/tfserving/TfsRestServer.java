@@ -17,7 +17,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -65,10 +64,7 @@ public final class TfsRestServer implements AutoCloseable {
     this.eventLoopThreads = b.eventLoopThreads;
     this.cors = b.cors;
     this.api =
-        new TfsRestApi(
-            new TfsModels(Objects.requireNonNull(b.service, "service"), b.labels),
-            b.maxJsonDepth,
-            b.maxBodyBytes);
+        new TfsRestApi(new TfsModels(b.requireService(), b.labels), b.maxJsonDepth, b.maxBodyBytes);
   }
 
   /** Returns a builder: 127.0.0.1:8501, 64 MiB bodies, JSON nested at most 64 deep. */
@@ -175,43 +171,19 @@ public final class TfsRestServer implements AutoCloseable {
   }
 
   /** Builds a {@link TfsRestServer}; each setter checks its argument at once. */
-  public static final class Builder {
-    private String host = "127.0.0.1";
-    private int port = 8501;
-    private @Nullable InferenceService service;
-    private CallTracker calls = CallTracker.NONE;
+  public static final class Builder extends ListenerBuilder<Builder> {
     private VersionLabels labels = VersionLabels.NONE;
     private int maxBodyBytes = 64 << 20;
     private int maxJsonDepth = 64;
     private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     private boolean cors;
 
-    private Builder() {}
-
-    /** The address to bind, default {@code 127.0.0.1}. */
-    public Builder host(String host) {
-      this.host = Objects.requireNonNull(host, "host");
-      return this;
+    private Builder() {
+      super(8501);
     }
 
-    /** The port, default 8501 (TF Serving's image); 0 picks an ephemeral port. */
-    public Builder port(int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
-      }
-      this.port = port;
-      return this;
-    }
-
-    /** The service requests go to (required). */
-    public Builder service(InferenceService service) {
-      this.service = Objects.requireNonNull(service, "service");
-      return this;
-    }
-
-    /** Reports every call (access log, traces, metrics); default: to nobody. */
-    public Builder calls(CallTracker calls) {
-      this.calls = Objects.requireNonNull(calls, "calls");
+    @Override
+    Builder self() {
       return this;
     }
 
@@ -250,9 +222,7 @@ public final class TfsRestServer implements AutoCloseable {
 
     /** Returns the server (not yet started). */
     public TfsRestServer build() {
-      if (service == null) {
-        throw new IllegalStateException("service is required");
-      }
+      requireService();
       return new TfsRestServer(this);
     }
   }
