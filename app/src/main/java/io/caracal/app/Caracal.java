@@ -20,6 +20,7 @@ import io.caracal.core.scheduler.Ticker;
 import io.caracal.server.grpc.GrpcServer;
 import io.caracal.server.http.HttpLimits;
 import io.caracal.server.http.V2HttpServer;
+import io.caracal.server.tfserving.TfsGrpcServer;
 import io.caracal.server.tfserving.TfsRestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,6 +64,7 @@ public final class Caracal implements AutoCloseable {
   private final V2HttpServer http;
   private final GrpcServer grpc;
   private final @Nullable TfsRestServer tfsRest; // null unless --tfs-rest-port
+  private final @Nullable TfsGrpcServer tfsGrpc; // null unless --tfs-grpc-port
   private final Observability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
@@ -79,8 +81,10 @@ public final class Caracal implements AutoCloseable {
       V2HttpServer http,
       GrpcServer grpc,
       @Nullable TfsRestServer tfsRest,
+      @Nullable TfsGrpcServer tfsGrpc,
       Observability observability) {
     this.tfsRest = tfsRest;
+    this.tfsGrpc = tfsGrpc;
     this.observability = observability;
     this.registry = registry;
     this.poller = poller;
@@ -249,6 +253,27 @@ public final class Caracal implements AutoCloseable {
           throw e.getCause();
         }
       }
+      TfsGrpcServer tfsGrpc = null;
+      if (settings.tfsGrpcPort() >= 0) {
+        tfsGrpc =
+            TfsGrpcServer.builder()
+                .host(settings.host())
+                .port(settings.tfsGrpcPort())
+                .service(service)
+                .calls(observability.calls())
+                .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes()))
+                .build();
+        try {
+          tfsGrpc.start();
+        } catch (UncheckedIOException e) {
+          if (tfsRest != null) {
+            tfsRest.close();
+          }
+          grpc.close();
+          http.close();
+          throw e.getCause();
+        }
+      }
       if (poller != null) {
         poller.start();
       }
@@ -261,6 +286,7 @@ public final class Caracal implements AutoCloseable {
           http,
           grpc,
           tfsRest,
+          tfsGrpc,
           observability);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
@@ -321,6 +347,9 @@ public final class Caracal implements AutoCloseable {
             if (tfsRest != null) {
               tfsRest.stopAccepting();
             }
+            if (tfsGrpc != null) {
+              tfsGrpc.stopAccepting();
+            }
             return idle;
           }
 
@@ -368,6 +397,13 @@ public final class Caracal implements AutoCloseable {
         : java.util.Optional.ofNullable(tfsRest.boundAddress());
   }
 
+  /** Returns the address of TF Serving's gRPC listener, empty when it is off. */
+  public java.util.Optional<InetSocketAddress> tfsGrpcAddress() {
+    return tfsGrpc == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.ofNullable(tfsGrpc.boundAddress());
+  }
+
   /** Returns the address the gRPC listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress grpcAddress() {
     return Objects.requireNonNull(grpc.boundAddress()); // started before this object exists
@@ -403,6 +439,9 @@ public final class Caracal implements AutoCloseable {
     }
     if (poller != null) {
       poller.close();
+    }
+    if (tfsGrpc != null) {
+      tfsGrpc.close();
     }
     if (tfsRest != null) {
       tfsRest.close();

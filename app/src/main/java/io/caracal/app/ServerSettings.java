@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
  * @param httpPort the HTTP port; 0 = ephemeral
  * @param grpcPort the gRPC port; 0 = ephemeral
  * @param tfsRestPort TF Serving's REST API port; -1 = off (the default), 0 = ephemeral
+ * @param tfsGrpcPort TF Serving's gRPC API port; -1 = off (the default), 0 = ephemeral
  * @param serverName the name {@code GET /v2} reports
  * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
  * @param interOpThreads ONNX Runtime threads across independent operators; 0 = runtime default
@@ -57,6 +58,7 @@ public record ServerSettings(
     int httpPort,
     int grpcPort,
     int tfsRestPort,
+    int tfsGrpcPort,
     String serverName,
     int intraOpThreads,
     int interOpThreads,
@@ -88,6 +90,7 @@ public record ServerSettings(
     check(httpPort >= 0 && httpPort <= 65535, "http-port", httpPort, "0..65535");
     check(grpcPort >= 0 && grpcPort <= 65535, "grpc-port", grpcPort, "0..65535");
     check(tfsRestPort >= -1 && tfsRestPort <= 65535, "tfs-rest-port", tfsRestPort, "-1..65535");
+    check(tfsGrpcPort >= -1 && tfsGrpcPort <= 65535, "tfs-grpc-port", tfsGrpcPort, "-1..65535");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
     check(interOpThreads >= 0, "inter-op-threads", interOpThreads, ">= 0");
     check(
@@ -163,6 +166,7 @@ public record ServerSettings(
         .httpPort(httpPort)
         .grpcPort(grpcPort)
         .tfsRestPort(tfsRestPort)
+        .tfsGrpcPort(tfsGrpcPort)
         .serverName(serverName)
         .intraOpThreads(intraOpThreads)
         .interOpThreads(interOpThreads)
@@ -228,6 +232,13 @@ public record ServerSettings(
         description =
             "TensorFlow Serving REST API port (TF Serving's image uses 8501); -1 = off, 0 = ephemeral")
     private int tfsRestPort = -1;
+
+    @Option(
+        names = "--tfs-grpc-port",
+        paramLabel = "PORT",
+        description =
+            "TensorFlow Serving gRPC API port (TF Serving uses 8500); -1 = off, 0 = ephemeral")
+    private int tfsGrpcPort = -1;
 
     @Option(
         names = "--server-name",
@@ -432,6 +443,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --tfs-grpc-port}: TF Serving's gRPC API; -1 = off, 0 = ephemeral. */
+    public Builder tfsGrpcPort(int v) {
+      tfsGrpcPort = v;
+      return this;
+    }
+
     /** Sets {@code --server-name}, the name {@code GET /v2} reports. */
     public Builder serverName(String v) {
       serverName = Objects.requireNonNull(v, "serverName");
@@ -603,6 +620,7 @@ public record ServerSettings(
           httpPort,
           grpcPort,
           tfsRestPort,
+          tfsGrpcPort,
           serverName,
           intraOpThreads,
           interOpThreads,

@@ -2,9 +2,21 @@ package io.caracal.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
+import io.caracal.proto.tensorflow.DataType;
+import io.caracal.proto.tensorflow.TensorProto;
+import io.caracal.proto.tensorflow.TensorShapeProto;
+import io.caracal.proto.tfserving.ModelSpec;
+import io.caracal.proto.tfserving.PredictRequest;
+import io.caracal.proto.tfserving.PredictResponse;
+import io.caracal.proto.tfserving.PredictionServiceGrpc;
 import io.caracal.testing.http.RawHttp;
 import io.caracal.testing.models.TestModels;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,24 +25,31 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TF Serving REST (its own listener) and KServe V1 (the main port) over a real ONNX {@code
- * half_plus_two}: TF's goldens, and the same numbers as V2 gives.
+ * TF Serving REST and gRPC (their own listeners) and KServe V1 (the main port) over a real ONNX
+ * {@code half_plus_two}: TF's goldens, and the same numbers as V2 gives.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TfServingIT {
   @TempDir static Path repo;
   ItServer server;
   int tfsPort;
+  ManagedChannel channel;
 
   @BeforeAll
   void start() throws IOException {
     TestModels.halfPlusTwo(repo, "half_plus_two", 123);
-    server = ItServer.start(repo, b -> b.tfsRestPort(0));
+    server = ItServer.start(repo, b -> b.tfsRestPort(0).tfsGrpcPort(0));
     tfsPort = server.server.tfsRestAddress().orElseThrow().getPort();
+    channel =
+        NettyChannelBuilder.forAddress(
+                "127.0.0.1", server.server.tfsGrpcAddress().orElseThrow().getPort())
+            .usePlaintext()
+            .build();
   }
 
   @AfterAll
   void stop() {
+    channel.shutdownNow();
     server.close();
   }
 
@@ -69,7 +88,7 @@ class TfServingIT {
   }
 
   @Test
-  void sameNumbers_overV2_tfRest_andKServeV1() throws IOException {
+  void sameNumbers_overV2_tfRest_tfGrpc_andKServeV1() throws IOException {
     int http = server.port();
     String v2 =
         post(
@@ -84,6 +103,30 @@ class TfServingIT {
         .isEqualTo("{\"predictions\":[2.5,3.0,4.5]}");
     assertThat(get(http, "/v1/models/half_plus_two").text())
         .isEqualTo("{\"name\":\"half_plus_two\",\"ready\":true}");
+    TensorProto.Builder x =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_FLOAT)
+            .setTensorShape(
+                TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(3)));
+    PredictionServiceGrpc.PredictionServiceBlockingStub tf =
+        PredictionServiceGrpc.newBlockingStub(channel);
+    PredictResponse typed =
+        tf.predict(
+            PredictRequest.newBuilder()
+                .setModelSpec(ModelSpec.newBuilder().setName("half_plus_two"))
+                .putInputs("x", x.clone().addFloatVal(1).addFloatVal(2).addFloatVal(5).build())
+                .build());
+    assertThat(typed.getOutputsOrThrow("y").getFloatValList()).containsExactly(2.5f, 3f, 4.5f);
+    assertThat(typed.getModelSpec().getVersion().getValue()).isEqualTo(123);
+    ByteBuffer raw = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    raw.putFloat(1).putFloat(2).putFloat(5).flip();
+    PredictResponse content =
+        tf.predict(
+            PredictRequest.newBuilder()
+                .setModelSpec(ModelSpec.newBuilder().setName("half_plus_two"))
+                .putInputs("x", x.clone().setTensorContent(ByteString.copyFrom(raw)).build())
+                .build());
+    assertThat(content.getOutputsOrThrow("y").getFloatValList()).containsExactly(2.5f, 3f, 4.5f);
   }
 
   @Test
