@@ -12,17 +12,26 @@ import io.caracal.core.observe.CallTracker;
 import io.caracal.proto.tensorflow.SignatureDef;
 import io.caracal.proto.tensorflow.TensorInfo;
 import io.caracal.proto.tensorflow.TensorProto;
+import io.caracal.proto.tfserving.ClassificationRequest;
+import io.caracal.proto.tfserving.ClassificationResponse;
+import io.caracal.proto.tfserving.ClassificationResult;
+import io.caracal.proto.tfserving.Classifications;
 import io.caracal.proto.tfserving.ErrorCode;
 import io.caracal.proto.tfserving.GetModelMetadataRequest;
 import io.caracal.proto.tfserving.GetModelMetadataResponse;
 import io.caracal.proto.tfserving.GetModelStatusRequest;
 import io.caracal.proto.tfserving.GetModelStatusResponse;
+import io.caracal.proto.tfserving.Input;
 import io.caracal.proto.tfserving.ModelServiceGrpc;
 import io.caracal.proto.tfserving.ModelSpec;
 import io.caracal.proto.tfserving.ModelVersionStatus;
 import io.caracal.proto.tfserving.PredictRequest;
 import io.caracal.proto.tfserving.PredictResponse;
 import io.caracal.proto.tfserving.PredictionServiceGrpc;
+import io.caracal.proto.tfserving.Regression;
+import io.caracal.proto.tfserving.RegressionRequest;
+import io.caracal.proto.tfserving.RegressionResponse;
+import io.caracal.proto.tfserving.RegressionResult;
 import io.caracal.proto.tfserving.SignatureDefMap;
 import io.caracal.proto.tfserving.StatusProto;
 import io.grpc.stub.StreamObserver;
@@ -47,11 +56,13 @@ import java.util.function.Supplier;
  */
 final class TfsGrpcService {
   private final TfsModels models;
+  private final ClassifyRegress classifyRegress;
   private final CallTracker calls;
   private final AtomicLong sequence = new AtomicLong();
 
   TfsGrpcService(TfsModels models, CallTracker calls) {
     this.models = models;
+    this.classifyRegress = new ClassifyRegress(models);
     this.calls = calls;
   }
 
@@ -62,6 +73,52 @@ final class TfsGrpcService {
       public void predict(PredictRequest request, StreamObserver<PredictResponse> out) {
         CallRecord call = start("/tensorflow.serving.PredictionService/Predict");
         run(call, out, () -> TfsGrpcService.this.predict(request, call));
+      }
+
+      @Override
+      public void classify(
+          ClassificationRequest request, StreamObserver<ClassificationResponse> out) {
+        CallRecord call = start("/tensorflow.serving.PredictionService/Classify");
+        run(
+            call,
+            out,
+            () ->
+                examples(request.getModelSpec(), request.getInput(), true, call)
+                    .thenApply(o -> {
+                      ClassificationResult.Builder r = ClassificationResult.newBuilder();
+                      for (List<ClassifyRegress.Scored> row : o.classes()) {
+                        Classifications.Builder c = Classifications.newBuilder();
+                        row.forEach(s ->
+                            c.addClasses(
+                                io.caracal.proto.tfserving.Class.newBuilder()
+                                    .setLabel(s.label())
+                                    .setScore(s.score())));
+                        r.addClassifications(c);
+                      }
+                      return ClassificationResponse.newBuilder()
+                          .setModelSpec(answeredSpec(o))
+                          .setResult(r)
+                          .build();
+                    }));
+      }
+
+      @Override
+      public void regress(RegressionRequest request, StreamObserver<RegressionResponse> out) {
+        CallRecord call = start("/tensorflow.serving.PredictionService/Regress");
+        run(
+            call,
+            out,
+            () ->
+                examples(request.getModelSpec(), request.getInput(), false, call)
+                    .thenApply(o -> {
+                      RegressionResult.Builder r = RegressionResult.newBuilder();
+                      o.values()
+                          .forEach(v -> r.addRegressions(Regression.newBuilder().setValue(v)));
+                      return RegressionResponse.newBuilder()
+                          .setModelSpec(answeredSpec(o))
+                          .setResult(r)
+                          .build();
+                    }));
       }
 
       @Override
@@ -127,6 +184,22 @@ final class TfsGrpcService {
       case VERSION_LABEL -> models.version(spec.getName(), "", spec.getVersionLabel());
       case VERSIONCHOICE_NOT_SET -> OptionalLong.empty();
     };
+  }
+
+  private CompletableFuture<ClassifyRegress.Outcome> examples(
+      ModelSpec spec, Input input, boolean classify, CallRecord call) {
+    OptionalLong v = version(spec);
+    call.requested(spec.getName(), v.isPresent() ? Long.toString(v.getAsLong()) : "");
+    return classifyRegress.run(
+        spec.getName(), v, spec.getSignatureName(), Examples.of(input), classify, call);
+  }
+
+  private static ModelSpec answeredSpec(ClassifyRegress.Outcome o) {
+    return ModelSpec.newBuilder()
+        .setName(o.model())
+        .setVersion(Int64Value.of(o.version()))
+        .setSignatureName(TfsModels.SERVING_DEFAULT)
+        .build();
   }
 
   private CompletableFuture<PredictResponse> predict(PredictRequest request, CallRecord call) {

@@ -7,6 +7,7 @@ import io.caracal.api.ModelMetadata;
 import io.caracal.api.RequestObserver;
 import io.caracal.api.TensorMetadata;
 import io.caracal.protocol.tf.TfDtypes;
+import io.caracal.protocol.tf.TfFloats;
 import io.caracal.protocol.tf.TfPredictRequest;
 import io.caracal.protocol.tf.TfPredictResponse;
 import java.nio.charset.StandardCharsets;
@@ -24,10 +25,12 @@ import java.util.concurrent.CompletableFuture;
  */
 final class TfsRestApi {
   private final TfsModels models;
+  private final ClassifyRegress classifyRegress;
   private final JsonFactory json;
 
   TfsRestApi(TfsModels models, int maxJsonDepth, int maxBodyBytes) {
     this.models = models;
+    this.classifyRegress = new ClassifyRegress(models);
     this.json = TfPredictRequest.jsonFactory(maxJsonDepth, maxBodyBytes);
   }
 
@@ -118,6 +121,41 @@ final class TfsRestApi {
         .thenApply(resp ->
             TfPredictResponse.write(
                 resp.outputs(), decoded.format(), TfPredictResponse.Style.TF_SERVING));
+  }
+
+  /**
+   * {@code POST …:classify} and {@code …:regress}: {@code {"results": …}}, per example its classes
+   * as {@code [label, score]} pairs, or its value ({@link ClassifyRegress}).
+   */
+  CompletableFuture<byte[]> classifyOrRegress(
+      TfsRoute route, byte[] body, RequestObserver observer, boolean classify) {
+    TfPredictRequest parsed = TfPredictRequest.parse(json, body);
+    Examples examples = Examples.of(parsed.document(), "classify"); // TF's wording for both verbs
+    OptionalLong v = models.version(route.model(), route.version(), route.label());
+    return classifyRegress
+        .run(route.model(), v, parsed.signatureName(), examples, classify, observer)
+        .thenApply(o -> {
+          StringBuilder sb = new StringBuilder("{\"results\":[");
+          if (classify) {
+            for (int i = 0; i < o.classes().size(); i++) {
+              sb.append(i == 0 ? "[" : ",[");
+              List<ClassifyRegress.Scored> row = o.classes().get(i);
+              for (int j = 0; j < row.size(); j++) {
+                sb.append(j == 0 ? "[" : ",[")
+                    .append(quote(row.get(j).label()))
+                    .append(',')
+                    .append(TfFloats.format(row.get(j).score()))
+                    .append(']');
+              }
+              sb.append(']');
+            }
+          } else {
+            for (int i = 0; i < o.values().size(); i++) {
+              sb.append(i == 0 ? "" : ",").append(TfFloats.format(o.values().get(i)));
+            }
+          }
+          return utf8(sb.append("]}").toString());
+        });
   }
 
   /** Returns a TF error body. */

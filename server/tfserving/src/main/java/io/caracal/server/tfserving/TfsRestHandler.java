@@ -143,12 +143,11 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
       case METADATA -> CompletableFuture.completedFuture(api.metadata(route));
       case PREDICT -> api.predict(route, ByteBufUtil.getBytes(req.content()), call);
       case CLASSIFY, REGRESS ->
-          throw new TfStatus(
-                  TfCode.UNIMPLEMENTED,
-                  "Caracal does not serve "
-                      + (route.kind() == TfsRoute.Kind.CLASSIFY ? "classify" : "regress")
-                      + " over TF Serving's REST API")
-              .toException();
+          api.classifyOrRegress(
+              route,
+              ByteBufUtil.getBytes(req.content()),
+              call,
+              route.kind() == TfsRoute.Kind.CLASSIFY);
       case PREFLIGHT, NOT_V1 -> throw new IllegalStateException("answered before dispatch");
     };
   }

@@ -278,11 +278,53 @@ class TfsGrpcServerTest {
   }
 
   @Test
-  void classify_isUnimplemented() {
+  void regressAndClassify() {
+    io.caracal.proto.tensorflow.Example ex =
+        io.caracal.proto.tensorflow.Example.newBuilder()
+            .setFeatures(
+                io.caracal.proto.tensorflow.Features.newBuilder()
+                    .putFeature(
+                        "x",
+                        io.caracal.proto.tensorflow.Feature.newBuilder()
+                            .setFloatList(
+                                io.caracal.proto.tensorflow.FloatList.newBuilder().addValue(2f))
+                            .build()))
+            .build();
+    io.caracal.proto.tfserving.Input input =
+        io.caracal.proto.tfserving.Input.newBuilder()
+            .setExampleList(io.caracal.proto.tfserving.ExampleList.newBuilder().addExamples(ex))
+            .build();
+    io.caracal.proto.tfserving.RegressionResponse r =
+        predict.regress(
+            io.caracal.proto.tfserving.RegressionRequest.newBuilder()
+                .setModelSpec(spec("half_plus_two"))
+                .setInput(input)
+                .build());
+    assertThat(r.getResult().getRegressions(0).getValue()).isEqualTo(3f);
+    assertThat(r.getModelSpec().getSignatureName()).isEqualTo("serving_default");
+    assertThat(
+            message(() ->
+                predict.classify(
+                    io.caracal.proto.tfserving.ClassificationRequest.newBuilder()
+                        .setModelSpec(spec("half_plus_two"))
+                        .setInput(input)
+                        .build())))
+        .isEqualTo("INVALID_ARGUMENT Expected Tensor shape: [batch_size num_classes] but got [1]");
+    assertThat(
+            message(() ->
+                predict.regress(
+                    io.caracal.proto.tfserving.RegressionRequest.newBuilder()
+                        .setModelSpec(spec("half_plus_two"))
+                        .build())))
+        .isEqualTo("INVALID_ARGUMENT Input is empty.");
+  }
+
+  @Test
+  void multiInference_isUnimplemented() {
     assertThat(
             code(() ->
-                predict.classify(
-                    io.caracal.proto.tfserving.ClassificationRequest.getDefaultInstance())))
+                predict.multiInference(
+                    io.caracal.proto.tfserving.MultiInferenceRequest.getDefaultInstance())))
         .isEqualTo(Status.Code.UNIMPLEMENTED);
   }
 }

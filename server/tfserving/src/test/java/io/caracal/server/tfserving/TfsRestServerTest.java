@@ -158,6 +158,50 @@ class TfsRestServerTest {
   }
 
   @Test
+  void regressAndClassify_onOnnxOutputs() throws IOException {
+    assertThat(
+            send("POST", "/v1/models/half_plus_two:regress", "{\"examples\":[{\"x\":2.0}]}").text())
+        .isEqualTo("{\"results\":[3.0]}");
+    assertThat(
+            send(
+                    "POST",
+                    "/v1/models/half_plus_two:regress",
+                    "{\"context\":{\"x\":1.0},\"examples\":[{},{\"x\":4.0}]}")
+                .text())
+        .isEqualTo("{\"results\":[2.5,4.0]}");
+    // echo's OUTPUT0 [N,4] is the scores; its config labels the first two classes
+    assertThat(
+            send(
+                    "POST",
+                    "/v1/models/echo:classify",
+                    "{\"examples\":[{\"INPUT0\":[0.5,0.25,1.0,2.0]}]}")
+                .text())
+        .isEqualTo(
+            "{\"results\":[[[\"setosa\",0.5],[\"versicolor\",0.25],[\"\",1.0],[\"\",2.0]]]}");
+    assertError(
+        send("POST", "/v1/models/half_plus_two:classify", "{\"examples\":[{\"x\":2.0}]}"),
+        400,
+        "Expected Tensor shape: [batch_size num_classes] but got [1]");
+    assertError(
+        send("POST", "/v1/models/half_plus_two:regress", "{\"instances\":[1]}"),
+        400,
+        "JSON Value: {\"instances\":[1]} When method is classify, key 'examples' is expected and"
+            + " was not found");
+    assertError(
+        send("POST", "/v1/models/half_plus_two:regress", "{\"examples\":[{\"x\":[8,9.5]}]}"),
+        400,
+        "Unexpected element type in feature: x expecting type: int64");
+    assertError(
+        send("POST", "/v1/models/half_plus_two:regress", "{\"examples\":[1]}"),
+        400,
+        "Example must be JSON object but got JSON Number");
+    assertError(
+        send("POST", "/v1/models/half_plus_two:regress", "{\"examples\":[{\"y\":1.0}]}"),
+        400,
+        "Feature: x is missing in example 0");
+  }
+
+  @Test
   void notV1_isAPlain404Page() throws IOException {
     RawHttp.Resp r = send("GET", "/v2/models", null);
     assertThat(r.status()).isEqualTo(404);
