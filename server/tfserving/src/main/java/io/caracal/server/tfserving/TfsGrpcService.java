@@ -161,8 +161,11 @@ final class TfsGrpcService {
     } catch (Throwable t) {
       f = CompletableFuture.failedFuture(t);
     }
+    io.grpc.Context context = io.grpc.Context.current();
     f.whenComplete((r, e) -> {
-      if (e == null) {
+      if (context.isCancelled()) { // the client went away or its deadline passed: nobody to answer
+        calls.finish(call, 1, "CANCELLED", "Cancelled", 0);
+      } else if (e == null) {
         out.onNext(r);
         out.onCompleted();
         calls.finish(call, 0, "OK", null, r.getSerializedSize());

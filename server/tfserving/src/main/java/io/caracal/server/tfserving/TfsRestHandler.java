@@ -78,13 +78,17 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
-    boolean keepAlive = HttpUtil.isKeepAlive(req);
+    // a request that did not parse as HTTP closes the connection: its framing cannot be trusted
+    boolean keepAlive = HttpUtil.isKeepAlive(req) && !req.decoderResult().isFailure();
     String reqId = ctx.channel().id().asShortText() + "-" + (++requestCount);
     String method = req.method().name();
     TfsRoute route;
     CompletableFuture<byte[]> reply;
     CallRecord call;
     try {
+      if (req.decoderResult().isFailure()) {
+        throw TfStatus.invalid("Malformed request").toException();
+      }
       route = TfsRoute.match(method, req.uri());
     } catch (TfStatus.Failure f) {
       call = start(ctx, req, "malformed", null, reqId);

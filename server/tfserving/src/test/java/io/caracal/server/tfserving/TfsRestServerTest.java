@@ -202,6 +202,16 @@ class TfsRestServerTest {
   }
 
   @Test
+  void malformedHttp_is400AndCloses() throws IOException {
+    try (RawHttp c = new RawHttp(port)) {
+      c.write("GET /v1/models/x HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+      RawHttp.Resp r = c.read();
+      assertError(r, 400, "Malformed request");
+      assertThat(r.header("connection")).isEqualTo("close");
+    }
+  }
+
+  @Test
   void notV1_isAPlain404Page() throws IOException {
     RawHttp.Resp r = send("GET", "/v2/models", null);
     assertThat(r.status()).isEqualTo(404);
