@@ -4,15 +4,27 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.core.InferenceService;
 import io.caracal.core.observe.CallTracker;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -97,7 +109,7 @@ public final class TfsRestServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                       ch.pipeline()
                           .addLast("codec", new HttpServerCodec())
-                          .addLast("aggregator", new HttpObjectAggregator(maxBodyBytes))
+                          .addLast("aggregator", new JsonRefusingAggregator(maxBodyBytes))
                           .addLast("tfs", new TfsRestHandler(api, calls, cors));
                     }
                   });
@@ -167,6 +179,36 @@ public final class TfsRestServer implements AutoCloseable {
       workers.terminationFuture().awaitUninterruptibly(6, TimeUnit.SECONDS);
       boss = null;
       workers = null;
+    }
+  }
+
+  /** Aggregates bodies; an oversized one gets a JSON 413 (every /v1 answer is JSON) and a close. */
+  private static final class JsonRefusingAggregator extends HttpObjectAggregator {
+    private final int max;
+
+    JsonRefusingAggregator(int max) {
+      super(max);
+      this.max = max;
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized)
+        throws Exception {
+      if (!(oversized instanceof HttpRequest)) {
+        super.handleOversizedMessage(ctx, oversized);
+        return;
+      }
+      byte[] body =
+          TfsRestApi.error("request body exceeds the maximum allowed size of " + max + " bytes");
+      FullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+              Unpooled.wrappedBuffer(body));
+      r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      HttpUtil.setContentLength(r, body.length);
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
   }
 

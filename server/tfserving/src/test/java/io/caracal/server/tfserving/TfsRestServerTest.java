@@ -212,6 +212,21 @@ class TfsRestServerTest {
   }
 
   @Test
+  void bodyOverTheLimit_is413() throws IOException {
+    try (TfsRestServer small =
+        TfsRestServer.builder().service(service).port(0).maxBodyBytes(1024).build()) {
+      int p = small.start().getPort();
+      try (RawHttp c = new RawHttp(p)) {
+        String body = "{\"instances\":[{\"b64\":\"" + "A".repeat(4096) + "\"}]}";
+        assertError(
+            c.post("/v1/models/half_plus_two:predict", body),
+            413,
+            "request body exceeds the maximum allowed size of 1024 bytes");
+      }
+    }
+  }
+
+  @Test
   void notV1_isAPlain404Page() throws IOException {
     RawHttp.Resp r = send("GET", "/v2/models", null);
     assertThat(r.status()).isEqualTo(404);
