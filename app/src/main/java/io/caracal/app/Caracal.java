@@ -20,8 +20,10 @@ import io.caracal.core.scheduler.Ticker;
 import io.caracal.server.grpc.GrpcServer;
 import io.caracal.server.http.HttpLimits;
 import io.caracal.server.http.V2HttpServer;
+import io.caracal.server.tfserving.ReloadingLabels;
 import io.caracal.server.tfserving.TfsGrpcServer;
 import io.caracal.server.tfserving.TfsRestServer;
+import io.caracal.server.tfserving.VersionLabels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -65,6 +67,7 @@ public final class Caracal implements AutoCloseable {
   private final GrpcServer grpc;
   private final @Nullable TfsRestServer tfsRest; // null unless --tfs-rest-port
   private final @Nullable TfsGrpcServer tfsGrpc; // null unless --tfs-grpc-port
+  private final @Nullable ReloadingLabels labels; // null unless --model-config-file
   private final Observability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
@@ -82,7 +85,9 @@ public final class Caracal implements AutoCloseable {
       GrpcServer grpc,
       @Nullable TfsRestServer tfsRest,
       @Nullable TfsGrpcServer tfsGrpc,
+      @Nullable ReloadingLabels labels,
       Observability observability) {
+    this.labels = labels;
     this.tfsRest = tfsRest;
     this.tfsGrpc = tfsGrpc;
     this.observability = observability;
@@ -191,6 +196,15 @@ public final class Caracal implements AutoCloseable {
       InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
+      // before any listener binds: a bad config file fails the start with nothing to undo
+      ReloadingLabels labels =
+          settings.modelConfigFile().isEmpty()
+              ? null
+              : ReloadingLabels.start(
+                  java.nio.file.Path.of(settings.modelConfigFile()),
+                  settings.modelRepository(),
+                  service,
+                  settings.modelConfigPollSecs());
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -241,6 +255,7 @@ public final class Caracal implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.tfsRestPort())
                 .service(service)
+                .labels(labels == null ? VersionLabels.NONE : labels)
                 .calls(observability.calls())
                 .maxBodyBytes(Math.toIntExact(settings.maxRequestBytes()))
                 .maxJsonDepth(settings.maxJsonDepth() + 3)
@@ -248,6 +263,9 @@ public final class Caracal implements AutoCloseable {
         try {
           tfsRest.start();
         } catch (UncheckedIOException e) {
+          if (labels != null) {
+            labels.close();
+          }
           grpc.close();
           http.close();
           throw e.getCause();
@@ -260,6 +278,7 @@ public final class Caracal implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.tfsGrpcPort())
                 .service(service)
+                .labels(labels == null ? VersionLabels.NONE : labels)
                 .calls(observability.calls())
                 .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes()))
                 .build();
@@ -268,6 +287,9 @@ public final class Caracal implements AutoCloseable {
         } catch (UncheckedIOException e) {
           if (tfsRest != null) {
             tfsRest.close();
+          }
+          if (labels != null) {
+            labels.close();
           }
           grpc.close();
           http.close();
@@ -287,6 +309,7 @@ public final class Caracal implements AutoCloseable {
           grpc,
           tfsRest,
           tfsGrpc,
+          labels,
           observability);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
@@ -442,6 +465,9 @@ public final class Caracal implements AutoCloseable {
     }
     if (tfsGrpc != null) {
       tfsGrpc.close();
+    }
+    if (labels != null) {
+      labels.close();
     }
     if (tfsRest != null) {
       tfsRest.close();

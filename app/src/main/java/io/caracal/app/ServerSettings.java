@@ -20,6 +20,9 @@ import picocli.CommandLine.Option;
  * @param grpcPort the gRPC port; 0 = ephemeral
  * @param tfsRestPort TF Serving's REST API port; -1 = off (the default), 0 = ephemeral
  * @param tfsGrpcPort TF Serving's gRPC API port; -1 = off (the default), 0 = ephemeral
+ * @param modelConfigFile TF Serving's {@code model_config_list} text file (version labels for the
+ *     TF transports); empty for none
+ * @param modelConfigPollSecs seconds between two reads of the model config file; 0 = read once
  * @param serverName the name {@code GET /v2} reports
  * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
  * @param interOpThreads ONNX Runtime threads across independent operators; 0 = runtime default
@@ -59,6 +62,8 @@ public record ServerSettings(
     int grpcPort,
     int tfsRestPort,
     int tfsGrpcPort,
+    String modelConfigFile,
+    int modelConfigPollSecs,
     String serverName,
     int intraOpThreads,
     int interOpThreads,
@@ -91,6 +96,12 @@ public record ServerSettings(
     check(grpcPort >= 0 && grpcPort <= 65535, "grpc-port", grpcPort, "0..65535");
     check(tfsRestPort >= -1 && tfsRestPort <= 65535, "tfs-rest-port", tfsRestPort, "-1..65535");
     check(tfsGrpcPort >= -1 && tfsGrpcPort <= 65535, "tfs-grpc-port", tfsGrpcPort, "-1..65535");
+    Objects.requireNonNull(modelConfigFile, "modelConfigFile");
+    check(
+        modelConfigPollSecs >= 0 && modelConfigPollSecs <= 86400,
+        "model-config-poll-secs",
+        modelConfigPollSecs,
+        "0..86400");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
     check(interOpThreads >= 0, "inter-op-threads", interOpThreads, ">= 0");
     check(
@@ -167,6 +178,8 @@ public record ServerSettings(
         .grpcPort(grpcPort)
         .tfsRestPort(tfsRestPort)
         .tfsGrpcPort(tfsGrpcPort)
+        .modelConfigFile(modelConfigFile)
+        .modelConfigPollSecs(modelConfigPollSecs)
         .serverName(serverName)
         .intraOpThreads(intraOpThreads)
         .interOpThreads(interOpThreads)
@@ -239,6 +252,19 @@ public record ServerSettings(
         description =
             "TensorFlow Serving gRPC API port (TF Serving uses 8500); -1 = off, 0 = ephemeral")
     private int tfsGrpcPort = -1;
+
+    @Option(
+        names = "--model-config-file",
+        paramLabel = "FILE",
+        description =
+            "TF Serving model_config_list text file: version labels for the TF Serving transports")
+    private String modelConfigFile = "";
+
+    @Option(
+        names = "--model-config-poll-secs",
+        paramLabel = "N",
+        description = "seconds between two reads of --model-config-file; 0 = read once")
+    private int modelConfigPollSecs = 0;
 
     @Option(
         names = "--server-name",
@@ -449,6 +475,18 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --model-config-file}; empty for none. */
+    public Builder modelConfigFile(String v) {
+      modelConfigFile = Objects.requireNonNull(v, "modelConfigFile");
+      return this;
+    }
+
+    /** Sets {@code --model-config-poll-secs}; 0 = read once. */
+    public Builder modelConfigPollSecs(int v) {
+      modelConfigPollSecs = v;
+      return this;
+    }
+
     /** Sets {@code --server-name}, the name {@code GET /v2} reports. */
     public Builder serverName(String v) {
       serverName = Objects.requireNonNull(v, "serverName");
@@ -621,6 +659,8 @@ public record ServerSettings(
           grpcPort,
           tfsRestPort,
           tfsGrpcPort,
+          modelConfigFile,
+          modelConfigPollSecs,
           serverName,
           intraOpThreads,
           interOpThreads,

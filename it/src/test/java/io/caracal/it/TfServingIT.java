@@ -38,7 +38,15 @@ class TfServingIT {
   @BeforeAll
   void start() throws IOException {
     TestModels.halfPlusTwo(repo, "half_plus_two", 123);
-    server = ItServer.start(repo, b -> b.tfsRestPort(0).tfsGrpcPort(0));
+    Path config = repo.getParent().resolve("tfs-models.config");
+    java.nio.file.Files.writeString(
+        config,
+        "model_config_list { config { name: 'half_plus_two' base_path: '"
+            + repo.resolve("half_plus_two")
+            + "' model_platform: 'onnx' version_labels { key: 'stable' value: 123 } } }");
+    server =
+        ItServer.start(
+            repo, b -> b.tfsRestPort(0).tfsGrpcPort(0).modelConfigFile(config.toString()));
     tfsPort = server.server.tfsRestAddress().orElseThrow().getPort();
     channel =
         NettyChannelBuilder.forAddress(
@@ -127,6 +135,37 @@ class TfServingIT {
                 .putInputs("x", x.clone().setTensorContent(ByteString.copyFrom(raw)).build())
                 .build());
     assertThat(content.getOutputsOrThrow("y").getFloatValList()).containsExactly(2.5f, 3f, 4.5f);
+  }
+
+  @Test
+  void versionLabels_fromTheModelConfigFile() throws IOException {
+    assertThat(
+            post(tfsPort, "/v1/models/half_plus_two/labels/stable:predict", "{\"instances\":[1]}")
+                .text())
+        .isEqualTo("{\"predictions\":[2.5]}");
+    RawHttp.Resp unknown =
+        post(tfsPort, "/v1/models/half_plus_two/labels/canary:predict", "{\"instances\":[1]}");
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.text())
+        .isEqualTo("{\"error\":\"Unrecognized servable version label: canary\"}");
+    PredictResponse r =
+        PredictionServiceGrpc.newBlockingStub(channel)
+            .predict(
+                PredictRequest.newBuilder()
+                    .setModelSpec(
+                        ModelSpec.newBuilder().setName("half_plus_two").setVersionLabel("stable"))
+                    .putInputs(
+                        "x",
+                        TensorProto.newBuilder()
+                            .setDtype(DataType.DT_FLOAT)
+                            .setTensorShape(
+                                TensorShapeProto.newBuilder()
+                                    .addDim(TensorShapeProto.Dim.newBuilder().setSize(1)))
+                            .addFloatVal(2)
+                            .build())
+                    .build());
+    assertThat(r.getOutputsOrThrow("y").getFloatVal(0)).isEqualTo(3f);
+    assertThat(r.getModelSpec().getVersion().getValue()).isEqualTo(123);
   }
 
   @Test

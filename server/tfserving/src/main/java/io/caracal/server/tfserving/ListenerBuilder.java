@@ -16,6 +16,7 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   int port;
   @Nullable InferenceService service;
   CallTracker calls = CallTracker.NONE;
+  VersionLabels labels = VersionLabels.NONE;
 
   ListenerBuilder(int defaultPort) {
     this.port = defaultPort;
@@ -47,6 +48,12 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   /** Reports every call (access log, traces, metrics); default: to nobody. */
   public B calls(CallTracker calls) {
     this.calls = Objects.requireNonNull(calls, "calls");
+    return self();
+  }
+
+  /** The version labels requests may name; default none (every label is unrecognized). */
+  public B labels(VersionLabels labels) {
+    this.labels = Objects.requireNonNull(labels, "labels");
     return self();
   }
 

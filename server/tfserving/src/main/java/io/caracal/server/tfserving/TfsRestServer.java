@@ -214,7 +214,6 @@ public final class TfsRestServer implements AutoCloseable {
 
   /** Builds a {@link TfsRestServer}; each setter checks its argument at once. */
   public static final class Builder extends ListenerBuilder<Builder> {
-    private VersionLabels labels = VersionLabels.NONE;
     private int maxBodyBytes = 64 << 20;
     private int maxJsonDepth = 64;
     private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * thread-safe; {@link #NONE} knows no label (no {@code --model-config-file} labels yet).
  */
 @FunctionalInterface
-interface VersionLabels {
+public interface VersionLabels {
   /** Knows no label. */
   VersionLabels NONE = (model, label) -> OptionalLong.empty();
 

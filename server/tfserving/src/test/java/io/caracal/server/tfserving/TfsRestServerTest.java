@@ -24,7 +24,16 @@ class TfsRestServerTest {
   @BeforeAll
   void start() {
     server =
-        TfsRestServer.builder().service(service).port(0).eventLoopThreads(1).cors(true).build();
+        TfsRestServer.builder()
+            .service(service)
+            .port(0)
+            .eventLoopThreads(1)
+            .cors(true)
+            .labels(
+                VersionLabels.of(
+                    java.util.Map.of(
+                        "half_plus_two", java.util.Map.of("stable", 123L, "canary", 7L))))
+            .build();
     port = server.start().getPort();
   }
 
@@ -65,6 +74,20 @@ class TfsRestServerTest {
                     "{\"signature_name\":\"serving_default\",\"instances\":[{\"x\":1}]}")
                 .text())
         .isEqualTo("{\"predictions\":[2.5]}");
+  }
+
+  @Test
+  void labels_resolveToTheirVersion() throws IOException {
+    assertThat(
+            send("POST", "/v1/models/half_plus_two/labels/stable:predict", "{\"instances\":[1.0]}")
+                .text())
+        .isEqualTo("{\"predictions\":[2.5]}");
+    assertThat(send("GET", "/v1/models/half_plus_two/labels/stable/metadata", null).text())
+        .contains("\"version\":\"123\"");
+    assertError(
+        send("POST", "/v1/models/half_plus_two/labels/canary:predict", "{\"instances\":[1.0]}"),
+        404,
+        "Servable not found for request: Specific(half_plus_two, 7)");
   }
 
   @Test
@@ -120,7 +143,8 @@ class TfsRestServerTest {
         "GET|/v1/models/half_plus_two/versions/7|404|Could not find version 7 of model half_plus_two",
         "GET|/v1/models/nomodel/metadata|404|Servable not found for request: Latest(nomodel)",
         "GET|/v1/models/half_plus_two/versions/7/metadata|404|Servable not found for request: Specific(half_plus_two, 7)",
-        "GET|/v1/models/half_plus_two/labels/stable/metadata|400|Unrecognized servable version label: stable",
+        "GET|/v1/models/half_plus_two/labels/nolabel/metadata|400|Unrecognized servable version label: nolabel",
+        "GET|/v1/models/half_plus_two/labels/canary/metadata|404|Servable not found for request: Specific(half_plus_two, 7)",
       })
   void pathErrors(String method, String path, int status, String message) throws IOException {
     assertError(send(method, path, null), status, message);
@@ -139,9 +163,9 @@ class TfsRestServerTest {
         400,
         "JSON Parse error: The document is empty");
     assertError(
-        send("POST", "/v1/models/half_plus_two/labels/canary:predict", "{\"instances\":[1.0]}"),
+        send("POST", "/v1/models/half_plus_two/labels/nolabel:predict", "{\"instances\":[1.0]}"),
         400,
-        "Unrecognized servable version label: canary");
+        "Unrecognized servable version label: nolabel");
     assertError(
         send("POST", p, "{\"signature_name\":\"other\",\"instances\":[1.0]}"),
         400,
