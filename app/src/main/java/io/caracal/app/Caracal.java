@@ -107,6 +107,7 @@ public final class Caracal implements AutoCloseable {
    * @throws IOException when the listener cannot bind or the repository cannot be read
    */
   public static Caracal start(ServerSettings settings) throws IOException {
+    routeJavaUtilLogging();
     List<BackendFactory> backends = discoverBackends();
     log.info(
         "caracal {} serving {} with backends {}",
@@ -127,7 +128,7 @@ public final class Caracal implements AutoCloseable {
             settings.loadThreads());
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
-    Observability observability = Observability.start(settings);
+    Observability observability = null; // once the service chain exists (metrics read it)
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
@@ -163,6 +164,8 @@ public final class Caracal implements AutoCloseable {
       // cross-cutting layers (the response cache next to repository control, so that a hit never
       // reaches the scheduler); draining admission stays outermost so it counts every request.
       ModelSpecs specs = ModelSpecs.of(registry);
+      java.util.concurrent.atomic.AtomicReference<@Nullable CachingInferenceService> cacheLayer =
+          new java.util.concurrent.atomic.AtomicReference<>();
       InferenceServiceChain chainBuilder =
           InferenceServiceChain.of(pipeline)
               .decorate(s ->
@@ -186,6 +189,7 @@ public final class Caracal implements AutoCloseable {
                       Ticker.system(),
                       java.time.InstantSource.system());
               registry.addChangeListener(cache::invalidate);
+              cacheLayer.set(cache);
               return cache;
             });
       } else {
@@ -196,7 +200,12 @@ public final class Caracal implements AutoCloseable {
       InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
-      // before any listener binds: a bad config file fails the start with nothing to undo
+      try {
+        observability = Observability.start(settings, registry, service, cacheLayer.get());
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+      // before the transports bind: a bad config file fails the start early
       ReloadingLabels labels =
           settings.modelConfigFile().isEmpty()
               ? null
@@ -213,7 +222,14 @@ public final class Caracal implements AutoCloseable {
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
+              .traceSettings(observability.traceSettings())
               .calls(observability.calls())
+              .connectionLimits(
+                  new io.caracal.server.http.ConnectionLimits(
+                      Duration.ofSeconds(settings.httpHeaderTimeoutSecs()),
+                      Duration.ofSeconds(settings.httpBodyTimeoutSecs()),
+                      settings.httpMaxConnections(),
+                      settings.httpMaxConnectionsPerAddress()))
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),
@@ -238,6 +254,7 @@ public final class Caracal implements AutoCloseable {
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
               .logSettings(LOG_SETTINGS)
+              .traceSettings(observability.traceSettings())
               .calls(observability.calls())
               .maxInboundMessageSize(
                   Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
@@ -320,8 +337,21 @@ public final class Caracal implements AutoCloseable {
       }
       controlExecutor.shutdownNow();
       registry.close();
-      observability.close();
+      if (observability != null) {
+        observability.close();
+      }
       throw e;
+    }
+  }
+
+  /**
+   * Sends java.util.logging (grpc-java's, ONNX Runtime's) through SLF4J, so that their lines have
+   * the server's format and levels instead of JUL's two-line console format. Once per process.
+   */
+  private static synchronized void routeJavaUtilLogging() {
+    if (!org.slf4j.bridge.SLF4JBridgeHandler.isInstalled()) {
+      org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+      org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
   }
 
@@ -430,6 +460,14 @@ public final class Caracal implements AutoCloseable {
   /** Returns the address the gRPC listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress grpcAddress() {
     return Objects.requireNonNull(grpc.boundAddress()); // started before this object exists
+  }
+
+  /**
+   * Returns the address the metrics listener is bound to, or empty with {@code --allow-metrics
+   * false}.
+   */
+  public java.util.Optional<InetSocketAddress> metricsAddress() {
+    return observability.metricsAddress();
   }
 
   /**

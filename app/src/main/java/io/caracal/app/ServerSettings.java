@@ -34,6 +34,13 @@ import picocli.CommandLine.Option;
  * @param maxRank the most dimensions one request tensor may have
  * @param maxBytesElement the largest single BYTES element, in bytes
  * @param httpIdleTimeoutSecs seconds an idle HTTP connection is kept open; 0 = forever
+ * @param httpHeaderTimeoutSecs seconds from a request's first byte until its header block is
+ *     complete (408 beyond); 0 = none
+ * @param httpBodyTimeoutSecs seconds from the end of the header block until the body is complete
+ *     (408 beyond); 0 = none
+ * @param httpMaxConnections open HTTP connections at most (503 beyond); 0 = unbounded
+ * @param httpMaxConnectionsPerAddress open HTTP connections from one client address at most; 0 =
+ *     unbounded
  * @param drainDelaySecs on SIGTERM, seconds requests are still served after readiness turned false
  * @param exitTimeoutSecs on SIGTERM, seconds admitted requests may take to finish once the
  *     listeners stopped accepting; what is left then fails with 503
@@ -53,7 +60,15 @@ import picocli.CommandLine.Option;
  *     response_cache { enable: true }}); 0 = no cache
  * @param cacheMaxEntryBytes the largest response the cache keeps, in bytes (from {@code
  *     --cache-config local,max_entry_bytes=N}); 0 = a sixteenth of the cache
+ * @param allowMetrics whether the Prometheus endpoint listens ({@code --allow-metrics}, Triton's
+ *     flag)
+ * @param metricsPort the Prometheus endpoint's port, same host; 0 = ephemeral
+ * @param metricsConfig Triton's {@code --metrics-config key=value} settings ({@link
+ *     io.caracal.metrics.MetricsConfig})
  * @param accessLog write one JSON line per call to the {@code caracal.access} logger
+ * @param traceConfig Triton's {@code --trace-config [<mode>,]<setting>=<value>} entries, over the
+ *     {@code OTEL_*} environment variables ({@link io.caracal.tracing.TraceConfig}); tracing is off
+ *     unless {@code level=TIMESTAMPS} or the trace API turns it on
  */
 public record ServerSettings(
     Path modelRepository,
@@ -75,6 +90,10 @@ public record ServerSettings(
     int maxRank,
     long maxBytesElement,
     int httpIdleTimeoutSecs,
+    int httpHeaderTimeoutSecs,
+    int httpBodyTimeoutSecs,
+    int httpMaxConnections,
+    int httpMaxConnectionsPerAddress,
     int drainDelaySecs,
     int exitTimeoutSecs,
     int queueCapacity,
@@ -86,7 +105,11 @@ public record ServerSettings(
     boolean strictReadiness,
     long cacheSize,
     long cacheMaxEntryBytes,
-    boolean accessLog) {
+    boolean allowMetrics,
+    int metricsPort,
+    List<String> metricsConfig,
+    boolean accessLog,
+    List<String> traceConfig) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -120,6 +143,22 @@ public record ServerSettings(
     check(maxRank >= 1, "max-rank", maxRank, ">= 1");
     check(maxBytesElement >= 1, "max-bytes-element", maxBytesElement, ">= 1");
     check(httpIdleTimeoutSecs >= 0, "http-idle-timeout-secs", httpIdleTimeoutSecs, ">= 0");
+    check(
+        httpHeaderTimeoutSecs >= 0 && httpHeaderTimeoutSecs <= 3600,
+        "http-header-timeout-secs",
+        httpHeaderTimeoutSecs,
+        "0..3600");
+    check(
+        httpBodyTimeoutSecs >= 0 && httpBodyTimeoutSecs <= 86400,
+        "http-body-timeout-secs",
+        httpBodyTimeoutSecs,
+        "0..86400");
+    check(httpMaxConnections >= 0, "http-max-connections", httpMaxConnections, ">= 0");
+    check(
+        httpMaxConnectionsPerAddress >= 0,
+        "http-max-per-address",
+        httpMaxConnectionsPerAddress,
+        ">= 0");
     check(
         drainDelaySecs >= 0 && drainDelaySecs <= 3600,
         "drain-delay-secs",
@@ -156,6 +195,15 @@ public record ServerSettings(
         repositoryPollSecs,
         "1..86400");
     check(cacheSize >= 0, "cache-size", cacheSize, ">= 0");
+    traceConfig = List.copyOf(traceConfig);
+    try {
+      io.caracal.tracing.TraceConfig.parse(traceConfig, java.util.Map.of());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("trace-config: " + e.getMessage(), e);
+    }
+    check(metricsPort >= 0 && metricsPort <= 65535, "metrics-port", metricsPort, "0..65535");
+    metricsConfig = List.copyOf(metricsConfig);
+    io.caracal.metrics.MetricsConfig.parse(metricsConfig); // an unknown key fails at start
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -191,6 +239,10 @@ public record ServerSettings(
         .maxRank(maxRank)
         .maxBytesElement(maxBytesElement)
         .httpIdleTimeoutSecs(httpIdleTimeoutSecs)
+        .httpHeaderTimeoutSecs(httpHeaderTimeoutSecs)
+        .httpBodyTimeoutSecs(httpBodyTimeoutSecs)
+        .httpMaxConnections(httpMaxConnections)
+        .httpMaxConnectionsPerAddress(httpMaxConnectionsPerAddress)
         .drainDelaySecs(drainDelaySecs)
         .exitTimeoutSecs(exitTimeoutSecs)
         .queueCapacity(queueCapacity)
@@ -205,7 +257,16 @@ public record ServerSettings(
             cacheMaxEntryBytes > 0
                 ? List.of("local,max_entry_bytes=" + cacheMaxEntryBytes)
                 : List.of())
-        .accessLog(accessLog);
+        .allowMetrics(allowMetrics)
+        .metricsPort(metricsPort)
+        .metricsConfig(metricsConfig)
+        .accessLog(accessLog)
+        .traceConfig(traceConfig);
+  }
+
+  /** Returns the parsed {@code --metrics-config} settings. */
+  public io.caracal.metrics.MetricsConfig metrics() {
+    return io.caracal.metrics.MetricsConfig.parse(metricsConfig);
   }
 
   /**
@@ -347,6 +408,28 @@ public record ServerSettings(
     private long cacheSize = 0;
 
     @Option(
+        names = "--allow-metrics",
+        paramLabel = "true|false",
+        arity = "1",
+        description = "serve Prometheus metrics on --metrics-port; false = no metrics listener")
+    private boolean allowMetrics = true;
+
+    @Option(
+        names = "--metrics-port",
+        paramLabel = "PORT",
+        description =
+            "Prometheus metrics port (GET /metrics), same host; 0 = ephemeral (the bound port is logged)")
+    private int metricsPort = 8002;
+
+    @Option(
+        names = "--metrics-config",
+        paramLabel = "KEY=VALUE",
+        split = ",(?=[a-z_]+=)",
+        description =
+            "Triton's metrics settings, repeatable: counter_latencies, histogram_latencies, summary_latencies (true|false), summary_quantiles (q:err,...)")
+    private List<String> metricsConfig = List.of();
+
+    @Option(
         names = "--cache-config",
         paramLabel = "local,KEY=VALUE",
         description =
@@ -373,6 +456,14 @@ public record ServerSettings(
         description =
             "one JSON line per HTTP request and gRPC call on the caracal.access logger (standard output)")
     private boolean accessLog = true;
+
+    @Option(
+        names = "--trace-config",
+        paramLabel = "[MODE,]SETTING=VALUE",
+        split = ";",
+        description =
+            "a trace setting in Triton's spelling, repeatable (or ';'-separated): level=OFF|TIMESTAMPS, rate=N, count=N, forced_per_second=N, opentelemetry,url=URL, opentelemetry,protocol=http/protobuf|grpc, opentelemetry,compression=gzip|none, opentelemetry,resource=K=V, opentelemetry,bsp_max_queue_size=N, opentelemetry,bsp_schedule_delay=MS, opentelemetry,bsp_max_export_batch_size=N, mode=triton, triton,file=PATH, triton,log-frequency=N")
+    private List<String> traceConfig = List.of();
 
     @Option(
         names = "--max-request-bytes",
@@ -422,6 +513,33 @@ public record ServerSettings(
         paramLabel = "SECS",
         description = "seconds an idle HTTP connection stays open; 0 = forever")
     private int httpIdleTimeoutSecs = 60;
+
+    @Option(
+        names = "--http-header-timeout-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds from a request's first byte until its header block is complete; 408 and close beyond (0 = none; 0..3600)")
+    private int httpHeaderTimeoutSecs = 30;
+
+    @Option(
+        names = "--http-body-timeout-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds from the end of a request's header block until its body is complete; 408 and close beyond (0 = none; 0..86400)")
+    private int httpBodyTimeoutSecs = 60;
+
+    @Option(
+        names = "--http-max-connections",
+        paramLabel = "N",
+        description = "open HTTP connections at most; a new one beyond gets 503 (0 = unbounded)")
+    private int httpMaxConnections = 10_000;
+
+    @Option(
+        names = "--http-max-per-address",
+        paramLabel = "N",
+        description =
+            "open HTTP connections from one client address at most (mind load balancers); 503 beyond (0 = unbounded)")
+    private int httpMaxConnectionsPerAddress = 1_000;
 
     @Option(
         names = "--drain-delay-secs",
@@ -547,6 +665,30 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --http-header-timeout-secs}; 0 = none. */
+    public Builder httpHeaderTimeoutSecs(int v) {
+      httpHeaderTimeoutSecs = v;
+      return this;
+    }
+
+    /** Sets {@code --http-body-timeout-secs}; 0 = none. */
+    public Builder httpBodyTimeoutSecs(int v) {
+      httpBodyTimeoutSecs = v;
+      return this;
+    }
+
+    /** Sets {@code --http-max-connections}; 0 = unbounded. */
+    public Builder httpMaxConnections(int v) {
+      httpMaxConnections = v;
+      return this;
+    }
+
+    /** Sets {@code --http-max-per-address}; 0 = unbounded. */
+    public Builder httpMaxConnectionsPerAddress(int v) {
+      httpMaxConnectionsPerAddress = v;
+      return this;
+    }
+
     /** Sets {@code --http-idle-timeout-secs}; 0 = forever. */
     public Builder httpIdleTimeoutSecs(int v) {
       httpIdleTimeoutSecs = v;
@@ -618,6 +760,24 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --allow-metrics}: whether the Prometheus endpoint listens. */
+    public Builder allowMetrics(boolean v) {
+      allowMetrics = v;
+      return this;
+    }
+
+    /** Sets {@code --metrics-port}; 0 = ephemeral (the bound port is logged). */
+    public Builder metricsPort(int v) {
+      metricsPort = v;
+      return this;
+    }
+
+    /** Sets {@code --metrics-config}: Triton's {@code key=value} metrics settings. */
+    public Builder metricsConfig(List<String> v) {
+      metricsConfig = List.copyOf(v);
+      return this;
+    }
+
     /** Sets {@code --cache-config}: Triton's {@code local,size=N} settings of the cache. */
     public Builder cacheConfig(List<String> v) {
       cacheConfig = List.copyOf(v);
@@ -627,6 +787,15 @@ public record ServerSettings(
     /** Sets {@code --access-log}: whether each call is logged as a JSON line. */
     public Builder accessLog(boolean v) {
       accessLog = v;
+      return this;
+    }
+
+    /**
+     * Sets {@code --trace-config}: Triton's trace settings ({@code level=TIMESTAMPS}, {@code
+     * rate=N}, {@code opentelemetry,url=URL}, ...).
+     */
+    public Builder traceConfig(List<String> v) {
+      traceConfig = List.copyOf(v);
       return this;
     }
 
@@ -672,6 +841,10 @@ public record ServerSettings(
           maxRank,
           maxBytesElement,
           httpIdleTimeoutSecs,
+          httpHeaderTimeoutSecs,
+          httpBodyTimeoutSecs,
+          httpMaxConnections,
+          httpMaxConnectionsPerAddress,
           drainDelaySecs,
           exitTimeoutSecs,
           queueCapacity,
@@ -683,7 +856,11 @@ public record ServerSettings(
           strictReadiness,
           cache.size(),
           cache.maxEntryBytes(),
-          accessLog);
+          allowMetrics,
+          metricsPort,
+          metricsConfig.stream().filter(m -> !m.isBlank()).toList(),
+          accessLog,
+          traceConfig.stream().filter(e -> !e.isBlank()).toList());
     }
   }
 }

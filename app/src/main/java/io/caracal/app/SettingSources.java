@@ -46,7 +46,8 @@ final class SettingSources implements IDefaultValueProvider {
    * tests.
    */
   private static final Set<String> OTHER_VARIABLES =
-      Set.of("CARACAL_LOG_LEVEL", "CARACAL_JAVA_OPTS", "CARACAL_SHARED");
+      Set.of(
+          "CARACAL_LOG_LEVEL", "CARACAL_ACCESS_LOG_LEVEL", "CARACAL_JAVA_OPTS", "CARACAL_SHARED");
 
   private final Map<String, String> environment;
   private @Nullable ConfigFile file; // the file read last

@@ -105,6 +105,23 @@ class ServeCommandTest {
   }
 
   @Test
+  void metricsConfig_splitsSettingsNotQuantiles_andRefusesUnknownKeys() {
+    ServerSettings s =
+        Cli.settings(
+            Map.of(
+                "CARACAL_METRICS_CONFIG",
+                "summary_latencies=true,summary_quantiles=0.5:0.05,0.99:0.001"),
+            "--model-repository",
+            "/m");
+    assertThat(s.metricsConfig())
+        .containsExactly("summary_latencies=true", "summary_quantiles=0.5:0.05,0.99:0.001");
+    assertThat(s.metrics().summaryQuantiles()).hasSize(2);
+    assertThat(Cli.usageError(NO_ENV, withRepository("--metrics-config", "histogram_latency=true")))
+        .contains("unknown key 'histogram_latency'");
+    assertThat(Cli.settings(NO_ENV, "--model-repository", "/m").metricsPort()).isEqualTo(8002);
+  }
+
+  @Test
   void shutdownTimings_defaultsFlagsEnvironmentAndRange() {
     ServerSettings d = Cli.settings(NO_ENV, "--model-repository", "/m");
     assertThat(d.drainDelaySecs()).isEqualTo(5);
@@ -166,6 +183,31 @@ class ServeCommandTest {
   }
 
   @Test
+  void traceConfig_repeatableInTritonsSpelling_andSemicolonSeparatedInTheEnvironment() {
+    ServerSettings s =
+        Cli.settings(
+            NO_ENV,
+            withRepository(
+                "--trace-config",
+                "level=TIMESTAMPS",
+                "--trace-config",
+                "opentelemetry,url=http://collector:4318/v1/traces"));
+    assertThat(s.traceConfig())
+        .containsExactly("level=TIMESTAMPS", "opentelemetry,url=http://collector:4318/v1/traces");
+    assertThat(
+            Cli.settings(
+                    Map.of("CARACAL_TRACE_CONFIG", "rate=10;opentelemetry,resource=team=ml"),
+                    "--model-repository",
+                    "/m")
+                .traceConfig())
+        .containsExactly("rate=10", "opentelemetry,resource=team=ml");
+    assertThat(Cli.usageError(NO_ENV, withRepository("--trace-config", "triton,file=/tmp/t.json")))
+        .contains("needs mode=triton");
+    assertThat(Cli.usageError(NO_ENV, withRepository("--trace-config", "level=TENSORS")))
+        .contains("level TENSORS is not supported");
+  }
+
+  @Test
   void repeatedFlag_lastOneWins() {
     assertThat(
             Cli.settings(NO_ENV, withRepository("--http-port", "1", "--http-port", "2")).httpPort())
@@ -204,7 +246,8 @@ class ServeCommandTest {
             "caracal serve: unknown option '--max-json-dpeth' (did you mean --max-json-depth?)");
     assertThat(Cli.usageError(NO_ENV, "--port", "1"))
         .isEqualTo(
-            "caracal serve: unknown option '--port' (did you mean --http-port, --grpc-port or --tfs-rest-port?)");
+            "caracal serve: unknown option '--port' (did you mean --http-port, --grpc-port or"
+                + " --tfs-rest-port?)");
     assertThat(Cli.usageError(NO_ENV, withRepository("extra")))
         .isEqualTo("caracal serve: unexpected argument 'extra'");
   }
@@ -360,6 +403,9 @@ class ServeCommandTest {
     values.put("--model-repository", "/other");
     values.put("--model-control-mode", "explicit");
     values.put("--load-model", "a,b");
+    values.put("--trace-config", "rate=10");
+    // one value holding two settings, one of them with commas of its own
+    values.put("--metrics-config", "counter_latencies=false,summary_quantiles=0.5:0.05,0.9:0.01");
     values.put("--cache-size", "4096"); // the three cache spellings must agree
     values.put("--response-cache-byte-size", "4096");
     values.put("--cache-config", "local,max_entry_bytes=7");

@@ -19,5 +19,6 @@ public final class Extensions {
           "model_repository",
           "logging",
           "parameters",
-          "statistics");
+          "statistics",
+          "trace");
 }

@@ -59,7 +59,7 @@ class AccessLogIT {
     capture.setContext(access.getLoggerContext());
     capture.start();
     access.addAppender(capture);
-    access.setLevel(Level.INFO); // the tests' logback-test.xml keeps it quiet elsewhere
+    access.setLevel(Level.INFO); // the ITs run with CARACAL_ACCESS_LOG_LEVEL=OFF (it/pom.xml)
     server = ItServer.start(repo, b -> b.maxRequestBytes(64 * 1024));
   }
 

@@ -26,7 +26,10 @@ class CommandLineIT {
     Path repo = Files.createDirectories(dir.resolve("models"));
     Path config = dir.resolve("caracal.properties");
     Files.writeString(
-        config, "model-repository=" + repo + "\ngrpc-port=0\nserver-name=from-file\nhttp-port=1\n");
+        config,
+        "model-repository="
+            + repo
+            + "\ngrpc-port=0\nmetrics-port=0\nserver-name=from-file\nhttp-port=1\n");
     Map<String, String> env =
         Map.of(
             "CARACAL_CONFIG", config.toString(),

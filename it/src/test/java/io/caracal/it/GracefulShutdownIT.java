@@ -258,6 +258,8 @@ class GracefulShutdownIT {
                 "0",
                 "--grpc-port",
                 "0",
+                "--metrics-port",
+                "0",
                 "--drain-delay-secs",
                 Integer.toString(DRAIN_SECS),
                 "--exit-timeout-secs",

@@ -28,7 +28,9 @@ final class ItServer implements AutoCloseable {
       throws IOException {
     return new ItServer(
         Caracal.start(
-            settings.apply(ServerSettings.builder(repo).httpPort(0).grpcPort(0)).build()));
+            settings
+                .apply(ServerSettings.builder(repo).httpPort(0).grpcPort(0).metricsPort(0))
+                .build()));
   }
 
   int port() {

@@ -51,6 +51,7 @@ public final class CachingInferenceService extends ForwardingInferenceService {
   static final int OUTPUT_OVERHEAD = 64;
 
   private final AsyncCache<CacheKey, InferenceResponse> cache;
+  private final long maxBytes;
   private final long maxEntryBytes;
   private final ModelSpecs specs;
   private final Ticker ticker;
@@ -115,7 +116,9 @@ public final class CachingInferenceService extends ForwardingInferenceService {
             .maximumWeight(maxBytes)
             .weigher((CacheKey k, InferenceResponse v) -> weight(v))
             .executor(maintenance)
+            .recordStats()
             .buildAsync();
+    this.maxBytes = maxBytes;
     this.maxEntryBytes = maxEntryBytes;
     this.specs = specs;
     this.ticker = ticker;
@@ -223,6 +226,21 @@ public final class CachingInferenceService extends ForwardingInferenceService {
   @Override
   public List<ModelStatistics> statistics(String model, OptionalLong version) {
     return stats.addTo(super.statistics(model, version));
+  }
+
+  /**
+   * What the cache holds now, for metrics at scrape time.
+   *
+   * @param bytes the weight of the entries held, in bytes
+   * @param maxBytes the cache's bound in bytes
+   * @param entries entries held, computed or in flight
+   * @param evictions entries evicted for size since start (not those dropped by invalidation)
+   */
+  public record Usage(long bytes, long maxBytes, long entries, long evictions) {}
+
+  /** Returns what the cache holds now; runs Caffeine's pending maintenance first. */
+  public Usage usage() {
+    return new Usage(weightedSize(), maxBytes, size(), cache.synchronous().stats().evictionCount());
   }
 
   /** Returns the weight of the entries held, in bytes (for tests and metrics). */

@@ -11,11 +11,24 @@ import java.util.Objects;
  * @param id the model version
  * @param config the completed config
  * @param runner runs the backend calls; owned by the registry
+ * @param loadNanos how long loading took (instances, config completion, warm-up); 0 if unknown
+ * @param artifactBytes bytes of the files in the version's folder on disk (the model file and its
+ *     external data), measured at load; 0 if unknown. Not the memory the backend uses for it.
  */
-public record LoadedModel(ModelId id, ModelSpec config, ModelRunner runner) {
+public record LoadedModel(
+    ModelId id, ModelSpec config, ModelRunner runner, long loadNanos, long artifactBytes) {
   public LoadedModel {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(runner, "runner");
+    if (loadNanos < 0 || artifactBytes < 0) {
+      throw new IllegalArgumentException(
+          "loadNanos and artifactBytes must be >= 0: " + loadNanos + ", " + artifactBytes);
+    }
+  }
+
+  /** A loaded version whose load time and size are unknown (tests, fixtures). */
+  public LoadedModel(ModelId id, ModelSpec config, ModelRunner runner) {
+    this(id, config, runner, 0, 0);
   }
 }

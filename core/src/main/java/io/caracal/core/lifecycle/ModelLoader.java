@@ -13,6 +13,7 @@ import io.caracal.core.repository.ModelSpec;
 import io.caracal.core.repository.RepositoryException;
 import io.caracal.core.scheduler.ModelRunner;
 import io.caracal.core.scheduler.RunnerFactory;
+import io.caracal.core.scheduler.Ticker;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,6 +63,7 @@ final class ModelLoader {
   private final AutoCompleter completer;
   private final int loaderThreads;
   private final Semaphore permits;
+  private final Ticker ticker = Ticker.system(); // times loads, for nv_model_load_duration_secs
 
   /**
    * Creates a loader.
@@ -141,6 +143,7 @@ final class ModelLoader {
   /** Loads one version of a model; never throws (a failure is {@link LoadResult.Failed}). */
   LoadResult load(ModelSource.Found found, VersionSource.Loadable source) {
     ModelId id = new ModelId(found.name(), source.version());
+    long started = ticker.read();
     List<ModelInstance> instances = new ArrayList<>();
     try {
       Map<String, String> params = new HashMap<>();
@@ -181,7 +184,9 @@ final class ModelLoader {
         // message names the setting and its value, which is what the model's status must say.
         throw invalidConfig(id, e);
       }
-      LoadedModel model = new LoadedModel(id, config, runner);
+      LoadedModel model =
+          new LoadedModel(
+              id, config, runner, Math.max(0, ticker.read() - started), folderBytes(source.file()));
       log.info(
           "model {} version {} is ready ({} instance(s), {})",
           id.name(),
@@ -200,6 +205,32 @@ final class ModelLoader {
           id,
           instances,
           "failed to load '" + id.name() + "': unexpected error (see the server log)");
+    }
+  }
+
+  /**
+   * Returns the bytes of the regular files in the folder of {@code modelFile} (its version folder:
+   * the model and any external data), or of the model directory itself; 0 when it cannot be read.
+   */
+  static long folderBytes(java.nio.file.Path modelFile) {
+    java.nio.file.Path dir =
+        java.nio.file.Files.isDirectory(modelFile) ? modelFile : modelFile.getParent();
+    if (dir == null) {
+      return 0;
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir, 4)) {
+      return files
+          .filter(f -> java.nio.file.Files.isRegularFile(f))
+          .mapToLong(f -> {
+            try {
+              return java.nio.file.Files.size(f);
+            } catch (IOException e) {
+              return 0;
+            }
+          })
+          .sum();
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return 0;
     }
   }
 

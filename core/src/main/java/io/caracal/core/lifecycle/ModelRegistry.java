@@ -257,6 +257,19 @@ public final class ModelRegistry implements AutoCloseable {
     return entry.versions().values().stream().anyMatch(v -> v.state() == ModelState.READY);
   }
 
+  /**
+   * Returns every version that serves now (READY), by model name and version; for metrics read at
+   * scrape time.
+   */
+  public List<LoadedModel> loaded() {
+    List<LoadedModel> out = new ArrayList<>();
+    models.values().stream()
+        .filter(Entry::loaded)
+        .sorted(Comparator.comparing(Entry::name))
+        .forEach(e -> e.versions().values().forEach(v -> v.model().ifPresent(out::add)));
+    return out;
+  }
+
   /** Returns the ready versions of a model, oldest first (empty for unknown models). */
   public List<Long> readyVersions(String name) {
     Entry entry = models.get(name);

@@ -105,10 +105,15 @@ public final class LogSettings {
             throw invalid(key, "log_verbose_level must be an integer");
           }
           long level = ((Number) value).longValue();
-          if (level < 0) {
-            throw invalid(key, "log_verbose_level must be a non-negative integer, got " + level);
+          if (level < 0 || level > Integer.MAX_VALUE) {
+            throw invalid(
+                key,
+                "log_verbose_level must be an integer in [0, "
+                    + Integer.MAX_VALUE
+                    + "], got "
+                    + level);
           }
-          verbose = (int) Math.min(level, Integer.MAX_VALUE);
+          verbose = (int) level;
         }
         case "log_format" -> {
           if (!(value instanceof String s) || !s.equals("default")) {

@@ -42,8 +42,8 @@ public final class CallTracker {
   }
 
   /**
-   * Starts the record of a call that arrived now and tells the listener; arguments as in {@link
-   * CallRecord#CallRecord}.
+   * Starts the record of a call that arrived now, whose model is not known yet, and tells the
+   * listener; arguments as in {@link CallRecord#CallRecord}.
    */
   public CallRecord start(
       CallRecord.Protocol protocol,
@@ -53,6 +53,29 @@ public final class CallTracker {
       @Nullable String clientAddress,
       @Nullable String userAgent,
       Map<String, String> propagation) {
+    return start(
+        protocol, method, route, requestId, clientAddress, userAgent, propagation, null, "");
+  }
+
+  /**
+   * Starts the record of a call that arrived now, whose target the transport knows on arrival (an
+   * HTTP path names the model), and tells the listener; arguments as in {@link
+   * CallRecord#CallRecord}. The record says so ({@link CallRecord#requested}) before the listener
+   * is told, so that a listener can decide per model (the tracer's per-model settings).
+   *
+   * @param requestedModel the model the client named (raw), or null
+   * @param requestedVersion the version it named, "" for none
+   */
+  public CallRecord start(
+      CallRecord.Protocol protocol,
+      String method,
+      String route,
+      String requestId,
+      @Nullable String clientAddress,
+      @Nullable String userAgent,
+      Map<String, String> propagation,
+      @Nullable String requestedModel,
+      String requestedVersion) {
     CallRecord r =
         new CallRecord(
             protocol,
@@ -64,6 +87,9 @@ public final class CallTracker {
             clientAddress,
             userAgent,
             propagation);
+    if (requestedModel != null) {
+      r.requested(requestedModel, requestedVersion);
+    }
     listener.started(r);
     return r;
   }

@@ -50,6 +50,16 @@ final class Admission {
     return capacities.get(level - 1);
   }
 
+  /** Returns how many requests {@code level} (1-based) holds now (posted or queued). */
+  int held(int level) {
+    return admitted[level - 1].get();
+  }
+
+  /** Returns the number of priority levels. */
+  int levels() {
+    return admitted.length;
+  }
+
   /** Gives back the place of a request of {@code level} that left its queue. */
   void release(int level) {
     admitted[level - 1].decrementAndGet();

@@ -107,6 +107,8 @@ public final class DynamicBatcher implements ModelRunner {
   private final InstancePool pool;
   private final BatchCall calls;
   private boolean failedQueued;
+  private final AtomicInteger inflight = new AtomicInteger();
+  private volatile int instances; // pool.activeCount(), published by the batcher thread
 
   private record Submit(Pending p) {}
 
@@ -164,6 +166,7 @@ public final class DynamicBatcher implements ModelRunner {
             retries,
             ordered,
             this::accepting);
+    this.instances = pool.activeCount();
     if (thread != null) {
       thread.setUncaughtExceptionHandler(
           (t, e) -> log.error("uncaught exception on {}", t.getName(), e));
@@ -273,6 +276,15 @@ public final class DynamicBatcher implements ModelRunner {
   }
 
   @Override
+  public RunnerGauges gauges() {
+    List<Integer> depths = new java.util.ArrayList<>(admission.levels());
+    for (int l = 1; l <= admission.levels(); l++) {
+      depths.add(admission.held(l));
+    }
+    return new RunnerGauges(depths, inflight.get(), instances);
+  }
+
+  @Override
   public CompletableFuture<List<NamedTensor>> run(List<NamedTensor> inputs, List<String> outputs) {
     return run(inputs, outputs, RunOptions.DEFAULT);
   }
@@ -337,7 +349,9 @@ public final class DynamicBatcher implements ModelRunner {
             options.custom(),
             options.observer());
     inbox.post(new Submit(p));
+    inflight.incrementAndGet();
     p.future.whenComplete((r, e) -> {
+      inflight.decrementAndGet();
       if (e instanceof CancellationException) {
         inbox.post(new Cancel(p));
       }
@@ -405,6 +419,7 @@ public final class DynamicBatcher implements ModelRunner {
     long wake = expire(now);
     wake = Math.min(wake, dispatch(now));
     wake = Math.min(wake, pool.scale(now, queues.head()));
+    instances = pool.activeCount();
     return wake;
   }
 

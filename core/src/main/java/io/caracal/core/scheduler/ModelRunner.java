@@ -39,6 +39,14 @@ public interface ModelRunner extends AutoCloseable {
     return SchedulerStats.EMPTY;
   }
 
+  /**
+   * Returns what the runner holds now: queued requests per priority level, requests admitted and
+   * not yet answered, instances in service. Cheap and thread-safe (for metrics at scrape time).
+   */
+  default RunnerGauges gauges() {
+    return RunnerGauges.NONE;
+  }
+
   /** Stops taking work, lets admitted work finish, then closes the model instances. */
   @Override
   void close();

@@ -24,6 +24,8 @@ class LogSettingsTest {
             Map.of("log_file", "/root/.bashrc"),
             Map.of("log_file", "x.log"),
             Map.of("log_verbose_level", -1L),
+            Map.of("log_verbose_level", 99999999999L),
+            Map.of("log_verbose_level", (long) Integer.MAX_VALUE + 1),
             Map.of("log_info", "true"),
             Map.of("log_format", "ISO9999"),
             Map.of("log_path", ""))) {

@@ -240,6 +240,26 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void gauges_countQueuedAndInflightUntilAnswered() {
+    start(simple(4, 100, 0), 1);
+    assertThat(batcher.gauges()).isEqualTo(new RunnerGauges(List.of(0), 0, 1));
+    List<CompletableFuture<?>> fs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      fs.add(submit(1));
+    }
+    batcher.step(); // a batch of 4 left the queue for the instance; it has not run yet
+    assertThat(batcher.gauges().queueDepths()).containsExactly(2);
+    assertThat(batcher.gauges().inflight()).isEqualTo(6);
+    settle();
+    assertThat(batcher.gauges().queueDepth()).isEqualTo(2);
+    assertThat(batcher.gauges().inflight()).isEqualTo(2);
+    ticker.advance(100, TimeUnit.MICROSECONDS);
+    settle();
+    assertThat(batcher.gauges()).isEqualTo(new RunnerGauges(List.of(0), 0, 1));
+    assertThat(fs).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+  }
+
+  @Test
   void fullBatchAtOnceThenRestAfterMaxDelay() {
     start(simple(4, 100, 0), 1);
     List<CompletableFuture<?>> fs = new ArrayList<>();

@@ -129,6 +129,15 @@ public final class RawHttp implements Closeable {
 
   /** Reads one response (an interim 1xx response counts as one). */
   public Resp read() throws IOException {
+    return read(false);
+  }
+
+  /** Reads the response to a HEAD request: its headers, never a body (RFC 9110 §9.3.2). */
+  public Resp readHead() throws IOException {
+    return read(true);
+  }
+
+  private Resp read(boolean head) throws IOException {
     String status = line();
     while (status.isEmpty()) {
       status = line();
@@ -144,7 +153,9 @@ public final class RawHttp implements Closeable {
       headers.put(h.substring(0, c).trim().toLowerCase(Locale.ROOT), h.substring(c + 1).trim());
     }
     byte[] body;
-    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+    if (head) {
+      body = new byte[0];
+    } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
       body = readChunked();
     } else if (headers.containsKey("content-length")) {
       int n = Integer.parseInt(headers.get("content-length"));

@@ -43,7 +43,8 @@ public final class GrpcErrors {
 
   /** Returns the status of an error, its message as the description. */
   static Status status(InferenceError e) {
-    return Status.fromCode(code(e)).withDescription(e.message());
+    return Status.fromCode(code(e))
+        .withDescription(io.caracal.core.ErrorText.truncate(e.message()));
   }
 
   /**

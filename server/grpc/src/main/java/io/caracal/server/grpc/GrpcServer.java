@@ -57,8 +57,10 @@ public final class GrpcServer implements AutoCloseable {
           "model_repository",
           "logging",
           "parameters",
-          "statistics");
+          "statistics",
+          "trace");
 
+  private volatile @Nullable CallsPerConnection callLimit;
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
 
@@ -100,9 +102,17 @@ public final class GrpcServer implements AutoCloseable {
       HealthStatusManager health = new HealthStatusManager();
       InferenceService service = Objects.requireNonNull(b.service, "service"); // build() checked it
       CallRecording recording = new CallRecording(b.calls);
+      CallsPerConnection callLimit = new CallsPerConnection(b.maxConcurrentCallsPerConnection);
+      this.callLimit = callLimit;
       InferenceGrpcService svc =
           new InferenceGrpcService(
-              service, b.serverName, b.serverVersion, b.extensions, b.logSettings, recording);
+              service,
+              b.serverName,
+              b.serverVersion,
+              b.extensions,
+              b.logSettings,
+              b.traceSettings,
+              recording);
       ExecutorService mgmt = managementExecutor;
       ServerCallExecutorSupplier perCall =
           new ServerCallExecutorSupplier() {
@@ -121,7 +131,8 @@ public final class GrpcServer implements AutoCloseable {
           NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
               .directExecutor()
               .callExecutor(perCall)
-              .addService(ServerInterceptors.intercept(svc, recording))
+              // the last interceptor runs first: refuse a call beyond the bound before recording it
+              .addService(ServerInterceptors.intercept(svc, recording, callLimit))
               .addService(health.getHealthService())
               .maxInboundMessageSize(b.maxInboundMessageSize)
               .maxConcurrentCallsPerConnection(b.maxConcurrentCallsPerConnection)
@@ -167,6 +178,18 @@ public final class GrpcServer implements AutoCloseable {
       log.info("gRPC listening on {}:{}", bound.getAddress().getHostAddress(), bound.getPort());
       return bound;
     }
+  }
+
+  /** Calls refused so far for being beyond the calls allowed open on one connection. */
+  public long refusedCalls() {
+    CallsPerConnection l = callLimit;
+    return l == null ? 0 : l.refused();
+  }
+
+  /** Calls open now, on every connection. */
+  public int openCalls() {
+    CallsPerConnection l = callLimit;
+    return l == null ? 0 : l.open();
   }
 
   /** Returns the bound address, or null before {@link #start()}. */
@@ -238,6 +261,8 @@ public final class GrpcServer implements AutoCloseable {
     private String serverVersion = "0.1.0";
     private List<String> extensions = List.of();
     private LogSettings logSettings = LogSettings.inMemory();
+    private io.caracal.core.trace.TraceSettings traceSettings =
+        io.caracal.core.trace.TraceSettings.disabled();
     private CallTracker calls = CallTracker.NONE;
     private int maxInboundMessageSize = 64 << 20;
     private int maxConcurrentCallsPerConnection = 100;
@@ -310,6 +335,15 @@ public final class GrpcServer implements AutoCloseable {
      */
     public Builder logSettings(LogSettings logSettings) {
       this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
+      return this;
+    }
+
+    /**
+     * The trace settings the {@code TraceSetting} RPC reads and changes; pass the HTTP server's, so
+     * both transports show one state. Default: tracing off, in memory only.
+     */
+    public Builder traceSettings(io.caracal.core.trace.TraceSettings traceSettings) {
+      this.traceSettings = Objects.requireNonNull(traceSettings, "traceSettings");
       return this;
     }
 
@@ -389,6 +423,7 @@ public final class GrpcServer implements AutoCloseable {
       c.serverVersion = serverVersion;
       c.extensions = extensions;
       c.logSettings = logSettings;
+      c.traceSettings = traceSettings;
       c.calls = calls;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;

@@ -10,6 +10,7 @@ import io.caracal.core.ModelRef;
 import io.caracal.core.logging.LogSettings;
 import io.caracal.core.observe.CallRecord;
 import io.caracal.core.observe.CallTracker;
+import io.caracal.core.trace.TraceSettings;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.caracal.proto.inference.LogSettingsRequest;
 import io.caracal.proto.inference.LogSettingsResponse;
@@ -36,6 +37,8 @@ import io.caracal.proto.inference.ServerMetadataRequest;
 import io.caracal.proto.inference.ServerMetadataResponse;
 import io.caracal.proto.inference.ServerReadyRequest;
 import io.caracal.proto.inference.ServerReadyResponse;
+import io.caracal.proto.inference.TraceSettingRequest;
+import io.caracal.proto.inference.TraceSettingResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.LinkedHashMap;
@@ -69,6 +72,7 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
   private final String serverVersion;
   private final List<String> extensions;
   private final LogSettings logSettings;
+  private final TraceSettings traceSettings;
   private final CallRecording recording;
 
   InferenceGrpcService(
@@ -79,6 +83,7 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         serverVersion,
         extensions,
         LogSettings.inMemory(),
+        TraceSettings.disabled(),
         new CallRecording(CallTracker.NONE));
   }
 
@@ -88,8 +93,10 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
       String serverVersion,
       List<String> extensions,
       LogSettings logSettings,
+      TraceSettings traceSettings,
       CallRecording recording) {
     this.recording = Objects.requireNonNull(recording, "recording");
+    this.traceSettings = Objects.requireNonNull(traceSettings, "traceSettings");
     this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
     this.service = Objects.requireNonNull(service, "service");
     this.serverName = Objects.requireNonNull(serverName, "serverName");
@@ -274,6 +281,32 @@ final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                       .build())
               .putSettings("log_format", logString(v.logFormat()))
               .build();
+        });
+  }
+
+  /**
+   * Triton's trace extension: an empty request reads the settings (global, or the model's), a
+   * non-empty one applies the given subset (an empty value list clears a setting; core validates
+   * and refuses {@code trace_file}) and returns them all.
+   */
+  @Override
+  public void traceSetting(TraceSettingRequest request, StreamObserver<TraceSettingResponse> out) {
+    unary(
+        out,
+        "TraceSetting",
+        () -> {
+          Map<String, @Nullable List<String>> changes = new LinkedHashMap<>();
+          request
+              .getSettingsMap()
+              .forEach((k, v) -> changes.put(k, v.getValueCount() == 0 ? null : v.getValueList()));
+          String model = request.getModelName().isEmpty() ? null : request.getModelName();
+          TraceSettingResponse.Builder b = TraceSettingResponse.newBuilder();
+          traceSettings
+              .call(service, model, changes)
+              .forEach((k, v) ->
+                  b.putSettings(
+                      k, TraceSettingResponse.SettingValue.newBuilder().addAllValue(v).build()));
+          return b.build();
         });
   }
 

@@ -633,9 +633,20 @@ class InferenceGrpcServiceTest {
                 .getStringParam())
         .isEmpty();
     assertThat(
+            stub.traceSetting(io.caracal.proto.inference.TraceSettingRequest.getDefaultInstance())
+                .getSettingsMap()
+                .get("trace_level")
+                .getValueList())
+        .containsExactly("OFF");
+    assertThat(
             code(() ->
                 stub.traceSetting(
-                    io.caracal.proto.inference.TraceSettingRequest.getDefaultInstance())))
+                    io.caracal.proto.inference.TraceSettingRequest.newBuilder()
+                        .putSettings(
+                            "trace_file",
+                            io.caracal.proto.inference.TraceSettingRequest.SettingValue
+                                .getDefaultInstance())
+                        .build())))
         .isEqualTo(Status.Code.UNIMPLEMENTED);
   }
 

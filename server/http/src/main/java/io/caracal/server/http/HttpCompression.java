@@ -1,21 +1,15 @@
 package io.caracal.server.http;
 
-import io.caracal.api.InferenceError;
 import io.caracal.api.InferenceException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.zip.DeflaterOutputStream;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import java.util.zip.InflaterInputStream;
-import java.util.zip.ZipException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -98,36 +92,7 @@ final class HttpCompression {
    *     data that is not in the coding
    */
   static ByteBuf decompress(ByteBuf body, Coding coding, int maxBytes, ByteBufAllocator alloc) {
-    ByteBuf out = alloc.heapBuffer(Math.min(Math.max(body.readableBytes() * 4, 256), maxBytes));
-    boolean ok = false;
-    try (InputStream in =
-        coding == Coding.GZIP
-            ? new GZIPInputStream(new ByteBufInputStream(body.duplicate()), 8192)
-            : new InflaterInputStream(new ByteBufInputStream(body.duplicate()))) {
-      byte[] chunk = new byte[8192];
-      int n;
-      while ((n = in.read(chunk)) > 0) {
-        if (out.readableBytes() + (long) n > maxBytes) {
-          throw InferenceException.of(
-              new InferenceError.RequestTooLarge(
-                  "decompressed request body exceeds the maximum allowed size of "
-                      + maxBytes
-                      + " bytes"));
-        }
-        out.writeBytes(chunk, 0, n);
-      }
-      ok = true;
-      return out;
-    } catch (ZipException | java.io.EOFException e) {
-      throw InferenceException.invalid(
-          "", "the request body is not valid " + coding.token() + " data");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      if (!ok) {
-        out.release();
-      }
-    }
+    return StrictInflater.inflate(body, coding == Coding.GZIP, maxBytes, alloc);
   }
 
   /** Compresses a response body (released here) into a new buffer. */

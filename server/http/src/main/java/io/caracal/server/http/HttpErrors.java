@@ -56,7 +56,11 @@ final class HttpErrors {
         };
     int retryAfter =
         e instanceof InferenceError.QueueFull || e instanceof InferenceError.TooManyCalls ? 1 : 0;
-    return new Mapped(status, e.message(), retryAfter, e.getClass().getSimpleName());
+    return new Mapped(
+        status,
+        io.caracal.core.ErrorText.truncate(e.message()),
+        retryAfter,
+        e.getClass().getSimpleName());
   }
 
   /** Maps a failure of the HTTP layer. */
@@ -67,12 +71,20 @@ final class HttpErrors {
           case HttpProblem.RequestLineTooLong l -> HttpResponseStatus.REQUEST_URI_TOO_LONG;
           case HttpProblem.HeadersTooLarge h -> HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
           case HttpProblem.BodyTooLarge b -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+          case HttpProblem.VersionNotSupported v -> HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+          case HttpProblem.MissingHost h -> HttpResponseStatus.BAD_REQUEST;
+          case HttpProblem.RequestTimeout t -> HttpResponseStatus.REQUEST_TIMEOUT;
+          case HttpProblem.TooManyConnections c -> HttpResponseStatus.SERVICE_UNAVAILABLE;
           case HttpProblem.NoRoute n -> HttpResponseStatus.NOT_FOUND;
           case HttpProblem.MethodNotAllowed m -> HttpResponseStatus.METHOD_NOT_ALLOWED;
           case HttpProblem.UnsupportedEncoding u -> HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
           case HttpProblem.ModelVersionNotReady r -> HttpResponseStatus.BAD_REQUEST;
         };
-    return new Mapped(status, p.message(), 0, p.getClass().getSimpleName());
+    return new Mapped(
+        status,
+        p.message(),
+        p instanceof HttpProblem.TooManyConnections ? 1 : 0,
+        p.getClass().getSimpleName());
   }
 
   /**
@@ -109,6 +121,30 @@ final class HttpErrors {
   }
 
   /** Returns the status of a health probe's answer. */
+  /**
+   * The bytes of a complete HTTP/1.1 answer to {@code p} that closes the connection, for the
+   * handlers in front of the HTTP codec (connection gate, request clock), which write raw bytes.
+   */
+  static byte[] rawClosingAnswer(HttpProblem p) {
+    Mapped m = map(p);
+    byte[] body =
+        ("{\"error\":\"" + m.message() + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 "
+            + m.status().code()
+            + " "
+            + m.status().reasonPhrase()
+            + "\r\ncontent-type: application/json\r\n"
+            + (m.retryAfterSeconds() > 0 ? "retry-after: " + m.retryAfterSeconds() + "\r\n" : "")
+            + "connection: close\r\ncontent-length: "
+            + body.length
+            + "\r\n\r\n";
+    byte[] h = head.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] all = java.util.Arrays.copyOf(h, h.length + body.length);
+    System.arraycopy(body, 0, all, h.length, body.length);
+    return all;
+  }
+
   static HttpResponseStatus health(boolean ok) {
     return ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE;
   }

@@ -45,6 +45,42 @@ sealed interface HttpProblem {
   }
 
   /** No route has this path. */
+  /** The request line names an HTTP version other than 1.0 and 1.1 (RFC 9110 §15.6.6). */
+  record VersionNotSupported() implements HttpProblem {
+    @Override
+    public String message() {
+      return "HTTP version not supported: send HTTP/1.1 (or HTTP/2 through the gRPC port)";
+    }
+  }
+
+  /** An HTTP/1.1 request without a Host header field (RFC 9112 §3.2 requires a 400). */
+  record MissingHost() implements HttpProblem {
+    @Override
+    public String message() {
+      return "missing Host header";
+    }
+  }
+
+  /** The request did not arrive in time ({@link ConnectionLimits}): its header block or body. */
+  record RequestTimeout(String part) implements HttpProblem {
+    public RequestTimeout {
+      Objects.requireNonNull(part, "part");
+    }
+
+    @Override
+    public String message() {
+      return "the request " + part + " did not arrive in time";
+    }
+  }
+
+  /** The server, or this client address, has as many connections open as it allows. */
+  record TooManyConnections() implements HttpProblem {
+    @Override
+    public String message() {
+      return "too many connections: retry later";
+    }
+  }
+
   record NoRoute() implements HttpProblem {
     @Override
     public String message() {
@@ -95,6 +131,10 @@ sealed interface HttpProblem {
    */
   default boolean closesConnection() {
     return this instanceof Malformed
+        || this instanceof VersionNotSupported
+        || this instanceof MissingHost
+        || this instanceof RequestTimeout
+        || this instanceof TooManyConnections
         || this instanceof RequestLineTooLong
         || this instanceof HeadersTooLarge
         || this instanceof BodyTooLarge;

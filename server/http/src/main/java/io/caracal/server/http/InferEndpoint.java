@@ -1,5 +1,6 @@
 package io.caracal.server.http;
 
+import io.caracal.api.InferenceException;
 import io.caracal.api.InferenceResponse;
 import io.caracal.core.InferenceService;
 import io.caracal.core.ModelRef;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code POST /v2/models/{m}[/versions/{v}]/infer}: decodes the body (JSON, or JSON and binary
@@ -50,7 +52,7 @@ final class InferEndpoint implements V2Endpoint {
 
   private V2JsonCodec.DecodedInfer decode(
       FullHttpRequest req, ModelRef model, HttpCompression.Coding coding) {
-    String headerLength = req.headers().get(V2JsonCodec.HEADER_LENGTH);
+    String headerLength = headerLength(req);
     if (coding == HttpCompression.Coding.IDENTITY) {
       return codec.decodeInfer(model.name(), model.version(), req.content(), headerLength);
     }
@@ -61,6 +63,26 @@ final class InferEndpoint implements V2Endpoint {
     } finally {
       plain.release();
     }
+  }
+
+  /**
+   * The one {@code Inference-Header-Content-Length}, or null; the field repeated with different
+   * values is refused, as a repeated Content-Length is: the two readings of the body differ.
+   */
+  private static @Nullable String headerLength(FullHttpRequest req) {
+    java.util.List<String> all = req.headers().getAll(V2JsonCodec.HEADER_LENGTH);
+    if (all.isEmpty()) {
+      return null;
+    }
+    String first = all.get(0).trim();
+    for (String v : all) {
+      if (!v.trim().equals(first)) {
+        throw InferenceException.invalid(
+            V2JsonCodec.HEADER_LENGTH,
+            "Inference-Header-Content-Length is given more than once with different values");
+      }
+    }
+    return first;
   }
 
   private FullHttpResponse render(

@@ -18,9 +18,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JSON of the extension routes (statistics, repository, logging) in Triton's shapes, and the
@@ -43,9 +45,39 @@ final class V2AdminCodec {
    */
   Map<String, Object> object(ByteBuf body, String what) {
     Map<String, Object> out = new LinkedHashMap<>();
+    members(
+        body,
+        what,
+        (p, k, t) -> {
+          if (t == JsonToken.START_OBJECT) {
+            Map<String, Object> inner = new LinkedHashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String ik = p.currentName();
+              inner.put(ik, scalar(p, p.nextToken(), ik, what));
+            }
+            out.put(k, inner);
+          } else {
+            out.put(k, scalar(p, t, k, what));
+          }
+        });
+    return out;
+  }
+
+  /** Reads one member of a body's top-level object; the parser is at its value ({@code t}). */
+  @FunctionalInterface
+  private interface MemberReader {
+    void read(JsonParser p, String key, JsonToken t) throws IOException;
+  }
+
+  /**
+   * Parses an optional JSON object body (empty or blank: no members), handing each top-level member
+   * to {@code reader}; every failure is a 400 naming {@code what}.
+   */
+  private void members(ByteBuf body, String what, MemberReader reader) {
     if (!body.isReadable() || isBlank(body)) {
-      return out;
+      return;
     }
+    JsonUtf8.check(body);
     try (JsonParser p =
         factory.createParser((java.io.InputStream) new ByteBufInputStream(body.duplicate()))) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -53,17 +85,7 @@ final class V2AdminCodec {
       }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String k = p.currentName();
-        JsonToken t = p.nextToken();
-        if (t == JsonToken.START_OBJECT) {
-          Map<String, Object> inner = new LinkedHashMap<>();
-          while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String ik = p.currentName();
-            inner.put(ik, scalar(p, p.nextToken(), ik, what));
-          }
-          out.put(k, inner);
-        } else {
-          out.put(k, scalar(p, t, k, what));
-        }
+        reader.read(p, k, p.nextToken());
       }
       if (p.nextToken() != null) {
         throw InferenceException.invalid(
@@ -79,7 +101,6 @@ final class V2AdminCodec {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out;
   }
 
   private static Object scalar(JsonParser p, JsonToken t, String key, String what)
@@ -117,6 +138,65 @@ final class V2AdminCodec {
       }
     }
     return true;
+  }
+
+  /**
+   * Parses a trace-setting body: each member is a string (a number is taken as its decimal string),
+   * an array of strings ({@code trace_level}; an empty array changes nothing, as in Triton) or
+   * {@code null} (clears the setting).
+   */
+  Map<String, @Nullable List<String>> traceSettings(ByteBuf body) {
+    Map<String, @Nullable List<String>> out = new LinkedHashMap<>();
+    members(
+        body,
+        "trace",
+        (p, k, t) -> {
+          switch (t) {
+            case VALUE_NULL -> out.put(k, null);
+            case VALUE_STRING, VALUE_NUMBER_INT -> out.put(k, List.of(p.getText()));
+            case START_ARRAY -> {
+              List<String> values = new ArrayList<>();
+              while (p.nextToken() == JsonToken.VALUE_STRING) {
+                values.add(p.getText());
+              }
+              if (p.currentToken() != JsonToken.END_ARRAY) {
+                throw traceValue(k);
+              }
+              if (!values.isEmpty()) {
+                out.put(k, values);
+              }
+            }
+            default -> throw traceValue(k);
+          }
+        });
+    return out;
+  }
+
+  private static InferenceException traceValue(String key) {
+    return InferenceException.invalid(
+        key,
+        "'"
+            + V2JsonCodec.truncate(key, 64)
+            + "' of the trace body must be a string, an array of strings or null");
+  }
+
+  /** Writes the trace extension's answer: {@code trace_level} an array, the rest strings. */
+  byte[] traceSettings(Map<String, List<String>> settings) {
+    return write(g -> {
+      g.writeStartObject();
+      for (Map.Entry<String, List<String>> e : settings.entrySet()) {
+        if (e.getKey().equals("trace_level")) {
+          g.writeArrayFieldStart(e.getKey());
+          for (String v : e.getValue()) {
+            g.writeString(v);
+          }
+          g.writeEndArray();
+        } else {
+          g.writeStringField(e.getKey(), String.join(",", e.getValue()));
+        }
+      }
+      g.writeEndObject();
+    });
   }
 
   /** Returns the {@code ready} filter of an index body (false when absent). */

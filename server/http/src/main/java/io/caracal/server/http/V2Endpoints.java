@@ -5,6 +5,7 @@ import io.caracal.api.InferenceException;
 import io.caracal.core.Extensions;
 import io.caracal.core.InferenceService;
 import io.caracal.core.logging.LogSettings;
+import io.caracal.core.trace.TraceSettings;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -26,6 +27,7 @@ final class V2Endpoints {
       String serverName,
       String serverVersion,
       LogSettings logSettings,
+      TraceSettings traceSettings,
       int maxBodyBytes) {
     V2AdminCodec admin = new V2AdminCodec();
     Map<V2Route.Kind, V2Endpoint> m = new EnumMap<>(V2Route.Kind.class);
@@ -51,6 +53,7 @@ final class V2Endpoints {
               new InferenceError.Unsupported("'repository_name' specification is not supported"));
         });
     m.put(V2Route.Kind.LOGGING, new LoggingEndpoint(logSettings, admin));
+    m.put(V2Route.Kind.TRACE_SETTING, new TraceSettingEndpoint(service, traceSettings, admin));
     m.put(
         V2Route.Kind.NOT_FOUND,
         call -> {

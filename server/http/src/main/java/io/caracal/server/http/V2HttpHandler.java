@@ -168,10 +168,9 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
             reqId,
             client,
             req.headers().get(HttpHeaderNames.USER_AGENT),
-            propagation);
-    if (model != null) {
-      call.requested(model, version == null ? "" : version);
-    }
+            propagation,
+            model,
+            version == null ? "" : version);
     if (req instanceof FullHttpRequest full) {
       call.bytesIn(full.content().readableBytes());
     }
@@ -180,17 +179,14 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
 
   private CompletableFuture<V2Endpoint.Reply> dispatch(
       FullHttpRequest req, V2Route route, String reqId, CallRecord call) {
-    DecoderResult dr = req.decoderResult();
-    if (dr.isFailure()) {
-      throw framingProblem(dr.cause()).toException();
-    }
+    checkFraming(req);
     if (route.kind() == V2Route.Kind.NOT_FOUND) {
       throw new HttpProblem.NoRoute().toException();
     }
     if (route.badSegment()) {
       throw ModelRef.invalidName();
     }
-    if (!route.kind().allows(req.method().name())) {
+    if (!route.kind().allows(head(req) ? "GET" : req.method().name())) {
       throw new HttpProblem.MethodNotAllowed().toException();
     }
     Optional<ModelRef> target =
@@ -203,14 +199,31 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
 
   private CompletableFuture<V2Endpoint.Reply> dispatchV1(
       FullHttpRequest req, V1Route route, String reqId, CallRecord call) {
-    DecoderResult dr = req.decoderResult();
-    if (dr.isFailure()) {
-      throw framingProblem(dr.cause()).toException();
-    }
+    checkFraming(req);
     if (!route.allows(req.method().name())) {
       throw new HttpProblem.MethodNotAllowed().toException();
     }
     return v1.handle(route, new V2Endpoint.Call(req, Optional.empty(), reqId, call));
+  }
+
+  /** Refuses a request that did not frame, or is not HTTP/1.x with a Host (1.1). */
+  private static void checkFraming(FullHttpRequest req) {
+    DecoderResult dr = req.decoderResult();
+    if (dr.isFailure()) {
+      throw framingProblem(dr.cause()).toException();
+    }
+    HttpVersion v = req.protocolVersion();
+    if (v.majorVersion() != 1 || v.minorVersion() > 1) {
+      throw new HttpProblem.VersionNotSupported().toException();
+    }
+    if (v.minorVersion() == 1 && !req.headers().contains(HttpHeaderNames.HOST)) {
+      throw new HttpProblem.MissingHost().toException();
+    }
+  }
+
+  /** A HEAD request: routed and answered as GET, without the body. */
+  private static boolean head(HttpRequest req) {
+    return req.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
   }
 
   private static HttpProblem framingProblem(Throwable c) {
@@ -256,6 +269,12 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     }
     int bytesOut = r.content().readableBytes();
     HttpUtil.setContentLength(r, bytesOut);
+    if (call.method().equals("HEAD")) { // as GET, without the body (RFC 9110 §9.3.2)
+      FullHttpResponse full = r;
+      r = full.replace(Unpooled.EMPTY_BUFFER);
+      full.release();
+      bytesOut = 0;
+    }
     propagate(r, call);
     HttpResponseStatus status = r.status();
     if (!keepAlive || framingFailed) {

@@ -3,6 +3,7 @@ package io.caracal.server.http;
 import io.caracal.core.InferenceService;
 import io.caracal.core.logging.LogSettings;
 import io.caracal.core.observe.CallTracker;
+import io.caracal.core.trace.TraceSettings;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sets up one HTTP/1.1 connection: codec (line and header limits), optional idle timeout, body
@@ -26,16 +28,28 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final V2Endpoints endpoints;
   private final V1Endpoints v1;
   private final CallTracker calls;
+  private final ConnectionLimits connectionLimits;
+  private final ConnectionGate gate;
+  private final AtomicLong timedOut = new AtomicLong();
 
   /** Creates an initializer serving {@code service} under these limits. */
   public V2HttpInitializer(
       InferenceService service, HttpLimits limits, String serverName, String serverVersion) {
-    this(service, limits, serverName, serverVersion, LogSettings.inMemory(), CallTracker.NONE);
+    this(
+        service,
+        limits,
+        serverName,
+        serverVersion,
+        LogSettings.inMemory(),
+        TraceSettings.disabled(),
+        CallTracker.NONE,
+        ConnectionLimits.NONE);
   }
 
   /**
    * Creates an initializer serving {@code service} under these limits; the logging extension uses
-   * {@code logSettings}.
+   * {@code logSettings}, the trace extension {@code traceSettings}, and every call is reported to
+   * {@code calls}.
    */
   public V2HttpInitializer(
       InferenceService service,
@@ -43,8 +57,12 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       String serverName,
       String serverVersion,
       LogSettings logSettings,
-      CallTracker calls) {
+      TraceSettings traceSettings,
+      CallTracker calls,
+      ConnectionLimits connectionLimits) {
     this.calls = Objects.requireNonNull(calls, "calls");
+    this.connectionLimits = Objects.requireNonNull(connectionLimits, "connectionLimits");
+    this.gate = new ConnectionGate(connectionLimits);
     this.limits = Objects.requireNonNull(limits, "limits");
     this.codec = new V2JsonCodec(limits);
     this.endpoints =
@@ -54,6 +72,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
             Objects.requireNonNull(serverName, "serverName"),
             Objects.requireNonNull(serverVersion, "serverVersion"),
             Objects.requireNonNull(logSettings, "logSettings"),
+            Objects.requireNonNull(traceSettings, "traceSettings"),
             limits.maxBodyBytes());
     this.v1 = new V1Endpoints(service, limits);
   }
@@ -61,14 +80,40 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
+    p.addLast("gate", gate);
+    RequestClock clock =
+        RequestClock.needed(connectionLimits)
+            ? new RequestClock(connectionLimits, calls, timedOut)
+            : null;
+    if (clock != null) {
+      p.addLast("clock", clock);
+    }
     long idleMillis = limits.idleTimeout().toMillis();
     if (idleMillis > 0) {
       p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
     }
     p.addLast(
         "codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
+    if (clock != null) {
+      p.addLast("progress", clock.progress());
+    }
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec, calls));
     p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls));
+  }
+
+  /** Open connections now. */
+  int openConnections() {
+    return gate.open();
+  }
+
+  /** Connections refused by the connection limits so far. */
+  long refusedConnections() {
+    return gate.refused();
+  }
+
+  /** Requests refused with 408 because they arrived too slowly, so far. */
+  long timedOutRequests() {
+    return timedOut.get();
   }
 
   /** Aggregates bodies; an oversized one gets a JSON 413 and the connection is closed. */

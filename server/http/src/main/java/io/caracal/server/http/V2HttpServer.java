@@ -58,7 +58,10 @@ public final class V2HttpServer implements AutoCloseable {
 
   private volatile @Nullable InetSocketAddress boundAddress;
   private final io.caracal.core.logging.LogSettings logSettings;
+  private final io.caracal.core.trace.TraceSettings traceSettings;
   private final CallTracker calls;
+  private final ConnectionLimits connectionLimits;
+  private volatile @Nullable V2HttpInitializer initializer;
 
   private V2HttpServer(Builder b) {
     this.host = b.host;
@@ -69,7 +72,9 @@ public final class V2HttpServer implements AutoCloseable {
     this.limits = b.limits;
     this.eventLoopThreads = b.eventLoopThreads;
     this.logSettings = b.logSettings;
+    this.traceSettings = b.traceSettings;
     this.calls = b.calls;
+    this.connectionLimits = b.connectionLimits;
   }
 
   /** Returns a builder with the defaults: 127.0.0.1:8000, name "caracal", default limits. */
@@ -106,8 +111,16 @@ public final class V2HttpServer implements AutoCloseable {
               .option(ChannelOption.SO_BACKLOG, 1024)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(
-                  new V2HttpInitializer(
-                      service, limits, serverName, serverVersion, logSettings, calls));
+                  initializer =
+                      new V2HttpInitializer(
+                          service,
+                          limits,
+                          serverName,
+                          serverVersion,
+                          logSettings,
+                          traceSettings,
+                          calls,
+                          connectionLimits));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -126,6 +139,26 @@ public final class V2HttpServer implements AutoCloseable {
       return boundAddress;
     }
   }
+
+  /**
+   * What the connection limits did so far: open connections, connections refused, requests refused
+   * for arriving too slowly (zeros before {@link #start()}).
+   */
+  public ConnectionCounts connectionCounts() {
+    V2HttpInitializer i = initializer;
+    return i == null
+        ? new ConnectionCounts(0, 0, 0)
+        : new ConnectionCounts(i.openConnections(), i.refusedConnections(), i.timedOutRequests());
+  }
+
+  /**
+   * Counts of the connection limits.
+   *
+   * @param open connections open now
+   * @param refused connections refused for being beyond a limit
+   * @param timedOut requests answered 408 for arriving too slowly
+   */
+  public record ConnectionCounts(int open, long refused, long timedOut) {}
 
   /** Returns the bound address, or null before {@link #start()}. */
   public @Nullable InetSocketAddress boundAddress() {
@@ -206,12 +239,21 @@ public final class V2HttpServer implements AutoCloseable {
     private HttpLimits limits = HttpLimits.DEFAULTS;
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
     private CallTracker calls = CallTracker.NONE;
+    private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
     private io.caracal.core.logging.LogSettings logSettings =
         io.caracal.core.logging.LogSettings.inMemory();
+    private io.caracal.core.trace.TraceSettings traceSettings =
+        io.caracal.core.trace.TraceSettings.disabled();
 
     private Builder() {}
 
     /** The log settings the logging extension reads and changes, default in-memory only. */
+    /** Bounds connections and slow requests; default {@link ConnectionLimits#DEFAULTS}. */
+    public Builder connectionLimits(ConnectionLimits limits) {
+      this.connectionLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
     /** Reports every call (access log, traces, metrics); default: to nobody. */
     public Builder calls(CallTracker calls) {
       this.calls = Objects.requireNonNull(calls, "calls");
@@ -220,6 +262,15 @@ public final class V2HttpServer implements AutoCloseable {
 
     public Builder logSettings(io.caracal.core.logging.LogSettings logSettings) {
       this.logSettings = Objects.requireNonNull(logSettings, "logSettings");
+      return this;
+    }
+
+    /**
+     * The trace settings the trace extension reads and changes (pass the tracer's, and the same to
+     * the gRPC server); default: tracing off, in memory only.
+     */
+    public Builder traceSettings(io.caracal.core.trace.TraceSettings traceSettings) {
+      this.traceSettings = Objects.requireNonNull(traceSettings, "traceSettings");
       return this;
     }
 

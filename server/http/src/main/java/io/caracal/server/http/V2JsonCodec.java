@@ -115,11 +115,12 @@ final class V2JsonCodec {
    * @param headerLength the {@code Inference-Header-Content-Length} header's value, or null
    * @throws InferenceException (InvalidInput) naming the offending field
    */
-  DecodedInfer decodeInfer(String model, OptionalLong version, ByteBuf body, String headerLength) {
+  DecodedInfer decodeInfer(
+      String model, OptionalLong version, ByteBuf body, @Nullable String headerLength) {
     int bodyLen = body.readableBytes();
     int jsonLen = bodyLen;
     boolean hasHeader = headerLength != null;
-    if (hasHeader) {
+    if (headerLength != null) {
       jsonLen = parseHeaderLength(headerLength, bodyLen);
     }
     if (jsonLen == 0) {
@@ -127,6 +128,7 @@ final class V2JsonCodec {
     }
     ByteBuf json = body.slice(body.readerIndex(), jsonLen);
     checkJsonStart(json);
+    JsonUtf8.check(json);
     Parsed parsed;
     try (JsonParser p = factory.createParser((InputStream) new ByteBufInputStream(json))) {
       parsed = parseRoot(p, model, jsonLen);

@@ -39,6 +39,11 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
     REPOSITORY_NAMED("POST"),
     /** {@code /v2/logging}: GET reads, POST updates. */
     LOGGING("GET"),
+    /**
+     * {@code /v2/trace/setting} (model null) and {@code /v2/models/{m}/trace/setting}: GET reads,
+     * POST updates.
+     */
+    TRACE_SETTING("GET"),
     NOT_FOUND("");
 
     final String method;
@@ -49,7 +54,8 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
 
     /** Returns whether the route answers this request method. */
     boolean allows(String requestMethod) {
-      return method.equals(requestMethod) || (this == LOGGING && requestMethod.equals("POST"));
+      return method.equals(requestMethod)
+          || ((this == LOGGING || this == TRACE_SETTING) && requestMethod.equals("POST"));
     }
   }
 
@@ -77,6 +83,7 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
       case REPOSITORY_UNLOAD -> "/v2/repository/models/{model}/unload";
       case REPOSITORY_NAMED -> "/v2/repository/{name}";
       case LOGGING -> "/v2/logging";
+      case TRACE_SETTING -> model == null ? "/v2/trace/setting" : m + "/trace/setting";
       case NOT_FOUND -> "unmatched";
     };
   }
@@ -125,6 +132,9 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
     if (n == 2 && seg.get(1).equals("logging")) {
       return new V2Route(Kind.LOGGING, null, null, false);
     }
+    if (n == 3 && seg.get(1).equals("trace") && seg.get(2).equals("setting")) {
+      return new V2Route(Kind.TRACE_SETTING, null, null, false);
+    }
     if (seg.get(1).equals("repository")) {
       return repository(seg.subList(2, n));
     }
@@ -160,6 +170,10 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
       kind = Kind.MODEL_CONFIG;
     } else if (rest.size() == i + 1 && rest.get(i).equals("stats")) {
       kind = Kind.MODEL_STATS;
+    } else if (rest.size() == i + 2
+        && rest.get(i).equals("trace")
+        && rest.get(i + 1).equals("setting")) {
+      kind = Kind.TRACE_SETTING;
     } else if (bad) {
       // a traversal-looking path such as /v2/models/a/../../b: reject it as a bad name, not 404
       return new V2Route(Kind.MODEL_METADATA, null, null, true);

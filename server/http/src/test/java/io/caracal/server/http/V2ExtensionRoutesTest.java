@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.caracal.core.logging.LogSettings;
+import io.caracal.core.trace.TraceSettings;
 import io.caracal.server.testing.FakeInferenceService;
 import io.caracal.testing.http.RawHttp;
 import java.io.ByteArrayOutputStream;
@@ -68,6 +69,7 @@ class V2ExtensionRoutesTest {
             .eventLoopThreads(1)
             .limits(HttpLimits.DEFAULTS.withMaxBodyBytes(4096))
             .logSettings(LogSettings.inMemory())
+            .traceSettings(TraceSettings.disabled())
             .build();
     port = server.start().getPort();
   }
@@ -92,6 +94,51 @@ class V2ExtensionRoutesTest {
 
   static String error(RawHttp.Resp r) throws IOException {
     return JSON.readTree(r.body()).get("error").asText();
+  }
+
+  @Test
+  void traceSetting_routesBodiesAndErrors() throws Exception {
+    RawHttp.Resp global = call("GET", "/v2/trace/setting", null);
+    assertThat(global.status()).isEqualTo(200);
+    assertThat(JSON.readTree(global.body()).toString())
+        .isEqualTo(
+            "{\"trace_level\":[\"OFF\"],\"trace_rate\":\"1000\",\"trace_count\":\"-1\","
+                + "\"trace_mode\":\"opentelemetry\"}");
+    // a model's route, also with a version (ignored, as Triton does); numbers taken as strings
+    RawHttp.Resp model =
+        call(
+            "POST",
+            "/v2/models/echo/versions/1/trace/setting",
+            "{\"trace_rate\":25,\"trace_level\":[\"TIMESTAMPS\"],\"trace_count\":null}");
+    assertThat(model.status()).as(new String(model.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+    JsonNode m = JSON.readTree(model.body());
+    assertThat(m.get("trace_rate").asText()).isEqualTo("25");
+    assertThat(m.get("trace_level").toString()).isEqualTo("[\"TIMESTAMPS\"]");
+    assertThat(JSON.readTree(call("GET", "/v2/models/echo/trace/setting", null).body()))
+        .isEqualTo(m);
+    // an empty level array changes nothing (Triton); a POST without a body only reads
+    assertThat(
+            JSON.readTree(
+                    call("POST", "/v2/models/echo/trace/setting", "{\"trace_level\":[]}").body())
+                .get("trace_level")
+                .toString())
+        .isEqualTo("[\"TIMESTAMPS\"]");
+    assertThat(call("POST", "/v2/trace/setting", null).status()).isEqualTo(200);
+
+    RawHttp.Resp notReady = call("GET", "/v2/models/notready/trace/setting", null);
+    assertThat(notReady.status()).isEqualTo(400);
+    assertThat(error(notReady)).isEqualTo("Request for unknown model : notready");
+    RawHttp.Resp file = call("POST", "/v2/trace/setting", "{\"trace_file\":null}");
+    assertThat(file.status()).isEqualTo(501);
+    assertThat(error(file))
+        .isEqualTo("trace file location can not be updated through network protocol");
+    RawHttp.Resp object = call("POST", "/v2/trace/setting", "{\"trace_rate\":{\"a\":1}}");
+    assertThat(object.status()).isEqualTo(400);
+    assertThat(error(object))
+        .isEqualTo("'trace_rate' of the trace body must be a string, an array of strings or null");
+    assertThat(call("POST", "/v2/trace/setting", "[1]").status()).isEqualTo(400);
+    assertThat(call("DELETE", "/v2/trace/setting", null).status()).isEqualTo(405);
+    assertThat(call("PUT", "/v2/models/echo/trace/setting", "{}").status()).isEqualTo(405);
   }
 
   @Test

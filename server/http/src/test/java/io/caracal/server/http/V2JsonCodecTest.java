@@ -399,7 +399,8 @@ class V2JsonCodecTest {
     assertThat(errorOf(() -> decodeBinary(one, new byte[4], String.valueOf(len + 5))))
         .startsWith("Inference-Header-Content-Length: inference header size should be in range");
     assertThat(errorOf(() -> decodeBinary(one, new byte[4], "0"))).contains("raw binary requests");
-    // a header length that splits the JSON (and a UTF-8 sequence) is malformed JSON
+    // a header length that splits the JSON (and a UTF-8 sequence) is invalid UTF-8, said before any
+    // parsing
     String utf = "{\"id\":\"é\",\"inputs\":[]}";
     byte[] u = utf.getBytes(StandardCharsets.UTF_8);
     int split = utf.indexOf('é') + 1;
@@ -407,7 +408,7 @@ class V2JsonCodecTest {
             errorOf(() ->
                 codec.decodeInfer(
                     "m", OptionalLong.empty(), Unpooled.wrappedBuffer(u), String.valueOf(split))))
-        .startsWith("malformed JSON");
+        .startsWith("invalid UTF-8 in the JSON request body");
   }
 
   @Test

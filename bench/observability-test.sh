@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Issue 9's figures, each measured in one run on this machine:
+#  1. the cost of observing: throughput of mnist-cnn-dyn (dynamic batching) at concurrency 64 on a
+#     server with metrics (scraped every second in OpenMetrics), the access log and traces
+#     (TIMESTAMPS, rate 1000, exported over OTLP/HTTP to a local sink) all on, against the same
+#     build with all three off; the two servers run side by side and take turns, round after round;
+#  2. the response cache: hits (one request repeated) against misses (every request different) on a
+#     copy of the model with response_cache on.
+# Results: $OUT/results.md (default bench/target/observability-<time>/).
+#
+# Usage: bench/observability-test.sh [--no-build]
+#   env: WARMUP (5 s), DURATION (10 s), ROUNDS (3), CONCURRENCY (64), MODELS_DIR (../shared/models)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bin/lib/find-jdk.sh"
+cd "$root"
+build=1
+[ "${1:-}" != --no-build ] || build=0
+WARMUP=${WARMUP:-5}
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+CONCURRENCY=${CONCURRENCY:-64}
+MODELS_DIR=${MODELS_DIR:-$root/../shared/models}
+OUT=${OUT:-$root/bench/target/observability-$(date -u +%Y%m%dT%H%M%SZ)}
+[ -f "$MODELS_DIR/mnist-cnn-dyn/model.onnx" ] || { echo "observability-test: needs $MODELS_DIR/mnist-cnn-dyn (../shared)" >&2; exit 2; }
+
+if [ "$build" = 1 ]; then
+  echo "observability-test: building (./mvnw -DskipTests package -pl app,bench -am)"
+  ./mvnw -B -q -ntp -DskipTests package -pl app,bench -am
+fi
+cp_file="$root/bench/target/classpath.txt"
+bench_jar="$root/bench/target/caracal-bench-0.1.0-SNAPSHOT.jar"
+[ -f "$cp_file" ] && [ -f "$bench_jar" ] || { echo "observability-test: bench is not built" >&2; exit 1; }
+lib="$root/bench/target/observability-lib"
+rm -rf "$lib" && mkdir -p "$lib"
+tr ':' '\n' < "$cp_file" | while read -r j; do [ -n "$j" ] && ln -s "$j" "$lib/"; done
+bench_cp="$bench_jar:$lib/*"
+
+mkdir -p "$OUT"
+repo=$(mktemp -d "${TMPDIR:-/tmp}/caracal-obs-repo.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$repo"
+}
+trap cleanup EXIT INT TERM
+
+for name in mnist mnist_cached; do
+  mkdir -p "$repo/$name/1"
+  cp "$MODELS_DIR/mnist-cnn-dyn/model.onnx" "$repo/$name/1/model.onnx"
+  {
+    echo "name: \"$name\""
+    echo "platform: \"onnxruntime_onnx\""
+    echo "max_batch_size: 64"
+    echo "dynamic_batching { preferred_batch_size: [ 32, 64 ] max_queue_delay_microseconds: 500 }"
+    [ "$name" != mnist_cached ] || echo "response_cache { enable: true }"
+  } > "$repo/$name/config.pbtxt"
+done
+
+# await_line FILE REGEX: prints the first capture group once FILE has a matching line
+await_line() {
+  local file=$1 regex=$2 pid=$3 v=""
+  for _ in $(seq 1 1200); do
+    v=$(sed -nE "s/.*$regex.*/\1/p" "$file" 2>/dev/null | head -1)
+    [ -n "$v" ] && { echo "$v"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { echo "observability-test: process $pid died:" >&2; tail -20 "$file" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "observability-test: timed out waiting in $file" >&2; return 1
+}
+
+"$JAVA_HOME/bin/java" -cp "$bench_cp" io.caracal.bench.load.OtlpSink > "$OUT/otlp-sink.log" 2>&1 &
+pids+=($!)
+sink_port=$(await_line "$OUT/otlp-sink.log" 'listening on port ([0-9]+)' "${pids[-1]}")
+
+common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --cache-size 67108864)
+"$root/bin/caracal" "${common[@]}" --allow-metrics false --access-log false > "$OUT/server-off.log" 2>&1 &
+pids+=($!); off_pid=$!
+"$root/bin/caracal" "${common[@]}" --metrics-port 0 --access-log true \
+  --trace-config level=TIMESTAMPS --trace-config rate=1000 \
+  --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces" > "$OUT/server-on.log" 2>&1 &
+pids+=($!); on_pid=$!
+off_port=$(await_line "$OUT/server-off.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
+on_port=$(await_line "$OUT/server-on.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
+metrics_port=$(await_line "$OUT/server-on.log" 'metrics listening on [^:]+:([0-9]+)' "$on_pid")
+for p in "$off_port" "$on_port"; do
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$p/v2/health/ready" >/dev/null && break
+    sleep 0.2
+  done
+done
+echo "observability-test: off on :$off_port, on on :$on_port (metrics :$metrics_port), OTLP sink :$sink_port"
+
+# a Prometheus-like scraper: every second, OpenMetrics, as long as the run lasts
+( while kill -0 "$on_pid" 2>/dev/null; do
+    curl -s -o /dev/null -H 'Accept: application/openmetrics-text; version=1.0.0' \
+      "http://127.0.0.1:$metrics_port/metrics" || true
+    sleep 1
+  done ) &
+pids+=($!)
+
+ab() {
+  "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
+    --input input --output output --shape 1,1,28,28 --concurrency "$CONCURRENCY" \
+    --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" "$@"
+}
+
+{
+  echo "# Observability and cache figures, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections, warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds"
+  echo
+  echo "## Observing on vs off"
+  echo
+  echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every second), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
+  echo
+  ab --model mnist --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
+  echo
+  echo "## Response cache: hits vs misses (server 'off')"
+  echo
+  echo "miss: every request carries different input values (a counter in its last two elements), so each runs the model; hit: one request repeated."
+  echo
+  ab --model mnist_cached --target "miss=http://127.0.0.1:$off_port,unique" --target "hit=http://127.0.0.1:$off_port"
+  echo
+  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg); access-log lines written by 'on': $(grep -c '"event":"access"' "$OUT/server-on.log" || true)"
+} | tee "$OUT/results.md"
+kill "${pids[0]}" 2>/dev/null || true
+sleep 1
+cat "$OUT/otlp-sink.log" | tail -1 | tee -a "$OUT/results.md"
