@@ -20,6 +20,10 @@ import io.caracal.core.scheduler.Ticker;
 import io.caracal.server.grpc.GrpcServer;
 import io.caracal.server.http.HttpLimits;
 import io.caracal.server.http.V2HttpServer;
+import io.caracal.server.tfserving.ReloadingLabels;
+import io.caracal.server.tfserving.TfsGrpcServer;
+import io.caracal.server.tfserving.TfsRestServer;
+import io.caracal.server.tfserving.VersionLabels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -61,6 +65,9 @@ public final class Caracal implements AutoCloseable {
   private final java.util.concurrent.ExecutorService controlExecutor;
   private final V2HttpServer http;
   private final GrpcServer grpc;
+  private final @Nullable TfsRestServer tfsRest; // null unless --tfs-rest-port
+  private final @Nullable TfsGrpcServer tfsGrpc; // null unless --tfs-grpc-port
+  private final @Nullable ReloadingLabels labels; // null unless --model-config-file
   private final Observability observability;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
@@ -76,7 +83,13 @@ public final class Caracal implements AutoCloseable {
       java.util.concurrent.ExecutorService controlExecutor,
       V2HttpServer http,
       GrpcServer grpc,
+      @Nullable TfsRestServer tfsRest,
+      @Nullable TfsGrpcServer tfsGrpc,
+      @Nullable ReloadingLabels labels,
       Observability observability) {
+    this.labels = labels;
+    this.tfsRest = tfsRest;
+    this.tfsGrpc = tfsGrpc;
     this.observability = observability;
     this.registry = registry;
     this.poller = poller;
@@ -192,6 +205,15 @@ public final class Caracal implements AutoCloseable {
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
+      // before the transports bind: a bad config file fails the start early
+      ReloadingLabels labels =
+          settings.modelConfigFile().isEmpty()
+              ? null
+              : ReloadingLabels.start(
+                  java.nio.file.Path.of(settings.modelConfigFile()),
+                  settings.modelRepository(),
+                  service,
+                  settings.modelConfigPollSecs());
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -243,11 +265,69 @@ public final class Caracal implements AutoCloseable {
         http.close();
         throw e.getCause();
       }
+      TfsRestServer tfsRest = null;
+      if (settings.tfsRestPort() >= 0) {
+        tfsRest =
+            TfsRestServer.builder()
+                .host(settings.host())
+                .port(settings.tfsRestPort())
+                .service(service)
+                .labels(labels == null ? VersionLabels.NONE : labels)
+                .calls(observability.calls())
+                .maxBodyBytes(Math.toIntExact(settings.maxRequestBytes()))
+                .maxJsonDepth(settings.maxJsonDepth() + 3)
+                .build();
+        try {
+          tfsRest.start();
+        } catch (UncheckedIOException e) {
+          if (labels != null) {
+            labels.close();
+          }
+          grpc.close();
+          http.close();
+          throw e.getCause();
+        }
+      }
+      TfsGrpcServer tfsGrpc = null;
+      if (settings.tfsGrpcPort() >= 0) {
+        tfsGrpc =
+            TfsGrpcServer.builder()
+                .host(settings.host())
+                .port(settings.tfsGrpcPort())
+                .service(service)
+                .labels(labels == null ? VersionLabels.NONE : labels)
+                .calls(observability.calls())
+                .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes()))
+                .build();
+        try {
+          tfsGrpc.start();
+        } catch (UncheckedIOException e) {
+          if (tfsRest != null) {
+            tfsRest.close();
+          }
+          if (labels != null) {
+            labels.close();
+          }
+          grpc.close();
+          http.close();
+          throw e.getCause();
+        }
+      }
       if (poller != null) {
         poller.start();
       }
       return new Caracal(
-          registry, poller, pipeline, admission, controlExecutor, http, grpc, observability);
+          registry,
+          poller,
+          pipeline,
+          admission,
+          controlExecutor,
+          http,
+          grpc,
+          tfsRest,
+          tfsGrpc,
+          labels,
+          observability);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
@@ -317,6 +397,12 @@ public final class Caracal implements AutoCloseable {
             java.util.concurrent.CompletableFuture<Void> idle = admission.stopAccepting();
             http.stopAccepting();
             grpc.stopAccepting();
+            if (tfsRest != null) {
+              tfsRest.stopAccepting();
+            }
+            if (tfsGrpc != null) {
+              tfsGrpc.stopAccepting();
+            }
             return idle;
           }
 
@@ -355,6 +441,20 @@ public final class Caracal implements AutoCloseable {
   /** Returns the address the HTTP listener is bound to (the real port when 0 was asked). */
   public InetSocketAddress httpAddress() {
     return Objects.requireNonNull(http.boundAddress()); // started before this object exists
+  }
+
+  /** Returns the address of TF Serving's REST listener, empty when it is off. */
+  public java.util.Optional<InetSocketAddress> tfsRestAddress() {
+    return tfsRest == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.ofNullable(tfsRest.boundAddress());
+  }
+
+  /** Returns the address of TF Serving's gRPC listener, empty when it is off. */
+  public java.util.Optional<InetSocketAddress> tfsGrpcAddress() {
+    return tfsGrpc == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.ofNullable(tfsGrpc.boundAddress());
   }
 
   /** Returns the address the gRPC listener is bound to (the real port when 0 was asked). */
@@ -400,6 +500,15 @@ public final class Caracal implements AutoCloseable {
     }
     if (poller != null) {
       poller.close();
+    }
+    if (tfsGrpc != null) {
+      tfsGrpc.close();
+    }
+    if (labels != null) {
+      labels.close();
+    }
+    if (tfsRest != null) {
+      tfsRest.close();
     }
     grpc.close();
     http.close();

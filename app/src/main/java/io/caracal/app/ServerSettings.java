@@ -18,6 +18,11 @@ import picocli.CommandLine.Option;
  * @param host the address every listener binds
  * @param httpPort the HTTP port; 0 = ephemeral
  * @param grpcPort the gRPC port; 0 = ephemeral
+ * @param tfsRestPort TF Serving's REST API port; -1 = off (the default), 0 = ephemeral
+ * @param tfsGrpcPort TF Serving's gRPC API port; -1 = off (the default), 0 = ephemeral
+ * @param modelConfigFile TF Serving's {@code model_config_list} text file (version labels for the
+ *     TF transports); empty for none
+ * @param modelConfigPollSecs seconds between two reads of the model config file; 0 = read once
  * @param serverName the name {@code GET /v2} reports
  * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
  * @param interOpThreads ONNX Runtime threads across independent operators; 0 = runtime default
@@ -70,6 +75,10 @@ public record ServerSettings(
     String host,
     int httpPort,
     int grpcPort,
+    int tfsRestPort,
+    int tfsGrpcPort,
+    String modelConfigFile,
+    int modelConfigPollSecs,
     String serverName,
     int intraOpThreads,
     int interOpThreads,
@@ -108,6 +117,14 @@ public record ServerSettings(
     Objects.requireNonNull(serverName, "serverName");
     check(httpPort >= 0 && httpPort <= 65535, "http-port", httpPort, "0..65535");
     check(grpcPort >= 0 && grpcPort <= 65535, "grpc-port", grpcPort, "0..65535");
+    check(tfsRestPort >= -1 && tfsRestPort <= 65535, "tfs-rest-port", tfsRestPort, "-1..65535");
+    check(tfsGrpcPort >= -1 && tfsGrpcPort <= 65535, "tfs-grpc-port", tfsGrpcPort, "-1..65535");
+    Objects.requireNonNull(modelConfigFile, "modelConfigFile");
+    check(
+        modelConfigPollSecs >= 0 && modelConfigPollSecs <= 86400,
+        "model-config-poll-secs",
+        modelConfigPollSecs,
+        "0..86400");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
     check(interOpThreads >= 0, "inter-op-threads", interOpThreads, ">= 0");
     check(
@@ -207,6 +224,10 @@ public record ServerSettings(
         .host(host)
         .httpPort(httpPort)
         .grpcPort(grpcPort)
+        .tfsRestPort(tfsRestPort)
+        .tfsGrpcPort(tfsGrpcPort)
+        .modelConfigFile(modelConfigFile)
+        .modelConfigPollSecs(modelConfigPollSecs)
         .serverName(serverName)
         .intraOpThreads(intraOpThreads)
         .interOpThreads(interOpThreads)
@@ -278,6 +299,33 @@ public record ServerSettings(
         paramLabel = "PORT",
         description = "gRPC port, same host; 0 = ephemeral (the bound port is logged)")
     private int grpcPort = 8001;
+
+    @Option(
+        names = "--tfs-rest-port",
+        paramLabel = "PORT",
+        description =
+            "TensorFlow Serving REST API port (TF Serving's image uses 8501); -1 = off, 0 = ephemeral")
+    private int tfsRestPort = -1;
+
+    @Option(
+        names = "--tfs-grpc-port",
+        paramLabel = "PORT",
+        description =
+            "TensorFlow Serving gRPC API port (TF Serving uses 8500); -1 = off, 0 = ephemeral")
+    private int tfsGrpcPort = -1;
+
+    @Option(
+        names = "--model-config-file",
+        paramLabel = "FILE",
+        description =
+            "TF Serving model_config_list text file: version labels for the TF Serving transports")
+    private String modelConfigFile = "";
+
+    @Option(
+        names = "--model-config-poll-secs",
+        paramLabel = "N",
+        description = "seconds between two reads of --model-config-file; 0 = read once")
+    private int modelConfigPollSecs = 0;
 
     @Option(
         names = "--server-name",
@@ -533,6 +581,30 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --tfs-rest-port}: TF Serving's REST API; -1 = off, 0 = ephemeral. */
+    public Builder tfsRestPort(int v) {
+      tfsRestPort = v;
+      return this;
+    }
+
+    /** Sets {@code --tfs-grpc-port}: TF Serving's gRPC API; -1 = off, 0 = ephemeral. */
+    public Builder tfsGrpcPort(int v) {
+      tfsGrpcPort = v;
+      return this;
+    }
+
+    /** Sets {@code --model-config-file}; empty for none. */
+    public Builder modelConfigFile(String v) {
+      modelConfigFile = Objects.requireNonNull(v, "modelConfigFile");
+      return this;
+    }
+
+    /** Sets {@code --model-config-poll-secs}; 0 = read once. */
+    public Builder modelConfigPollSecs(int v) {
+      modelConfigPollSecs = v;
+      return this;
+    }
+
     /** Sets {@code --server-name}, the name {@code GET /v2} reports. */
     public Builder serverName(String v) {
       serverName = Objects.requireNonNull(v, "serverName");
@@ -754,6 +826,10 @@ public record ServerSettings(
           host,
           httpPort,
           grpcPort,
+          tfsRestPort,
+          tfsGrpcPort,
+          modelConfigFile,
+          modelConfigPollSecs,
           serverName,
           intraOpThreads,
           interOpThreads,

@@ -247,7 +247,7 @@ class ServeCommandTest {
     assertThat(Cli.usageError(NO_ENV, "--port", "1"))
         .isEqualTo(
             "caracal serve: unknown option '--port' (did you mean --http-port, --grpc-port or"
-                + " --metrics-port?)");
+                + " --tfs-rest-port?)");
     assertThat(Cli.usageError(NO_ENV, withRepository("extra")))
         .isEqualTo("caracal serve: unexpected argument 'extra'");
   }

@@ -171,6 +171,24 @@ public final class TestModels {
     return dir;
   }
 
+  /**
+   * Writes TF Serving's test model {@code half_plus_two} as ONNX (version {@code version}, no
+   * config): FP32 {@code x [-1]} → {@code y = 0.5·x + 2} ({@code Mul} then {@code Add}).
+   */
+  public static Path halfPlusTwo(Path repo, String name, long version) throws IOException {
+    GraphProto g =
+        GraphProto.newBuilder()
+            .setName(name)
+            .addInput(value("x", DataType.FP32, -1))
+            .addOutput(value("y", DataType.FP32, -1))
+            .addInitializer(Onnx.rawFloats("half", new long[] {}, new float[] {0.5f}))
+            .addInitializer(Onnx.rawFloats("two", new long[] {}, new float[] {2f}))
+            .addNode(node("Mul", List.of("x", "half"), List.of("x_half")))
+            .addNode(node("Add", List.of("x_half", "two"), List.of("y")))
+            .build();
+    return write(repo, name, version, Onnx.model(g, IR_VERSION, OPSET, false));
+  }
+
   /** Writes the strings model (StringConcat and identity); see the class comment. */
   public static Path strings(Path repo, String name, int maxBatchSize) throws IOException {
     DataType s = DataType.BYTES;

@@ -92,9 +92,22 @@ final class HttpErrors {
    * when it is unexpected.
    */
   static Mapped map(Throwable t, String requestId) {
+    return resolve(t, requestId, HttpErrors::map, HttpErrors::map);
+  }
+
+  /**
+   * Resolves any failure of the request {@code requestId} to the HTTP layer's problem or core's
+   * error, unwrapping the wrappers futures add, and logs it when it is unexpected; {@link V1Errors}
+   * words the same failures in KServe V1's way.
+   */
+  static <R> R resolve(
+      Throwable t,
+      String requestId,
+      java.util.function.Function<HttpProblem, R> problem,
+      java.util.function.Function<InferenceError, R> error) {
     Throwable c = InferenceException.unwrap(t);
     if (c instanceof HttpProblemException p) {
-      return map(p.problem());
+      return problem.apply(p.problem());
     }
     InferenceException e = InferenceException.from(c);
     if (e.isUnexpected()) {
@@ -104,7 +117,7 @@ final class HttpErrors {
           e.correlationId(),
           e.getCause() == null ? e : e.getCause());
     }
-    return map(e.error());
+    return error.apply(e.error());
   }
 
   /** Returns the status of a health probe's answer. */

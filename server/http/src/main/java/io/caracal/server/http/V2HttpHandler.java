@@ -26,6 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +50,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private static final int CLIENT_CLOSED = 499;
 
   private final V2Endpoints endpoints;
+  private final V1Endpoints v1;
   private final V2JsonCodec codec;
   private final CallTracker calls;
   private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
@@ -57,8 +59,9 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private long requestCount;
   private @Nullable CompletableFuture<V2Endpoint.Reply> inFlight;
 
-  V2HttpHandler(V2Endpoints endpoints, V2JsonCodec codec, CallTracker calls) {
+  V2HttpHandler(V2Endpoints endpoints, V1Endpoints v1, V2JsonCodec codec, CallTracker calls) {
     this.endpoints = endpoints;
+    this.v1 = v1;
     this.codec = codec;
     this.calls = calls;
   }
@@ -91,18 +94,25 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
     boolean keepAlive = HttpUtil.isKeepAlive(req);
     String reqId = ctx.channel().id().asShortText() + "-" + (++requestCount);
-    V2Route route = V2Route.match(req.uri());
-    CallRecord call = startCall(ctx, req, route, reqId, calls);
+    V1Route v1Route = V1Route.match(req.uri(), req.method().name());
+    V2Route route = v1Route == null ? V2Route.match(req.uri()) : null;
+    V1Route kserve = Objects.requireNonNullElse(v1Route, V1Route.NONE);
+    CallRecord call =
+        route != null
+            ? startCall(ctx, req, route, reqId, calls)
+            : startCall(ctx, req, kserve.template(), kserve.model(), null, reqId, calls);
     CompletableFuture<V2Endpoint.Reply> reply;
     try {
-      reply = dispatch(req, route, reqId, call);
+      reply =
+          route != null ? dispatch(req, route, reqId, call) : dispatchV1(req, kserve, reqId, call);
     } catch (Throwable t) {
       reply = CompletableFuture.failedFuture(t);
     } finally {
       req.release(); // endpoints copy what they need before they return
     }
+    boolean kserveV1 = v1Route != null;
     if (reply.isDone()) {
-      write(ctx, reply, keepAlive, reqId, call);
+      write(ctx, reply, keepAlive, reqId, call, kserveV1);
       return;
     }
     busy = true;
@@ -114,7 +124,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
               inFlight = null;
               busy = false;
               if (ctx.channel().isActive()) {
-                write(ctx, pending, keepAlive, reqId, call);
+                write(ctx, pending, keepAlive, reqId, call, kserveV1);
               } else { // the client went away; nothing to answer
                 calls.finish(call, CLIENT_CLOSED, "Client Closed Request", "Cancelled", 0);
               }
@@ -125,6 +135,18 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   /** Starts the record of a call; {@code route} names it by its template, never its raw path. */
   static CallRecord startCall(
       ChannelHandlerContext ctx, HttpRequest req, V2Route route, String reqId, CallTracker calls) {
+    return startCall(ctx, req, route.template(), route.model(), route.version(), reqId, calls);
+  }
+
+  /** Starts the record of a call to the route {@code template}, naming a model or not. */
+  static CallRecord startCall(
+      ChannelHandlerContext ctx,
+      HttpRequest req,
+      String template,
+      @Nullable String model,
+      @Nullable String version,
+      String reqId,
+      CallTracker calls) {
     Map<String, String> propagation = Map.of();
     String parent = req.headers().get(TRACEPARENT);
     if (parent != null) {
@@ -142,13 +164,13 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
         calls.start(
             CallRecord.Protocol.HTTP,
             req.method().name(),
-            route.template(),
+            template,
             reqId,
             client,
             req.headers().get(HttpHeaderNames.USER_AGENT),
             propagation,
-            route.model(),
-            route.version() == null ? "" : route.version());
+            model,
+            version == null ? "" : version);
     if (req instanceof FullHttpRequest full) {
       call.bytesIn(full.content().readableBytes());
     }
@@ -157,17 +179,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
 
   private CompletableFuture<V2Endpoint.Reply> dispatch(
       FullHttpRequest req, V2Route route, String reqId, CallRecord call) {
-    DecoderResult dr = req.decoderResult();
-    if (dr.isFailure()) {
-      throw framingProblem(dr.cause()).toException();
-    }
-    HttpVersion v = req.protocolVersion();
-    if (v.majorVersion() != 1 || v.minorVersion() > 1) {
-      throw new HttpProblem.VersionNotSupported().toException();
-    }
-    if (v.minorVersion() == 1 && !req.headers().contains(HttpHeaderNames.HOST)) {
-      throw new HttpProblem.MissingHost().toException();
-    }
+    checkFraming(req);
     if (route.kind() == V2Route.Kind.NOT_FOUND) {
       throw new HttpProblem.NoRoute().toException();
     }
@@ -183,6 +195,30 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
             : Optional.of(
                 ModelRef.parse(route.model(), route.version() == null ? "" : route.version()));
     return endpoints.get(route.kind()).handle(new V2Endpoint.Call(req, target, reqId, call));
+  }
+
+  private CompletableFuture<V2Endpoint.Reply> dispatchV1(
+      FullHttpRequest req, V1Route route, String reqId, CallRecord call) {
+    checkFraming(req);
+    if (!route.allows(req.method().name())) {
+      throw new HttpProblem.MethodNotAllowed().toException();
+    }
+    return v1.handle(route, new V2Endpoint.Call(req, Optional.empty(), reqId, call));
+  }
+
+  /** Refuses a request that did not frame, or is not HTTP/1.x with a Host (1.1). */
+  private static void checkFraming(FullHttpRequest req) {
+    DecoderResult dr = req.decoderResult();
+    if (dr.isFailure()) {
+      throw framingProblem(dr.cause()).toException();
+    }
+    HttpVersion v = req.protocolVersion();
+    if (v.majorVersion() != 1 || v.minorVersion() > 1) {
+      throw new HttpProblem.VersionNotSupported().toException();
+    }
+    if (v.minorVersion() == 1 && !req.headers().contains(HttpHeaderNames.HOST)) {
+      throw new HttpProblem.MissingHost().toException();
+    }
   }
 
   /** A HEAD request: routed and answered as GET, without the body. */
@@ -210,19 +246,26 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       CompletableFuture<V2Endpoint.Reply> reply,
       boolean keepAlive,
       String reqId,
-      CallRecord call) {
+      CallRecord call,
+      boolean kserveV1) {
     FullHttpResponse r;
     boolean framingFailed = false;
     String errorKind = null;
     try {
       r = reply.join().render(ctx.alloc());
     } catch (Throwable t) {
-      HttpErrors.Mapped m = HttpErrors.map(t, reqId);
       framingFailed =
           InferenceException.unwrap(t) instanceof HttpProblemException p
               && p.problem().closesConnection();
-      r = errorResponse(codec, m);
-      errorKind = m.kind();
+      if (kserveV1) {
+        V1Errors.Mapped m = V1Errors.map(t, reqId);
+        r = V2Endpoint.jsonResponse(m.status(), m.body());
+        errorKind = m.kind();
+      } else {
+        HttpErrors.Mapped m = HttpErrors.map(t, reqId);
+        r = errorResponse(codec, m);
+        errorKind = m.kind();
+      }
     }
     int bytesOut = r.content().readableBytes();
     HttpUtil.setContentLength(r, bytesOut);

@@ -26,6 +26,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final HttpLimits limits;
   private final V2JsonCodec codec;
   private final V2Endpoints endpoints;
+  private final V1Endpoints v1;
   private final CallTracker calls;
   private final ConnectionLimits connectionLimits;
   private final ConnectionGate gate;
@@ -73,6 +74,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
             Objects.requireNonNull(logSettings, "logSettings"),
             Objects.requireNonNull(traceSettings, "traceSettings"),
             limits.maxBodyBytes());
+    this.v1 = new V1Endpoints(service, limits);
   }
 
   @Override
@@ -96,7 +98,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       p.addLast("progress", clock.progress());
     }
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec, calls));
-    p.addLast("v2", new V2HttpHandler(endpoints, codec, calls));
+    p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls));
   }
 
   /** Open connections now. */

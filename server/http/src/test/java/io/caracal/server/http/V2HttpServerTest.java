@@ -231,8 +231,7 @@ class V2HttpServerTest {
   void notFoundAndMethodNotAllowed() throws IOException {
     for (String p :
         List.of(
-            "/",
-            "/v1/models/echo",
+            // "/" and "/v1/..." are KServe V1's (KServeV1RoutesTest)
             "/v2/models",
             "/v2/models/echo/configs",
             "/v2/health",

@@ -1,0 +1,78 @@
+package io.caracal.server.tfserving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelConfigFileTest {
+  @TempDir Path repo;
+
+  private String config(String body) {
+    return "model_config_list {\n" + body + "\n}\n";
+  }
+
+  private String entry(String name, String platform, String extra) {
+    return "config { name: '"
+        + name
+        + "' base_path: \""
+        + repo.resolve(name)
+        + "\" model_platform: '"
+        + platform
+        + "' "
+        + extra
+        + " }";
+  }
+
+  @Test
+  void labels_areRead_unknownFieldsTolerated() throws IOException {
+    Files.createDirectories(repo.resolve("half_plus_two"));
+    ModelConfigFile f =
+        ModelConfigFile.parse(
+            config(
+                entry(
+                    "half_plus_two",
+                    "tensorflow",
+                    "version_labels { key: 'stable' value: 123 } version_labels { key: 'canary'"
+                        + " value: 124 } logging_config { sampling_config { sampling_rate: 0.5 } }")),
+            repo);
+    assertThat(f.labels())
+        .isEqualTo(Map.of("half_plus_two", Map.of("stable", 123L, "canary", 124L)));
+    assertThat(f.versionLabels().version("half_plus_two", "canary"))
+        .isEqualTo(OptionalLong.of(124));
+    assertThat(f.versionLabels().version("half_plus_two", "x")).isEmpty();
+    // the half_plus_two fake has 123 ready and 124 failed
+    assertThatThrownBy(() -> f.checkAvailable(new HalfPlusTwoService()))
+        .hasMessage(
+            "Request to assign label to version 124 of model half_plus_two, which is not currently"
+                + " available for inference");
+  }
+
+  @Test
+  void rules_withTfMessages() throws IOException {
+    Files.createDirectories(repo.resolve("m"));
+    assertThatThrownBy(() ->
+            ModelConfigFile.parse(config(entry("m", "onnx", "") + entry("m", "onnx", "")), repo))
+        .hasMessage("Illegal to list model m multiple times in config list");
+    assertThatThrownBy(() -> ModelConfigFile.parse(config(entry("m", "", "")), repo))
+        .hasMessage(
+            "Illegal setting neither ModelServerConfig::model_type (deprecated) nor"
+                + " ModelServerConfig::model_platform, model name is m");
+    assertThatThrownBy(() -> ModelConfigFile.parse(config(entry("m", "pytorch", "")), repo))
+        .hasMessage("PlatformConfigMap has no entry for platform pytorch");
+    assertThatThrownBy(() -> ModelConfigFile.parse(config(entry("other", "onnx", "")), repo))
+        .hasMessageContaining("is not that model's folder in the model repository");
+    assertThatThrownBy(() ->
+            ModelConfigFile.parse(
+                config(entry("m", "onnx", "model_version_policy { all {} }")), repo))
+        .hasMessageContaining("model_version_policy of model m is not supported");
+    assertThatThrownBy(() -> ModelConfigFile.parse("model_config_list { config { nme: 1 }", repo))
+        .hasMessageStartingWith("cannot parse the model config file");
+  }
+}
