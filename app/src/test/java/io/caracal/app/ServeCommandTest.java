@@ -262,7 +262,8 @@ class ServeCommandTest {
         .endsWith("has unknown key 'http_port' (did you mean http-port?)");
     Files.writeString(file, "model-repository=/m\nconfig=other.properties\n");
     assertThat(Cli.usageError(NO_ENV, "--config", file.toString()))
-        .contains("has unknown key 'config'"); // (a suggestion may follow: cache-config)
+        .endsWith(
+            "has unknown key 'config' (did you mean model-config-file, model-config-poll-secs or metrics-config?)");
   }
 
   @Test

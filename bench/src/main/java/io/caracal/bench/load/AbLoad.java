@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -60,7 +59,7 @@ public final class AbLoad {
       throw new IllegalArgumentException("need --model, --input, --output, --shape, --target");
     }
     byte[] body = body(input, output, shape);
-    int jsonLength = jsonLength(body);
+    int jsonLength = LoadTest.jsonLength(body);
     double[][] rps = new double[targets.size()][rounds];
     for (int r = 0; r < rounds; r++) {
       for (int t = 0; t < targets.size(); t++) {
@@ -177,36 +176,10 @@ public final class AbLoad {
     for (long d : shape) {
       n *= d;
     }
-    ByteBuffer raw = ByteBuffer.allocate(Math.toIntExact(n * 4)).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < n; i++) {
-      raw.putFloat((i % 255) / 255f);
+    float[] values = new float[Math.toIntExact(n)];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (i % 255) / 255f;
     }
-    String json =
-        "{\"inputs\":[{\"name\":\""
-            + input
-            + "\",\"shape\":"
-            + Arrays.toString(shape).replace(" ", "")
-            + ",\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":"
-            + raw.capacity()
-            + "}}],\"outputs\":[{\"name\":\""
-            + output
-            + "\",\"parameters\":{\"binary_data\":true}}]}";
-    byte[] j = json.getBytes(StandardCharsets.UTF_8);
-    byte[] body = new byte[j.length + raw.capacity()];
-    System.arraycopy(j, 0, body, 0, j.length);
-    System.arraycopy(raw.array(), 0, body, j.length, raw.capacity());
-    return body;
-  }
-
-  private static int jsonLength(byte[] body) {
-    int depth = 0;
-    for (int i = 0; i < body.length; i++) {
-      if (body[i] == '{') {
-        depth++;
-      } else if (body[i] == '}' && --depth == 0) {
-        return i + 1;
-      }
-    }
-    throw new IllegalStateException("no JSON header");
+    return LoadTest.inferRequest(input, output, shape, values);
   }
 }

@@ -530,7 +530,8 @@ public final class LoadTest {
     return t[runs / 2] / 1e6;
   }
 
-  private static byte[] inferRequest(String input, String output, long[] shape, float[] values) {
+  /** A V2 infer body with the binary extension: JSON header, then {@code values} as raw FP32. */
+  static byte[] inferRequest(String input, String output, long[] shape, float[] values) {
     ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : values) {
       raw.putFloat(v);
@@ -771,7 +772,8 @@ public final class LoadTest {
     return runCell(variant, c, f, closeAll, () -> stats(model), wu, d);
   }
 
-  private static int jsonLength(byte[] body) {
+  /** The length of {@code body}'s JSON header (up to its closing brace before the binary data). */
+  static int jsonLength(byte[] body) {
     // the JSON header is the body up to and including its closing brace before the binary data
     int depth = 0;
     for (int i = 0; i < body.length; i++) {

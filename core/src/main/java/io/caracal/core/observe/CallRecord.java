@@ -309,6 +309,16 @@ public final class CallRecord implements RequestObserver {
     return sampled;
   }
 
+  /**
+   * The W3C {@code traceparent} that tells the client which trace its call joined ({@code 00-<trace
+   * id>-<span id>-<flags>}), or null when the call was not traced.
+   */
+  public @Nullable String traceparent() {
+    String t = traceId;
+    String s = spanId;
+    return t == null || s == null ? null : "00-" + t + "-" + s + (sampled ? "-01" : "-00");
+  }
+
   /** The tracer's object for this call, or null. */
   public @Nullable Object traceState() {
     return traceState;

@@ -130,16 +130,6 @@ final class CallRecording implements ServerInterceptor {
     return status.getCode() == Status.Code.CANCELLED ? "Cancelled" : status.getCode().name();
   }
 
-  /** Returns the {@code traceparent} of a traced call, or null. */
-  static @Nullable String traceparent(CallRecord record) {
-    String traceId = record.traceId();
-    String spanId = record.spanId();
-    if (traceId == null || spanId == null) {
-      return null;
-    }
-    return "00-" + traceId + "-" + spanId + (record.sampled() ? "-01" : "-00");
-  }
-
   private static Origin origin(ServerCall<?, ?> call, Metadata headers) {
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String client =
@@ -172,7 +162,7 @@ final class CallRecording implements ServerInterceptor {
 
     @Override
     public void sendHeaders(Metadata headers) {
-      String parent = traceparent(record);
+      String parent = record.traceparent();
       if (parent != null) {
         headers.put(TRACEPARENT, parent);
       }
@@ -190,7 +180,7 @@ final class CallRecording implements ServerInterceptor {
 
     @Override
     public void close(Status status, Metadata trailers) {
-      String parent = traceparent(record);
+      String parent = record.traceparent();
       if (!headersSent && parent != null) {
         trailers.put(TRACEPARENT, parent);
       }

@@ -288,11 +288,9 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
 
   /** Tells the client which trace its call joined (W3C trace context), when it was traced. */
   private static void propagate(FullHttpResponse r, CallRecord call) {
-    String traceId = call.traceId();
-    String spanId = call.spanId();
-    if (traceId != null && spanId != null) {
-      r.headers()
-          .set(TRACEPARENT, "00-" + traceId + "-" + spanId + (call.sampled() ? "-01" : "-00"));
+    String parent = call.traceparent();
+    if (parent != null) {
+      r.headers().set(TRACEPARENT, parent);
     }
   }
 

@@ -10,6 +10,7 @@ import io.caracal.core.scheduler.Ticker;
 import io.caracal.server.testing.FakeInferenceService;
 import io.caracal.testing.Await;
 import io.caracal.testing.http.RawHttp;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -70,27 +71,30 @@ class ConnectionLimitsTest {
     try (RawHttp c = new RawHttp(port)) {
       c.timeoutMillis(20_000);
       String request = "GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ";
-      // keep sending, a byte at a time: pacing does not extend the deadline
-      Thread writer =
-          Thread.ofPlatform()
-              .daemon()
-              .start(() -> {
-                try {
-                  for (int i = 0; i < 100_000; i++) {
-                    c.write(i < request.length() ? request.substring(i, i + 1) : "a");
-                    Thread.sleep(20);
-                  }
-                } catch (Exception e) {
-                  // the server closed the connection
-                }
-              });
+      // keep sending, a byte every 20 ms: pacing does not extend the deadline
+      java.util.concurrent.ScheduledExecutorService trickle =
+          Executors.newSingleThreadScheduledExecutor();
+      java.util.concurrent.atomic.AtomicInteger next =
+          new java.util.concurrent.atomic.AtomicInteger();
+      trickle.scheduleAtFixedRate(
+          () -> {
+            int i = next.getAndIncrement();
+            try {
+              c.write(i < request.length() ? request.substring(i, i + 1) : "a");
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e); // the server closed: stop trickling
+            }
+          },
+          0,
+          20,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
       RawHttp.Resp r = c.read();
       assertThat(r.status()).isEqualTo(408);
       assertThat(JSON.readTree(r.body()).get("error").asText())
           .isEqualTo("the request header block did not arrive in time");
       assertThat(r.header("connection")).isEqualTo("close");
       assertThat(c.isClosedByServer()).isTrue();
-      writer.interrupt();
+      trickle.shutdownNow();
     }
     Await.until("the 408 reported", Duration.ofSeconds(10), () -> !finished.isEmpty());
     CallRecord call = finished.get(0);
