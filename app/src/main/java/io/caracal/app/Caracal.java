@@ -529,6 +529,19 @@ public final class Caracal implements AutoCloseable {
     return poller.scan();
   }
 
+  /**
+   * Reads {@code --model-config-file} again now and applies it, as its periodic re-read does (a
+   * file that fails is logged and changes nothing); returns when its models have loaded.
+   *
+   * @throws IllegalStateException when the server has no model config file
+   */
+  public void reloadModelConfigFile() {
+    if (labels == null) {
+      throw new IllegalStateException("the server has no --model-config-file");
+    }
+    labels.reload();
+  }
+
   /** Returns the state of every model version of the repository. */
   public List<ModelStatus> models() {
     return registry.index();

@@ -210,4 +210,23 @@ class ModelConfigListIT {
       }
     }
   }
+
+  @Test
+  void aRereadFile_realizesTheNewList_andABrokenOneChangesNothing() throws Exception {
+    Path a = TestModels.halfPlusTwo(tmp.resolve("disk1"), "a", 1);
+    Path b = TestModels.halfPlusTwo(tmp.resolve("disk2"), "b", 2);
+    Path config = tmp.resolve("models.config");
+    Files.writeString(config, "model_config_list {\n" + entry("first", a, "") + "}\n");
+    try (Caracal server = start(config, ModelControlMode.NONE)) {
+      assertThat(states(server, "first")).isEqualTo(Map.of(1L, ModelState.READY));
+      Files.writeString(config, "model_config_list {\n" + entry("second", b, "") + "}\n");
+      server.reloadModelConfigFile();
+      assertThat(states(server, "second")).isEqualTo(Map.of(2L, ModelState.READY));
+      assertThat(states(server, "first").values()).doesNotContain(ModelState.READY);
+      Files.writeString(config, "model_config_list { config { name: 'broken' ");
+      server.reloadModelConfigFile();
+      assertThat(states(server, "second")).isEqualTo(Map.of(2L, ModelState.READY));
+      assertThat(states(server, "broken")).isEmpty();
+    }
+  }
 }
