@@ -61,6 +61,7 @@ public final class V2HttpServer implements AutoCloseable {
   private final io.caracal.core.trace.TraceSettings traceSettings;
   private final CallTracker calls;
   private final ConnectionLimits connectionLimits;
+  private final RequestBytes requestBytes;
   private volatile @Nullable V2HttpInitializer initializer;
 
   private V2HttpServer(Builder b) {
@@ -75,6 +76,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.traceSettings = b.traceSettings;
     this.calls = b.calls;
     this.connectionLimits = b.connectionLimits;
+    this.requestBytes = b.requestBytes;
   }
 
   /** Returns a builder with the defaults: 127.0.0.1:8000, name "caracal", default limits. */
@@ -120,7 +122,8 @@ public final class V2HttpServer implements AutoCloseable {
                           logSettings,
                           traceSettings,
                           calls,
-                          connectionLimits));
+                          connectionLimits,
+                          requestBytes));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -240,6 +243,7 @@ public final class V2HttpServer implements AutoCloseable {
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
     private CallTracker calls = CallTracker.NONE;
     private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
+    private RequestBytes requestBytes = new RequestBytes(0);
     private io.caracal.core.logging.LogSettings logSettings =
         io.caracal.core.logging.LogSettings.inMemory();
     private io.caracal.core.trace.TraceSettings traceSettings =
@@ -251,6 +255,15 @@ public final class V2HttpServer implements AutoCloseable {
     /** Bounds connections and slow requests; default {@link ConnectionLimits#DEFAULTS}. */
     public Builder connectionLimits(ConnectionLimits limits) {
       this.connectionLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * The budget of request bytes in flight (bodies and what decompressing them produces), which a
+     * server may share with other listeners; default unbounded.
+     */
+    public Builder requestBytes(RequestBytes budget) {
+      this.requestBytes = Objects.requireNonNull(budget, "budget");
       return this;
     }
 
