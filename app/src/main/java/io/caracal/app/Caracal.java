@@ -301,6 +301,8 @@ public final class Caracal implements AutoCloseable {
               .calls(observability.calls())
               .maxInboundMessageSize(
                   Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
+              .maxConnections(
+                  settings.grpcMaxConnections(), settings.grpcMaxConnectionsPerAddress())
               .build();
       try {
         grpc.start();

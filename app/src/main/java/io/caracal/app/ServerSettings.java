@@ -42,6 +42,9 @@ import picocli.CommandLine.Option;
  * @param httpMaxConnections open HTTP connections at most (503 beyond); 0 = unbounded
  * @param httpMaxConnectionsPerAddress open HTTP connections from one client address at most; 0 =
  *     unbounded
+ * @param grpcMaxConnections open gRPC connections at most (closed at accept beyond); 0 = unbounded
+ * @param grpcMaxConnectionsPerAddress open gRPC connections from one client address at most; 0 =
+ *     unbounded
  * @param httpMaxInflightBytes request bytes in flight on the HTTP listener at most (bodies being
  *     received or waiting, and their decompressed forms); 503 beyond; 0 = unbounded
  * @param drainDelaySecs on SIGTERM, seconds requests are still served after readiness turned false
@@ -98,6 +101,8 @@ public record ServerSettings(
     int httpMaxConnections,
     int httpMaxConnectionsPerAddress,
     long httpMaxInflightBytes,
+    int grpcMaxConnections,
+    int grpcMaxConnectionsPerAddress,
     int drainDelaySecs,
     int exitTimeoutSecs,
     int queueCapacity,
@@ -166,6 +171,12 @@ public record ServerSettings(
         httpMaxConnectionsPerAddress,
         ">= 0");
     check(httpMaxInflightBytes >= 0, "http-max-inflight-bytes", httpMaxInflightBytes, ">= 0");
+    check(grpcMaxConnections >= 0, "grpc-max-connections", grpcMaxConnections, ">= 0");
+    check(
+        grpcMaxConnectionsPerAddress >= 0,
+        "grpc-max-per-address",
+        grpcMaxConnectionsPerAddress,
+        ">= 0");
     check(
         drainDelaySecs >= 0 && drainDelaySecs <= 3600,
         "drain-delay-secs",
@@ -259,6 +270,8 @@ public record ServerSettings(
         .httpMaxConnections(httpMaxConnections)
         .httpMaxConnectionsPerAddress(httpMaxConnectionsPerAddress)
         .httpMaxInflightBytes(httpMaxInflightBytes)
+        .grpcMaxConnections(grpcMaxConnections)
+        .grpcMaxConnectionsPerAddress(grpcMaxConnectionsPerAddress)
         .drainDelaySecs(drainDelaySecs)
         .exitTimeoutSecs(exitTimeoutSecs)
         .queueCapacity(queueCapacity)
@@ -570,6 +583,22 @@ public record ServerSettings(
     private long httpMaxInflightBytes = Runtime.getRuntime().maxMemory() / 2;
 
     @Option(
+        names = "--grpc-max-connections",
+        paramLabel = "N",
+        description =
+            "open gRPC connections at most; a new one beyond is closed as soon as it is accepted"
+                + " (0 = unbounded)")
+    private int grpcMaxConnections = 10_000;
+
+    @Option(
+        names = "--grpc-max-per-address",
+        paramLabel = "N",
+        description =
+            "open gRPC connections from one client address at most (mind load balancers; 0 ="
+                + " unbounded)")
+    private int grpcMaxConnectionsPerAddress = 1_000;
+
+    @Option(
         names = "--drain-delay-secs",
         paramLabel = "SECS",
         description = "on SIGTERM: seconds still serving after readiness turned false (0..3600)")
@@ -708,6 +737,18 @@ public record ServerSettings(
     /** Sets {@code --http-max-connections}; 0 = unbounded. */
     public Builder httpMaxConnections(int v) {
       httpMaxConnections = v;
+      return this;
+    }
+
+    /** Sets {@code --grpc-max-connections}; 0 = unbounded. */
+    public Builder grpcMaxConnections(int v) {
+      grpcMaxConnections = v;
+      return this;
+    }
+
+    /** Sets {@code --grpc-max-per-address}; 0 = unbounded. */
+    public Builder grpcMaxConnectionsPerAddress(int v) {
+      grpcMaxConnectionsPerAddress = v;
       return this;
     }
 
@@ -883,6 +924,8 @@ public record ServerSettings(
           httpMaxConnections,
           httpMaxConnectionsPerAddress,
           httpMaxInflightBytes,
+          grpcMaxConnections,
+          grpcMaxConnectionsPerAddress,
           drainDelaySecs,
           exitTimeoutSecs,
           queueCapacity,

@@ -10,6 +10,8 @@ import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,6 +64,8 @@ public final class GrpcServer implements AutoCloseable {
 
   private volatile @Nullable CallsPerConnection callLimit;
   private volatile @Nullable MetadataLimit metadataLimit;
+  private volatile @Nullable ConnectionCap connectionCap;
+  private volatile List<NioEventLoopGroup> loops = List.of();
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
 
@@ -107,6 +111,14 @@ public final class GrpcServer implements AutoCloseable {
       this.callLimit = callLimit;
       MetadataLimit metadataLimit = new MetadataLimit(b.maxMetadataBytes);
       this.metadataLimit = metadataLimit;
+      ConnectionCap cap = new ConnectionCap(b.maxConnections, b.maxConnectionsPerAddress);
+      this.connectionCap = cap;
+      // the cap sits in the server socket channel, so the loops are NIO ones of this server's own
+      NioEventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("grpc-accept"));
+      NioEventLoopGroup workers =
+          new NioEventLoopGroup(
+              Runtime.getRuntime().availableProcessors(), new DefaultThreadFactory("grpc-io"));
+      this.loops = List.of(boss, workers);
       InferenceGrpcService svc =
           new InferenceGrpcService(
               service,
@@ -132,6 +144,9 @@ public final class GrpcServer implements AutoCloseable {
           };
       Server s =
           NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
+              .channelFactory(cap::channel)
+              .bossEventLoopGroup(boss)
+              .workerEventLoopGroup(workers)
               .directExecutor()
               .callExecutor(perCall)
               // the last interceptor runs first: refuse a call beyond the bound before recording it
@@ -153,6 +168,7 @@ public final class GrpcServer implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         s.shutdownNow();
         managementExecutor.shutdownNow();
+        shutdownLoops();
         managementExecutor = null;
         throw new UncheckedIOException(
             new IOException(
@@ -190,6 +206,18 @@ public final class GrpcServer implements AutoCloseable {
   public long refusedCalls() {
     CallsPerConnection l = callLimit;
     return l == null ? 0 : l.refused();
+  }
+
+  /** Connections open now. */
+  public int openConnections() {
+    ConnectionCap c = connectionCap;
+    return c == null ? 0 : c.open();
+  }
+
+  /** Connections refused so far for being beyond the connection bounds. */
+  public long refusedConnections() {
+    ConnectionCap c = connectionCap;
+    return c == null ? 0 : c.refused();
   }
 
   /** Calls refused so far for request metadata beyond the limit. */
@@ -260,8 +288,16 @@ public final class GrpcServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       Objects.requireNonNull(managementExecutor).shutdownNow(); // set with server
+      shutdownLoops();
       server = null;
     }
+  }
+
+  private void shutdownLoops() {
+    for (NioEventLoopGroup g : loops) {
+      g.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
+    loops = List.of();
   }
 
   /** Builds a {@link GrpcServer}; each setter checks its argument at once. */
@@ -278,6 +314,8 @@ public final class GrpcServer implements AutoCloseable {
     private CallTracker calls = CallTracker.NONE;
     private int maxInboundMessageSize = 64 << 20;
     private int maxMetadataBytes = 8192;
+    private int maxConnections = 10_000;
+    private int maxConnectionsPerAddress = 1_000;
     private int maxConcurrentCallsPerConnection = 100;
     private int maxRstFrames = 200;
     private int rstWindowSeconds = 10;
@@ -385,6 +423,20 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Connections open at once, in all and from one client address; beyond, a new connection is
+     * closed as soon as it is accepted. Default 10,000 and 1,000; 0 = unbounded.
+     */
+    public Builder maxConnections(int total, int perAddress) {
+      if (total < 0 || perAddress < 0) {
+        throw new IllegalArgumentException(
+            "connection bounds must be >= 0: " + total + ", " + perAddress);
+      }
+      this.maxConnections = total;
+      this.maxConnectionsPerAddress = perAddress;
+      return this;
+    }
+
     /** Concurrent calls one connection may have open (HTTP/2 max streams), default 100. */
     public Builder maxConcurrentCallsPerConnection(int n) {
       if (n < 1) {
@@ -453,6 +505,8 @@ public final class GrpcServer implements AutoCloseable {
       c.calls = calls;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxMetadataBytes = maxMetadataBytes;
+      c.maxConnections = maxConnections;
+      c.maxConnectionsPerAddress = maxConnectionsPerAddress;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
       c.maxRstFrames = maxRstFrames;
       c.rstWindowSeconds = rstWindowSeconds;
