@@ -9,7 +9,6 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,12 +23,10 @@ import org.slf4j.LoggerFactory;
  */
 final class CallsPerConnection implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger(CallsPerConnection.class);
-  private static final long LOG_EVERY_NANOS = 60_000_000_000L;
 
   private final int max;
   private final ConcurrentHashMap<Attributes, Integer> open = new ConcurrentHashMap<>();
-  private final AtomicLong refused = new AtomicLong();
-  private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final Refusals refused = new Refusals();
 
   /** Allows {@code max} calls open at once per connection. */
   CallsPerConnection(int max) {
@@ -38,7 +35,7 @@ final class CallsPerConnection implements ServerInterceptor {
 
   /** Calls refused so far. */
   long refused() {
-    return refused.get();
+    return refused.count();
   }
 
   /** Calls open now, on every connection. */
@@ -88,14 +85,10 @@ final class CallsPerConnection implements ServerInterceptor {
   }
 
   private void refuse() {
-    long n = refused.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastLog.get();
-    if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
-      log.warn(
-          "refused a gRPC call: more than {} calls open on one connection ({} refused so far)",
-          max,
-          n);
-    }
+    refused.refuse(n ->
+        log.warn(
+            "refused a gRPC call: more than {} calls open on one connection ({} refused so far)",
+            max,
+            n));
   }
 }

@@ -7,7 +7,6 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,14 +20,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ConnectionCap {
   private static final Logger log = LoggerFactory.getLogger(ConnectionCap.class);
-  private static final long LOG_EVERY_NANOS = 60_000_000_000L;
 
   private final int max;
   private final int maxPerAddress;
   private final AtomicInteger open = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
-  private final AtomicLong refused = new AtomicLong();
-  private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final Refusals refused = new Refusals();
 
   /** Allows {@code max} connections in all and {@code maxPerAddress} per address; 0 = unbounded. */
   ConnectionCap(int max, int maxPerAddress) {
@@ -43,7 +40,7 @@ final class ConnectionCap {
 
   /** Connections refused so far. */
   long refused() {
-    return refused.get();
+    return refused.count();
   }
 
   /** A server socket channel that hands on only the connections this cap admits. */
@@ -100,16 +97,12 @@ final class ConnectionCap {
   }
 
   private void refuse() {
-    long n = refused.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastLog.get();
-    if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
-      log.warn(
-          "refused a gRPC connection: more than {} open, or {} from one address ({} refused so"
-              + " far)",
-          max == Integer.MAX_VALUE ? "unbounded" : max,
-          maxPerAddress == Integer.MAX_VALUE ? "unbounded" : maxPerAddress,
-          n);
-    }
+    refused.refuse(n ->
+        log.warn(
+            "refused a gRPC connection: more than {} open, or {} from one address ({} refused so"
+                + " far)",
+            max == Integer.MAX_VALUE ? "unbounded" : max,
+            maxPerAddress == Integer.MAX_VALUE ? "unbounded" : maxPerAddress,
+            n));
   }
 }
