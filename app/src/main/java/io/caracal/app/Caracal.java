@@ -114,7 +114,8 @@ public final class Caracal implements AutoCloseable {
         Version.current(),
         settings.modelRepository(),
         backends.stream().map(BackendFactory::name).toList());
-    ModelRepository repository = ModelRepository.create(settings.modelRepository(), backends);
+    ModelRepository repository =
+        ModelRepository.create(settings.modelRepository(), backends, ModelKeyFiles.keys(settings));
     ModelRegistry registry =
         new ModelRegistry(
             repository,
