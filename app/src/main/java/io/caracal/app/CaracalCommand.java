@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code caracal} command: {@code serve}, {@code encrypt} (a model file for the repository),
- * {@code generate-completion} (a bash/zsh completion
- * script) and {@code help}. Without a command it prints its usage and exits 2.
+ * {@code generate-completion} (a bash/zsh completion script) and {@code help}. Without a command it
+ * prints its usage and exits 2.
  */
 @Command(
     name = "caracal",

@@ -20,16 +20,16 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code caracal encrypt}: writes {@code model.onnx.enc} beside {@code model.onnx}, encrypted for the
- * model and version of the folder it is in (or {@code --model}, {@code --model-version}) with one
- * key of a key file in the server's {@code --model-key-file} format. The plain file is left alone:
- * delete it (and any copy) once the encrypted one is in place. The output is written to a temporary
- * file in the same folder and moved into place, so the server never sees half a file.
+ * {@code caracal encrypt}: writes {@code model.onnx.enc} beside {@code model.onnx}, encrypted for
+ * the model and version of the folder it is in (or {@code --model}, {@code --model-version}) with
+ * one key of a key file in the server's {@code --model-key-file} format. The plain file is left
+ * alone: delete it (and any copy) once the encrypted one is in place. The output is written to a
+ * temporary file in the same folder and moved into place, so the server never sees half a file.
  */
 @Command(
     name = "encrypt",
@@ -126,7 +126,8 @@ final class EncryptCommand implements Callable<Integer> {
     try {
       keys = ModelKeys.read(Objects.requireNonNull(keyFile, "keyFile"), "--key-file");
     } catch (IOException e) {
-      return fail(command, "cannot read --key-file " + keyFile + ": " + e.getClass().getSimpleName());
+      return fail(
+          command, "cannot read --key-file " + keyFile + ": " + e.getClass().getSimpleName());
     } catch (IllegalArgumentException e) {
       throw usage(command, String.valueOf(e.getMessage()));
     }
@@ -236,8 +237,7 @@ final class EncryptCommand implements Callable<Integer> {
     if (keyId != null) {
       if (keys.key(keyId).isEmpty()) {
         throw usage(
-            command,
-            "--key-id '" + keyId + "' is not in --key-file (it holds " + keys.ids() + ")");
+            command, "--key-id '" + keyId + "' is not in --key-file (it holds " + keys.ids() + ")");
       }
       return keyId;
     }

@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The keys of encrypted models at start: {@code --model-key-file}'s, then {@code --model-keys}' (the
- * {@code CARACAL_MODEL_KEYS} variable). Warns when the key file can be read by group or others.
- * Logs key ids, never keys.
+ * The keys of encrypted models at start: {@code --model-key-file}'s, then {@code --model-keys}'
+ * (the {@code CARACAL_MODEL_KEYS} variable). Warns when the key file can be read by group or
+ * others. Logs key ids, never keys.
  */
 final class ModelKeyFiles {
   private static final Logger log = LoggerFactory.getLogger(ModelKeyFiles.class);

@@ -159,12 +159,7 @@ final class EncryptedModelFormat {
       byte[] check = new byte[TAG_BYTES];
       in.readFully(check);
       return new Header(
-          chunkSize,
-          length,
-          keyId,
-          new ModelBinding(model, modelVersion, fileName),
-          prefix,
-          check);
+          chunkSize, length, keyId, new ModelBinding(model, modelVersion, fileName), prefix, check);
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {
@@ -187,7 +182,9 @@ final class EncryptedModelFormat {
     }
   }
 
-  /** A file that is not in this format, or whose header is damaged; the message follows its name. */
+  /**
+   * A file that is not in this format, or whose header is damaged; the message follows its name.
+   */
   static final class FormatException extends Exception {
     private static final long serialVersionUID = 1L;
 

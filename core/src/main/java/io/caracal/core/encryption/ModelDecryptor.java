@@ -118,7 +118,8 @@ public final class ModelDecryptor {
         int n = (int) Math.min(header.chunkSize, header.plaintextLength - at);
         in.readFully(sealed, 0, n + EncryptedModelFormat.TAG_BYTES);
         boolean last = i == chunks - 1;
-        cipher.init(Cipher.DECRYPT_MODE, key, EncryptedModelFormat.nonce(header.noncePrefix, (int) i));
+        cipher.init(
+            Cipher.DECRYPT_MODE, key, EncryptedModelFormat.nonce(header.noncePrefix, (int) i));
         cipher.updateAAD(EncryptedModelFormat.aad(headerBytes, last));
         try {
           at += cipher.doFinal(sealed, 0, n + EncryptedModelFormat.TAG_BYTES, plain, at);

@@ -39,7 +39,8 @@ public final class ModelEncryptor {
    * Encrypts {@code length} bytes of {@code in} for {@code place} with the key {@code keyId} and
    * writes the file to {@code out}.
    *
-   * @throws IOException if {@code in} ends before {@code length} bytes or has more, or a write fails
+   * @throws IOException if {@code in} ends before {@code length} bytes or has more, or a write
+   *     fails
    * @throws IllegalArgumentException for a chunk size out of range, a too large model or a bad key
    *     id
    */
@@ -71,12 +72,7 @@ public final class ModelEncryptor {
       long prefix = random.nextLong();
       Header header =
           new Header(
-              chunkSize,
-              length,
-              keyId,
-              place,
-              prefix,
-              EncryptedModelFormat.keyCheck(key, prefix));
+              chunkSize, length, keyId, place, prefix, EncryptedModelFormat.keyCheck(key, prefix));
       byte[] headerBytes = header.encode();
       out.write(headerBytes);
       byte[] plain = new byte[chunkSize];

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * The optional {@code SHA256SUMS} file of a version folder, in {@code sha256sum}'s format (one
- * {@code <64 hex digits>  <file name>} line per file; {@code *} before the name, binary mode, is
+ * {@code <64 hex digits> <file name>} line per file; {@code *} before the name, binary mode, is
  * accepted): when present, every file it lists must exist in the version folder and match, and it
  * must list the model file, before any session is created. Names are plain file names in the
  * version folder (no sub-folders). As Triton's checksum repository agent. Stateless.

@@ -122,11 +122,7 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
   }
 
   private ModelInstance load(
-      ModelArtifact artifact,
-      Path file,
-      Path modelDir,
-      String displayName,
-      byte @Nullable [] plain)
+      ModelArtifact artifact, Path file, Path modelDir, String displayName, byte @Nullable [] plain)
       throws ModelLoadException {
     ModelFileInspector.Inspection inspection =
         new ModelFileInspector(file, displayName, plain).inspect();
