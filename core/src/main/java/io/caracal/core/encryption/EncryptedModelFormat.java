@@ -115,8 +115,7 @@ final class EncryptedModelFormat {
      * @throws FormatException saying what is wrong
      */
     static Header read(DataInputStream in) throws IOException, FormatException {
-      byte[] magic = new byte[MAGIC.length];
-      in.readFully(magic);
+      byte[] magic = in.readNBytes(MAGIC.length);
       if (!Arrays.equals(magic, MAGIC)) {
         throw new FormatException("is not an encrypted Caracal model (no CARACALE header)");
       }

@@ -146,7 +146,11 @@ public final class ModelKeys {
       throw new IllegalArgumentException(where + ": expected key-id=base64-key");
     }
     String id = entry.substring(0, eq);
-    checkKeyId(id, where + ": key id");
+    if (eq == entry.length() - 1 || !isValidKeyId(id)) {
+      // Not "id=key" (a bare base64 key ends in '='): name no part of it, it may be a key.
+      throw new IllegalArgumentException(
+          where + ": expected key-id=base64-key, the id 1 to 64 of A-Z a-z 0-9 . _ -");
+    }
     byte[] key;
     try {
       key = Base64.getDecoder().decode(entry.substring(eq + 1));
