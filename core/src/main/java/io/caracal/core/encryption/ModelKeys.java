@@ -109,9 +109,9 @@ public final class ModelKeys {
     return Optional.ofNullable(keys.get(keyId));
   }
 
-  /** Returns the configured key ids. */
+  /** Returns the configured key ids, sorted. */
   public Set<String> ids() {
-    return keys.keySet();
+    return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(keys.keySet()));
   }
 
   /** Returns whether no key is configured. */
@@ -127,7 +127,7 @@ public final class ModelKeys {
   /** Names the key ids, never the keys. */
   @Override
   public String toString() {
-    return "ModelKeys" + new java.util.TreeSet<>(keys.keySet());
+    return "ModelKeys" + ids();
   }
 
   @Override
