@@ -40,10 +40,24 @@ public final class ModelDecryptor {
    * @throws ModelLoadException with the reason the model cannot load
    */
   public byte[] decrypt(Path file, ModelBinding place, String shown) throws ModelLoadException {
-    long fileLength;
-    try (InputStream raw = Files.newInputStream(file);
-        DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
-      fileLength = Files.size(file);
+    try (InputStream raw = Files.newInputStream(file)) {
+      return decrypt(raw, Files.size(file), place, shown);
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot read " + shown + ": " + e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * Returns the plaintext of a file of {@code fileLength} bytes read from {@code raw}, found at
+   * {@code place}.
+   *
+   * @param shown how messages name the file
+   * @throws ModelLoadException with the reason the model cannot load
+   */
+  public byte[] decrypt(InputStream raw, long fileLength, ModelBinding place, String shown)
+      throws ModelLoadException {
+    try {
+      DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
       Header header;
       try {
         header = Header.read(in);
