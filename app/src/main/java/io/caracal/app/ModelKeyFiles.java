@@ -40,6 +40,10 @@ final class ModelKeyFiles {
         keys = ModelKeys.read(file, "--model-key-file");
       } catch (IllegalArgumentException e) {
         throw new IOException(e.getMessage(), e);
+      } catch (IOException e) {
+        throw new IOException(
+            "--model-key-file " + file + " cannot be read (" + e.getClass().getSimpleName() + ")",
+            e);
       }
       warnIfShared(file);
     }
