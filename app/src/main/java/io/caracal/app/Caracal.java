@@ -116,11 +116,12 @@ public final class Caracal implements AutoCloseable {
     java.nio.file.@Nullable Path tritonRoot = settings.modelRepository();
     ModelConfigFile modelList =
         tritonRoot == null ? ModelConfigFile.read(Path.of(settings.modelConfigFile())) : null;
+    io.caracal.core.encryption.ModelKeys keys = ModelKeyFiles.keys(settings);
     ModelRepository repository =
         tritonRoot != null
-            ? ModelRepository.create(tritonRoot, backends)
+            ? ModelRepository.create(tritonRoot, backends, keys)
             : new ModelRepository(
-                Objects.requireNonNull(modelList).layout(), modelList.policies(), backends);
+                Objects.requireNonNull(modelList).layout(), modelList.policies(), backends, keys);
     log.info(
         "caracal {} serving {} with backends {}",
         Version.current(),

@@ -75,6 +75,10 @@ import picocli.CommandLine.Option;
  * @param traceConfig Triton's {@code --trace-config [<mode>,]<setting>=<value>} entries, over the
  *     {@code OTEL_*} environment variables ({@link io.caracal.tracing.TraceConfig}); tracing is off
  *     unless {@code level=TIMESTAMPS} or the trace API turns it on
+ * @param modelKeyFile a file of {@code key-id=base64-key} lines: the keys encrypted models ({@code
+ *     model.onnx.enc}) are decrypted with; empty for none
+ * @param modelKeys more model keys, given inline ({@code --model-keys}, meant for the {@code
+ *     CARACAL_MODEL_KEYS} variable); merged with the file's
  */
 public record ServerSettings(
     @Nullable Path modelRepository,
@@ -118,7 +122,9 @@ public record ServerSettings(
     int metricsPort,
     List<String> metricsConfig,
     boolean accessLog,
-    List<String> traceConfig) {
+    List<String> traceConfig,
+    String modelKeyFile,
+    io.caracal.core.encryption.ModelKeys modelKeys) {
 
   public ServerSettings {
     if (modelRepository == null && modelConfigFile.isEmpty()) {
@@ -222,6 +228,8 @@ public record ServerSettings(
     check(metricsPort >= 0 && metricsPort <= 65535, "metrics-port", metricsPort, "0..65535");
     metricsConfig = List.copyOf(metricsConfig);
     io.caracal.metrics.MetricsConfig.parse(metricsConfig); // an unknown key fails at start
+    Objects.requireNonNull(modelKeyFile, "modelKeyFile");
+    Objects.requireNonNull(modelKeys, "modelKeys");
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -290,7 +298,9 @@ public record ServerSettings(
         .metricsPort(metricsPort)
         .metricsConfig(metricsConfig)
         .accessLog(accessLog)
-        .traceConfig(traceConfig);
+        .traceConfig(traceConfig)
+        .modelKeyFile(modelKeyFile)
+        .modelKeys(modelKeys);
   }
 
   /** Returns the parsed {@code --metrics-config} settings. */
@@ -611,8 +621,37 @@ public record ServerSettings(
             "on SIGTERM: seconds admitted requests may take to finish after the drain; then they fail with 503 (0..3600)")
     private int exitTimeoutSecs = 30;
 
+    @Option(
+        names = "--model-key-file",
+        paramLabel = "FILE",
+        description =
+            "keys for encrypted models (model.onnx.enc): a file of key-id=base64-key lines, readable by the server only")
+    private String modelKeyFile = "";
+
+    @Option(
+        names = "--model-keys",
+        paramLabel = "ID=KEY,...",
+        description =
+            "more keys for encrypted models, key-id=base64-key entries; set CARACAL_MODEL_KEYS rather than the flag (ps shows flags)")
+    private String modelKeys = "";
+
+    private io.caracal.core.encryption.ModelKeys extraModelKeys =
+        io.caracal.core.encryption.ModelKeys.none(); // set in code (toBuilder, tests)
+
     /** Starts with every default and no model repository (the command line sets it). */
     Builder() {}
+
+    /** Sets {@code --model-key-file}: the file of keys for encrypted models; empty for none. */
+    public Builder modelKeyFile(String v) {
+      modelKeyFile = v;
+      return this;
+    }
+
+    /** Sets the keys for encrypted models given in code, beside {@code --model-keys}. */
+    public Builder modelKeys(io.caracal.core.encryption.ModelKeys v) {
+      extraModelKeys = Objects.requireNonNull(v, "modelKeys");
+      return this;
+    }
 
     /** Sets {@code --model-repository}, the repository to serve. */
     public Builder modelRepository(Path v) {
@@ -941,7 +980,10 @@ public record ServerSettings(
           metricsPort,
           metricsConfig.stream().filter(m -> !m.isBlank()).toList(),
           accessLog,
-          traceConfig.stream().filter(e -> !e.isBlank()).toList());
+          traceConfig.stream().filter(e -> !e.isBlank()).toList(),
+          modelKeyFile,
+          io.caracal.core.encryption.ModelKeys.parse(modelKeys, "model-keys (CARACAL_MODEL_KEYS)")
+              .plus(extraModelKeys));
     }
   }
 }

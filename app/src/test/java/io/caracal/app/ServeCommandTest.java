@@ -410,6 +410,7 @@ class ServeCommandTest {
     values.put("--cache-size", "4096"); // the three cache spellings must agree
     values.put("--response-cache-byte-size", "4096");
     values.put("--cache-config", "local,max_entry_bytes=7");
+    values.put("--model-keys", "k1=" + java.util.Base64.getEncoder().encodeToString(new byte[32]));
     return values;
   }
 

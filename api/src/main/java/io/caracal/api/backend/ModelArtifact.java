@@ -4,6 +4,7 @@ import io.caracal.api.ModelId;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a backend needs to load one model version.
@@ -14,13 +15,17 @@ import java.util.Objects;
  * @param options runtime options
  * @param instanceCount how many instances of this version the server creates at load (a backend may
  *     divide its thread budget among them)
+ * @param inMemory when present, the model's contents, which exist only in memory (an encrypted
+ *     model, decrypted by the server): the backend reads these bytes, never {@code file}, and
+ *     refuses what needs other files on disk (ONNX external data)
  */
 public record ModelArtifact(
     ModelId id,
     Path file,
     Map<String, String> parameters,
     BackendOptions options,
-    int instanceCount) {
+    int instanceCount,
+    Optional<ModelBytes> inMemory) {
   public ModelArtifact {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(file, "file");
@@ -29,6 +34,17 @@ public record ModelArtifact(
     if (instanceCount < 1) {
       throw new IllegalArgumentException("instanceCount < 1: " + instanceCount);
     }
+    Objects.requireNonNull(inMemory, "inMemory");
+  }
+
+  /** An artifact read from {@code file}. */
+  public ModelArtifact(
+      ModelId id,
+      Path file,
+      Map<String, String> parameters,
+      BackendOptions options,
+      int instanceCount) {
+    this(id, file, parameters, options, instanceCount, Optional.empty());
   }
 
   /** An artifact for a version with one instance. */

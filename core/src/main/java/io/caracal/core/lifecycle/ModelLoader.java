@@ -40,7 +40,9 @@ final class ModelLoader {
    * thread (repository API, poller) while it holds one of the permits. Never on a request thread.
    *
    * One version, from ModelSource.Found + VersionSource.Loadable:
-   *   load the first instance (BackendFactory.load)
+   *   check the version folder's SHA256SUMS, if any (ModelRepository.verifyChecksums)
+   *   --> load the first instance (BackendFactory.load; an encrypted file is handed over as
+   *       ModelBytes that decrypt it in memory, anew for each instance)
    *   --> complete the config (AutoCompleter; labels read through the repository)
    *   --> load the other instance_group instances
    *   --> warm every instance up (Warmup; before any runner exists, so nobody sees the version
@@ -151,8 +153,16 @@ final class ModelLoader {
           .config()
           .ifPresent(
               c -> c.getParametersMap().forEach((k, v) -> params.put(k, v.getStringValue())));
+      // SHA256SUMS first: no backend sees a file that does not match it.
+      repository.verifyChecksums(found.name(), source.version(), source.file());
       ModelArtifact artifact =
-          new ModelArtifact(id, source.file(), params, options, found.instanceCount());
+          new ModelArtifact(
+              id,
+              source.file(),
+              params,
+              options,
+              found.instanceCount(),
+              repository.inMemory(found.name(), source.version(), source.file()));
       instances.add(found.factory().load(artifact));
       ModelSpec config;
       try {

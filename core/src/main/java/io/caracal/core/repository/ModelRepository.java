@@ -1,6 +1,10 @@
 package io.caracal.core.repository;
 
 import io.caracal.api.backend.BackendFactory;
+import io.caracal.api.backend.ModelBytes;
+import io.caracal.core.encryption.ModelBinding;
+import io.caracal.core.encryption.ModelDecryptor;
+import io.caracal.core.encryption.ModelKeys;
 import io.caracal.core.repository.ModelSource.VersionSource;
 import io.caracal.core.repository.ModelSpec.VersionPolicy;
 import java.io.IOException;
@@ -29,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * policy picks the versions, and each picked version's model file ({@code default_model_filename}
  * or the backend's default) is resolved through {@link RepositoryPaths}. The backend is the one
  * that {@link BackendFactory#supports supports} the config's platform/backend; with neither set,
- * the one whose default file name is present in the newest version. Nothing is loaded here.
+ * the one whose default file name is present in the newest version. A model file may be stored
+ * encrypted ({@code model.onnx.enc}, {@link io.caracal.core.encryption}): it is found when the
+ * plain file is absent and decrypted in memory at load ({@link #inMemory}). Nothing is loaded here.
  * Thread-safe: {@link #scan} only reads the disk.
  *
  * <p>The layout ({@link RepositoryPaths}) and per-model version policies that win over the configs'
@@ -41,26 +47,43 @@ public final class ModelRepository {
   private static final String CONFIG_FILE = "config.pbtxt";
   private static final long MAX_LABEL_FILE_BYTES = 16L << 20;
 
+  /** The suffix of a model file encrypted at rest ({@code model.onnx.enc}). */
+  public static final String ENCRYPTED_SUFFIX = ".enc";
+
   private final List<BackendFactory> factories;
   private final ConfigParser parser = new ConfigParser();
+  private final ModelDecryptor decryptor;
   private volatile Layout layout;
 
   /** A layout and the version policies that win over the configs', by model. */
   private record Layout(RepositoryPaths paths, Map<String, VersionPolicy> policies) {}
 
-  /** Creates a repository over {@code paths} served by these backends. */
+  /** Creates a repository over {@code paths} served by these backends, with no model keys. */
   public ModelRepository(RepositoryPaths paths, List<BackendFactory> factories) {
-    this(paths, Map.of(), factories);
+    this(paths, Map.of(), factories, ModelKeys.none());
+  }
+
+  /**
+   * Creates a repository over {@code paths} served by these backends; encrypted model files are
+   * decrypted with {@code keys}.
+   */
+  public ModelRepository(RepositoryPaths paths, List<BackendFactory> factories, ModelKeys keys) {
+    this(paths, Map.of(), factories, keys);
   }
 
   /**
    * Creates a repository over {@code paths} served by these backends, where {@code policies} name
-   * the version policy of some models instead of their configs.
+   * the version policy of some models instead of their configs; encrypted model files are decrypted
+   * with {@code keys}.
    */
   public ModelRepository(
-      RepositoryPaths paths, Map<String, VersionPolicy> policies, List<BackendFactory> factories) {
+      RepositoryPaths paths,
+      Map<String, VersionPolicy> policies,
+      List<BackendFactory> factories,
+      ModelKeys keys) {
     this.layout = new Layout(paths, Map.copyOf(policies));
     this.factories = List.copyOf(factories);
+    this.decryptor = new ModelDecryptor(keys);
   }
 
   /**
@@ -71,6 +94,17 @@ public final class ModelRepository {
   public static ModelRepository create(Path root, List<BackendFactory> factories)
       throws IOException {
     return new ModelRepository(RepositoryPaths.create(root), factories);
+  }
+
+  /**
+   * Returns the repository at {@code root}, whose encrypted model files are decrypted with {@code
+   * keys}.
+   *
+   * @throws IOException if the root is not a readable directory
+   */
+  public static ModelRepository create(Path root, List<BackendFactory> factories, ModelKeys keys)
+      throws IOException {
+    return new ModelRepository(RepositoryPaths.create(root), factories, keys);
   }
 
   /** Returns the path resolver in use. */
@@ -142,7 +176,7 @@ public final class ModelRepository {
           continue;
         }
         try {
-          selected.add(new VersionSource.Loadable(v, paths.modelFile(name, v, fileName)));
+          selected.add(new VersionSource.Loadable(v, modelFile(paths, name, v, fileName)));
         } catch (RepositoryException e) {
           selected.add(new VersionSource.Broken(v, e.getMessage()));
         }
@@ -153,6 +187,81 @@ public final class ModelRepository {
     } catch (IOException e) {
       return new ModelSource.Invalid(name, name + ": cannot be read");
     }
+  }
+
+  /**
+   * Returns a version's model file: {@code fileName}, or else its encrypted form {@code
+   * fileName.enc}; both at once are refused (a plain copy beside the encrypted one defeats it).
+   */
+  private static Path modelFile(RepositoryPaths paths, String name, long version, String fileName)
+      throws RepositoryException {
+    if (fileName.endsWith(ENCRYPTED_SUFFIX)) {
+      return paths.modelFile(name, version, fileName);
+    }
+    String encrypted = fileName + ENCRYPTED_SUFFIX;
+    boolean hasEncrypted;
+    try {
+      hasEncrypted =
+          java.nio.file.Files.exists(
+              paths.versionDir(name, version).resolve(encrypted),
+              java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (RepositoryException e) {
+      hasEncrypted = false;
+    }
+    if (!hasEncrypted) {
+      return paths.modelFile(name, version, fileName);
+    }
+    Path found = paths.modelFile(name, version, encrypted);
+    try {
+      paths.modelFile(name, version, fileName);
+    } catch (RepositoryException e) {
+      return found; // only the encrypted file: the normal case
+    }
+    String dir = name + "/" + version + "/";
+    throw new RepositoryException(
+        dir
+            + ModelNames.printable(fileName)
+            + " and "
+            + dir
+            + ModelNames.printable(encrypted)
+            + " both exist; remove the plain file");
+  }
+
+  /** Returns whether a model file is encrypted at rest ({@code .enc}). */
+  public static boolean isEncrypted(Path modelFile) {
+    Path name = modelFile.getFileName();
+    return name != null && name.toString().endsWith(ENCRYPTED_SUFFIX);
+  }
+
+  /**
+   * Returns, for an encrypted model file of {@code model}'s {@code version}, the supplier of its
+   * plaintext, decrypted in memory on each call; empty for a plain file.
+   */
+  public Optional<ModelBytes> inMemory(String model, long version, Path modelFile) {
+    if (!isEncrypted(modelFile)) {
+      return Optional.empty();
+    }
+    String encrypted = String.valueOf(modelFile.getFileName());
+    String plain = encrypted.substring(0, encrypted.length() - ENCRYPTED_SUFFIX.length());
+    ModelBinding place = new ModelBinding(model, version, plain.isEmpty() ? encrypted : plain);
+    String shown = model + "/" + version + "/" + ModelNames.printable(encrypted);
+    return Optional.of(() -> decryptor.decrypt(modelFile, place, shown));
+  }
+
+  /**
+   * Checks the version folder's {@code SHA256SUMS} against its files, if it has one ({@link
+   * Sha256Sums}).
+   *
+   * @throws RepositoryException naming the file that does not match
+   */
+  public void verifyChecksums(String model, long version, Path modelFile)
+      throws RepositoryException {
+    RepositoryPaths paths = paths();
+    Sha256Sums.verify(
+        paths.versionDir(model, version),
+        model + "/" + version,
+        String.valueOf(modelFile.getFileName()),
+        paths);
   }
 
   /**
@@ -235,7 +344,7 @@ public final class ModelRepository {
     for (BackendFactory f : factories) {
       String candidate = fileName.isEmpty() ? f.defaultModelFileName() : fileName;
       try {
-        paths.modelFile(name, newest, candidate);
+        modelFile(paths, name, newest, candidate);
         if (fileName.isEmpty() || f.supports("", "")) {
           return f;
         }

@@ -166,6 +166,16 @@ public final class RepositoryPaths {
     return confine(dir.resolve(fileName), shown, within(dir));
   }
 
+  /**
+   * Returns a file directly inside a version folder that {@link #versionDir} returned, e.g. one
+   * listed in {@code SHA256SUMS}; {@code shown} names it in messages.
+   */
+  Path inVersion(Path versionDir, String fileName, String shown) throws RepositoryException {
+    checkSegment(fileName, shown);
+    Path modelDir = java.util.Objects.requireNonNullElse(versionDir.getParent(), versionDir);
+    return confine(versionDir.resolve(fileName), shown, within(modelDir));
+  }
+
   /** Returns {@code path} relative to the root, for messages. */
   public String relative(Path path) {
     Path p = path.toAbsolutePath().normalize();

@@ -124,4 +124,28 @@ class ModelRepositoryTest {
         .findFirst()
         .orElseThrow();
   }
+
+  @Test
+  void scan_findsTheEncryptedModelFile_andRefusesAPlainCopyBesideIt() throws Exception {
+    Fixtures.write(repo.resolve("enc/1/model.fake.enc"), "x");
+    Fixtures.write(repo.resolve("both/1/model.fake.enc"), "x");
+    Fixtures.write(repo.resolve("both/1/model.fake"), "x");
+    ModelRepository repository = repository();
+    List<ModelSource> found = repository.scan();
+    ModelSource.Found enc = (ModelSource.Found) found.get(1);
+    VersionSource.Loadable v1 = (VersionSource.Loadable) enc.versions().get(0);
+    assertThat(v1.file().getFileName().toString()).isEqualTo("model.fake.enc");
+    assertThat(repository.inMemory("enc", 1, v1.file())).isPresent();
+    ModelSource.Found both = (ModelSource.Found) found.get(0);
+    assertThat(((VersionSource.Broken) both.versions().get(0)).reason())
+        .isEqualTo("both/1/model.fake and both/1/model.fake.enc both exist; remove the plain file");
+  }
+
+  @Test
+  void inMemory_isEmptyForAPlainFile() throws Exception {
+    Fixtures.write(repo.resolve("m/1/model.fake"), "x");
+    ModelRepository repository = repository();
+    Path file = repository.paths().modelFile("m", 1, "model.fake");
+    assertThat(repository.inMemory("m", 1, file)).isEmpty();
+  }
 }

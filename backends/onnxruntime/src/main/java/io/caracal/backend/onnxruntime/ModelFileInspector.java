@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a model file with our own {@code onnx.proto} before ONNX Runtime sees it: refuses files
@@ -36,12 +37,24 @@ final class ModelFileInspector {
   private final Path file;
   private final Path versionDir;
   private final String displayName;
+  private final byte @Nullable [] contents;
 
   /**
    * @param file the model file
    * @param displayName how messages name the file (never an absolute path)
    */
   ModelFileInspector(Path file, String displayName) {
+    this(file, displayName, null);
+  }
+
+  /**
+   * @param file the model file
+   * @param displayName how messages name the file (never an absolute path)
+   * @param contents the model's bytes when they are held in memory (a decrypted model), else null:
+   *     read {@code file}
+   */
+  ModelFileInspector(Path file, String displayName, byte @Nullable [] contents) {
+    this.contents = contents;
     this.file = file;
     Path parent = file.toAbsolutePath().getParent();
     this.versionDir = parent == null ? file.toAbsolutePath() : parent;
@@ -71,6 +84,19 @@ final class ModelFileInspector {
   }
 
   private ModelProto parse() throws ModelLoadException {
+    byte[] inMemory = contents;
+    if (inMemory != null) {
+      try {
+        if (inMemory.length == 0) {
+          throw new ModelLoadException(
+              displayName + " is not a valid ONNX model: the decrypted model is empty");
+        }
+        return ModelProto.parseFrom(inMemory);
+      } catch (InvalidProtocolBufferException e) {
+        throw new ModelLoadException(
+            displayName + " is not a valid ONNX model (the decrypted protobuf does not parse)");
+      }
+    }
     try (InputStream in = Files.newInputStream(file)) {
       if (Files.size(file) == 0) {
         throw new ModelLoadException(displayName + " is not a valid ONNX model: the file is empty");

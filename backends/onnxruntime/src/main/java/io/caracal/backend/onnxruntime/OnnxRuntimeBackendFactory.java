@@ -19,6 +19,7 @@ import io.caracal.api.backend.ModelLoadException;
 import io.caracal.api.backend.ModelSignature;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +35,10 @@ import org.jspecify.annotations.Nullable;
  * with external data at an absolute location, with a {@code ..} component, or resolving (after
  * symlinks) outside the version folder. Then one {@code OrtSession} is created with the configured
  * intra-/inter-op thread counts (0 = ORT's default) and no custom operator libraries. Messages name
- * files relative to the model folder, never by absolute path.
+ * files relative to the model folder, never by absolute path. A model the server holds in memory
+ * ({@link ModelArtifact#inMemory()}, an encrypted model) is inspected and handed to ONNX Runtime as
+ * bytes, never read from disk, and the array is zeroed once the session exists; such a model may
+ * not use external data.
  *
  * <p><b>Datatypes.</b> Every ONNX tensor type with a V2 equivalent is mapped (STRING is BYTES,
  * UTF-8). ONNX Runtime Java cannot create UINT16, UINT32 or UINT64 tensors, so a model with an
@@ -106,7 +110,29 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
         modelDir.equals(file)
             ? String.valueOf(file.getFileName())
             : modelDir.relativize(file).toString();
-    ModelFileInspector.Inspection inspection = new ModelFileInspector(file, displayName).inspect();
+    byte @Nullable [] plain =
+        artifact.inMemory().isPresent() ? artifact.inMemory().get().read() : null;
+    try {
+      return load(artifact, file, modelDir, displayName, plain);
+    } finally {
+      if (plain != null) {
+        Arrays.fill(plain, (byte) 0); // ONNX Runtime holds its own copy once the session exists
+      }
+    }
+  }
+
+  private ModelInstance load(
+      ModelArtifact artifact, Path file, Path modelDir, String displayName, byte @Nullable [] plain)
+      throws ModelLoadException {
+    ModelFileInspector.Inspection inspection =
+        new ModelFileInspector(file, displayName, plain).inspect();
+    if (plain != null && inspection.hasExternalData()) {
+      throw new ModelLoadException(
+          displayName
+              + ": an encrypted model cannot use external data (its weights would sit in plain"
+              + " files beside it, and a session made from memory cannot find them); store the"
+              + " weights inside the .onnx file before encrypting it");
+    }
     Map<String, ZipMapOutput> zipMaps = inspection.zipMaps();
     Optional<UnsignedInputRewriter.Result> rewritten =
         UnsignedInputRewriter.rewrite(inspection.model(), displayName);
@@ -121,7 +147,7 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
     }
     Map<String, DataType> unsignedTypes =
         rewritten.map(UnsignedInputRewriter.Result::unsignedTypes).orElse(Map.of());
-    byte @Nullable [] bytes = rewritten.map(r -> r.model().toByteArray()).orElse(null);
+    byte @Nullable [] bytes = rewritten.map(r -> r.model().toByteArray()).orElse(plain);
 
     SessionSettings settings =
         SessionSettings.of(
@@ -142,6 +168,10 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
               + displayName
               + ": "
               + Messages.scrub(e.getMessage(), modelDir));
+    } finally {
+      if (bytes != null && bytes != plain) {
+        Arrays.fill(bytes, (byte) 0); // the rewritten model: as sensitive as the decrypted one
+      }
     }
     try {
       ModelSignature signature = signature(session, zipMaps, unsignedTypes);
