@@ -69,6 +69,8 @@ public final class Caracal implements AutoCloseable {
   private final @Nullable TfsGrpcServer tfsGrpc; // null unless --tfs-grpc-port
   private final @Nullable ReloadingLabels labels; // null unless --model-config-file
   private final Observability observability;
+  private final TransportSecurity security;
+  private final List<ListenerPosture> listeners;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
           io.caracal.core.lifecycle.GracefulShutdown.Result>
@@ -86,7 +88,11 @@ public final class Caracal implements AutoCloseable {
       @Nullable TfsRestServer tfsRest,
       @Nullable TfsGrpcServer tfsGrpc,
       @Nullable ReloadingLabels labels,
-      Observability observability) {
+      Observability observability,
+      TransportSecurity security,
+      List<ListenerPosture> listeners) {
+    this.security = security;
+    this.listeners = List.copyOf(listeners);
     this.labels = labels;
     this.tfsRest = tfsRest;
     this.tfsGrpc = tfsGrpc;
@@ -129,6 +135,7 @@ public final class Caracal implements AutoCloseable {
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
     Observability observability = null; // once the service chain exists (metrics read it)
+    TransportSecurity security = null; // before any listener: a bad certificate fails the start
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
@@ -200,8 +207,10 @@ public final class Caracal implements AutoCloseable {
       InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
+      security = TransportSecurity.start(settings.tls());
       try {
-        observability = Observability.start(settings, registry, service, cacheLayer.get());
+        observability =
+            Observability.start(settings, registry, service, cacheLayer.get(), security.metrics());
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
@@ -219,6 +228,7 @@ public final class Caracal implements AutoCloseable {
               .host(settings.host())
               .port(settings.httpPort())
               .service(service)
+              .tls(security.main())
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
@@ -250,6 +260,7 @@ public final class Caracal implements AutoCloseable {
               .host(settings.host())
               .port(settings.grpcPort())
               .service(service)
+              .tls(security.main())
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
@@ -272,6 +283,7 @@ public final class Caracal implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.tfsRestPort())
                 .service(service)
+                .tls(security.main())
                 .labels(labels == null ? VersionLabels.NONE : labels)
                 .calls(observability.calls())
                 .maxBodyBytes(Math.toIntExact(settings.maxRequestBytes()))
@@ -295,6 +307,7 @@ public final class Caracal implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.tfsGrpcPort())
                 .service(service)
+                .tls(security.main())
                 .labels(labels == null ? VersionLabels.NONE : labels)
                 .calls(observability.calls())
                 .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes()))
@@ -316,6 +329,14 @@ public final class Caracal implements AutoCloseable {
       if (poller != null) {
         poller.start();
       }
+      List<ListenerPosture> postures =
+          postures(http, grpc, tfsRest, tfsGrpc, observability, security);
+      log.info("listeners:\n{}", ListenerPosture.table(postures));
+      for (ListenerPosture p : postures) {
+        if (p.exposed()) {
+          log.warn(p.warning());
+        }
+      }
       return new Caracal(
           registry,
           poller,
@@ -327,7 +348,9 @@ public final class Caracal implements AutoCloseable {
           tfsRest,
           tfsGrpc,
           labels,
-          observability);
+          observability,
+          security,
+          postures);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
@@ -340,8 +363,55 @@ public final class Caracal implements AutoCloseable {
       if (observability != null) {
         observability.close();
       }
+      if (security != null) {
+        security.close();
+      }
       throw e;
     }
+  }
+
+  /**
+   * One row per open listener for the start-up table. Authentication and restricted categories do
+   * not exist yet: those columns say {@code none} (the authentication layer fills them).
+   */
+  private static List<ListenerPosture> postures(
+      V2HttpServer http,
+      GrpcServer grpc,
+      @Nullable TfsRestServer tfsRest,
+      @Nullable TfsGrpcServer tfsGrpc,
+      Observability observability,
+      TransportSecurity security) {
+    String main = TransportSecurity.column(security.main());
+    List<ListenerPosture> out = new ArrayList<>();
+    out.add(
+        new ListenerPosture(
+            "http", Objects.requireNonNull(http.boundAddress()), main, "none", "none"));
+    out.add(
+        new ListenerPosture(
+            "grpc", Objects.requireNonNull(grpc.boundAddress()), main, "none", "none"));
+    if (tfsRest != null) {
+      out.add(
+          new ListenerPosture(
+              "tfs-rest", Objects.requireNonNull(tfsRest.boundAddress()), main, "none", "none"));
+    }
+    if (tfsGrpc != null) {
+      out.add(
+          new ListenerPosture(
+              "tfs-grpc", Objects.requireNonNull(tfsGrpc.boundAddress()), main, "none", "none"));
+    }
+    observability
+        .metricsAddress()
+        .ifPresent(a ->
+            out.add(
+                new ListenerPosture(
+                    "metrics",
+                    a,
+                    observability.metricsTls()
+                        ? TransportSecurity.column(security.metrics())
+                        : "no",
+                    "none",
+                    "none")));
+    return out;
   }
 
   /**
@@ -484,6 +554,22 @@ public final class Caracal implements AutoCloseable {
     return poller.scan();
   }
 
+  /**
+   * Returns every open listener with its address and posture (TLS, authentication, restricted
+   * categories), as the start-up table shows them.
+   */
+  public List<ListenerPosture> listeners() {
+    return listeners;
+  }
+
+  /**
+   * Rereads the TLS files now, as the periodic reload ({@code --tls-reload-secs}) does; returns how
+   * many credential sets changed (0 without TLS). New connections get the new certificate.
+   */
+  public int reloadTls() {
+    return security.reloadNow();
+  }
+
   /** Returns the state of every model version of the repository. */
   public List<ModelStatus> models() {
     return registry.index();
@@ -516,6 +602,7 @@ public final class Caracal implements AutoCloseable {
     controlExecutor.shutdown();
     registry.close();
     observability.close();
+    security.close();
     log.info("caracal stopped");
   }
 }

@@ -127,9 +127,18 @@ public final class GrpcServer implements AutoCloseable {
               return infer ? null : mgmt; // null: the server's direct executor
             }
           };
+      NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port));
+      if (b.tls != null) {
+        try {
+          GrpcTls.apply(nb, b.tls);
+        } catch (UncheckedIOException e) {
+          managementExecutor.shutdownNow();
+          managementExecutor = null;
+          throw e;
+        }
+      }
       Server s =
-          NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
-              .directExecutor()
+          nb.directExecutor()
               .callExecutor(perCall)
               // the last interceptor runs first: refuse a call beyond the bound before recording it
               .addService(ServerInterceptors.intercept(svc, recording, callLimit))
@@ -175,7 +184,11 @@ public final class GrpcServer implements AutoCloseable {
       healthPoller.scheduleWithFixedDelay(refresh, 500, 500, TimeUnit.MILLISECONDS);
       InetSocketAddress bound = (InetSocketAddress) s.getListenSockets().get(0);
       boundAddress = bound;
-      log.info("gRPC listening on {}:{}", bound.getAddress().getHostAddress(), bound.getPort());
+      log.info(
+          "gRPC listening on {}:{}{}",
+          bound.getAddress().getHostAddress(),
+          bound.getPort(),
+          b.tls == null ? "" : " (TLS)");
       return bound;
     }
   }
@@ -195,6 +208,11 @@ public final class GrpcServer implements AutoCloseable {
   /** Returns the bound address, or null before {@link #start()}. */
   public @Nullable InetSocketAddress boundAddress() {
     return boundAddress;
+  }
+
+  /** Whether the listener serves TLS. */
+  public boolean tls() {
+    return settings.tls != null;
   }
 
   /** Returns the bound port; throws before {@link #start()}. */
@@ -264,6 +282,7 @@ public final class GrpcServer implements AutoCloseable {
     private io.caracal.core.trace.TraceSettings traceSettings =
         io.caracal.core.trace.TraceSettings.disabled();
     private CallTracker calls = CallTracker.NONE;
+    private io.caracal.tls.@Nullable TlsCredentials tls;
     private int maxInboundMessageSize = 64 << 20;
     private int maxConcurrentCallsPerConnection = 100;
     private int maxRstFrames = 200;
@@ -277,6 +296,16 @@ public final class GrpcServer implements AutoCloseable {
     /** Reports every call (access log, traces, metrics); default: to nobody. */
     public Builder calls(CallTracker calls) {
       this.calls = Objects.requireNonNull(calls, "calls");
+      return this;
+    }
+
+    /**
+     * Serves gRPC over TLS (ALPN h2) with these credentials, reloaded by their owner; null, the
+     * default, serves plaintext HTTP/2 (h2c). With TLS each call's {@code
+     * Grpc.TRANSPORT_ATTR_SSL_SESSION} holds the client's certificate, if any.
+     */
+    public Builder tls(io.caracal.tls.@Nullable TlsCredentials tls) {
+      this.tls = tls;
       return this;
     }
 
@@ -425,6 +454,7 @@ public final class GrpcServer implements AutoCloseable {
       c.logSettings = logSettings;
       c.traceSettings = traceSettings;
       c.calls = calls;
+      c.tls = tls;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
       c.maxRstFrames = maxRstFrames;

@@ -17,6 +17,7 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   @Nullable InferenceService service;
   CallTracker calls = CallTracker.NONE;
   VersionLabels labels = VersionLabels.NONE;
+  io.caracal.tls.@Nullable TlsCredentials tls;
 
   ListenerBuilder(int defaultPort) {
     this.port = defaultPort;
@@ -54,6 +55,15 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   /** The version labels requests may name; default none (every label is unrecognized). */
   public B labels(VersionLabels labels) {
     this.labels = Objects.requireNonNull(labels, "labels");
+    return self();
+  }
+
+  /**
+   * Serves over TLS with these credentials (reloaded by their owner; new connections get the
+   * current certificate); null, the default, serves plaintext.
+   */
+  public B tls(io.caracal.tls.@Nullable TlsCredentials tls) {
+    this.tls = tls;
     return self();
   }
 
