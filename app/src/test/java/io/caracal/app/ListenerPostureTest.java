@@ -9,12 +9,18 @@ import org.junit.jupiter.api.Test;
 class ListenerPostureTest {
   @Test
   void aPlaintextListenerOffLoopbackIsExposed_tlsOrLoopbackIsNot() {
-    ListenerPosture open = new ListenerPosture("http", new InetSocketAddress("0.0.0.0", 8000), "no", "none", "none");
+    ListenerPosture open =
+        new ListenerPosture("http", new InetSocketAddress("0.0.0.0", 8000), "no", "none", "none");
     ListenerPosture tls =
         new ListenerPosture(
-            "grpc", new InetSocketAddress("0.0.0.0", 8001), "yes, client cert none", "none", "none");
+            "grpc",
+            new InetSocketAddress("0.0.0.0", 8001),
+            "yes, client cert none",
+            "none",
+            "none");
     ListenerPosture local =
-        new ListenerPosture("metrics", new InetSocketAddress("127.0.0.1", 8002), "no", "none", "none");
+        new ListenerPosture(
+            "metrics", new InetSocketAddress("127.0.0.1", 8002), "no", "none", "none");
     assertThat(open.exposed()).isTrue();
     assertThat(open.warning()).contains("http listens on 0.0.0.0:8000 WITHOUT TLS");
     assertThat(tls.exposed()).isFalse();
@@ -25,6 +31,7 @@ class ListenerPostureTest {
             LISTENER  ADDRESS         TLS                    AUTH  RESTRICTED
             http      0.0.0.0:8000    no                     none  none
             grpc      0.0.0.0:8001    yes, client cert none  none  none
-            metrics   127.0.0.1:8002  no                     none  none""");
+            metrics   127.0.0.1:8002  no                     none  none\
+            """);
   }
 }

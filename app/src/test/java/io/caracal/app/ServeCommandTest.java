@@ -140,7 +140,11 @@ class ServeCommandTest {
             Cli.settings(
                     NO_ENV,
                     withRepository(
-                        "--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem", "--metrics-tls",
+                        "--tls-cert-file",
+                        "/c.pem",
+                        "--tls-key-file",
+                        "/k.pem",
+                        "--metrics-tls",
                         "false"))
                 .tls()
                 .metrics())
@@ -153,7 +157,11 @@ class ServeCommandTest {
             Cli.usageError(
                 NO_ENV,
                 withRepository(
-                    "--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem", "--tls-client-auth",
+                    "--tls-cert-file",
+                    "/c.pem",
+                    "--tls-key-file",
+                    "/k.pem",
+                    "--tls-client-auth",
                     "require")))
         .contains("tls-client-auth require needs tls-client-ca-file");
     assertThat(Cli.usageError(NO_ENV, withRepository("--tls-client-auth", "maybe")))

@@ -78,7 +78,8 @@ class ListenerPostureIT {
     for (int word = 0; word < b.length / 4; word++) {
       for (int i = 0; i < 4; i++) {
         b[word * 4 + i] =
-            (byte) Integer.parseInt(hex.substring((word * 4 + 3 - i) * 2, (word * 4 + 4 - i) * 2), 16);
+            (byte)
+                Integer.parseInt(hex.substring((word * 4 + 3 - i) * 2, (word * 4 + 4 - i) * 2), 16);
       }
     }
     return InetAddress.getByAddress(b);
@@ -159,7 +160,9 @@ class ListenerPostureIT {
               .write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
           InputStream in = plain.getInputStream();
           byte[] first = in.readNBytes(5);
-          assertThat(new String(first, StandardCharsets.US_ASCII)).as(l.name()).isNotEqualTo("HTTP/");
+          assertThat(new String(first, StandardCharsets.US_ASCII))
+              .as(l.name())
+              .isNotEqualTo("HTTP/");
         } catch (java.net.SocketException reset) {
           // closed on us: no answer either
         }
