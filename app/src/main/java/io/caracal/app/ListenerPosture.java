@@ -58,10 +58,12 @@ public record ListenerPosture(
         + " 127.0.0.1 !!!";
   }
 
+  /** The address as the table shows it: {@code *} for every address (0.0.0.0, ::), as ss does. */
   private String host() {
-    return address.getAddress() == null
-        ? address.getHostString()
-        : address.getAddress().getHostAddress();
+    if (address.getAddress() == null) {
+      return address.getHostString();
+    }
+    return address.getAddress().isAnyLocalAddress() ? "*" : address.getAddress().getHostAddress();
   }
 
   /** The table logged at start, one row per listener, without a trailing newline. */

@@ -93,7 +93,10 @@ final class TransportSecurity implements AutoCloseable {
     if (credentials == null) {
       return "no";
     }
-    return "yes, client cert " + credentials.clientAuth().flagValue();
+    return switch (credentials.clientAuth()) {
+      case NONE -> "yes";
+      case OPTIONAL, REQUIRE -> "yes, client cert " + credentials.clientAuth().flagValue();
+    };
   }
 
   @Override
