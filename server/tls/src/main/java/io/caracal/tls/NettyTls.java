@@ -36,6 +36,13 @@ public final class NettyTls {
     return serverContext(credentials, alpn, SslContext.defaultServerProvider());
   }
 
+  /**
+   * The engine {@link #serverContext(TlsCredentials, String)} uses: {@code JDK} or {@code OPENSSL}.
+   */
+  public static String engine() {
+    return SslContext.defaultServerProvider().name();
+  }
+
   /** As {@link #serverContext(TlsCredentials, String)} with a chosen engine. */
   public static SslContext serverContext(
       TlsCredentials credentials, String alpn, SslProvider provider) throws SSLException {

@@ -148,7 +148,7 @@ public final class V2HttpServer implements AutoCloseable {
           "HTTP listening on {}:{}{}",
           boundAddress.getAddress().getHostAddress(),
           boundAddress.getPort(),
-          tls == null ? "" : " (TLS)");
+          tls == null ? "" : " (TLS, " + NettyTls.engine() + " engine)");
       log.debug(
           "HTTP transport: {}, {} event loop threads", epoll ? "epoll" : "nio", eventLoopThreads);
       return boundAddress;
