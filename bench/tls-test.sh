@@ -2,9 +2,9 @@
 # Issue 11's figure: the cost of TLS. Throughput of mnist-cnn-dyn (dynamic batching) at concurrency
 # 64 on three servers of the same build, side by side, taking turns round after round:
 #   plain        no TLS
-#   tls          --tls-cert-file/--tls-key-file, the JDK's TLS engine (the default)
-#   tls-openssl  the same with netty-tcnative-boringssl-static on the class path (Netty's OpenSSL
-#                engine), to see whether shipping it is worth it
+#   tls          --tls-cert-file/--tls-key-file: Netty's OpenSSL engine (BoringSSL, shipped in app)
+#   tls-jdk      the same on the JDK's engine (-Dio.netty.handler.ssl.noOpenSsl=true), what a
+#                platform without the BoringSSL natives gets
 # Clients keep their connections (64 keep-alive connections per target, handshakes during the
 # warm-up), as inference clients do. Certificates: a fresh EC P-256 CA and server certificate made
 # with openssl. Results: $OUT/results.md (default bench/target/tls-<time>/).
@@ -23,8 +23,6 @@ ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-64}
 MODELS_DIR=${MODELS_DIR:-$root/../shared/models}
 OUT=${OUT:-$root/bench/target/tls-$(date -u +%Y%m%dT%H%M%SZ)}
-TCNATIVE=${TCNATIVE:-$HOME/.m2/repository/io/netty/netty-tcnative-boringssl-static/2.0.84.Final/netty-tcnative-boringssl-static-2.0.84.Final-linux-x86_64.jar}
-TCNATIVE_CLASSES=${TCNATIVE_CLASSES:-$HOME/.m2/repository/io/netty/netty-tcnative-classes/2.0.84.Final/netty-tcnative-classes-2.0.84.Final.jar}
 [ -f "$MODELS_DIR/mnist-cnn-dyn/model.onnx" ] || { echo "tls-test: needs $MODELS_DIR/mnist-cnn-dyn (../shared)" >&2; exit 2; }
 
 if [ "$build" = 1 ]; then
@@ -87,41 +85,32 @@ tls=(--tls-cert-file "$work/server.pem" --tls-key-file "$work/server.key")
 pids+=($!); plain_pid=$!
 "$root/bin/caracal" "${common[@]}" "${tls[@]}" > "$OUT/server-tls.log" 2>&1 &
 pids+=($!); tls_pid=$!
-openssl_target=()
-if [ -f "$TCNATIVE" ] && [ -f "$TCNATIVE_CLASSES" ]; then
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-    -cp "$root/app/target/caracal-app.jar:$root/app/target/lib/*:$TCNATIVE:$TCNATIVE_CLASSES" \
-    io.caracal.app.Main "${common[@]}" "${tls[@]}" > "$OUT/server-tls-openssl.log" 2>&1 &
-  pids+=($!); openssl_pid=$!
-fi
+CARACAL_JAVA_OPTS="-Dio.netty.handler.ssl.noOpenSsl=true" "$root/bin/caracal" "${common[@]}" "${tls[@]}" \
+  > "$OUT/server-tls-jdk.log" 2>&1 &
+pids+=($!); jdk_pid=$!
 plain_port=$(await_line "$OUT/server-plain.log" 'HTTP listening on [^:]+:([0-9]+)' "$plain_pid")
 tls_port=$(await_line "$OUT/server-tls.log" 'HTTP listening on [^:]+:([0-9]+)' "$tls_pid")
-ports=("http://127.0.0.1:$plain_port" "https://127.0.0.1:$tls_port")
-if [ -n "${openssl_pid:-}" ]; then
-  openssl_port=$(await_line "$OUT/server-tls-openssl.log" 'HTTP listening on [^:]+:([0-9]+)' "$openssl_pid")
-  openssl_target=(--target "tls-openssl=https://localhost:$openssl_port")
-  ports+=("https://127.0.0.1:$openssl_port")
-fi
-for u in "${ports[@]}"; do
+jdk_port=$(await_line "$OUT/server-tls-jdk.log" 'HTTP listening on [^:]+:([0-9]+)' "$jdk_pid")
+for u in "http://localhost:$plain_port" "https://localhost:$tls_port" "https://localhost:$jdk_port"; do
   for _ in $(seq 1 600); do
-    curl -sf --cacert "$work/ca.pem" "${u/127.0.0.1/localhost}/v2/health/ready" >/dev/null && break
+    curl -sf --cacert "$work/ca.pem" "$u/v2/health/ready" >/dev/null && break
     sleep 0.2
   done
 done
-echo "tls-test: plain :$plain_port, tls :$tls_port${openssl_port:+, tls-openssl :$openssl_port}"
+echo "tls-test: plain :$plain_port, tls :$tls_port, tls-jdk :$jdk_port"
 
 {
   echo "# TLS cost, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections, warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds"
-  echo "- TLS: EC P-256 certificate; negotiated TLS 1.3, TLS_AES_128_GCM_SHA256 (JDK client)"
+  echo "- TLS: EC P-256 certificate, TLS 1.3 (the JDK client of the load generator)"
   echo
   "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
     --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" \
     --ca-file "$work/ca.pem" --model mnist --input input --output output --shape 1,1,28,28 \
     --target "plain=http://127.0.0.1:$plain_port" --target "tls=https://localhost:$tls_port" \
-    "${openssl_target[@]}"
+    --target "tls-jdk=https://localhost:$jdk_port"
   echo
   echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   grep -h "HTTP listening" "$OUT"/server-*.log | sed 's/^/    /' || true

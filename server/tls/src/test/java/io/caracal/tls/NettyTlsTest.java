@@ -16,8 +16,10 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -34,6 +36,8 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Real handshakes against a Netty listener with {@link NettyTls}'s context: server certificates,
@@ -46,6 +50,11 @@ class NettyTlsTest {
   private final TestCertificates.Ca serverCa = TestCertificates.ca("server CA");
   private final TestCertificates.Ca clientCa = TestCertificates.ca("client CA");
   private final TestCertificates.Ca otherCa = TestCertificates.ca("other CA");
+
+  @Test
+  void boringSslIsThereForTheOpenSslRuns() {
+    assertThat(OpenSsl.isAvailable()).as(String.valueOf(OpenSsl.unavailabilityCause())).isTrue();
+  }
 
   @AfterEach
   void stop() {
@@ -64,8 +73,8 @@ class NettyTlsTest {
   }
 
   /** A listener that answers each line with the peer's subject, or "none". */
-  private InetSocketAddress serve(TlsCredentials creds) throws SSLException {
-    SslContext ctx = NettyTls.serverContext(creds, TlsPolicy.ALPN_HTTP_1_1);
+  private InetSocketAddress serve(TlsCredentials creds, SslProvider provider) throws SSLException {
+    SslContext ctx = NettyTls.serverContext(creds, TlsPolicy.ALPN_HTTP_1_1, provider);
     Channel ch =
         new ServerBootstrap()
             .group(group)
@@ -126,9 +135,10 @@ class NettyTlsTest {
     return line;
   }
 
-  @Test
-  void servesTheCertificateOverTls13AndTls12() throws Exception {
-    InetSocketAddress addr = serve(credentials(ClientAuth.NONE));
+  @ParameterizedTest
+  @EnumSource(names = {"JDK", "OPENSSL"})
+  void servesTheCertificateOverTls13AndTls12(SslProvider provider) throws Exception {
+    InetSocketAddress addr = serve(credentials(ClientAuth.NONE), provider);
     try (SSLSocket s = connect(serverCa.trustingClient(), addr)) {
       assertThat(ask(s)).isEqualTo("none");
       assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.3");
@@ -146,9 +156,10 @@ class NettyTlsTest {
     }
   }
 
-  @Test
-  void refusesTls11AndWeakCiphers() throws Exception {
-    InetSocketAddress addr = serve(credentials(ClientAuth.NONE));
+  @ParameterizedTest
+  @EnumSource(names = {"JDK", "OPENSSL"})
+  void refusesTls11AndWeakCiphers(SslProvider provider) throws Exception {
+    InetSocketAddress addr = serve(credentials(ClientAuth.NONE), provider);
     // the probe's hello works when it offers a suite of the policy ...
     assertThat(
             TlsProbe.hello(
@@ -179,9 +190,10 @@ class NettyTlsTest {
     assertThat(weak.contentType()).isIn(21, -1);
   }
 
-  @Test
-  void requireTakesOnlyValidClientCertificatesOfTheClientCa() throws Exception {
-    InetSocketAddress addr = serve(credentials(ClientAuth.REQUIRE));
+  @ParameterizedTest
+  @EnumSource(names = {"JDK", "OPENSSL"})
+  void requireTakesOnlyValidClientCertificatesOfTheClientCa(SslProvider provider) throws Exception {
+    InetSocketAddress addr = serve(credentials(ClientAuth.REQUIRE), provider);
     try (SSLSocket s = connect(clientCa.client("alice").sslContext(serverCa), addr)) {
       assertThat(ask(s)).isEqualTo("CN=alice");
     }
@@ -200,9 +212,11 @@ class NettyTlsTest {
     }
   }
 
-  @Test
-  void optionalServesClientsWithoutACertificateButNotWithABadOne() throws Exception {
-    InetSocketAddress addr = serve(credentials(ClientAuth.OPTIONAL));
+  @ParameterizedTest
+  @EnumSource(names = {"JDK", "OPENSSL"})
+  void optionalServesClientsWithoutACertificateButNotWithABadOne(SslProvider provider)
+      throws Exception {
+    InetSocketAddress addr = serve(credentials(ClientAuth.OPTIONAL), provider);
     try (SSLSocket s = connect(serverCa.trustingClient(), addr)) {
       assertThat(ask(s)).isEqualTo("none");
     }
@@ -214,10 +228,12 @@ class NettyTlsTest {
     }
   }
 
-  @Test
-  void aReloadServesTheNewCertificateToNewConnectionsAndKeepsOpenOnes() throws Exception {
+  @ParameterizedTest
+  @EnumSource(names = {"JDK", "OPENSSL"})
+  void aReloadServesTheNewCertificateToNewConnectionsAndKeepsOpenOnes(SslProvider provider)
+      throws Exception {
     TlsCredentials creds = credentials(ClientAuth.NONE);
-    InetSocketAddress addr = serve(creds);
+    InetSocketAddress addr = serve(creds, provider);
     assertThat(creds.reloadIfChanged()).isFalse(); // nothing changed
     try (SSLSocket before = connect(serverCa.trustingClient(), addr)) {
       ask(before);
@@ -236,8 +252,9 @@ class NettyTlsTest {
     }
   }
 
-  @Test
-  void aHalfRotatedPairIsNotLoadedAndTheOldCertificateStays() throws Exception {
+  @ParameterizedTest
+  @EnumSource(names = {"JDK", "OPENSSL"})
+  void aHalfRotatedPairIsNotLoadedAndTheOldCertificateStays(SslProvider provider) throws Exception {
     TlsCredentials creds = credentials(ClientAuth.NONE);
     java.math.BigInteger serial = creds.certificate().getSerialNumber();
     // the certificate is replaced, the key not yet: the pair does not match
@@ -245,7 +262,7 @@ class NettyTlsTest {
     next.write(dir.resolve("cert.pem"), dir.resolve("next-key.pem"));
     assertThat(creds.reloadIfChanged()).isFalse();
     assertThat(creds.certificate().getSerialNumber()).isEqualTo(serial);
-    InetSocketAddress addr = serve(creds);
+    InetSocketAddress addr = serve(creds, provider);
     try (SSLSocket s = connect(serverCa.trustingClient(), addr)) {
       ask(s);
       assertThat(((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber())
