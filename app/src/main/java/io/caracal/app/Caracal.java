@@ -141,6 +141,8 @@ public final class Caracal implements AutoCloseable {
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("model-control-", 0).factory());
     try {
+      // first: a bad certificate or key stops the start before any model loads
+      security = TransportSecurity.start(settings.tls());
       if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
         poller =
             new io.caracal.core.lifecycle.RepositoryPoller(
@@ -207,7 +209,6 @@ public final class Caracal implements AutoCloseable {
       InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
-      security = TransportSecurity.start(settings.tls());
       try {
         observability =
             Observability.start(settings, registry, service, cacheLayer.get(), security.metrics());

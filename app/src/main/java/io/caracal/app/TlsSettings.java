@@ -33,10 +33,6 @@ public record TlsSettings(
     String metricsKeyFile,
     boolean metricsTls) {
 
-  /** No TLS anywhere. */
-  public static final TlsSettings NONE =
-      new TlsSettings("", "", "", ClientAuth.NONE, 30, "", "", true);
-
   public TlsSettings {
     Objects.requireNonNull(certFile, "certFile");
     Objects.requireNonNull(keyFile, "keyFile");

@@ -213,6 +213,21 @@ class TlsIT {
   }
 
   @Test
+  void aKeyOfAnotherCertificateStopsTheStartNamingTheFlag() throws Exception {
+    TestModels.identity(repo, "id", DataType.FP32, 8);
+    serverCa.server("localhost").write(pki.resolve("cert.pem"), pki.resolve("key.pem"));
+    serverCa.server("localhost").write(pki.resolve("other.pem"), pki.resolve("other-key.pem"));
+    assertThatThrownBy(() ->
+            ItServer.start(
+                repo,
+                b ->
+                    b.tlsCertFile(pki.resolve("cert.pem").toString())
+                        .tlsKeyFile(pki.resolve("other-key.pem").toString())))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("tls-key-file does not belong to the certificate of tls-cert-file");
+  }
+
+  @Test
   void serverRefusesTls11AndWeakSuites_onHttpAndGrpc() throws Exception {
     ItServer s = start("none");
     for (InetSocketAddress addr : List.of(s.server.httpAddress(), s.server.grpcAddress())) {
@@ -351,7 +366,9 @@ class TlsIT {
                 while (!stop.get()) {
                   try {
                     boolean after = rotated.get(); // read before the handshake starts
-                    BigInteger serial = newConnectionRequest(ctx, port);
+                    // a fresh client context: a full handshake, not the resumption of a session
+                    // cached from before the rotation (which keeps its certificate)
+                    BigInteger serial = newConnectionRequest(serverCa.trustingClient(), port);
                     newConnOk.incrementAndGet();
                     if (after) {
                       servedAfter.add(serial);
