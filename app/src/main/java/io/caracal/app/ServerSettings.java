@@ -14,14 +14,15 @@ import picocli.CommandLine.Option;
  * configuration file key are derived ({@link SettingSources}); {@code caracal serve --help} lists
  * them.
  *
- * @param modelRepository the Triton-layout model repository to serve
+ * @param modelRepository the Triton-layout model repository to serve; null when {@code
+ *     modelConfigFile} describes the repository
  * @param host the address every listener binds
  * @param httpPort the HTTP port; 0 = ephemeral
  * @param grpcPort the gRPC port; 0 = ephemeral
  * @param tfsRestPort TF Serving's REST API port; -1 = off (the default), 0 = ephemeral
  * @param tfsGrpcPort TF Serving's gRPC API port; -1 = off (the default), 0 = ephemeral
- * @param modelConfigFile TF Serving's {@code model_config_list} text file (version labels for the
- *     TF transports); empty for none
+ * @param modelConfigFile TF Serving's {@code model_config_list} text file: the repository when
+ *     {@code modelRepository} is null, else version labels for the TF transports; empty for none
  * @param modelConfigPollSecs seconds between two reads of the model config file; 0 = read once
  * @param serverName the name {@code GET /v2} reports
  * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
@@ -41,6 +42,8 @@ import picocli.CommandLine.Option;
  * @param httpMaxConnections open HTTP connections at most (503 beyond); 0 = unbounded
  * @param httpMaxConnectionsPerAddress open HTTP connections from one client address at most; 0 =
  *     unbounded
+ * @param httpMaxInflightBytes request bytes in flight on the HTTP listener at most (bodies being
+ *     received or waiting, and their decompressed forms); 503 beyond; 0 = unbounded
  * @param drainDelaySecs on SIGTERM, seconds requests are still served after readiness turned false
  * @param exitTimeoutSecs on SIGTERM, seconds admitted requests may take to finish once the
  *     listeners stopped accepting; what is left then fails with 503
@@ -72,7 +75,7 @@ import picocli.CommandLine.Option;
  * @param tls the listeners' TLS: certificates, keys, client CA, reload period ({@link TlsSettings})
  */
 public record ServerSettings(
-    Path modelRepository,
+    @Nullable Path modelRepository,
     String host,
     int httpPort,
     int grpcPort,
@@ -95,6 +98,7 @@ public record ServerSettings(
     int httpBodyTimeoutSecs,
     int httpMaxConnections,
     int httpMaxConnectionsPerAddress,
+    long httpMaxInflightBytes,
     int drainDelaySecs,
     int exitTimeoutSecs,
     int queueCapacity,
@@ -114,7 +118,9 @@ public record ServerSettings(
     TlsSettings tls) {
 
   public ServerSettings {
-    Objects.requireNonNull(modelRepository, "modelRepository");
+    if (modelRepository == null && modelConfigFile.isEmpty()) {
+      throw new IllegalArgumentException("a model repository or a model config file is required");
+    }
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(serverName, "serverName");
     check(httpPort >= 0 && httpPort <= 65535, "http-port", httpPort, "0..65535");
@@ -124,7 +130,7 @@ public record ServerSettings(
     Objects.requireNonNull(modelConfigFile, "modelConfigFile");
     check(
         modelConfigPollSecs >= 0 && modelConfigPollSecs <= 86400,
-        "model-config-poll-secs",
+        "model-config-file-poll-secs",
         modelConfigPollSecs,
         "0..86400");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
@@ -161,6 +167,7 @@ public record ServerSettings(
         "http-max-per-address",
         httpMaxConnectionsPerAddress,
         ">= 0");
+    check(httpMaxInflightBytes >= 0, "http-max-inflight-bytes", httpMaxInflightBytes, ">= 0");
     check(
         drainDelaySecs >= 0 && drainDelaySecs <= 3600,
         "drain-delay-secs",
@@ -215,6 +222,14 @@ public record ServerSettings(
     }
   }
 
+  /**
+   * Returns a builder with every default set and no repository: set {@link Builder#modelRepository}
+   * or {@link Builder#modelConfigFile} before building.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
   /** Returns a builder with every default set, serving {@code modelRepository}. */
   public static Builder builder(Path modelRepository) {
     return new Builder().modelRepository(modelRepository);
@@ -222,9 +237,9 @@ public record ServerSettings(
 
   /** Returns a builder holding these settings. */
   public Builder toBuilder() {
-    return new Builder()
-        .modelRepository(modelRepository)
-        .host(host)
+    Builder b = new Builder();
+    b.modelRepository = modelRepository;
+    return b.host(host)
         .httpPort(httpPort)
         .grpcPort(grpcPort)
         .tfsRestPort(tfsRestPort)
@@ -246,6 +261,7 @@ public record ServerSettings(
         .httpBodyTimeoutSecs(httpBodyTimeoutSecs)
         .httpMaxConnections(httpMaxConnections)
         .httpMaxConnectionsPerAddress(httpMaxConnectionsPerAddress)
+        .httpMaxInflightBytes(httpMaxInflightBytes)
         .drainDelaySecs(drainDelaySecs)
         .exitTimeoutSecs(exitTimeoutSecs)
         .queueCapacity(queueCapacity)
@@ -293,7 +309,9 @@ public record ServerSettings(
     @Option(
         names = "--model-repository",
         paramLabel = "DIR",
-        description = "the Triton-layout model repository to serve (required)")
+        description =
+            "the Triton-layout model repository to serve (required unless --model-config-file"
+                + " lists the models)")
     private @Nullable Path modelRepository;
 
     @Option(names = "--host", paramLabel = "ADDR", description = "address every listener binds")
@@ -329,11 +347,12 @@ public record ServerSettings(
         names = "--model-config-file",
         paramLabel = "FILE",
         description =
-            "TF Serving model_config_list text file: version labels for the TF Serving transports")
+            "TF Serving model_config_list text file: the models to serve (without"
+                + " --model-repository), or version labels for the TF Serving transports")
     private String modelConfigFile = "";
 
     @Option(
-        names = "--model-config-poll-secs",
+        names = "--model-config-file-poll-secs",
         paramLabel = "N",
         description = "seconds between two reads of --model-config-file; 0 = read once")
     private int modelConfigPollSecs = 0;
@@ -553,6 +572,15 @@ public record ServerSettings(
     private int httpMaxConnectionsPerAddress = 1_000;
 
     @Option(
+        names = "--http-max-inflight-bytes",
+        paramLabel = "BYTES",
+        description =
+            "request bytes in flight on the HTTP listener at most: bodies being received or waiting,"
+                + " and what decompressing them produces; 503 beyond (default: half the maximum"
+                + " heap; 0 = unbounded)")
+    private long httpMaxInflightBytes = Runtime.getRuntime().maxMemory() / 2;
+
+    @Option(
         names = "--drain-delay-secs",
         paramLabel = "SECS",
         description = "on SIGTERM: seconds still serving after readiness turned false (0..3600)")
@@ -665,7 +693,7 @@ public record ServerSettings(
       return this;
     }
 
-    /** Sets {@code --model-config-poll-secs}; 0 = read once. */
+    /** Sets {@code --model-config-file-poll-secs}; 0 = read once. */
     public Builder modelConfigPollSecs(int v) {
       modelConfigPollSecs = v;
       return this;
@@ -746,6 +774,12 @@ public record ServerSettings(
     /** Sets {@code --http-max-connections}; 0 = unbounded. */
     public Builder httpMaxConnections(int v) {
       httpMaxConnections = v;
+      return this;
+    }
+
+    /** Sets {@code --http-max-inflight-bytes}; 0 = unbounded. */
+    public Builder httpMaxInflightBytes(long v) {
+      httpMaxInflightBytes = v;
       return this;
     }
 
@@ -931,9 +965,12 @@ public record ServerSettings(
       CacheConfig cache =
           CacheConfig.parse(cacheConfig, cacheSize > 0 ? cacheSize : responseCacheByteSize);
       Path repository = modelRepository;
-      if (repository == null || repository.toString().isBlank()) {
+      if (repository != null && repository.toString().isBlank()) {
+        repository = null;
+      }
+      if (repository == null && modelConfigFile.isBlank()) {
         throw new IllegalArgumentException(
-            "no model repository: pass --model-repository DIR (or set CARACAL_MODEL_REPOSITORY, or model-repository in --config FILE)");
+            "no model repository: pass --model-repository DIR (or set CARACAL_MODEL_REPOSITORY, or model-repository in --config FILE), or list the models with --model-config-file FILE");
       }
       return new ServerSettings(
           repository,
@@ -959,6 +996,7 @@ public record ServerSettings(
           httpBodyTimeoutSecs,
           httpMaxConnections,
           httpMaxConnectionsPerAddress,
+          httpMaxInflightBytes,
           drainDelaySecs,
           exitTimeoutSecs,
           queueCapacity,

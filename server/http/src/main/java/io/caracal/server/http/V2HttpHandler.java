@@ -58,8 +58,15 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private boolean busy;
   private long requestCount;
   private @Nullable CompletableFuture<V2Endpoint.Reply> inFlight;
+  private final BodyAccounting bytes;
 
-  V2HttpHandler(V2Endpoints endpoints, V1Endpoints v1, V2JsonCodec codec, CallTracker calls) {
+  V2HttpHandler(
+      V2Endpoints endpoints,
+      V1Endpoints v1,
+      V2JsonCodec codec,
+      CallTracker calls,
+      BodyAccounting bytes) {
+    this.bytes = bytes;
     this.endpoints = endpoints;
     this.v1 = v1;
     this.codec = codec;
@@ -109,6 +116,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       reply = CompletableFuture.failedFuture(t);
     } finally {
       req.release(); // endpoints copy what they need before they return
+      bytes.handled();
     }
     boolean kserveV1 = v1Route != null;
     if (reply.isDone()) {
@@ -194,7 +202,9 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
             ? Optional.empty()
             : Optional.of(
                 ModelRef.parse(route.model(), route.version() == null ? "" : route.version()));
-    return endpoints.get(route.kind()).handle(new V2Endpoint.Call(req, target, reqId, call));
+    return endpoints
+        .get(route.kind())
+        .handle(new V2Endpoint.Call(req, target, reqId, call, bytes::acquireForHandled));
   }
 
   private CompletableFuture<V2Endpoint.Reply> dispatchV1(
@@ -203,7 +213,8 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     if (!route.allows(req.method().name())) {
       throw new HttpProblem.MethodNotAllowed().toException();
     }
-    return v1.handle(route, new V2Endpoint.Call(req, Optional.empty(), reqId, call));
+    return v1.handle(
+        route, new V2Endpoint.Call(req, Optional.empty(), reqId, call, bytes::acquireForHandled));
   }
 
   /** Refuses a request that did not frame, or is not HTTP/1.x with a Host (1.1). */

@@ -65,6 +65,7 @@ public final class V2HttpServer implements AutoCloseable {
   private final io.caracal.core.trace.TraceSettings traceSettings;
   private final CallTracker calls;
   private final ConnectionLimits connectionLimits;
+  private final RequestBytes requestBytes;
   private volatile @Nullable V2HttpInitializer initializer;
   private final @Nullable TlsCredentials tls;
 
@@ -80,6 +81,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.traceSettings = b.traceSettings;
     this.calls = b.calls;
     this.connectionLimits = b.connectionLimits;
+    this.requestBytes = b.requestBytes;
     this.tls = b.tls;
   }
 
@@ -134,6 +136,7 @@ public final class V2HttpServer implements AutoCloseable {
                           traceSettings,
                           calls,
                           connectionLimits,
+                          requestBytes,
                           sslContext));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
@@ -261,6 +264,7 @@ public final class V2HttpServer implements AutoCloseable {
     private CallTracker calls = CallTracker.NONE;
     private @Nullable TlsCredentials tls;
     private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
+    private RequestBytes requestBytes = new RequestBytes(0);
     private io.caracal.core.logging.LogSettings logSettings =
         io.caracal.core.logging.LogSettings.inMemory();
     private io.caracal.core.trace.TraceSettings traceSettings =
@@ -272,6 +276,15 @@ public final class V2HttpServer implements AutoCloseable {
     /** Bounds connections and slow requests; default {@link ConnectionLimits#DEFAULTS}. */
     public Builder connectionLimits(ConnectionLimits limits) {
       this.connectionLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * The budget of request bytes in flight (bodies and what decompressing them produces), which a
+     * server may share with other listeners; default unbounded.
+     */
+    public Builder requestBytes(RequestBytes budget) {
+      this.requestBytes = Objects.requireNonNull(budget, "budget");
       return this;
     }
 

@@ -17,6 +17,7 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   @Nullable InferenceService service;
   CallTracker calls = CallTracker.NONE;
   VersionLabels labels = VersionLabels.NONE;
+  ConfigReloads reloads = ConfigReloads.REFUSED;
   io.caracal.tls.@Nullable TlsCredentials tls;
 
   ListenerBuilder(int defaultPort) {
@@ -55,6 +56,14 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   /** The version labels requests may name; default none (every label is unrecognized). */
   public B labels(VersionLabels labels) {
     this.labels = Objects.requireNonNull(labels, "labels");
+    return self();
+  }
+
+  /**
+   * What {@code HandleReloadConfigRequest} does (gRPC only); default {@link ConfigReloads#REFUSED}.
+   */
+  public B configReloads(ConfigReloads reloads) {
+    this.reloads = Objects.requireNonNull(reloads, "reloads");
     return self();
   }
 

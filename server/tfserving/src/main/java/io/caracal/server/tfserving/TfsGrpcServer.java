@@ -39,7 +39,8 @@ public final class TfsGrpcServer implements AutoCloseable {
     this.port = b.port;
     this.maxInboundMessageSize = b.maxInboundMessageSize;
     this.tls = b.tls;
-    this.service = new TfsGrpcService(new TfsModels(b.requireService(), b.labels), b.calls);
+    this.service =
+        new TfsGrpcService(new TfsModels(b.requireService(), b.labels), b.calls, b.reloads);
   }
 
   /** Returns a builder: 127.0.0.1:8500, 64 MiB messages. */
