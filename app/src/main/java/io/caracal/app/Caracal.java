@@ -72,6 +72,8 @@ public final class Caracal implements AutoCloseable {
   private final @Nullable TfsGrpcServer tfsGrpc; // null unless --tfs-grpc-port
   private final @Nullable ModelConfigWatcher labels; // null unless --model-config-file
   private final Observability observability;
+  private final TransportSecurity security;
+  private final List<ListenerPosture> listeners;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
           io.caracal.core.lifecycle.GracefulShutdown.Result>
@@ -89,7 +91,11 @@ public final class Caracal implements AutoCloseable {
       @Nullable TfsRestServer tfsRest,
       @Nullable TfsGrpcServer tfsGrpc,
       @Nullable ModelConfigWatcher labels,
-      Observability observability) {
+      Observability observability,
+      TransportSecurity security,
+      List<ListenerPosture> listeners) {
+    this.security = security;
+    this.listeners = List.copyOf(listeners);
     this.labels = labels;
     this.tfsRest = tfsRest;
     this.tfsGrpc = tfsGrpc;
@@ -143,11 +149,14 @@ public final class Caracal implements AutoCloseable {
     // loads and unloads what a new model config list changes: the poller, or one that never polls
     io.caracal.core.lifecycle.RepositoryPoller differ = null;
     Observability observability = null; // once the service chain exists (metrics read it)
+    TransportSecurity security = null; // before any listener: a bad certificate fails the start
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("model-control-", 0).factory());
     try {
+      // first: a bad certificate or key stops the start before any model loads
+      security = TransportSecurity.start(settings.tls());
       if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
         poller =
             new io.caracal.core.lifecycle.RepositoryPoller(
@@ -228,7 +237,8 @@ public final class Caracal implements AutoCloseable {
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
       try {
-        observability = Observability.start(settings, registry, service, cacheLayer.get());
+        observability =
+            Observability.start(settings, registry, service, cacheLayer.get(), security.metrics());
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
@@ -261,6 +271,7 @@ public final class Caracal implements AutoCloseable {
               .host(settings.host())
               .port(settings.httpPort())
               .service(service)
+              .tls(security.main())
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
@@ -294,6 +305,7 @@ public final class Caracal implements AutoCloseable {
               .host(settings.host())
               .port(settings.grpcPort())
               .service(service)
+              .tls(security.main())
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
@@ -318,6 +330,7 @@ public final class Caracal implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.tfsRestPort())
                 .service(service)
+                .tls(security.main())
                 .labels(labels == null ? VersionLabels.NONE : labels)
                 .calls(observability.calls())
                 .maxBodyBytes(Math.toIntExact(settings.maxRequestBytes()))
@@ -341,6 +354,7 @@ public final class Caracal implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.tfsGrpcPort())
                 .service(service)
+                .tls(security.main())
                 .labels(labels == null ? VersionLabels.NONE : labels)
                 .configReloads(reloads)
                 .calls(observability.calls())
@@ -363,6 +377,14 @@ public final class Caracal implements AutoCloseable {
       if (poller != null) {
         poller.start();
       }
+      List<ListenerPosture> postures =
+          postures(http, grpc, tfsRest, tfsGrpc, observability, security);
+      log.info("listeners:\n{}", ListenerPosture.table(postures));
+      for (ListenerPosture p : postures) {
+        if (p.exposed()) {
+          log.warn(p.warning());
+        }
+      }
       return new Caracal(
           registry,
           poller,
@@ -374,7 +396,9 @@ public final class Caracal implements AutoCloseable {
           tfsRest,
           tfsGrpc,
           labels,
-          observability);
+          observability,
+          security,
+          postures);
     } catch (IOException | RuntimeException e) {
       if (poller != null) {
         poller.close();
@@ -390,8 +414,55 @@ public final class Caracal implements AutoCloseable {
       if (observability != null) {
         observability.close();
       }
+      if (security != null) {
+        security.close();
+      }
       throw e;
     }
+  }
+
+  /**
+   * One row per open listener for the start-up table. Authentication and restricted categories do
+   * not exist yet: those columns say {@code none} (the authentication layer fills them).
+   */
+  private static List<ListenerPosture> postures(
+      V2HttpServer http,
+      GrpcServer grpc,
+      @Nullable TfsRestServer tfsRest,
+      @Nullable TfsGrpcServer tfsGrpc,
+      Observability observability,
+      TransportSecurity security) {
+    String main = TransportSecurity.column(security.main());
+    List<ListenerPosture> out = new ArrayList<>();
+    out.add(
+        new ListenerPosture(
+            "http", Objects.requireNonNull(http.boundAddress()), main, "none", "none"));
+    out.add(
+        new ListenerPosture(
+            "grpc", Objects.requireNonNull(grpc.boundAddress()), main, "none", "none"));
+    if (tfsRest != null) {
+      out.add(
+          new ListenerPosture(
+              "tfs-rest", Objects.requireNonNull(tfsRest.boundAddress()), main, "none", "none"));
+    }
+    if (tfsGrpc != null) {
+      out.add(
+          new ListenerPosture(
+              "tfs-grpc", Objects.requireNonNull(tfsGrpc.boundAddress()), main, "none", "none"));
+    }
+    observability
+        .metricsAddress()
+        .ifPresent(a ->
+            out.add(
+                new ListenerPosture(
+                    "metrics",
+                    a,
+                    observability.metricsTls()
+                        ? TransportSecurity.column(security.metrics())
+                        : "no",
+                    "none",
+                    "none")));
+    return out;
   }
 
   /**
@@ -535,6 +606,22 @@ public final class Caracal implements AutoCloseable {
   }
 
   /**
+   * Returns every open listener with its address and posture (TLS, authentication, restricted
+   * categories), as the start-up table shows them.
+   */
+  public List<ListenerPosture> listeners() {
+    return listeners;
+  }
+
+  /**
+   * Rereads the TLS files now, as the periodic reload ({@code --tls-reload-secs}) does; returns how
+   * many credential sets changed (0 without TLS). New connections get the new certificate.
+   */
+  public int reloadTls() {
+    return security.reloadNow();
+  }
+
+  /**
    * Reads {@code --model-config-file} again now and applies it, as its periodic re-read does (a
    * file that fails is logged and changes nothing); returns when its models have loaded.
    *
@@ -579,6 +666,7 @@ public final class Caracal implements AutoCloseable {
     controlExecutor.shutdown();
     registry.close();
     observability.close();
+    security.close();
     log.info("caracal stopped");
   }
 }

@@ -50,13 +50,15 @@ final class Observability implements AutoCloseable {
    * @param registry the model registry (metrics read the serving versions, loads and unloads)
    * @param service the whole service chain (metrics report its statistics, cache hits included)
    * @param cache the response cache, or null when the server has none
+   * @param metricsTls the metrics listener's TLS credentials, null for plaintext
    * @throws UncheckedIOException when the metrics listener cannot bind
    */
   static Observability start(
       ServerSettings settings,
       ModelRegistry registry,
       InferenceService service,
-      @Nullable CachingInferenceService cache) {
+      @Nullable CachingInferenceService cache,
+      io.caracal.tls.@Nullable TlsCredentials metricsTls) {
     List<CallListener> listeners = new ArrayList<>();
     // Always there, off unless --trace-config or the trace API turns it on (then one volatile read
     // per call): the trace API can enable it at run time.
@@ -77,7 +79,7 @@ final class Observability implements AutoCloseable {
     MetricsServer metrics = null;
     if (prometheus != null) {
       try {
-        metrics = prometheus.serve(settings.host(), settings.metricsPort());
+        metrics = prometheus.serve(settings.host(), settings.metricsPort(), metricsTls);
       } catch (UncheckedIOException e) {
         if (accessLog != null) {
           accessLog.close();
@@ -97,6 +99,11 @@ final class Observability implements AutoCloseable {
   /** Returns the metrics listener's bound address, or empty when metrics are off. */
   Optional<InetSocketAddress> metricsAddress() {
     return metrics == null ? Optional.empty() : Optional.of(metrics.address());
+  }
+
+  /** Whether the metrics listener serves TLS (false when there is none). */
+  boolean metricsTls() {
+    return metrics != null && metrics.tls();
   }
 
   /** What the transports report their calls to. */

@@ -79,6 +79,7 @@ import picocli.CommandLine.Option;
  *     model.onnx.enc}) are decrypted with; empty for none
  * @param modelKeys more model keys, given inline ({@code --model-keys}, meant for the {@code
  *     CARACAL_MODEL_KEYS} variable); merged with the file's
+ * @param tls the listeners' TLS: certificates, keys, client CA, reload period ({@link TlsSettings})
  */
 public record ServerSettings(
     @Nullable Path modelRepository,
@@ -124,7 +125,8 @@ public record ServerSettings(
     boolean accessLog,
     List<String> traceConfig,
     String modelKeyFile,
-    io.caracal.core.encryption.ModelKeys modelKeys) {
+    io.caracal.core.encryption.ModelKeys modelKeys,
+    TlsSettings tls) {
 
   public ServerSettings {
     if (modelRepository == null && modelConfigFile.isEmpty()) {
@@ -230,6 +232,7 @@ public record ServerSettings(
     io.caracal.metrics.MetricsConfig.parse(metricsConfig); // an unknown key fails at start
     Objects.requireNonNull(modelKeyFile, "modelKeyFile");
     Objects.requireNonNull(modelKeys, "modelKeys");
+    Objects.requireNonNull(tls, "tls");
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -300,7 +303,15 @@ public record ServerSettings(
         .accessLog(accessLog)
         .traceConfig(traceConfig)
         .modelKeyFile(modelKeyFile)
-        .modelKeys(modelKeys);
+        .modelKeys(modelKeys)
+        .tlsCertFile(tls.certFile())
+        .tlsKeyFile(tls.keyFile())
+        .tlsClientCaFile(tls.clientCaFile())
+        .tlsClientAuth(tls.clientAuth().flagValue())
+        .tlsReloadSecs(tls.reloadSecs())
+        .metricsTlsCertFile(tls.metricsCertFile())
+        .metricsTlsKeyFile(tls.metricsKeyFile())
+        .metricsTls(tls.metricsTls());
   }
 
   /** Returns the parsed {@code --metrics-config} settings. */
@@ -638,6 +649,61 @@ public record ServerSettings(
     private io.caracal.core.encryption.ModelKeys extraModelKeys =
         io.caracal.core.encryption.ModelKeys.none(); // set in code (toBuilder, tests)
 
+    @Option(
+        names = "--tls-cert-file",
+        paramLabel = "FILE",
+        description =
+            "PEM certificate chain (leaf first) served by the HTTP, gRPC and TF Serving listeners; with --tls-key-file turns TLS on (TLS 1.2+, reloaded when the file changes)")
+    private String tlsCertFile = "";
+
+    @Option(
+        names = "--tls-key-file",
+        paramLabel = "FILE",
+        description = "PEM private key of --tls-cert-file, unencrypted PKCS#8 (BEGIN PRIVATE KEY)")
+    private String tlsKeyFile = "";
+
+    @Option(
+        names = "--tls-client-ca-file",
+        paramLabel = "FILE",
+        description =
+            "PEM CA certificates that client certificates must chain to (mTLS); needs --tls-cert-file")
+    private String tlsClientCaFile = "";
+
+    @Option(
+        names = "--tls-client-auth",
+        paramLabel = "none|optional|require",
+        description =
+            "whether clients must present a certificate of --tls-client-ca-file; default require with a client CA, none without")
+    private String tlsClientAuth = "";
+
+    @Option(
+        names = "--tls-reload-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds between two reads of the TLS files; changed files serve new connections (0 = never; 0..86400)")
+    private int tlsReloadSecs = 30;
+
+    @Option(
+        names = "--metrics-tls-cert-file",
+        paramLabel = "FILE",
+        description =
+            "PEM certificate of the metrics listener; default: the --tls-cert-file certificate")
+    private String metricsTlsCertFile = "";
+
+    @Option(
+        names = "--metrics-tls-key-file",
+        paramLabel = "FILE",
+        description = "PEM PKCS#8 private key of --metrics-tls-cert-file")
+    private String metricsTlsKeyFile = "";
+
+    @Option(
+        names = "--metrics-tls",
+        paramLabel = "true|false",
+        arity = "1",
+        description =
+            "serve metrics over TLS when a certificate is configured (its own or the main one); false = plaintext metrics")
+    private boolean metricsTls = true;
+
     /** Starts with every default and no model repository (the command line sets it). */
     Builder() {}
 
@@ -913,6 +979,54 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --tls-cert-file}: the PEM certificate chain; empty = plaintext. */
+    public Builder tlsCertFile(String v) {
+      tlsCertFile = Objects.requireNonNull(v, "tlsCertFile");
+      return this;
+    }
+
+    /** Sets {@code --tls-key-file}: the PEM PKCS#8 key of the certificate. */
+    public Builder tlsKeyFile(String v) {
+      tlsKeyFile = Objects.requireNonNull(v, "tlsKeyFile");
+      return this;
+    }
+
+    /** Sets {@code --tls-client-ca-file}: the CAs of client certificates; empty = none. */
+    public Builder tlsClientCaFile(String v) {
+      tlsClientCaFile = Objects.requireNonNull(v, "tlsClientCaFile");
+      return this;
+    }
+
+    /** Sets {@code --tls-client-auth}: none, optional or require; empty = the default. */
+    public Builder tlsClientAuth(String v) {
+      tlsClientAuth = Objects.requireNonNull(v, "tlsClientAuth");
+      return this;
+    }
+
+    /** Sets {@code --tls-reload-secs}: seconds between two reads of the TLS files; 0 = never. */
+    public Builder tlsReloadSecs(int v) {
+      tlsReloadSecs = v;
+      return this;
+    }
+
+    /** Sets {@code --metrics-tls-cert-file}: the metrics listener's own certificate. */
+    public Builder metricsTlsCertFile(String v) {
+      metricsTlsCertFile = Objects.requireNonNull(v, "metricsTlsCertFile");
+      return this;
+    }
+
+    /** Sets {@code --metrics-tls-key-file}: the key of the metrics listener's certificate. */
+    public Builder metricsTlsKeyFile(String v) {
+      metricsTlsKeyFile = Objects.requireNonNull(v, "metricsTlsKeyFile");
+      return this;
+    }
+
+    /** Sets {@code --metrics-tls}: false serves metrics in plaintext even with a certificate. */
+    public Builder metricsTls(boolean v) {
+      metricsTls = v;
+      return this;
+    }
+
     /**
      * Returns the validated settings.
      *
@@ -983,7 +1097,16 @@ public record ServerSettings(
           traceConfig.stream().filter(e -> !e.isBlank()).toList(),
           modelKeyFile,
           io.caracal.core.encryption.ModelKeys.parse(modelKeys, "model-keys (CARACAL_MODEL_KEYS)")
-              .plus(extraModelKeys));
+              .plus(extraModelKeys),
+          new TlsSettings(
+              tlsCertFile,
+              tlsKeyFile,
+              tlsClientCaFile,
+              TlsSettings.clientAuth(tlsClientAuth, tlsClientCaFile),
+              tlsReloadSecs,
+              metricsTlsCertFile,
+              metricsTlsKeyFile,
+              metricsTls));
     }
   }
 }

@@ -122,6 +122,53 @@ class ServeCommandTest {
   }
 
   @Test
+  void tls_pairsGoTogether_clientAuthDefaultsToRequireWithACa() {
+    ServerSettings plain = Cli.settings(NO_ENV, "--model-repository", "/m");
+    assertThat(plain.tls().main()).isEmpty();
+    assertThat(plain.tls().metrics()).isEmpty();
+    ServerSettings s =
+        Cli.settings(
+            Map.of("CARACAL_TLS_CLIENT_CA_FILE", "/ca.pem"),
+            withRepository("--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem"));
+    assertThat(s.tls().clientAuth()).isEqualTo(io.caracal.tls.ClientAuth.REQUIRE);
+    assertThat(s.tls().main().orElseThrow().clientCaFile()).isEqualTo(Path.of("/ca.pem"));
+    assertThat(s.tls().metrics().orElseThrow())
+        .as("metrics: the main certificate, no client certificates")
+        .isEqualTo(io.caracal.tls.TlsFiles.serverOnly(Path.of("/c.pem"), Path.of("/k.pem")));
+    assertThat(s.toBuilder().build()).isEqualTo(s);
+    assertThat(
+            Cli.settings(
+                    NO_ENV,
+                    withRepository(
+                        "--tls-cert-file",
+                        "/c.pem",
+                        "--tls-key-file",
+                        "/k.pem",
+                        "--metrics-tls",
+                        "false"))
+                .tls()
+                .metrics())
+        .isEmpty();
+    assertThat(Cli.usageError(NO_ENV, withRepository("--tls-cert-file", "/c.pem")))
+        .contains("tls-cert-file and tls-key-file go together");
+    assertThat(Cli.usageError(NO_ENV, withRepository("--tls-client-ca-file", "/ca.pem")))
+        .contains("tls-client-ca-file needs tls-cert-file and tls-key-file");
+    assertThat(
+            Cli.usageError(
+                NO_ENV,
+                withRepository(
+                    "--tls-cert-file",
+                    "/c.pem",
+                    "--tls-key-file",
+                    "/k.pem",
+                    "--tls-client-auth",
+                    "require")))
+        .contains("tls-client-auth require needs tls-client-ca-file");
+    assertThat(Cli.usageError(NO_ENV, withRepository("--tls-client-auth", "maybe")))
+        .contains("tls-client-auth must be none, optional or require, got 'maybe'");
+  }
+
+  @Test
   void shutdownTimings_defaultsFlagsEnvironmentAndRange() {
     ServerSettings d = Cli.settings(NO_ENV, "--model-repository", "/m");
     assertThat(d.drainDelaySecs()).isEqualTo(5);
@@ -411,6 +458,8 @@ class ServeCommandTest {
     values.put("--response-cache-byte-size", "4096");
     values.put("--cache-config", "local,max_entry_bytes=7");
     values.put("--model-keys", "k1=" + java.util.Base64.getEncoder().encodeToString(new byte[32]));
+    // files are only read at start; the pairs must be complete and client auth needs a CA
+    values.put("--tls-client-auth", "optional");
     return values;
   }
 

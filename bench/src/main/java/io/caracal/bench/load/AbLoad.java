@@ -22,11 +22,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * different (a counter in its last input element), so that a response cache never hits; without it
  * every request is the same (all hits once cached).
  *
+ * <p>An {@code https} URL is served over TLS: {@code --ca-file PEM} names the CA its certificate
+ * chains to.
+ *
  * <p>Usage: {@code AbLoad --model M --input NAME --output NAME --shape 1,1,28,28 --target a=URL
- * --target b=URL[,unique] [--concurrency 64] [--warmup 5] [--duration 10] [--rounds 3]}
+ * --target b=URL[,unique] [--ca-file PEM] [--concurrency 64] [--warmup 5] [--duration 10] [--rounds
+ * 3]}
  */
 public final class AbLoad {
-  record Target(String label, String host, int port, boolean unique) {}
+  record Target(String label, String host, int port, boolean unique, boolean tls) {}
 
   private AbLoad() {}
 
@@ -40,6 +44,7 @@ public final class AbLoad {
     double warmup = 5;
     double duration = 10;
     int rounds = 3;
+    javax.net.ssl.SSLSocketFactory tls = null;
     for (int i = 0; i < args.length; i += 2) {
       String v = args[i + 1];
       switch (args[i]) {
@@ -52,6 +57,7 @@ public final class AbLoad {
         case "--warmup" -> warmup = Double.parseDouble(v);
         case "--duration" -> duration = Double.parseDouble(v);
         case "--rounds" -> rounds = Integer.parseInt(v);
+        case "--ca-file" -> tls = trusting(java.nio.file.Path.of(v));
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -73,7 +79,7 @@ public final class AbLoad {
                     + jsonLength
                     + "\r\n",
                 body);
-        rps[t][r] = cell(target, request, concurrency, warmup, duration);
+        rps[t][r] = cell(target, request, concurrency, warmup, duration, target.tls() ? tls : null);
         System.err.printf(
             Locale.ROOT, "ab-load: round %d %s: %.1f req/s%n", r + 1, target.label(), rps[t][r]);
       }
@@ -102,13 +108,47 @@ public final class AbLoad {
     int eq = parts[0].indexOf('=');
     URI url = URI.create(parts[0].substring(eq + 1));
     boolean unique = parts.length > 1 && parts[1].equals("unique");
-    return new Target(parts[0].substring(0, eq), url.getHost(), url.getPort(), unique);
+    return new Target(
+        parts[0].substring(0, eq),
+        url.getHost(),
+        url.getPort(),
+        unique,
+        url.getScheme().equals("https"));
+  }
+
+  /** A socket factory trusting the CA certificates of a PEM file. */
+  private static javax.net.ssl.SSLSocketFactory trusting(java.nio.file.Path caFile)
+      throws Exception {
+    java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    int i = 0;
+    try (var in = java.nio.file.Files.newInputStream(caFile)) {
+      for (var c :
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        ts.setCertificateEntry("ca" + i++, c);
+      }
+    }
+    var tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ts);
+    var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx.getSocketFactory();
   }
 
   /** Runs one cell: returns completed requests per second over {@code duration} after warm-up. */
   private static double cell(
-      Target target, byte[] request, int concurrency, double warmup, double duration)
+      Target target,
+      byte[] request,
+      int concurrency,
+      double warmup,
+      double duration,
+      javax.net.ssl.@org.jspecify.annotations.Nullable SSLSocketFactory tls)
       throws Exception {
+    if (target.tls() && tls == null) {
+      throw new IllegalArgumentException(target.label() + ": an https target needs --ca-file");
+    }
     AtomicLong done = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicLong counter = new AtomicLong();
@@ -116,7 +156,7 @@ public final class AbLoad {
     List<Thread> threads = new ArrayList<>();
     List<HttpConnection> conns = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
-      HttpConnection conn = new HttpConnection(target.host(), target.port());
+      HttpConnection conn = new HttpConnection(target.host(), target.port(), tls);
       conns.add(conn);
       byte[] mine = request.clone();
       Thread t =

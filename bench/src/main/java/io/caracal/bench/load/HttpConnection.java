@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP/1.1 keep-alive connection for the load generator: writes a prepared request and reads
@@ -23,9 +24,27 @@ final class HttpConnection implements AutoCloseable {
   private int bodyLength;
 
   HttpConnection(String host, int port) throws IOException {
-    socket = new Socket();
-    socket.setTcpNoDelay(true);
-    socket.connect(new InetSocketAddress(host, port), 5_000);
+    this(host, port, null);
+  }
+
+  /**
+   * Connects, over TLS when {@code tls} is not null (the handshake happens here, so a cell's
+   * warm-up absorbs it and the measured requests ride established sessions, as keep-alive clients'
+   * do).
+   */
+  HttpConnection(String host, int port, javax.net.ssl.@Nullable SSLSocketFactory tls)
+      throws IOException {
+    Socket plain = new Socket();
+    plain.setTcpNoDelay(true);
+    plain.connect(new InetSocketAddress(host, port), 5_000);
+    if (tls != null) {
+      javax.net.ssl.SSLSocket s =
+          (javax.net.ssl.SSLSocket) tls.createSocket(plain, host, port, true);
+      s.startHandshake();
+      socket = s;
+    } else {
+      socket = plain;
+    }
     socket.setSoTimeout(60_000);
     out = socket.getOutputStream();
     in = new BufferedInputStream(socket.getInputStream(), 1 << 16);

@@ -1,5 +1,8 @@
 package io.caracal.metrics;
 
+import io.caracal.tls.NettyTls;
+import io.caracal.tls.TlsCredentials;
+import io.caracal.tls.TlsPolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -12,6 +15,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -19,6 +23,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,19 +42,30 @@ public final class MetricsServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
   private final InetSocketAddress address;
+  private final boolean tls;
 
-  private MetricsServer(EventLoopGroup group, Channel channel) {
+  private MetricsServer(EventLoopGroup group, Channel channel, boolean tls) {
     this.group = group;
     this.channel = channel;
+    this.tls = tls;
     this.address = (InetSocketAddress) channel.localAddress();
   }
 
   /**
-   * Binds {@code host:port} (0 = ephemeral) and serves {@code exposition}; logs the bound port.
+   * Binds {@code host:port} (0 = ephemeral) and serves {@code exposition}, over TLS with {@code
+   * tls} (null: plaintext); logs the bound port.
    *
    * @throws UncheckedIOException wrapping the bind failure
    */
-  static MetricsServer start(String host, int port, Exposition exposition) {
+  static MetricsServer start(
+      String host, int port, Exposition exposition, @Nullable TlsCredentials tls) {
+    SslContext ssl;
+    try {
+      ssl = tls == null ? null : NettyTls.serverContext(tls, TlsPolicy.ALPN_HTTP_1_1);
+    } catch (SSLException e) {
+      throw new UncheckedIOException(
+          new IOException("cannot set up TLS for metrics: " + e.getMessage(), e));
+    }
     EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("metrics-io", true));
     MetricsHandler handler = new MetricsHandler(exposition);
     ServerBootstrap sb =
@@ -60,6 +77,9 @@ public final class MetricsServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (ssl != null) {
+                      ch.pipeline().addLast(NettyTls.HANDLER_NAME, ssl.newHandler(ch.alloc()));
+                    }
                     ch.pipeline()
                         .addLast(new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS))
                         .addLast(new IdleClose())
@@ -77,17 +97,23 @@ public final class MetricsServer implements AutoCloseable {
           new IOException(
               "cannot bind metrics server to " + host + ":" + port + ": " + e.getMessage(), e));
     }
-    MetricsServer server = new MetricsServer(group, channel);
+    MetricsServer server = new MetricsServer(group, channel, tls != null);
     log.info(
-        "metrics listening on {}:{}",
+        "metrics listening on {}:{}{}",
         server.address.getAddress().getHostAddress(),
-        server.address.getPort());
+        server.address.getPort(),
+        tls == null ? "" : " (TLS)");
     return server;
   }
 
   /** Returns the bound address (the real port when 0 was asked). */
   public InetSocketAddress address() {
     return address;
+  }
+
+  /** Whether scrapes are served over TLS. */
+  public boolean tls() {
+    return tls;
   }
 
   /** Closes the listener and its connections; returns when the event loop has stopped. */

@@ -67,7 +67,16 @@ public final class PrometheusMetrics {
    * @throws java.io.UncheckedIOException wrapping the bind failure
    */
   public MetricsServer serve(String host, int port) {
-    return MetricsServer.start(host, port, new Exposition(registry));
+    return serve(host, port, null);
+  }
+
+  /**
+   * Binds the metrics listener on {@code host:port}, over TLS with {@code tls} (null: plaintext).
+   *
+   * @throws java.io.UncheckedIOException wrapping the bind failure or a TLS setup failure
+   */
+  public MetricsServer serve(String host, int port, io.caracal.tls.@Nullable TlsCredentials tls) {
+    return MetricsServer.start(host, port, new Exposition(registry), tls);
   }
 
   /** The registry, for tests. */

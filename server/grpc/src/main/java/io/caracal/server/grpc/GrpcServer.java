@@ -142,9 +142,19 @@ public final class GrpcServer implements AutoCloseable {
               return infer ? null : mgmt; // null: the server's direct executor
             }
           };
+      NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port));
+      if (b.tls != null) {
+        try {
+          GrpcTls.apply(nb, b.tls);
+        } catch (UncheckedIOException e) {
+          managementExecutor.shutdownNow();
+          managementExecutor = null;
+          shutdownLoops();
+          throw e;
+        }
+      }
       Server s =
-          NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
-              .channelFactory(cap::channel)
+          nb.channelFactory(cap::channel)
               .bossEventLoopGroup(boss)
               .workerEventLoopGroup(workers)
               .directExecutor()
@@ -197,7 +207,11 @@ public final class GrpcServer implements AutoCloseable {
       healthPoller.scheduleWithFixedDelay(refresh, 500, 500, TimeUnit.MILLISECONDS);
       InetSocketAddress bound = (InetSocketAddress) s.getListenSockets().get(0);
       boundAddress = bound;
-      log.info("gRPC listening on {}:{}", bound.getAddress().getHostAddress(), bound.getPort());
+      log.info(
+          "gRPC listening on {}:{}{}",
+          bound.getAddress().getHostAddress(),
+          bound.getPort(),
+          b.tls == null ? "" : " (TLS)");
       return bound;
     }
   }
@@ -235,6 +249,11 @@ public final class GrpcServer implements AutoCloseable {
   /** Returns the bound address, or null before {@link #start()}. */
   public @Nullable InetSocketAddress boundAddress() {
     return boundAddress;
+  }
+
+  /** Whether the listener serves TLS. */
+  public boolean tls() {
+    return settings.tls != null;
   }
 
   /** Returns the bound port; throws before {@link #start()}. */
@@ -312,6 +331,7 @@ public final class GrpcServer implements AutoCloseable {
     private io.caracal.core.trace.TraceSettings traceSettings =
         io.caracal.core.trace.TraceSettings.disabled();
     private CallTracker calls = CallTracker.NONE;
+    private io.caracal.tls.@Nullable TlsCredentials tls;
     private int maxInboundMessageSize = 64 << 20;
     private int maxMetadataBytes = 8192;
     private int maxConnections = 10_000;
@@ -328,6 +348,16 @@ public final class GrpcServer implements AutoCloseable {
     /** Reports every call (access log, traces, metrics); default: to nobody. */
     public Builder calls(CallTracker calls) {
       this.calls = Objects.requireNonNull(calls, "calls");
+      return this;
+    }
+
+    /**
+     * Serves gRPC over TLS (ALPN h2) with these credentials, reloaded by their owner; null, the
+     * default, serves plaintext HTTP/2 (h2c). With TLS each call's {@code
+     * Grpc.TRANSPORT_ATTR_SSL_SESSION} holds the client's certificate, if any.
+     */
+    public Builder tls(io.caracal.tls.@Nullable TlsCredentials tls) {
+      this.tls = tls;
       return this;
     }
 
@@ -503,6 +533,7 @@ public final class GrpcServer implements AutoCloseable {
       c.logSettings = logSettings;
       c.traceSettings = traceSettings;
       c.calls = calls;
+      c.tls = tls;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxMetadataBytes = maxMetadataBytes;
       c.maxConnections = maxConnections;

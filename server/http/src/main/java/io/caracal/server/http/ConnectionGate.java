@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * Counts a server's open connections, in all and per client address, and refuses one beyond {@link
  * ConnectionLimits#maxConnections} or {@link ConnectionLimits#maxConnectionsPerAddress}: it answers
  * 503 with {@code Retry-After} before reading anything and closes. One per server, first in every
- * connection's pipeline.
+ * connection's pipeline. Behind TLS the refusal is a close without a word: a plaintext answer would
+ * be noise to a client still in its handshake, and refusing before the handshake costs nothing.
  */
 @ChannelHandler.Sharable
 final class ConnectionGate extends ChannelInboundHandlerAdapter {
@@ -31,7 +32,15 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
   private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
   private final AtomicLong refused = new AtomicLong();
 
+  private final boolean answer;
+
   ConnectionGate(ConnectionLimits limits) {
+    this(limits, true);
+  }
+
+  /** A gate that answers its refusals with a 503 ({@code answer}) or only closes. */
+  ConnectionGate(ConnectionLimits limits, boolean answer) {
+    this.answer = answer;
     this.max = limits.maxConnections();
     this.maxPerAddress = limits.maxConnectionsPerAddress();
   }
@@ -52,7 +61,11 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
     if (!admit(address)) {
       refused.incrementAndGet();
       ctx.channel().config().setAutoRead(false);
-      ctx.writeAndFlush(Unpooled.wrappedBuffer(REFUSAL)).addListener(ChannelFutureListener.CLOSE);
+      if (answer) {
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(REFUSAL)).addListener(ChannelFutureListener.CLOSE);
+      } else {
+        ctx.close();
+      }
       return;
     }
     ctx.channel().attr(COUNTED).set(address);

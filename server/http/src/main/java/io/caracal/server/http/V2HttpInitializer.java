@@ -4,6 +4,7 @@ import io.caracal.core.InferenceService;
 import io.caracal.core.logging.LogSettings;
 import io.caracal.core.observe.CallTracker;
 import io.caracal.core.trace.TraceSettings;
+import io.caracal.tls.NettyTls;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -12,13 +13,17 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Sets up one HTTP/1.1 connection: codec (line and header limits), optional idle timeout, body
+ * Sets up one HTTP/1.1 connection: the connection gate, TLS when configured (a Netty {@code
+ * SslHandler} named {@link io.caracal.tls.NettyTls#HANDLER_NAME}: later handlers read the client's
+ * certificate from its session), codec (line and header limits), optional idle timeout, body
  * aggregation with a size limit (413 and close beyond it), then the V2 handler. The route table is
  * built once and shared by every connection.
  */
@@ -32,6 +37,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final ConnectionGate gate;
   private final AtomicLong timedOut = new AtomicLong();
   private final RequestBytes requestBytes;
+  private final @Nullable SslContext tls;
 
   /** Creates an initializer serving {@code service} under these limits. */
   public V2HttpInitializer(
@@ -63,10 +69,39 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       CallTracker calls,
       ConnectionLimits connectionLimits,
       RequestBytes requestBytes) {
+    this(
+        service,
+        limits,
+        serverName,
+        serverVersion,
+        logSettings,
+        traceSettings,
+        calls,
+        connectionLimits,
+        requestBytes,
+        null);
+  }
+
+  /**
+   * As the constructor above, with TLS: {@code tls} (null for plaintext) makes each connection's
+   * first handler after the connection gate an {@code SslHandler}.
+   */
+  public V2HttpInitializer(
+      InferenceService service,
+      HttpLimits limits,
+      String serverName,
+      String serverVersion,
+      LogSettings logSettings,
+      TraceSettings traceSettings,
+      CallTracker calls,
+      ConnectionLimits connectionLimits,
+      RequestBytes requestBytes,
+      @Nullable SslContext tls) {
+    this.tls = tls;
     this.requestBytes = Objects.requireNonNull(requestBytes, "requestBytes");
     this.calls = Objects.requireNonNull(calls, "calls");
     this.connectionLimits = Objects.requireNonNull(connectionLimits, "connectionLimits");
-    this.gate = new ConnectionGate(connectionLimits);
+    this.gate = new ConnectionGate(connectionLimits, tls == null);
     this.limits = Objects.requireNonNull(limits, "limits");
     this.codec = new V2JsonCodec(limits);
     this.endpoints =
@@ -85,6 +120,9 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
     p.addLast("gate", gate);
+    if (tls != null) {
+      p.addLast(NettyTls.HANDLER_NAME, tls.newHandler(ch.alloc()));
+    }
     RequestClock clock =
         RequestClock.needed(connectionLimits)
             ? new RequestClock(connectionLimits, calls, timedOut)

@@ -3,6 +3,9 @@ package io.caracal.server.http;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.core.InferenceService;
 import io.caracal.core.observe.CallTracker;
+import io.caracal.tls.NettyTls;
+import io.caracal.tls.TlsCredentials;
+import io.caracal.tls.TlsPolicy;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -13,6 +16,7 @@ import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -63,6 +67,7 @@ public final class V2HttpServer implements AutoCloseable {
   private final ConnectionLimits connectionLimits;
   private final RequestBytes requestBytes;
   private volatile @Nullable V2HttpInitializer initializer;
+  private final @Nullable TlsCredentials tls;
 
   private V2HttpServer(Builder b) {
     this.host = b.host;
@@ -77,6 +82,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.calls = b.calls;
     this.connectionLimits = b.connectionLimits;
     this.requestBytes = b.requestBytes;
+    this.tls = b.tls;
   }
 
   /** Returns a builder with the defaults: 127.0.0.1:8000, name "caracal", default limits. */
@@ -94,6 +100,13 @@ public final class V2HttpServer implements AutoCloseable {
     synchronized (lock) {
       if (boss != null) {
         throw new IllegalStateException("already started");
+      }
+      SslContext sslContext;
+      try {
+        sslContext = tls == null ? null : NettyTls.serverContext(tls, TlsPolicy.ALPN_HTTP_1_1);
+      } catch (javax.net.ssl.SSLException e) {
+        throw new java.io.UncheckedIOException(
+            new java.io.IOException("cannot set up TLS for HTTP: " + e.getMessage(), e));
       }
       boolean epoll = Epoll.isAvailable();
       Class<? extends ServerChannel> channelType;
@@ -123,7 +136,8 @@ public final class V2HttpServer implements AutoCloseable {
                           traceSettings,
                           calls,
                           connectionLimits,
-                          requestBytes));
+                          requestBytes,
+                          sslContext));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -134,9 +148,10 @@ public final class V2HttpServer implements AutoCloseable {
       }
       boundAddress = (InetSocketAddress) serverChannel.localAddress();
       log.info(
-          "HTTP listening on {}:{}",
+          "HTTP listening on {}:{}{}",
           boundAddress.getAddress().getHostAddress(),
-          boundAddress.getPort());
+          boundAddress.getPort(),
+          tls == null ? "" : " (TLS, " + NettyTls.engine() + " engine)");
       log.debug(
           "HTTP transport: {}, {} event loop threads", epoll ? "epoll" : "nio", eventLoopThreads);
       return boundAddress;
@@ -166,6 +181,11 @@ public final class V2HttpServer implements AutoCloseable {
   /** Returns the bound address, or null before {@link #start()}. */
   public @Nullable InetSocketAddress boundAddress() {
     return boundAddress;
+  }
+
+  /** Whether the listener serves TLS. */
+  public boolean tls() {
+    return tls != null;
   }
 
   /** Returns the bound port; throws before {@link #start()}. */
@@ -242,6 +262,7 @@ public final class V2HttpServer implements AutoCloseable {
     private HttpLimits limits = HttpLimits.DEFAULTS;
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
     private CallTracker calls = CallTracker.NONE;
+    private @Nullable TlsCredentials tls;
     private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
     private RequestBytes requestBytes = new RequestBytes(0);
     private io.caracal.core.logging.LogSettings logSettings =
@@ -270,6 +291,15 @@ public final class V2HttpServer implements AutoCloseable {
     /** Reports every call (access log, traces, metrics); default: to nobody. */
     public Builder calls(CallTracker calls) {
       this.calls = Objects.requireNonNull(calls, "calls");
+      return this;
+    }
+
+    /**
+     * Serves HTTPS with these credentials (reloaded by their owner; each new connection gets the
+     * current certificate); null, the default, serves plaintext HTTP.
+     */
+    public Builder tls(@Nullable TlsCredentials tls) {
+      this.tls = tls;
       return this;
     }
 

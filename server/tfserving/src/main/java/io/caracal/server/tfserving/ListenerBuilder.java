@@ -18,6 +18,7 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   CallTracker calls = CallTracker.NONE;
   VersionLabels labels = VersionLabels.NONE;
   ConfigReloads reloads = ConfigReloads.REFUSED;
+  io.caracal.tls.@Nullable TlsCredentials tls;
 
   ListenerBuilder(int defaultPort) {
     this.port = defaultPort;
@@ -63,6 +64,15 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
    */
   public B configReloads(ConfigReloads reloads) {
     this.reloads = Objects.requireNonNull(reloads, "reloads");
+    return self();
+  }
+
+  /**
+   * Serves over TLS with these credentials (reloaded by their owner; new connections get the
+   * current certificate); null, the default, serves plaintext.
+   */
+  public B tls(io.caracal.tls.@Nullable TlsCredentials tls) {
+    this.tls = tls;
     return self();
   }
 

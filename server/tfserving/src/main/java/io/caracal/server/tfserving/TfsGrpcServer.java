@@ -26,6 +26,7 @@ public final class TfsGrpcServer implements AutoCloseable {
   private final int port;
   private final int maxInboundMessageSize;
   private final TfsGrpcService service;
+  private final io.caracal.tls.@Nullable TlsCredentials tls;
   private final Object lock = new Object();
 
   @GuardedBy("lock")
@@ -37,6 +38,7 @@ public final class TfsGrpcServer implements AutoCloseable {
     this.host = b.host;
     this.port = b.port;
     this.maxInboundMessageSize = b.maxInboundMessageSize;
+    this.tls = b.tls;
     this.service =
         new TfsGrpcService(new TfsModels(b.requireService(), b.labels), b.calls, b.reloads);
   }
@@ -56,9 +58,12 @@ public final class TfsGrpcServer implements AutoCloseable {
       if (server != null) {
         throw new IllegalStateException("already started");
       }
+      NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
+      if (tls != null) {
+        io.caracal.server.grpc.GrpcTls.apply(nb, tls);
+      }
       Server s =
-          NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-              .directExecutor()
+          nb.directExecutor()
               .maxInboundMessageSize(maxInboundMessageSize)
               .addService(service.predictionService())
               .addService(service.modelService())
@@ -79,7 +84,11 @@ public final class TfsGrpcServer implements AutoCloseable {
       server = s;
       InetSocketAddress a = (InetSocketAddress) s.getListenSockets().get(0);
       boundAddress = a;
-      log.info("TF Serving gRPC listening on {}:{}", a.getAddress().getHostAddress(), a.getPort());
+      log.info(
+          "TF Serving gRPC listening on {}:{}{}",
+          a.getAddress().getHostAddress(),
+          a.getPort(),
+          tls == null ? "" : " (TLS)");
       return a;
     }
   }

@@ -55,6 +55,7 @@ public final class TfsRestServer implements AutoCloseable {
   private final int maxBodyBytes;
   private final int eventLoopThreads;
   private final boolean cors;
+  private final io.caracal.tls.@Nullable TlsCredentials tls;
   private final Object lock = new Object();
 
   @GuardedBy("lock")
@@ -75,6 +76,7 @@ public final class TfsRestServer implements AutoCloseable {
     this.maxBodyBytes = b.maxBodyBytes;
     this.eventLoopThreads = b.eventLoopThreads;
     this.cors = b.cors;
+    this.tls = b.tls;
     this.api =
         new TfsRestApi(new TfsModels(b.requireService(), b.labels), b.maxJsonDepth, b.maxBodyBytes);
   }
@@ -95,6 +97,17 @@ public final class TfsRestServer implements AutoCloseable {
       if (boss != null) {
         throw new IllegalStateException("already started");
       }
+      io.netty.handler.ssl.SslContext ssl;
+      try {
+        ssl =
+            tls == null
+                ? null
+                : io.caracal.tls.NettyTls.serverContext(
+                    tls, io.caracal.tls.TlsPolicy.ALPN_HTTP_1_1);
+      } catch (javax.net.ssl.SSLException e) {
+        throw new UncheckedIOException(
+            new IOException("cannot set up TLS for TF Serving REST: " + e.getMessage(), e));
+      }
       boss = new NioEventLoopGroup(1, new DefaultThreadFactory("tfs-rest-accept"));
       workers = new NioEventLoopGroup(eventLoopThreads, new DefaultThreadFactory("tfs-rest-io"));
       ServerBootstrap sb =
@@ -107,6 +120,11 @@ public final class TfsRestServer implements AutoCloseable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                      if (ssl != null) {
+                        ch.pipeline()
+                            .addLast(
+                                io.caracal.tls.NettyTls.HANDLER_NAME, ssl.newHandler(ch.alloc()));
+                      }
                       ch.pipeline()
                           .addLast("codec", new HttpServerCodec())
                           .addLast("aggregator", new JsonRefusingAggregator(maxBodyBytes))
@@ -129,7 +147,11 @@ public final class TfsRestServer implements AutoCloseable {
       }
       InetSocketAddress a = (InetSocketAddress) serverChannel.localAddress();
       boundAddress = a;
-      log.info("TF Serving REST listening on {}:{}", a.getAddress().getHostAddress(), a.getPort());
+      log.info(
+          "TF Serving REST listening on {}:{}{}",
+          a.getAddress().getHostAddress(),
+          a.getPort(),
+          tls == null ? "" : " (TLS)");
       return a;
     }
   }

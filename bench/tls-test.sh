@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Issue 11's figure: the cost of TLS. Throughput of mnist-cnn-dyn (dynamic batching) at concurrency
+# 64 on three servers of the same build, side by side, taking turns round after round:
+#   plain        no TLS
+#   tls          --tls-cert-file/--tls-key-file: Netty's OpenSSL engine (BoringSSL, shipped in app)
+#   tls-jdk      the same on the JDK's engine (-Dio.netty.handler.ssl.noOpenSsl=true), what a
+#                platform without the BoringSSL natives gets
+# Clients keep their connections (64 keep-alive connections per target, handshakes during the
+# warm-up), as inference clients do. Certificates: a fresh EC P-256 CA and server certificate made
+# with openssl. Results: $OUT/results.md (default bench/target/tls-<time>/).
+#
+# Usage: bench/tls-test.sh [--no-build]
+#   env: WARMUP (5 s), DURATION (10 s), ROUNDS (3), CONCURRENCY (64), MODELS_DIR (../shared/models)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bin/lib/find-jdk.sh"
+cd "$root"
+build=1
+[ "${1:-}" != --no-build ] || build=0
+WARMUP=${WARMUP:-5}
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+CONCURRENCY=${CONCURRENCY:-64}
+MODELS_DIR=${MODELS_DIR:-$root/../shared/models}
+OUT=${OUT:-$root/bench/target/tls-$(date -u +%Y%m%dT%H%M%SZ)}
+[ -f "$MODELS_DIR/mnist-cnn-dyn/model.onnx" ] || { echo "tls-test: needs $MODELS_DIR/mnist-cnn-dyn (../shared)" >&2; exit 2; }
+
+if [ "$build" = 1 ]; then
+  echo "tls-test: building (./mvnw -DskipTests package -pl app,bench -am)"
+  ./mvnw -B -q -ntp -o -DskipTests package -pl app,bench -am
+fi
+cp_file="$root/bench/target/classpath.txt"
+bench_jar="$root/bench/target/caracal-bench-0.1.0-SNAPSHOT.jar"
+[ -f "$cp_file" ] && [ -f "$bench_jar" ] || { echo "tls-test: bench is not built" >&2; exit 1; }
+lib="$root/bench/target/tls-lib"
+rm -rf "$lib" && mkdir -p "$lib"
+tr ':' '\n' < "$cp_file" | while read -r j; do [ -n "$j" ] && ln -s "$j" "$lib/"; done
+bench_cp="$bench_jar:$lib/*"
+
+mkdir -p "$OUT"
+work=$(mktemp -d "${TMPDIR:-/tmp}/caracal-tls-bench.XXXXXX")
+repo="$work/repo"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+mkdir -p "$repo/mnist/1"
+cp "$MODELS_DIR/mnist-cnn-dyn/model.onnx" "$repo/mnist/1/model.onnx"
+cat > "$repo/mnist/config.pbtxt" <<'PBTXT'
+name: "mnist"
+platform: "onnxruntime_onnx"
+max_batch_size: 64
+dynamic_batching { preferred_batch_size: [ 32, 64 ] max_queue_delay_microseconds: 500 }
+PBTXT
+
+( cd "$work"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=bench CA" -keyout ca.key -out ca.pem 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+    -keyout server.key -out server.csr 2>/dev/null
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+    -extfile <(printf "subjectAltName=DNS:localhost,IP:127.0.0.1") -out server.pem 2>/dev/null )
+
+await_line() {
+  local file=$1 regex=$2 pid=$3 v=""
+  for _ in $(seq 1 1200); do
+    v=$(sed -nE "s/.*$regex.*/\1/p" "$file" 2>/dev/null | head -1)
+    [ -n "$v" ] && { echo "$v"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { echo "tls-test: process $pid died:" >&2; tail -20 "$file" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "tls-test: timed out waiting in $file" >&2; return 1
+}
+
+common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --metrics-port 0)
+tls=(--tls-cert-file "$work/server.pem" --tls-key-file "$work/server.key")
+"$root/bin/caracal" "${common[@]}" > "$OUT/server-plain.log" 2>&1 &
+pids+=($!); plain_pid=$!
+"$root/bin/caracal" "${common[@]}" "${tls[@]}" > "$OUT/server-tls.log" 2>&1 &
+pids+=($!); tls_pid=$!
+CARACAL_JAVA_OPTS="-Dio.netty.handler.ssl.noOpenSsl=true" "$root/bin/caracal" "${common[@]}" "${tls[@]}" \
+  > "$OUT/server-tls-jdk.log" 2>&1 &
+pids+=($!); jdk_pid=$!
+plain_port=$(await_line "$OUT/server-plain.log" 'HTTP listening on [^:]+:([0-9]+)' "$plain_pid")
+tls_port=$(await_line "$OUT/server-tls.log" 'HTTP listening on [^:]+:([0-9]+)' "$tls_pid")
+jdk_port=$(await_line "$OUT/server-tls-jdk.log" 'HTTP listening on [^:]+:([0-9]+)' "$jdk_pid")
+for u in "http://localhost:$plain_port" "https://localhost:$tls_port" "https://localhost:$jdk_port"; do
+  for _ in $(seq 1 600); do
+    curl -sf --cacert "$work/ca.pem" "$u/v2/health/ready" >/dev/null && break
+    sleep 0.2
+  done
+done
+echo "tls-test: plain :$plain_port, tls :$tls_port, tls-jdk :$jdk_port"
+plain_metrics=$(await_line "$OUT/server-plain.log" 'metrics listening on [^:]+:([0-9]+)' "$plain_pid")
+tls_metrics=$(await_line "$OUT/server-tls.log" 'metrics listening on [^:]+:([0-9]+)' "$tls_pid")
+jdk_metrics=$(await_line "$OUT/server-tls-jdk.log" 'metrics listening on [^:]+:([0-9]+)' "$jdk_pid")
+
+# CPU per request, which other processes on the machine disturb far less than throughput: the
+# server's user+system CPU time (from /proc) over the inferences it counted (nv_inference_count)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+served() {
+  curl -sf --cacert "$work/ca.pem" "$1/metrics" | awk '/^nv_inference_count\{/ {n += $2} END {printf "%d", n}'
+}
+declare -A cpu0 req0
+snapshot() {
+  cpu0[plain]=$(cpu_ticks "$plain_pid"); req0[plain]=$(served "http://localhost:$plain_metrics")
+  cpu0[tls]=$(cpu_ticks "$tls_pid"); req0[tls]=$(served "https://localhost:$tls_metrics")
+  cpu0[tls-jdk]=$(cpu_ticks "$jdk_pid"); req0[tls-jdk]=$(served "https://localhost:$jdk_metrics")
+}
+per_request() { # label pid metrics-url
+  local cpu=$(( $(cpu_ticks "$2") - ${cpu0[$1]} )) req=$(( $(served "$3") - ${req0[$1]} ))
+  awk -v c="$cpu" -v r="$req" -v hz="$(getconf CLK_TCK)" -v l="$1" \
+    'BEGIN { printf "| %s | %d | %.1f | %.1f |\n", l, r, c / hz, (r > 0 ? c / hz / r * 1e6 : 0) }'
+}
+
+{
+  echo "# TLS cost, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections, warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds"
+  echo "- TLS: EC P-256 certificate, TLS 1.3 (the JDK client of the load generator)"
+  echo
+  snapshot
+  "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
+    --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" \
+    --ca-file "$work/ca.pem" --model mnist --input input --output output --shape 1,1,28,28 \
+    --target "plain=http://127.0.0.1:$plain_port" --target "tls=https://localhost:$tls_port" \
+    --target "tls-jdk=https://localhost:$jdk_port"
+  echo
+  echo "Server CPU per inference over the whole run (warm-ups included):"
+  echo
+  echo "| server | inferences | CPU s | CPU µs per inference |"
+  echo "|---|---:|---:|---:|"
+  per_request plain "$plain_pid" "http://localhost:$plain_metrics"
+  per_request tls "$tls_pid" "https://localhost:$tls_metrics"
+  per_request tls-jdk "$jdk_pid" "https://localhost:$jdk_metrics"
+  echo
+  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  grep -h "HTTP listening" "$OUT"/server-*.log | sed 's/^/    /' || true
+} | tee "$OUT/results.md"
