@@ -114,7 +114,15 @@ public final class Caracal implements AutoCloseable {
         Version.current(),
         settings.modelRepository(),
         backends.stream().map(BackendFactory::name).toList());
-    ModelRepository repository = ModelRepository.create(settings.modelRepository(), backends);
+    ModelRepository repository =
+        ModelRepository.create(settings.modelRepository(), settings.modelName(), backends);
+    if (repository.paths().singleModel().isPresent()
+        && settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
+      throw new IllegalArgumentException(
+          "model-control-mode poll watches a repository of models, but "
+              + settings.modelRepository()
+              + " is one model's folder (--model-name): use none or explicit");
+    }
     ModelRegistry registry =
         new ModelRegistry(
             repository,

@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
  * them.
  *
  * @param modelRepository the Triton-layout model repository to serve
+ * @param modelName when not empty and {@code modelRepository} is itself one model's folder (it
+ *     holds {@code config.pbtxt}, version folders or a model file, as KServe's {@code
+ *     /mnt/models}), the name that model is served under
  * @param host the address every listener binds
  * @param httpPort the HTTP port; 0 = ephemeral
  * @param grpcPort the gRPC port; 0 = ephemeral
@@ -72,6 +75,7 @@ import picocli.CommandLine.Option;
  */
 public record ServerSettings(
     Path modelRepository,
+    String modelName,
     String host,
     int httpPort,
     int grpcPort,
@@ -113,6 +117,13 @@ public record ServerSettings(
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
+    Objects.requireNonNull(modelName, "modelName");
+    if (!modelName.isEmpty() && !io.caracal.core.repository.ModelNames.isValid(modelName)) {
+      throw new IllegalArgumentException(
+          "model-name: '"
+              + io.caracal.core.repository.ModelNames.printable(modelName)
+              + "' is not a valid model name");
+    }
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(serverName, "serverName");
     check(httpPort >= 0 && httpPort <= 65535, "http-port", httpPort, "0..65535");
@@ -221,6 +232,7 @@ public record ServerSettings(
   public Builder toBuilder() {
     return new Builder()
         .modelRepository(modelRepository)
+        .modelName(modelName)
         .host(host)
         .httpPort(httpPort)
         .grpcPort(grpcPort)
@@ -284,6 +296,13 @@ public record ServerSettings(
         paramLabel = "DIR",
         description = "the Triton-layout model repository to serve (required)")
     private @Nullable Path modelRepository;
+
+    @Option(
+        names = "--model-name",
+        paramLabel = "NAME",
+        description =
+            "when --model-repository is itself one model's folder (config.pbtxt, version folders or model.onnx, as KServe's /mnt/models), serve it as this model")
+    private String modelName = "";
 
     @Option(names = "--host", paramLabel = "ADDR", description = "address every listener binds")
     private String host = "127.0.0.1";
@@ -563,6 +582,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --model-name}: the name a single model's folder is served under. */
+    public Builder modelName(String v) {
+      modelName = Objects.requireNonNull(v, "modelName").strip();
+      return this;
+    }
+
     /** Sets {@code --host}, the bind address. */
     public Builder host(String v) {
       host = Objects.requireNonNull(v, "host");
@@ -823,6 +848,7 @@ public record ServerSettings(
       }
       return new ServerSettings(
           repository,
+          modelName.strip(),
           host,
           httpPort,
           grpcPort,

@@ -1,9 +1,12 @@
 package io.caracal.core.repository;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one path resolver for a model repository: turns {@code <model>/<version>/<file>} into a real
@@ -17,13 +20,22 @@ import java.nio.file.Path;
  * link leads out is refused. Each level is checked on its own, so a link that leaves and comes back
  * is refused too. The returned paths are real paths, so later opens do not follow the links again;
  * a link swapped between check and open remains a risk, which is why the repository should be
- * mounted read-only. Immutable and thread-safe.
+ * mounted read-only.
+ *
+ * <p>A resolver made by {@link #singleModel} treats the root as the folder of one model (as KServe
+ * mounts a single model at {@code /mnt/models}): only that name resolves, to the root itself, and
+ * when the folder has no numeric version folder ({@code model.onnx} lies directly in it) the root
+ * is also version 1. Immutable and thread-safe.
  */
 public final class RepositoryPaths {
   private final Path root;
+  private final @Nullable String singleModel;
+  private final boolean flat;
 
-  private RepositoryPaths(Path root) {
+  private RepositoryPaths(Path root, @Nullable String singleModel, boolean flat) {
     this.root = root;
+    this.singleModel = singleModel;
+    this.flat = flat;
   }
 
   /**
@@ -36,7 +48,52 @@ public final class RepositoryPaths {
     if (!Files.isDirectory(real)) {
       throw new IOException("model repository is not a directory: " + root);
     }
-    return new RepositoryPaths(real);
+    return new RepositoryPaths(real, null, false);
+  }
+
+  /**
+   * Returns the resolver for one model's folder served as the model {@code name}: the folder holds
+   * {@code config.pbtxt} and numeric version folders, or (flat) the model file directly, which is
+   * then version 1.
+   *
+   * @throws IOException if the folder does not exist or is not a directory
+   * @throws IllegalArgumentException if {@code name} is not a valid model name
+   */
+  public static RepositoryPaths singleModel(Path folder, String name) throws IOException {
+    ModelNames.problem(name)
+        .ifPresent(p -> {
+          throw new IllegalArgumentException("model-name: " + p);
+        });
+    Path real = create(folder).root();
+    return new RepositoryPaths(real, name, !hasVersionFolder(real));
+  }
+
+  /** Returns whether the folder has a sub-folder named as a version number (1, 2, ...). */
+  static boolean hasVersionFolder(Path folder) throws IOException {
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(folder)) {
+      for (Path p : dir) {
+        if (Files.isDirectory(p)
+            && ModelNames.versionNumber(p.getFileName().toString()).isPresent()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Returns the one model's name when the root is a single model's folder. */
+  public Optional<String> singleModel() {
+    return Optional.ofNullable(singleModel);
+  }
+
+  /** Returns whether the root is a single model's folder holding its model file directly. */
+  public boolean flat() {
+    return flat;
+  }
+
+  /** Returns whether the repository has a folder for this (valid) model name. */
+  public boolean hasModelFolder(String model) {
+    return singleModel != null ? singleModel.equals(model) : Files.isDirectory(root.resolve(model));
   }
 
   /** Returns the repository root (a real path). */
@@ -49,6 +106,12 @@ public final class RepositoryPaths {
     var problem = ModelNames.problem(model);
     if (problem.isPresent()) {
       throw new RepositoryException(problem.get());
+    }
+    if (singleModel != null) {
+      if (!singleModel.equals(model)) {
+        throw new RepositoryException(model + " does not exist");
+      }
+      return root;
     }
     return confine(root.resolve(model), model);
   }
@@ -71,6 +134,12 @@ public final class RepositoryPaths {
   public Path versionDir(String model, long version) throws RepositoryException {
     if (version < 1) {
       throw new RepositoryException(model + ": version " + version + " is not valid");
+    }
+    if (flat) {
+      if (version != 1) {
+        throw new RepositoryException(model + "/" + version + " does not exist");
+      }
+      return modelDir(model);
     }
     return confine(modelDir(model).resolve(Long.toString(version)), model + "/" + version);
   }
