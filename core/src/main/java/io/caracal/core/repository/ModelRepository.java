@@ -281,7 +281,7 @@ public final class ModelRepository {
 
   private BackendFactory factory(
       String name, io.caracal.proto.inference.ModelConfig cfg, String source, long newest)
-      throws RepositoryException {
+      throws RepositoryException, IOException {
     String platform = cfg.getPlatform();
     String backend = cfg.getBackend();
     if (!platform.isEmpty() || !backend.isEmpty()) {
@@ -299,7 +299,7 @@ public final class ModelRepository {
     }
     String fileName = cfg.getDefaultModelFilename();
     for (BackendFactory f : factories) {
-      String candidate = fileName.isEmpty() ? f.defaultModelFileName() : fileName;
+      String candidate = fileName.isEmpty() ? defaultFileName(name, f) : fileName;
       try {
         paths.modelFile(name, newest, candidate);
         if (fileName.isEmpty() || f.supports("", "")) {
