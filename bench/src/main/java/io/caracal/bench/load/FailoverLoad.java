@@ -91,7 +91,7 @@ public final class FailoverLoad {
     report(new ArrayList<>(calls), readEvents(events));
   }
 
-  private static Call call(HttpClient client, HttpRequest request, String expected) {
+  static Call call(HttpClient client, HttpRequest request, String expected) {
     long startMs = System.currentTimeMillis();
     long t0 = System.nanoTime();
     @Nullable String failure = null;
@@ -191,7 +191,7 @@ public final class FailoverLoad {
     }
   }
 
-  private static long percentile(long[] sorted, double q) {
+  static long percentile(long[] sorted, double q) {
     if (sorted.length == 0) {
       return -1;
     }
