@@ -82,19 +82,21 @@ wait_ready() { # $1 = replica; ready on its port and UP in HAProxy
     sleep 0.2; t=$((t + 1)); [ $t -lt 300 ] || { echo "failover: replica $i not ready" >&2; exit 1; }
   done
   if [ -n "$haproxy_pid" ]; then
-    until echo "show stat" | python3 -c "
-import socket,sys
-s=socket.socket(socket.AF_UNIX); s.connect('$stats_sock'); s.sendall(b'show stat\n')
-data=b''
-while True:
-    b=s.recv(65536)
-    if not b: break
-    data+=b
-up=[l for l in data.decode().splitlines() if l.startswith('caracal,r$i,') and ',UP,' in l]
-sys.exit(0 if up else 1)"; do
+    until grep -q "^caracal,r$i,.*,UP," <<< "$(haproxy_stat)"; do
       sleep 0.2; t=$((t + 1)); [ $t -lt 300 ] || { echo "failover: replica $i not UP in haproxy" >&2; exit 1; }
     done
   fi
+}
+haproxy_stat() { # HAProxy's "show stat" CSV, through its admin socket
+  python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b'show stat\\n')
+data = b''
+while True:
+    b = s.recv(65536)
+    if not b: break
+    data += b
+sys.stdout.write(data.decode())" "$stats_sock"
 }
 mark() { echo "$(date +%s%3N) $1 $2" >> "$events"; echo "failover: $(date -u +%T) $1 $2"; }
 
@@ -188,18 +190,7 @@ wait "$load_pid"; load_pid=
 echo
 echo "failover: ${CONCURRENCY} closed-loop connections through HAProxy $(haproxy -v | head -1 | cut -d' ' -f3), drain delay ${DRAIN} s, exit timeout ${EXIT_TIMEOUT} s"
 cat "$OUT/report.md"
-echo "$(echo 'show stat' | python3 -c "
-import socket
-s=socket.socket(socket.AF_UNIX); s.connect('$stats_sock'); s.sendall(b'show stat\n')
-data=b''
-while True:
-    b=s.recv(65536)
-    if not b: break
-    data+=b
-rows=[l.split(',') for l in data.decode().splitlines()]
-h=rows[0]; h[0]=h[0].lstrip('# ')
-for r in rows[1:]:
-    if len(r)>30 and r[0]=='caracal':
-        d=dict(zip(h,r)); print('haproxy %s: requests %s, retries %s, redispatches %s, 5xx %s' % (d['svname'], d['stot'], d['wretr'], d['wredis'], d.get('hrsp_5xx','')))
-")"
+haproxy_stat | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+  $1 == "caracal" { printf "haproxy %s: requests %s, retries %s, redispatches %s, 5xx %s\n",
+    $2, $col["stot"], $col["wretr"], $col["wredis"], $col["hrsp_5xx"] }'
 echo "failover: logs and report in $OUT"
