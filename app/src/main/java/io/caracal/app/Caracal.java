@@ -125,7 +125,7 @@ public final class Caracal implements AutoCloseable {
     io.caracal.core.encryption.ModelKeys keys = ModelKeyFiles.keys(settings);
     ModelRepository repository =
         tritonRoot != null
-            ? ModelRepository.create(tritonRoot, backends, keys)
+            ? ModelRepository.create(tritonRoot, settings.modelName(), backends, keys)
             : new ModelRepository(
                 Objects.requireNonNull(modelList).layout(), modelList.policies(), backends, keys);
     log.info(
@@ -133,6 +133,13 @@ public final class Caracal implements AutoCloseable {
         Version.current(),
         tritonRoot != null ? tritonRoot : "the models of " + settings.modelConfigFile(),
         backends.stream().map(BackendFactory::name).toList());
+    if (repository.paths().singleModel().isPresent()
+        && settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
+      throw new IllegalArgumentException(
+          "model-control-mode poll watches a repository of models, but "
+              + settings.modelRepository()
+              + " is one model's folder (--model-name): use none or explicit");
+    }
     ModelRegistry registry =
         new ModelRegistry(
             repository,

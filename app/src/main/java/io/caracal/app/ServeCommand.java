@@ -54,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec @Nullable CommandSpec spec; // set by picocli
 
-  private final SettingSources sources;
+  final SettingSources sources; // package-private for TritonFlagsTest
   private final ToIntFunction<ServerSettings> server;
 
   private ServeCommand(SettingSources sources, ToIntFunction<ServerSettings> server) {
@@ -72,6 +72,7 @@ final class ServeCommand implements Callable<Integer> {
     SettingSources sources = new SettingSources(environment);
     CommandLine serve = new CommandLine(new ServeCommand(sources, server));
     serve.setDefaultValueProvider(sources);
+    TritonFlags.register(serve.getCommandSpec());
     serve.setHelpFactory(new SettingsHelp());
     OptionValues.register(serve);
     return serve;
@@ -81,6 +82,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CommandSpec command = Objects.requireNonNull(spec, "spec");
+    List<String> triton = TritonFlags.apply(command, settings, sources);
     ServerSettings validated;
     try {
       validated = settings.build();
@@ -94,6 +96,7 @@ final class ServeCommand implements Callable<Integer> {
           "ignoring environment variables that name no caracal setting: {}",
           String.join(", ", unknown));
     }
+    triton.forEach(log::warn);
     return server.applyAsInt(validated);
   }
 

@@ -16,6 +16,9 @@ import picocli.CommandLine.Option;
  *
  * @param modelRepository the Triton-layout model repository to serve; null when {@code
  *     modelConfigFile} describes the repository
+ * @param modelName when not empty and {@code modelRepository} is itself one model's folder (it
+ *     holds {@code config.pbtxt}, version folders or a model file, as KServe's {@code
+ *     /mnt/models}), the name that model is served under
  * @param host the address every listener binds
  * @param httpPort the HTTP port; 0 = ephemeral
  * @param grpcPort the gRPC port; 0 = ephemeral
@@ -83,6 +86,7 @@ import picocli.CommandLine.Option;
  */
 public record ServerSettings(
     @Nullable Path modelRepository,
+    String modelName,
     String host,
     int httpPort,
     int grpcPort,
@@ -131,6 +135,13 @@ public record ServerSettings(
   public ServerSettings {
     if (modelRepository == null && modelConfigFile.isEmpty()) {
       throw new IllegalArgumentException("a model repository or a model config file is required");
+    }
+    Objects.requireNonNull(modelName, "modelName");
+    if (!modelName.isEmpty() && !io.caracal.core.repository.ModelNames.isValid(modelName)) {
+      throw new IllegalArgumentException(
+          "model-name: '"
+              + io.caracal.core.repository.ModelNames.printable(modelName)
+              + "' is not a valid model name");
     }
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(serverName, "serverName");
@@ -258,7 +269,8 @@ public record ServerSettings(
   public Builder toBuilder() {
     Builder b = new Builder();
     b.modelRepository = modelRepository;
-    return b.host(host)
+    return b.modelName(modelName)
+        .host(host)
         .httpPort(httpPort)
         .grpcPort(grpcPort)
         .tfsRestPort(tfsRestPort)
@@ -336,6 +348,13 @@ public record ServerSettings(
             "the Triton-layout model repository to serve (required unless --model-config-file"
                 + " lists the models)")
     private @Nullable Path modelRepository;
+
+    @Option(
+        names = "--model-name",
+        paramLabel = "NAME",
+        description =
+            "when --model-repository is itself one model's folder (config.pbtxt, version folders or model.onnx, as KServe's /mnt/models), serve it as this model")
+    private String modelName = "";
 
     @Option(names = "--host", paramLabel = "ADDR", description = "address every listener binds")
     private String host = "127.0.0.1";
@@ -725,6 +744,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --model-name}: the name a single model's folder is served under. */
+    public Builder modelName(String v) {
+      modelName = Objects.requireNonNull(v, "modelName").strip();
+      return this;
+    }
+
     /** Sets {@code --host}, the bind address. */
     public Builder host(String v) {
       host = Objects.requireNonNull(v, "host");
@@ -1054,6 +1079,7 @@ public record ServerSettings(
       }
       return new ServerSettings(
           repository,
+          modelName.strip(),
           host,
           httpPort,
           grpcPort,

@@ -449,6 +449,7 @@ class ServeCommandTest {
                           case null, default -> "";
                         }));
     values.put("--model-repository", "/other");
+    values.put("--model-name", "single");
     values.put("--model-control-mode", "explicit");
     values.put("--load-model", "a,b");
     values.put("--trace-config", "rate=10");

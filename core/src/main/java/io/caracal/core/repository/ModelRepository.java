@@ -107,6 +107,66 @@ public final class ModelRepository {
     return new ModelRepository(RepositoryPaths.create(root), factories, keys);
   }
 
+  /**
+   * Returns the repository at {@code root}; when {@code modelName} is not empty and {@code root} is
+   * itself a model's folder (it holds {@code config.pbtxt}, a numeric version folder or a file with
+   * a backend's model extension, as KServe's {@code /mnt/models} does for one model), that folder
+   * is served as the one model {@code modelName}.
+   *
+   * @throws IOException if the root is not a readable directory
+   */
+  public static ModelRepository create(
+      Path root, String modelName, List<BackendFactory> factories, ModelKeys keys)
+      throws IOException {
+    if (modelName.isEmpty()) {
+      return create(root, factories, keys);
+    }
+    if (!isModelFolder(root, factories)) {
+      log.info(
+          "{} holds no config.pbtxt, version folder or model file: serving it as a repository of"
+              + " models (--model-name {} applies to a single model's folder)",
+          root,
+          modelName);
+      return create(root, factories, keys);
+    }
+    RepositoryPaths paths = RepositoryPaths.singleModel(root, modelName);
+    log.info(
+        "{} is one model's folder{}: serving it as model '{}'",
+        root,
+        paths.flat() ? " (its model file is version 1)" : "",
+        modelName);
+    return new ModelRepository(paths, factories, keys);
+  }
+
+  /** Returns whether the folder is one model's folder rather than a repository of models. */
+  static boolean isModelFolder(Path folder, List<BackendFactory> factories) throws IOException {
+    if (Files.isRegularFile(folder.resolve(CONFIG_FILE))
+        || RepositoryPaths.hasVersionFolder(folder)) {
+      return true;
+    }
+    List<String> extensions =
+        factories.stream().map(f -> extension(f.defaultModelFileName())).toList();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(folder)) {
+      for (Path p : dir) {
+        String file = p.getFileName().toString();
+        if (Files.isRegularFile(p)
+            && (extensions.contains(extension(file))
+                || (file.endsWith(ENCRYPTED_SUFFIX)
+                    && extensions.contains(
+                        extension(
+                            file.substring(0, file.length() - ENCRYPTED_SUFFIX.length())))))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String extension(String fileName) {
+    int dot = fileName.lastIndexOf('.');
+    return dot < 0 ? "" : fileName.substring(dot);
+  }
+
   /** Returns the path resolver in use. */
   public RepositoryPaths paths() {
     return layout.paths();
@@ -153,6 +213,18 @@ public final class ModelRepository {
       if (paths.existsInModel(name, CONFIG_FILE)) {
         source = name + "/" + CONFIG_FILE;
         config = Optional.of(parser.parseFile(paths.inModel(name, CONFIG_FILE), source));
+        if (paths.singleModel().isPresent()
+            && !config.get().getName().isEmpty()
+            && !config.get().getName().equals(name)) {
+          // one model's folder is served under --model-name, whatever name its config gives
+          log.info(
+              "model {}: {} names it '{}'; serving it as '{}'",
+              name,
+              CONFIG_FILE,
+              ModelNames.printable(config.get().getName()),
+              name);
+          config = Optional.of(config.get().toBuilder().setName(name).build());
+        }
       }
       io.caracal.proto.inference.ModelConfig cfg =
           config.orElse(io.caracal.proto.inference.ModelConfig.getDefaultInstance());
@@ -167,7 +239,7 @@ public final class ModelRepository {
       int instances = AutoCompleter.instanceCount(cfg, source, factory.defaultInstanceCount());
       String fileName =
           cfg.getDefaultModelFilename().isEmpty()
-              ? factory.defaultModelFileName()
+              ? defaultFileName(paths, name, factory)
               : cfg.getDefaultModelFilename();
       List<VersionSource> selected = new ArrayList<>();
       for (long v : select(policy, present)) {
@@ -295,8 +367,36 @@ public final class ModelRepository {
     };
   }
 
+  /**
+   * Returns the backend's default model file name, or, in a flat single-model folder that lacks it,
+   * the folder's only file with the same extension (KServe users upload {@code mnist.onnx}).
+   */
+  private static String defaultFileName(RepositoryPaths paths, String name, BackendFactory factory)
+      throws RepositoryException, IOException {
+    String standard = factory.defaultModelFileName();
+    if (!paths.flat()
+        || paths.existsInModel(name, standard)
+        || paths.existsInModel(name, standard + ENCRYPTED_SUFFIX)) {
+      return standard;
+    }
+    List<String> candidates = new ArrayList<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(paths.modelDir(name))) {
+      for (Path p : dir) {
+        String file = p.getFileName().toString();
+        if (Files.isRegularFile(p) && extension(file).equals(extension(standard))) {
+          candidates.add(file);
+        }
+      }
+    }
+    return candidates.size() == 1 ? candidates.get(0) : standard;
+  }
+
   private static List<Long> versions(RepositoryPaths paths, String name)
       throws RepositoryException, IOException {
+    if (paths.flat()) {
+      paths.modelDir(name);
+      return List.of(1L);
+    }
     TreeSet<Long> found = new TreeSet<>();
     try (DirectoryStream<Path> dir = Files.newDirectoryStream(paths.modelDir(name))) {
       for (Path p : dir) {
@@ -324,7 +424,7 @@ public final class ModelRepository {
       io.caracal.proto.inference.ModelConfig cfg,
       String source,
       long newest)
-      throws RepositoryException {
+      throws RepositoryException, IOException {
     String platform = cfg.getPlatform();
     String backend = cfg.getBackend();
     if (!platform.isEmpty() || !backend.isEmpty()) {
@@ -342,7 +442,7 @@ public final class ModelRepository {
     }
     String fileName = cfg.getDefaultModelFilename();
     for (BackendFactory f : factories) {
-      String candidate = fileName.isEmpty() ? f.defaultModelFileName() : fileName;
+      String candidate = fileName.isEmpty() ? defaultFileName(paths, name, f) : fileName;
       try {
         modelFile(paths, name, newest, candidate);
         if (fileName.isEmpty() || f.supports("", "")) {

@@ -35,10 +35,15 @@ import org.jspecify.annotations.Nullable;
 public final class RepositoryPaths {
   private final @Nullable Path root; // Triton's layout; null for a list of folders
   private final Map<String, Path> folders; // model -> real folder, for a list of folders
+  private final @Nullable String singleModel; // one model's folder served under a name
+  private final boolean flat; // ... which holds its model file directly (version 1)
 
-  private RepositoryPaths(@Nullable Path root, Map<String, Path> folders) {
+  private RepositoryPaths(
+      @Nullable Path root, Map<String, Path> folders, @Nullable String singleModel, boolean flat) {
     this.root = root;
     this.folders = folders;
+    this.singleModel = singleModel;
+    this.flat = flat;
   }
 
   /**
@@ -51,7 +56,50 @@ public final class RepositoryPaths {
     if (!Files.isDirectory(real)) {
       throw new IOException("model repository is not a directory: " + root);
     }
-    return new RepositoryPaths(real, Map.of());
+    return new RepositoryPaths(real, Map.of(), null, false);
+  }
+
+  /**
+   * Returns the resolver for one model's folder served as the model {@code name} (as KServe mounts
+   * a single model at {@code /mnt/models}): the folder holds {@code config.pbtxt} and numeric
+   * version folders, or (flat) the model file directly, which is then version 1.
+   *
+   * @throws IOException if the folder does not exist or is not a directory
+   * @throws IllegalArgumentException if {@code name} is not a valid model name
+   */
+  public static RepositoryPaths singleModel(Path folder, String name) throws IOException {
+    ModelNames.problem(name)
+        .ifPresent(p -> {
+          throw new IllegalArgumentException("model-name: " + p);
+        });
+    Path real = folder.toRealPath();
+    if (!Files.isDirectory(real)) {
+      throw new IOException("model repository is not a directory: " + folder);
+    }
+    return new RepositoryPaths(null, Map.of(name, real), name, !hasVersionFolder(real));
+  }
+
+  /** Returns whether the folder has a sub-folder named as a version number (1, 2, ...). */
+  static boolean hasVersionFolder(Path folder) throws IOException {
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(folder)) {
+      for (Path p : dir) {
+        if (Files.isDirectory(p)
+            && ModelNames.versionNumber(p.getFileName().toString()).isPresent()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Returns the one model's name when the layout is a single model's folder. */
+  public java.util.Optional<String> singleModel() {
+    return java.util.Optional.ofNullable(singleModel);
+  }
+
+  /** Returns whether the layout is a single model's folder holding its model file directly. */
+  public boolean flat() {
+    return flat;
   }
 
   /**
@@ -75,7 +123,7 @@ public final class RepositoryPaths {
       }
       real.put(name, p);
     });
-    return new RepositoryPaths(null, java.util.Collections.unmodifiableMap(real));
+    return new RepositoryPaths(null, java.util.Collections.unmodifiableMap(real), null, false);
   }
 
   /**
@@ -155,6 +203,12 @@ public final class RepositoryPaths {
       throw new RepositoryException(model + ": version " + version + " is not valid");
     }
     Path dir = modelDir(model);
+    if (flat) { // the model's folder holds its file directly: that is version 1
+      if (version != 1) {
+        throw new RepositoryException(model + "/" + version + " does not exist");
+      }
+      return dir;
+    }
     return confine(dir.resolve(Long.toString(version)), model + "/" + version, within(dir));
   }
 
