@@ -132,7 +132,9 @@ public final class GrpcServer implements AutoCloseable {
               .directExecutor()
               .callExecutor(perCall)
               // the last interceptor runs first: refuse a call beyond the bound before recording it
-              .addService(ServerInterceptors.intercept(svc, recording, callLimit))
+              // the access check runs last, so the call's record sees its refusals
+              .addService(
+                  ServerInterceptors.intercept(svc, GrpcAccess.v2(b.access), recording, callLimit))
               .addService(health.getHealthService())
               .maxInboundMessageSize(b.maxInboundMessageSize)
               .maxConcurrentCallsPerConnection(b.maxConcurrentCallsPerConnection)
@@ -264,6 +266,7 @@ public final class GrpcServer implements AutoCloseable {
     private io.caracal.core.trace.TraceSettings traceSettings =
         io.caracal.core.trace.TraceSettings.disabled();
     private CallTracker calls = CallTracker.NONE;
+    private io.caracal.core.auth.AccessControl access = io.caracal.core.auth.AccessControl.OPEN;
     private int maxInboundMessageSize = 64 << 20;
     private int maxConcurrentCallsPerConnection = 100;
     private int maxRstFrames = 200;
@@ -277,6 +280,16 @@ public final class GrpcServer implements AutoCloseable {
     /** Reports every call (access log, traces, metrics); default: to nobody. */
     public Builder calls(CallTracker calls) {
       this.calls = Objects.requireNonNull(calls, "calls");
+      return this;
+    }
+
+    /**
+     * Checks every call before the service sees it (authentication, roles, restricted categories,
+     * rate limits); default {@link io.caracal.core.auth.AccessControl#OPEN}. The health service
+     * stays open.
+     */
+    public Builder access(io.caracal.core.auth.AccessControl access) {
+      this.access = Objects.requireNonNull(access, "access");
       return this;
     }
 
@@ -425,6 +438,7 @@ public final class GrpcServer implements AutoCloseable {
       c.logSettings = logSettings;
       c.traceSettings = traceSettings;
       c.calls = calls;
+      c.access = access;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
       c.maxRstFrames = maxRstFrames;

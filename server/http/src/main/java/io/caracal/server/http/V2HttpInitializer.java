@@ -28,6 +28,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final V2Endpoints endpoints;
   private final V1Endpoints v1;
   private final CallTracker calls;
+  private final io.caracal.core.auth.AccessControl access;
   private final ConnectionLimits connectionLimits;
   private final ConnectionGate gate;
   private final AtomicLong timedOut = new AtomicLong();
@@ -60,6 +61,33 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       TraceSettings traceSettings,
       CallTracker calls,
       ConnectionLimits connectionLimits) {
+    this(
+        service,
+        limits,
+        serverName,
+        serverVersion,
+        logSettings,
+        traceSettings,
+        calls,
+        connectionLimits,
+        io.caracal.core.auth.AccessControl.OPEN);
+  }
+
+  /**
+   * As the constructor above, with every call first checked by {@code access} (authentication,
+   * roles, restricted categories, rate limits).
+   */
+  public V2HttpInitializer(
+      InferenceService service,
+      HttpLimits limits,
+      String serverName,
+      String serverVersion,
+      LogSettings logSettings,
+      TraceSettings traceSettings,
+      CallTracker calls,
+      ConnectionLimits connectionLimits,
+      io.caracal.core.auth.AccessControl access) {
+    this.access = Objects.requireNonNull(access, "access");
     this.calls = Objects.requireNonNull(calls, "calls");
     this.connectionLimits = Objects.requireNonNull(connectionLimits, "connectionLimits");
     this.gate = new ConnectionGate(connectionLimits);
@@ -98,7 +126,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       p.addLast("progress", clock.progress());
     }
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec, calls));
-    p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls));
+    p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls, access));
   }
 
   /** Open connections now. */

@@ -61,6 +61,7 @@ public final class V2HttpServer implements AutoCloseable {
   private final io.caracal.core.trace.TraceSettings traceSettings;
   private final CallTracker calls;
   private final ConnectionLimits connectionLimits;
+  private final io.caracal.core.auth.AccessControl access;
   private volatile @Nullable V2HttpInitializer initializer;
 
   private V2HttpServer(Builder b) {
@@ -75,6 +76,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.traceSettings = b.traceSettings;
     this.calls = b.calls;
     this.connectionLimits = b.connectionLimits;
+    this.access = b.access;
   }
 
   /** Returns a builder with the defaults: 127.0.0.1:8000, name "caracal", default limits. */
@@ -120,7 +122,8 @@ public final class V2HttpServer implements AutoCloseable {
                           logSettings,
                           traceSettings,
                           calls,
-                          connectionLimits));
+                          connectionLimits,
+                          access));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -240,6 +243,7 @@ public final class V2HttpServer implements AutoCloseable {
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
     private CallTracker calls = CallTracker.NONE;
     private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
+    private io.caracal.core.auth.AccessControl access = io.caracal.core.auth.AccessControl.OPEN;
     private io.caracal.core.logging.LogSettings logSettings =
         io.caracal.core.logging.LogSettings.inMemory();
     private io.caracal.core.trace.TraceSettings traceSettings =
@@ -251,6 +255,15 @@ public final class V2HttpServer implements AutoCloseable {
     /** Bounds connections and slow requests; default {@link ConnectionLimits#DEFAULTS}. */
     public Builder connectionLimits(ConnectionLimits limits) {
       this.connectionLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Checks every call before it is served (authentication, roles, restricted categories, rate
+     * limits); default {@link io.caracal.core.auth.AccessControl#OPEN}.
+     */
+    public Builder access(io.caracal.core.auth.AccessControl access) {
+      this.access = Objects.requireNonNull(access, "access");
       return this;
     }
 
