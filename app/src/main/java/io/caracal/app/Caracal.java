@@ -69,6 +69,7 @@ public final class Caracal implements AutoCloseable {
   private final @Nullable TfsGrpcServer tfsGrpc; // null unless --tfs-grpc-port
   private final @Nullable ReloadingLabels labels; // null unless --model-config-file
   private final Observability observability;
+  private final Security security;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
           io.caracal.core.lifecycle.GracefulShutdown.Result>
@@ -86,7 +87,9 @@ public final class Caracal implements AutoCloseable {
       @Nullable TfsRestServer tfsRest,
       @Nullable TfsGrpcServer tfsGrpc,
       @Nullable ReloadingLabels labels,
-      Observability observability) {
+      Observability observability,
+      Security security) {
+    this.security = security;
     this.labels = labels;
     this.tfsRest = tfsRest;
     this.tfsGrpc = tfsGrpc;
@@ -129,6 +132,7 @@ public final class Caracal implements AutoCloseable {
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
     Observability observability = null; // once the service chain exists (metrics read it)
+    Security security = null;
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
@@ -205,7 +209,9 @@ public final class Caracal implements AutoCloseable {
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
-      // before the transports bind: a bad config file fails the start early
+      // before the transports bind: a bad tokens, JWKS or config file fails the start early
+      security =
+          Security.start(settings.auth(), settings.host(), registry, observability.rateLimits());
       ReloadingLabels labels =
           settings.modelConfigFile().isEmpty()
               ? null
@@ -224,6 +230,7 @@ public final class Caracal implements AutoCloseable {
               .logSettings(LOG_SETTINGS)
               .traceSettings(observability.traceSettings())
               .calls(observability.calls())
+              .access(security.http())
               .connectionLimits(
                   new io.caracal.server.http.ConnectionLimits(
                       Duration.ofSeconds(settings.httpHeaderTimeoutSecs()),
@@ -256,6 +263,7 @@ public final class Caracal implements AutoCloseable {
               .logSettings(LOG_SETTINGS)
               .traceSettings(observability.traceSettings())
               .calls(observability.calls())
+              .access(security.grpc())
               .maxInboundMessageSize(
                   Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
               .build();
@@ -274,6 +282,7 @@ public final class Caracal implements AutoCloseable {
                 .service(service)
                 .labels(labels == null ? VersionLabels.NONE : labels)
                 .calls(observability.calls())
+                .access(security.tfsRest())
                 .maxBodyBytes(Math.toIntExact(settings.maxRequestBytes()))
                 .maxJsonDepth(settings.maxJsonDepth() + 3)
                 .build();
@@ -297,6 +306,7 @@ public final class Caracal implements AutoCloseable {
                 .service(service)
                 .labels(labels == null ? VersionLabels.NONE : labels)
                 .calls(observability.calls())
+                .access(security.tfsGrpc())
                 .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes()))
                 .build();
         try {
@@ -327,8 +337,12 @@ public final class Caracal implements AutoCloseable {
           tfsRest,
           tfsGrpc,
           labels,
-          observability);
+          observability,
+          security);
     } catch (IOException | RuntimeException e) {
+      if (security != null) {
+        security.close();
+      }
       if (poller != null) {
         poller.close();
       }
@@ -515,6 +529,7 @@ public final class Caracal implements AutoCloseable {
     pipeline.close();
     controlExecutor.shutdown();
     registry.close();
+    security.close();
     observability.close();
     log.info("caracal stopped");
   }

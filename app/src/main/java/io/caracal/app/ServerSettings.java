@@ -69,6 +69,7 @@ import picocli.CommandLine.Option;
  * @param traceConfig Triton's {@code --trace-config [<mode>,]<setting>=<value>} entries, over the
  *     {@code OTEL_*} environment variables ({@link io.caracal.tracing.TraceConfig}); tracing is off
  *     unless {@code level=TIMESTAMPS} or the trace API turns it on
+ * @param auth authentication, roles, restricted API categories, rate limits and the audit log
  */
 public record ServerSettings(
     Path modelRepository,
@@ -109,7 +110,8 @@ public record ServerSettings(
     int metricsPort,
     List<String> metricsConfig,
     boolean accessLog,
-    List<String> traceConfig) {
+    List<String> traceConfig,
+    AuthSettings auth) {
 
   public ServerSettings {
     Objects.requireNonNull(modelRepository, "modelRepository");
@@ -204,6 +206,7 @@ public record ServerSettings(
     check(metricsPort >= 0 && metricsPort <= 65535, "metrics-port", metricsPort, "0..65535");
     metricsConfig = List.copyOf(metricsConfig);
     io.caracal.metrics.MetricsConfig.parse(metricsConfig); // an unknown key fails at start
+    Objects.requireNonNull(auth, "auth");
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -261,7 +264,8 @@ public record ServerSettings(
         .metricsPort(metricsPort)
         .metricsConfig(metricsConfig)
         .accessLog(accessLog)
-        .traceConfig(traceConfig);
+        .traceConfig(traceConfig)
+        .auth(auth);
   }
 
   /** Returns the parsed {@code --metrics-config} settings. */
@@ -554,6 +558,92 @@ public record ServerSettings(
             "on SIGTERM: seconds admitted requests may take to finish after the drain; then they fail with 503 (0..3600)")
     private int exitTimeoutSecs = 30;
 
+    @Option(
+        names = "--auth-file",
+        paramLabel = "FILE",
+        description =
+            "tokens file: one principal a line, 'NAME sha256:[SALT:]HASH ROLES [models=GLOBS] [rate=N]' (caracal auth-token writes one); callers must send Authorization: Bearer TOKEN")
+    private String authFile = "";
+
+    @Option(
+        names = "--auth-file-poll-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds between two reads of the tokens file (a changed file is reloaded); 0 = read once")
+    private int authFilePollSecs = 5;
+
+    @Option(
+        names = "--auth-jwks-file",
+        paramLabel = "FILE",
+        description = "verify JWT bearer tokens with the keys of this JWKS file (RSA or EC)")
+    private String authJwksFile = "";
+
+    @Option(
+        names = "--auth-jwks-url",
+        paramLabel = "URL",
+        description =
+            "verify JWT bearer tokens with the keys served at this https URL (the only URL fetched)")
+    private String authJwksUrl = "";
+
+    @Option(
+        names = "--auth-jwt-issuer",
+        paramLabel = "ISS",
+        description = "the iss claim every JWT must carry (required with a JWKS)")
+    private String authJwtIssuer = "";
+
+    @Option(
+        names = "--auth-jwt-audience",
+        paramLabel = "AUD",
+        description = "a value every JWT's aud claim must contain (required with a JWKS)")
+    private String authJwtAudience = "";
+
+    @Option(
+        names = "--auth-jwt-clock-skew-secs",
+        paramLabel = "SECS",
+        description = "tolerance on a JWT's exp and nbf, in seconds (0..600)")
+    private int authJwtClockSkewSecs = 60;
+
+    @Option(
+        names = "--auth-jwt-roles-claim",
+        paramLabel = "CLAIM",
+        description = "the JWT claim that lists the roles (infer, read, admin)")
+    private String authJwtRolesClaim = "roles";
+
+    @Option(
+        names = "--http-restricted-api",
+        paramLabel = "CATEGORY[,...]:KEY=VALUE",
+        description =
+            "Triton's restriction, repeatable: these API categories (health, metadata, inference, shared-memory, model-config, model-repository, statistics, trace, logging) answer only requests with header KEY: VALUE (HTTP and TF Serving REST)")
+    private List<String> httpRestrictedApi = List.of();
+
+    @Option(
+        names = "--grpc-restricted-protocol",
+        paramLabel = "CATEGORY[,...]:KEY=VALUE",
+        description = "as --http-restricted-api, for the gRPC listeners (metadata KEY: VALUE)")
+    private List<String> grpcRestrictedProtocol = List.of();
+
+    @Option(
+        names = "--rate-limit",
+        paramLabel = "N",
+        description =
+            "inference calls per second each principal may make on each model (429 / RESOURCE_EXHAUSTED beyond); 0 = none (a tokens-file rate= still applies)")
+    private int rateLimit = 0;
+
+    @Option(
+        names = "--rate-limit-burst",
+        paramLabel = "N",
+        description =
+            "calls a principal may make at once on a model before the rate applies; 0 = the rate")
+    private int rateLimitBurst = 0;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "true|false",
+        arity = "1",
+        description =
+            "one JSON line per management call and per refused credential or permission on the caracal.audit logger (standard output)")
+    private boolean auditLog = true;
+
     /** Starts with every default and no model repository (the command line sets it). */
     Builder() {}
 
@@ -799,6 +889,48 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets every authentication, authorization, rate-limit and audit setting at once. */
+    public Builder auth(AuthSettings v) {
+      authFile = v.authFile();
+      authFilePollSecs = v.authFilePollSecs();
+      authJwksFile = v.jwksFile();
+      authJwksUrl = v.jwksUrl();
+      authJwtIssuer = v.jwtIssuer();
+      authJwtAudience = v.jwtAudience();
+      authJwtClockSkewSecs = v.jwtClockSkewSecs();
+      authJwtRolesClaim = v.jwtRolesClaim();
+      httpRestrictedApi = v.httpRestrictedApi();
+      grpcRestrictedProtocol = v.grpcRestrictedProtocol();
+      rateLimit = v.rateLimit();
+      rateLimitBurst = v.rateLimitBurst();
+      auditLog = v.auditLog();
+      return this;
+    }
+
+    /** Sets {@code --auth-file}: the tokens file; empty for none. */
+    public Builder authFile(String v) {
+      authFile = Objects.requireNonNull(v, "authFile");
+      return this;
+    }
+
+    /** Sets {@code --http-restricted-api}: Triton's restriction entries. */
+    public Builder httpRestrictedApi(List<String> v) {
+      httpRestrictedApi = List.copyOf(v);
+      return this;
+    }
+
+    /** Sets {@code --grpc-restricted-protocol}: Triton's restriction entries. */
+    public Builder grpcRestrictedProtocol(List<String> v) {
+      grpcRestrictedProtocol = List.copyOf(v);
+      return this;
+    }
+
+    /** Sets {@code --rate-limit}: calls per second per principal and model; 0 = none. */
+    public Builder rateLimit(int v) {
+      rateLimit = v;
+      return this;
+    }
+
     /**
      * Returns the validated settings.
      *
@@ -860,7 +992,21 @@ public record ServerSettings(
           metricsPort,
           metricsConfig.stream().filter(m -> !m.isBlank()).toList(),
           accessLog,
-          traceConfig.stream().filter(e -> !e.isBlank()).toList());
+          traceConfig.stream().filter(e -> !e.isBlank()).toList(),
+          new AuthSettings(
+              authFile,
+              authFilePollSecs,
+              authJwksFile,
+              authJwksUrl,
+              authJwtIssuer,
+              authJwtAudience,
+              authJwtClockSkewSecs,
+              authJwtRolesClaim,
+              httpRestrictedApi,
+              grpcRestrictedProtocol,
+              rateLimit,
+              rateLimitBurst,
+              auditLog));
     }
   }
 }

@@ -33,11 +33,18 @@ public final class TfsGrpcServer implements AutoCloseable {
 
   private volatile @Nullable InetSocketAddress boundAddress;
 
+  private final io.caracal.server.grpc.GrpcAccess access;
+
   private TfsGrpcServer(Builder b) {
     this.host = b.host;
     this.port = b.port;
     this.maxInboundMessageSize = b.maxInboundMessageSize;
     this.service = new TfsGrpcService(new TfsModels(b.requireService(), b.labels), b.calls);
+    this.access =
+        new io.caracal.server.grpc.GrpcAccess(
+            b.access,
+            TfsOperations.INSTANCE,
+            t -> TfsErrors.grpcStatus(TfsErrors.map(t, "access").status()));
   }
 
   /** Returns a builder: 127.0.0.1:8500, 64 MiB messages. */
@@ -59,8 +66,8 @@ public final class TfsGrpcServer implements AutoCloseable {
           NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
               .directExecutor()
               .maxInboundMessageSize(maxInboundMessageSize)
-              .addService(service.predictionService())
-              .addService(service.modelService())
+              .addService(io.grpc.ServerInterceptors.intercept(service.predictionService(), access))
+              .addService(io.grpc.ServerInterceptors.intercept(service.modelService(), access))
               .build();
       try {
         s.start();
