@@ -116,7 +116,8 @@ class GatekeeperTest {
   @Test
   void restrictionsNeedTheirHeaderAndLockedCategoriesRefuseEveryone() {
     Restrictions r =
-        Restrictions.parse("http-restricted-api", List.of("model-repository,logging:admin-key=s3cret"))
+        Restrictions.parse(
+                "http-restricted-api", List.of("model-repository,logging:admin-key=s3cret"))
             .lockingUnrestricted(Set.of(ApiCategory.TRACE, ApiCategory.LOGGING));
     assertThat(r.locked()).containsExactly(ApiCategory.TRACE);
     Gatekeeper g = gate(r, 0, 0);
@@ -135,8 +136,7 @@ class GatekeeperTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("logging-update", "permission-denied"),
             org.assertj.core.groups.Tuple.tuple("trace-read", "permission-denied"));
-    assertThatThrownBy(
-            () -> Restrictions.parse("http-restricted-api", List.of("model-repo:k=v")))
+    assertThatThrownBy(() -> Restrictions.parse("http-restricted-api", List.of("model-repo:k=v")))
         .hasMessageContaining("unknown API category 'model-repo'");
     assertThatThrownBy(
             () -> Restrictions.parse("grpc-restricted-protocol", List.of("trace:k=v", "trace:a=b")))

@@ -46,7 +46,8 @@ class JwtAuthenticatorTest {
   /** Returns a token signed by {@code signer} with these claims. */
   static String token(RSAKey signer, JWTClaimsSet claims) throws Exception {
     SignedJWT jwt =
-        new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signer.getKeyID()).build(), claims);
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signer.getKeyID()).build(), claims);
     jwt.sign(new RSASSASigner(signer));
     return jwt.serialize();
   }

@@ -87,8 +87,8 @@ class TokenFileAuthenticatorTest {
         .hasMessageNotContaining("abcd");
     assertThatThrownBy(() -> TokenFile.parse(plainLine("a", "t", "infer,root")))
         .hasMessageContaining("unknown role 'root'");
-    assertThatThrownBy(
-            () -> TokenFile.parse(plainLine("a", "t", "infer") + "\n" + plainLine("a", "u", "read")))
+    assertThatThrownBy(() ->
+            TokenFile.parse(plainLine("a", "t", "infer") + "\n" + plainLine("a", "u", "read")))
         .hasMessageContaining("line 2")
         .hasMessageContaining("duplicate name 'a'");
     assertThatThrownBy(() -> TokenFile.parse(plainLine("a", "t", "infer") + " color=red"))
