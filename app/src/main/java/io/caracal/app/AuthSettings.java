@@ -64,7 +64,8 @@ public record AuthSettings(
     if (!jwksFile.isEmpty() && !jwksUrl.isEmpty()) {
       throw new IllegalArgumentException("auth-jwks-file and auth-jwks-url exclude each other");
     }
-    if (isJwt() && (jwtIssuer.isBlank() || jwtAudience.isBlank())) {
+    boolean jwt = !jwksFile.isEmpty() || !jwksUrl.isEmpty();
+    if (jwt && (jwtIssuer.isBlank() || jwtAudience.isBlank())) {
       throw new IllegalArgumentException(
           "JWT verification needs auth-jwt-issuer and auth-jwt-audience");
     }
