@@ -14,8 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code caracal} command: {@code serve}, {@code generate-completion} (a bash/zsh completion
- * script) and {@code help}. Without a command it prints its usage and exits 2.
+ * The {@code caracal} command: {@code serve}, {@code auth-token} (a bearer token and its tokens
+ * file line), {@code generate-completion} (a bash/zsh completion script) and {@code help}. Without
+ * a command it prints its usage and exits 2.
  */
 @Command(
     name = "caracal",
@@ -23,6 +24,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Version.class,
     customSynopsis = {
       "caracal serve --model-repository DIR [OPTIONS]",
+      "       caracal auth-token NAME ROLES [--models GLOBS] [--rate N]",
       "       caracal generate-completion",
       "       caracal [-hV] [COMMAND]"
     },
@@ -60,6 +62,7 @@ final class CaracalCommand implements Callable<Integer> {
       PrintWriter err) {
     return new CommandLine(new CaracalCommand())
         .addSubcommand(ServeCommand.commandLine(environment, server))
+        .addSubcommand(AuthTokenCommand.commandLine(new java.security.SecureRandom()))
         .addSubcommand(new GenerateCompletion())
         .addSubcommand(new HelpCommand())
         .setOut(out)

@@ -410,6 +410,9 @@ class ServeCommandTest {
     values.put("--cache-size", "4096"); // the three cache spellings must agree
     values.put("--response-cache-byte-size", "4096");
     values.put("--cache-config", "local,max_entry_bytes=7");
+    values.put("--auth-jwks-url", ""); // excludes --auth-jwks-file
+    values.put("--http-restricted-api", "logging,trace:admin-key=secret");
+    values.put("--grpc-restricted-protocol", "model-repository:admin-key=secret");
     return values;
   }
 
