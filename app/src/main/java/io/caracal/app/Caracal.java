@@ -20,13 +20,16 @@ import io.caracal.core.scheduler.Ticker;
 import io.caracal.server.grpc.GrpcServer;
 import io.caracal.server.http.HttpLimits;
 import io.caracal.server.http.V2HttpServer;
-import io.caracal.server.tfserving.ReloadingLabels;
+import io.caracal.server.tfserving.ConfigReloads;
+import io.caracal.server.tfserving.ModelConfigFile;
+import io.caracal.server.tfserving.ModelConfigWatcher;
 import io.caracal.server.tfserving.TfsGrpcServer;
 import io.caracal.server.tfserving.TfsRestServer;
 import io.caracal.server.tfserving.VersionLabels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +70,7 @@ public final class Caracal implements AutoCloseable {
   private final GrpcServer grpc;
   private final @Nullable TfsRestServer tfsRest; // null unless --tfs-rest-port
   private final @Nullable TfsGrpcServer tfsGrpc; // null unless --tfs-grpc-port
-  private final @Nullable ReloadingLabels labels; // null unless --model-config-file
+  private final @Nullable ModelConfigWatcher labels; // null unless --model-config-file
   private final Observability observability;
   private final Security security;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -86,7 +89,7 @@ public final class Caracal implements AutoCloseable {
       GrpcServer grpc,
       @Nullable TfsRestServer tfsRest,
       @Nullable TfsGrpcServer tfsGrpc,
-      @Nullable ReloadingLabels labels,
+      @Nullable ModelConfigWatcher labels,
       Observability observability,
       Security security) {
     this.security = security;
@@ -112,12 +115,20 @@ public final class Caracal implements AutoCloseable {
   public static Caracal start(ServerSettings settings) throws IOException {
     routeJavaUtilLogging();
     List<BackendFactory> backends = discoverBackends();
+    // Without --model-repository, TF Serving's model config list is the repository.
+    java.nio.file.@Nullable Path tritonRoot = settings.modelRepository();
+    ModelConfigFile modelList =
+        tritonRoot == null ? ModelConfigFile.read(Path.of(settings.modelConfigFile())) : null;
+    ModelRepository repository =
+        tritonRoot != null
+            ? ModelRepository.create(tritonRoot, backends)
+            : new ModelRepository(
+                Objects.requireNonNull(modelList).layout(), modelList.policies(), backends);
     log.info(
         "caracal {} serving {} with backends {}",
         Version.current(),
-        settings.modelRepository(),
+        tritonRoot != null ? tritonRoot : "the models of " + settings.modelConfigFile(),
         backends.stream().map(BackendFactory::name).toList());
-    ModelRepository repository = ModelRepository.create(settings.modelRepository(), backends);
     ModelRegistry registry =
         new ModelRegistry(
             repository,
@@ -131,6 +142,8 @@ public final class Caracal implements AutoCloseable {
             settings.loadThreads());
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;
+    // loads and unloads what a new model config list changes: the poller, or one that never polls
+    io.caracal.core.lifecycle.RepositoryPoller differ = null;
     Observability observability = null; // once the service chain exists (metrics read it)
     Security security = null;
     // Repository load/unload calls of both transports run here (they block while models load).
@@ -142,14 +155,27 @@ public final class Caracal implements AutoCloseable {
         poller =
             new io.caracal.core.lifecycle.RepositoryPoller(
                 registry,
-                repository.paths().root(),
+                repository,
                 Duration.ofSeconds(settings.repositoryPollSecs()),
                 settings.loadThreads());
         poller.baseline(); // before loading: a change made during the initial load is seen by the
         // first scan
+        differ = poller;
+      } else if (modelList != null) {
+        differ =
+            new io.caracal.core.lifecycle.RepositoryPoller(
+                registry,
+                repository,
+                Duration.ofSeconds(settings.repositoryPollSecs()),
+                settings.loadThreads());
+        differ.baseline();
       }
       if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.EXPLICIT) {
-        java.util.Set<String> named = java.util.Set.copyOf(settings.loadModels());
+        // a model config list names the models to load, unless --load-model does
+        java.util.Set<String> named =
+            modelList != null && settings.loadModels().isEmpty()
+                ? java.util.Set.of("*")
+                : java.util.Set.copyOf(settings.loadModels());
         registry.loadAll(name -> named.contains("*") || named.contains(name));
       } else {
         registry.loadAll();
@@ -212,14 +238,29 @@ public final class Caracal implements AutoCloseable {
       // before the transports bind: a bad tokens, JWKS or config file fails the start early
       security =
           Security.start(settings.auth(), settings.host(), registry, observability.rateLimits());
-      ReloadingLabels labels =
-          settings.modelConfigFile().isEmpty()
-              ? null
-              : ReloadingLabels.start(
-                  java.nio.file.Path.of(settings.modelConfigFile()),
-                  settings.modelRepository(),
+      ModelConfigWatcher labels =
+          modelList != null && differ != null
+              ? ModelConfigWatcher.asRepository(
+                  Path.of(settings.modelConfigFile()),
+                  modelList,
+                  repository,
+                  differ,
                   service,
-                  settings.modelConfigPollSecs());
+                  settings.modelConfigPollSecs())
+              : tritonRoot != null && !settings.modelConfigFile().isEmpty()
+                  ? ModelConfigWatcher.besideRepository(
+                      Path.of(settings.modelConfigFile()),
+                      tritonRoot,
+                      service,
+                      settings.modelConfigPollSecs())
+                  : null;
+      ConfigReloads reloads =
+          labels != null
+                  && labels.isRepository()
+                  && settings.modelControlMode()
+                      == io.caracal.core.lifecycle.ModelControlMode.EXPLICIT
+              ? labels::apply
+              : ConfigReloads.REFUSED;
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -305,6 +346,7 @@ public final class Caracal implements AutoCloseable {
                 .port(settings.tfsGrpcPort())
                 .service(service)
                 .labels(labels == null ? VersionLabels.NONE : labels)
+                .configReloads(reloads)
                 .calls(observability.calls())
                 .access(security.tfsGrpc())
                 .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes()))
@@ -345,6 +387,9 @@ public final class Caracal implements AutoCloseable {
       }
       if (poller != null) {
         poller.close();
+      }
+      if (differ != null) {
+        differ.close();
       }
       if (pipeline != null) {
         pipeline.close();
@@ -496,6 +541,19 @@ public final class Caracal implements AutoCloseable {
       throw new IllegalStateException("the server is not in poll mode");
     }
     return poller.scan();
+  }
+
+  /**
+   * Reads {@code --model-config-file} again now and applies it, as its periodic re-read does (a
+   * file that fails is logged and changes nothing); returns when its models have loaded.
+   *
+   * @throws IllegalStateException when the server has no model config file
+   */
+  public void reloadModelConfigFile() {
+    if (labels == null) {
+      throw new IllegalStateException("the server has no --model-config-file");
+    }
+    labels.reload();
   }
 
   /** Returns the state of every model version of the repository. */

@@ -14,14 +14,15 @@ import picocli.CommandLine.Option;
  * configuration file key are derived ({@link SettingSources}); {@code caracal serve --help} lists
  * them.
  *
- * @param modelRepository the Triton-layout model repository to serve
+ * @param modelRepository the Triton-layout model repository to serve; null when {@code
+ *     modelConfigFile} describes the repository
  * @param host the address every listener binds
  * @param httpPort the HTTP port; 0 = ephemeral
  * @param grpcPort the gRPC port; 0 = ephemeral
  * @param tfsRestPort TF Serving's REST API port; -1 = off (the default), 0 = ephemeral
  * @param tfsGrpcPort TF Serving's gRPC API port; -1 = off (the default), 0 = ephemeral
- * @param modelConfigFile TF Serving's {@code model_config_list} text file (version labels for the
- *     TF transports); empty for none
+ * @param modelConfigFile TF Serving's {@code model_config_list} text file: the repository when
+ *     {@code modelRepository} is null, else version labels for the TF transports; empty for none
  * @param modelConfigPollSecs seconds between two reads of the model config file; 0 = read once
  * @param serverName the name {@code GET /v2} reports
  * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
@@ -72,7 +73,7 @@ import picocli.CommandLine.Option;
  * @param auth authentication, roles, restricted API categories, rate limits and the audit log
  */
 public record ServerSettings(
-    Path modelRepository,
+    @Nullable Path modelRepository,
     String host,
     int httpPort,
     int grpcPort,
@@ -114,7 +115,9 @@ public record ServerSettings(
     AuthSettings auth) {
 
   public ServerSettings {
-    Objects.requireNonNull(modelRepository, "modelRepository");
+    if (modelRepository == null && modelConfigFile.isEmpty()) {
+      throw new IllegalArgumentException("a model repository or a model config file is required");
+    }
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(serverName, "serverName");
     check(httpPort >= 0 && httpPort <= 65535, "http-port", httpPort, "0..65535");
@@ -215,6 +218,14 @@ public record ServerSettings(
     }
   }
 
+  /**
+   * Returns a builder with every default set and no repository: set {@link Builder#modelRepository}
+   * or {@link Builder#modelConfigFile} before building.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
   /** Returns a builder with every default set, serving {@code modelRepository}. */
   public static Builder builder(Path modelRepository) {
     return new Builder().modelRepository(modelRepository);
@@ -222,9 +233,9 @@ public record ServerSettings(
 
   /** Returns a builder holding these settings. */
   public Builder toBuilder() {
-    return new Builder()
-        .modelRepository(modelRepository)
-        .host(host)
+    Builder b = new Builder();
+    b.modelRepository = modelRepository;
+    return b.host(host)
         .httpPort(httpPort)
         .grpcPort(grpcPort)
         .tfsRestPort(tfsRestPort)
@@ -286,7 +297,9 @@ public record ServerSettings(
     @Option(
         names = "--model-repository",
         paramLabel = "DIR",
-        description = "the Triton-layout model repository to serve (required)")
+        description =
+            "the Triton-layout model repository to serve (required unless --model-config-file"
+                + " lists the models)")
     private @Nullable Path modelRepository;
 
     @Option(names = "--host", paramLabel = "ADDR", description = "address every listener binds")
@@ -322,11 +335,12 @@ public record ServerSettings(
         names = "--model-config-file",
         paramLabel = "FILE",
         description =
-            "TF Serving model_config_list text file: version labels for the TF Serving transports")
+            "TF Serving model_config_list text file: the models to serve (without"
+                + " --model-repository), or version labels for the TF Serving transports")
     private String modelConfigFile = "";
 
     @Option(
-        names = "--model-config-poll-secs",
+        names = {"--model-config-poll-secs", "--model-config-file-poll-secs"},
         paramLabel = "N",
         description = "seconds between two reads of --model-config-file; 0 = read once")
     private int modelConfigPollSecs = 0;
@@ -949,9 +963,12 @@ public record ServerSettings(
       CacheConfig cache =
           CacheConfig.parse(cacheConfig, cacheSize > 0 ? cacheSize : responseCacheByteSize);
       Path repository = modelRepository;
-      if (repository == null || repository.toString().isBlank()) {
+      if (repository != null && repository.toString().isBlank()) {
+        repository = null;
+      }
+      if (repository == null && modelConfigFile.isBlank()) {
         throw new IllegalArgumentException(
-            "no model repository: pass --model-repository DIR (or set CARACAL_MODEL_REPOSITORY, or model-repository in --config FILE)");
+            "no model repository: pass --model-repository DIR (or set CARACAL_MODEL_REPOSITORY, or model-repository in --config FILE), or list the models with --model-config-file FILE");
       }
       return new ServerSettings(
           repository,

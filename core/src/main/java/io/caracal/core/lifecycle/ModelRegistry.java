@@ -13,7 +13,6 @@ import io.caracal.core.repository.ModelSource;
 import io.caracal.core.repository.ModelSource.VersionSource;
 import io.caracal.core.scheduler.RunnerFactory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -358,7 +357,7 @@ public final class ModelRegistry implements AutoCloseable {
       Entry old = models.get(name);
       ModelSource source = repository.find(name);
       if (source instanceof ModelSource.Invalid invalid) {
-        boolean exists = Files.isDirectory(repository.paths().root().resolve(name));
+        boolean exists = repository.paths().hasFolder(name);
         if (exists && (old == null || !old.serving())) {
           replace(
               name,

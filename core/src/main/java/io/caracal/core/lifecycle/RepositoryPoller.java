@@ -1,6 +1,9 @@
 package io.caracal.core.lifecycle;
 
 import io.caracal.api.InferenceException;
+import io.caracal.core.repository.ModelRepository;
+import io.caracal.core.repository.RepositoryException;
+import io.caracal.core.repository.RepositoryPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -50,7 +53,7 @@ public final class RepositoryPoller implements AutoCloseable {
   private static final int MAX_DEPTH = 4;
 
   private final ModelRegistry registry;
-  private final Path root;
+  private final ModelRepository repository;
   private final Duration interval;
   private final ExecutorService loaders;
   private final Object scanLock = new Object();
@@ -62,11 +65,12 @@ public final class RepositoryPoller implements AutoCloseable {
    * {@link #start}.
    *
    * @param registry the registry to load into
-   * @param root the repository root
+   * @param repository the repository whose layout is scanned
    * @param interval time between the end of one scan and the start of the next, positive
    * @param loaderThreads how many models load at once, at least 1
    */
-  public RepositoryPoller(ModelRegistry registry, Path root, Duration interval, int loaderThreads) {
+  public RepositoryPoller(
+      ModelRegistry registry, ModelRepository repository, Duration interval, int loaderThreads) {
     if (interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException("poll interval must be positive: " + interval);
     }
@@ -74,7 +78,7 @@ public final class RepositoryPoller implements AutoCloseable {
       throw new IllegalArgumentException("loaderThreads < 1: " + loaderThreads);
     }
     this.registry = registry;
-    this.root = root;
+    this.repository = repository;
     this.interval = interval;
     AtomicInteger n = new AtomicInteger();
     this.loaders =
@@ -194,22 +198,30 @@ public final class RepositoryPoller implements AutoCloseable {
     }
   }
 
-  /** Fingerprint of every (non-hidden) model folder, by name. */
+  /**
+   * Fingerprint of every model folder of the layout, by name; a version policy given outside the
+   * config counts as part of the folder.
+   */
   private Map<String, String> fingerprints() throws IOException {
     Map<String, String> out = new HashMap<>();
-    try (DirectoryStream<Path> dir = Files.newDirectoryStream(root)) {
-      for (Path p : dir) {
-        String name = p.getFileName().toString();
-        if (!name.startsWith(".") && Files.isDirectory(p)) {
-          out.put(name, fingerprint(p));
-        }
+    RepositoryPaths paths = repository.paths();
+    for (String name : paths.modelNames()) {
+      if (!paths.hasFolder(name)) {
+        continue;
+      }
+      try {
+        String policy = repository.policyOverride(name).map(Object::toString).orElse("");
+        out.put(name, fingerprint(paths.modelDir(name), policy));
+      } catch (RepositoryException e) {
+        out.put(name, "unresolvable: " + e.getMessage()); // loading it reports why
       }
     }
     return out;
   }
 
-  private static String fingerprint(Path modelDir) {
+  private static String fingerprint(Path modelDir, String policy) {
     TreeMap<String, String> entries = new TreeMap<>();
+    entries.put("!policy", policy);
     try {
       collect(modelDir, modelDir, 0, entries);
     } catch (IOException e) {

@@ -9,8 +9,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeSet;
@@ -31,19 +31,35 @@ import org.slf4j.LoggerFactory;
  * that {@link BackendFactory#supports supports} the config's platform/backend; with neither set,
  * the one whose default file name is present in the newest version. Nothing is loaded here.
  * Thread-safe: {@link #scan} only reads the disk.
+ *
+ * <p>The layout ({@link RepositoryPaths}) and per-model version policies that win over the configs'
+ * (TF Serving's {@code model_version_policy}) may be replaced while serving ({@link #relayout}, for
+ * a re-read model config list); each {@link #find} sees one of them whole.
  */
 public final class ModelRepository {
   private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
   private static final String CONFIG_FILE = "config.pbtxt";
   private static final long MAX_LABEL_FILE_BYTES = 16L << 20;
 
-  private final RepositoryPaths paths;
   private final List<BackendFactory> factories;
   private final ConfigParser parser = new ConfigParser();
+  private volatile Layout layout;
+
+  /** A layout and the version policies that win over the configs', by model. */
+  private record Layout(RepositoryPaths paths, Map<String, VersionPolicy> policies) {}
 
   /** Creates a repository over {@code paths} served by these backends. */
   public ModelRepository(RepositoryPaths paths, List<BackendFactory> factories) {
-    this.paths = paths;
+    this(paths, Map.of(), factories);
+  }
+
+  /**
+   * Creates a repository over {@code paths} served by these backends, where {@code policies} name
+   * the version policy of some models instead of their configs.
+   */
+  public ModelRepository(
+      RepositoryPaths paths, Map<String, VersionPolicy> policies, List<BackendFactory> factories) {
+    this.layout = new Layout(paths, Map.copyOf(policies));
     this.factories = List.copyOf(factories);
   }
 
@@ -57,34 +73,41 @@ public final class ModelRepository {
     return new ModelRepository(RepositoryPaths.create(root), factories);
   }
 
-  /** Returns the path resolver. */
+  /** Returns the path resolver in use. */
   public RepositoryPaths paths() {
-    return paths;
+    return layout.paths();
+  }
+
+  /** Returns the version policy that wins over the model's config, if one was given. */
+  public Optional<VersionPolicy> policyOverride(String model) {
+    return Optional.ofNullable(layout.policies().get(model));
+  }
+
+  /**
+   * Replaces the layout and the version policies; later {@link #find}s use them. Loads nothing: the
+   * caller loads, reloads and unloads what changed.
+   */
+  public void relayout(RepositoryPaths paths, Map<String, VersionPolicy> policies) {
+    layout = new Layout(paths, Map.copyOf(policies));
   }
 
   /** Returns every model folder, sorted by name. */
   public List<ModelSource> scan() throws IOException {
-    List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> dir = Files.newDirectoryStream(paths.root())) {
-      for (Path p : dir) {
-        String name = p.getFileName().toString();
-        if (name.startsWith(".")) {
-          log.debug("ignoring hidden repository entry {}", ModelNames.printable(name));
-        } else if (Files.isDirectory(p)) {
-          names.add(name);
-        }
-      }
-    }
-    names.sort(Comparator.naturalOrder());
+    Layout l = layout;
     List<ModelSource> out = new ArrayList<>();
-    for (String name : names) {
-      out.add(find(name));
+    for (String name : l.paths().modelNames()) {
+      out.add(find(l, name));
     }
     return out;
   }
 
   /** Returns what the repository holds for one model name. */
   public ModelSource find(String name) {
+    return find(layout, name);
+  }
+
+  private ModelSource find(Layout l, String name) {
+    RepositoryPaths paths = l.paths();
     Optional<String> problem = ModelNames.problem(name);
     if (problem.isPresent()) {
       return new ModelSource.Invalid(name, problem.get());
@@ -100,12 +123,13 @@ public final class ModelRepository {
       io.caracal.proto.inference.ModelConfig cfg =
           config.orElse(io.caracal.proto.inference.ModelConfig.getDefaultInstance());
       AutoCompleter.checkSupported(cfg, source);
-      VersionPolicy policy = AutoCompleter.versionPolicy(cfg, source);
-      List<Long> present = versions(name);
+      VersionPolicy configured = AutoCompleter.versionPolicy(cfg, source);
+      VersionPolicy policy = l.policies().getOrDefault(name, configured);
+      List<Long> present = versions(paths, name);
       if (present.isEmpty()) {
         return new ModelSource.Invalid(name, name + ": no version folders found");
       }
-      BackendFactory factory = factory(name, cfg, source, present.get(present.size() - 1));
+      BackendFactory factory = factory(paths, name, cfg, source, present.get(present.size() - 1));
       int instances = AutoCompleter.instanceCount(cfg, source, factory.defaultInstanceCount());
       String fileName =
           cfg.getDefaultModelFilename().isEmpty()
@@ -135,7 +159,7 @@ public final class ModelRepository {
    * Returns the labels in a file of the model's folder, one per line (for {@code label_filename}).
    */
   public List<String> readLabels(String model, String fileName) throws RepositoryException {
-    Path file = paths.inModel(model, fileName);
+    Path file = paths().inModel(model, fileName);
     String shown = model + "/" + ModelNames.printable(fileName);
     try {
       if (!Files.isRegularFile(file) || Files.size(file) > MAX_LABEL_FILE_BYTES) {
@@ -162,7 +186,8 @@ public final class ModelRepository {
     };
   }
 
-  private List<Long> versions(String name) throws RepositoryException, IOException {
+  private static List<Long> versions(RepositoryPaths paths, String name)
+      throws RepositoryException, IOException {
     TreeSet<Long> found = new TreeSet<>();
     try (DirectoryStream<Path> dir = Files.newDirectoryStream(paths.modelDir(name))) {
       for (Path p : dir) {
@@ -185,7 +210,11 @@ public final class ModelRepository {
   }
 
   private BackendFactory factory(
-      String name, io.caracal.proto.inference.ModelConfig cfg, String source, long newest)
+      RepositoryPaths paths,
+      String name,
+      io.caracal.proto.inference.ModelConfig cfg,
+      String source,
+      long newest)
       throws RepositoryException {
     String platform = cfg.getPlatform();
     String backend = cfg.getBackend();

@@ -1,9 +1,16 @@
 package io.caracal.core.repository;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one path resolver for a model repository: turns {@code <model>/<version>/<file>} into a real
@@ -17,13 +24,21 @@ import java.nio.file.Path;
  * link leads out is refused. Each level is checked on its own, so a link that leaves and comes back
  * is refused too. The returned paths are real paths, so later opens do not follow the links again;
  * a link swapped between check and open remains a risk, which is why the repository should be
- * mounted read-only. Immutable and thread-safe.
+ * mounted read-only.
+ *
+ * <p>Two layouts: Triton's ({@link #create}), where every sub-folder of one root is a model and
+ * everything must stay inside that root; and a list of model folders ({@link #of}), each named by
+ * its entry (TF Serving's {@code model_config_list} with its {@code base_path}s, or one model
+ * folder served under a given name), where everything of a model must stay inside its own folder.
+ * Immutable and thread-safe.
  */
 public final class RepositoryPaths {
-  private final Path root;
+  private final @Nullable Path root; // Triton's layout; null for a list of folders
+  private final Map<String, Path> folders; // model -> real folder, for a list of folders
 
-  private RepositoryPaths(Path root) {
+  private RepositoryPaths(@Nullable Path root, Map<String, Path> folders) {
     this.root = root;
+    this.folders = folders;
   }
 
   /**
@@ -36,12 +51,68 @@ public final class RepositoryPaths {
     if (!Files.isDirectory(real)) {
       throw new IOException("model repository is not a directory: " + root);
     }
-    return new RepositoryPaths(real);
+    return new RepositoryPaths(real, Map.of());
   }
 
-  /** Returns the repository root (a real path). */
-  public Path root() {
-    return root;
+  /**
+   * Returns the resolver for a list of model folders, by model name. A folder that does not exist
+   * (yet) is kept: its model is reported as not found until it appears.
+   *
+   * @throws IllegalArgumentException if a name fails {@link ModelNames}
+   */
+  public static RepositoryPaths of(Map<String, Path> folders) {
+    Map<String, Path> real = new TreeMap<>();
+    folders.forEach((name, dir) -> {
+      ModelNames.problem(name)
+          .ifPresent(p -> {
+            throw new IllegalArgumentException(p);
+          });
+      Path p = dir.toAbsolutePath().normalize();
+      try {
+        p = p.toRealPath();
+      } catch (IOException e) {
+        // not there (yet): resolved again on each use
+      }
+      real.put(name, p);
+    });
+    return new RepositoryPaths(null, java.util.Collections.unmodifiableMap(real));
+  }
+
+  /**
+   * Returns the names of the models the layout holds, sorted: the non-hidden sub-folders of the
+   * root, or the names of the list.
+   *
+   * @throws IOException if the root cannot be listed
+   */
+  public List<String> modelNames() throws IOException {
+    if (root == null) {
+      return List.copyOf(folders.keySet());
+    }
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(root)) {
+      for (Path p : dir) {
+        String name = p.getFileName().toString();
+        if (!name.startsWith(".") && Files.isDirectory(p)) {
+          names.add(name);
+        }
+      }
+    }
+    names.sort(Comparator.naturalOrder());
+    return names;
+  }
+
+  /** Returns whether the layout has a folder for this model name (without checking more). */
+  public boolean hasFolder(String model) {
+    if (root == null) {
+      Path p = folders.get(model);
+      return p != null && Files.isDirectory(p);
+    }
+    return ModelNames.problem(model).isEmpty() && Files.isDirectory(root.resolve(model));
+  }
+
+  /** Returns what this layout is, for logs: the root, or the number of listed folders. */
+  public String describe() {
+    return root != null ? root.toString() : folders.size() + " model folders";
   }
 
   /** Returns the model's folder. */
@@ -50,7 +121,18 @@ public final class RepositoryPaths {
     if (problem.isPresent()) {
       throw new RepositoryException(problem.get());
     }
-    return confine(root.resolve(model), model);
+    if (root == null) {
+      Path dir = folders.get(model);
+      if (dir == null) {
+        throw new RepositoryException(model + " does not exist");
+      }
+      try {
+        return dir.toRealPath(); // the operator named this folder: links to it are fine
+      } catch (IOException e) {
+        throw new RepositoryException(model + " does not exist");
+      }
+    }
+    return confine(root.resolve(model), model, root);
   }
 
   /** Returns a file (or folder) directly inside the model's folder, e.g. {@code config.pbtxt}. */
@@ -58,7 +140,7 @@ public final class RepositoryPaths {
     Path dir = modelDir(model);
     String shown = model + "/" + ModelNames.printable(fileName);
     checkSegment(fileName, shown);
-    return confine(dir.resolve(fileName), shown);
+    return confine(dir.resolve(fileName), shown, within(dir));
   }
 
   /** Returns whether the model folder holds an entry with this name (without following it). */
@@ -72,7 +154,8 @@ public final class RepositoryPaths {
     if (version < 1) {
       throw new RepositoryException(model + ": version " + version + " is not valid");
     }
-    return confine(modelDir(model).resolve(Long.toString(version)), model + "/" + version);
+    Path dir = modelDir(model);
+    return confine(dir.resolve(Long.toString(version)), model + "/" + version, within(dir));
   }
 
   /** Returns the model file of one version, e.g. {@code simple/1/model.onnx}. */
@@ -80,16 +163,31 @@ public final class RepositoryPaths {
     Path dir = versionDir(model, version);
     String shown = model + "/" + version + "/" + ModelNames.printable(fileName);
     checkSegment(fileName, shown);
-    return confine(dir.resolve(fileName), shown);
+    return confine(dir.resolve(fileName), shown, within(dir));
   }
 
   /** Returns {@code path} relative to the root, for messages. */
   public String relative(Path path) {
     Path p = path.toAbsolutePath().normalize();
-    return p.startsWith(root) ? root.relativize(p).toString() : p.getFileName().toString();
+    if (root != null && p.startsWith(root)) {
+      return root.relativize(p).toString();
+    }
+    for (Map.Entry<String, Path> e : folders.entrySet()) {
+      if (p.startsWith(e.getValue())) {
+        return e.getKey() + "/" + e.getValue().relativize(p);
+      }
+    }
+    Path name = p.getFileName();
+    return name == null ? "" : name.toString();
   }
 
-  private Path confine(Path candidate, String shown) throws RepositoryException {
+  /** The folder everything of {@code model} must stay in: the root, or the model's own folder. */
+  private Path within(Path modelDir) {
+    return root != null ? root : modelDir;
+  }
+
+  private static Path confine(Path candidate, String shown, Path within)
+      throws RepositoryException {
     if (!Files.exists(candidate, LinkOption.NOFOLLOW_LINKS)) {
       throw new RepositoryException(shown + " does not exist");
     }
@@ -99,7 +197,7 @@ public final class RepositoryPaths {
     } catch (IOException e) {
       throw new RepositoryException(shown + " cannot be resolved (a dangling symbolic link?)");
     }
-    if (!real.startsWith(root)) {
+    if (!real.startsWith(within)) {
       throw new RepositoryException(
           shown + " is a symbolic link that leads out of the model repository");
     }

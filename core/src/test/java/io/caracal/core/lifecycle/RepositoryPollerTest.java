@@ -60,14 +60,12 @@ class RepositoryPollerTest {
     }
   }
 
+  ModelRepository repository;
+
   ModelRegistry registry(RunnerFactory runners) throws Exception {
+    repository = ModelRepository.create(repo, List.of(backend));
     ModelRegistry r =
-        new ModelRegistry(
-            ModelRepository.create(repo, List.of(backend)),
-            BackendOptions.ofDefault(),
-            runners,
-            new AutoCompleter(),
-            2);
+        new ModelRegistry(repository, BackendOptions.ofDefault(), runners, new AutoCompleter(), 2);
     toClose.add(r);
     return r;
   }
@@ -80,7 +78,7 @@ class RepositoryPollerTest {
    * A registry loaded from the repository with a poller whose baseline was taken before the load.
    */
   RepositoryPoller poller(ModelRegistry r) throws Exception {
-    RepositoryPoller p = new RepositoryPoller(r, repo, Duration.ofSeconds(15), 2);
+    RepositoryPoller p = new RepositoryPoller(r, repository, Duration.ofSeconds(15), 2);
     toClose.add(p);
     p.baseline();
     r.loadAll();

@@ -103,4 +103,30 @@ class RepositoryPathsTest {
     Files.createSymbolicLink(repo.resolve("evil"), outside.resolve("evil"));
     assertThatThrownBy(() -> paths.modelDir("evil")).message().doesNotContain(tmp.toString());
   }
+
+  @Test
+  void listOfFolders_confinesEachModelToItsOwnFolder() throws Exception {
+    Fixtures.write(tmp.resolve("elsewhere/served/3/model.fake"), "x");
+    // the listed folder itself may be reached through a link (a mounted volume)
+    Files.createSymbolicLink(tmp.resolve("link"), tmp.resolve("elsewhere/served"));
+    RepositoryPaths listed =
+        RepositoryPaths.of(
+            java.util.Map.of("m", tmp.resolve("link"), "gone", tmp.resolve("nothing")));
+    assertThat(listed.modelNames()).containsExactly("gone", "m");
+    assertThat(listed.hasFolder("m")).isTrue();
+    assertThat(listed.hasFolder("gone")).isFalse();
+    assertThat(listed.hasFolder("good")).isFalse(); // not listed
+    Path file = listed.modelFile("m", 3, "model.fake");
+    assertThat(file).isEqualTo(tmp.toRealPath().resolve("elsewhere/served/3/model.fake"));
+    assertThat(listed.relative(file)).isEqualTo("m/3/model.fake");
+    assertThatThrownBy(() -> listed.modelDir("gone")).hasMessage("gone does not exist");
+    assertThatThrownBy(() -> listed.modelDir("good")).hasMessage("good does not exist");
+    // inside a listed folder, a link that leads out of it is refused
+    Files.createSymbolicLink(
+        tmp.resolve("elsewhere/served/4"), outside.resolve("evil/1").toAbsolutePath());
+    assertThatThrownBy(() -> listed.versionDir("m", 4))
+        .hasMessage("m/4 is a symbolic link that leads out of the model repository");
+    assertThatThrownBy(() -> RepositoryPaths.of(java.util.Map.of("a/b", tmp)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

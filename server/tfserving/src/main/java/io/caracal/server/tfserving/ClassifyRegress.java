@@ -53,6 +53,21 @@ final class ClassifyRegress {
       Examples examples,
       boolean classify,
       RequestObserver observer) {
+    return runTasks(model, version, signatureName, examples, List.of(classify), observer)
+        .thenApply(outcomes -> outcomes.get(0));
+  }
+
+  /**
+   * Runs the model once on the examples and reads one outcome per task from that answer: a
+   * classification where {@code classify} holds true, else a regression (MultiInference).
+   */
+  CompletableFuture<List<Outcome>> runTasks(
+      String model,
+      OptionalLong version,
+      String signatureName,
+      Examples examples,
+      List<Boolean> classify,
+      RequestObserver observer) {
     ModelMetadata md = models.metadata(model, version);
     if (!TfsModels.isDefaultSignature(signatureName)) {
       throw TfStatus.invalid("No signature was found with the name: " + signatureName)
@@ -66,11 +81,18 @@ final class ClassifyRegress {
     return models
         .service()
         .infer(req)
-        .thenApply(resp ->
-            classify
-                ? new Outcome(
-                    resp.modelName(), resp.modelVersion(), classes(resp, md, n), List.of())
-                : new Outcome(resp.modelName(), resp.modelVersion(), List.of(), values(resp, n)));
+        .thenApply(resp -> {
+          List<Outcome> out = new ArrayList<>(classify.size());
+          for (boolean c : classify) {
+            out.add(
+                c
+                    ? new Outcome(
+                        resp.modelName(), resp.modelVersion(), classes(resp, md, n), List.of())
+                    : new Outcome(
+                        resp.modelName(), resp.modelVersion(), List.of(), values(resp, n)));
+          }
+          return out;
+        });
   }
 
   private static Optional<NamedTensor> output(InferenceResponse r, String name) {

@@ -18,6 +18,7 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   CallTracker calls = CallTracker.NONE;
   io.caracal.core.auth.AccessControl access = io.caracal.core.auth.AccessControl.OPEN;
   VersionLabels labels = VersionLabels.NONE;
+  ConfigReloads reloads = ConfigReloads.REFUSED;
 
   ListenerBuilder(int defaultPort) {
     this.port = defaultPort;
@@ -61,6 +62,14 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   /** The version labels requests may name; default none (every label is unrecognized). */
   public B labels(VersionLabels labels) {
     this.labels = Objects.requireNonNull(labels, "labels");
+    return self();
+  }
+
+  /**
+   * What {@code HandleReloadConfigRequest} does (gRPC only); default {@link ConfigReloads#REFUSED}.
+   */
+  public B configReloads(ConfigReloads reloads) {
+    this.reloads = Objects.requireNonNull(reloads, "reloads");
     return self();
   }
 

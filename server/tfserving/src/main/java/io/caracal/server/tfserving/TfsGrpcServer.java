@@ -39,7 +39,8 @@ public final class TfsGrpcServer implements AutoCloseable {
     this.host = b.host;
     this.port = b.port;
     this.maxInboundMessageSize = b.maxInboundMessageSize;
-    this.service = new TfsGrpcService(new TfsModels(b.requireService(), b.labels), b.calls);
+    this.service =
+        new TfsGrpcService(new TfsModels(b.requireService(), b.labels), b.calls, b.reloads);
     this.access =
         new io.caracal.server.grpc.GrpcAccess(
             b.access,

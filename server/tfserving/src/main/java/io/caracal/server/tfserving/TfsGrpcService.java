@@ -21,10 +21,15 @@ import io.caracal.proto.tfserving.GetModelMetadataRequest;
 import io.caracal.proto.tfserving.GetModelMetadataResponse;
 import io.caracal.proto.tfserving.GetModelStatusRequest;
 import io.caracal.proto.tfserving.GetModelStatusResponse;
+import io.caracal.proto.tfserving.InferenceResult;
+import io.caracal.proto.tfserving.InferenceTask;
 import io.caracal.proto.tfserving.Input;
+import io.caracal.proto.tfserving.Metric;
 import io.caracal.proto.tfserving.ModelServiceGrpc;
 import io.caracal.proto.tfserving.ModelSpec;
 import io.caracal.proto.tfserving.ModelVersionStatus;
+import io.caracal.proto.tfserving.MultiInferenceRequest;
+import io.caracal.proto.tfserving.MultiInferenceResponse;
 import io.caracal.proto.tfserving.PredictRequest;
 import io.caracal.proto.tfserving.PredictResponse;
 import io.caracal.proto.tfserving.PredictionServiceGrpc;
@@ -32,6 +37,8 @@ import io.caracal.proto.tfserving.Regression;
 import io.caracal.proto.tfserving.RegressionRequest;
 import io.caracal.proto.tfserving.RegressionResponse;
 import io.caracal.proto.tfserving.RegressionResult;
+import io.caracal.proto.tfserving.ReloadConfigRequest;
+import io.caracal.proto.tfserving.ReloadConfigResponse;
 import io.caracal.proto.tfserving.SignatureDefMap;
 import io.caracal.proto.tfserving.StatusProto;
 import io.grpc.stub.StreamObserver;
@@ -50,20 +57,30 @@ import java.util.function.Supplier;
  * TF Serving's gRPC services over core: {@code PredictionService.Predict} and {@code
  * GetModelMetadata}, {@code ModelService.GetModelStatus}, with TF's checks and messages ({@code
  * predict_util.cc}, {@code get_model_metadata_impl.cc}, {@code get_model_status_impl.cc}).
- * Classify, Regress, MultiInference and HandleReloadConfigRequest answer {@code UNIMPLEMENTED}.
- * Inputs arrive as {@code tensor_content} or typed values; outputs leave as typed values. Every
- * call is one {@link CallRecord}, named by its method. Thread-safe; no method blocks.
+ * Classify, Regress and MultiInference run on the same {@link ClassifyRegress}; MultiInference runs
+ * the model once for all its tasks. HandleReloadConfigRequest goes to {@link ConfigReloads}. Inputs
+ * arrive as {@code tensor_content} or typed values; outputs leave as typed values. Every call is
+ * one {@link CallRecord}, named by its method. Thread-safe; no method blocks.
  */
 final class TfsGrpcService {
+  private static final String CLASSIFY_METHOD = "tensorflow/serving/classify";
+  private static final String REGRESS_METHOD = "tensorflow/serving/regress";
+
+  /** Where reloads wait for their models: one virtual thread each. */
+  private static final java.util.concurrent.Executor RELOADS =
+      command -> Thread.ofVirtual().name("tfs-reload-config").start(command);
+
   private final TfsModels models;
   private final ClassifyRegress classifyRegress;
   private final CallTracker calls;
+  private final ConfigReloads reloads;
   private final AtomicLong sequence = new AtomicLong();
 
-  TfsGrpcService(TfsModels models, CallTracker calls) {
+  TfsGrpcService(TfsModels models, CallTracker calls, ConfigReloads reloads) {
     this.models = models;
     this.classifyRegress = new ClassifyRegress(models);
     this.calls = calls;
+    this.reloads = reloads;
   }
 
   /** Returns the {@code tensorflow.serving.PredictionService} implementation. */
@@ -84,22 +101,11 @@ final class TfsGrpcService {
             out,
             () ->
                 examples(request.getModelSpec(), request.getInput(), true, call)
-                    .thenApply(o -> {
-                      ClassificationResult.Builder r = ClassificationResult.newBuilder();
-                      for (List<ClassifyRegress.Scored> row : o.classes()) {
-                        Classifications.Builder c = Classifications.newBuilder();
-                        row.forEach(s ->
-                            c.addClasses(
-                                io.caracal.proto.tfserving.Class.newBuilder()
-                                    .setLabel(s.label())
-                                    .setScore(s.score())));
-                        r.addClassifications(c);
-                      }
-                      return ClassificationResponse.newBuilder()
-                          .setModelSpec(answeredSpec(o))
-                          .setResult(r)
-                          .build();
-                    }));
+                    .thenApply(o ->
+                        ClassificationResponse.newBuilder()
+                            .setModelSpec(answeredSpec(o))
+                            .setResult(classification(o))
+                            .build()));
       }
 
       @Override
@@ -110,15 +116,18 @@ final class TfsGrpcService {
             out,
             () ->
                 examples(request.getModelSpec(), request.getInput(), false, call)
-                    .thenApply(o -> {
-                      RegressionResult.Builder r = RegressionResult.newBuilder();
-                      o.values()
-                          .forEach(v -> r.addRegressions(Regression.newBuilder().setValue(v)));
-                      return RegressionResponse.newBuilder()
-                          .setModelSpec(answeredSpec(o))
-                          .setResult(r)
-                          .build();
-                    }));
+                    .thenApply(o ->
+                        RegressionResponse.newBuilder()
+                            .setModelSpec(answeredSpec(o))
+                            .setResult(regression(o))
+                            .build()));
+      }
+
+      @Override
+      public void multiInference(
+          MultiInferenceRequest request, StreamObserver<MultiInferenceResponse> out) {
+        CallRecord call = start("/tensorflow.serving.PredictionService/MultiInference");
+        run(call, out, () -> TfsGrpcService.this.multiInference(request, call));
       }
 
       @Override
@@ -138,6 +147,14 @@ final class TfsGrpcService {
           GetModelStatusRequest request, StreamObserver<GetModelStatusResponse> out) {
         CallRecord call = start("/tensorflow.serving.ModelService/GetModelStatus");
         run(call, out, () -> CompletableFuture.completedFuture(status(request)));
+      }
+
+      @Override
+      public void handleReloadConfigRequest(
+          ReloadConfigRequest request, StreamObserver<ReloadConfigResponse> out) {
+        CallRecord call = start("/tensorflow.serving.ModelService/HandleReloadConfigRequest");
+        // it blocks until the models have loaded: not on a transport thread
+        run(call, out, () -> CompletableFuture.supplyAsync(() -> reload(request), RELOADS));
       }
     };
   }
@@ -195,6 +212,119 @@ final class TfsGrpcService {
     call.requested(spec.getName(), v.isPresent() ? Long.toString(v.getAsLong()) : "");
     return classifyRegress.run(
         spec.getName(), v, spec.getSignatureName(), Examples.of(input), classify, call);
+  }
+
+  private static ClassificationResult classification(ClassifyRegress.Outcome o) {
+    ClassificationResult.Builder r = ClassificationResult.newBuilder();
+    for (List<ClassifyRegress.Scored> row : o.classes()) {
+      Classifications.Builder c = Classifications.newBuilder();
+      row.forEach(s ->
+          c.addClasses(
+              io.caracal.proto.tfserving.Class.newBuilder()
+                  .setLabel(s.label())
+                  .setScore(s.score())));
+      r.addClassifications(c);
+    }
+    return r.build();
+  }
+
+  private static RegressionResult regression(ClassifyRegress.Outcome o) {
+    RegressionResult.Builder r = RegressionResult.newBuilder();
+    o.values().forEach(v -> r.addRegressions(Regression.newBuilder().setValue(v)));
+    return r.build();
+  }
+
+  /**
+   * TF's {@code multi_inference.cc}: every task names the same model (and here the same version,
+   * that of the first task); each (signature, method) pair once, since Caracal's one signature
+   * serves both methods; the model runs once and each task reads its result from that answer, in
+   * task order.
+   */
+  private CompletableFuture<MultiInferenceResponse> multiInference(
+      MultiInferenceRequest request, CallRecord call) {
+    if (request.getTasksCount() == 0) {
+      throw TfStatus.invalid("Tasks cannot be empty").toException();
+    }
+    String model = request.getTasks(0).getModelSpec().getName();
+    Set<String> seen = new HashSet<>();
+    List<Boolean> classify = new ArrayList<>();
+    String signature = request.getTasks(0).getModelSpec().getSignatureName();
+    for (InferenceTask t : request.getTasksList()) {
+      ModelSpec spec = t.getModelSpec();
+      if (spec.getName().isEmpty()) {
+        throw TfStatus.invalid("Found ModelSpec with an empty model name.").toException();
+      }
+      if (!spec.getName().equals(model)) {
+        throw TfStatus.invalid(
+                "All ModelSpecs in a MultiInferenceRequest must access the same model name.")
+            .toException();
+      }
+      String sig =
+          spec.getSignatureName().isEmpty() ? TfsModels.SERVING_DEFAULT : spec.getSignatureName();
+      if (!seen.add(sig + "\0" + t.getMethodName())) {
+        throw TfStatus.invalid("Duplicate evaluation of signature: " + sig).toException();
+      }
+      if (!TfsModels.isDefaultSignature(spec.getSignatureName())) {
+        throw TfStatus.invalid("Requested signature not found in model graph: " + sig)
+            .toException();
+      }
+      switch (t.getMethodName()) {
+        case CLASSIFY_METHOD -> classify.add(true);
+        case REGRESS_METHOD -> classify.add(false);
+        default ->
+            throw new TfStatus(
+                    TfCode.UNIMPLEMENTED, "Unsupported signature method_name: " + t.getMethodName())
+                .toException();
+      }
+    }
+    OptionalLong v = version(request.getTasks(0).getModelSpec());
+    call.requested(model, v.isPresent() ? Long.toString(v.getAsLong()) : "");
+    return classifyRegress
+        .runTasks(model, v, signature, Examples.of(request.getInput()), classify, call)
+        .thenApply(outcomes -> {
+          MultiInferenceResponse.Builder b = MultiInferenceResponse.newBuilder();
+          for (int i = 0; i < outcomes.size(); i++) {
+            ClassifyRegress.Outcome o = outcomes.get(i);
+            InferenceResult.Builder r = InferenceResult.newBuilder().setModelSpec(answeredSpec(o));
+            if (classify.get(i)) {
+              r.setClassificationResult(classification(o));
+            } else {
+              r.setRegressionResult(regression(o));
+            }
+            b.addResults(r);
+          }
+          return b.build();
+        });
+  }
+
+  /**
+   * TF's {@code model_service_impl.cc}: only a {@code model_config_list}; the answer carries the
+   * status (here always OK: a failure is the call's status) and one zero metric per name asked.
+   */
+  private ReloadConfigResponse reload(ReloadConfigRequest request) {
+    if (request.getConfig().getConfigCase()
+        != io.caracal.proto.tfserving.ModelServerConfig.ConfigCase.MODEL_CONFIG_LIST) {
+      throw TfStatus.invalid(
+              "ServerModelConfig type not supported by HandleReloadConfigRequest. Only"
+                  + " ModelConfigList is currently supported")
+          .toException();
+    }
+    try {
+      reloads.apply(request.getConfig());
+    } catch (UnsupportedOperationException | IllegalStateException e) {
+      throw new TfStatus(TfCode.FAILED_PRECONDITION, String.valueOf(e.getMessage())).toException();
+    } catch (IllegalArgumentException e) {
+      throw TfStatus.invalid(String.valueOf(e.getMessage())).toException();
+    } catch (java.io.IOException e) {
+      throw new TfStatus(TfCode.UNAVAILABLE, "a model folder cannot be read").toException();
+    }
+    ReloadConfigResponse.Builder b =
+        ReloadConfigResponse.newBuilder()
+            .setStatus(StatusProto.newBuilder().setErrorCode(ErrorCode.OK));
+    for (String name : request.getMetricNamesList()) {
+      b.addMetric(Metric.newBuilder().setName(name).setInt64ValueIncrease(0));
+    }
+    return b.build();
   }
 
   private static ModelSpec answeredSpec(ClassifyRegress.Outcome o) {

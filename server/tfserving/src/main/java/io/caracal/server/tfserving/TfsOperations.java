@@ -3,6 +3,7 @@ package io.caracal.server.tfserving;
 import io.caracal.core.auth.Operation;
 import io.caracal.proto.tfserving.ClassificationRequest;
 import io.caracal.proto.tfserving.GetModelMetadataRequest;
+import io.caracal.proto.tfserving.MultiInferenceRequest;
 import io.caracal.proto.tfserving.PredictRequest;
 import io.caracal.proto.tfserving.RegressionRequest;
 import io.caracal.server.grpc.GrpcAccess;
@@ -38,6 +39,9 @@ enum TfsOperations implements GrpcAccess.Operations {
       case ClassificationRequest r -> r.getModelSpec().getName();
       case RegressionRequest r -> r.getModelSpec().getName();
       case GetModelMetadataRequest r -> r.getModelSpec().getName();
+      // every task names the same model (TF Serving refuses the request otherwise)
+      case MultiInferenceRequest r ->
+          r.getTasksCount() == 0 ? null : r.getTasks(0).getModelSpec().getName();
       default -> null;
     };
   }

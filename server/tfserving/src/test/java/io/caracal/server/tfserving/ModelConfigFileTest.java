@@ -3,6 +3,8 @@ package io.caracal.server.tfserving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.caracal.core.repository.ModelSpec.VersionPolicy;
+import io.caracal.core.repository.RepositoryPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +42,14 @@ class ModelConfigFileTest {
                     "half_plus_two",
                     "tensorflow",
                     "version_labels { key: 'stable' value: 123 } version_labels { key: 'canary'"
-                        + " value: 124 } logging_config { sampling_config { sampling_rate: 0.5 } }")),
-            repo);
-    assertThat(f.labels())
-        .isEqualTo(Map.of("half_plus_two", Map.of("stable", 123L, "canary", 124L)));
+                        + " value: 124 } logging_config { sampling_config { sampling_rate: 0.5 } }")));
+    f.checkInside(repo);
+    assertThat(f.models())
+        .singleElement()
+        .satisfies(e -> {
+          assertThat(e.labels()).isEqualTo(Map.of("stable", 123L, "canary", 124L));
+          assertThat(e.policy()).isNull();
+        });
     assertThat(f.versionLabels().version("half_plus_two", "canary"))
         .isEqualTo(OptionalLong.of(124));
     assertThat(f.versionLabels().version("half_plus_two", "x")).isEmpty();
@@ -57,22 +63,62 @@ class ModelConfigFileTest {
   @Test
   void rules_withTfMessages() throws IOException {
     Files.createDirectories(repo.resolve("m"));
-    assertThatThrownBy(() ->
-            ModelConfigFile.parse(config(entry("m", "onnx", "") + entry("m", "onnx", "")), repo))
+    assertThatThrownBy(
+            () -> ModelConfigFile.parse(config(entry("m", "onnx", "") + entry("m", "onnx", ""))))
         .hasMessage("Illegal to list model m multiple times in config list");
-    assertThatThrownBy(() -> ModelConfigFile.parse(config(entry("m", "", "")), repo))
+    assertThatThrownBy(() -> ModelConfigFile.parse(config(entry("m", "", ""))))
         .hasMessage(
             "Illegal setting neither ModelServerConfig::model_type (deprecated) nor"
                 + " ModelServerConfig::model_platform, model name is m");
-    assertThatThrownBy(() -> ModelConfigFile.parse(config(entry("m", "pytorch", "")), repo))
+    assertThatThrownBy(() -> ModelConfigFile.parse(config(entry("m", "pytorch", ""))))
         .hasMessage("PlatformConfigMap has no entry for platform pytorch");
-    assertThatThrownBy(() -> ModelConfigFile.parse(config(entry("other", "onnx", "")), repo))
+    assertThatThrownBy(
+            () -> ModelConfigFile.parse(config(entry("other", "onnx", ""))).checkInside(repo))
         .hasMessageContaining("is not that model's folder in the model repository");
     assertThatThrownBy(() ->
-            ModelConfigFile.parse(
-                config(entry("m", "onnx", "model_version_policy { all {} }")), repo))
+            ModelConfigFile.parse(config(entry("m", "onnx", "model_version_policy { all {} }")))
+                .checkInside(repo))
         .hasMessageContaining("model_version_policy of model m is not supported");
-    assertThatThrownBy(() -> ModelConfigFile.parse("model_config_list { config { nme: 1 }", repo))
+    assertThatThrownBy(() -> ModelConfigFile.parse("model_config_list { config { nme: 1 }"))
         .hasMessageStartingWith("cannot parse the model config file");
+    assertThatThrownBy(() ->
+            ModelConfigFile.parse(
+                config(
+                    entry("m", "onnx", "")
+                        + "config { name: 'r' base_path: 'relative/r' model_platform: 'onnx' }")))
+        .hasMessage("Expected model r to have an absolute path or URI; got base_path()=relative/r");
+    assertThatThrownBy(() ->
+            ModelConfigFile.parse(
+                config(entry("m", "onnx", "model_version_policy { specific { } }"))))
+        .hasMessage("model_version_policy of model m names no specific version");
+    assertThatThrownBy(() ->
+            ModelConfigFile.parse(
+                config("config { name: 'a/b' base_path: '/x' model_platform: 'onnx' }")))
+        .hasMessageStartingWith("model name 'a/b': ");
+  }
+
+  @Test
+  void asARepository_policiesAndFolders() throws IOException {
+    ModelConfigFile f =
+        ModelConfigFile.parse(
+            config(
+                entry("a", "onnx", "model_version_policy { latest { num_versions: 0 } }")
+                    + entry("b", "onnxruntime_onnx", "model_version_policy { all { } }")
+                    + entry(
+                        "c",
+                        "tensorflow",
+                        "model_version_policy { specific { versions: 3" + " versions: 1 } }")
+                    + entry("d", "onnx", "")));
+    assertThat(f.policies())
+        .containsExactly(
+            Map.entry("a", new VersionPolicy.Latest(1)), // TF reads 0 as 1
+            Map.entry("b", new VersionPolicy.All()),
+            Map.entry("c", new VersionPolicy.Specific(java.util.List.of(3L, 1L))));
+    Files.createDirectories(repo.resolve("a"));
+    RepositoryPaths layout = f.layout();
+    assertThat(layout.modelNames()).containsExactly("a", "b", "c", "d");
+    assertThat(layout.hasFolder("a")).isTrue();
+    assertThat(layout.hasFolder("b")).isFalse(); // listed, folder not there (yet)
+    assertThat(layout.hasFolder("zz")).isFalse();
   }
 }

@@ -279,21 +279,7 @@ class TfsGrpcServerTest {
 
   @Test
   void regressAndClassify() {
-    io.caracal.proto.tensorflow.Example ex =
-        io.caracal.proto.tensorflow.Example.newBuilder()
-            .setFeatures(
-                io.caracal.proto.tensorflow.Features.newBuilder()
-                    .putFeature(
-                        "x",
-                        io.caracal.proto.tensorflow.Feature.newBuilder()
-                            .setFloatList(
-                                io.caracal.proto.tensorflow.FloatList.newBuilder().addValue(2f))
-                            .build()))
-            .build();
-    io.caracal.proto.tfserving.Input input =
-        io.caracal.proto.tfserving.Input.newBuilder()
-            .setExampleList(io.caracal.proto.tfserving.ExampleList.newBuilder().addExamples(ex))
-            .build();
+    io.caracal.proto.tfserving.Input input = oneExample(2f);
     io.caracal.proto.tfserving.RegressionResponse r =
         predict.regress(
             io.caracal.proto.tfserving.RegressionRequest.newBuilder()
@@ -319,12 +305,167 @@ class TfsGrpcServerTest {
         .isEqualTo("INVALID_ARGUMENT Input is empty.");
   }
 
+  private static io.caracal.proto.tfserving.Input oneExample(float x) {
+    io.caracal.proto.tensorflow.Example ex =
+        io.caracal.proto.tensorflow.Example.newBuilder()
+            .setFeatures(
+                io.caracal.proto.tensorflow.Features.newBuilder()
+                    .putFeature(
+                        "x",
+                        io.caracal.proto.tensorflow.Feature.newBuilder()
+                            .setFloatList(
+                                io.caracal.proto.tensorflow.FloatList.newBuilder().addValue(x))
+                            .build()))
+            .build();
+    return io.caracal.proto.tfserving.Input.newBuilder()
+        .setExampleList(io.caracal.proto.tfserving.ExampleList.newBuilder().addExamples(ex))
+        .build();
+  }
+
+  private static io.caracal.proto.tfserving.InferenceTask task(String model, String method) {
+    return io.caracal.proto.tfserving.InferenceTask.newBuilder()
+        .setModelSpec(spec(model))
+        .setMethodName(method)
+        .build();
+  }
+
   @Test
-  void multiInference_isUnimplemented() {
+  void multiInference_runsTheTasksInOrder_onOneAnswer() {
+    io.caracal.proto.tfserving.MultiInferenceResponse r =
+        predict.multiInference(
+            io.caracal.proto.tfserving.MultiInferenceRequest.newBuilder()
+                .addTasks(task("half_plus_two", "tensorflow/serving/regress"))
+                .setInput(oneExample(4f))
+                .build());
+    assertThat(r.getResultsCount()).isEqualTo(1);
+    assertThat(r.getResults(0).getRegressionResult().getRegressions(0).getValue()).isEqualTo(4f);
+    assertThat(r.getResults(0).getModelSpec().getName()).isEqualTo("half_plus_two");
+    assertThat(r.getResults(0).getModelSpec().getVersion().getValue()).isEqualTo(123);
+    assertThat(r.getResults(0).getModelSpec().getSignatureName()).isEqualTo("serving_default");
+  }
+
+  @Test
+  void multiInference_rules_withTfMessages() {
+    var input = oneExample(1f);
+    java.util.function.Function<java.util.List<io.caracal.proto.tfserving.InferenceTask>, String>
+        call =
+            tasks ->
+                message(() ->
+                    predict.multiInference(
+                        io.caracal.proto.tfserving.MultiInferenceRequest.newBuilder()
+                            .addAllTasks(tasks)
+                            .setInput(input)
+                            .build()));
+    assertThat(call.apply(java.util.List.of())).isEqualTo("INVALID_ARGUMENT Tasks cannot be empty");
+    assertThat(call.apply(java.util.List.of(task("", "tensorflow/serving/regress"))))
+        .isEqualTo("INVALID_ARGUMENT Found ModelSpec with an empty model name.");
     assertThat(
-            code(() ->
-                predict.multiInference(
-                    io.caracal.proto.tfserving.MultiInferenceRequest.getDefaultInstance())))
-        .isEqualTo(Status.Code.UNIMPLEMENTED);
+            call.apply(
+                java.util.List.of(
+                    task("half_plus_two", "tensorflow/serving/regress"),
+                    task("other", "tensorflow/serving/classify"))))
+        .isEqualTo(
+            "INVALID_ARGUMENT All ModelSpecs in a MultiInferenceRequest must access the same model"
+                + " name.");
+    assertThat(
+            call.apply(
+                java.util.List.of(
+                    task("half_plus_two", "tensorflow/serving/regress"),
+                    task("half_plus_two", "tensorflow/serving/regress"))))
+        .isEqualTo("INVALID_ARGUMENT Duplicate evaluation of signature: serving_default");
+    assertThat(call.apply(java.util.List.of(task("half_plus_two", "tensorflow/serving/predict"))))
+        .isEqualTo("UNIMPLEMENTED Unsupported signature method_name: tensorflow/serving/predict");
+    var named =
+        io.caracal.proto.tfserving.InferenceTask.newBuilder()
+            .setModelSpec(spec("half_plus_two").toBuilder().setSignatureName("other"))
+            .setMethodName("tensorflow/serving/regress")
+            .build();
+    assertThat(call.apply(java.util.List.of(named)))
+        .isEqualTo("INVALID_ARGUMENT Requested signature not found in model graph: other");
+    // a task the model cannot answer fails the call (half_plus_two has no [N,C] scores)
+    assertThat(
+            call.apply(
+                java.util.List.of(
+                    task("half_plus_two", "tensorflow/serving/regress"),
+                    task("half_plus_two", "tensorflow/serving/classify"))))
+        .isEqualTo("INVALID_ARGUMENT Expected Tensor shape: [batch_size num_classes] but got [1]");
+  }
+
+  private static io.caracal.proto.tfserving.ReloadConfigRequest reloadRequest(String name) {
+    return io.caracal.proto.tfserving.ReloadConfigRequest.newBuilder()
+        .setConfig(
+            io.caracal.proto.tfserving.ModelServerConfig.newBuilder()
+                .setModelConfigList(
+                    io.caracal.proto.tfserving.ModelConfigList.newBuilder()
+                        .addConfig(
+                            io.caracal.proto.tfserving.ModelConfig.newBuilder()
+                                .setName(name)
+                                .setBasePath("/models/" + name)
+                                .setModelPlatform("onnx"))))
+        .addMetricNames("load_count")
+        .build();
+  }
+
+  @Test
+  void reloadConfig_isRefused_unlessTheServerAllowsIt() {
+    assertThat(message(() -> models.handleReloadConfigRequest(reloadRequest("m"))))
+        .isEqualTo(
+            "FAILED_PRECONDITION HandleReloadConfigRequest needs --model-control-mode explicit"
+                + " and the models listed by --model-config-file");
+    assertThat(
+            message(() ->
+                models.handleReloadConfigRequest(
+                    io.caracal.proto.tfserving.ReloadConfigRequest.getDefaultInstance())))
+        .isEqualTo(
+            "INVALID_ARGUMENT ServerModelConfig type not supported by HandleReloadConfigRequest."
+                + " Only ModelConfigList is currently supported");
+  }
+
+  @Test
+  void reloadConfig_appliesTheList_andAnswersTfsShape() {
+    java.util.List<io.caracal.proto.tfserving.ModelServerConfig> applied =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    TfsGrpcServer s =
+        TfsGrpcServer.builder()
+            .service(service)
+            .port(0)
+            .configReloads(c -> {
+              ModelConfigFile.of(c); // TF's rules first, as the server's watcher does
+              applied.add(c);
+            })
+            .build();
+    int port = s.start().getPort();
+    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    try {
+      var stub = ModelServiceGrpc.newBlockingStub(ch);
+      io.caracal.proto.tfserving.ReloadConfigResponse r =
+          stub.handleReloadConfigRequest(reloadRequest("m"));
+      assertThat(r.getStatus().getErrorCode()).isEqualTo(ErrorCode.OK);
+      assertThat(r.getMetricList())
+          .singleElement()
+          .satisfies(m -> {
+            assertThat(m.getName()).isEqualTo("load_count");
+            assertThat(m.getInt64ValueIncrease()).isZero();
+          });
+      assertThat(applied).singleElement().isEqualTo(reloadRequest("m").getConfig());
+      var twice =
+          reloadRequest("m").toBuilder()
+              .setConfig(
+                  reloadRequest("m").getConfig().toBuilder()
+                      .setModelConfigList(
+                          reloadRequest("m").getConfig().getModelConfigList().toBuilder()
+                              .addConfig(
+                                  reloadRequest("m")
+                                      .getConfig()
+                                      .getModelConfigList()
+                                      .getConfig(0))))
+              .build();
+      assertThat(message(() -> stub.handleReloadConfigRequest(twice)))
+          .isEqualTo("INVALID_ARGUMENT Illegal to list model m multiple times in config list");
+      assertThat(applied).hasSize(1);
+    } finally {
+      ch.shutdownNow();
+      s.close();
+    }
   }
 }
