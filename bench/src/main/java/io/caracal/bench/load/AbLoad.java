@@ -23,10 +23,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * every request is the same (all hits once cached).
  *
  * <p>Usage: {@code AbLoad --model M --input NAME --output NAME --shape 1,1,28,28 --target a=URL
- * --target b=URL[,unique] [--concurrency 64] [--warmup 5] [--duration 10] [--rounds 3]}
+ * --target b=URL[,unique][,token=T] [--concurrency 64] [--warmup 5] [--duration 10] [--rounds 3]}
  */
 public final class AbLoad {
-  record Target(String label, String host, int port, boolean unique) {}
+  /**
+   * A server to load.
+   *
+   * @param token a bearer token every request carries ({@code ,token=T} in the spec), or empty
+   */
+  record Target(String label, String host, int port, boolean unique, String token) {}
 
   private AbLoad() {}
 
@@ -71,7 +76,10 @@ public final class AbLoad {
                 target.host() + ":" + target.port(),
                 "Content-Type: application/octet-stream\r\nInference-Header-Content-Length: "
                     + jsonLength
-                    + "\r\n",
+                    + "\r\n"
+                    + (target.token().isEmpty()
+                        ? ""
+                        : "Authorization: Bearer " + target.token() + "\r\n"),
                 body);
         rps[t][r] = cell(target, request, concurrency, warmup, duration);
         System.err.printf(
@@ -101,8 +109,16 @@ public final class AbLoad {
     String[] parts = spec.split(",");
     int eq = parts[0].indexOf('=');
     URI url = URI.create(parts[0].substring(eq + 1));
-    boolean unique = parts.length > 1 && parts[1].equals("unique");
-    return new Target(parts[0].substring(0, eq), url.getHost(), url.getPort(), unique);
+    boolean unique = false;
+    String token = "";
+    for (int i = 1; i < parts.length; i++) {
+      if (parts[i].equals("unique")) {
+        unique = true;
+      } else if (parts[i].startsWith("token=")) {
+        token = parts[i].substring("token=".length());
+      }
+    }
+    return new Target(parts[0].substring(0, eq), url.getHost(), url.getPort(), unique, token);
   }
 
   /** Runs one cell: returns completed requests per second over {@code duration} after warm-up. */
