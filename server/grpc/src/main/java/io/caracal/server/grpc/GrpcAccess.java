@@ -27,9 +27,9 @@ import org.jspecify.annotations.Nullable;
  * (its model is inside the message, so the check waits for it) before the service sees it; a
  * refusal closes the call with the status the service's error mapping gives ({@code
  * UNAUTHENTICATED}, {@code PERMISSION_DENIED}, {@code RESOURCE_EXHAUSTED}) and nothing more of it
- * reaches the service. The grant is told the call's status when it closes (the audit log of
- * management calls). Stateless across calls; the TF Serving services use it with their own
- * operations and mapping.
+ * reaches the service (on {@code ModelStreamInfer}, a refused message ends the stream). The grant
+ * is told the call's status when it closes (the audit log of management calls). Stateless across
+ * calls; the TF Serving services use it with their own operations and mapping.
  */
 public final class GrpcAccess implements ServerInterceptor {
   private static final Metadata.Key<String> AUTHORIZATION =
@@ -120,7 +120,11 @@ public final class GrpcAccess implements ServerInterceptor {
     };
   }
 
-  /** The call as the service sees it: its close tells the grant the result. */
+  /**
+   * The call as the service sees it: its close tells the grant the result. A refusal may close a
+   * stream while the service answers an earlier message on another thread, so the outbound calls
+   * are serialized here and what the service sends after the close is dropped.
+   */
   private static final class Checked<ReqT, RespT>
       extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
     volatile Grant grant = Grant.OPEN;
@@ -128,6 +132,20 @@ public final class GrpcAccess implements ServerInterceptor {
 
     Checked(ServerCall<ReqT, RespT> call) {
       super(call);
+    }
+
+    @Override
+    public synchronized void sendHeaders(Metadata headers) {
+      if (!closed) {
+        super.sendHeaders(headers);
+      }
+    }
+
+    @Override
+    public synchronized void sendMessage(RespT message) {
+      if (!closed) {
+        super.sendMessage(message);
+      }
     }
 
     @Override

@@ -204,13 +204,13 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     if (op == null) {
       throw new HttpProblem.NoRoute().toException();
     }
+    if (route.badSegment()) { // a traversal-looking path is a bad name whatever the method
+      throw ModelRef.invalidName();
+    }
     if (!route.kind().allows(method)) {
       throw new HttpProblem.MethodNotAllowed().toException();
     }
     admit(ctx, req, op, route.model(), call);
-    if (route.badSegment()) {
-      throw ModelRef.invalidName();
-    }
     Optional<ModelRef> target =
         route.model() == null
             ? Optional.empty()
