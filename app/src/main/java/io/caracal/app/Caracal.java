@@ -278,6 +278,8 @@ public final class Caracal implements AutoCloseable {
                       Duration.ofSeconds(settings.httpBodyTimeoutSecs()),
                       settings.httpMaxConnections(),
                       settings.httpMaxConnectionsPerAddress()))
+              .requestBytes(
+                  new io.caracal.server.http.RequestBytes(settings.httpMaxInflightBytes()))
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     sortOptions = false,
+    usageHelpWidth = 100,
     customSynopsis = "caracal serve --model-repository DIR [OPTIONS]",
     description = {"Serves a Triton-layout model repository over KServe V2 REST and gRPC.", ""},
     optionListHeading = "Options:%n",

@@ -42,6 +42,8 @@ import picocli.CommandLine.Option;
  * @param httpMaxConnections open HTTP connections at most (503 beyond); 0 = unbounded
  * @param httpMaxConnectionsPerAddress open HTTP connections from one client address at most; 0 =
  *     unbounded
+ * @param httpMaxInflightBytes request bytes in flight on the HTTP listener at most (bodies being
+ *     received or waiting, and their decompressed forms); 503 beyond; 0 = unbounded
  * @param drainDelaySecs on SIGTERM, seconds requests are still served after readiness turned false
  * @param exitTimeoutSecs on SIGTERM, seconds admitted requests may take to finish once the
  *     listeners stopped accepting; what is left then fails with 503
@@ -96,6 +98,7 @@ public record ServerSettings(
     int httpBodyTimeoutSecs,
     int httpMaxConnections,
     int httpMaxConnectionsPerAddress,
+    long httpMaxInflightBytes,
     int drainDelaySecs,
     int exitTimeoutSecs,
     int queueCapacity,
@@ -127,7 +130,7 @@ public record ServerSettings(
     Objects.requireNonNull(modelConfigFile, "modelConfigFile");
     check(
         modelConfigPollSecs >= 0 && modelConfigPollSecs <= 86400,
-        "model-config-poll-secs",
+        "model-config-file-poll-secs",
         modelConfigPollSecs,
         "0..86400");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
@@ -164,6 +167,7 @@ public record ServerSettings(
         "http-max-per-address",
         httpMaxConnectionsPerAddress,
         ">= 0");
+    check(httpMaxInflightBytes >= 0, "http-max-inflight-bytes", httpMaxInflightBytes, ">= 0");
     check(
         drainDelaySecs >= 0 && drainDelaySecs <= 3600,
         "drain-delay-secs",
@@ -257,6 +261,7 @@ public record ServerSettings(
         .httpBodyTimeoutSecs(httpBodyTimeoutSecs)
         .httpMaxConnections(httpMaxConnections)
         .httpMaxConnectionsPerAddress(httpMaxConnectionsPerAddress)
+        .httpMaxInflightBytes(httpMaxInflightBytes)
         .drainDelaySecs(drainDelaySecs)
         .exitTimeoutSecs(exitTimeoutSecs)
         .queueCapacity(queueCapacity)
@@ -340,7 +345,7 @@ public record ServerSettings(
     private String modelConfigFile = "";
 
     @Option(
-        names = {"--model-config-poll-secs", "--model-config-file-poll-secs"},
+        names = "--model-config-file-poll-secs",
         paramLabel = "N",
         description = "seconds between two reads of --model-config-file; 0 = read once")
     private int modelConfigPollSecs = 0;
@@ -560,6 +565,15 @@ public record ServerSettings(
     private int httpMaxConnectionsPerAddress = 1_000;
 
     @Option(
+        names = "--http-max-inflight-bytes",
+        paramLabel = "BYTES",
+        description =
+            "request bytes in flight on the HTTP listener at most: bodies being received or waiting,"
+                + " and what decompressing them produces; 503 beyond (default: half the maximum"
+                + " heap; 0 = unbounded)")
+    private long httpMaxInflightBytes = Runtime.getRuntime().maxMemory() / 2;
+
+    @Option(
         names = "--drain-delay-secs",
         paramLabel = "SECS",
         description = "on SIGTERM: seconds still serving after readiness turned false (0..3600)")
@@ -703,7 +717,7 @@ public record ServerSettings(
       return this;
     }
 
-    /** Sets {@code --model-config-poll-secs}; 0 = read once. */
+    /** Sets {@code --model-config-file-poll-secs}; 0 = read once. */
     public Builder modelConfigPollSecs(int v) {
       modelConfigPollSecs = v;
       return this;
@@ -784,6 +798,12 @@ public record ServerSettings(
     /** Sets {@code --http-max-connections}; 0 = unbounded. */
     public Builder httpMaxConnections(int v) {
       httpMaxConnections = v;
+      return this;
+    }
+
+    /** Sets {@code --http-max-inflight-bytes}; 0 = unbounded. */
+    public Builder httpMaxInflightBytes(long v) {
+      httpMaxInflightBytes = v;
       return this;
     }
 
@@ -994,6 +1014,7 @@ public record ServerSettings(
           httpBodyTimeoutSecs,
           httpMaxConnections,
           httpMaxConnectionsPerAddress,
+          httpMaxInflightBytes,
           drainDelaySecs,
           exitTimeoutSecs,
           queueCapacity,

@@ -263,7 +263,7 @@ class ServeCommandTest {
     Files.writeString(file, "model-repository=/m\nconfig=other.properties\n");
     assertThat(Cli.usageError(NO_ENV, "--config", file.toString()))
         .endsWith(
-            "has unknown key 'config' (did you mean model-config-file, model-config-poll-secs or metrics-config?)");
+            "has unknown key 'config' (did you mean model-config-file, model-config-file-poll-secs or metrics-config?)");
   }
 
   @Test

@@ -61,6 +61,7 @@ public final class GrpcServer implements AutoCloseable {
           "trace");
 
   private volatile @Nullable CallsPerConnection callLimit;
+  private volatile @Nullable MetadataLimit metadataLimit;
   private final Builder settings; // a private copy, never changed
   private final Object lock = new Object();
 
@@ -104,6 +105,8 @@ public final class GrpcServer implements AutoCloseable {
       CallRecording recording = new CallRecording(b.calls);
       CallsPerConnection callLimit = new CallsPerConnection(b.maxConcurrentCallsPerConnection);
       this.callLimit = callLimit;
+      MetadataLimit metadataLimit = new MetadataLimit(b.maxMetadataBytes);
+      this.metadataLimit = metadataLimit;
       InferenceGrpcService svc =
           new InferenceGrpcService(
               service,
@@ -134,9 +137,13 @@ public final class GrpcServer implements AutoCloseable {
               // the last interceptor runs first: refuse a call beyond the bound before recording it
               // the access check runs last, so the call's record sees its refusals
               .addService(
-                  ServerInterceptors.intercept(svc, GrpcAccess.v2(b.access), recording, callLimit))
+                  ServerInterceptors.intercept(
+                      svc, GrpcAccess.v2(b.access), recording, callLimit, metadataLimit))
               .addService(health.getHealthService())
               .maxInboundMessageSize(b.maxInboundMessageSize)
+              // far above the limit: a large header block fails its call (MetadataLimit), not the
+              // connection
+              .maxInboundMetadataSize(b.maxMetadataBytes * MetadataLimit.TRANSPORT_FACTOR)
               .maxConcurrentCallsPerConnection(b.maxConcurrentCallsPerConnection)
               .maxRstFramesPerWindow(b.maxRstFrames, b.rstWindowSeconds)
               .permitKeepAliveTime(b.permitKeepAliveTime.toMillis(), TimeUnit.MILLISECONDS)
@@ -185,6 +192,12 @@ public final class GrpcServer implements AutoCloseable {
   /** Calls refused so far for being beyond the calls allowed open on one connection. */
   public long refusedCalls() {
     CallsPerConnection l = callLimit;
+    return l == null ? 0 : l.refused();
+  }
+
+  /** Calls refused so far for request metadata beyond the limit. */
+  public long refusedMetadata() {
+    MetadataLimit l = metadataLimit;
     return l == null ? 0 : l.refused();
   }
 
@@ -268,6 +281,7 @@ public final class GrpcServer implements AutoCloseable {
     private CallTracker calls = CallTracker.NONE;
     private io.caracal.core.auth.AccessControl access = io.caracal.core.auth.AccessControl.OPEN;
     private int maxInboundMessageSize = 64 << 20;
+    private int maxMetadataBytes = 8192;
     private int maxConcurrentCallsPerConnection = 100;
     private int maxRstFrames = 200;
     private int rstWindowSeconds = 10;
@@ -372,6 +386,19 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The largest request metadata of a call, counted as HTTP/2 counts a header list; default 8 KiB
+     * (gRPC's). Larger fails the call with {@code RESOURCE_EXHAUSTED}; only a header block {@link
+     * MetadataLimit#TRANSPORT_FACTOR} times larger costs its connection.
+     */
+    public Builder maxMetadataBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxMetadataBytes must be at least 1024: " + bytes);
+      }
+      this.maxMetadataBytes = bytes;
+      return this;
+    }
+
     /** Concurrent calls one connection may have open (HTTP/2 max streams), default 100. */
     public Builder maxConcurrentCallsPerConnection(int n) {
       if (n < 1) {
@@ -440,6 +467,7 @@ public final class GrpcServer implements AutoCloseable {
       c.calls = calls;
       c.access = access;
       c.maxInboundMessageSize = maxInboundMessageSize;
+      c.maxMetadataBytes = maxMetadataBytes;
       c.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
       c.maxRstFrames = maxRstFrames;
       c.rstWindowSeconds = rstWindowSeconds;

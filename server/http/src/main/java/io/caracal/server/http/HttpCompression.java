@@ -86,13 +86,20 @@ final class HttpCompression {
   }
 
   /**
-   * Decompresses a request body into a new buffer of at most {@code maxBytes} bytes.
+   * Decompresses a request body into a new buffer of at most {@code maxBytes} bytes, each chunk of
+   * output first taken from {@code budget}.
    *
    * @throws InferenceException {@code RequestTooLarge} beyond the limit, {@code InvalidInput} for
    *     data that is not in the coding
+   * @throws HttpProblemException {@code BytesInFlight} when the budget runs out
    */
-  static ByteBuf decompress(ByteBuf body, Coding coding, int maxBytes, ByteBufAllocator alloc) {
-    return StrictInflater.inflate(body, coding == Coding.GZIP, maxBytes, alloc);
+  static ByteBuf decompress(
+      ByteBuf body,
+      Coding coding,
+      int maxBytes,
+      java.util.function.LongPredicate budget,
+      ByteBufAllocator alloc) {
+    return StrictInflater.inflate(body, coding == Coding.GZIP, maxBytes, budget, alloc);
   }
 
   /** Compresses a response body (released here) into a new buffer. */

@@ -97,6 +97,7 @@ final class HttpErrors {
           case HttpProblem.MissingHost h -> HttpResponseStatus.BAD_REQUEST;
           case HttpProblem.RequestTimeout t -> HttpResponseStatus.REQUEST_TIMEOUT;
           case HttpProblem.TooManyConnections c -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+          case HttpProblem.BytesInFlight b -> HttpResponseStatus.SERVICE_UNAVAILABLE;
           case HttpProblem.NoRoute n -> HttpResponseStatus.NOT_FOUND;
           case HttpProblem.MethodNotAllowed m -> HttpResponseStatus.METHOD_NOT_ALLOWED;
           case HttpProblem.UnsupportedEncoding u -> HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
@@ -105,7 +106,9 @@ final class HttpErrors {
     return new Mapped(
         status,
         p.message(),
-        p instanceof HttpProblem.TooManyConnections ? 1 : 0,
+        p instanceof HttpProblem.TooManyConnections || p instanceof HttpProblem.BytesInFlight
+            ? 1
+            : 0,
         p.getClass().getSimpleName());
   }
 

@@ -81,6 +81,14 @@ sealed interface HttpProblem {
     }
   }
 
+  /** The request bytes in flight on this server (bodies, decompressed bodies) are at the budget. */
+  record BytesInFlight() implements HttpProblem {
+    @Override
+    public String message() {
+      return "too many request bytes in flight: retry later";
+    }
+  }
+
   record NoRoute() implements HttpProblem {
     @Override
     public String message() {

@@ -44,20 +44,24 @@ final class InferEndpoint implements V2Endpoint {
     }
     HttpCompression.Coding responseCoding =
         HttpCompression.responseCoding(req.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
-    V2JsonCodec.DecodedInfer decoded = decode(req, call.model(), coding);
+    V2JsonCodec.DecodedInfer decoded = decode(req, call.model(), coding, call.moreBytes());
     return service
         .infer(decoded.request().withObserver(call.record()))
         .thenApply(resp -> alloc -> render(resp, decoded, responseCoding, alloc));
   }
 
   private V2JsonCodec.DecodedInfer decode(
-      FullHttpRequest req, ModelRef model, HttpCompression.Coding coding) {
+      FullHttpRequest req,
+      ModelRef model,
+      HttpCompression.Coding coding,
+      java.util.function.LongPredicate moreBytes) {
     String headerLength = headerLength(req);
     if (coding == HttpCompression.Coding.IDENTITY) {
       return codec.decodeInfer(model.name(), model.version(), req.content(), headerLength);
     }
     ByteBuf plain =
-        HttpCompression.decompress(req.content(), coding, maxBodyBytes, req.content().alloc());
+        HttpCompression.decompress(
+            req.content(), coding, maxBodyBytes, moreBytes, req.content().alloc());
     try {
       return codec.decodeInfer(model.name(), model.version(), plain, headerLength);
     } finally {

@@ -14,7 +14,8 @@ import java.util.zip.Inflater;
  * header, deflate data, CRC-32 and length checked), a deflate body one zlib stream (RFC 1950), and
  * nothing may follow. The JDK's streams stop at the end of the data and ignore what follows it, so
  * that two readers of the same body could disagree about it; here trailing bytes are a 400. Output
- * is bounded by a byte limit as it is produced (413 beyond it), 8 KiB at a time.
+ * is bounded by a byte limit as it is produced (413 beyond it), 8 KiB at a time, and each 8 KiB is
+ * first taken from the server's {@link RequestBytes} budget (503 when it runs out).
  */
 final class StrictInflater {
   private static final int CHUNK = 8192;
@@ -27,10 +28,17 @@ final class StrictInflater {
   private final ByteBuffer in;
   private final int maxBytes;
   private final ByteBuf out;
+  private final java.util.function.LongPredicate budget;
   private final String coding;
   private final byte[] chunk = new byte[CHUNK];
 
-  private StrictInflater(ByteBuffer in, int maxBytes, ByteBuf out, String coding) {
+  private StrictInflater(
+      ByteBuffer in,
+      int maxBytes,
+      ByteBuf out,
+      java.util.function.LongPredicate budget,
+      String coding) {
+    this.budget = budget;
     this.in = in;
     this.maxBytes = maxBytes;
     this.out = out;
@@ -44,12 +52,17 @@ final class StrictInflater {
    * @throws InferenceException {@code RequestTooLarge} beyond the limit, {@code InvalidInput} for
    *     data that is not exactly in the coding
    */
-  static ByteBuf inflate(ByteBuf body, boolean gzip, int maxBytes, ByteBufAllocator alloc) {
+  static ByteBuf inflate(
+      ByteBuf body,
+      boolean gzip,
+      int maxBytes,
+      java.util.function.LongPredicate budget,
+      ByteBufAllocator alloc) {
     ByteBuf out = alloc.heapBuffer(Math.min(Math.max(body.readableBytes() * 4, 256), maxBytes));
     boolean ok = false;
     try {
       ByteBuffer in = body.nioBuffer(body.readerIndex(), body.readableBytes());
-      StrictInflater s = new StrictInflater(in, maxBytes, out, gzip ? "gzip" : "deflate");
+      StrictInflater s = new StrictInflater(in, maxBytes, out, budget, gzip ? "gzip" : "deflate");
       if (gzip) {
         do {
           s.gzipMember();
@@ -133,6 +146,9 @@ final class StrictInflater {
                   "decompressed request body exceeds the maximum allowed size of "
                       + maxBytes
                       + " bytes"));
+        }
+        if (!budget.test(n)) {
+          throw new HttpProblem.BytesInFlight().toException();
         }
         if (crc != null) {
           crc.update(chunk, 0, n);

@@ -34,9 +34,16 @@ interface V2Endpoint {
    * @param request the aggregated request, valid until {@link #handle} returns
    * @param target the model and version the path names, empty for routes without a model
    * @param requestId the connection-scoped id used in log lines
+   * @param record the call's record
+   * @param moreBytes takes more bytes from the server's request budget for this request (what
+   *     decompressing its body produces); false when the budget has not got them
    */
   record Call(
-      FullHttpRequest request, Optional<ModelRef> target, String requestId, CallRecord record) {
+      FullHttpRequest request,
+      Optional<ModelRef> target,
+      String requestId,
+      CallRecord record,
+      java.util.function.LongPredicate moreBytes) {
 
     /** Returns the model the path names. */
     ModelRef model() {

@@ -65,13 +65,16 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private @Nullable CompletableFuture<V2Endpoint.Reply> inFlight;
   // the admitted request's grant, told its result when the answer is written
   private Grant grant = Grant.OPEN;
+  private final BodyAccounting bytes;
 
   V2HttpHandler(
       V2Endpoints endpoints,
       V1Endpoints v1,
       V2JsonCodec codec,
       CallTracker calls,
+      BodyAccounting bytes,
       AccessControl access) {
+    this.bytes = bytes;
     this.access = access;
     this.endpoints = endpoints;
     this.v1 = v1;
@@ -124,6 +127,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       reply = CompletableFuture.failedFuture(t);
     } finally {
       req.release(); // endpoints copy what they need before they return
+      bytes.handled();
     }
     boolean kserveV1 = v1Route != null;
     if (reply.isDone()) {
@@ -216,7 +220,9 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
             ? Optional.empty()
             : Optional.of(
                 ModelRef.parse(route.model(), route.version() == null ? "" : route.version()));
-    return endpoints.get(route.kind()).handle(new V2Endpoint.Call(req, target, reqId, call));
+    return endpoints
+        .get(route.kind())
+        .handle(new V2Endpoint.Call(req, target, reqId, call, bytes::acquireForHandled));
   }
 
   private CompletableFuture<V2Endpoint.Reply> dispatchV1(
@@ -233,7 +239,8 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     if (op != null) {
       admit(ctx, req, op, route.model(), call);
     }
-    return v1.handle(route, new V2Endpoint.Call(req, Optional.empty(), reqId, call));
+    return v1.handle(
+        route, new V2Endpoint.Call(req, Optional.empty(), reqId, call, bytes::acquireForHandled));
   }
 
   /**

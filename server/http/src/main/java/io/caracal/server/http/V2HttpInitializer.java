@@ -32,6 +32,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final ConnectionLimits connectionLimits;
   private final ConnectionGate gate;
   private final AtomicLong timedOut = new AtomicLong();
+  private final RequestBytes requestBytes;
 
   /** Creates an initializer serving {@code service} under these limits. */
   public V2HttpInitializer(
@@ -44,13 +45,14 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
         LogSettings.inMemory(),
         TraceSettings.disabled(),
         CallTracker.NONE,
-        ConnectionLimits.NONE);
+        ConnectionLimits.NONE,
+        new RequestBytes(0));
   }
 
   /**
    * Creates an initializer serving {@code service} under these limits; the logging extension uses
    * {@code logSettings}, the trace extension {@code traceSettings}, and every call is reported to
-   * {@code calls}.
+   * {@code calls}; request bodies in flight are bounded by {@code requestBytes}.
    */
   public V2HttpInitializer(
       InferenceService service,
@@ -60,7 +62,8 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       LogSettings logSettings,
       TraceSettings traceSettings,
       CallTracker calls,
-      ConnectionLimits connectionLimits) {
+      ConnectionLimits connectionLimits,
+      RequestBytes requestBytes) {
     this(
         service,
         limits,
@@ -70,6 +73,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
         traceSettings,
         calls,
         connectionLimits,
+        requestBytes,
         io.caracal.core.auth.AccessControl.OPEN);
   }
 
@@ -86,8 +90,10 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       TraceSettings traceSettings,
       CallTracker calls,
       ConnectionLimits connectionLimits,
+      RequestBytes requestBytes,
       io.caracal.core.auth.AccessControl access) {
     this.access = Objects.requireNonNull(access, "access");
+    this.requestBytes = Objects.requireNonNull(requestBytes, "requestBytes");
     this.calls = Objects.requireNonNull(calls, "calls");
     this.connectionLimits = Objects.requireNonNull(connectionLimits, "connectionLimits");
     this.gate = new ConnectionGate(connectionLimits);
@@ -120,13 +126,18 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
     if (idleMillis > 0) {
       p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
     }
-    p.addLast(
-        "codec", new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192));
+    HttpServerCodec httpCodec =
+        new HttpServerCodec(limits.maxInitialLineLength(), limits.maxHeaderSize(), 8192);
+    p.addLast("codec", httpCodec);
     if (clock != null) {
       p.addLast("progress", clock.progress());
     }
+    BodyAccounting bytes =
+        new BodyAccounting(
+            requestBytes, limits.maxBodyBytes(), codec, calls, ChunkProbe.of(httpCodec));
+    p.addLast("bytes", bytes);
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec, calls));
-    p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls, access));
+    p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls, bytes, access));
   }
 
   /** Open connections now. */

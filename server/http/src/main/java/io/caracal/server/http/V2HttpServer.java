@@ -62,6 +62,7 @@ public final class V2HttpServer implements AutoCloseable {
   private final CallTracker calls;
   private final ConnectionLimits connectionLimits;
   private final io.caracal.core.auth.AccessControl access;
+  private final RequestBytes requestBytes;
   private volatile @Nullable V2HttpInitializer initializer;
 
   private V2HttpServer(Builder b) {
@@ -77,6 +78,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.calls = b.calls;
     this.connectionLimits = b.connectionLimits;
     this.access = b.access;
+    this.requestBytes = b.requestBytes;
   }
 
   /** Returns a builder with the defaults: 127.0.0.1:8000, name "caracal", default limits. */
@@ -123,6 +125,7 @@ public final class V2HttpServer implements AutoCloseable {
                           traceSettings,
                           calls,
                           connectionLimits,
+                          requestBytes,
                           access));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
@@ -244,6 +247,7 @@ public final class V2HttpServer implements AutoCloseable {
     private CallTracker calls = CallTracker.NONE;
     private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
     private io.caracal.core.auth.AccessControl access = io.caracal.core.auth.AccessControl.OPEN;
+    private RequestBytes requestBytes = new RequestBytes(0);
     private io.caracal.core.logging.LogSettings logSettings =
         io.caracal.core.logging.LogSettings.inMemory();
     private io.caracal.core.trace.TraceSettings traceSettings =
@@ -264,6 +268,15 @@ public final class V2HttpServer implements AutoCloseable {
      */
     public Builder access(io.caracal.core.auth.AccessControl access) {
       this.access = Objects.requireNonNull(access, "access");
+      return this;
+    }
+
+    /**
+     * The budget of request bytes in flight (bodies and what decompressing them produces), which a
+     * server may share with other listeners; default unbounded.
+     */
+    public Builder requestBytes(RequestBytes budget) {
+      this.requestBytes = Objects.requireNonNull(budget, "budget");
       return this;
     }
 
