@@ -60,6 +60,8 @@ final class Security implements AutoCloseable {
   private final Gatekeeper tfsGrpc;
   private final @Nullable ScheduledExecutorService poller;
   private final String mode;
+  private final Restrictions httpRules;
+  private final Restrictions grpcRules;
 
   private Security(
       Gatekeeper http,
@@ -67,7 +69,11 @@ final class Security implements AutoCloseable {
       Gatekeeper tfsRest,
       Gatekeeper tfsGrpc,
       @Nullable ScheduledExecutorService poller,
-      String mode) {
+      String mode,
+      Restrictions httpRules,
+      Restrictions grpcRules) {
+    this.httpRules = httpRules;
+    this.grpcRules = grpcRules;
     this.http = http;
     this.grpc = grpc;
     this.tfsRest = tfsRest;
@@ -150,18 +156,24 @@ final class Security implements AutoCloseable {
             : (tokens != null ? "tokens(" + tokens.size() + ")" : "")
                 + (tokens != null && jwt != null ? "+" : "")
                 + (jwt != null ? "jwt" : "");
+    Security security =
+        new Security(
+            new Gatekeeper(shared, httpRules, "http"),
+            new Gatekeeper(shared, grpcRules, "grpc"),
+            new Gatekeeper(shared, httpRules, "tfs-rest"),
+            new Gatekeeper(shared, grpcRules, "tfs-grpc"),
+            poller,
+            mode,
+            httpRules,
+            grpcRules);
     log.info(
-        "authentication {}; rate limit {}; audit log {}",
+        "authentication {}; restricted categories: HTTP {}, gRPC {}; rate limit {}; audit log {}",
         mode,
+        security.restrictions(false),
+        security.restrictions(true),
         s.rateLimit() > 0 ? s.rateLimit() + "/s per principal and model" : "none",
         s.auditLog() ? "on" : "off");
-    return new Security(
-        new Gatekeeper(shared, httpRules, "http"),
-        new Gatekeeper(shared, grpcRules, "grpc"),
-        new Gatekeeper(shared, httpRules, "tfs-rest"),
-        new Gatekeeper(shared, grpcRules, "tfs-grpc"),
-        poller,
-        mode);
+    return security;
   }
 
   private static String names(Set<ApiCategory> categories) {
@@ -192,6 +204,23 @@ final class Security implements AutoCloseable {
   /** The authentication mode, for the listener table: {@code off}, {@code tokens(3)+jwt}, ... */
   String mode() {
     return mode;
+  }
+
+  /**
+   * The restricted and locked categories of the HTTP listeners ({@code grpc} false) or the gRPC
+   * ones, for the listener table: {@code model-repository:admin-key logging:locked}, or {@code
+   * none}.
+   */
+  String restrictions(boolean grpc) {
+    Restrictions r = grpc ? grpcRules : httpRules;
+    StringBuilder out = new StringBuilder();
+    r.restricted()
+        .forEach((c, header) ->
+            out.append(out.isEmpty() ? "" : " ").append(c.wireName()).append(':').append(header));
+    for (ApiCategory c : r.locked()) {
+      out.append(out.isEmpty() ? "" : " ").append(c.wireName()).append(":locked");
+    }
+    return out.isEmpty() ? "none" : out.toString();
   }
 
   AccessControl http() {
