@@ -175,6 +175,51 @@ public sealed interface InferenceError {
     }
   }
 
+  /**
+   * The call carries no credentials, or credentials that are not valid (unknown, expired, badly
+   * signed). The message says which, and never repeats the credentials.
+   */
+  record Unauthenticated(String message) implements InferenceError {
+    public Unauthenticated {
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /**
+   * The caller is known (or the call is anonymous) but may not make this call: its roles, its
+   * models, or a restricted API category's header forbid it.
+   */
+  record PermissionDenied(String message) implements InferenceError {
+    public PermissionDenied {
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /**
+   * The caller has used up its rate for the model; retry after {@code retryAfterSeconds}.
+   *
+   * @param model the model the call named, empty for calls that name none
+   * @param retryAfterSeconds whole seconds until a call would be admitted again, at least 1
+   */
+  record RateLimited(String model, long retryAfterSeconds) implements InferenceError {
+    public RateLimited {
+      Objects.requireNonNull(model, "model");
+      if (retryAfterSeconds < 1) {
+        throw new IllegalArgumentException("retryAfterSeconds must be >= 1: " + retryAfterSeconds);
+      }
+    }
+
+    @Override
+    public String message() {
+      return (model.isEmpty()
+              ? "rate limit exceeded"
+              : "rate limit exceeded for model '" + model + "'")
+          + "; retry after "
+          + retryAfterSeconds
+          + " s";
+    }
+  }
+
   /** The server is shutting down and takes no more work. */
   record ShuttingDown() implements InferenceError {
     @Override

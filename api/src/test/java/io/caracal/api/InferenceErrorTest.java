@@ -23,7 +23,10 @@ class InferenceErrorTest {
           new InferenceError.BackendFailure("m", "0123456789abcdef"),
           new InferenceError.Unsupported("no sequences"),
           new InferenceError.ShuttingDown(),
-          new InferenceError.Internal("0123456789abcdef"));
+          new InferenceError.Internal("0123456789abcdef"),
+          new InferenceError.Unauthenticated("invalid bearer token"),
+          new InferenceError.PermissionDenied("principal 'a' may not use model 'm'"),
+          new InferenceError.RateLimited("m", 2));
 
   @Test
   void everyVariant_hasAMessage() {
@@ -34,6 +37,16 @@ class InferenceErrorTest {
     for (InferenceError e : ALL) {
       assertThat(e.message()).as(e.toString()).isNotBlank();
     }
+  }
+
+  @Test
+  void rateLimited_saysWhenToRetry() {
+    assertThat(new InferenceError.RateLimited("m", 2).message())
+        .isEqualTo("rate limit exceeded for model 'm'; retry after 2 s");
+    assertThat(new InferenceError.RateLimited("", 1).message())
+        .isEqualTo("rate limit exceeded; retry after 1 s");
+    assertThatThrownBy(() -> new InferenceError.RateLimited("m", 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -72,8 +72,9 @@ public final class Caracal implements AutoCloseable {
   private final @Nullable TfsGrpcServer tfsGrpc; // null unless --tfs-grpc-port
   private final @Nullable ModelConfigWatcher labels; // null unless --model-config-file
   private final Observability observability;
-  private final TransportSecurity security;
+  private final TransportSecurity tls;
   private final List<ListenerPosture> listeners;
+  private final Security security;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final java.util.concurrent.CompletableFuture<
           io.caracal.core.lifecycle.GracefulShutdown.Result>
@@ -92,10 +93,12 @@ public final class Caracal implements AutoCloseable {
       @Nullable TfsGrpcServer tfsGrpc,
       @Nullable ModelConfigWatcher labels,
       Observability observability,
-      TransportSecurity security,
-      List<ListenerPosture> listeners) {
-    this.security = security;
+      TransportSecurity tls,
+      List<ListenerPosture> listeners,
+      Security security) {
+    this.tls = tls;
     this.listeners = List.copyOf(listeners);
+    this.security = security;
     this.labels = labels;
     this.tfsRest = tfsRest;
     this.tfsGrpc = tfsGrpc;
@@ -156,14 +159,15 @@ public final class Caracal implements AutoCloseable {
     // loads and unloads what a new model config list changes: the poller, or one that never polls
     io.caracal.core.lifecycle.RepositoryPoller differ = null;
     Observability observability = null; // once the service chain exists (metrics read it)
-    TransportSecurity security = null; // before any listener: a bad certificate fails the start
+    TransportSecurity tls = null; // before any listener: a bad certificate fails the start
+    Security security = null;
     // Repository load/unload calls of both transports run here (they block while models load).
     java.util.concurrent.ExecutorService controlExecutor =
         java.util.concurrent.Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("model-control-", 0).factory());
     try {
       // first: a bad certificate or key stops the start before any model loads
-      security = TransportSecurity.start(settings.tls());
+      tls = TransportSecurity.start(settings.tls());
       if (settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
         poller =
             new io.caracal.core.lifecycle.RepositoryPoller(
@@ -245,11 +249,13 @@ public final class Caracal implements AutoCloseable {
       InferenceService service = admission;
       try {
         observability =
-            Observability.start(settings, registry, service, cacheLayer.get(), security.metrics());
+            Observability.start(settings, registry, service, cacheLayer.get(), tls.metrics());
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
-      // before the transports bind: a bad config file fails the start early
+      // before the transports bind: a bad tokens, JWKS or config file fails the start early
+      security =
+          Security.start(settings.auth(), settings.host(), registry, observability.rateLimits());
       ModelConfigWatcher labels =
           modelList != null && differ != null
               ? ModelConfigWatcher.asRepository(
@@ -278,12 +284,13 @@ public final class Caracal implements AutoCloseable {
               .host(settings.host())
               .port(settings.httpPort())
               .service(service)
-              .tls(security.main())
+              .tls(tls.main())
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .logSettings(LOG_SETTINGS)
               .traceSettings(observability.traceSettings())
               .calls(observability.calls())
+              .access(security.http())
               .connectionLimits(
                   new io.caracal.server.http.ConnectionLimits(
                       Duration.ofSeconds(settings.httpHeaderTimeoutSecs()),
@@ -312,13 +319,14 @@ public final class Caracal implements AutoCloseable {
               .host(settings.host())
               .port(settings.grpcPort())
               .service(service)
-              .tls(security.main())
+              .tls(tls.main())
               .serverName(settings.serverName())
               .serverVersion(Version.current())
               .extensions(GRPC_SERVER_EXTENSIONS)
               .logSettings(LOG_SETTINGS)
               .traceSettings(observability.traceSettings())
               .calls(observability.calls())
+              .access(security.grpc())
               .maxInboundMessageSize(
                   Math.toIntExact(settings.maxRequestBytes())) // = the HTTP body limit
               .maxConnections(
@@ -337,9 +345,10 @@ public final class Caracal implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.tfsRestPort())
                 .service(service)
-                .tls(security.main())
+                .tls(tls.main())
                 .labels(labels == null ? VersionLabels.NONE : labels)
                 .calls(observability.calls())
+                .access(security.tfsRest())
                 .maxBodyBytes(Math.toIntExact(settings.maxRequestBytes()))
                 .maxJsonDepth(settings.maxJsonDepth() + 3)
                 .build();
@@ -361,10 +370,11 @@ public final class Caracal implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.tfsGrpcPort())
                 .service(service)
-                .tls(security.main())
+                .tls(tls.main())
                 .labels(labels == null ? VersionLabels.NONE : labels)
                 .configReloads(reloads)
                 .calls(observability.calls())
+                .access(security.tfsGrpc())
                 .maxInboundMessageSize(Math.toIntExact(settings.maxRequestBytes()))
                 .build();
         try {
@@ -385,7 +395,7 @@ public final class Caracal implements AutoCloseable {
         poller.start();
       }
       List<ListenerPosture> postures =
-          postures(http, grpc, tfsRest, tfsGrpc, observability, security);
+          postures(http, grpc, tfsRest, tfsGrpc, observability, tls, security);
       log.info("listeners:\n{}", ListenerPosture.table(postures));
       for (ListenerPosture p : postures) {
         if (p.exposed()) {
@@ -404,9 +414,13 @@ public final class Caracal implements AutoCloseable {
           tfsGrpc,
           labels,
           observability,
-          security,
-          postures);
+          tls,
+          postures,
+          security);
     } catch (IOException | RuntimeException e) {
+      if (tls != null) {
+        tls.close();
+      }
       if (poller != null) {
         poller.close();
       }
@@ -429,8 +443,8 @@ public final class Caracal implements AutoCloseable {
   }
 
   /**
-   * One row per open listener for the start-up table. Authentication and restricted categories do
-   * not exist yet: those columns say {@code none} (the authentication layer fills them).
+   * One row per open listener for the start-up table: its TLS, authentication mode and restricted
+   * API categories.
    */
   private static List<ListenerPosture> postures(
       V2HttpServer http,
@@ -438,24 +452,42 @@ public final class Caracal implements AutoCloseable {
       @Nullable TfsRestServer tfsRest,
       @Nullable TfsGrpcServer tfsGrpc,
       Observability observability,
-      TransportSecurity security) {
-    String main = TransportSecurity.column(security.main());
+      TransportSecurity tls,
+      Security security) {
+    String main = TransportSecurity.column(tls.main());
+    String auth = security.mode();
     List<ListenerPosture> out = new ArrayList<>();
     out.add(
         new ListenerPosture(
-            "http", Objects.requireNonNull(http.boundAddress()), main, "none", "none"));
+            "http",
+            Objects.requireNonNull(http.boundAddress()),
+            main,
+            auth,
+            security.restrictions(false)));
     out.add(
         new ListenerPosture(
-            "grpc", Objects.requireNonNull(grpc.boundAddress()), main, "none", "none"));
+            "grpc",
+            Objects.requireNonNull(grpc.boundAddress()),
+            main,
+            auth,
+            security.restrictions(true)));
     if (tfsRest != null) {
       out.add(
           new ListenerPosture(
-              "tfs-rest", Objects.requireNonNull(tfsRest.boundAddress()), main, "none", "none"));
+              "tfs-rest",
+              Objects.requireNonNull(tfsRest.boundAddress()),
+              main,
+              auth,
+              security.restrictions(false)));
     }
     if (tfsGrpc != null) {
       out.add(
           new ListenerPosture(
-              "tfs-grpc", Objects.requireNonNull(tfsGrpc.boundAddress()), main, "none", "none"));
+              "tfs-grpc",
+              Objects.requireNonNull(tfsGrpc.boundAddress()),
+              main,
+              auth,
+              security.restrictions(true)));
     }
     observability
         .metricsAddress()
@@ -464,9 +496,7 @@ public final class Caracal implements AutoCloseable {
                 new ListenerPosture(
                     "metrics",
                     a,
-                    observability.metricsTls()
-                        ? TransportSecurity.column(security.metrics())
-                        : "no",
+                    observability.metricsTls() ? TransportSecurity.column(tls.metrics()) : "no",
                     "none",
                     "none")));
     return out;
@@ -625,7 +655,7 @@ public final class Caracal implements AutoCloseable {
    * many credential sets changed (0 without TLS). New connections get the new certificate.
    */
   public int reloadTls() {
-    return security.reloadNow();
+    return tls.reloadNow();
   }
 
   /**
@@ -672,6 +702,7 @@ public final class Caracal implements AutoCloseable {
     pipeline.close();
     controlExecutor.shutdown();
     registry.close();
+    tls.close();
     observability.close();
     security.close();
     log.info("caracal stopped");

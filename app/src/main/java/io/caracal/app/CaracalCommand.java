@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code caracal} command: {@code serve}, {@code encrypt} (a model file for the repository),
- * {@code generate-completion} (a bash/zsh completion script) and {@code help}. Without a command it
- * prints its usage and exits 2.
+ * {@code auth-token} (a bearer token and its tokens file line), {@code generate-completion} (a
+ * bash/zsh completion script) and {@code help}. Without a command it prints its usage and exits 2.
  */
 @Command(
     name = "caracal",
@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
     customSynopsis = {
       "caracal serve --model-repository DIR [OPTIONS]",
       "       caracal encrypt --key-file FILE [--key-id ID] MODEL_FILE",
+      "       caracal auth-token NAME ROLES [--models GLOBS] [--rate N]",
       "       caracal generate-completion",
       "       caracal [-hV] [COMMAND]"
     },
@@ -63,6 +64,7 @@ final class CaracalCommand implements Callable<Integer> {
     return new CommandLine(new CaracalCommand())
         .addSubcommand(ServeCommand.commandLine(environment, server))
         .addSubcommand(new CommandLine(new EncryptCommand(new java.security.SecureRandom())))
+        .addSubcommand(AuthTokenCommand.commandLine(new java.security.SecureRandom()))
         .addSubcommand(new GenerateCompletion())
         .addSubcommand(new HelpCommand())
         .setOut(out)

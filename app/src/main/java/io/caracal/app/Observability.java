@@ -32,12 +32,15 @@ final class Observability implements AutoCloseable {
   private final Tracing tracing;
   private final @Nullable AccessLog accessLog;
   private final @Nullable MetricsServer metrics;
+  private final io.caracal.core.auth.RateLimitListener rateLimits;
 
   private Observability(
       CallTracker calls,
       Tracing tracing,
       @Nullable AccessLog accessLog,
-      @Nullable MetricsServer metrics) {
+      @Nullable MetricsServer metrics,
+      io.caracal.core.auth.RateLimitListener rateLimits) {
+    this.rateLimits = rateLimits;
     this.calls = calls;
     this.tracing = tracing;
     this.accessLog = accessLog;
@@ -88,7 +91,12 @@ final class Observability implements AutoCloseable {
         throw e;
       }
     }
-    return new Observability(calls, tracing, accessLog, metrics);
+    return new Observability(
+        calls,
+        tracing,
+        accessLog,
+        metrics,
+        prometheus == null ? io.caracal.core.auth.RateLimitListener.NONE : prometheus.rateLimits());
   }
 
   /** The trace settings the transports' trace extension reads and changes. */
@@ -104,6 +112,11 @@ final class Observability implements AutoCloseable {
   /** Whether the metrics listener serves TLS (false when there is none). */
   boolean metricsTls() {
     return metrics != null && metrics.tls();
+  }
+
+  /** Counts the calls rate limits refuse ({@code caracal_rate_limited_total}). */
+  io.caracal.core.auth.RateLimitListener rateLimits() {
+    return rateLimits;
   }
 
   /** What the transports report their calls to. */

@@ -83,6 +83,7 @@ import picocli.CommandLine.Option;
  * @param modelKeys more model keys, given inline ({@code --model-keys}, meant for the {@code
  *     CARACAL_MODEL_KEYS} variable); merged with the file's
  * @param tls the listeners' TLS: certificates, keys, client CA, reload period ({@link TlsSettings})
+ * @param auth authentication, roles, restricted API categories, rate limits and the audit log
  */
 public record ServerSettings(
     @Nullable Path modelRepository,
@@ -130,7 +131,8 @@ public record ServerSettings(
     List<String> traceConfig,
     String modelKeyFile,
     io.caracal.core.encryption.ModelKeys modelKeys,
-    TlsSettings tls) {
+    TlsSettings tls,
+    AuthSettings auth) {
 
   public ServerSettings {
     if (modelRepository == null && modelConfigFile.isEmpty()) {
@@ -244,6 +246,7 @@ public record ServerSettings(
     Objects.requireNonNull(modelKeyFile, "modelKeyFile");
     Objects.requireNonNull(modelKeys, "modelKeys");
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(auth, "auth");
   }
 
   private static void check(boolean ok, String key, long value, String range) {
@@ -323,7 +326,8 @@ public record ServerSettings(
         .tlsReloadSecs(tls.reloadSecs())
         .metricsTlsCertFile(tls.metricsCertFile())
         .metricsTlsKeyFile(tls.metricsKeyFile())
-        .metricsTls(tls.metricsTls());
+        .metricsTls(tls.metricsTls())
+        .auth(auth);
   }
 
   /** Returns the parsed {@code --metrics-config} settings. */
@@ -723,6 +727,92 @@ public record ServerSettings(
             "serve metrics over TLS when a certificate is configured (its own or the main one); false = plaintext metrics")
     private boolean metricsTls = true;
 
+    @Option(
+        names = "--auth-file",
+        paramLabel = "FILE",
+        description =
+            "tokens file: one principal a line, 'NAME sha256:[SALT:]HASH ROLES [models=GLOBS] [rate=N]' (caracal auth-token writes one); callers must send Authorization: Bearer TOKEN")
+    private String authFile = "";
+
+    @Option(
+        names = "--auth-file-poll-secs",
+        paramLabel = "SECS",
+        description =
+            "seconds between two reads of the tokens file (a changed file is reloaded); 0 = read once")
+    private int authFilePollSecs = 5;
+
+    @Option(
+        names = "--auth-jwks-file",
+        paramLabel = "FILE",
+        description = "verify JWT bearer tokens with the keys of this JWKS file (RSA or EC)")
+    private String authJwksFile = "";
+
+    @Option(
+        names = "--auth-jwks-url",
+        paramLabel = "URL",
+        description =
+            "verify JWT bearer tokens with the keys served at this https URL (the only URL fetched)")
+    private String authJwksUrl = "";
+
+    @Option(
+        names = "--auth-jwt-issuer",
+        paramLabel = "ISS",
+        description = "the iss claim every JWT must carry (required with a JWKS)")
+    private String authJwtIssuer = "";
+
+    @Option(
+        names = "--auth-jwt-audience",
+        paramLabel = "AUD",
+        description = "a value every JWT's aud claim must contain (required with a JWKS)")
+    private String authJwtAudience = "";
+
+    @Option(
+        names = "--auth-jwt-clock-skew-secs",
+        paramLabel = "SECS",
+        description = "tolerance on a JWT's exp and nbf, in seconds (0..600)")
+    private int authJwtClockSkewSecs = 60;
+
+    @Option(
+        names = "--auth-jwt-roles-claim",
+        paramLabel = "CLAIM",
+        description = "the JWT claim that lists the roles (infer, read, admin)")
+    private String authJwtRolesClaim = "roles";
+
+    @Option(
+        names = "--http-restricted-api",
+        paramLabel = "CATEGORY[,...]:KEY=VALUE",
+        description =
+            "Triton's restriction, repeatable: these API categories (health, metadata, inference, shared-memory, model-config, model-repository, statistics, trace, logging) answer only requests with header KEY: VALUE (HTTP and TF Serving REST)")
+    private List<String> httpRestrictedApi = List.of();
+
+    @Option(
+        names = "--grpc-restricted-protocol",
+        paramLabel = "CATEGORY[,...]:KEY=VALUE",
+        description = "as --http-restricted-api, for the gRPC listeners (metadata KEY: VALUE)")
+    private List<String> grpcRestrictedProtocol = List.of();
+
+    @Option(
+        names = "--rate-limit",
+        paramLabel = "N",
+        description =
+            "inference calls per second each principal may make on each model (429 / RESOURCE_EXHAUSTED beyond); 0 = none (a tokens-file rate= still applies)")
+    private int rateLimit = 0;
+
+    @Option(
+        names = "--rate-limit-burst",
+        paramLabel = "N",
+        description =
+            "calls a principal may make at once on a model before the rate applies; 0 = the rate")
+    private int rateLimitBurst = 0;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "true|false",
+        arity = "1",
+        description =
+            "one JSON line per management call and per refused credential or permission on the caracal.audit logger (standard output)")
+    private boolean auditLog = true;
+
     /** Starts with every default and no model repository (the command line sets it). */
     Builder() {}
 
@@ -1052,6 +1142,48 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets every authentication, authorization, rate-limit and audit setting at once. */
+    public Builder auth(AuthSettings v) {
+      authFile = v.authFile();
+      authFilePollSecs = v.authFilePollSecs();
+      authJwksFile = v.jwksFile();
+      authJwksUrl = v.jwksUrl();
+      authJwtIssuer = v.jwtIssuer();
+      authJwtAudience = v.jwtAudience();
+      authJwtClockSkewSecs = v.jwtClockSkewSecs();
+      authJwtRolesClaim = v.jwtRolesClaim();
+      httpRestrictedApi = v.httpRestrictedApi();
+      grpcRestrictedProtocol = v.grpcRestrictedProtocol();
+      rateLimit = v.rateLimit();
+      rateLimitBurst = v.rateLimitBurst();
+      auditLog = v.auditLog();
+      return this;
+    }
+
+    /** Sets {@code --auth-file}: the tokens file; empty for none. */
+    public Builder authFile(String v) {
+      authFile = Objects.requireNonNull(v, "authFile");
+      return this;
+    }
+
+    /** Sets {@code --http-restricted-api}: Triton's restriction entries. */
+    public Builder httpRestrictedApi(List<String> v) {
+      httpRestrictedApi = List.copyOf(v);
+      return this;
+    }
+
+    /** Sets {@code --grpc-restricted-protocol}: Triton's restriction entries. */
+    public Builder grpcRestrictedProtocol(List<String> v) {
+      grpcRestrictedProtocol = List.copyOf(v);
+      return this;
+    }
+
+    /** Sets {@code --rate-limit}: calls per second per principal and model; 0 = none. */
+    public Builder rateLimit(int v) {
+      rateLimit = v;
+      return this;
+    }
+
     /**
      * Returns the validated settings.
      *
@@ -1132,7 +1264,21 @@ public record ServerSettings(
               tlsReloadSecs,
               metricsTlsCertFile,
               metricsTlsKeyFile,
-              metricsTls));
+              metricsTls),
+          new AuthSettings(
+              authFile,
+              authFilePollSecs,
+              authJwksFile,
+              authJwksUrl,
+              authJwtIssuer,
+              authJwtAudience,
+              authJwtClockSkewSecs,
+              authJwtRolesClaim,
+              httpRestrictedApi,
+              grpcRestrictedProtocol,
+              rateLimit,
+              rateLimitBurst,
+              auditLog));
     }
   }
 }

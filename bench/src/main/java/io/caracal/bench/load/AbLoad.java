@@ -26,11 +26,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * chains to.
  *
  * <p>Usage: {@code AbLoad --model M --input NAME --output NAME --shape 1,1,28,28 --target a=URL
- * --target b=URL[,unique] [--ca-file PEM] [--concurrency 64] [--warmup 5] [--duration 10] [--rounds
- * 3]}
+ * --target b=URL[,unique][,token=T] [--ca-file PEM] [--concurrency 64] [--warmup 5] [--duration 10]
+ * [--rounds 3]}
  */
 public final class AbLoad {
-  record Target(String label, String host, int port, boolean unique, boolean tls) {}
+  /**
+   * A server to load.
+   *
+   * @param tls whether it speaks TLS (an {@code https} URL)
+   * @param token a bearer token every request carries ({@code ,token=T} in the spec), or empty
+   */
+  record Target(String label, String host, int port, boolean unique, boolean tls, String token) {}
 
   private AbLoad() {}
 
@@ -77,7 +83,10 @@ public final class AbLoad {
                 target.host() + ":" + target.port(),
                 "Content-Type: application/octet-stream\r\nInference-Header-Content-Length: "
                     + jsonLength
-                    + "\r\n",
+                    + "\r\n"
+                    + (target.token().isEmpty()
+                        ? ""
+                        : "Authorization: Bearer " + target.token() + "\r\n"),
                 body);
         rps[t][r] = cell(target, request, concurrency, warmup, duration, target.tls() ? tls : null);
         System.err.printf(
@@ -107,13 +116,22 @@ public final class AbLoad {
     String[] parts = spec.split(",");
     int eq = parts[0].indexOf('=');
     URI url = URI.create(parts[0].substring(eq + 1));
-    boolean unique = parts.length > 1 && parts[1].equals("unique");
+    boolean unique = false;
+    String token = "";
+    for (int i = 1; i < parts.length; i++) {
+      if (parts[i].equals("unique")) {
+        unique = true;
+      } else if (parts[i].startsWith("token=")) {
+        token = parts[i].substring("token=".length());
+      }
+    }
     return new Target(
         parts[0].substring(0, eq),
         url.getHost(),
         url.getPort(),
         unique,
-        url.getScheme().equals("https"));
+        url.getScheme().equals("https"),
+        token);
   }
 
   /** A socket factory trusting the CA certificates of a PEM file. */

@@ -196,7 +196,12 @@ final class ModelLoader {
       }
       LoadedModel model =
           new LoadedModel(
-              id, config, runner, Math.max(0, ticker.read() - started), folderBytes(source.file()));
+              id,
+              config,
+              runner,
+              Math.max(0, ticker.read() - started),
+              folderBytes(source.file()),
+              sha256(source.file()));
       log.info(
           "model {} version {} is ready ({} instance(s), {})",
           id.name(),
@@ -215,6 +220,27 @@ final class ModelLoader {
           id,
           instances,
           "failed to load '" + id.name() + "': unexpected error (see the server log)");
+    }
+  }
+
+  /**
+   * Returns the SHA-256 of the model file (streamed, once per load), or empty when it is a
+   * directory or cannot be read.
+   */
+  static String sha256(java.nio.file.Path modelFile) {
+    if (!java.nio.file.Files.isRegularFile(modelFile)) {
+      return "";
+    }
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(modelFile)) {
+      java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        d.update(buf, 0, n);
+      }
+      return java.util.HexFormat.of().formatHex(d.digest());
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      return "";
     }
   }
 

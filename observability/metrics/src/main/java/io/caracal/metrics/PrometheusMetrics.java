@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PrometheusMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final RateLimitMetrics rateLimits = new RateLimitMetrics(registry);
   private final CallMetrics calls;
   private final ModelChanges changes;
 
@@ -77,6 +78,11 @@ public final class PrometheusMetrics {
    */
   public MetricsServer serve(String host, int port, io.caracal.tls.@Nullable TlsCredentials tls) {
     return MetricsServer.start(host, port, new Exposition(registry), tls);
+  }
+
+  /** Counts the calls per-principal rate limits refuse ({@code caracal_rate_limited_total}). */
+  public io.caracal.core.auth.RateLimitListener rateLimits() {
+    return rateLimits;
   }
 
   /** The registry, for tests. */

@@ -38,6 +38,9 @@ public final class GrpcErrors {
       case InferenceError.Unsupported u -> Status.Code.UNIMPLEMENTED;
       case InferenceError.ShuttingDown s -> Status.Code.UNAVAILABLE;
       case InferenceError.Internal i -> Status.Code.INTERNAL;
+      case InferenceError.Unauthenticated u -> Status.Code.UNAUTHENTICATED;
+      case InferenceError.PermissionDenied d -> Status.Code.PERMISSION_DENIED;
+      case InferenceError.RateLimited r -> Status.Code.RESOURCE_EXHAUSTED;
     };
   }
 

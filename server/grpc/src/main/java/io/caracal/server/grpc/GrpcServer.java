@@ -160,7 +160,10 @@ public final class GrpcServer implements AutoCloseable {
               .directExecutor()
               .callExecutor(perCall)
               // the last interceptor runs first: refuse a call beyond the bound before recording it
-              .addService(ServerInterceptors.intercept(svc, recording, callLimit, metadataLimit))
+              // the access check runs last, so the call's record sees its refusals
+              .addService(
+                  ServerInterceptors.intercept(
+                      svc, GrpcAccess.v2(b.access), recording, callLimit, metadataLimit))
               .addService(health.getHealthService())
               .maxInboundMessageSize(b.maxInboundMessageSize)
               // far above the limit: a large header block fails its call (MetadataLimit), not the
@@ -332,6 +335,7 @@ public final class GrpcServer implements AutoCloseable {
         io.caracal.core.trace.TraceSettings.disabled();
     private CallTracker calls = CallTracker.NONE;
     private io.caracal.tls.@Nullable TlsCredentials tls;
+    private io.caracal.core.auth.AccessControl access = io.caracal.core.auth.AccessControl.OPEN;
     private int maxInboundMessageSize = 64 << 20;
     private int maxMetadataBytes = 8192;
     private int maxConnections = 10_000;
@@ -358,6 +362,16 @@ public final class GrpcServer implements AutoCloseable {
      */
     public Builder tls(io.caracal.tls.@Nullable TlsCredentials tls) {
       this.tls = tls;
+      return this;
+    }
+
+    /**
+     * Checks every call before the service sees it (authentication, roles, restricted categories,
+     * rate limits); default {@link io.caracal.core.auth.AccessControl#OPEN}. The health service
+     * stays open.
+     */
+    public Builder access(io.caracal.core.auth.AccessControl access) {
+      this.access = Objects.requireNonNull(access, "access");
       return this;
     }
 
@@ -534,6 +548,7 @@ public final class GrpcServer implements AutoCloseable {
       c.traceSettings = traceSettings;
       c.calls = calls;
       c.tls = tls;
+      c.access = access;
       c.maxInboundMessageSize = maxInboundMessageSize;
       c.maxMetadataBytes = maxMetadataBytes;
       c.maxConnections = maxConnections;

@@ -43,7 +43,10 @@ class GrpcErrorsTest {
             new Object[] {new InferenceError.BackendFailure("m", "c0ffee"), Status.Code.INTERNAL},
             new Object[] {new InferenceError.Unsupported("no"), Status.Code.UNIMPLEMENTED},
             new Object[] {new InferenceError.ShuttingDown(), Status.Code.UNAVAILABLE},
-            new Object[] {new InferenceError.Internal("c0ffee"), Status.Code.INTERNAL});
+            new Object[] {new InferenceError.Internal("c0ffee"), Status.Code.INTERNAL},
+            new Object[] {new InferenceError.Unauthenticated("no"), Status.Code.UNAUTHENTICATED},
+            new Object[] {new InferenceError.PermissionDenied("no"), Status.Code.PERMISSION_DENIED},
+            new Object[] {new InferenceError.RateLimited("m", 1), Status.Code.RESOURCE_EXHAUSTED});
     for (Object[] c : cases) {
       InferenceError e = (InferenceError) c[0];
       Status s = GrpcErrors.status(e);

@@ -28,8 +28,22 @@ final class HttpErrors {
    *
    * @param kind what failed, for logs and metrics: the simple name of the {@link InferenceError} or
    *     {@link HttpProblem} (a closed set)
+   * @param challenge the {@code WWW-Authenticate} value of a 401, else empty
    */
-  record Mapped(HttpResponseStatus status, String message, int retryAfterSeconds, String kind) {}
+  record Mapped(
+      HttpResponseStatus status,
+      String message,
+      int retryAfterSeconds,
+      String kind,
+      String challenge) {
+
+    Mapped(HttpResponseStatus status, String message, int retryAfterSeconds, String kind) {
+      this(status, message, retryAfterSeconds, kind, "");
+    }
+  }
+
+  /** The {@code WWW-Authenticate} challenge of a 401 (RFC 6750 §3). */
+  static final String BEARER_CHALLENGE = "Bearer realm=\"caracal\"";
 
   private HttpErrors() {}
 
@@ -53,14 +67,22 @@ final class HttpErrors {
           case InferenceError.Unsupported u -> HttpResponseStatus.NOT_IMPLEMENTED;
           case InferenceError.ShuttingDown s -> HttpResponseStatus.SERVICE_UNAVAILABLE;
           case InferenceError.Internal i -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+          case InferenceError.Unauthenticated u -> HttpResponseStatus.UNAUTHORIZED;
+          case InferenceError.PermissionDenied d -> HttpResponseStatus.FORBIDDEN;
+          case InferenceError.RateLimited r -> HttpResponseStatus.TOO_MANY_REQUESTS;
         };
     int retryAfter =
-        e instanceof InferenceError.QueueFull || e instanceof InferenceError.TooManyCalls ? 1 : 0;
+        e instanceof InferenceError.RateLimited r
+            ? (int) Math.min(Integer.MAX_VALUE, r.retryAfterSeconds())
+            : e instanceof InferenceError.QueueFull || e instanceof InferenceError.TooManyCalls
+                ? 1
+                : 0;
     return new Mapped(
         status,
         io.caracal.core.ErrorText.truncate(e.message()),
         retryAfter,
-        e.getClass().getSimpleName());
+        e.getClass().getSimpleName(),
+        e instanceof InferenceError.Unauthenticated ? BEARER_CHALLENGE : "");
   }
 
   /** Maps a failure of the HTTP layer. */

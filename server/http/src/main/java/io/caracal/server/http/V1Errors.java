@@ -19,8 +19,20 @@ final class V1Errors {
    * @param status the HTTP status
    * @param body the JSON body
    * @param kind the {@link InferenceError} or {@link HttpProblem} record's simple name
+   * @param retryAfterSeconds a {@code Retry-After} value, or 0 for none (as the V2 routes')
+   * @param challenge the {@code WWW-Authenticate} value of a 401, else empty
    */
-  record Mapped(HttpResponseStatus status, byte[] body, String kind) {}
+  record Mapped(
+      HttpResponseStatus status,
+      byte[] body,
+      String kind,
+      int retryAfterSeconds,
+      String challenge) {
+
+    Mapped(HttpResponseStatus status, byte[] body, String kind) {
+      this(status, body, kind, 0, "");
+    }
+  }
 
   private V1Errors() {}
 
@@ -29,10 +41,9 @@ final class V1Errors {
    * routes' status ({@link HttpErrors}); the texts of unknown and unready models are KServe's.
    */
   static Mapped map(InferenceError e) {
+    HttpErrors.Mapped v2 = HttpErrors.map(e);
     HttpResponseStatus status =
-        e instanceof InferenceError.ModelNotFound
-            ? HttpResponseStatus.NOT_FOUND
-            : HttpErrors.map(e).status();
+        e instanceof InferenceError.ModelNotFound ? HttpResponseStatus.NOT_FOUND : v2.status();
     String message =
         switch (e) {
           case InferenceError.ModelNotFound nf ->
@@ -40,7 +51,12 @@ final class V1Errors {
           case InferenceError.ModelNotReady r -> "Model with name " + r.model() + " is not ready.";
           default -> e.message();
         };
-    return new Mapped(status, body("error", message), e.getClass().getSimpleName());
+    return new Mapped(
+        status,
+        body("error", message),
+        e.getClass().getSimpleName(),
+        v2.retryAfterSeconds(),
+        v2.challenge());
   }
 
   /** Maps a failure of the HTTP layer: FastAPI's {@code detail} answers for route and method. */

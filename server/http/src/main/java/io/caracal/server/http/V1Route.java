@@ -44,6 +44,16 @@ record V1Route(Kind kind, @Nullable String model) {
     };
   }
 
+  /** Returns what the route does for authorization; null for {@link Kind#NOT_FOUND}. */
+  io.caracal.core.auth.@Nullable Operation operation() {
+    return switch (kind) {
+      case LIVE, READY -> io.caracal.core.auth.Operation.HEALTH;
+      case LIST -> io.caracal.core.auth.Operation.REPOSITORY_INDEX;
+      case PREDICT, EXPLAIN -> io.caracal.core.auth.Operation.INFER;
+      case NOT_FOUND -> null;
+    };
+  }
+
   /** Returns whether the route answers this method; {@code predict} needs POST, else GET. */
   boolean allows(String method) {
     return switch (kind) {

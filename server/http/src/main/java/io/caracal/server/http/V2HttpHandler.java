@@ -2,6 +2,10 @@ package io.caracal.server.http;
 
 import io.caracal.api.InferenceException;
 import io.caracal.core.ModelRef;
+import io.caracal.core.auth.AccessControl;
+import io.caracal.core.auth.Caller;
+import io.caracal.core.auth.Grant;
+import io.caracal.core.auth.Operation;
 import io.caracal.core.observe.CallRecord;
 import io.caracal.core.observe.CallTracker;
 import io.netty.buffer.Unpooled;
@@ -53,11 +57,14 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   private final V1Endpoints v1;
   private final V2JsonCodec codec;
   private final CallTracker calls;
+  private final AccessControl access;
   private final ArrayDeque<FullHttpRequest> queue = new ArrayDeque<>();
   // Touched only on the channel's event loop.
   private boolean busy;
   private long requestCount;
   private @Nullable CompletableFuture<V2Endpoint.Reply> inFlight;
+  // the admitted request's grant, told its result when the answer is written
+  private Grant grant = Grant.OPEN;
   private final BodyAccounting bytes;
 
   V2HttpHandler(
@@ -65,8 +72,10 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       V1Endpoints v1,
       V2JsonCodec codec,
       CallTracker calls,
-      BodyAccounting bytes) {
+      BodyAccounting bytes,
+      AccessControl access) {
     this.bytes = bytes;
+    this.access = access;
     this.endpoints = endpoints;
     this.v1 = v1;
     this.codec = codec;
@@ -111,7 +120,9 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     CompletableFuture<V2Endpoint.Reply> reply;
     try {
       reply =
-          route != null ? dispatch(req, route, reqId, call) : dispatchV1(req, kserve, reqId, call);
+          route != null
+              ? dispatch(ctx, req, route, reqId, call)
+              : dispatchV1(ctx, req, kserve, reqId, call);
     } catch (Throwable t) {
       reply = CompletableFuture.failedFuture(t);
     } finally {
@@ -186,17 +197,24 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   }
 
   private CompletableFuture<V2Endpoint.Reply> dispatch(
-      FullHttpRequest req, V2Route route, String reqId, CallRecord call) {
+      ChannelHandlerContext ctx,
+      FullHttpRequest req,
+      V2Route route,
+      String reqId,
+      CallRecord call) {
     checkFraming(req);
-    if (route.kind() == V2Route.Kind.NOT_FOUND) {
+    String method = head(req) ? "GET" : req.method().name();
+    Operation op = route.operation(method);
+    if (op == null) {
       throw new HttpProblem.NoRoute().toException();
     }
-    if (route.badSegment()) {
+    if (route.badSegment()) { // a traversal-looking path is a bad name whatever the method
       throw ModelRef.invalidName();
     }
-    if (!route.kind().allows(head(req) ? "GET" : req.method().name())) {
+    if (!route.kind().allows(method)) {
       throw new HttpProblem.MethodNotAllowed().toException();
     }
+    admit(ctx, req, op, route.model(), call);
     Optional<ModelRef> target =
         route.model() == null
             ? Optional.empty()
@@ -208,13 +226,42 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
   }
 
   private CompletableFuture<V2Endpoint.Reply> dispatchV1(
-      FullHttpRequest req, V1Route route, String reqId, CallRecord call) {
+      ChannelHandlerContext ctx,
+      FullHttpRequest req,
+      V1Route route,
+      String reqId,
+      CallRecord call) {
     checkFraming(req);
     if (!route.allows(req.method().name())) {
       throw new HttpProblem.MethodNotAllowed().toException();
     }
+    Operation op = route.operation();
+    if (op != null) {
+      admit(ctx, req, op, route.model(), call);
+    }
     return v1.handle(
         route, new V2Endpoint.Call(req, Optional.empty(), reqId, call, bytes::acquireForHandled));
+  }
+
+  /**
+   * The one access check of the HTTP transport: admits the request (keeping its grant for the
+   * answer) or throws the refusal, which {@link HttpErrors} maps like any other failure.
+   */
+  private void admit(
+      ChannelHandlerContext ctx,
+      FullHttpRequest req,
+      Operation op,
+      @Nullable String model,
+      CallRecord call) {
+    grant =
+        access.check(
+            op,
+            model,
+            new Caller(
+                req.headers().get(HttpHeaderNames.AUTHORIZATION),
+                req.headers()::get,
+                call.clientAddress(),
+                ClientCertificates.of(ctx)));
   }
 
   /** Refuses a request that did not frame, or is not HTTP/1.x with a Host (1.1). */
@@ -271,6 +318,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
       if (kserveV1) {
         V1Errors.Mapped m = V1Errors.map(t, reqId);
         r = V2Endpoint.jsonResponse(m.status(), m.body());
+        authHeaders(r, m.retryAfterSeconds(), m.challenge());
         errorKind = m.kind();
       } else {
         HttpErrors.Mapped m = HttpErrors.map(t, reqId);
@@ -288,6 +336,10 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
     }
     propagate(r, call);
     HttpResponseStatus status = r.status();
+    Grant admitted = grant;
+    grant = Grant.OPEN;
+    admitted.finished(
+        status.code() < 400, errorKind == null ? "ok" : errorKind + " (" + status.code() + ")");
     if (!keepAlive || framingFailed) {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
@@ -310,10 +362,18 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, m.status(), Unpooled.wrappedBuffer(codec.error(m.message())));
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    if (m.retryAfterSeconds() > 0) {
-      r.headers().set(HttpHeaderNames.RETRY_AFTER, m.retryAfterSeconds());
-    }
+    authHeaders(r, m.retryAfterSeconds(), m.challenge());
     return r;
+  }
+
+  /** Sets {@code Retry-After} and {@code WWW-Authenticate} when the failure has them. */
+  private static void authHeaders(FullHttpResponse r, int retryAfterSeconds, String challenge) {
+    if (retryAfterSeconds > 0) {
+      r.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+    }
+    if (!challenge.isEmpty()) {
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, challenge);
+    }
   }
 
   /** Writes a failure that happened outside a request (the aggregator's oversized body). */

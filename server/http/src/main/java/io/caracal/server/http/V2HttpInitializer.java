@@ -33,6 +33,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
   private final V2Endpoints endpoints;
   private final V1Endpoints v1;
   private final CallTracker calls;
+  private final io.caracal.core.auth.AccessControl access;
   private final ConnectionLimits connectionLimits;
   private final ConnectionGate gate;
   private final AtomicLong timedOut = new AtomicLong();
@@ -79,12 +80,14 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
         calls,
         connectionLimits,
         requestBytes,
-        null);
+        null,
+        io.caracal.core.auth.AccessControl.OPEN);
   }
 
   /**
-   * As the constructor above, with TLS: {@code tls} (null for plaintext) makes each connection's
-   * first handler after the connection gate an {@code SslHandler}.
+   * As the constructor above, with TLS and access control: {@code tls} (null for plaintext) makes
+   * each connection's first handler after the connection gate an {@code SslHandler}, and every call
+   * is first checked by {@code access} (authentication, roles, restricted categories, rate limits).
    */
   public V2HttpInitializer(
       InferenceService service,
@@ -96,8 +99,10 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       CallTracker calls,
       ConnectionLimits connectionLimits,
       RequestBytes requestBytes,
-      @Nullable SslContext tls) {
+      @Nullable SslContext tls,
+      io.caracal.core.auth.AccessControl access) {
     this.tls = tls;
+    this.access = Objects.requireNonNull(access, "access");
     this.requestBytes = Objects.requireNonNull(requestBytes, "requestBytes");
     this.calls = Objects.requireNonNull(calls, "calls");
     this.connectionLimits = Objects.requireNonNull(connectionLimits, "connectionLimits");
@@ -145,7 +150,7 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
             requestBytes, limits.maxBodyBytes(), codec, calls, ChunkProbe.of(httpCodec));
     p.addLast("bytes", bytes);
     p.addLast("aggregator", new LimitedAggregator(limits.maxBodyBytes(), codec, calls));
-    p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls, bytes));
+    p.addLast("v2", new V2HttpHandler(endpoints, v1, codec, calls, bytes, access));
   }
 
   /** Open connections now. */

@@ -65,6 +65,7 @@ public final class V2HttpServer implements AutoCloseable {
   private final io.caracal.core.trace.TraceSettings traceSettings;
   private final CallTracker calls;
   private final ConnectionLimits connectionLimits;
+  private final io.caracal.core.auth.AccessControl access;
   private final RequestBytes requestBytes;
   private volatile @Nullable V2HttpInitializer initializer;
   private final @Nullable TlsCredentials tls;
@@ -81,6 +82,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.traceSettings = b.traceSettings;
     this.calls = b.calls;
     this.connectionLimits = b.connectionLimits;
+    this.access = b.access;
     this.requestBytes = b.requestBytes;
     this.tls = b.tls;
   }
@@ -137,7 +139,8 @@ public final class V2HttpServer implements AutoCloseable {
                           calls,
                           connectionLimits,
                           requestBytes,
-                          sslContext));
+                          sslContext,
+                          access));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -264,6 +267,7 @@ public final class V2HttpServer implements AutoCloseable {
     private CallTracker calls = CallTracker.NONE;
     private @Nullable TlsCredentials tls;
     private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
+    private io.caracal.core.auth.AccessControl access = io.caracal.core.auth.AccessControl.OPEN;
     private RequestBytes requestBytes = new RequestBytes(0);
     private io.caracal.core.logging.LogSettings logSettings =
         io.caracal.core.logging.LogSettings.inMemory();
@@ -276,6 +280,15 @@ public final class V2HttpServer implements AutoCloseable {
     /** Bounds connections and slow requests; default {@link ConnectionLimits#DEFAULTS}. */
     public Builder connectionLimits(ConnectionLimits limits) {
       this.connectionLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Checks every call before it is served (authentication, roles, restricted categories, rate
+     * limits); default {@link io.caracal.core.auth.AccessControl#OPEN}.
+     */
+    public Builder access(io.caracal.core.auth.AccessControl access) {
+      this.access = Objects.requireNonNull(access, "access");
       return this;
     }
 

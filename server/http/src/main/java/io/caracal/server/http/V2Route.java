@@ -88,6 +88,34 @@ record V2Route(Kind kind, @Nullable String model, @Nullable String version, bool
     };
   }
 
+  /**
+   * Returns what the route does for authorization ({@code method} tells a settings read from an
+   * update); null for {@link Kind#NOT_FOUND}, which is answered 404 before any check.
+   */
+  io.caracal.core.auth.@Nullable Operation operation(String method) {
+    boolean update = method.equals("POST");
+    return switch (kind) {
+      case HEALTH_LIVE, HEALTH_READY, MODEL_READY -> io.caracal.core.auth.Operation.HEALTH;
+      case SERVER_METADATA -> io.caracal.core.auth.Operation.SERVER_METADATA;
+      case MODEL_METADATA -> io.caracal.core.auth.Operation.MODEL_METADATA;
+      case INFER -> io.caracal.core.auth.Operation.INFER;
+      case MODEL_CONFIG -> io.caracal.core.auth.Operation.MODEL_CONFIG;
+      case MODEL_STATS, ALL_STATS -> io.caracal.core.auth.Operation.STATISTICS;
+      case REPOSITORY_INDEX -> io.caracal.core.auth.Operation.REPOSITORY_INDEX;
+      case REPOSITORY_LOAD, REPOSITORY_NAMED -> io.caracal.core.auth.Operation.REPOSITORY_LOAD;
+      case REPOSITORY_UNLOAD -> io.caracal.core.auth.Operation.REPOSITORY_UNLOAD;
+      case LOGGING ->
+          update
+              ? io.caracal.core.auth.Operation.LOGGING_UPDATE
+              : io.caracal.core.auth.Operation.LOGGING_READ;
+      case TRACE_SETTING ->
+          update
+              ? io.caracal.core.auth.Operation.TRACE_UPDATE
+              : io.caracal.core.auth.Operation.TRACE_READ;
+      case NOT_FOUND -> null;
+    };
+  }
+
   String modelName() {
     return Objects.requireNonNull(model, "the route names no model");
   }

@@ -16,6 +16,7 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   int port;
   @Nullable InferenceService service;
   CallTracker calls = CallTracker.NONE;
+  io.caracal.core.auth.AccessControl access = io.caracal.core.auth.AccessControl.OPEN;
   VersionLabels labels = VersionLabels.NONE;
   ConfigReloads reloads = ConfigReloads.REFUSED;
   io.caracal.tls.@Nullable TlsCredentials tls;
@@ -44,6 +45,12 @@ public abstract class ListenerBuilder<B extends ListenerBuilder<B>> {
   /** The service requests go to (required). */
   public B service(InferenceService service) {
     this.service = Objects.requireNonNull(service, "service");
+    return self();
+  }
+
+  /** Reports every call (access log, traces, metrics); default: to nobody. */
+  public B access(io.caracal.core.auth.AccessControl access) {
+    this.access = Objects.requireNonNull(access, "access");
     return self();
   }
 

@@ -54,6 +54,9 @@ final class TfsErrors {
       case InferenceError.Unsupported u -> new TfStatus(TfCode.UNIMPLEMENTED, u.message());
       case InferenceError.ShuttingDown s -> new TfStatus(TfCode.UNAVAILABLE, s.message());
       case InferenceError.Internal i -> new TfStatus(TfCode.INTERNAL, i.message());
+      case InferenceError.Unauthenticated u -> new TfStatus(TfCode.UNAUTHENTICATED, u.message());
+      case InferenceError.PermissionDenied d -> new TfStatus(TfCode.PERMISSION_DENIED, d.message());
+      case InferenceError.RateLimited r -> new TfStatus(TfCode.RESOURCE_EXHAUSTED, r.message());
     };
   }
 

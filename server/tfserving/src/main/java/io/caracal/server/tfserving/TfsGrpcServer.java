@@ -34,6 +34,8 @@ public final class TfsGrpcServer implements AutoCloseable {
 
   private volatile @Nullable InetSocketAddress boundAddress;
 
+  private final io.caracal.server.grpc.GrpcAccess access;
+
   private TfsGrpcServer(Builder b) {
     this.host = b.host;
     this.port = b.port;
@@ -41,6 +43,11 @@ public final class TfsGrpcServer implements AutoCloseable {
     this.tls = b.tls;
     this.service =
         new TfsGrpcService(new TfsModels(b.requireService(), b.labels), b.calls, b.reloads);
+    this.access =
+        new io.caracal.server.grpc.GrpcAccess(
+            b.access,
+            TfsOperations.INSTANCE,
+            t -> TfsErrors.grpcStatus(TfsErrors.map(t, "access").status()));
   }
 
   /** Returns a builder: 127.0.0.1:8500, 64 MiB messages. */
@@ -65,8 +72,8 @@ public final class TfsGrpcServer implements AutoCloseable {
       Server s =
           nb.directExecutor()
               .maxInboundMessageSize(maxInboundMessageSize)
-              .addService(service.predictionService())
-              .addService(service.modelService())
+              .addService(io.grpc.ServerInterceptors.intercept(service.predictionService(), access))
+              .addService(io.grpc.ServerInterceptors.intercept(service.modelService(), access))
               .build();
       try {
         s.start();

@@ -46,7 +46,13 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
   private long requestCount;
   private @Nullable CompletableFuture<byte[]> inFlight;
 
-  TfsRestHandler(TfsRestApi api, CallTracker calls, boolean cors) {
+  private final io.caracal.core.auth.AccessControl access;
+  // the admitted request's grant, told its result when the answer is written
+  private io.caracal.core.auth.Grant grant = io.caracal.core.auth.Grant.OPEN;
+
+  TfsRestHandler(
+      TfsRestApi api, CallTracker calls, boolean cors, io.caracal.core.auth.AccessControl access) {
+    this.access = access;
     this.api = api;
     this.calls = calls;
     this.cors = cors;
@@ -114,6 +120,7 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     try {
+      admit(ctx, req, route, call);
       reply = dispatch(route, req, call);
     } catch (Throwable t) {
       reply = CompletableFuture.failedFuture(t);
@@ -139,6 +146,50 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
               }
               drain(ctx);
             }));
+  }
+
+  /** The one access check of this transport; a refusal is mapped by {@link TfsErrors}. */
+  private void admit(
+      ChannelHandlerContext ctx, FullHttpRequest req, TfsRoute route, CallRecord call) {
+    io.caracal.core.auth.Operation op =
+        switch (route.kind()) {
+          case STATUS -> io.caracal.core.auth.Operation.HEALTH;
+          case METADATA -> io.caracal.core.auth.Operation.MODEL_METADATA;
+          case PREDICT, CLASSIFY, REGRESS -> io.caracal.core.auth.Operation.INFER;
+          case PREFLIGHT, NOT_V1 -> null;
+        };
+    if (op == null) {
+      return;
+    }
+    javax.net.ssl.SSLSession session = null;
+    io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+    if (ssl != null) {
+      session = ssl.engine().getSession();
+    }
+    grant =
+        access.check(
+            op,
+            route.model(),
+            new io.caracal.core.auth.Caller(
+                req.headers().get(HttpHeaderNames.AUTHORIZATION),
+                req.headers()::get,
+                call.clientAddress(),
+                peer(session)));
+  }
+
+  private static java.security.cert.@Nullable X509Certificate peer(
+      javax.net.ssl.@Nullable SSLSession session) {
+    if (session == null) {
+      return null;
+    }
+    try {
+      java.security.cert.Certificate[] chain = session.getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x
+          ? x
+          : null;
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      return null;
+    }
   }
 
   private CompletableFuture<byte[]> dispatch(TfsRoute route, FullHttpRequest req, CallRecord call) {
@@ -205,6 +256,12 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
     }
     FullHttpResponse r =
         new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+    io.caracal.core.auth.Grant admitted = grant;
+    grant = io.caracal.core.auth.Grant.OPEN;
+    admitted.finished(status.code() < 400, errorKind == null ? "ok" : errorKind);
+    if (status.code() == 401) {
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"caracal\"");
+    }
     if (!(preflight && status.code() == 200)) {
       r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     }

@@ -56,6 +56,7 @@ public final class TfsRestServer implements AutoCloseable {
   private final int eventLoopThreads;
   private final boolean cors;
   private final io.caracal.tls.@Nullable TlsCredentials tls;
+  private final io.caracal.core.auth.AccessControl access;
   private final Object lock = new Object();
 
   @GuardedBy("lock")
@@ -73,6 +74,7 @@ public final class TfsRestServer implements AutoCloseable {
     this.host = b.host;
     this.port = b.port;
     this.calls = b.calls;
+    this.access = b.access;
     this.maxBodyBytes = b.maxBodyBytes;
     this.eventLoopThreads = b.eventLoopThreads;
     this.cors = b.cors;
@@ -128,7 +130,7 @@ public final class TfsRestServer implements AutoCloseable {
                       ch.pipeline()
                           .addLast("codec", new HttpServerCodec())
                           .addLast("aggregator", new JsonRefusingAggregator(maxBodyBytes))
-                          .addLast("tfs", new TfsRestHandler(api, calls, cors));
+                          .addLast("tfs", new TfsRestHandler(api, calls, cors, access));
                     }
                   });
       try {

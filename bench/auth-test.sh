@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Issue 11's throughput bound for authentication: mnist-cnn-dyn (dynamic batching) at concurrency 64
+# on a server with bearer tokens (a tokens file of 100 principals, a rate limit per principal and
+# model far above the load, the audit log on) against the same build with authentication off;
+# the two servers run side by side and take turns, round after round (AbLoad).
+# Results: $OUT/results.md (default bench/target/auth-<time>/).
+#
+# Usage: bench/auth-test.sh [--no-build]
+#   env: WARMUP (5 s), DURATION (10 s), ROUNDS (3), CONCURRENCY (64), MODELS_DIR (../shared/models)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bin/lib/find-jdk.sh"
+cd "$root"
+build=1
+[ "${1:-}" != --no-build ] || build=0
+WARMUP=${WARMUP:-5}
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+CONCURRENCY=${CONCURRENCY:-64}
+MODELS_DIR=${MODELS_DIR:-$root/../shared/models}
+OUT=${OUT:-$root/bench/target/auth-$(date -u +%Y%m%dT%H%M%SZ)}
+[ -f "$MODELS_DIR/mnist-cnn-dyn/model.onnx" ] || { echo "auth-test: needs $MODELS_DIR/mnist-cnn-dyn (../shared)" >&2; exit 2; }
+
+if [ "$build" = 1 ]; then
+  echo "auth-test: building (./mvnw -DskipTests package -pl app,bench -am)"
+  ./mvnw -B -q -ntp -DskipTests package -pl app,bench -am
+fi
+cp_file="$root/bench/target/classpath.txt"
+bench_jar="$root/bench/target/caracal-bench-0.1.0-SNAPSHOT.jar"
+[ -f "$cp_file" ] && [ -f "$bench_jar" ] || { echo "auth-test: bench is not built" >&2; exit 1; }
+lib="$root/bench/target/auth-lib"
+rm -rf "$lib" && mkdir -p "$lib"
+tr ':' '\n' < "$cp_file" | while read -r j; do [ -n "$j" ] && ln -s "$j" "$lib/"; done
+bench_cp="$bench_jar:$lib/*"
+
+mkdir -p "$OUT"
+repo=$(mktemp -d "${TMPDIR:-/tmp}/caracal-auth-repo.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$repo"
+}
+trap cleanup EXIT INT TERM
+
+mkdir -p "$repo/mnist/1"
+cp "$MODELS_DIR/mnist-cnn-dyn/model.onnx" "$repo/mnist/1/model.onnx"
+cat > "$repo/mnist/config.pbtxt" <<'PBTXT'
+name: "mnist"
+platform: "onnxruntime_onnx"
+max_batch_size: 64
+dynamic_batching { preferred_batch_size: [ 32, 64 ] max_queue_delay_microseconds: 500 }
+PBTXT
+
+# 100 principals: 99 plain-hash lines, then the load's own, salted, as caracal auth-token writes it
+tokens="$OUT/tokens"
+: > "$tokens"
+for i in $(seq 1 99); do
+  echo "client-$i sha256:$(openssl rand -hex 32 | tr -d '\n' | sha256sum | cut -d' ' -f1) infer,read" >> "$tokens"
+done
+"$root/bin/caracal" auth-token load-client infer,read > "$OUT/token.txt"
+tail -n1 "$OUT/token.txt" >> "$tokens"
+token=$(head -n1 "$OUT/token.txt")
+
+await_line() {
+  local file=$1 regex=$2 pid=$3 v=""
+  for _ in $(seq 1 1200); do
+    v=$(sed -nE "s/.*$regex.*/\1/p" "$file" 2>/dev/null | head -1)
+    [ -n "$v" ] && { echo "$v"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { echo "auth-test: process $pid died:" >&2; tail -20 "$file" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "auth-test: timed out waiting in $file" >&2; return 1
+}
+
+common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --allow-metrics false --access-log false)
+"$root/bin/caracal" "${common[@]}" > "$OUT/server-off.log" 2>&1 &
+pids+=($!); off_pid=$!
+"$root/bin/caracal" "${common[@]}" --auth-file "$tokens" --rate-limit 1000000 > "$OUT/server-on.log" 2>&1 &
+pids+=($!); on_pid=$!
+off_port=$(await_line "$OUT/server-off.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
+on_port=$(await_line "$OUT/server-on.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
+for p in "$off_port" "$on_port"; do
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$p/v2/health/ready" >/dev/null && break
+    sleep 0.2
+  done
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$on_port/v2/models/mnist/infer" -d '{}')
+[ "$code" = 401 ] || { echo "auth-test: the secured server answered $code without a token" >&2; exit 1; }
+echo "auth-test: off on :$off_port, tokens on :$on_port"
+
+{
+  echo "# Authentication's cost, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections, warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds; metrics and access log off on both"
+  echo "- off: no authentication; tokens: \`--auth-file\` (100 principals), \`--rate-limit 1000000\` (a bucket per principal and model, never empty), audit log on"
+  echo
+  "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
+    --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" \
+    --model mnist --input input --output output --shape 1,1,28,28 \
+    --target "off=http://127.0.0.1:$off_port" --target "tokens=http://127.0.0.1:$on_port,token=$token"
+  echo
+  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg); audit lines of the secured server: $(grep -c '"action"' "$OUT/server-on.log" || true)"
+} | tee "$OUT/results.md"
