@@ -79,7 +79,7 @@ await_line() {
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --allow-metrics false --access-log false)
 "$root/bin/caracal" "${common[@]}" > "$OUT/server-off.log" 2>&1 &
 pids+=($!); off_pid=$!
-"$root/bin/caracal" "${common[@]}" --auth-file "$tokens" --rate-limit 1000000 > "$OUT/server-on.log" 2>&1 &
+"$root/bin/caracal" "${common[@]}" --auth-file "$tokens" --principal-rate-limit 1000000 > "$OUT/server-on.log" 2>&1 &
 pids+=($!); on_pid=$!
 off_port=$(await_line "$OUT/server-off.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
 on_port=$(await_line "$OUT/server-on.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
@@ -98,7 +98,7 @@ echo "auth-test: off on :$off_port, tokens on :$on_port"
   echo
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections, warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds; metrics and access log off on both"
-  echo "- off: no authentication; tokens: \`--auth-file\` (100 principals), \`--rate-limit 1000000\` (a bucket per principal and model, never empty), audit log on"
+  echo "- off: no authentication; tokens: \`--auth-file\` (100 principals), \`--principal-rate-limit 1000000\` (a bucket per principal and model, never empty), audit log on"
   echo
   "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
     --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" \

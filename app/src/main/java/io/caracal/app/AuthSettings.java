@@ -59,7 +59,8 @@ public record AuthSettings(
           "auth-jwt-clock-skew-secs must be 0..600, got " + jwtClockSkewSecs);
     }
     if (rateLimit < 0 || rateLimitBurst < 0) {
-      throw new IllegalArgumentException("rate-limit and rate-limit-burst must be >= 0");
+      throw new IllegalArgumentException(
+          "principal-rate-limit and principal-rate-limit-burst must be >= 0");
     }
     if (!jwksFile.isEmpty() && !jwksUrl.isEmpty()) {
       throw new IllegalArgumentException("auth-jwks-file and auth-jwks-url exclude each other");

@@ -792,14 +792,14 @@ public record ServerSettings(
     private List<String> grpcRestrictedProtocol = List.of();
 
     @Option(
-        names = "--rate-limit",
+        names = "--principal-rate-limit",
         paramLabel = "N",
         description =
             "inference calls per second each principal may make on each model (429 / RESOURCE_EXHAUSTED beyond); 0 = none (a tokens-file rate= still applies)")
     private int rateLimit = 0;
 
     @Option(
-        names = "--rate-limit-burst",
+        names = "--principal-rate-limit-burst",
         paramLabel = "N",
         description =
             "calls a principal may make at once on a model before the rate applies; 0 = the rate")
@@ -1178,7 +1178,7 @@ public record ServerSettings(
       return this;
     }
 
-    /** Sets {@code --rate-limit}: calls per second per principal and model; 0 = none. */
+    /** Sets {@code --principal-rate-limit}: calls per second per principal and model; 0 = none. */
     public Builder rateLimit(int v) {
       rateLimit = v;
       return this;

@@ -29,9 +29,9 @@ import java.util.regex.Pattern;
  * the token's UTF-8 bytes) or {@code sha256:SALT:HEX} (of the salt's bytes followed by the token's;
  * {@code caracal auth-token} writes such a line). {@code roles} lists {@code infer}, {@code read},
  * {@code admin}. {@code models=} limits the {@code infer} role to model-name globs; {@code rate=}
- * is the principal's calls per second per model (0 = the server's {@code --rate-limit}). Tokens
- * should be random (32 bytes or more); a fast hash is enough for such secrets, and the salt keeps
- * equal tokens from having equal lines.
+ * is the principal's calls per second per model (0 = the server's {@code --principal-rate-limit}).
+ * Tokens should be random (32 bytes or more); a fast hash is enough for such secrets, and the salt
+ * keeps equal tokens from having equal lines.
  */
 public final class TokenFile {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
