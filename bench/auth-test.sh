@@ -11,49 +11,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
 cd "$root"
-build=1
-[ "${1:-}" != --no-build ] || build=0
-WARMUP=${WARMUP:-5}
-DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-3}
-CONCURRENCY=${CONCURRENCY:-64}
-MODELS_DIR=${MODELS_DIR:-$root/../shared/models}
-OUT=${OUT:-$root/bench/target/auth-$(date -u +%Y%m%dT%H%M%SZ)}
-[ -f "$MODELS_DIR/mnist-cnn-dyn/model.onnx" ] || { echo "auth-test: needs $MODELS_DIR/mnist-cnn-dyn (../shared)" >&2; exit 2; }
+bench_name=auth
+. "$root/bench/lib/ab-setup.sh" "$@"
 
-if [ "$build" = 1 ]; then
-  echo "auth-test: building (./mvnw -DskipTests package -pl app,bench -am)"
-  ./mvnw -B -q -ntp -DskipTests package -pl app,bench -am
-fi
-cp_file="$root/bench/target/classpath.txt"
-bench_jar="$root/bench/target/caracal-bench-0.1.0-SNAPSHOT.jar"
-[ -f "$cp_file" ] && [ -f "$bench_jar" ] || { echo "auth-test: bench is not built" >&2; exit 1; }
-lib="$root/bench/target/auth-lib"
-rm -rf "$lib" && mkdir -p "$lib"
-tr ':' '\n' < "$cp_file" | while read -r j; do [ -n "$j" ] && ln -s "$j" "$lib/"; done
-bench_cp="$bench_jar:$lib/*"
-
-mkdir -p "$OUT"
-repo=$(mktemp -d "${TMPDIR:-/tmp}/caracal-auth-repo.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-  done
-  rm -rf "$repo"
-}
-trap cleanup EXIT INT TERM
-
-mkdir -p "$repo/mnist/1"
-cp "$MODELS_DIR/mnist-cnn-dyn/model.onnx" "$repo/mnist/1/model.onnx"
-cat > "$repo/mnist/config.pbtxt" <<'PBTXT'
-name: "mnist"
-platform: "onnxruntime_onnx"
-max_batch_size: 64
-dynamic_batching { preferred_batch_size: [ 32, 64 ] max_queue_delay_microseconds: 500 }
-PBTXT
+add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
 
 # 100 principals: 99 plain-hash lines, then the load's own, salted, as caracal auth-token writes it
 tokens="$OUT/tokens"
