@@ -223,18 +223,40 @@ final class ModelLoader {
     }
   }
 
+  /** A model file as it is on disk: a new digest is needed only when one of these changed. */
+  private record FileVersion(java.nio.file.Path path, long size, long modifiedMillis) {}
+
   /**
-   * Returns the SHA-256 of the model file (streamed, once per load), or empty when it is a
-   * directory or cannot be read. It reads through {@link java.io.FileInputStream} in 1 MiB steps:
-   * {@code Files.newInputStream}'s small reads through temporary direct buffers grew the process's
-   * RSS by 2 to 4 MiB per load of a 4 MiB model ({@code LoadUnloadCyclesIT}); this way costs less
-   * than 1 MiB per load, which the allocator keeps (docs/operations.md).
+   * Digests already computed, so that reloading an unchanged file (a poll, a reload, a swap) does
+   * not read it again; bounded.
+   */
+  private static final com.github.benmanes.caffeine.cache.Cache<FileVersion, String> DIGESTS =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(1024).build();
+
+  /**
+   * Returns the SHA-256 of the model file, or empty when it is a directory or cannot be read. It is
+   * read once per file version (path, size, modification time), through {@link
+   * java.io.FileInputStream} in 1 MiB steps: {@code Files.newInputStream}'s small reads through
+   * temporary direct buffers grew the process's RSS by megabytes per load ({@code
+   * LoadUnloadCyclesIT}).
    */
   static String sha256(java.nio.file.Path modelFile) {
-    if (!java.nio.file.Files.isRegularFile(modelFile)) {
+    try {
+      java.nio.file.attribute.BasicFileAttributes a =
+          java.nio.file.Files.readAttributes(
+              modelFile, java.nio.file.attribute.BasicFileAttributes.class);
+      if (!a.isRegularFile()) {
+        return "";
+      }
+      FileVersion v = new FileVersion(modelFile, a.size(), a.lastModifiedTime().toMillis());
+      return DIGESTS.get(v, ModelLoader::digest);
+    } catch (IOException e) {
       return "";
     }
-    try (java.io.InputStream in = new java.io.FileInputStream(modelFile.toFile())) {
+  }
+
+  private static String digest(FileVersion file) {
+    try (java.io.InputStream in = new java.io.FileInputStream(file.path().toFile())) {
       java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 20];
       int n;
