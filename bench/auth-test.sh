@@ -26,16 +26,6 @@ done
 tail -n1 "$OUT/token.txt" >> "$tokens"
 token=$(head -n1 "$OUT/token.txt")
 
-await_line() {
-  local file=$1 regex=$2 pid=$3 v=""
-  for _ in $(seq 1 1200); do
-    v=$(sed -nE "s/.*$regex.*/\1/p" "$file" 2>/dev/null | head -1)
-    [ -n "$v" ] && { echo "$v"; return 0; }
-    kill -0 "$pid" 2>/dev/null || { echo "auth-test: process $pid died:" >&2; tail -20 "$file" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "auth-test: timed out waiting in $file" >&2; return 1
-}
 
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --allow-metrics false --access-log false)
 "$root/bin/caracal" "${common[@]}" > "$OUT/server-off.log" 2>&1 &

@@ -22,16 +22,6 @@ add_model mobilenet_cached mobilenetv2-12-int8 32 "16, 32" 2000 "response_cache 
 [ -f "$MODELS_DIR/mobilenetv2-12-int8/model.onnx" ] || { echo "observability-test: needs $MODELS_DIR/mobilenetv2-12-int8" >&2; exit 2; }
 
 # await_line FILE REGEX: prints the first capture group once FILE has a matching line
-await_line() {
-  local file=$1 regex=$2 pid=$3 v=""
-  for _ in $(seq 1 1200); do
-    v=$(sed -nE "s/.*$regex.*/\1/p" "$file" 2>/dev/null | head -1)
-    [ -n "$v" ] && { echo "$v"; return 0; }
-    kill -0 "$pid" 2>/dev/null || { echo "observability-test: process $pid died:" >&2; tail -20 "$file" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "observability-test: timed out waiting in $file" >&2; return 1
-}
 
 "$JAVA_HOME/bin/java" -cp "$bench_cp" io.caracal.bench.load.OtlpSink > "$OUT/otlp-sink.log" 2>&1 &
 pids+=($!)

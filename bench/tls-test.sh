@@ -28,16 +28,6 @@ add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
   openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
     -extfile <(printf "subjectAltName=DNS:localhost,IP:127.0.0.1") -out server.pem 2>/dev/null )
 
-await_line() {
-  local file=$1 regex=$2 pid=$3 v=""
-  for _ in $(seq 1 1200); do
-    v=$(sed -nE "s/.*$regex.*/\1/p" "$file" 2>/dev/null | head -1)
-    [ -n "$v" ] && { echo "$v"; return 0; }
-    kill -0 "$pid" 2>/dev/null || { echo "tls-test: process $pid died:" >&2; tail -20 "$file" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "tls-test: timed out waiting in $file" >&2; return 1
-}
 
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --metrics-port 0)
 tls=(--tls-cert-file "$work/server.pem" --tls-key-file "$work/server.key")

@@ -3,7 +3,8 @@
 # arguments. Needs `bench_name` (messages say "<bench_name>-test", results go to
 # bench/target/<bench_name>-<time>/). Sets WARMUP, DURATION, ROUNDS, CONCURRENCY, MODELS_DIR, OUT,
 # bench_cp (the load generator's class path), work (a temporary folder, removed on exit), repo
-# (an empty model repository in it) and pids (processes killed on exit), and defines add_model.
+# (an empty model repository in it) and pids (processes killed on exit), and defines add_model
+# and await_line.
 # Needs ../shared's mnist-cnn-dyn.
 build=1
 [ "${1:-}" != --no-build ] || build=0
@@ -53,4 +54,17 @@ add_model() {
     echo "dynamic_batching { preferred_batch_size: [ $4 ] max_queue_delay_microseconds: $5 }"
     echo "$6"
   } > "$repo/$1/config.pbtxt"
+}
+
+# await_line FILE REGEX PID: prints REGEX's group 1 from the first line of FILE that matches,
+# waiting up to 120 s; fails at once when process PID dies (its log's tail goes to stderr)
+await_line() {
+  local file=$1 regex=$2 pid=$3 v=""
+  for _ in $(seq 1 1200); do
+    v=$(sed -nE "s/.*$regex.*/\1/p" "$file" 2>/dev/null | head -1)
+    [ -n "$v" ] && { echo "$v"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { echo "$bench_name-test: process $pid died:" >&2; tail -20 "$file" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "$bench_name-test: timed out waiting in $file" >&2; return 1
 }
