@@ -16,30 +16,14 @@ bench_name=auth
 
 add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
 
-# 100 principals: 99 plain-hash lines, then the load's own, salted, as caracal auth-token writes it
 tokens="$OUT/tokens"
-: > "$tokens"
-for i in $(seq 1 99); do
-  echo "client-$i sha256:$(openssl rand -hex 32 | tr -d '\n' | sha256sum | cut -d' ' -f1) infer,read" >> "$tokens"
-done
-"$root/bin/caracal" auth-token load-client infer,read > "$OUT/token.txt"
-tail -n1 "$OUT/token.txt" >> "$tokens"
-token=$(head -n1 "$OUT/token.txt")
-
+make_tokens "$tokens"
 
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --allow-metrics false --access-log false)
-"$root/bin/caracal" "${common[@]}" > "$OUT/server-off.log" 2>&1 &
-pids+=($!); off_pid=$!
-"$root/bin/caracal" "${common[@]}" --auth-file "$tokens" --principal-rate-limit 1000000 > "$OUT/server-on.log" 2>&1 &
-pids+=($!); on_pid=$!
-off_port=$(await_line "$OUT/server-off.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
-on_port=$(await_line "$OUT/server-on.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
-for p in "$off_port" "$on_port"; do
-  for _ in $(seq 1 600); do
-    curl -sf "http://127.0.0.1:$p/v2/health/ready" >/dev/null && break
-    sleep 0.2
-  done
-done
+start_server off -- "${common[@]}"
+start_server on -- "${common[@]}" --auth-file "$tokens" --principal-rate-limit 1000000
+for s in off on; do await_server "$s"; done
+off_port=${server_port[off]} on_port=${server_port[on]}
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$on_port/v2/models/mnist/infer" -d '{}')
 [ "$code" = 401 ] || { echo "auth-test: the secured server answered $code without a token" >&2; exit 1; }
 echo "auth-test: off on :$off_port, tokens on :$on_port"

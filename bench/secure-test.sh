@@ -28,43 +28,17 @@ echo "k1=$(openssl rand -base64 32)" > "$work/model-keys"
 "$root/bin/caracal" encrypt --key-file "$work/model-keys" "$enc/mnist/1/model.onnx" > /dev/null
 rm "$enc/mnist/1/model.onnx"
 
-# 100 principals: 99 plain-hash lines, then the load's own, salted, as caracal auth-token writes it
-tokens="$work/tokens"
-: > "$tokens"
-for i in $(seq 1 99); do
-  echo "client-$i sha256:$(openssl rand -hex 32 | sha256sum | cut -d' ' -f1) infer,read" >> "$tokens"
-done
-"$root/bin/caracal" auth-token load-client infer,read > "$work/token.txt"
-tail -n1 "$work/token.txt" >> "$tokens"
-token=$(head -n1 "$work/token.txt")
-
-( cd "$work"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj "/CN=bench CA" -keyout ca.key -out ca.pem 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-    -keyout server.key -out server.csr 2>/dev/null
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-    -extfile <(printf "subjectAltName=DNS:localhost,IP:127.0.0.1") -out server.pem 2>/dev/null )
+make_tokens "$work/tokens"
+make_certs
 
 common=(serve --http-port 0 --grpc-port 0 --metrics-port 0)
-secured=(--model-repository "$enc" --model-key-file "$work/model-keys" --auth-file "$tokens"
+secured=(--model-repository "$enc" --model-key-file "$work/model-keys" --auth-file "$work/tokens"
   --tls-cert-file "$work/server.pem" --tls-key-file "$work/server.key")
-"$root/bin/caracal" "${common[@]}" --model-repository "$repo" > "$OUT/server-plain.log" 2>&1 &
-pids+=($!); plain_pid=$!
-"$root/bin/caracal" "${common[@]}" "${secured[@]}" > "$OUT/server-secured.log" 2>&1 &
-pids+=($!); sec_pid=$!
-CARACAL_JAVA_OPTS="-Dio.netty.handler.ssl.noOpenSsl=true" "$root/bin/caracal" "${common[@]}" "${secured[@]}" \
-  > "$OUT/server-secured-jdk.log" 2>&1 &
-pids+=($!); jdk_pid=$!
-plain_port=$(await_line "$OUT/server-plain.log" 'HTTP listening on [^:]+:([0-9]+)' "$plain_pid")
-sec_port=$(await_line "$OUT/server-secured.log" 'HTTP listening on [^:]+:([0-9]+)' "$sec_pid")
-jdk_port=$(await_line "$OUT/server-secured-jdk.log" 'HTTP listening on [^:]+:([0-9]+)' "$jdk_pid")
-for u in "http://localhost:$plain_port" "https://localhost:$sec_port" "https://localhost:$jdk_port"; do
-  for _ in $(seq 1 600); do
-    curl -sf --cacert "$work/ca.pem" "$u/v2/health/ready" >/dev/null && break
-    sleep 0.2
-  done
-done
+start_server plain -- "${common[@]}" --model-repository "$repo"
+start_server secured -- "${common[@]}" "${secured[@]}"
+start_server secured-jdk CARACAL_JAVA_OPTS=-Dio.netty.handler.ssl.noOpenSsl=true -- "${common[@]}" "${secured[@]}"
+for s in plain secured secured-jdk; do await_server "$s"; done
+plain_port=${server_port[plain]} sec_port=${server_port[secured]} jdk_port=${server_port[secured-jdk]}
 for p in "$sec_port" "$jdk_port"; do
   code=$(curl -s --cacert "$work/ca.pem" -o /dev/null -w '%{http_code}' -X POST "https://localhost:$p/v2/models/mnist/infer" -d '{}')
   [ "$code" = 401 ] || { echo "secure-test: a secured server answered $code without a token" >&2; exit 1; }

@@ -20,33 +20,16 @@ bench_name=tls
 
 add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
 
-( cd "$work"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj "/CN=bench CA" -keyout ca.key -out ca.pem 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
-    -keyout server.key -out server.csr 2>/dev/null
-  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-    -extfile <(printf "subjectAltName=DNS:localhost,IP:127.0.0.1") -out server.pem 2>/dev/null )
-
+make_certs
 
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --metrics-port 0)
 tls=(--tls-cert-file "$work/server.pem" --tls-key-file "$work/server.key")
-"$root/bin/caracal" "${common[@]}" > "$OUT/server-plain.log" 2>&1 &
-pids+=($!); plain_pid=$!
-"$root/bin/caracal" "${common[@]}" "${tls[@]}" > "$OUT/server-tls.log" 2>&1 &
-pids+=($!); tls_pid=$!
-CARACAL_JAVA_OPTS="-Dio.netty.handler.ssl.noOpenSsl=true" "$root/bin/caracal" "${common[@]}" "${tls[@]}" \
-  > "$OUT/server-tls-jdk.log" 2>&1 &
-pids+=($!); jdk_pid=$!
-plain_port=$(await_line "$OUT/server-plain.log" 'HTTP listening on [^:]+:([0-9]+)' "$plain_pid")
-tls_port=$(await_line "$OUT/server-tls.log" 'HTTP listening on [^:]+:([0-9]+)' "$tls_pid")
-jdk_port=$(await_line "$OUT/server-tls-jdk.log" 'HTTP listening on [^:]+:([0-9]+)' "$jdk_pid")
-for u in "http://localhost:$plain_port" "https://localhost:$tls_port" "https://localhost:$jdk_port"; do
-  for _ in $(seq 1 600); do
-    curl -sf --cacert "$work/ca.pem" "$u/v2/health/ready" >/dev/null && break
-    sleep 0.2
-  done
-done
+start_server plain -- "${common[@]}"
+start_server tls -- "${common[@]}" "${tls[@]}"
+start_server tls-jdk CARACAL_JAVA_OPTS=-Dio.netty.handler.ssl.noOpenSsl=true -- "${common[@]}" "${tls[@]}"
+for s in plain tls tls-jdk; do await_server "$s"; done
+plain_pid=${server_pid[plain]} tls_pid=${server_pid[tls]} jdk_pid=${server_pid[tls-jdk]}
+plain_port=${server_port[plain]} tls_port=${server_port[tls]} jdk_port=${server_port[tls-jdk]}
 echo "tls-test: plain :$plain_port, tls :$tls_port, tls-jdk :$jdk_port"
 plain_metrics=$(await_line "$OUT/server-plain.log" 'metrics listening on [^:]+:([0-9]+)' "$plain_pid")
 tls_metrics=$(await_line "$OUT/server-tls.log" 'metrics listening on [^:]+:([0-9]+)' "$tls_pid")

@@ -68,3 +68,52 @@ await_line() {
   done
   echo "$bench_name-test: timed out waiting in $file" >&2; return 1
 }
+
+# make_certs: a fresh EC P-256 CA and a certificate for localhost/127.0.0.1 signed by it, as
+# $work/ca.pem, $work/server.pem and $work/server.key
+make_certs() {
+  ( cd "$work"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+      -subj "/CN=bench CA" -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+      -keyout server.key -out server.csr 2>/dev/null
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile <(printf "subjectAltName=DNS:localhost,IP:127.0.0.1") -out server.pem 2>/dev/null )
+}
+
+# make_tokens FILE: a tokens file of 100 principals, 99 plain-hash lines, then the load's own,
+# salted, as `caracal auth-token` writes it; sets `token` to the load's bearer token
+make_tokens() {
+  : > "$1"
+  for i in $(seq 1 99); do
+    echo "client-$i sha256:$(openssl rand -hex 32 | sha256sum | cut -d' ' -f1) infer,read" >> "$1"
+  done
+  "$root/bin/caracal" auth-token load-client infer,read > "$work/token.txt"
+  tail -n1 "$work/token.txt" >> "$1"
+  token=$(head -n1 "$work/token.txt")
+}
+
+# start_server LABEL [VAR=VALUE ...] -- ARGS...: starts `caracal ARGS` in the background (with the
+# variables set), its log in $OUT/server-LABEL.log; then await_server LABEL sets server_pid[LABEL]
+# and server_port[LABEL] (HTTP) and waits until it is ready (over TLS with $work/ca.pem when
+# the log says the listener speaks TLS)
+declare -A server_pid server_port
+start_server() {
+  local label=$1 envs=()
+  shift
+  while [ "$1" != -- ]; do envs+=("$1"); shift; done
+  shift
+  env "${envs[@]}" "$root/bin/caracal" "$@" > "$OUT/server-$label.log" 2>&1 &
+  pids+=($!)
+  server_pid[$label]=$!
+}
+await_server() {
+  local label=$1 log="$OUT/server-$1.log" scheme=http
+  server_port[$label]=$(await_line "$log" 'HTTP listening on [^:]+:([0-9]+)' "${server_pid[$label]}")
+  grep -q 'HTTP listening on .*(TLS' "$log" && scheme=https
+  for _ in $(seq 1 600); do
+    curl -sf --cacert "$work/ca.pem" "$scheme://localhost:${server_port[$label]}/v2/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "$bench_name-test: server $label never became ready" >&2; return 1
+}
