@@ -48,6 +48,8 @@ import org.jspecify.annotations.Nullable;
  * five minutes, never past its {@code exp}), so its next calls cost a map lookup. Thread-safe.
  */
 public final class JwtAuthenticator implements Authenticator {
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(JwtAuthenticator.class);
 
   /**
    * What a token must satisfy.
@@ -123,7 +125,7 @@ public final class JwtAuthenticator implements Authenticator {
   }
 
   /**
-   * Creates the verifier; reads the JWKS file now (a URL's keys are fetched at the first token).
+   * Creates the verifier; reads the JWKS file, or fetches the JWKS URL's keys, now.
    *
    * @throws IOException when the JWKS file cannot be read
    * @throws IllegalArgumentException when the file is no JWKS or the URL is not allowed
@@ -137,9 +139,49 @@ public final class JwtAuthenticator implements Authenticator {
         throw new IllegalArgumentException("auth-jwks-file is not a JSON Web Key Set", e);
       }
     } else {
-      keys = JWKSourceBuilder.create(allowedUrl(Objects.requireNonNull(s.jwksUrl()))).build();
+      keys = remoteKeys(allowedUrl(Objects.requireNonNull(s.jwksUrl())));
     }
     return new JwtAuthenticator(keys, s, clock);
+  }
+
+  /**
+   * The keys of a JWKS URL, fetched now (on the caller's thread, at start) and then kept fresh by a
+   * background thread ahead of their expiry (Nimbus's refresh-ahead cache, five minutes' lifetime),
+   * so that verifying a token on an I/O thread does not wait for the network. Only a token whose
+   * key id is unknown makes the verifying thread fetch (a key rotated in at the issuer), at most
+   * once every 30 s, with Nimbus's 0.5 s connect and read timeouts; while the URL is unreachable
+   * the last keys stay in use (outage tolerance). A URL unreachable at start is logged and retried
+   * at the first token.
+   */
+  static JWKSource<SecurityContext> remoteKeys(java.net.URL url) {
+    java.util.concurrent.ThreadFactory daemons =
+        Thread.ofPlatform().daemon().name("jwks-refresh").factory();
+    JWKSource<SecurityContext> keys =
+        JWKSourceBuilder.<SecurityContext>create(url)
+            .refreshAheadCache(
+                JWKSourceBuilder.DEFAULT_REFRESH_AHEAD_TIME,
+                null,
+                java.util.concurrent.Executors.newSingleThreadExecutor(daemons),
+                true,
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemons),
+                true)
+            .outageTolerant(true)
+            .build();
+    try {
+      int n =
+          keys.get(
+                  new com.nimbusds.jose.jwk.JWKSelector(
+                      new com.nimbusds.jose.jwk.JWKMatcher.Builder().build()),
+                  null)
+              .size();
+      log.info("auth: {} keys from the JWKS URL {}", n, url.getHost());
+    } catch (com.nimbusds.jose.KeySourceException | RuntimeException e) {
+      log.warn(
+          "auth: the JWKS URL {} cannot be read now ({}); tokens are refused until it can",
+          url.getHost(),
+          e.getMessage());
+    }
+    return keys;
   }
 
   /**

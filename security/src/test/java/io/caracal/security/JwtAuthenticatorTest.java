@@ -144,4 +144,65 @@ class JwtAuthenticatorTest {
     assertThatThrownBy(() -> JwtAuthenticator.allowedUrl("https://u:p@idp.example/jwks"))
         .hasMessageContaining("user info");
   }
+
+  @Test
+  void aJwksUrlIsFetchedAtStartNotWhileVerifying() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger fetches =
+        new java.util.concurrent.atomic.AtomicInteger();
+    byte[] jwks =
+        new JWKSet(key.toPublicJWK()).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    com.sun.net.httpserver.HttpServer idp =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    idp.createContext(
+        "/jwks",
+        x -> {
+          fetches.incrementAndGet();
+          x.getResponseHeaders().set("Content-Type", "application/json");
+          x.sendResponseHeaders(200, jwks.length);
+          try (var body = x.getResponseBody()) {
+            body.write(jwks);
+          }
+        });
+    idp.start();
+    try {
+      String url = "http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks";
+      JwtAuthenticator v =
+          JwtAuthenticator.create(
+              new JwtAuthenticator.Settings(
+                  null, url, "https://issuer.example", "caracal", Duration.ofSeconds(60), "roles"),
+              clock);
+      assertThat(fetches.get()).as("fetched while the server starts").isEqualTo(1);
+      for (int i = 0; i < 3; i++) {
+        String t = token(key, claims(T0.plusSeconds(600 + i)).build());
+        assertThat(v.authenticate(t).name()).isEqualTo("svc-7");
+      }
+      assertThat(fetches.get()).as("no fetch on the verifying thread").isEqualTo(1);
+    } finally {
+      idp.stop(0);
+    }
+  }
+
+  @Test
+  void aJwksUrlUnreachableAtStartDoesNotStopTheServerAndRefusesTokens() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    JwtAuthenticator v =
+        JwtAuthenticator.create(
+            new JwtAuthenticator.Settings(
+                null,
+                "http://127.0.0.1:" + closedPort + "/jwks",
+                "https://issuer.example",
+                "caracal",
+                Duration.ofSeconds(60),
+                "roles"),
+            clock);
+    assertThatThrownBy(() -> v.authenticate(token(key, claims(T0.plusSeconds(600)).build())))
+        .isInstanceOfSatisfying(
+            InferenceException.class,
+            e -> assertThat(e.error()).isInstanceOf(InferenceError.Unauthenticated.class));
+  }
 }
