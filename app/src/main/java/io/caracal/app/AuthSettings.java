@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param rateLimit inference calls per second per principal and model; 0 = none
  * @param rateLimitBurst calls a principal may make at once before the rate applies; 0 = the rate
  * @param auditLog whether the {@code caracal.audit} JSON log is written
+ * @param metricsAuth whether a scrape of the metrics listener needs a principal with the {@code
+ *     read} role: {@code true}, {@code false}, or {@code auto} (on when tokens or JWTs are checked)
  */
 public record AuthSettings(
     String authFile,
@@ -35,11 +37,13 @@ public record AuthSettings(
     List<String> grpcRestrictedProtocol,
     int rateLimit,
     int rateLimitBurst,
-    boolean auditLog) {
+    boolean auditLog,
+    String metricsAuth) {
 
   /** Authentication off, nothing restricted, no rate limits, the audit log on. */
   public static final AuthSettings DEFAULTS =
-      new AuthSettings("", 5, "", "", "", "", 60, "roles", List.of(), List.of(), 0, 0, true);
+      new AuthSettings(
+          "", 5, "", "", "", "", 60, "roles", List.of(), List.of(), 0, 0, true, "auto");
 
   public AuthSettings {
     Objects.requireNonNull(authFile, "authFile");
@@ -70,9 +74,25 @@ public record AuthSettings(
       throw new IllegalArgumentException(
           "JWT verification needs auth-jwt-issuer and auth-jwt-audience");
     }
+    if (!metricsAuth.equals("auto")
+        && !metricsAuth.equals("true")
+        && !metricsAuth.equals("false")) {
+      throw new IllegalArgumentException(
+          "metrics-auth must be auto, true or false, got " + metricsAuth);
+    }
+    if (metricsAuth.equals("true") && authFile.isEmpty() && !jwt) {
+      throw new IllegalArgumentException(
+          "metrics-auth true needs --auth-file or --auth-jwks-file/--auth-jwks-url");
+    }
     // a bad entry fails at start, naming the flag
     io.caracal.security.Restrictions.parse("http-restricted-api", httpRestrictedApi);
     io.caracal.security.Restrictions.parse("grpc-restricted-protocol", grpcRestrictedProtocol);
+  }
+
+  /** Returns whether a scrape of the metrics listener must carry a principal with {@code read}. */
+  public boolean metricsNeedToken() {
+    return metricsAuth.equals("true")
+        || (metricsAuth.equals("auto") && (!authFile.isEmpty() || isJwt()));
   }
 
   /** Returns whether JWTs are verified. */

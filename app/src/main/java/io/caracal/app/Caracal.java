@@ -247,15 +247,16 @@ public final class Caracal implements AutoCloseable {
       InferenceService chain = chainBuilder.build();
       DrainingAdmission admission = new DrainingAdmission(chain);
       InferenceService service = admission;
-      try {
-        observability =
-            Observability.start(settings, registry, service, cacheLayer.get(), tls.metrics());
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
-      }
+      observability = Observability.start(settings, registry, service, cacheLayer.get());
       // before the transports bind: a bad tokens, JWKS or config file fails the start early
       security =
           Security.start(settings.auth(), settings.host(), registry, observability.rateLimits());
+      try {
+        observability.serveMetrics(
+            settings.host(), settings.metricsPort(), tls.metrics(), security.metrics());
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
       ModelConfigWatcher labels =
           modelList != null && differ != null
               ? ModelConfigWatcher.asRepository(
@@ -497,7 +498,7 @@ public final class Caracal implements AutoCloseable {
                     "metrics",
                     a,
                     observability.metricsTls() ? TransportSecurity.column(tls.metrics()) : "no",
-                    "none",
+                    security.metricsMode(),
                     "none")));
     return out;
   }

@@ -31,37 +31,36 @@ final class Observability implements AutoCloseable {
   private final CallTracker calls;
   private final Tracing tracing;
   private final @Nullable AccessLog accessLog;
-  private final @Nullable MetricsServer metrics;
+  private final @Nullable PrometheusMetrics prometheus;
+  private @Nullable MetricsServer metrics;
   private final io.caracal.core.auth.RateLimitListener rateLimits;
 
   private Observability(
       CallTracker calls,
       Tracing tracing,
       @Nullable AccessLog accessLog,
-      @Nullable MetricsServer metrics,
-      io.caracal.core.auth.RateLimitListener rateLimits) {
-    this.rateLimits = rateLimits;
+      @Nullable PrometheusMetrics prometheus) {
     this.calls = calls;
     this.tracing = tracing;
     this.accessLog = accessLog;
-    this.metrics = metrics;
+    this.prometheus = prometheus;
+    this.rateLimits =
+        prometheus == null ? io.caracal.core.auth.RateLimitListener.NONE : prometheus.rateLimits();
   }
 
   /**
-   * Builds the layers {@code settings} enable and binds the metrics listener.
+   * Builds the layers {@code settings} enable; {@link #serveMetrics} then binds the metrics
+   * listener.
    *
    * @param registry the model registry (metrics read the serving versions, loads and unloads)
    * @param service the whole service chain (metrics report its statistics, cache hits included)
    * @param cache the response cache, or null when the server has none
-   * @param metricsTls the metrics listener's TLS credentials, null for plaintext
-   * @throws UncheckedIOException when the metrics listener cannot bind
    */
   static Observability start(
       ServerSettings settings,
       ModelRegistry registry,
       InferenceService service,
-      @Nullable CachingInferenceService cache,
-      io.caracal.tls.@Nullable TlsCredentials metricsTls) {
+      @Nullable CachingInferenceService cache) {
     List<CallListener> listeners = new ArrayList<>();
     // Always there, off unless --trace-config or the trace API turns it on (then one volatile read
     // per call): the trace API can enable it at run time.
@@ -79,24 +78,24 @@ final class Observability implements AutoCloseable {
     }
     CallTracker calls =
         new CallTracker(CallListener.of(listeners), Ticker.system(), InstantSource.system());
-    MetricsServer metrics = null;
-    if (prometheus != null) {
-      try {
-        metrics = prometheus.serve(settings.host(), settings.metricsPort(), metricsTls);
-      } catch (UncheckedIOException e) {
-        if (accessLog != null) {
-          accessLog.close();
-        }
-        tracing.close();
-        throw e;
-      }
+    return new Observability(calls, tracing, accessLog, prometheus);
+  }
+
+  /**
+   * Binds the metrics listener ({@code --metrics-port}) when metrics are on, over TLS with {@code
+   * tls} (null: plaintext), each scrape checked by {@code access}. Once, after {@link #start} and
+   * the access checks are built, before the transports bind.
+   *
+   * @throws UncheckedIOException when the metrics listener cannot bind
+   */
+  void serveMetrics(
+      String host,
+      int port,
+      io.caracal.tls.@Nullable TlsCredentials tls,
+      io.caracal.core.auth.AccessControl access) {
+    if (prometheus != null && metrics == null) {
+      metrics = prometheus.serve(host, port, tls, access);
     }
-    return new Observability(
-        calls,
-        tracing,
-        accessLog,
-        metrics,
-        prometheus == null ? io.caracal.core.auth.RateLimitListener.NONE : prometheus.rateLimits());
   }
 
   /** The trace settings the transports' trace extension reads and changes. */

@@ -58,6 +58,7 @@ final class Security implements AutoCloseable {
   private final Gatekeeper grpc;
   private final Gatekeeper tfsRest;
   private final Gatekeeper tfsGrpc;
+  private final AccessControl metrics;
   private final @Nullable ScheduledExecutorService poller;
   private final String mode;
   private final Restrictions httpRules;
@@ -68,6 +69,7 @@ final class Security implements AutoCloseable {
       Gatekeeper grpc,
       Gatekeeper tfsRest,
       Gatekeeper tfsGrpc,
+      AccessControl metrics,
       @Nullable ScheduledExecutorService poller,
       String mode,
       Restrictions httpRules,
@@ -78,6 +80,7 @@ final class Security implements AutoCloseable {
     this.grpc = grpc;
     this.tfsRest = tfsRest;
     this.tfsGrpc = tfsGrpc;
+    this.metrics = metrics;
     this.poller = poller;
     this.mode = mode;
   }
@@ -162,6 +165,9 @@ final class Security implements AutoCloseable {
             new Gatekeeper(shared, grpcRules, "grpc"),
             new Gatekeeper(shared, httpRules, "tfs-rest"),
             new Gatekeeper(shared, grpcRules, "tfs-grpc"),
+            s.metricsNeedToken()
+                ? new Gatekeeper(shared, httpRules, "metrics")
+                : AccessControl.OPEN,
             poller,
             mode,
             httpRules,
@@ -237,6 +243,19 @@ final class Security implements AutoCloseable {
 
   AccessControl tfsGrpc() {
     return tfsGrpc;
+  }
+
+  /**
+   * The check of the metrics listener: a principal with {@code read} when {@code --metrics-auth}
+   * asks for one, else none.
+   */
+  AccessControl metrics() {
+    return metrics;
+  }
+
+  /** The authentication column of the metrics listener in the listener table. */
+  String metricsMode() {
+    return metrics == AccessControl.OPEN ? "none" : mode;
   }
 
   @Override

@@ -813,6 +813,13 @@ public record ServerSettings(
             "one JSON line per management call and per refused credential or permission on the caracal.audit logger (standard output)")
     private boolean auditLog = true;
 
+    @Option(
+        names = "--metrics-auth",
+        paramLabel = "auto|true|false",
+        description =
+            "whether a scrape of the metrics listener needs the bearer token of a principal with the read role; auto (default): when --auth-file or a JWKS is set")
+    private String metricsAuth = "auto";
+
     /** Starts with every default and no model repository (the command line sets it). */
     Builder() {}
 
@@ -1157,6 +1164,7 @@ public record ServerSettings(
       rateLimit = v.rateLimit();
       rateLimitBurst = v.rateLimitBurst();
       auditLog = v.auditLog();
+      metricsAuth = v.metricsAuth();
       return this;
     }
 
@@ -1278,7 +1286,8 @@ public record ServerSettings(
               grpcRestrictedProtocol,
               rateLimit,
               rateLimitBurst,
-              auditLog));
+              auditLog,
+              metricsAuth));
     }
   }
 }

@@ -461,6 +461,7 @@ class ServeCommandTest {
     values.put("--model-keys", "k1=" + java.util.Base64.getEncoder().encodeToString(new byte[32]));
     // files are only read at start; the pairs must be complete and client auth needs a CA
     values.put("--tls-client-auth", "optional");
+    values.put("--metrics-auth", "false");
     values.put("--auth-jwks-url", ""); // excludes --auth-jwks-file
     values.put("--http-restricted-api", "logging,trace:admin-key=secret");
     values.put("--grpc-restricted-protocol", "model-repository:admin-key=secret");

@@ -141,7 +141,8 @@ class AuthIT {
                             List.of(),
                             0,
                             0,
-                            true)));
+                            true,
+                            "auto")));
     channel = GrpcIT.channel(server);
   }
 
@@ -355,17 +356,40 @@ class AuthIT {
     assertThat(r.body()).contains("rate limit exceeded for model 'dense'");
     assertThat(code(() -> grpc("slow-token").modelInfer(inferRequest("dense"))))
         .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-    HttpResponse<String> metrics =
-        HTTP.send(
-            HttpRequest.newBuilder(
-                    URI.create(
-                        "http://127.0.0.1:"
-                            + server.server.metricsAddress().orElseThrow().getPort()
-                            + "/metrics"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> metrics = scrape("read-token");
+    assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body())
         .contains("caracal_rate_limited_total{model=\"dense\",principal=\"slow\"} 2.0");
+  }
+
+  static HttpResponse<String> scrape(@Nullable String token) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(
+            URI.create(
+                "http://127.0.0.1:"
+                    + server.server.metricsAddress().orElseThrow().getPort()
+                    + "/metrics"));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theMetricsListenerWantsAPrincipalWithRead() throws Exception {
+    HttpResponse<String> none = scrape(null);
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("WWW-Authenticate"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+    assertThat(none.body()).doesNotContain("nv_inference");
+    assertThat(scrape("nope-token").statusCode()).isEqualTo(401);
+    HttpResponse<String> inferer = scrape("infer-token");
+    assertThat(inferer.statusCode()).isEqualTo(403);
+    assertThat(inferer.body()).doesNotContain("nv_inference");
+    HttpResponse<String> reader = scrape("read-token");
+    assertThat(reader.statusCode()).isEqualTo(200);
+    assertThat(reader.body()).contains("nv_inference_count");
+    assertThat(scrape("admin-token").statusCode()).as("admin has no read role").isEqualTo(403);
   }
 
   @Test

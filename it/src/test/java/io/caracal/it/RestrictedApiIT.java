@@ -62,7 +62,8 @@ class RestrictedApiIT {
         grpcRestricted,
         0,
         0,
-        true);
+        true,
+        "auto");
   }
 
   static Metadata header(String key, String value) {

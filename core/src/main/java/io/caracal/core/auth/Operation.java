@@ -18,6 +18,11 @@ public enum Operation {
   INFER(ApiCategory.INFERENCE, EnumSet.of(Role.INFER), false),
   MODEL_CONFIG(ApiCategory.MODEL_CONFIG, EnumSet.of(Role.READ), false),
   STATISTICS(ApiCategory.STATISTICS, EnumSet.of(Role.READ), false),
+  /**
+   * A scrape of the metrics listener ({@code GET /metrics}): the statistics, as Prometheus reads
+   * them.
+   */
+  METRICS(ApiCategory.STATISTICS, EnumSet.of(Role.READ), false),
   REPOSITORY_INDEX(ApiCategory.MODEL_REPOSITORY, EnumSet.of(Role.READ), false),
   REPOSITORY_LOAD(ApiCategory.MODEL_REPOSITORY, EnumSet.of(Role.ADMIN), true),
   REPOSITORY_UNLOAD(ApiCategory.MODEL_REPOSITORY, EnumSet.of(Role.ADMIN), true),

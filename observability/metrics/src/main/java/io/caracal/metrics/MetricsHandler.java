@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +34,11 @@ final class MetricsHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
   private static final Logger log = LoggerFactory.getLogger(MetricsHandler.class);
 
   private final Exposition exposition;
+  private final io.caracal.core.auth.AccessControl access;
 
-  MetricsHandler(Exposition exposition) {
+  MetricsHandler(Exposition exposition, io.caracal.core.auth.AccessControl access) {
     this.exposition = exposition;
+    this.access = access;
   }
 
   @Override
@@ -53,6 +56,11 @@ final class MetricsHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       FullHttpResponse r = plain(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
       r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
       send(ctx, r, keepAlive);
+      return;
+    }
+    FullHttpResponse refused = admit(ctx, request);
+    if (refused != null) {
+      send(ctx, refused, keepAlive);
       return;
     }
     Exposition.Body body;
@@ -89,6 +97,47 @@ final class MetricsHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       r.headers().set(HttpHeaderNames.CONTENT_ENCODING, HttpHeaderValues.GZIP);
     }
     send(ctx, r, keepAlive);
+  }
+
+  /**
+   * The listener's one access check ({@code --metrics-auth}): null when the scrape is admitted,
+   * else the refusal, mapped here as the HTTP transport maps it: 401 with a bearer challenge, 403,
+   * or 429 with {@code Retry-After}.
+   */
+  private @Nullable FullHttpResponse admit(ChannelHandlerContext ctx, FullHttpRequest request) {
+    java.net.SocketAddress peer = ctx.channel().remoteAddress();
+    try {
+      access
+          .check(
+              io.caracal.core.auth.Operation.METRICS,
+              null,
+              new io.caracal.core.auth.Caller(
+                  request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                  request.headers()::get,
+                  peer instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                      ? a.getAddress().getHostAddress()
+                      : null,
+                  io.caracal.tls.NettyTls.clientCertificate(ctx)))
+          .finished(true, "ok");
+      return null;
+    } catch (io.caracal.api.InferenceException e) {
+      FullHttpResponse r =
+          switch (e.error()) {
+            case io.caracal.api.InferenceError.Unauthenticated u -> {
+              FullHttpResponse u401 = plain(HttpResponseStatus.UNAUTHORIZED, u.message() + "\n");
+              u401.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"caracal\"");
+              yield u401;
+            }
+            case io.caracal.api.InferenceError.RateLimited l -> {
+              FullHttpResponse r429 =
+                  plain(HttpResponseStatus.TOO_MANY_REQUESTS, "rate limit exceeded\n");
+              r429.headers().set(HttpHeaderNames.RETRY_AFTER, l.retryAfterSeconds());
+              yield r429;
+            }
+            default -> plain(HttpResponseStatus.FORBIDDEN, e.getMessage() + "\n");
+          };
+      return r;
+    }
   }
 
   private static FullHttpResponse plain(HttpResponseStatus status, String text) {

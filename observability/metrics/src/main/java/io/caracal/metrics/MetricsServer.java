@@ -53,12 +53,16 @@ public final class MetricsServer implements AutoCloseable {
 
   /**
    * Binds {@code host:port} (0 = ephemeral) and serves {@code exposition}, over TLS with {@code
-   * tls} (null: plaintext); logs the bound port.
+   * tls} (null: plaintext), to the scrapes {@code access} admits; logs the bound port.
    *
    * @throws UncheckedIOException wrapping the bind failure
    */
   static MetricsServer start(
-      String host, int port, Exposition exposition, @Nullable TlsCredentials tls) {
+      String host,
+      int port,
+      Exposition exposition,
+      @Nullable TlsCredentials tls,
+      io.caracal.core.auth.AccessControl access) {
     SslContext ssl;
     try {
       ssl = tls == null ? null : NettyTls.serverContext(tls, TlsPolicy.ALPN_HTTP_1_1);
@@ -67,7 +71,7 @@ public final class MetricsServer implements AutoCloseable {
           new IOException("cannot set up TLS for metrics: " + e.getMessage(), e));
     }
     EventLoopGroup group = new NioEventLoopGroup(1, new DefaultThreadFactory("metrics-io", true));
-    MetricsHandler handler = new MetricsHandler(exposition);
+    MetricsHandler handler = new MetricsHandler(exposition, access);
     ServerBootstrap sb =
         new ServerBootstrap()
             .group(group)

@@ -77,7 +77,21 @@ public final class PrometheusMetrics {
    * @throws java.io.UncheckedIOException wrapping the bind failure or a TLS setup failure
    */
   public MetricsServer serve(String host, int port, io.caracal.tls.@Nullable TlsCredentials tls) {
-    return MetricsServer.start(host, port, new Exposition(registry), tls);
+    return serve(host, port, tls, io.caracal.core.auth.AccessControl.OPEN);
+  }
+
+  /**
+   * Binds the metrics listener on {@code host:port}, over TLS with {@code tls} (null: plaintext),
+   * each scrape admitted by {@code access} ({@link io.caracal.core.auth.Operation#METRICS}).
+   *
+   * @throws java.io.UncheckedIOException wrapping the bind failure or a TLS setup failure
+   */
+  public MetricsServer serve(
+      String host,
+      int port,
+      io.caracal.tls.@Nullable TlsCredentials tls,
+      io.caracal.core.auth.AccessControl access) {
+    return MetricsServer.start(host, port, new Exposition(registry), tls, access);
   }
 
   /** Counts the calls per-principal rate limits refuse ({@code caracal_rate_limited_total}). */

@@ -136,4 +136,49 @@ class MetricsServerTest {
     assertThat(get("/").statusCode()).isEqualTo(404);
     assertThat(get("/v2/health/ready").statusCode()).isEqualTo(404);
   }
+
+  @Test
+  void aScrapeIsCheckedByTheAccessControl_401WithChallenge403Or200() throws Exception {
+    java.util.List<io.caracal.core.auth.Operation> seen = new java.util.ArrayList<>();
+    io.caracal.core.auth.AccessControl tokens =
+        (operation, model, caller) -> {
+          seen.add(operation);
+          String a = caller.authorization();
+          if ("Bearer reader".equals(a)) {
+            return io.caracal.core.auth.Grant.OPEN;
+          }
+          throw io.caracal.api.InferenceException.of(
+              a == null
+                  ? new io.caracal.api.InferenceError.Unauthenticated("bearer token required")
+                  : new io.caracal.api.InferenceError.PermissionDenied(
+                      "principal lacks the read role"));
+        };
+    try (MetricsServer guarded = metrics.serve("127.0.0.1", 0, null, tokens)) {
+      String base = "http://127.0.0.1:" + guarded.address().getPort() + "/metrics";
+      HttpResponse<byte[]> none =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(none.statusCode()).isEqualTo(401);
+      assertThat(none.headers().firstValue("www-authenticate"))
+          .hasValue("Bearer realm=\"caracal\"");
+      assertThat(body(none)).isEqualTo("bearer token required\n");
+      HttpResponse<byte[]> weak =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base))
+                  .header("Authorization", "Bearer infer-only")
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(weak.statusCode()).isEqualTo(403);
+      HttpResponse<byte[]> ok =
+          client.send(
+              HttpRequest.newBuilder(URI.create(base))
+                  .header("Authorization", "Bearer reader")
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(body(ok)).contains("nv_inference_request_success");
+    }
+    assertThat(seen).containsOnly(io.caracal.core.auth.Operation.METRICS).hasSize(3);
+  }
 }

@@ -10,6 +10,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the Netty {@code SslContext} of a listener that uses Netty directly (HTTP, TF Serving
@@ -34,6 +35,26 @@ public final class NettyTls {
   public static SslContext serverContext(TlsCredentials credentials, String alpn)
       throws SSLException {
     return serverContext(credentials, alpn, SslContext.defaultServerProvider());
+  }
+
+  /**
+   * Returns the client certificate a connection's TLS handshake verified (mTLS), or null: no TLS,
+   * or no certificate sent. For the access checks of the listeners built on Netty.
+   */
+  public static java.security.cert.@Nullable X509Certificate clientCertificate(
+      io.netty.channel.ChannelHandlerContext ctx) {
+    io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+    if (ssl == null) {
+      return null;
+    }
+    try {
+      java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x
+          ? x
+          : null;
+    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+      return null;
+    }
   }
 
   /**

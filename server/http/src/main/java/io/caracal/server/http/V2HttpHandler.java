@@ -261,7 +261,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
                 req.headers().get(HttpHeaderNames.AUTHORIZATION),
                 req.headers()::get,
                 call.clientAddress(),
-                ClientCertificates.of(ctx)));
+                io.caracal.tls.NettyTls.clientCertificate(ctx)));
   }
 
   /** Refuses a request that did not frame, or is not HTTP/1.x with a Host (1.1). */
