@@ -280,6 +280,9 @@ public final class Caracal implements AutoCloseable {
                       == io.caracal.core.lifecycle.ModelControlMode.EXPLICIT
               ? labels::apply
               : ConfigReloads.REFUSED;
+      // one budget of request bytes in flight for both HTTP listeners (V2 and TF Serving REST)
+      io.caracal.server.http.RequestBytes requestBytes =
+          new io.caracal.server.http.RequestBytes(settings.httpMaxInflightBytes());
       V2HttpServer http =
           V2HttpServer.builder()
               .host(settings.host())
@@ -298,8 +301,7 @@ public final class Caracal implements AutoCloseable {
                       Duration.ofSeconds(settings.httpBodyTimeoutSecs()),
                       settings.httpMaxConnections(),
                       settings.httpMaxConnectionsPerAddress()))
-              .requestBytes(
-                  new io.caracal.server.http.RequestBytes(settings.httpMaxInflightBytes()))
+              .requestBytes(requestBytes)
               .limits(
                   new HttpLimits(
                       Math.toIntExact(settings.maxRequestBytes()),
@@ -351,6 +353,7 @@ public final class Caracal implements AutoCloseable {
                 .calls(observability.calls())
                 .access(security.tfsRest())
                 .maxBodyBytes(Math.toIntExact(settings.maxRequestBytes()))
+                .requestBytes(requestBytes)
                 .maxJsonDepth(settings.maxJsonDepth() + 3)
                 .build();
         try {

@@ -621,7 +621,8 @@ public record ServerSettings(
         names = "--http-max-inflight-bytes",
         paramLabel = "BYTES",
         description =
-            "request bytes in flight on the HTTP listener at most: bodies being received or waiting,"
+            "request bytes in flight on the HTTP listeners (V2 and TF Serving REST, one budget) at"
+                + " most: bodies being received or waiting,"
                 + " and what decompressing them produces; 503 beyond (default: half the maximum"
                 + " heap; 0 = unbounded)")
     private long httpMaxInflightBytes = Runtime.getRuntime().maxMemory() / 2;

@@ -469,6 +469,15 @@ class GrpcBadRequestsIT {
         .build();
   }
 
+  /** A short call of the slow model answers (the instance is free). */
+  static void assertSlowAnswers() {
+    assertThat(
+            stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+                .modelInfer(slow(1))
+                .getRawOutputContentsCount())
+        .isEqualTo(1);
+  }
+
   /** Returns how many requests of model {@code slow} left its queue for an instance. */
   static long slowDispatched() {
     return stub.withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -479,13 +488,29 @@ class GrpcBadRequestsIT {
         .getCount();
   }
 
+  /**
+   * A deadline that passes while ONNX Runtime runs the call: DEADLINE_EXCEEDED, the server stops
+   * the run (its loop would never end otherwise), and the model's one instance serves the next
+   * call.
+   */
+  @Test
+  void row31_aDeadlineThatPassesWhileTheCallRunsStopsIt() throws Exception {
+    assertSlowAnswers();
+    long dispatched = slowDispatched();
+    assertThat(
+            code(() ->
+                stub.withDeadlineAfter(300, TimeUnit.MILLISECONDS).modelInfer(slow(1L << 40))))
+        .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    Await.until(
+        "the endless call to have reached the instance",
+        Duration.ofSeconds(30),
+        () -> slowDispatched() == dispatched + 1);
+    assertSlowAnswers();
+  }
+
   @Test
   void row31_deadlinesAndCancelsWhileQueued() throws Exception {
-    assertThat(
-            stub.withDeadlineAfter(60, TimeUnit.SECONDS)
-                .modelInfer(slow(1))
-                .getRawOutputContentsCount())
-        .isEqualTo(1);
+    assertSlowAnswers();
     long dispatched = slowDispatched();
     GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async =
         GRPCInferenceServiceGrpc.newStub(channel);
@@ -542,10 +567,6 @@ class GrpcBadRequestsIT {
     assertThat(cancelled.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(busyDone.await(60, TimeUnit.SECONDS)).isTrue();
     // The queue slots came back: the model serves again.
-    assertThat(
-            stub.withDeadlineAfter(60, TimeUnit.SECONDS)
-                .modelInfer(slow(1))
-                .getRawOutputContentsCount())
-        .isEqualTo(1);
+    assertSlowAnswers();
   }
 }

@@ -435,6 +435,84 @@ public class SchedulingIT {
     }
   }
 
+  // ------------------------------------------------------------------ e. deadlines while running
+
+  /** Loop trips of the slow model that no call finishes: only terminating the run ends it. */
+  private static final long FOREVER = 1L << 40;
+
+  /**
+   * The timeout passes while ONNX Runtime runs the request: 504, the run is terminated (the call
+   * could never end otherwise) and the one instance serves the next request.
+   */
+  @Test
+  void aTimeoutThatPassesWhileTheCallRunsAnswers504AndStopsTheCall() throws Exception {
+    try (ItServer s = oneSlowInstance()) {
+      long dispatched = dispatched(s);
+      V2Client.Response r = slowCall(s, "slow", 2, FOREVER, 200_000);
+      assertThat(r.status()).as(r.toString()).isEqualTo(504);
+      assertThat(r.error()).contains("deadline");
+      assertThat(dispatched(s)).as("the request reached the instance").isEqualTo(dispatched + 1);
+      servesTheNextRequest(s);
+      assertThat(stats(s, "slow").path("inference_stats").path("fail").path("count").asLong())
+          .as("the timed-out request counts as a failure")
+          .isEqualTo(1);
+    }
+  }
+
+  /** The client closes its connection while ONNX Runtime runs its request: the run stops. */
+  @Test
+  void aClientThatLeavesWhileTheCallRunsStopsIt() throws Exception {
+    try (ItServer s = oneSlowInstance()) {
+      long dispatched = dispatched(s);
+      byte[] body =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .writeValueAsBytes(slowRequest(2, FOREVER, 0));
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+        socket
+            .getOutputStream()
+            .write(
+                ("POST /v2/models/slow/infer HTTP/1.1\r\nHost: x\r\nContent-Type:"
+                        + " application/json\r\nContent-Length: "
+                        + body.length
+                        + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(body);
+        socket.getOutputStream().flush();
+        Await.until(
+            "the endless call to reach the instance",
+            Duration.ofSeconds(30),
+            () -> dispatched(s) == dispatched + 1);
+      }
+      servesTheNextRequest(s);
+    }
+  }
+
+  /** A server with the slow model on one instance and one thread, after one call. */
+  private ItServer oneSlowInstance() throws Exception {
+    TestModels.slow(repo, "slow", 1);
+    appendConfig(
+        "slow",
+        """
+        dynamic_batching { default_queue_policy { allow_timeout_override: true } }
+        instance_group [ { count: 1 kind: KIND_CPU } ]
+        """);
+    ItServer s = ItServer.start(repo, b -> b.threadsPerInstance(1));
+    assertThat(slowCall(s, "slow", 1, 1, 0).status()).isEqualTo(200);
+    return s;
+  }
+
+  /** One instance, one thread: this answers only once the endless call was stopped. */
+  private static void servesTheNextRequest(ItServer s) {
+    V2Client.Response next = slowCall(s, "slow", 3, 1, 0);
+    assertThat(next.status()).as(next.toString()).isEqualTo(200);
+    assertThat(next.output("OUTPUT0").path("data").get(0).floatValue()).isEqualTo(3f);
+  }
+
+  /** Requests of the model that left its queue for an instance. */
+  private static long dispatched(ItServer s) {
+    return stats(s, "slow").path("inference_stats").path("queue").path("count").asLong();
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private void appendConfig(String model, String text) throws Exception {
@@ -448,6 +526,10 @@ public class SchedulingIT {
    */
   private static V2Client.Response slowCall(
       ItServer s, String model, float value, long iterations, long timeoutMicros) {
+    return s.client.infer(model, slowRequest(value, iterations, timeoutMicros));
+  }
+
+  private static ObjectNode slowRequest(float value, long iterations, long timeoutMicros) {
     float[] x = new float[16];
     Arrays.fill(x, value);
     ObjectNode req =
@@ -458,7 +540,7 @@ public class SchedulingIT {
     if (timeoutMicros > 0) {
       req.putObject("parameters").put("timeout", timeoutMicros);
     }
-    return s.client.infer(model, req);
+    return req;
   }
 
   private static JsonNode stats(ItServer s, String model) {

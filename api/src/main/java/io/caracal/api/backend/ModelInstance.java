@@ -42,6 +42,23 @@ public interface ModelInstance extends AutoCloseable {
   }
 
   /**
+   * Runs the model like {@link #infer(List, List, List)}, with a signal that the result is no
+   * longer wanted: when {@code cancellation} is cancelled while the call runs (every request of the
+   * batch passed its deadline or its client went away), a backend that can stop its runtime does so
+   * and throws {@link CallCancelledException}; the scheduler then answers nobody with it and does
+   * not count it as a failure of the instance, which stays in service. The default ignores the
+   * signal.
+   */
+  default List<NamedTensor> infer(
+      List<NamedTensor> inputs,
+      List<String> outputs,
+      List<Map<String, ParameterValue>> requestParameters,
+      Cancellation cancellation)
+      throws BackendException {
+    return infer(inputs, outputs, requestParameters);
+  }
+
+  /**
    * Whether a tensor returned by {@link #infer} may share memory with an input tensor it was given
    * (for example an identity model that hands its input back). True, the safe answer, by default. A
    * backend that always returns outputs in buffers of their own answers false, which lets the

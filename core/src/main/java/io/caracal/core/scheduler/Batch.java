@@ -1,5 +1,6 @@
 package io.caracal.core.scheduler;
 
+import io.caracal.api.backend.Cancellation;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -18,6 +19,10 @@ final class Batch {
 
   List<Pending> requests;
   long size;
+
+  /** Cancelled when every request ended while the batch runs: the backend may stop the call. */
+  final Cancellation cancellation = Cancellation.create();
+
   final long seq;
   int attempts;
   InstancePool.@Nullable Worker failedOn;
@@ -39,6 +44,19 @@ final class Batch {
     }
     this.size = s;
     this.seq = seq;
+  }
+
+  /**
+   * Cancels the running call when none of its requests waits for it any more (each timed out or was
+   * cancelled). Batcher thread.
+   */
+  void cancelIfAbandoned() {
+    for (Pending p : requests) {
+      if (!p.future.isDone()) {
+        return;
+      }
+    }
+    cancellation.cancel();
   }
 
   /** Takes a request that ended out of the batch. */

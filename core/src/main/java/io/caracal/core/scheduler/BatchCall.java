@@ -8,6 +8,7 @@ import io.caracal.api.NamedTensor;
 import io.caracal.api.ParameterValue;
 import io.caracal.api.RequestObserver;
 import io.caracal.api.backend.BackendException;
+import io.caracal.api.backend.CallCancelledException;
 import io.caracal.core.repository.ModelSpec.TimeoutAction;
 import io.caracal.core.scheduler.InstancePool.Worker;
 import java.util.ArrayList;
@@ -32,6 +33,8 @@ final class BatchCall {
    * completes the futures of a successful batch itself (without preserve_ordering), then posts
    * Done; onDone, on the batcher thread, takes the worker's count back and handles the rest:
    *
+   *   stopped: CallCancelledException after the batch's cancellation (no request waits for it)
+   *                                   --> nothing more (the instance stays in service)
    *   success, preserve_ordering      --> the ordered release completes the futures in batch order
    *   invalid input (BackendException with isInvalidInput), several requests, no preserve_ordering,
    *     batcher running               --> each open request is retried alone (only the bad one fails)
@@ -66,6 +69,7 @@ final class BatchCall {
   private final InstancePool pool;
   private final RetryQueue retries;
   private final OrderedRelease ordered;
+  private final Deadlines deadlines;
   private final BooleanSupplier accepting;
 
   /**
@@ -83,6 +87,7 @@ final class BatchCall {
       InstancePool pool,
       RetryQueue retries,
       OrderedRelease ordered,
+      Deadlines deadlines,
       BooleanSupplier accepting) {
     this.id = id;
     this.preserveOrdering = preserveOrdering;
@@ -92,13 +97,23 @@ final class BatchCall {
     this.pool = pool;
     this.retries = retries;
     this.ordered = ordered;
+    this.deadlines = deadlines;
     this.accepting = accepting;
   }
 
-  /** Hands batch {@code b} to instance {@code w}'s executor. Batcher thread. */
+  /**
+   * Hands batch {@code b} to instance {@code w}'s executor; its REJECT requests stay under the
+   * deadline timer while it runs. Batcher thread.
+   */
   void start(Worker w, Batch b) {
     pool.started(w);
     b.attempts++;
+    for (Pending p : b.requests) {
+      p.running = b;
+      if (p.deadline != Long.MAX_VALUE && p.action == TimeoutAction.REJECT) {
+        deadlines.time(p);
+      }
+    }
     try {
       w.executor.execute(() -> call(w, b));
     } catch (RuntimeException e) {
@@ -131,7 +146,8 @@ final class BatchCall {
       for (Pending p : b.requests) {
         params.add(p.custom);
       }
-      List<NamedTensor> out = w.instance.infer(in, b.requests.get(0).outputs, params);
+      List<NamedTensor> out =
+          w.instance.infer(in, b.requests.get(0).outputs, params, b.cancellation);
       long t2 = ticker.read();
       List<List<NamedTensor>> split;
       try {
@@ -196,7 +212,23 @@ final class BatchCall {
     Worker w = d.worker();
     pool.finished(w, now);
     Batch b = d.batch();
+    for (Pending p : b.requests) {
+      p.running = null;
+    }
     Throwable error = d.error();
+    if (error instanceof CallCancelledException && b.cancellation.isCancelled()) {
+      // Stopped because nobody waits for it (each request timed out or was cancelled, and has its
+      // answer): not the instance's failure.
+      log.debug("model {}: instance {} stopped an abandoned batch of {}", id, w.number, b.size);
+      ordered.release(
+          b.seq,
+          () -> {
+            for (Pending p : b.requests) {
+              p.timeOut(id.name(), ticker.read(), stats);
+            }
+          });
+      return;
+    }
     if (error == null) {
       List<List<NamedTensor>> outs = d.outputs();
       if (preserveOrdering && outs != null) {

@@ -16,7 +16,7 @@ final class Deadlines {
    * Pending.timed says whether a request has an entry, so none is added twice.
    *
    * A deadline still matters while the request is queued and not yet late, or while it waits in a
-   * retry batch with the REJECT action; an entry that no longer matters is dropped lazily, when it
+   * retry batch or runs on an instance with the REJECT action; an entry that no longer matters is dropped lazily, when it
    * reaches the top of the heap. What happens to an expired request (fail it, make it late, take it
    * out of its retry batch) is the batcher's business.
    */
@@ -60,10 +60,12 @@ final class Deadlines {
   }
 
   /**
-   * Whether a request's deadline still matters: queued and not yet late, or REJECT in a retry
-   * batch.
+   * Whether a request's deadline still matters: queued and not yet late, or REJECT in a retry batch
+   * or in a running one.
    */
   private static boolean matters(Pending p) {
-    return p.queued ? !p.late : p.retry != null && p.action == TimeoutAction.REJECT;
+    return p.queued
+        ? !p.late
+        : (p.retry != null || p.running != null) && p.action == TimeoutAction.REJECT;
   }
 }

@@ -46,9 +46,12 @@ import org.slf4j.LoggerFactory;
  * retry queue its requests stay under the deadline timer and cancellation: a REJECT request whose
  * deadline passes fails there with {@code DeadlineExceeded}, a cancelled one leaves it, and a batch
  * left empty is dropped (with preserve_ordering its place in the response order is released); DELAY
- * requests stay. Every request future is completed exactly once (completion goes through {@code
- * CompletableFuture.complete}, and a batch is owned by exactly one place at a time: a queue, an
- * instance, or the retry queue).
+ * requests stay. A REJECT request whose deadline passes while its batch runs fails at once, and so
+ * does a cancelled one; once no request of a running batch waits for it, the call is cancelled
+ * ({@link io.caracal.api.backend.Cancellation}: ONNX Runtime terminates the run) and its error is
+ * not counted against the instance. Every request future is completed exactly once (completion goes
+ * through {@code CompletableFuture.complete}, and a batch is owned by exactly one place at a time:
+ * a queue, an instance, or the retry queue).
  */
 public final class DynamicBatcher implements ModelRunner {
   /*
@@ -165,6 +168,7 @@ public final class DynamicBatcher implements ModelRunner {
             pool,
             retries,
             ordered,
+            deadlines,
             this::accepting);
     this.instances = pool.activeCount();
     if (thread != null) {
@@ -444,17 +448,25 @@ public final class DynamicBatcher implements ModelRunner {
       stats.cancelled();
     } else if (p.retry != null) {
       retries.leave(p);
+    } else if (p.running != null) {
+      p.running.cancelIfAbandoned();
     }
   }
 
   /**
-   * Applies timeouts (queued requests, REJECT requests waiting in a retry batch); returns the next
-   * deadline.
+   * Applies timeouts (queued requests, REJECT requests waiting in a retry batch or running: they
+   * answer at once, and a running batch none of whose requests waits any more is cancelled);
+   * returns the next deadline.
    */
   private long expire(long now) {
     Pending p;
     while ((p = deadlines.pollExpired(now)) != null) {
-      if (p.retry != null) {
+      if (p.running != null) {
+        if (!p.future.isDone()) { // answered by its call before the batcher saw the call end
+          p.timeOut(id.name(), now, stats);
+          p.running.cancelIfAbandoned();
+        }
+      } else if (p.retry != null) {
         p.timeOut(id.name(), now, stats);
         retries.leave(p);
       } else if (p.action == TimeoutAction.DELAY) {

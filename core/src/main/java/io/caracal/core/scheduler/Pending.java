@@ -27,6 +27,9 @@ final class Pending implements BatchRule.Candidate {
    *   queued --> in a batch on an instance (BatchCall) --> done
    *   in a batch that failed --> in a retry batch (RetryQueue; retry != null) --> in a batch ...
    *   any of these --> done (deadline, cancellation, shutdown)
+   * running names the batch while an instance runs it (set by BatchCall.start, cleared by onDone): a
+   * REJECT request whose deadline passes then, or that is cancelled, ends at once, and the call is
+   * cancelled (Batch.cancellation) once no request of the batch is left waiting for it.
    * timed says whether the request has an entry in the Deadlines heap.
    *
    * The future completes exactly once (CompletableFuture completes once). Statistics are recorded
@@ -50,6 +53,7 @@ final class Pending implements BatchRule.Candidate {
   boolean late; // DELAY action: its timeout passed; runs after every other request
   boolean timed; // has an entry in the deadline heap
   @Nullable Batch retry; // the retry batch it waits in
+  @Nullable Batch running; // the batch an instance runs it in
 
   /** Creates a request submitted at ticker time {@code enqueued}. */
   Pending(
@@ -106,7 +110,7 @@ final class Pending implements BatchRule.Candidate {
     }
   }
 
-  /** Fails the request with {@code DeadlineExceeded}: its queue timeout passed. */
+  /** Fails the request with {@code DeadlineExceeded}: its timeout passed (queued or running). */
   void timeOut(String model, long now, SchedulerStats stats) {
     stats.timedOut();
     fail(InferenceException.of(new InferenceError.DeadlineExceeded(model)), now, stats);

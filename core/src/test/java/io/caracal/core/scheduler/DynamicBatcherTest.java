@@ -12,6 +12,8 @@ import io.caracal.api.ParameterValue;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
 import io.caracal.api.backend.BackendException;
+import io.caracal.api.backend.CallCancelledException;
+import io.caracal.api.backend.Cancellation;
 import io.caracal.api.backend.ModelInstance;
 import io.caracal.api.backend.ModelSignature;
 import io.caracal.core.repository.ModelSpec.QueuePolicy;
@@ -66,6 +68,7 @@ class DynamicBatcherTest {
     final List<Long> batches = Collections.synchronizedList(new ArrayList<>());
     final List<List<Map<String, ParameterValue>>> parameters =
         Collections.synchronizedList(new ArrayList<>());
+    final List<Cancellation> cancellations = Collections.synchronizedList(new ArrayList<>());
     volatile int failNext;
     volatile boolean closed;
 
@@ -102,6 +105,21 @@ class DynamicBatcherTest {
         throws BackendException {
       parameters.add(requestParameters);
       return infer(inputs, outputs);
+    }
+
+    /** Like a runtime that checks its terminate flag: a call cancelled before it ran fails. */
+    @Override
+    public List<NamedTensor> infer(
+        List<NamedTensor> inputs,
+        List<String> outputs,
+        List<Map<String, ParameterValue>> requestParameters,
+        Cancellation cancellation)
+        throws BackendException {
+      cancellations.add(cancellation);
+      if (cancellation.isCancelled()) {
+        throw new CallCancelledException("terminated");
+      }
+      return infer(inputs, outputs, requestParameters);
     }
 
     @Override
@@ -522,6 +540,69 @@ class DynamicBatcherTest {
     settle();
     assertThat(error(a)).isInstanceOf(InferenceError.DeadlineExceeded.class);
     assertThat(instances.get(0).batches).isEmpty();
+  }
+
+  /*
+   * A batch handed to an instance's executor and not yet finished is running, as far as the batcher
+   * knows: these tests let deadlines pass and clients cancel between the hand-over and the call.
+   */
+
+  @Test
+  void aRunningRequestWhoseDeadlinePassesAnswersAtOnceAndItsAbandonedCallIsCancelled() {
+    start(simple(4, 0, 0), 1);
+    var a = submit(1, new RunOptions(0, 200));
+    batcher.step(); // a runs
+    Fake f = instances.get(0);
+    assertThat(batcher.step()).as("wakes at a's deadline").isEqualTo(ticker.read() + 200_000);
+    ticker.advance(200, TimeUnit.MICROSECONDS);
+    batcher.step();
+    assertThat(error(a)).isInstanceOf(InferenceError.DeadlineExceeded.class);
+    settle(); // the call starts only now: it sees the cancellation and fails
+    assertThat(f.cancellations).hasSize(1);
+    assertThat(f.cancellations.get(0).isCancelled()).isTrue();
+    assertThat(batcher.stats().counters())
+        .as("a stopped call is not the instance's failure")
+        .containsEntry("instance_failures", 0L);
+    assertThat(created).hasValue(0);
+    assertThat(batcher.instanceCount()).isEqualTo(1);
+    var b = submit(1); // the instance takes the next request
+    settle();
+    assertThat(b).isCompleted();
+    assertThat(f.batches).hasSize(1);
+  }
+
+  @Test
+  void aRunningBatchIsCancelledOnlyWhenNoRequestWaitsForItAnyMore() {
+    start(simple(4, 0, 0), 1);
+    var expires = submit(1, new RunOptions(0, 100));
+    var cancelled = submit(1, new RunOptions(0, 0));
+    var waits = submit(1, new RunOptions(0, 300));
+    batcher.step(); // one batch of three runs
+    ticker.advance(100, TimeUnit.MICROSECONDS);
+    cancelled.cancel(false);
+    batcher.step();
+    assertThat(error(expires)).isInstanceOf(InferenceError.DeadlineExceeded.class);
+    settle(); // one request still waits: the call runs to its end
+    assertThat(waits).isCompleted();
+    assertThat(waits.isCompletedExceptionally()).isFalse();
+    assertThat(instances.get(0).cancellations.get(0).isCancelled()).isFalse();
+    assertThat(instances.get(0).batches).containsExactly(3L);
+  }
+
+  @Test
+  void aRunningBatchWhoseClientsAllLeftIsCancelled() {
+    start(simple(4, 0, 0), 1);
+    var a = submit(1);
+    var b = submit(1);
+    batcher.step();
+    a.cancel(false);
+    batcher.step();
+    assertThat(instances.get(0).cancellations).isEmpty(); // not yet called
+    b.cancel(false);
+    settle();
+    assertThat(instances.get(0).cancellations.get(0).isCancelled()).isTrue();
+    assertThat(batcher.stats().counters()).containsEntry("instance_failures", 0L);
+    assertThat(created).hasValue(0);
   }
 
   @Test

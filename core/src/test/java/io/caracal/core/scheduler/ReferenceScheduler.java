@@ -31,7 +31,10 @@ import java.util.stream.Collectors;
  *       REJECT}) or becomes late ({@code DELAY}): it stays queued behind every request that has not
  *       timed out, in the order of the deadlines (ties in arrival order). The timer also covers a
  *       request in a batch waiting to be retried: with {@code REJECT} it fails at the first step at
- *       or after its deadline and leaves the batch; with {@code DELAY} it stays.
+ *       or after its deadline and leaves the batch; with {@code DELAY} it stays. With {@code
+ *       REJECT} it covers a request whose batch runs too: it fails at the first step at or after
+ *       its deadline, and its batch runs on (a call none of whose requests waits any more is
+ *       cancelled; the held calls here end as the test says).
  *   <li>Scheduling order: level 1 first, arrival order within a level, late requests last. A batch
  *       is the longest run from the front of that order whose requests mix with the first (same
  *       shape) and whose total fits max_batch_size. It leaves when it is full, and all of it leaves
@@ -315,6 +318,15 @@ final class ReferenceScheduler {
           wake = Math.min(wake, r.deadline);
         }
       }
+      for (Worker w : workers) {
+        if (w.running != null) {
+          for (Req r : w.running.reqs) {
+            if (r.outcome == null) {
+              wake = Math.min(wake, r.deadline);
+            }
+          }
+        }
+      }
     }
     return wake;
   }
@@ -356,6 +368,16 @@ final class ReferenceScheduler {
           if (r.outcome == null && r.deadline <= now) {
             timedOut++;
             complete(r, Outcome.DEADLINE);
+          }
+        }
+      }
+      for (Worker w : workers) {
+        if (w.running != null) {
+          for (Req r : w.running.reqs) {
+            if (r.outcome == null && r.deadline <= now) {
+              timedOut++;
+              complete(r, Outcome.DEADLINE);
+            }
           }
         }
       }

@@ -6,7 +6,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.caracal.api.NamedTensor;
+import io.caracal.api.ParameterValue;
 import io.caracal.api.backend.BackendException;
+import io.caracal.api.backend.CallCancelledException;
+import io.caracal.api.backend.Cancellation;
 import io.caracal.api.backend.IoSpec;
 import io.caracal.api.backend.ModelInstance;
 import io.caracal.api.backend.ModelSignature;
@@ -16,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One ORT session. {@link OrtSession#run} is thread-safe, so concurrent {@link #infer} calls share
@@ -51,6 +55,49 @@ final class OnnxRuntimeModelInstance implements ModelInstance {
   @Override
   public List<NamedTensor> infer(List<NamedTensor> inputs, List<String> requested)
       throws BackendException {
+    return run(inputs, requested, null);
+  }
+
+  /**
+   * Runs with its own {@link OrtSession.RunOptions}, whose terminate flag the cancellation sets:
+   * ONNX Runtime checks it between nodes (and loop iterations) and fails the run, which is reported
+   * as a {@link BackendException}.
+   */
+  @Override
+  public List<NamedTensor> infer(
+      List<NamedTensor> inputs,
+      List<String> requested,
+      List<Map<String, ParameterValue>> requestParameters,
+      Cancellation cancellation)
+      throws BackendException {
+    if (cancellation.isCancelled()) {
+      throw new CallCancelledException("the call was cancelled before it started");
+    }
+    try (OrtSession.RunOptions options = new OrtSession.RunOptions();
+        Cancellation.Registration stop = cancellation.onCancel(() -> terminate(options))) {
+      return run(inputs, requested, options);
+    } catch (BackendException e) {
+      if (cancellation.isCancelled()) {
+        throw new CallCancelledException("ONNX Runtime stopped the call: nobody waits for it");
+      }
+      throw e;
+    } catch (OrtException e) {
+      throw new BackendException(
+          "ONNX Runtime failed: " + Messages.scrub(e.getMessage(), modelDir), false, null);
+    }
+  }
+
+  private static void terminate(OrtSession.RunOptions options) {
+    try {
+      options.setTerminate(true);
+    } catch (OrtException e) {
+      // the run goes on to its end; its result is dropped
+    }
+  }
+
+  private List<NamedTensor> run(
+      List<NamedTensor> inputs, List<String> requested, OrtSession.@Nullable RunOptions options)
+      throws BackendException {
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
       for (NamedTensor in : inputs) {
@@ -61,7 +108,10 @@ final class OnnxRuntimeModelInstance implements ModelInstance {
           throw new BackendException("input " + in.name() + " given twice", true, null);
         }
       }
-      try (OrtSession.Result result = session.run(feeds, new LinkedHashSet<>(requested))) {
+      try (OrtSession.Result result =
+          options == null
+              ? session.run(feeds, new LinkedHashSet<>(requested))
+              : session.run(feeds, new LinkedHashSet<>(requested), options)) {
         List<NamedTensor> out = new ArrayList<>(requested.size());
         for (String name : requested) {
           out.add(new NamedTensor(name, convert(name, result)));

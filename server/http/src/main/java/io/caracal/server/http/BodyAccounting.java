@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -29,13 +30,31 @@ import org.jspecify.annotations.Nullable;
  *       chunk of {@code 7FFFFFFF} bytes until the body deadline).
  * </ul>
  *
- * Event loop only.
+ * Event loop only. Other HTTP/1.1 listeners (TF Serving's REST API) put one in their pipeline with
+ * their own {@link Refusal}, which answers in their error format.
  */
-final class BodyAccounting extends ChannelInboundHandlerAdapter {
+public final class BodyAccounting extends ChannelInboundHandlerAdapter {
+  /** Why a request was refused before its handler saw it. */
+  public enum Reason {
+    /** A chunk declares more than the body limit: 413. */
+    BODY_TOO_LARGE,
+    /** The budget has not got the request's bytes: 503 with {@code Retry-After: 1}. */
+    BYTES_IN_FLIGHT
+  }
+
+  /** Answers a refused request in the listener's format and closes the connection. */
+  @FunctionalInterface
+  public interface Refusal {
+    /**
+     * Answers {@code request} (413 or 503 as {@code reason} says; {@code message} is the text to
+     * give) and closes the connection.
+     */
+    void refuse(ChannelHandlerContext ctx, HttpRequest request, Reason reason, String message);
+  }
+
   private final RequestBytes budget;
   private final int maxBody;
-  private final V2JsonCodec codec;
-  private final CallTracker calls;
+  private final Refusal refusal;
   private final ChunkProbe probe;
   private final ArrayDeque<long[]> whole = new ArrayDeque<>(); // held by complete requests, oldest
   // first: the head is the one the handler handles
@@ -47,10 +66,35 @@ final class BodyAccounting extends ChannelInboundHandlerAdapter {
 
   BodyAccounting(
       RequestBytes budget, int maxBody, V2JsonCodec codec, CallTracker calls, ChunkProbe probe) {
+    this(
+        budget,
+        maxBody,
+        probe,
+        (ctx, r, reason, message) ->
+            V2HttpHandler.refuse(
+                ctx,
+                codec,
+                calls,
+                r,
+                reason == Reason.BODY_TOO_LARGE
+                    ? new HttpProblem.BodyTooLarge(maxBody)
+                    : new HttpProblem.BytesInFlight()));
+  }
+
+  /**
+   * Accounts the bodies of one connection whose HTTP decoder is {@code httpCodec}, against {@code
+   * budget}, with {@code maxBody} the listener's body limit; put it between the codec and the
+   * aggregator, and call {@link #handled()} once the handler decoded each request.
+   */
+  public BodyAccounting(
+      RequestBytes budget, int maxBody, HttpServerCodec httpCodec, Refusal refusal) {
+    this(budget, maxBody, ChunkProbe.of(httpCodec), refusal);
+  }
+
+  private BodyAccounting(RequestBytes budget, int maxBody, ChunkProbe probe, Refusal refusal) {
     this.budget = budget;
     this.maxBody = maxBody;
-    this.codec = codec;
-    this.calls = calls;
+    this.refusal = refusal;
     this.probe = probe;
   }
 
@@ -65,10 +109,11 @@ final class BodyAccounting extends ChannelInboundHandlerAdapter {
       held = 0;
       received = 0;
       declared = false;
-      long length = HttpUtil.getContentLength(r, -1L);
+      // a request the decoder refused (a bad Content-Length, say) is the handler's to answer
+      long length = r.decoderResult().isSuccess() ? HttpUtil.getContentLength(r, -1L) : -1L;
       if (length > 0 && length <= maxBody) { // beyond the limit the aggregator answers 413
         if (!acquire(length)) {
-          refuse(ctx, msg, new HttpProblem.BytesInFlight());
+          refuse(ctx, msg, Reason.BYTES_IN_FLIGHT);
           return;
         }
         declared = true;
@@ -78,7 +123,7 @@ final class BodyAccounting extends ChannelInboundHandlerAdapter {
       int n = c.content().readableBytes();
       received += n;
       if (!declared && n > 0 && !acquire(n)) {
-        refuse(ctx, msg, new HttpProblem.BytesInFlight());
+        refuse(ctx, msg, Reason.BYTES_IN_FLIGHT);
         return;
       }
       if (c instanceof LastHttpContent) {
@@ -96,7 +141,7 @@ final class BodyAccounting extends ChannelInboundHandlerAdapter {
     if (!refused && r != null && !declared) {
       long rest = probe.restOfChunk();
       if (rest > 0 && received + rest > maxBody) {
-        refuse(ctx, null, new HttpProblem.BodyTooLarge(maxBody));
+        refuse(ctx, null, Reason.BODY_TOO_LARGE);
         return;
       }
     }
@@ -117,7 +162,7 @@ final class BodyAccounting extends ChannelInboundHandlerAdapter {
   }
 
   /** The handler is done with the oldest complete request: gives back what it held. */
-  void handled() {
+  public void handled() {
     long[] head = whole.poll();
     if (head != null) {
       budget.release(head[0]);
@@ -143,7 +188,7 @@ final class BodyAccounting extends ChannelInboundHandlerAdapter {
     return true;
   }
 
-  private void refuse(ChannelHandlerContext ctx, @Nullable Object msg, HttpProblem problem) {
+  private void refuse(ChannelHandlerContext ctx, @Nullable Object msg, Reason reason) {
     refused = true;
     if (msg != null) {
       ReferenceCountUtil.release(msg);
@@ -151,7 +196,11 @@ final class BodyAccounting extends ChannelInboundHandlerAdapter {
     ctx.channel().config().setAutoRead(false);
     HttpRequest r = current;
     if (r != null) {
-      V2HttpHandler.refuse(ctx, codec, calls, r, problem);
+      HttpProblem problem =
+          reason == Reason.BODY_TOO_LARGE
+              ? new HttpProblem.BodyTooLarge(maxBody)
+              : new HttpProblem.BytesInFlight();
+      refusal.refuse(ctx, r, reason, problem.message());
     } else {
       ctx.close();
     }

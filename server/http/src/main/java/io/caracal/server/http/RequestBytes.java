@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * what their decompression produces. Each request holds what it has received (or, with a {@code
  * Content-Length}, all it declared, at once) until its handler has decoded it; a request that would
  * go beyond the budget is refused with 503 and {@code Retry-After} instead of growing the heap.
- * Thread-safe, lock-free.
+ * Thread-safe, lock-free. One budget may serve several listeners (the V2 HTTP and the TF Serving
+ * REST listener share the server's), each through a {@link BodyAccounting} per connection.
  */
 public final class RequestBytes {
   private final long capacity;
@@ -27,7 +28,7 @@ public final class RequestBytes {
   }
 
   /** Takes {@code n} bytes if the budget has them; false (and counted as refused) if not. */
-  boolean tryAcquire(long n) {
+  public boolean tryAcquire(long n) {
     long u;
     do {
       u = used.get();
@@ -40,7 +41,7 @@ public final class RequestBytes {
   }
 
   /** Gives {@code n} bytes back. */
-  void release(long n) {
+  public void release(long n) {
     used.addAndGet(-n);
   }
 

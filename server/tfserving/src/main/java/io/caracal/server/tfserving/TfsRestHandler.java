@@ -2,6 +2,7 @@ package io.caracal.server.tfserving;
 
 import io.caracal.core.observe.CallRecord;
 import io.caracal.core.observe.CallTracker;
+import io.caracal.server.http.BodyAccounting;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -50,8 +51,15 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
   // the admitted request's grant, told its result when the answer is written
   private io.caracal.core.auth.Grant grant = io.caracal.core.auth.Grant.OPEN;
 
+  private final BodyAccounting bytes;
+
   TfsRestHandler(
-      TfsRestApi api, CallTracker calls, boolean cors, io.caracal.core.auth.AccessControl access) {
+      TfsRestApi api,
+      CallTracker calls,
+      boolean cors,
+      io.caracal.core.auth.AccessControl access,
+      BodyAccounting bytes) {
+    this.bytes = bytes;
     this.access = access;
     this.api = api;
     this.calls = calls;
@@ -98,19 +106,19 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
       route = TfsRoute.match(method, req.uri());
     } catch (TfStatus.Failure f) {
       call = start(ctx, req, "malformed", null, reqId);
-      req.release();
+      done(req);
       write(ctx, CompletableFuture.failedFuture(f), keepAlive, reqId, call, false);
       return;
     }
     call = start(ctx, req, route.template(), route.model().isEmpty() ? null : route, reqId);
     if (route.kind() == TfsRoute.Kind.NOT_V1) {
-      req.release();
+      done(req);
       writeNotFound(ctx, keepAlive, call);
       return;
     }
     if (route.kind() == TfsRoute.Kind.PREFLIGHT) {
       String origin = req.headers().get(HttpHeaderNames.ORIGIN);
-      req.release();
+      done(req);
       reply =
           origin != null && ORIGIN.matcher(origin).matches()
               ? CompletableFuture.completedFuture(new byte[0])
@@ -125,7 +133,7 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
     } catch (Throwable t) {
       reply = CompletableFuture.failedFuture(t);
     } finally {
-      req.release();
+      done(req);
     }
     if (reply.isDone()) {
       write(ctx, reply, keepAlive, reqId, call, false);
@@ -146,6 +154,47 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
               }
               drain(ctx);
             }));
+  }
+
+  /** The request is decoded (or refused): frees it and gives its bytes back to the budget. */
+  private void done(FullHttpRequest req) {
+    req.release();
+    bytes.handled();
+  }
+
+  /**
+   * Refuses {@code req} before it reaches the handler (its body is too large, or the budget of
+   * request bytes in flight is spent): answers {@code status} with the message as TF Serving's
+   * {@code error}, closes the connection, and reports the call like any other.
+   */
+  static void refuse(
+      ChannelHandlerContext ctx,
+      CallTracker calls,
+      HttpRequest req,
+      HttpResponseStatus status,
+      String message) {
+    CallRecord call =
+        calls.start(
+            CallRecord.Protocol.HTTP,
+            req.method().name(),
+            "refused",
+            ctx.channel().id().asShortText() + "-refused",
+            ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                ? a.getAddress().getHostAddress()
+                : null,
+            req.headers().get(HttpHeaderNames.USER_AGENT),
+            Map.of());
+    byte[] body = TfsRestApi.error(message);
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    if (status.code() == 503) {
+      r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+    }
+    HttpUtil.setContentLength(r, body.length);
+    ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    calls.finish(call, status.code(), status.reasonPhrase(), "Refused", body.length);
   }
 
   /** The one access check of this transport; a refusal is mapped by {@link TfsErrors}. */

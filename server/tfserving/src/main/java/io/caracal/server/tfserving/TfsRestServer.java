@@ -3,6 +3,8 @@ package io.caracal.server.tfserving;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.caracal.core.InferenceService;
 import io.caracal.core.observe.CallTracker;
+import io.caracal.server.http.BodyAccounting;
+import io.caracal.server.http.RequestBytes;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -53,6 +55,7 @@ public final class TfsRestServer implements AutoCloseable {
   private final TfsRestApi api;
   private final CallTracker calls;
   private final int maxBodyBytes;
+  private final RequestBytes requestBytes;
   private final int eventLoopThreads;
   private final boolean cors;
   private final io.caracal.tls.@Nullable TlsCredentials tls;
@@ -76,6 +79,7 @@ public final class TfsRestServer implements AutoCloseable {
     this.calls = b.calls;
     this.access = b.access;
     this.maxBodyBytes = b.maxBodyBytes;
+    this.requestBytes = b.requestBytes;
     this.eventLoopThreads = b.eventLoopThreads;
     this.cors = b.cors;
     this.tls = b.tls;
@@ -127,10 +131,26 @@ public final class TfsRestServer implements AutoCloseable {
                             .addLast(
                                 io.caracal.tls.NettyTls.HANDLER_NAME, ssl.newHandler(ch.alloc()));
                       }
+                      HttpServerCodec httpCodec = new HttpServerCodec();
+                      BodyAccounting bytes =
+                          new BodyAccounting(
+                              requestBytes,
+                              maxBodyBytes,
+                              httpCodec,
+                              (ctx, r, reason, message) ->
+                                  TfsRestHandler.refuse(
+                                      ctx,
+                                      calls,
+                                      r,
+                                      reason == BodyAccounting.Reason.BODY_TOO_LARGE
+                                          ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                                          : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                      message));
                       ch.pipeline()
-                          .addLast("codec", new HttpServerCodec())
+                          .addLast("codec", httpCodec)
+                          .addLast("bytes", bytes)
                           .addLast("aggregator", new JsonRefusingAggregator(maxBodyBytes))
-                          .addLast("tfs", new TfsRestHandler(api, calls, cors, access));
+                          .addLast("tfs", new TfsRestHandler(api, calls, cors, access, bytes));
                     }
                   });
       try {
@@ -239,6 +259,7 @@ public final class TfsRestServer implements AutoCloseable {
   /** Builds a {@link TfsRestServer}; each setter checks its argument at once. */
   public static final class Builder extends ListenerBuilder<Builder> {
     private int maxBodyBytes = 64 << 20;
+    private RequestBytes requestBytes = new RequestBytes(0);
     private int maxJsonDepth = 64;
     private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     private boolean cors;
@@ -258,6 +279,17 @@ public final class TfsRestServer implements AutoCloseable {
         throw new IllegalArgumentException("maxBodyBytes must be positive: " + n);
       }
       this.maxBodyBytes = n;
+      return this;
+    }
+
+    /**
+     * The budget of request bytes in flight (bodies received and not yet decoded), which the server
+     * shares with its V2 HTTP listener; a request beyond it is answered 503 {@code too many request
+     * bytes in flight: retry later} with {@code Retry-After: 1}, and the connection closes.
+     * Default: counted, unbounded.
+     */
+    public Builder requestBytes(RequestBytes budget) {
+      this.requestBytes = java.util.Objects.requireNonNull(budget, "budget");
       return this;
     }
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Chaos (issue 12, reliability-security.md §4b/§4d): mnist-cnn-dyn under open-loop load at half its
+# measured capacity for CHAOS_SECS, while (1) the model is reloaded through the repository API
+# every RELOAD_SECS (explicit model control), (2) 10% of the clients crash right after sending
+# their request (connection reset, no answer read: Triton's crashing_client), (3) 50 slowloris
+# connections trickle a header byte a second, and 1% of the requests are malformed (must be 4xx).
+# Afterwards: the server is live and ready, its queue is back to 0, Netty's leak detector
+# (paranoid) reported nothing, threads and descriptors are back near where they started.
+# Results: $OUT/results.md (default bench/target/chaos-<time>/).
+#
+# Usage: bench/chaos.sh [--no-build]
+#   env: CHAOS_SECS (60), RELOAD_SECS (2), LOAD_FACTOR (0.5), CAPACITY_SECS (10),
+#        MODELS_DIR (../shared/models)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bin/lib/find-jdk.sh"
+cd "$root"
+bench_name=chaos
+. "$root/bench/lib/ab-setup.sh" "$@"
+. "$root/bench/lib/reliability.sh"
+CHAOS_SECS=${CHAOS_SECS:-60}
+RELOAD_SECS=${RELOAD_SECS:-2}
+LOAD_FACTOR=${LOAD_FACTOR:-0.5}
+CAPACITY_SECS=${CAPACITY_SECS:-10}
+
+add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
+start_server main --model-control-mode explicit --load-model mnist --metrics-port 0
+metrics_port=$(sed -nE 's/.*metrics listening on [^:]+:([0-9]+).*/\1/p' "$OUT/server-main.log" | head -1)
+base="http://127.0.0.1:$port"
+url="$base/v2/models/mnist/infer"
+cap=$(capacity "$url" "$CAPACITY_SECS")
+rate=$(awk -v c="$cap" -v f="$LOAD_FACTOR" 'BEGIN {printf "%d", c * f}')
+sleep 2 # let wrk's connections close
+start_sample=$(sample "$server_pid")
+before=$(machine)
+
+openloop --header --url "$url" --body "$good_body" --bad-body "$bad_body" --bad-percent 1 \
+  --abort-percent 10 --slowloris 50 --rate "$rate" --warmup 2 --duration "$CHAOS_SECS" \
+  --label "chaos ${CHAOS_SECS} s" > "$OUT/load.md" 2> "$OUT/load.err" &
+load_pid=$!
+reloads=0; reload_failures=0
+while kill -0 "$load_pid" 2>/dev/null; do
+  sleep "$RELOAD_SECS"
+  code=$(curl -s -o "$OUT/reload.json" -w '%{http_code}' -X POST "$base/v2/repository/models/mnist/load" || echo 000)
+  reloads=$((reloads + 1))
+  [ "$code" = 200 ] || { reload_failures=$((reload_failures + 1)); echo "reload answered $code: $(cat "$OUT/reload.json")" >> "$OUT/load.err"; }
+done
+status=0
+wait "$load_pid" || status=$?
+sleep 5 # in-flight requests end, crashed clients' connections close, slowloris sockets time out
+end_sample=$(sample "$server_pid")
+depth=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^caracal_queue_depth/ {s += $NF} END {print s + 0}')
+{
+  echo "# Chaos, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); mnist-cnn-dyn (max batch 64, preferred 32/64, 500 µs delay), explicit model control"
+  echo "- Capacity, closed loop (wrk, 128 connections, ${CAPACITY_SECS} s): $cap requests/s; offered ${LOAD_FACTOR}x = $rate requests/s, open loop, ${CHAOS_SECS} s after 2 s of warm-up"
+  echo "- During the load: a reload of the model every ${RELOAD_SECS} s ($reloads reloads, $reload_failures not answered 200), 10% of the requests sent by a client that resets its connection at once, 50 slowloris connections, 1% malformed requests"
+  echo "- Before: $before"
+  echo "- After: $(machine)"
+  echo
+  cat "$OUT/load.md"
+  echo
+  echo "| server | before | 5 s after |"
+  echo "|---|---:|---:|"
+  echo "| RSS MiB | $(echo "$start_sample" | cut -d, -f2) | $(echo "$end_sample" | cut -d, -f2) |"
+  echo "| threads | $(echo "$start_sample" | cut -d, -f4) | $(echo "$end_sample" | cut -d, -f4) |"
+  echo "| open descriptors | $(echo "$start_sample" | cut -d, -f5) | $(echo "$end_sample" | cut -d, -f5) |"
+  echo
+  echo "Unexpected answers: $([ "$status" = 0 ] && echo none || echo "$(wc -l < "$OUT/load.err") lines in load.err"); live $(curl -s -o /dev/null -w '%{http_code}' "$base/v2/health/live"), ready $(curl -s -o /dev/null -w '%{http_code}' "$base/v2/health/ready"); queue depth after: $depth; leak reports: $(grep -c 'LEAK:' "$OUT/server-main.log" || true); errors logged: $(grep -c ' ERROR ' "$OUT/server-main.log" || true)"
+} | tee "$OUT/results.md"
+exit "$status"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Soak (issue 12, reliability-security.md §4d): mnist-cnn-dyn under open-loop load at 70% of its
+# measured capacity for SOAK_MINUTES, 1% malformed requests mixed in (each must be a 4xx), the
+# server's RSS, heap used, threads and open descriptors sampled every 10 s. Passes when no answer
+# is unexpected; the table compares the first sample after the warm-up minute with the last.
+# Results: $OUT/results.md and $OUT/samples.csv (default bench/target/soak-<time>/).
+#
+# Usage: bench/soak.sh [--no-build]
+#   env: SOAK_MINUTES (5), LOAD_FACTOR (0.7), CAPACITY_SECS (10), MODELS_DIR (../shared/models)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bin/lib/find-jdk.sh"
+cd "$root"
+bench_name=soak
+. "$root/bench/lib/ab-setup.sh" "$@"
+. "$root/bench/lib/reliability.sh"
+SOAK_MINUTES=${SOAK_MINUTES:-5}
+LOAD_FACTOR=${LOAD_FACTOR:-0.7}
+CAPACITY_SECS=${CAPACITY_SECS:-10}
+
+add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
+start_server main --allow-metrics false
+url="http://127.0.0.1:$port/v2/models/mnist/infer"
+cap=$(capacity "$url" "$CAPACITY_SECS")
+rate=$(awk -v c="$cap" -v f="$LOAD_FACTOR" 'BEGIN {printf "%d", c * f}')
+before=$(machine)
+echo "seconds,rss_mib,heap_used_mib,threads,fds" > "$OUT/samples.csv"
+secs=$((SOAK_MINUTES * 60))
+openloop --header --url "$url" --body "$good_body" --bad-body "$bad_body" --bad-percent 1 \
+  --rate "$rate" --warmup 60 --duration "$((secs - 60))" --label "soak ${SOAK_MINUTES} min" \
+  > "$OUT/load.md" 2> "$OUT/load.err" &
+load_pid=$!
+start=$SECONDS
+while kill -0 "$load_pid" 2>/dev/null; do
+  s=$(sample "$server_pid")
+  echo "$((${s%%,*} - start)),${s#*,}" >> "$OUT/samples.csv"
+  sleep 10
+done
+status=0
+wait "$load_pid" || status=$?
+summary() { # column name: first sample at or after 60 s, last, max, drift %
+  awk -F, -v c="$1" 'NR > 1 && $1 >= 60 && first == "" {first = $c} NR > 1 {last = $c; if ($c > max) max = $c}
+    END {printf "%s | %s | %s | %+.1f%%", first, last, max, first > 0 ? 100 * (last - first) / first : 0}' "$OUT/samples.csv"
+}
+{
+  echo "# Soak, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); mnist-cnn-dyn (max batch 64, preferred 32/64, 500 µs delay), JSON requests of one image, 1% malformed (a shape that does not match the data: must be 400)"
+  echo "- Capacity, closed loop (wrk, 128 connections, ${CAPACITY_SECS} s): $cap requests/s; offered ${LOAD_FACTOR}x = $rate requests/s, open loop, for $SOAK_MINUTES min (the first minute is warm-up)"
+  echo "- Before: $before"
+  echo "- After: $(machine)"
+  echo
+  cat "$OUT/load.md"
+  echo
+  echo "| sampled every 10 s | after warm-up | at the end | max | drift |"
+  echo "|---|---:|---:|---:|---:|"
+  echo "| RSS MiB | $(summary 2) |"
+  echo "| heap used MiB (as sampled, not after a GC) | $(summary 3) |"
+  echo "| threads | $(summary 4) |"
+  echo "| open descriptors | $(summary 5) |"
+  echo
+  echo "Unexpected answers: $([ "$status" = 0 ] && echo none || echo "see $OUT/load.err"); server live: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/health/live"); leak reports: $(grep -c 'LEAK:' "$OUT/server-main.log" || true)"
+} | tee "$OUT/results.md"
+exit "$status"
