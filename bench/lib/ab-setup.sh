@@ -14,11 +14,12 @@ ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-64}
 MODELS_DIR=${MODELS_DIR:-$root/../shared/models}
 OUT=${OUT:-$root/bench/target/$bench_name-$(date -u +%Y%m%dT%H%M%SZ)}
-[ -f "$MODELS_DIR/mnist-cnn-dyn/model.onnx" ] || { echo "$bench_name-test: needs $MODELS_DIR/mnist-cnn-dyn (../shared)" >&2; exit 2; }
+# ab_optional_shared=1: the caller has a fallback when ../shared is absent; ab_modules: what to build
+[ -f "$MODELS_DIR/mnist-cnn-dyn/model.onnx" ] || [ "${ab_optional_shared:-0}" = 1 ] || { echo "$bench_name-test: needs $MODELS_DIR/mnist-cnn-dyn (../shared)" >&2; exit 2; }
 
 if [ "$build" = 1 ]; then
-  echo "$bench_name-test: building (./mvnw -DskipTests package -pl app,bench -am)"
-  ./mvnw -B -q -ntp -DskipTests package -pl app,bench -am
+  echo "$bench_name-test: building (./mvnw -DskipTests package -pl ${ab_modules:-app,bench} -am)"
+  ./mvnw -B -q -ntp -DskipTests package -pl "${ab_modules:-app,bench}" -am
 fi
 cp_file="$root/bench/target/classpath.txt"
 bench_jar="$root/bench/target/caracal-bench-0.1.0-SNAPSHOT.jar"

@@ -152,7 +152,7 @@ public final class Caracal implements AutoCloseable {
                 settings.queueCapacity(),
                 Ticker.system(),
                 java.time.InstantSource.system()),
-            new AutoCompleter(),
+            new AutoCompleter(settings.defaultMaxBatchSize()),
             settings.loadThreads());
     InferencePipeline pipeline = null;
     io.caracal.core.lifecycle.RepositoryPoller poller = null;

@@ -55,6 +55,9 @@ import picocli.CommandLine.Option;
  *     listeners stopped accepting; what is left then fails with 503
  * @param queueCapacity requests that may wait per model and priority level before new ones are
  *     refused with 503, for models whose queue policy sets no {@code max_queue_size}
+ * @param defaultMaxBatchSize the {@code max_batch_size} auto-complete gives a model that can batch
+ *     and whose config leaves it unset (Triton's {@code default-max-batch-size}); above 1 such a
+ *     model also gets the dynamic batcher when its config names no scheduler; 0 = no batching
  * @param threadsPerInstance batches one model instance runs at once (execution threads per
  *     instance)
  * @param loadThreads models loaded in parallel at start
@@ -116,6 +119,7 @@ public record ServerSettings(
     int drainDelaySecs,
     int exitTimeoutSecs,
     int queueCapacity,
+    int defaultMaxBatchSize,
     int threadsPerInstance,
     int loadThreads,
     ModelControlMode modelControlMode,
@@ -210,6 +214,11 @@ public record ServerSettings(
         "0..3600");
     check(queueCapacity >= 1, "queue-capacity", queueCapacity, ">= 1");
     check(
+        defaultMaxBatchSize >= 0 && defaultMaxBatchSize <= 1 << 20,
+        "default-max-batch-size",
+        defaultMaxBatchSize,
+        "0..1048576");
+    check(
         threadsPerInstance >= 1 && threadsPerInstance <= 256,
         "threads-per-instance",
         threadsPerInstance,
@@ -301,6 +310,7 @@ public record ServerSettings(
         .drainDelaySecs(drainDelaySecs)
         .exitTimeoutSecs(exitTimeoutSecs)
         .queueCapacity(queueCapacity)
+        .defaultMaxBatchSize(defaultMaxBatchSize)
         .threadsPerInstance(threadsPerInstance)
         .loadThreads(loadThreads)
         .modelControlMode(modelControlMode)
@@ -435,6 +445,13 @@ public record ServerSettings(
         description =
             "requests that may wait per model and priority level when its queue policy sets no max_queue_size; more get 503")
     private int queueCapacity = 128;
+
+    @Option(
+        names = "--default-max-batch-size",
+        paramLabel = "N",
+        description =
+            "max_batch_size given to a model that can batch (dynamic first dimension everywhere) when its config leaves it unset, as Triton's default-max-batch-size; above 1 such a model also gets the dynamic batcher (no delay) unless its config names a scheduler; 0 = serve it without batching")
+    private int defaultMaxBatchSize = 4;
 
     @Option(
         names = "--load-threads",
@@ -1025,6 +1042,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --default-max-batch-size}, auto-complete's max batch size. */
+    public Builder defaultMaxBatchSize(int v) {
+      defaultMaxBatchSize = v;
+      return this;
+    }
+
     /** Sets {@code --load-threads}, models loaded in parallel. */
     public Builder loadThreads(int v) {
       loadThreads = v;
@@ -1249,6 +1272,7 @@ public record ServerSettings(
           drainDelaySecs,
           exitTimeoutSecs,
           queueCapacity,
+          defaultMaxBatchSize,
           threadsPerInstance,
           loadThreads,
           modelControlMode,

@@ -42,6 +42,13 @@ import java.util.stream.Collectors;
  *       outputs and leaves {@code max_batch_size} at 0, and every input and output of the model has
  *       a dynamic ({@code -1}) first dimension. With {@code max_batch_size > 0} every model tensor
  *       must have a dynamic first dimension and dims exclude it.
+ *   <li>When {@code max_batch_size} was completed that way to more than 1 and the config names no
+ *       scheduler (neither {@code dynamic_batching} nor {@code sequence_batching}), the dynamic
+ *       batcher is enabled with its default settings ({@code dynamic_batching { }}: no delay, no
+ *       preferred sizes), as Triton's ONNX Runtime backend does: a model served without a config
+ *       batches whatever is queued when an instance frees up. A default max batch size of 1 or 0
+ *       turns this off (0 also leaves {@code max_batch_size} at 0). A model that cannot batch keeps
+ *       {@code max_batch_size 0} and one request per call.
  *   <li>A listed tensor must exist in the model, with the same data type, the same rank and equal
  *       fixed dimensions ({@code -1} on either side matches). With {@code reshape}, the reshape
  *       shape is compared with the model instead of {@code dims}.
@@ -56,6 +63,12 @@ import java.util.stream.Collectors;
 public final class AutoCompleter {
   /** Triton's {@code default-max-batch-size}. */
   public static final int DEFAULT_MAX_BATCH_SIZE = 4;
+
+  /**
+   * Triton's {@code dynamic_batching { }}: the dynamic batcher with every setting at its default.
+   */
+  static final DynamicBatching DEFAULT_DYNAMIC_BATCHING =
+      dynamicBatching(ModelDynamicBatching.getDefaultInstance());
 
   /** The most instances one model version may ask for. */
   public static final int MAX_INSTANCES = 64;
@@ -74,10 +87,13 @@ public final class AutoCompleter {
     this(DEFAULT_MAX_BATCH_SIZE);
   }
 
-  /** Creates a completer that gives batching models without a config this max batch size. */
+  /**
+   * Creates a completer that gives batching models without a config this max batch size (0: none,
+   * the model is served without a batch dimension).
+   */
   public AutoCompleter(int defaultMaxBatchSize) {
-    if (defaultMaxBatchSize < 1) {
-      throw new IllegalArgumentException("defaultMaxBatchSize < 1: " + defaultMaxBatchSize);
+    if (defaultMaxBatchSize < 0) {
+      throw new IllegalArgumentException("defaultMaxBatchSize < 0: " + defaultMaxBatchSize);
     }
     this.defaultMaxBatchSize = defaultMaxBatchSize;
   }
@@ -243,8 +259,15 @@ public final class AutoCompleter {
 
     boolean listsTensors = cfg.getInputCount() > 0 || cfg.getOutputCount() > 0;
     int maxBatch = cfg.getMaxBatchSize();
+    Optional<DynamicBatching> batching =
+        cfg.hasDynamicBatching()
+            ? Optional.of(dynamicBatching(cfg.getDynamicBatching()))
+            : Optional.empty();
     if (maxBatch == 0 && !listsTensors && allDynamicFirst(signature)) {
       maxBatch = defaultMaxBatchSize;
+      if (maxBatch > 1 && !cfg.hasDynamicBatching() && !cfg.hasSequenceBatching()) {
+        batching = Optional.of(DEFAULT_DYNAMIC_BATCHING);
+      }
     }
     if (maxBatch > 0) {
       checkBatchable(signature.inputs(), "input", maxBatch, where);
@@ -349,9 +372,7 @@ public final class AutoCompleter {
         outputs,
         source.versionPolicy(),
         source.instanceCount(),
-        cfg.hasDynamicBatching()
-            ? Optional.of(dynamicBatching(cfg.getDynamicBatching()))
-            : Optional.empty(),
+        batching,
         cfg.getDefaultModelFilename().isEmpty()
             ? source.factory().defaultModelFileName()
             : cfg.getDefaultModelFilename(),

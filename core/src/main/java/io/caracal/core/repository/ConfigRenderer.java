@@ -16,7 +16,8 @@ import java.util.Optional;
  * platform, backend, max_batch_size, inputs and outputs, version_policy, instance_group,
  * default_model_filename) come from the completed {@link ModelSpec}; per-tensor fields it does not
  * model (format, label_filename, ...) and every other block (dynamic_batching, parameters,
- * sequence_batching, ...) are kept as parsed. Stateless and thread-safe.
+ * sequence_batching, ...) are kept as parsed, with an empty {@code dynamic_batching} block when
+ * auto-complete enabled the dynamic batcher. Stateless and thread-safe.
  */
 public final class ConfigRenderer {
   private ConfigRenderer() {}
@@ -70,6 +71,10 @@ public final class ConfigRenderer {
       b.addOutput(out);
     }
     b.setVersionPolicy(versionPolicy(completed.versionPolicy()));
+    if (completed.dynamicBatching().isPresent() && !base.hasDynamicBatching()) {
+      // enabled by auto-complete (a batching model without a scheduler): Triton shows the block
+      b.setDynamicBatching(io.caracal.proto.inference.ModelDynamicBatching.getDefaultInstance());
+    }
     if (base.getInstanceGroupCount() == 0) {
       b.addInstanceGroup(
           ModelInstanceGroup.newBuilder()

@@ -69,6 +69,50 @@ class AutoCompleterTest {
     ModelSpec c = complete(null, FIXED);
     assertThat(c.maxBatchSize()).isZero();
     assertThat(c.input("x").orElseThrow().dims()).isEqualTo(Shape.of(1, 3, 4));
+    assertThat(c.dynamicBatching()).isEmpty();
+  }
+
+  @Test
+  void noConfig_batchingModel_getsTheDynamicBatcherWithDefaults() throws Exception {
+    ModelSpec c = complete(null, BATCHING);
+    assertThat(c.dynamicBatching()).contains(AutoCompleter.DEFAULT_DYNAMIC_BATCHING);
+    ModelSpec.DynamicBatching db = c.dynamicBatching().orElseThrow();
+    assertThat(db.maxQueueDelayMicros()).isZero();
+    assertThat(db.preferredBatchSizes()).isEmpty();
+    assertThat(db.priorityLevels()).isZero();
+    // shown by the config endpoint as Triton shows it
+    assertThat(ConfigRenderer.render(Optional.empty(), c).hasDynamicBatching()).isTrue();
+  }
+
+  @Test
+  void configWithoutSchedulerOrTensors_batchingModel_getsTheDynamicBatcher() throws Exception {
+    ModelSpec c =
+        complete(
+            "name: \"simple\" parameters { key: \"k\" value: { string_value: \"v\" } }", BATCHING);
+    assertThat(c.maxBatchSize()).isEqualTo(4);
+    assertThat(c.dynamicBatching()).contains(AutoCompleter.DEFAULT_DYNAMIC_BATCHING);
+  }
+
+  @Test
+  void explicitScheduler_orExplicitMaxBatch_isKeptAsWritten() throws Exception {
+    ModelSpec own = complete("dynamic_batching { max_queue_delay_microseconds: 100 }", BATCHING);
+    assertThat(own.dynamicBatching().orElseThrow().maxQueueDelayMicros()).isEqualTo(100);
+    ModelSpec explicit = complete("max_batch_size: 8", BATCHING);
+    assertThat(explicit.maxBatchSize()).isEqualTo(8);
+    assertThat(explicit.dynamicBatching()).isEmpty();
+    assertThat(ConfigRenderer.render(Optional.empty(), explicit).hasDynamicBatching()).isFalse();
+  }
+
+  @Test
+  void defaultMaxBatchSizeOneOrZero_enablesNoBatcher() throws Exception {
+    ModelSpec one = new AutoCompleter(1).complete(found(null), BATCHING, f -> List.of());
+    assertThat(one.maxBatchSize()).isEqualTo(1);
+    assertThat(one.dynamicBatching()).isEmpty();
+    ModelSpec zero = new AutoCompleter(0).complete(found(null), BATCHING, f -> List.of());
+    assertThat(zero.maxBatchSize()).isZero();
+    assertThat(zero.dynamicBatching()).isEmpty();
+    assertThat(zero.input("INPUT0").orElseThrow().dims()).isEqualTo(Shape.of(-1, 16));
+    assertThatThrownBy(() -> new AutoCompleter(-1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.caracal.protocol.v2;
 
+import ch.randelshofer.fastdoubleparser.JavaDoubleParser;
+import ch.randelshofer.fastdoubleparser.JavaFloatParser;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.caracal.api.DataType;
@@ -18,6 +20,10 @@ import java.nio.charset.StandardCharsets;
  * {@code true}/{@code false}, integers within the type's range, floats finite after rounding to the
  * type, BYTES strings (stored as their UTF-8 bytes). Immutable and thread-safe; a parser is used by
  * one call at a time.
+ *
+ * <p>Floating-point elements are parsed by FastDoubleParser straight from the parser's character
+ * buffer into the tensor's buffer (correctly rounded, as {@link Float#parseFloat}), with no String,
+ * boxing or intermediate array per element.
  *
  * <p>{@link #forRequests} reads as a V2 server reads requests: numbers only, buffers direct so that
  * a backend may hand them to native code without a copy. {@link #forResponses} reads what V2
@@ -184,7 +190,10 @@ public final class JsonTensorReader {
     if (!isNumber(p.currentToken())) {
       return (float) nonFinite(p, dt, shape);
     }
-    float f = p.getFloatValue();
+    // the token is a valid JSON number (the parser checked it): parsed from the parser's own
+    // characters, with no String per number
+    float f =
+        JavaFloatParser.parseFloat(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     if (Float.isInfinite(f)) {
       throw outOfRange(p, dt, shape);
     }
@@ -214,7 +223,8 @@ public final class JsonTensorReader {
     if (!isNumber(p.currentToken())) {
       return nonFinite(p, dt, shape);
     }
-    double d = p.getDoubleValue();
+    double d =
+        JavaDoubleParser.parseDouble(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
     if (Double.isInfinite(d)) {
       throw outOfRange(p, dt, shape);
     }

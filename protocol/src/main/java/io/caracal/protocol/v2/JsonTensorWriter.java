@@ -1,6 +1,7 @@
 package io.caracal.protocol.v2;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import io.caracal.api.DataType;
 import io.caracal.api.Shape;
 import io.caracal.api.Tensor;
@@ -31,6 +32,17 @@ public final class JsonTensorWriter {
    * member.
    */
   public static void writeData(JsonGenerator g, Tensor t) throws IOException {
+    if (!writeFloatsAsText(g, t)) {
+      writeEachElement(g, t);
+    }
+  }
+
+  /**
+   * Writes the tensor's elements as {@link #writeData} does, each element through the generator's
+   * own number writing (which makes a String of each float): the path of NaN, infinities and
+   * integers, and the reference {@code writeData}'s float path is measured against.
+   */
+  public static void writeEachElement(JsonGenerator g, Tensor t) throws IOException {
     ByteBuffer b = t.data();
     long n = t.dataType() == DataType.BYTES ? Long.MAX_VALUE : t.elementCount();
     g.writeStartArray();
@@ -90,6 +102,76 @@ public final class JsonTensorWriter {
       }
     }
     g.writeEndArray();
+  }
+
+  /** Characters of numbers collected before they go to the generator at once. */
+  private static final int CHUNK = 4096;
+
+  /**
+   * Writes a floating-point tensor with only finite elements as one array of numbers in the form
+   * the generator would write them ({@link Float#toString} / {@link Double#toString}, shortest
+   * round-trip), formatted by the JDK into a reusable builder and handed to the generator in chunks
+   * of characters, with no String per element. Returns false, having written nothing, for other
+   * types, a non-finite element (the generator decides how those look) and a generator that quotes
+   * numbers.
+   */
+  private static boolean writeFloatsAsText(JsonGenerator g, Tensor t) throws IOException {
+    if (g.isEnabled(JsonWriteFeature.WRITE_NUMBERS_AS_STRINGS.mappedFeature())) {
+      return false;
+    }
+    DataType dt = t.dataType();
+    boolean finite =
+        switch (dt) {
+          case FP32, FP64 -> isExact(t);
+          case FP16, BF16 -> allFiniteHalf(t);
+          default -> false;
+        };
+    if (!finite) {
+      return false;
+    }
+    ByteBuffer b = t.data();
+    long n = t.elementCount();
+    StringBuilder sb = new StringBuilder(CHUNK + 32);
+    char[] chars = new char[CHUNK + 32];
+    g.writeStartArray();
+    for (long i = 0; i < n; i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      switch (dt) {
+        case FP32 -> sb.append(b.getFloat());
+        case FP64 -> sb.append(b.getDouble());
+        case FP16 -> sb.append(Float.float16ToFloat(b.getShort()));
+        default -> sb.append(Bfloat16.toFloat(b.getShort()));
+      }
+      if (sb.length() >= CHUNK) {
+        flush(g, sb, chars);
+      }
+    }
+    flush(g, sb, chars);
+    g.writeEndArray();
+    return true;
+  }
+
+  private static boolean allFiniteHalf(Tensor t) {
+    ByteBuffer b = t.data();
+    boolean fp16 = t.dataType() == DataType.FP16;
+    while (b.hasRemaining()) {
+      short h = b.getShort();
+      if (!Float.isFinite(fp16 ? Float.float16ToFloat(h) : Bfloat16.toFloat(h))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void flush(JsonGenerator g, StringBuilder sb, char[] chars) throws IOException {
+    int len = sb.length();
+    if (len > 0) {
+      sb.getChars(0, len, chars, 0);
+      g.writeRaw(chars, 0, len);
+      sb.setLength(0);
+    }
   }
 
   /** Writes the member {@code "shape"} with the shape's dimensions. */

@@ -38,6 +38,44 @@ class JsonTensorReaderTest {
     }
   }
 
+  @Test
+  void floats_parsedFromTheParsersCharacters_areCorrectlyRounded() throws IOException {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+    java.util.List<String> texts =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "0",
+                "-0",
+                "1",
+                "-1.5",
+                "1e-3",
+                "1E+10",
+                "0.1",
+                "1.4e-45",
+                "7e-46",
+                "3.4028235e38",
+                "3.4028234e38",
+                "123456789012345678901234567890",
+                "0.30000000000000004",
+                "2.2250738585072014E-308",
+                "4.9e-324",
+                "16777217"));
+    for (int i = 0; i < 500; i++) {
+      texts.add(Float.toString(Float.intBitsToFloat(rnd.nextInt() & 0x7f7fffff)));
+      texts.add(Double.toString(rnd.nextDouble(-1e6, 1e6)));
+      texts.add(rnd.nextLong() + "." + Math.abs(rnd.nextLong()) + "e" + (rnd.nextInt(40) - 30));
+    }
+    String data = "[" + String.join(",", texts) + "]";
+    ByteBuffer f32 = read(REQUESTS, "FP32", "[" + texts.size() + "]", data).data();
+    ByteBuffer f64 = read(REQUESTS, "FP64", "[" + texts.size() + "]", data).data();
+    for (String text : texts) {
+      assertThat(Float.floatToRawIntBits(f32.getFloat()))
+          .as(text)
+          .isEqualTo(Float.floatToRawIntBits(Float.parseFloat(text)));
+      assertThat(f64.getDouble()).as(text).isEqualTo(Double.parseDouble(text));
+    }
+  }
+
   private static Shape shape(String dims) {
     String inner = dims.substring(1, dims.length() - 1);
     return inner.isEmpty()

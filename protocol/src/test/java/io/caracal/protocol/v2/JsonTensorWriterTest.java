@@ -33,6 +33,51 @@ class JsonTensorWriterTest {
     return w.toString();
   }
 
+  private static String eachElement(Tensor t) throws IOException {
+    StringWriter w = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(w)) {
+      JsonTensorWriter.writeEachElement(g, t);
+    }
+    return w.toString();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = DataType.class,
+      names = {"FP32", "FP64", "FP16", "BF16"})
+  void floats_writtenAsTextInChunks_matchTheGeneratorsOwnNumbers(DataType dt) throws IOException {
+    // seeded random bit patterns (subnormals, huge and tiny exponents, -0.0) across several chunks
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+    int n = 3000;
+    ByteBuffer b = le(n * dt.byteSize());
+    for (int i = 0; i < n; i++) {
+      switch (dt) {
+        case FP32 -> b.putFloat(finiteFloat(rnd));
+        case FP64 -> {
+          double d = Double.longBitsToDouble(rnd.nextLong());
+          b.putDouble(Double.isFinite(d) ? d : i);
+        }
+        default -> b.putShort(Float.floatToFloat16(i % 7 == 0 ? -0.0f : rnd.nextFloat() * 100));
+      }
+    }
+    Tensor t = Tensor.of(dt, Shape.of(n), b.flip());
+    assertThat(data(t)).isEqualTo(eachElement(t)).startsWith("[").endsWith("]");
+    Tensor empty = Tensor.of(dt, Shape.of(0), le(0));
+    assertThat(data(empty)).isEqualTo("[]");
+  }
+
+  private static float finiteFloat(java.util.SplittableRandom rnd) {
+    float f = Float.intBitsToFloat(rnd.nextInt());
+    return Float.isFinite(f) ? f : 1.0e-45f;
+  }
+
+  @Test
+  void floats_withANonFiniteElement_goThroughTheGenerator() throws IOException {
+    Tensor t =
+        Tensor.of(DataType.FP32, Shape.of(2), le(8).putFloat(1.5f).putFloat(Float.NaN).flip());
+    assertThat(data(t)).isEqualTo(eachElement(t)).isEqualTo("[1.5,\"NaN\"]");
+  }
+
   @Test
   void writeData_everyDatatype() throws IOException {
     assertThat(data(Tensor.of(DataType.BOOL, Shape.of(2), ByteBuffer.wrap(new byte[] {1, 0}))))

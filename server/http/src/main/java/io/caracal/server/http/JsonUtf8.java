@@ -2,7 +2,6 @@ package io.caracal.server.http;
 
 import io.caracal.api.InferenceException;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ByteProcessor;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -17,9 +16,29 @@ import java.nio.charset.StandardCharsets;
  * all-ASCII body (the usual case) costs one scan.
  */
 final class JsonUtf8 {
-  private static final ByteProcessor ASCII = b -> b >= 0;
 
   private JsonUtf8() {}
+
+  /**
+   * The index of the first byte above 0x7F, or -1. Scans the memory of each component directly: an
+   * aggregated request body is a slice of a composite buffer, on which {@code forEachByte} looks up
+   * the component and checks the index again for every byte (5 % of the server's CPU time on a 4.7
+   * KB JSON request in a profile, issue 10).
+   */
+  private static int firstNonAscii(ByteBuf json) {
+    int index = json.readerIndex();
+    for (ByteBuffer b : json.nioBuffers()) {
+      int start = b.position();
+      int limit = b.limit();
+      for (int i = start; i < limit; i++) {
+        if (b.get(i) < 0) {
+          return index + (i - start);
+        }
+      }
+      index += limit - start;
+    }
+    return -1;
+  }
 
   /**
    * Checks the readable bytes of {@code json}.
@@ -27,7 +46,7 @@ final class JsonUtf8 {
    * @throws InferenceException (InvalidInput) when they are not valid UTF-8
    */
   static void check(ByteBuf json) {
-    int from = json.forEachByte(ASCII);
+    int from = firstNonAscii(json);
     if (from < 0) {
       return; // all ASCII
     }
