@@ -113,20 +113,6 @@ if [ "$MOBILENET" = 1 ]; then
   mob_lean_pid=$lean_pid mob_lean_port=$lean_port
 fi
 
-cat > "$work/post.lua" <<'EOF'
-local f = assert(io.open(os.getenv("BODY"), "rb"))
-wrk.body = f:read("*a")
-f:close()
-wrk.method = "POST"
-wrk.headers["Content-Type"] = os.getenv("CTYPE")
-local h = os.getenv("HLEN")
-if h ~= nil and h ~= "" then wrk.headers["Inference-Header-Content-Length"] = h end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %d %d %.1f %.1f %d\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.status + e.timeout))
-end
-EOF
 
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -135,7 +121,7 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 point() {
   local label=$1 c=$2 pid=$3 url=$4 body=$5 ctype=$6 hlen=$7 secs=$8 t0 t1 res
   t0=$(ticks "$pid")
-  res=$(BODY=$body CTYPE=$ctype HLEN=$hlen wrk -t1 -c"$c" -d"${secs}s" --timeout 10s -s "$work/post.lua" "$url" \
+  res=$(BODY=$body CTYPE=$ctype HLEN=$hlen wrk -t1 -c"$c" -d"${secs}s" --timeout 10s -s "$root/bench/lib/wrk-post.lua" "$url" \
     | sed -n 's/^RESULT //p')
   t1=$(ticks "$pid")
   [ -n "$res" ] || { echo "compare: wrk gave no result for $label c=$c" >&2; return 1; }

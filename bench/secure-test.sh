@@ -8,16 +8,21 @@
 #                encrypted (model.onnx.enc, decrypted in memory at load)
 #   secured-jdk  the same on the JDK's TLS engine (-Dio.netty.handler.ssl.noOpenSsl=true)
 # Clients keep their connections (64 keep-alive connections per target, handshakes during the
-# warm-up), as inference clients do. Results: $OUT/results.md (default bench/target/secure-<time>/).
+# warm-up), as inference clients do. The load generator shares the 2 CPUs with the servers, so its
+# own TLS work is counted against the secured servers; wrk (C, OpenSSL; CLIENT=wrk, the default
+# when wrk is installed) costs far less CPU per request than the JDK's HTTP client (CLIENT=java,
+# AbLoad). Results: $OUT/results.md (default bench/target/secure-<time>/).
 #
 # Usage: bench/secure-test.sh [--no-build]
-#   env: WARMUP (5 s), DURATION (10 s), ROUNDS (3), CONCURRENCY (64), MODELS_DIR (../shared/models)
+#   env: WARMUP (5 s), DURATION (10 s), ROUNDS (3), CONCURRENCY (64), MODELS_DIR (../shared/models),
+#        CLIENT (wrk or java)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
 cd "$root"
 bench_name=secure
 . "$root/bench/lib/ab-setup.sh" "$@"
+CLIENT=${CLIENT:-$(command -v wrk > /dev/null && echo wrk || echo java)}
 
 add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
 
@@ -51,15 +56,22 @@ echo "secure-test: plain :$plain_port, secured :$sec_port, secured-jdk :$jdk_por
   echo "# A secured start against a plain start, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections, warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds; metrics and access log at their defaults (on) everywhere"
+  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds; metrics and access log at their defaults (on) everywhere"
   echo "- secured: TLS 1.3 (EC P-256), \`--auth-file\` (100 principals, audit log on), the model stored encrypted; engines: $(grep -ho 'TLS, [A-Z]* engine' "$OUT/server-secured.log" | head -1) / $(grep -ho 'TLS, [A-Z]* engine' "$OUT/server-secured-jdk.log" | head -1)"
   echo
-  "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
-    --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" \
-    --ca-file "$work/ca.pem" --model mnist --input input --output output --shape 1,1,28,28 \
-    --target "plain=http://127.0.0.1:$plain_port" \
-    --target "secured=https://localhost:$sec_port,token=$token" \
-    --target "secured-jdk=https://localhost:$jdk_port,token=$token"
+  if [ "$CLIENT" = wrk ]; then
+    wrk_auth[secured]="Bearer $token"
+    wrk_auth[secured-jdk]="Bearer $token"
+    make_bodies "$repo/mnist/1/model.onnx" "$work/bodies"
+    wrk_ab "$work/bodies" mnist plain secured secured-jdk
+  else
+    "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
+      --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" \
+      --ca-file "$work/ca.pem" --model mnist --input input --output output --shape 1,1,28,28 \
+      --target "plain=http://127.0.0.1:$plain_port" \
+      --target "secured=https://localhost:$sec_port,token=$token" \
+      --target "secured-jdk=https://localhost:$jdk_port,token=$token"
+  fi
   echo
   echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/results.md"

@@ -118,3 +118,70 @@ await_server() {
   done
   echo "$bench_name-test: server $label never became ready" >&2; return 1
 }
+
+# make_bodies MODEL_ONNX DIR: batch-1 request bodies for the model (v2.json, v2.bin with v2.bin.hlen,
+# raw.bin), written by io.caracal.bench.compare.CompareBodies
+make_bodies() {
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$bench_cp" \
+    io.caracal.bench.compare.CompareBodies "$1" "$2" > /dev/null
+}
+
+# wrk_ab BODIES MODEL LABEL...: drives the servers started as LABEL... (start_server/await_server)
+# with wrk, CONCURRENCY keep-alive connections, the binary body of BODIES posted to MODEL's infer
+# route with the Authorization value wrk_auth[LABEL] (if any): a warm-up of WARMUP s each, then
+# ROUNDS rounds of DURATION s, the order reversed every other round; prints a Markdown table of
+# req/s per round, the median and its ratio to the first LABEL's, the median p99, the errors
+# (non-2xx answers and socket errors) and the server's CPU time per request over the counted
+# rounds (/proc/PID/stat). Needs wrk.
+declare -A wrk_auth
+wrk_ab() {
+  local bodies=$1 model=$2
+  shift 2
+  local labels=("$@") l r res t0 t1 order scheme url
+  local hlen points="$OUT/wrk-points.tsv"
+  hlen=$(cat "$bodies/v2.bin.hlen")
+  : > "$points"
+  wrk_point() { # wrk_point LABEL SECONDS: prints "requests duration_us p50_us p99_us errors cpu_ticks"
+    scheme=http
+    grep -q 'HTTP listening on .*(TLS' "$OUT/server-$1.log" && scheme=https
+    url="$scheme://localhost:${server_port[$1]}/v2/models/$model/infer"
+    t0=$(awk '{print $14 + $15}' "/proc/${server_pid[$1]}/stat")
+    res=$(BODY="$bodies/v2.bin" CTYPE=application/octet-stream HLEN=$hlen AUTH="${wrk_auth[$1]:-}" \
+      wrk -t1 -c"$CONCURRENCY" -d"$2s" --timeout 10s -s "$root/bench/lib/wrk-post.lua" "$url" \
+      | sed -n 's/^RESULT //p')
+    t1=$(awk '{print $14 + $15}' "/proc/${server_pid[$1]}/stat")
+    [ -n "$res" ] || { echo "$bench_name-test: wrk gave no result for $1" >&2; return 1; }
+    echo "$res $((t1 - t0))"
+  }
+  for l in "${labels[@]}"; do wrk_point "$l" "$WARMUP" > /dev/null; done
+  for r in $(seq 1 "$ROUNDS"); do
+    order=("${labels[@]}")
+    if [ $((r % 2)) = 0 ]; then
+      order=()
+      for ((i = ${#labels[@]} - 1; i >= 0; i--)); do order+=("${labels[$i]}"); done
+    fi
+    for l in "${order[@]}"; do
+      echo "$bench_name-test: round $r/$ROUNDS $l (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      echo "$l $r $(wrk_point "$l" "$DURATION")" >> "$points"
+    done
+  done
+  awk -v hz="$(getconf CLK_TCK)" -v rounds="$ROUNDS" -v first="${labels[0]}" -v list="${labels[*]}" '
+    function median(a, n,   i, j, t) {
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    { rps[$1, $2] = $3 / ($4 / 1e6); p99[$1, $2] = $6; err[$1] += $7; req[$1] += $3; cpu[$1] += $8 }
+    END {
+      n = split(list, names, " ")
+      header = "| target |"; rule = "|---|"
+      for (r = 1; r <= rounds; r++) { header = header " round " r " |"; rule = rule "---:|" }
+      print header " median req/s | vs " first " | p99 ms (median) | errors | server CPU µs/req |"
+      print rule "---:|---:|---:|---:|---:|"
+      for (i = 1; i <= n; i++) {
+        l = names[i]; line = "| " l " |"
+        for (r = 1; r <= rounds; r++) { line = line sprintf(" %.0f |", rps[l, r]); a[r] = rps[l, r]; b[r] = p99[l, r] }
+        med[l] = median(a, rounds); m99 = median(b, rounds) / 1000
+        printf "%s %.0f | %.3f | %.2f | %d | %.1f |\n", line, med[l], med[l] / med[first], m99, err[l], (req[l] > 0 ? cpu[l] * 1e6 / hz / req[l] : 0)
+      }
+    }' "$points"
+}
