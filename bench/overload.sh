@@ -8,7 +8,7 @@
 #
 # Usage: bench/overload.sh [--no-build]
 #   env: WARMUP (3 s), DURATION (20 s) per cell, CAPACITY_SECS (10), FACTORS ("0.7 2 5"),
-#        MODELS_DIR (../shared/models)
+#        CONNECTIONS (the load's connections at most, 512), MODELS_DIR (../shared/models)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
@@ -20,6 +20,7 @@ DURATION=${DURATION:-20}
 . "$root/bench/lib/reliability.sh"
 CAPACITY_SECS=${CAPACITY_SECS:-10}
 FACTORS=${FACTORS:-0.7 2 5}
+CONNECTIONS=${CONNECTIONS:-512}
 
 add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
 start_server main --allow-metrics false
@@ -32,13 +33,14 @@ cap=$(capacity "$url" "$CAPACITY_SECS")
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); mnist-cnn-dyn (max batch 64, preferred 32/64, 500 µs delay, queue 128), JSON requests of one image"
   echo "- Capacity, closed loop (wrk, 128 connections, ${CAPACITY_SECS} s): **$cap requests/s**"
   echo "- Before: $(machine); server RSS $(awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$server_pid/status")"
-  echo "- Open loop, ${WARMUP} s warm-up + ${DURATION} s measured per row, at most 512 connections; latency from each request's scheduled send"
+  echo "- Open loop, ${WARMUP} s warm-up + ${DURATION} s measured per row, at most $CONNECTIONS connections; latency from each request's scheduled send"
   echo
   openloop --header-only | sed '1s/$/ RSS after |/; 2s/$/---:|/'
 } | tee "$OUT/results.md"
 for f in $FACTORS; do
   rate=$(awk -v c="$cap" -v f="$f" 'BEGIN {printf "%d", c * f}')
-  row=$(openloop --url "$url" --body "$good_body" --rate "$rate" --warmup "$WARMUP" --duration "$DURATION" --label "${f}x" || true)
+  row=$(openloop --url "$url" --body "$good_body" --rate "$rate" --warmup "$WARMUP" --duration "$DURATION" \
+    --connections "$CONNECTIONS" --label "${f}x" || true)
   echo "$row $(awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$server_pid/status") |" | tee -a "$OUT/results.md"
 done
 {

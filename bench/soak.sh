@@ -24,7 +24,7 @@ url="http://127.0.0.1:$port/v2/models/mnist/infer"
 cap=$(capacity "$url" "$CAPACITY_SECS")
 rate=$(awk -v c="$cap" -v f="$LOAD_FACTOR" 'BEGIN {printf "%d", c * f}')
 before=$(machine)
-echo "seconds,rss_mib,heap_used_mib,threads,fds" > "$OUT/samples.csv"
+echo "seconds,rss_mib,old_gen_used_mib,threads,fds" > "$OUT/samples.csv"
 secs=$((SOAK_MINUTES * 60))
 openloop --header --url "$url" --body "$good_body" --bad-body "$bad_body" --bad-percent 1 \
   --rate "$rate" --warmup 60 --duration "$((secs - 60))" --label "soak ${SOAK_MINUTES} min" \
@@ -40,7 +40,7 @@ status=0
 wait "$load_pid" || status=$?
 summary() { # column name: first sample at or after 60 s, last, max, drift %
   awk -F, -v c="$1" 'NR > 1 && $1 >= 60 && first == "" {first = $c} NR > 1 {last = $c; if ($c > max) max = $c}
-    END {printf "%s | %s | %s | %+.1f%%", first, last, max, first > 0 ? 100 * (last - first) / first : 0}' "$OUT/samples.csv"
+    END {printf "%s | %s | %s | %+.1f%%", first, last, max, (first > 0 ? 100 * (last - first) / first : 0)}' "$OUT/samples.csv"
 }
 {
   echo "# Soak, $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -55,8 +55,8 @@ summary() { # column name: first sample at or after 60 s, last, max, drift %
   echo "| sampled every 10 s | after warm-up | at the end | max | drift |"
   echo "|---|---:|---:|---:|---:|"
   echo "| RSS MiB | $(summary 2) |"
-  echo "| heap used MiB (as sampled, not after a GC) | $(summary 3) |"
-  echo "| threads | $(summary 4) |"
+  echo "| old generation used MiB (what survived the collections) | $(summary 3) |"
+  echo "| OS threads | $(summary 4) |"
   echo "| open descriptors | $(summary 5) |"
   echo
   echo "Unexpected answers: $([ "$status" = 0 ] && echo none || echo "see $OUT/load.err"); server live: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/health/live"); leak reports: $(grep -c 'LEAK:' "$OUT/server-main.log" || true)"

@@ -52,17 +52,17 @@ LUA
 
 # openloop ARGS...: the open-loop load generator (prints one markdown row)
 openloop() {
-  "$JAVA_HOME/bin/java" -Xmx512m -cp "$bench_cp" io.caracal.bench.load.OpenLoop "$@"
+  "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.OpenLoop "$@"
 }
 
-# sample PID: seconds, RSS MiB, heap used MiB (after no GC), JVM-visible threads, open descriptors
+# sample PID: seconds, RSS MiB, old generation used MiB (what survives collections: a leak grows it),
+# OS threads, open descriptors
 sample() {
   local pid=$1 rss threads fds heap
   rss=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
   threads=$(awk '/Threads/ {print $2}' "/proc/$pid/status")
   fds=$(ls "/proc/$pid/fd" | wc -l)
-  heap=$("$JAVA_HOME/bin/jcmd" "$pid" GC.heap_info 2>/dev/null \
-    | sed -nE 's/.*total [0-9]+K, used ([0-9]+)K.*/\1/p' | awk '{s += $1} END {printf "%.1f", s / 1024}')
+  heap=$("$JAVA_HOME/bin/jstat" -gc "$pid" 2>/dev/null | awk 'NR == 2 {printf "%.1f", $8 / 1024}')
   echo "$SECONDS,$rss,$heap,$threads,$fds"
 }
 

@@ -52,7 +52,7 @@ class LoadUnloadCyclesIT {
   private static final int CYCLES = 100;
   private static final long MIB = 1L << 20;
   static final long HEAP_TOLERANCE = 4 * MIB;
-  static final long RSS_TOLERANCE = 256 * MIB;
+  static final long RSS_TOLERANCE = 64 * MIB;
   static final int THREAD_TOLERANCE = 4;
   static final int FD_TOLERANCE = 8;
   private static final Duration SETTLE = Duration.ofSeconds(15);

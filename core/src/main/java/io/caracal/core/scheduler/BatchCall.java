@@ -224,7 +224,9 @@ final class BatchCall {
           b.seq,
           () -> {
             for (Pending p : b.requests) {
-              p.timeOut(id.name(), ticker.read(), stats);
+              if (!p.future.isDone()) { // none: the batch is cancelled once all have ended
+                p.timeOut(id.name(), ticker.read(), stats);
+              }
             }
           });
       return;

@@ -25,7 +25,7 @@ public interface ModelRunner extends AutoCloseable {
   /**
    * Queues one backend call with scheduling options (priority, timeout). Runners without priorities
    * or timeouts ignore them. Also fails with {@code DeadlineExceeded} when the timeout passes while
-   * the request waits.
+   * the request waits (or, with the {@code REJECT} action, while its batch runs).
    */
   default CompletableFuture<List<NamedTensor>> run(
       List<NamedTensor> inputs, List<String> outputs, RunOptions options) {
