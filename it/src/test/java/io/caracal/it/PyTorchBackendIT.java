@@ -51,15 +51,15 @@ class PyTorchBackendIT {
 
   @BeforeAll
   static void start() throws Exception {
-    copyModel("cross", "cross");
-    copyModel("cross", "cross_batched");
+    copyModel(repo, "cross", "cross");
+    copyModel(repo, "cross", "cross_batched");
     Files.writeString(
         repo.resolve("cross_batched/config.pbtxt"),
         "\ndynamic_batching { max_queue_delay_microseconds: 50000 }\n",
         java.nio.file.StandardOpenOption.APPEND);
-    copyModel("cnn", "cnn");
-    copyModel("linear", "linear");
-    copyModel("pickle", "pickle");
+    copyModel(repo, "cnn", "cnn");
+    copyModel(repo, "linear", "linear");
+    copyModel(repo, "pickle", "pickle");
     // a TorchScript file without config.pbtxt: Triton needs one for PyTorch models, so do we
     Files.createDirectories(repo.resolve("noconfig/1"));
     Files.copy(MODELS.resolve("linear/1/model.pt"), repo.resolve("noconfig/1/model.pt"));
@@ -76,9 +76,10 @@ class PyTorchBackendIT {
         GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
-  static void copyModel(String from, String to) throws IOException {
+  /** Copies a committed test model's config and {@code 1/model.pt} to {@code <into>/<to>}. */
+  static void copyModel(Path into, String from, String to) throws IOException {
     Path src = MODELS.resolve(from);
-    Path dst = repo.resolve(to);
+    Path dst = into.resolve(to);
     Files.createDirectories(dst.resolve("1"));
     Files.copy(src.resolve("config.pbtxt"), dst.resolve("config.pbtxt"));
     Files.copy(src.resolve("1/model.pt"), dst.resolve("1/model.pt"));
