@@ -300,4 +300,57 @@ class PyTorchBackendFactoryTest {
     m.close();
     assertThat(instance.manager().isOpen()).isFalse();
   }
+
+  @Test
+  void concurrentCallsOnOneInstanceGetTheirOwnAnswers() throws Exception {
+    try (ModelInstance m = load("cross", TorchModels.cross())) {
+      int threads = 8;
+      int calls = 50;
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<Thread> workers = new ArrayList<>();
+      java.util.concurrent.ConcurrentLinkedQueue<String> wrong =
+          new java.util.concurrent.ConcurrentLinkedQueue<>();
+      float[][] expected = new float[threads][];
+      for (int t = 0; t < threads; t++) {
+        Tensor x = TestTensors.fp32(Shape.of(1, 4), t, -t, t * 0.5f, 1);
+        expected[t] = TestTensors.floats(run(m, Map.of("x", x), "y").get("y"));
+      }
+      for (int t = 0; t < threads; t++) {
+        int k = t;
+        workers.add(
+            Thread.ofPlatform()
+                .start(() -> {
+                  try {
+                    go.await();
+                    Tensor x = TestTensors.fp32(Shape.of(1, 4), k, -k, k * 0.5f, 1);
+                    for (int i = 0; i < calls; i++) {
+                      float[] y = TestTensors.floats(run(m, Map.of("x", x), "y").get("y"));
+                      if (!java.util.Arrays.equals(y, expected[k])) {
+                        wrong.add(
+                            "thread " + k + " call " + i + ": " + java.util.Arrays.toString(y));
+                      }
+                    }
+                  } catch (Exception e) {
+                    wrong.add("thread " + k + ": " + e);
+                  }
+                }));
+      }
+      go.countDown();
+      for (Thread w : workers) {
+        w.join();
+      }
+      assertThat(wrong).isEmpty();
+    }
+  }
+
+  @Test
+  void repeatedLoadAndUnloadClosesEveryModel() throws Exception {
+    Tensor x = TestTensors.fp32(Shape.of(1, 4), 1, 2, 3, 4);
+    for (int i = 0; i < 20; i++) {
+      ModelInstance m = load("cross", TorchModels.cross());
+      run(m, Map.of("x", x), "y");
+      m.close();
+      assertThat(((PyTorchModelInstance) m).manager().isOpen()).as("cycle %d", i).isFalse();
+    }
+  }
 }
