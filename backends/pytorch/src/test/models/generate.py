@@ -6,11 +6,12 @@ Run from this folder with the torch CPU wheel and numpy installed:
     /tmp/pt-venv/bin/python generate.py
 
 Every model is a Triton model folder: <name>/config.pbtxt and <name>/1/model.pt. Weights are fixed
-(no random numbers), so the files and the expected outputs in <name>/expected.txt are the same on
-every run of the same torch version. expected.txt holds one line per tensor: "name dtype dims:values".
+(no random numbers), so the expected outputs in <name>/expected.txt are the same on every run of
+the same torch version. expected.txt holds one line per tensor: "name dtype dims:values".
 """
 
 import os
+import zipfile
 
 import numpy as np
 import torch
@@ -27,6 +28,21 @@ def folder(name):
 def write(name, text):
     with open(os.path.join(HERE, name), "w") as f:
         f.write(text)
+
+
+def save(module, name):
+    """Saves a TorchScript module as <name>/1/model.pt without its debug records.
+
+    The .debug_pkl entries quote the exporting machine's file paths (of this script and of torch),
+    which libtorch would put into its error messages; it loads the file without them.
+    """
+    path = os.path.join(HERE, name, "1", "model.pt")
+    module.save(path)
+    with zipfile.ZipFile(path) as src:
+        entries = [(i, src.read(i)) for i in src.infolist() if not i.filename.endswith(".debug_pkl")]
+    with zipfile.ZipFile(path, "w") as dst:
+        for info, data in entries:
+            dst.writestr(info, data)
 
 
 def expected(name, tensors):
@@ -51,7 +67,7 @@ def linear():
     m.eval()
     x = torch.arange(1.0, 9.0).reshape(2, 4)
     d = folder("linear")
-    torch.jit.trace(m, x).save(os.path.join(d, "1", "model.pt"))
+    save(torch.jit.trace(m, x), os.path.basename(d))
     write(
         "linear/config.pbtxt",
         'platform: "pytorch_libtorch"\nmax_batch_size: 8\n'
@@ -95,7 +111,7 @@ def cnn():
         m.fc.bias.copy_(torch.tensor([0.0, 0.5, -0.5]))
     m.eval()
     d = folder("cnn")
-    torch.jit.script(m).save(os.path.join(d, "1", "model.pt"))
+    save(torch.jit.script(m), os.path.basename(d))
     write(
         "cnn/config.pbtxt",
         'platform: "pytorch_libtorch"\nmax_batch_size: 16\n'
@@ -142,7 +158,7 @@ DATATYPES = [
 def datatypes():
     """Inputs b, u8, ... in forward order (config order); outputs OUT__0..OUT__7 by index, listed backwards."""
     d = folder("datatypes")
-    torch.jit.script(Datatypes()).save(os.path.join(d, "1", "model.pt"))
+    save(torch.jit.script(Datatypes()), os.path.basename(d))
     inputs = "\n".join(
         f'  {{ name: "{n}" data_type: TYPE_{t} dims: [ 3 ] }},' for n, t, _ in DATATYPES
     ).rstrip(",")
@@ -182,7 +198,7 @@ def cross():
     m = Cross().eval()
     d = folder("cross")
     x = torch.tensor([[1.0, 2.0, 3.0, 4.0], [-1.0, 0.5, 2.0, -3.0], [0.0, 0.0, 0.0, 0.0]])
-    torch.jit.trace(m, x).save(os.path.join(d, "1", "model.pt"))
+    save(torch.jit.trace(m, x), os.path.basename(d))
     write(
         "cross/config.pbtxt",
         'platform: "pytorch_libtorch"\nmax_batch_size: 8\n'

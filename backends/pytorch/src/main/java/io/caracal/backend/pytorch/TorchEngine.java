@@ -70,13 +70,27 @@ final class TorchEngine {
     }
   }
 
-  /** Returns the first line of a libtorch message (the rest is a C++ stack trace). */
+  /**
+   * Returns the line of a libtorch message that says what failed: for an error inside a TorchScript
+   * interpreter traceback the last {@code SomeError: ...} line (the traceback before it quotes the
+   * model's code and the file paths of the machine that exported it), else the first line (the rest
+   * is a C++ stack trace).
+   */
   static String firstLine(@org.jspecify.annotations.Nullable String message) {
-    if (message == null) {
+    if (message == null || message.isBlank()) {
       return "no message";
     }
-    String line = message.strip();
-    int nl = line.indexOf('\n');
-    return nl < 0 ? line : line.substring(0, nl).strip();
+    String[] lines = message.strip().split("\n");
+    if (lines[0].contains("TorchScript interpreter")) {
+      for (int i = lines.length - 1; i > 0; i--) {
+        if (ERROR_LINE.matcher(lines[i].strip()).matches()) {
+          return lines[i].strip();
+        }
+      }
+    }
+    return lines[0].strip();
   }
+
+  private static final java.util.regex.Pattern ERROR_LINE =
+      java.util.regex.Pattern.compile("^[A-Za-z_.]*(Error|Exception): .+");
 }
