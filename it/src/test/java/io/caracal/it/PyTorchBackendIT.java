@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import io.caracal.api.DataType;
 import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
@@ -45,6 +46,7 @@ class PyTorchBackendIT {
   static final Path MODELS = Path.of("../backends/pytorch/src/test/models");
 
   @TempDir static Path repo;
+  @TempDir static Path keys;
   static ItServer server;
   static ManagedChannel channel;
   static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
@@ -70,7 +72,20 @@ class PyTorchBackendIT {
         repo.resolve("truncated/1/model.pt"), java.util.Arrays.copyOf(linear, linear.length / 2));
     Files.copy(MODELS.resolve("linear/config.pbtxt"), repo.resolve("truncated/config.pbtxt"));
     TestModels.addSub(repo, "simple", DataType.INT32, 8);
-    server = ItServer.start(repo);
+    // an encrypted TorchScript file (model.pt.enc): decrypted in memory, loaded from the bytes
+    javax.crypto.SecretKey key = EncryptedModelsIT.key(15);
+    Path keyFile = keys.resolve("model-keys");
+    Files.writeString(keyFile, "k=" + EncryptedModelsIT.b64(key) + "\n");
+    Files.createDirectories(repo.resolve("linear_enc/1"));
+    Files.copy(MODELS.resolve("linear/config.pbtxt"), repo.resolve("linear_enc/config.pbtxt"));
+    Files.write(
+        repo.resolve("linear_enc/1/model.pt.enc"),
+        EncryptedModelsIT.seal(
+            linear,
+            new io.caracal.core.encryption.ModelBinding("linear_enc", 1, "model.pt"),
+            "k",
+            key));
+    server = ItServer.start(repo, b -> b.modelKeyFile(keyFile.toString()));
     channel = GrpcIT.channel(server);
     stub =
         GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
@@ -158,6 +173,20 @@ class PyTorchBackendIT {
             Le.fp32(floats(expected("linear", "INPUT__0"))));
     assertThat(b.status()).as(b.toString()).isEqualTo(200);
     assertThat(Le.toFp32(b.binary("OUTPUT__0"))).containsExactly(1f, 6f, 5f, 14f);
+  }
+
+  @Test
+  void anEncryptedTorchScriptFileAnswersAsThePlainOne() throws Exception {
+    byte[] x = Le.fp32(floats(expected("linear", "INPUT__0")));
+    ObjectNode req =
+        withOutputs(
+            withInputs(request(), binaryInput("INPUT__0", "FP32", shape(2, 4), 32)),
+            true,
+            "OUTPUT__0");
+    V2Client.Response enc = server.client.inferBinary("linear_enc", req, x);
+    assertThat(enc.status()).as(enc.toString()).isEqualTo(200);
+    assertThat(enc.binary("OUTPUT__0"))
+        .isEqualTo(server.client.inferBinary("linear", req, x).binary("OUTPUT__0"));
   }
 
   @Test
