@@ -12,8 +12,10 @@ import java.util.Optional;
 /**
  * The inputs and outputs a {@code config.pbtxt} lists, as a backend sees them ({@link
  * io.caracal.api.backend.ModelArtifact#declared()}): batch dimension first when {@code
- * max_batch_size > 0}, the {@code reshape} shape when one is given. A tensor without a {@code
- * data_type} is left out (auto-complete then reports it). Stateless.
+ * max_batch_size > 0}, the {@code reshape} shape when one is given. The {@code sequence_batching}
+ * control inputs follow the listed inputs, one value each, typed as their control says (as Triton's
+ * PyTorch backend feeds them to the model). A tensor without a {@code data_type} is left out
+ * (auto-complete then reports it). Stateless.
  */
 public final class DeclaredSignature {
   private DeclaredSignature() {}
@@ -34,6 +36,12 @@ public final class DeclaredSignature {
               batched)
           .ifPresent(inputs::add);
     }
+    for (var ci : c.getSequenceBatching().getControlInputList()) {
+      if (ci.getControlCount() == 1) {
+        spec(ci.getName(), controlType(ci.getControl(0)), List.of(1L), batched)
+            .ifPresent(inputs::add);
+      }
+    }
     List<IoSpec> outputs = new ArrayList<>();
     for (var out : c.getOutputList()) {
       spec(
@@ -44,6 +52,24 @@ public final class DeclaredSignature {
           .ifPresent(outputs::add);
     }
     return new ModelSignature(inputs, outputs);
+  }
+
+  private static io.caracal.proto.inference.DataType controlType(
+      io.caracal.proto.inference.ModelSequenceBatching.Control c) {
+    if (c.getKind()
+        == io.caracal.proto.inference.ModelSequenceBatching.Control.Kind.CONTROL_SEQUENCE_CORRID) {
+      return c.getDataType();
+    }
+    if (c.getInt32FalseTrueCount() == 2) {
+      return io.caracal.proto.inference.DataType.TYPE_INT32;
+    }
+    if (c.getFp32FalseTrueCount() == 2) {
+      return io.caracal.proto.inference.DataType.TYPE_FP32;
+    }
+    if (c.getBoolFalseTrueCount() == 2) {
+      return io.caracal.proto.inference.DataType.TYPE_BOOL;
+    }
+    return io.caracal.proto.inference.DataType.TYPE_INVALID;
   }
 
   private static Optional<IoSpec> spec(
