@@ -209,6 +209,29 @@ def cross():
         expected("cross", [("x", x), ("y", m(x))])
 
 
+class Sequence(torch.nn.Module):
+    """x plus the sequence START flag (a Triton sequence_batching control input)."""
+
+    def forward(self, x, start):
+        return x + start.to(torch.float32)
+
+
+def sequence():
+    """INPUT__0 = x (FP32), INPUT__1 = the START control (INT32); OUTPUT__0 = x + START."""
+    folder("sequence")
+    save(torch.jit.script(Sequence()), "sequence")
+    write(
+        "sequence/config.pbtxt",
+        'platform: "pytorch_libtorch"\nmax_batch_size: 2\n'
+        'input [ { name: "INPUT__0" data_type: TYPE_FP32 dims: [ 1 ] } ]\n'
+        'output [ { name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 1 ] } ]\n'
+        "sequence_batching {\n"
+        '  control_input [ { name: "INPUT__1" control [ { kind: CONTROL_SEQUENCE_START'
+        " int32_false_true: [ 0, 1 ] } ] } ]\n"
+        "}\n",
+    )
+
+
 def pickle_artifact():
     """A bad artifact: torch.save of a state_dict (a pickle), not TorchScript."""
     d = folder("pickle")
@@ -230,4 +253,5 @@ if __name__ == "__main__":
     cnn()
     datatypes()
     cross()
+    sequence()
     pickle_artifact()

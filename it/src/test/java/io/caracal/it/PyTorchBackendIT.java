@@ -62,6 +62,7 @@ class PyTorchBackendIT {
     copyModel(repo, "cnn", "cnn");
     copyModel(repo, "linear", "linear");
     copyModel(repo, "pickle", "pickle");
+    copyModel(repo, "sequence", "sequence");
     // a TorchScript file without config.pbtxt: Triton needs one for PyTorch models, so do we
     Files.createDirectories(repo.resolve("noconfig/1"));
     Files.copy(MODELS.resolve("linear/1/model.pt"), repo.resolve("noconfig/1/model.pt"));
@@ -187,6 +188,21 @@ class PyTorchBackendIT {
     assertThat(enc.status()).as(enc.toString()).isEqualTo(200);
     assertThat(enc.binary("OUTPUT__0"))
         .isEqualTo(server.client.inferBinary("linear", req, x).binary("OUTPUT__0"));
+  }
+
+  /**
+   * A sequence model's START control is a second argument of forward: a request without sequence
+   * parameters runs as a whole one-request sequence, so START is 1.
+   */
+  @Test
+  void sequenceControlInputsReachForward() {
+    V2Client.Response r =
+        server.client.infer(
+            "sequence",
+            withInputs(request(), jsonInput("INPUT__0", "FP32", shape(1, 1), json(2.5f))));
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(r.output("OUTPUT__0").path("data").get(0).asDouble()).isEqualTo(3.5);
+    assertThat(server.client.metadata("sequence").path("inputs")).hasSize(1);
   }
 
   @Test
