@@ -18,6 +18,10 @@ import java.util.Optional;
  * @param inMemory when present, the model's contents, which exist only in memory (an encrypted
  *     model, decrypted by the server): the backend reads these bytes, never {@code file}, and
  *     refuses what needs other files on disk (ONNX external data)
+ * @param declared the inputs and outputs the model's config lists, in its order, with the batch
+ *     dimension ({@code -1}) first when {@code max_batch_size > 0} and a {@code reshape} (when
+ *     given) as the shape the model sees; empty lists when there is no config or it lists none. For
+ *     formats that cannot describe their own inputs (TorchScript), as Triton's backends use it
  */
 public record ModelArtifact(
     ModelId id,
@@ -25,7 +29,8 @@ public record ModelArtifact(
     Map<String, String> parameters,
     BackendOptions options,
     int instanceCount,
-    Optional<ModelBytes> inMemory) {
+    Optional<ModelBytes> inMemory,
+    ModelSignature declared) {
   public ModelArtifact {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(file, "file");
@@ -35,6 +40,25 @@ public record ModelArtifact(
       throw new IllegalArgumentException("instanceCount < 1: " + instanceCount);
     }
     Objects.requireNonNull(inMemory, "inMemory");
+    Objects.requireNonNull(declared, "declared");
+  }
+
+  /** An artifact whose config declares no inputs or outputs. */
+  public ModelArtifact(
+      ModelId id,
+      Path file,
+      Map<String, String> parameters,
+      BackendOptions options,
+      int instanceCount,
+      Optional<ModelBytes> inMemory) {
+    this(
+        id,
+        file,
+        parameters,
+        options,
+        instanceCount,
+        inMemory,
+        new ModelSignature(java.util.List.of(), java.util.List.of()));
   }
 
   /** An artifact read from {@code file}. */

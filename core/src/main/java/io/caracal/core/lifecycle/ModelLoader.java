@@ -6,6 +6,7 @@ import io.caracal.api.backend.ModelArtifact;
 import io.caracal.api.backend.ModelInstance;
 import io.caracal.api.backend.ModelLoadException;
 import io.caracal.core.repository.AutoCompleter;
+import io.caracal.core.repository.DeclaredSignature;
 import io.caracal.core.repository.ModelRepository;
 import io.caracal.core.repository.ModelSource;
 import io.caracal.core.repository.ModelSource.VersionSource;
@@ -162,7 +163,8 @@ final class ModelLoader {
               params,
               options,
               found.instanceCount(),
-              repository.inMemory(found.name(), source.version(), source.file()));
+              repository.inMemory(found.name(), source.version(), source.file()),
+              DeclaredSignature.of(found.config()));
       instances.add(found.factory().load(artifact));
       ModelSpec config;
       try {
