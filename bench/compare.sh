@@ -17,6 +17,8 @@
 #   MOBILENET (1, the default when ../shared has it: one more row, mobilenetv2-12-int8 at c=64 with
 #   the binary body, against the lean server on the same file, i.e. ONNX Runtime in-process behind
 #   a socket), MODEL_CONFIG (text of a config.pbtxt for Caracal's copy; default none),
+#   VARIANT (settings of a second Caracal measured in the same run, e.g.
+#   VARIANT=CARACAL_DEFAULT_MAX_BATCH_SIZE=1 for the behaviour before batching by default),
 #   PROFILE=1 (record a JFR profile of Caracal to OUT/caracal.jfr), OUT (default
 #   bench/target/compare-<time>), and any CARACAL_* setting (CARACAL_JAVA_OPTS included).
 # Needs wrk (Debian package `wrk`): installed with apt-get when missing and running as root.
@@ -31,6 +33,7 @@ WARMUP=${WARMUP:-3}
 CONCURRENCY=${CONCURRENCY:-1,8,64}
 PROFILE=${PROFILE:-0}
 MODEL_CONFIG=${MODEL_CONFIG:-}
+VARIANT=${VARIANT:-}
 shared="$root/../shared/models"
 
 if ! command -v wrk > /dev/null; then
@@ -88,7 +91,7 @@ jopts=""
 [ "$PROFILE" != 1 ] || jopts="-XX:StartFlightRecording=filename=$OUT/caracal.jfr,settings=profile,dumponexit=true"
 started=$(date +%s%N)
 CARACAL_JAVA_OPTS="$jopts ${CARACAL_JAVA_OPTS:-}" "$root/bin/caracal" serve --model-repository "$work/repo" \
-  --http-port 0 --grpc-port 0 > "$OUT/caracal.log" 2>&1 &
+  --http-port 0 --grpc-port 0 --metrics-port 0 > "$OUT/caracal.log" 2>&1 &
 caracal_pid=$!
 pids+=("$caracal_pid")
 caracal_port=$(wait_line "$OUT/caracal.log" 's/.*HTTP listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$caracal_pid")
@@ -98,6 +101,24 @@ for _ in $(seq 1 1200); do
 done
 ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 rss_ready=$(awk '/VmRSS/ {print $2}' "/proc/$caracal_pid/status")
+variants="lean json binary"
+if [ -n "$VARIANT" ]; then
+  # a second Caracal in the same run, with the settings in VARIANT (e.g. the behaviour before a change)
+  mkdir -p "$work/repo2/model/1"
+  cp "$work/repo/model/1/model.onnx" "$work/repo2/model/1/model.onnx"
+  [ -z "$MODEL_CONFIG" ] || cp "$work/repo/model/config.pbtxt" "$work/repo2/model/config.pbtxt"
+  # shellcheck disable=SC2086
+  env $VARIANT "$root/bin/caracal" serve --model-repository "$work/repo2" --http-port 0 --grpc-port 0 --metrics-port 0 \
+    > "$OUT/caracal-variant.log" 2>&1 &
+  variant_pid=$!
+  pids+=("$variant_pid")
+  variant_port=$(wait_line "$OUT/caracal-variant.log" 's/.*HTTP listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$variant_pid")
+  for _ in $(seq 1 1200); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$variant_port/v2/health/ready" || true)" = 200 ] && break
+    sleep 0.05
+  done
+  variants="lean json binary vjson vbinary"
+fi
 
 start_lean() { # start_lean NAME MODEL: sets lean_pid, lean_port
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx256m -cp "$bench_cp" \
@@ -140,17 +161,19 @@ run_variant() { # run_variant VARIANT C SECONDS
     lean) point "lean Netty + ORT, raw body" "$2" "$model_lean_pid" "$lean_url" "$b/raw.bin" application/octet-stream "" "$3" ;;
     json) point "Caracal, JSON" "$2" "$caracal_pid" "$caracal_url" "$b/v2.json" application/json "" "$3" ;;
     binary) point "Caracal, binary" "$2" "$caracal_pid" "$caracal_url" "$b/v2.bin" application/octet-stream "$(cat "$b/v2.bin.hlen")" "$3" ;;
+    vjson) point "Caracal $VARIANT, JSON" "$2" "$variant_pid" "http://127.0.0.1:$variant_port/v2/models/model/infer" "$b/v2.json" application/json "" "$3" ;;
+    vbinary) point "Caracal $VARIANT, binary" "$2" "$variant_pid" "http://127.0.0.1:$variant_port/v2/models/model/infer" "$b/v2.bin" application/octet-stream "$(cat "$b/v2.bin.hlen")" "$3" ;;
   esac
 }
 
 : > "$OUT/points.tsv"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "compare: Caracal pid $caracal_pid port $caracal_port (ready in $ready_ms ms), lean pid $model_lean_pid port $model_lean_port; warming up"
-for v in lean json binary; do run_variant "$v" 8 "$WARMUP"; done
+for v in $variants; do run_variant "$v" 8 "$WARMUP"; done
 : > "$OUT/points.tsv"
 for r in $(seq 1 "$ROUNDS"); do
   for c in ${CONCURRENCY//,/ }; do
-    if [ $((r % 2)) = 1 ]; then order="lean json binary"; else order="binary json lean"; fi
+    if [ $((r % 2)) = 1 ]; then order=$variants; else order=$(echo "$variants" | tr ' ' '\n' | tac | tr '\n' ' '); fi
     for v in $order; do
       echo "compare: round $r/$ROUNDS c=$c $v (load $(cut -d' ' -f1 /proc/loadavg))"
       run_variant "$v" "$c" "$DURATION"

@@ -46,6 +46,9 @@ public final class ModelNames {
 
   /** Returns why {@code name} is not a valid model name, or empty when it is valid. */
   public static Optional<String> problem(String name) {
+    if (matchesRule(name)) {
+      return Optional.empty(); // the common case, checked on every request: no regex, no message
+    }
     if (name.isEmpty()) {
       return Optional.of("model name is empty");
     }
@@ -77,6 +80,29 @@ public final class ModelNames {
               + "' must start with a letter or digit and contain only letters, digits, '_', '.' and '-'");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether {@code name} matches {@link #RULE}: the regex as a loop, for the path every request
+   * takes (the regex and the message's escaped name cost 1.3 % of the server's CPU time in a
+   * profile, issue 10). {@code .} and {@code ..} do not match (they start with a dot).
+   */
+  static boolean matchesRule(String name) {
+    int n = name.length();
+    if (n == 0 || n > MAX_LENGTH || !isAsciiLetterOrDigit(name.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < n; i++) {
+      char c = name.charAt(i);
+      if (!isAsciiLetterOrDigit(c) && c != '_' && c != '.' && c != '-') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isAsciiLetterOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
 
   /**

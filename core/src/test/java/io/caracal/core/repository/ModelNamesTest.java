@@ -9,6 +9,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ModelNamesTest {
 
+  @Test
+  void theRuleAsALoop_agreesWithTheRegex_onSeededRandomNames() {
+    java.util.regex.Pattern rule = java.util.regex.Pattern.compile(ModelNames.RULE);
+    String alphabet = "aZ09_.-/\\%\u0000\u00e9\u202e \t\n";
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+    for (int i = 0; i < 20_000; i++) {
+      int len = rnd.nextInt(8) == 0 ? 120 + rnd.nextInt(20) : rnd.nextInt(6);
+      StringBuilder sb = new StringBuilder();
+      for (int j = 0; j < len; j++) {
+        sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+      }
+      String name = sb.toString();
+      boolean expected = rule.matcher(name).matches() && !name.equals(".") && !name.equals("..");
+      assertThat(ModelNames.matchesRule(name)).as(name).isEqualTo(expected);
+      assertThat(ModelNames.isValid(name)).as(name).isEqualTo(expected);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"simple", "a", "Model-1.2_x", "0abc", "a..b"})
   void accepts_validNames(String name) {
