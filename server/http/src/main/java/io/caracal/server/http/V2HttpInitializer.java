@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -101,6 +102,38 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       RequestBytes requestBytes,
       @Nullable SslContext tls,
       io.caracal.core.auth.AccessControl access) {
+    this(
+        service,
+        limits,
+        serverName,
+        serverVersion,
+        logSettings,
+        traceSettings,
+        calls,
+        connectionLimits,
+        requestBytes,
+        tls,
+        access,
+        List.of());
+  }
+
+  /**
+   * As the constructor above; {@code GET /v2} also lists {@code backends} (the model backends the
+   * server has), when there are any.
+   */
+  public V2HttpInitializer(
+      InferenceService service,
+      HttpLimits limits,
+      String serverName,
+      String serverVersion,
+      LogSettings logSettings,
+      TraceSettings traceSettings,
+      CallTracker calls,
+      ConnectionLimits connectionLimits,
+      RequestBytes requestBytes,
+      @Nullable SslContext tls,
+      io.caracal.core.auth.AccessControl access,
+      List<String> backends) {
     this.tls = tls;
     this.access = Objects.requireNonNull(access, "access");
     this.requestBytes = Objects.requireNonNull(requestBytes, "requestBytes");
@@ -117,7 +150,8 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
             Objects.requireNonNull(serverVersion, "serverVersion"),
             Objects.requireNonNull(logSettings, "logSettings"),
             Objects.requireNonNull(traceSettings, "traceSettings"),
-            limits.maxBodyBytes());
+            limits.maxBodyBytes(),
+            backends);
     this.v1 = new V1Endpoints(service, limits);
   }
 
