@@ -82,44 +82,15 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
         connectionLimits,
         requestBytes,
         null,
-        io.caracal.core.auth.AccessControl.OPEN);
+        io.caracal.core.auth.AccessControl.OPEN,
+        List.of());
   }
 
   /**
    * As the constructor above, with TLS and access control: {@code tls} (null for plaintext) makes
    * each connection's first handler after the connection gate an {@code SslHandler}, and every call
-   * is first checked by {@code access} (authentication, roles, restricted categories, rate limits).
-   */
-  public V2HttpInitializer(
-      InferenceService service,
-      HttpLimits limits,
-      String serverName,
-      String serverVersion,
-      LogSettings logSettings,
-      TraceSettings traceSettings,
-      CallTracker calls,
-      ConnectionLimits connectionLimits,
-      RequestBytes requestBytes,
-      @Nullable SslContext tls,
-      io.caracal.core.auth.AccessControl access) {
-    this(
-        service,
-        limits,
-        serverName,
-        serverVersion,
-        logSettings,
-        traceSettings,
-        calls,
-        connectionLimits,
-        requestBytes,
-        tls,
-        access,
-        List.of());
-  }
-
-  /**
-   * As the constructor above; {@code GET /v2} also lists {@code backends} (the model backends the
-   * server has), when there are any.
+   * is first checked by {@code access} (authentication, roles, restricted categories, rate limits);
+   * {@code GET /v2} also lists {@code backends} (the model backends the server has), if any.
    */
   public V2HttpInitializer(
       InferenceService service,
