@@ -7,6 +7,7 @@ Run from anywhere, with a venv made from the local package index:
 
 Writes, next to this script (each SavedModel in Triton's layout <model>/1/model.savedmodel/):
   half_plus_two/  x FP32 [-1,1] -> y = 0.5 x + 2
+  half_plus_three/ the same signature, y = 0.5 x + 3 (a second version to swap to)
   strings/        text BYTES [-1], scale FP32 [-1] -> length INT32, upper BYTES, scaled FP32
   datatypes/      one input in_<T> [-1,2] and output out_<T> per type TF Java can feed
   int8_input/     an INT8 input, which TF Java 1.1 cannot feed (the load must say so)
@@ -35,10 +36,14 @@ def save(module, fn, name):
     tf.saved_model.save(module, out_dir(name), signatures={"serving_default": fn})
 
 
-class HalfPlusTwo(tf.Module):
+class HalfPlus(tf.Module):
+    def __init__(self, offset):
+        super().__init__()
+        self.offset = offset
+
     @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.float32, name="x")])
     def serve(self, x):
-        return {"y": x * 0.5 + 2.0}
+        return {"y": x * 0.5 + self.offset}
 
 
 class Strings(tf.Module):
@@ -144,7 +149,8 @@ def cross_onnx(path):
 
 
 def main():
-    m = HalfPlusTwo(); save(m, m.serve, "half_plus_two")
+    m = HalfPlus(2.0); save(m, m.serve, "half_plus_two")
+    m = HalfPlus(3.0); save(m, m.serve, "half_plus_three")
     m = Strings(); save(m, m.serve, "strings")
     m = Datatypes(); save(m, m.serve, "datatypes")
     m = Int8Input(); save(m, m.serve, "int8_input")

@@ -96,25 +96,7 @@ class LoadUnloadCyclesIT {
           after);
 
       assertThat(after.modelThreads()).as("batcher-dense / exec-dense threads left").isEmpty();
-      assertThat(after.heapUsed() - base.heapUsed())
-          .as("heap growth, bytes")
-          .isLessThanOrEqualTo(HEAP_TOLERANCE);
-      assertThat(after.jvmThreads() - base.jvmThreads())
-          .as("JVM thread growth")
-          .isLessThanOrEqualTo(THREAD_TOLERANCE);
-      if (base.rss().isPresent() && after.rss().isPresent()) {
-        assertThat(after.rss().getAsLong() - base.rss().getAsLong())
-            .as("RSS growth, bytes")
-            .isLessThanOrEqualTo(RSS_TOLERANCE);
-        assertThat(after.osThreads().getAsLong() - base.osThreads().getAsLong())
-            .as("OS thread growth")
-            .isLessThanOrEqualTo(THREAD_TOLERANCE);
-      }
-      if (base.fds().isPresent() && after.fds().isPresent()) {
-        assertThat(after.fds().getAsLong() - base.fds().getAsLong())
-            .as("open file growth")
-            .isLessThanOrEqualTo(FD_TOLERANCE);
-      }
+      after.assertWithinToleranceOf(base);
     }
   }
 
@@ -183,6 +165,29 @@ class LoadUnloadCyclesIT {
           status("Threads:"),
           openFiles(),
           model);
+    }
+
+    /** Asserts each figure is within its tolerance of {@code base}'s. */
+    void assertWithinToleranceOf(Resources base) {
+      assertThat(heapUsed - base.heapUsed)
+          .as("heap growth, bytes")
+          .isLessThanOrEqualTo(HEAP_TOLERANCE);
+      assertThat(jvmThreads - base.jvmThreads)
+          .as("JVM thread growth")
+          .isLessThanOrEqualTo(THREAD_TOLERANCE);
+      if (base.rss.isPresent() && rss.isPresent()) {
+        assertThat(rss.getAsLong() - base.rss.getAsLong())
+            .as("RSS growth, bytes")
+            .isLessThanOrEqualTo(RSS_TOLERANCE);
+        assertThat(osThreads.getAsLong() - base.osThreads.getAsLong())
+            .as("OS thread growth")
+            .isLessThanOrEqualTo(THREAD_TOLERANCE);
+      }
+      if (base.fds.isPresent() && fds.isPresent()) {
+        assertThat(fds.getAsLong() - base.fds.getAsLong())
+            .as("open file growth")
+            .isLessThanOrEqualTo(FD_TOLERANCE);
+      }
     }
 
     boolean withinToleranceOf(Resources base) {
