@@ -15,7 +15,7 @@
 #
 # Usage: bench/secure-test.sh [--no-build]
 #   env: WARMUP (5 s), DURATION (10 s), ROUNDS (3), CONCURRENCY (64), MODELS_DIR (../shared/models),
-#        CLIENT (wrk or java)
+#        CLIENT (wrk or java; java drives mnist-cnn-dyn only), MODEL (below)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
@@ -24,14 +24,21 @@ bench_name=secure
 . "$root/bench/lib/ab-setup.sh" "$@"
 CLIENT=${CLIENT:-$(command -v wrk > /dev/null && echo wrk || echo java)}
 
-add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
+# MODEL: mnist-cnn-dyn (default; ~60 µs of server CPU per request, so per-request costs show) or
+# mobilenetv2-12-int8 (a 600 KB image per request and milliseconds of compute: a realistic model)
+MODEL=${MODEL:-mnist-cnn-dyn}
+case "$MODEL" in
+  mnist-cnn-dyn) add_model m "$MODEL" 64 "32, 64" 500 "" ;;
+  mobilenetv2-12-int8) add_model m "$MODEL" 32 "8, 16" 500 "" ;;
+  *) echo "secure-test: MODEL is mnist-cnn-dyn or mobilenetv2-12-int8" >&2; exit 2 ;;
+esac
 
 # the secured server's repository: the same model, stored encrypted
 enc="$work/repo-enc"
 cp -r "$repo" "$enc"
 echo "k1=$(openssl rand -base64 32)" > "$work/model-keys"
-"$root/bin/caracal" encrypt --key-file "$work/model-keys" "$enc/mnist/1/model.onnx" > /dev/null
-rm "$enc/mnist/1/model.onnx"
+"$root/bin/caracal" encrypt --key-file "$work/model-keys" "$enc/m/1/model.onnx" > /dev/null
+rm "$enc/m/1/model.onnx"
 
 make_tokens "$work/tokens"
 make_certs
@@ -45,9 +52,9 @@ start_server secured-jdk CARACAL_JAVA_OPTS=-Dio.netty.handler.ssl.noOpenSsl=true
 for s in plain secured secured-jdk; do await_server "$s"; done
 plain_port=${server_port[plain]} sec_port=${server_port[secured]} jdk_port=${server_port[secured-jdk]}
 for p in "$sec_port" "$jdk_port"; do
-  code=$(curl -s --cacert "$work/ca.pem" -o /dev/null -w '%{http_code}' -X POST "https://localhost:$p/v2/models/mnist/infer" -d '{}')
+  code=$(curl -s --cacert "$work/ca.pem" -o /dev/null -w '%{http_code}' -X POST "https://localhost:$p/v2/models/m/infer" -d '{}')
   [ "$code" = 401 ] || { echo "secure-test: a secured server answered $code without a token" >&2; exit 1; }
-  code=$(curl -s --cacert "$work/ca.pem" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "https://localhost:$p/v2/models/mnist/ready")
+  code=$(curl -s --cacert "$work/ca.pem" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "https://localhost:$p/v2/models/m/ready")
   [ "$code" = 200 ] || { echo "secure-test: the encrypted model is not ready on :$p ($code)" >&2; exit 1; }
 done
 echo "secure-test: plain :$plain_port, secured :$sec_port, secured-jdk :$jdk_port"
@@ -56,18 +63,18 @@ echo "secure-test: plain :$plain_port, secured :$sec_port, secured-jdk :$jdk_por
   echo "# A secured start against a plain start, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds; metrics and access log at their defaults (on) everywhere"
+  echo "- $MODEL, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds; metrics and access log at their defaults (on) everywhere"
   echo "- secured: TLS 1.3 (EC P-256), \`--auth-file\` (100 principals, audit log on), the model stored encrypted; engines: $(grep -ho 'TLS, [A-Z]* engine' "$OUT/server-secured.log" | head -1) / $(grep -ho 'TLS, [A-Z]* engine' "$OUT/server-secured-jdk.log" | head -1)"
   echo
   if [ "$CLIENT" = wrk ]; then
     wrk_auth[secured]="Bearer $token"
     wrk_auth[secured-jdk]="Bearer $token"
-    make_bodies "$repo/mnist/1/model.onnx" "$work/bodies"
-    wrk_ab "$work/bodies" mnist plain secured secured-jdk
+    make_bodies "$repo/m/1/model.onnx" "$work/bodies"
+    wrk_ab "$work/bodies" m plain secured secured-jdk
   else
     "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
       --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" \
-      --ca-file "$work/ca.pem" --model mnist --input input --output output --shape 1,1,28,28 \
+      --ca-file "$work/ca.pem" --model m --input input --output output --shape 1,1,28,28 \
       --target "plain=http://127.0.0.1:$plain_port" \
       --target "secured=https://localhost:$sec_port,token=$token" \
       --target "secured-jdk=https://localhost:$jdk_port,token=$token"

@@ -34,7 +34,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -120,7 +119,7 @@ public final class Caracal implements AutoCloseable {
    */
   public static Caracal start(ServerSettings settings) throws IOException {
     routeJavaUtilLogging();
-    List<BackendFactory> backends = discoverBackends();
+    List<BackendFactory> backends = BackendDiscovery.discover(settings.backendDirectory());
     // Without --model-repository, TF Serving's model config list is the repository.
     java.nio.file.@Nullable Path tritonRoot = settings.modelRepository();
     ModelConfigFile modelList =
@@ -135,7 +134,7 @@ public final class Caracal implements AutoCloseable {
         "caracal {} serving {} with backends {}",
         Version.current(),
         tritonRoot != null ? tritonRoot : "the models of " + settings.modelConfigFile(),
-        backends.stream().map(BackendFactory::name).toList());
+        backends.stream().map(BackendDiscovery::describe).toList());
     if (repository.paths().singleModel().isPresent()
         && settings.modelControlMode() == io.caracal.core.lifecycle.ModelControlMode.POLL) {
       throw new IllegalArgumentException(
@@ -291,6 +290,7 @@ public final class Caracal implements AutoCloseable {
               .tls(tls.main())
               .serverName(settings.serverName())
               .serverVersion(Version.current())
+              .backends(backends.stream().map(BackendFactory::name).toList())
               .logSettings(LOG_SETTINGS)
               .traceSettings(observability.traceSettings())
               .calls(observability.calls())
@@ -515,16 +515,6 @@ public final class Caracal implements AutoCloseable {
       org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
       org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
-  }
-
-  private static List<BackendFactory> discoverBackends() {
-    List<BackendFactory> out = new ArrayList<>();
-    ServiceLoader.load(BackendFactory.class, Caracal.class.getClassLoader()).forEach(out::add);
-    if (out.isEmpty()) {
-      throw new IllegalStateException(
-          "no backend found on the class path (expected caracal-backend-onnxruntime)");
-    }
-    return out;
   }
 
   /**

@@ -30,6 +30,8 @@ import picocli.CommandLine.Option;
  * @param serverName the name {@code GET /v2} reports
  * @param intraOpThreads ONNX Runtime threads per inference call; 0 = one per core
  * @param interOpThreads ONNX Runtime threads across independent operators; 0 = runtime default
+ * @param backendDirectory the folder of backend plug-ins (jars in it and its sub-folders); empty
+ *     for none
  * @param maxRequestBytes the largest HTTP request body accepted
  * @param maxJsonDepth the deepest JSON nesting accepted
  * @param maxJsonNumberLength the longest JSON number token accepted, in characters
@@ -101,6 +103,7 @@ public record ServerSettings(
     String serverName,
     int intraOpThreads,
     int interOpThreads,
+    String backendDirectory,
     long maxRequestBytes,
     int maxJsonDepth,
     int maxJsonNumberLength,
@@ -163,6 +166,7 @@ public record ServerSettings(
         "0..86400");
     check(intraOpThreads >= 0, "intra-op-threads", intraOpThreads, ">= 0");
     check(interOpThreads >= 0, "inter-op-threads", interOpThreads, ">= 0");
+    Objects.requireNonNull(backendDirectory, "backendDirectory");
     check(
         maxRequestBytes >= 1024 && maxRequestBytes <= Integer.MAX_VALUE,
         "max-request-bytes",
@@ -292,6 +296,7 @@ public record ServerSettings(
         .serverName(serverName)
         .intraOpThreads(intraOpThreads)
         .interOpThreads(interOpThreads)
+        .backendDirectory(backendDirectory)
         .maxRequestBytes(maxRequestBytes)
         .maxJsonDepth(maxJsonDepth)
         .maxJsonNumberLength(maxJsonNumberLength)
@@ -431,6 +436,14 @@ public record ServerSettings(
         paramLabel = "N",
         description = "ONNX Runtime threads across independent operators; 0 = runtime default")
     private int interOpThreads = 0;
+
+    @Option(
+        names = "--backend-directory",
+        paramLabel = "DIR",
+        description =
+            "folder of backend plug-ins: the jars in DIR and in its sub-folders are loaded and their"
+                + " backends added to the built-in ones (Triton's flag of the same name)")
+    private String backendDirectory = "";
 
     @Option(
         names = "--threads-per-instance",
@@ -925,6 +938,12 @@ public record ServerSettings(
       return this;
     }
 
+    /** Sets {@code --backend-directory}, the folder of backend plug-ins ("" = none). */
+    public Builder backendDirectory(String v) {
+      backendDirectory = Objects.requireNonNull(v, "backendDirectory");
+      return this;
+    }
+
     /** Sets {@code --max-request-bytes}, the largest HTTP request body. */
     public Builder maxRequestBytes(long v) {
       maxRequestBytes = v;
@@ -1254,6 +1273,7 @@ public record ServerSettings(
           serverName,
           intraOpThreads,
           interOpThreads,
+          backendDirectory.strip(),
           maxRequestBytes,
           maxJsonDepth,
           maxJsonNumberLength,

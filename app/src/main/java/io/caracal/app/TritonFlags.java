@@ -88,7 +88,6 @@ final class TritonFlags {
           ignored("--allow-gpu-metrics", "BOOL", "there are no GPU metrics (CPU only)"),
           ignored("--allow-cpu-metrics", "BOOL", "process metrics are always on /metrics"),
           ignored("--metrics-interval-ms", "MS", "metrics are read when scraped"),
-          ignored("--backend-directory", "DIR", "the ONNX Runtime backend is built in"),
           ignored("--repoagent-directory", "DIR", "repository agents are not supported"),
           ignored("--backend-config", "BACKEND,KEY=VALUE", "use a model's config parameters"),
           ignored("--buffer-manager-thread-count", "N", "no buffer manager threads"),

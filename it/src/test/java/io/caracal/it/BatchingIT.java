@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,28 +60,13 @@ class BatchingIT {
         assertThat(resp.status()).as(resp.toString()).isEqualTo(200);
         expected.add(resp.json().path("outputs").get(0));
       }
-      JsonNode[] actual = new JsonNode[n];
-      CountDownLatch go = new CountDownLatch(1);
-      List<Thread> clients = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        int k = i;
-        clients.add(
-            Thread.ofPlatform()
-                .start(() -> {
-                  try {
-                    go.await();
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                  V2Client.Response resp = s.client.infer("batched", requests.get(k));
-                  actual[k] =
-                      resp.status() == 200 ? resp.json().path("outputs").get(0) : resp.json();
-                }));
-      }
-      go.countDown();
-      for (Thread t : clients) {
-        t.join();
-      }
+      JsonNode[] actual =
+          ConcurrentCalls.run(
+              n,
+              k -> {
+                V2Client.Response resp = s.client.infer("batched", requests.get(k));
+                return resp.status() == 200 ? resp.json().path("outputs").get(0) : resp.json();
+              });
       for (int i = 0; i < n; i++) {
         assertThat(actual[i]).as("request %d", i).isEqualTo(expected.get(i));
       }

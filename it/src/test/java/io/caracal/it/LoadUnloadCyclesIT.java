@@ -96,25 +96,7 @@ class LoadUnloadCyclesIT {
           after);
 
       assertThat(after.modelThreads()).as("batcher-dense / exec-dense threads left").isEmpty();
-      assertThat(after.heapUsed() - base.heapUsed())
-          .as("heap growth, bytes")
-          .isLessThanOrEqualTo(HEAP_TOLERANCE);
-      assertThat(after.jvmThreads() - base.jvmThreads())
-          .as("JVM thread growth")
-          .isLessThanOrEqualTo(THREAD_TOLERANCE);
-      if (base.rss().isPresent() && after.rss().isPresent()) {
-        assertThat(after.rss().getAsLong() - base.rss().getAsLong())
-            .as("RSS growth, bytes")
-            .isLessThanOrEqualTo(RSS_TOLERANCE);
-        assertThat(after.osThreads().getAsLong() - base.osThreads().getAsLong())
-            .as("OS thread growth")
-            .isLessThanOrEqualTo(THREAD_TOLERANCE);
-      }
-      if (base.fds().isPresent() && after.fds().isPresent()) {
-        assertThat(after.fds().getAsLong() - base.fds().getAsLong())
-            .as("open file growth")
-            .isLessThanOrEqualTo(FD_TOLERANCE);
-      }
+      after.assertWithinToleranceOf(base);
     }
   }
 
@@ -185,11 +167,44 @@ class LoadUnloadCyclesIT {
           model);
     }
 
+    /** Asserts each figure is within its tolerance of {@code base}'s. */
+    void assertWithinToleranceOf(Resources base) {
+      assertWithinToleranceOf(base, RSS_TOLERANCE);
+    }
+
+    /** As {@link #assertWithinToleranceOf(Resources)} with another RSS tolerance. */
+    void assertWithinToleranceOf(Resources base, long rssTolerance) {
+      assertThat(heapUsed - base.heapUsed)
+          .as("heap growth, bytes")
+          .isLessThanOrEqualTo(HEAP_TOLERANCE);
+      assertThat(jvmThreads - base.jvmThreads)
+          .as("JVM thread growth")
+          .isLessThanOrEqualTo(THREAD_TOLERANCE);
+      if (base.rss.isPresent() && rss.isPresent()) {
+        assertThat(rss.getAsLong() - base.rss.getAsLong())
+            .as("RSS growth, bytes")
+            .isLessThanOrEqualTo(rssTolerance);
+        assertThat(osThreads.getAsLong() - base.osThreads.getAsLong())
+            .as("OS thread growth")
+            .isLessThanOrEqualTo(THREAD_TOLERANCE);
+      }
+      if (base.fds.isPresent() && fds.isPresent()) {
+        assertThat(fds.getAsLong() - base.fds.getAsLong())
+            .as("open file growth")
+            .isLessThanOrEqualTo(FD_TOLERANCE);
+      }
+    }
+
     boolean withinToleranceOf(Resources base) {
+      return withinToleranceOf(base, RSS_TOLERANCE);
+    }
+
+    /** As {@link #withinToleranceOf(Resources)} with another RSS tolerance. */
+    boolean withinToleranceOf(Resources base, long rssTolerance) {
       return modelThreads.isEmpty()
           && heapUsed - base.heapUsed <= HEAP_TOLERANCE
           && jvmThreads - base.jvmThreads <= THREAD_TOLERANCE
-          && within(rss, base.rss, RSS_TOLERANCE)
+          && within(rss, base.rss, rssTolerance)
           && within(osThreads, base.osThreads, THREAD_TOLERANCE)
           && within(fds, base.fds, FD_TOLERANCE);
     }

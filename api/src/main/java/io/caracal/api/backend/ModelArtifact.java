@@ -76,4 +76,24 @@ public record ModelArtifact(
       ModelId id, Path file, Map<String, String> parameters, BackendOptions options) {
     this(id, file, parameters, options, 1);
   }
+
+  /**
+   * Returns the model's folder: the folder above the version folder that holds {@link #file} (or
+   * {@code file} itself when it has no such parents).
+   */
+  public Path modelDir() {
+    Path f = file.toAbsolutePath();
+    Path versionDir = f.getParent();
+    return versionDir == null || versionDir.getParent() == null ? f : versionDir.getParent();
+  }
+
+  /**
+   * Returns {@link #file} as messages may name it: relative to the model's folder ({@code
+   * 1/model.onnx}), never absolute.
+   */
+  public String shownFile() {
+    Path f = file.toAbsolutePath();
+    Path dir = modelDir();
+    return dir.equals(f) ? String.valueOf(f.getFileName()) : dir.relativize(f).toString();
+  }
 }

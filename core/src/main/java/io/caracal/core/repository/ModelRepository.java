@@ -438,7 +438,14 @@ public final class ModelRepository {
               ? "platform '" + ModelNames.printable(platform) + "'"
               : "backend '" + ModelNames.printable(backend) + "'";
       throw new RepositoryException(
-          source + ": " + what + " is not supported (supported: " + supported() + ")");
+          source
+              + ": "
+              + what
+              + " is not supported"
+              + OptionalBackends.absent(platform, backend).map(r -> ": " + r).orElse("")
+              + " (supported: "
+              + supported()
+              + ")");
     }
     String fileName = cfg.getDefaultModelFilename();
     for (BackendFactory f : factories) {

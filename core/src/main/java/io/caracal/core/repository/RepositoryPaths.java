@@ -217,7 +217,39 @@ public final class RepositoryPaths {
     Path dir = versionDir(model, version);
     String shown = model + "/" + version + "/" + ModelNames.printable(fileName);
     checkSegment(fileName, shown);
-    return confine(dir.resolve(fileName), shown, within(dir));
+    Path real = confine(dir.resolve(fileName), shown, within(dir));
+    if (Files.isDirectory(real)) {
+      confineTree(real, shown, within(dir));
+    }
+    return real;
+  }
+
+  /** The most entries a model folder (a TensorFlow SavedModel) may hold. */
+  static final int MAX_FOLDER_ENTRIES = 100_000;
+
+  /**
+   * Checks a model that is a folder (a TensorFlow SavedModel: {@code saved_model.pb}, {@code
+   * variables/}, {@code assets/}): every symbolic link inside it, at any depth, must lead to a
+   * target inside {@code within}, as the model file itself must; links are not followed while
+   * walking, so the walk stays inside the folder.
+   */
+  private static void confineTree(Path dir, String shown, Path within) throws RepositoryException {
+    try (java.util.stream.Stream<Path> entries = Files.walk(dir)) {
+      java.util.Iterator<Path> it = entries.iterator();
+      int n = 0;
+      while (it.hasNext()) {
+        Path p = it.next();
+        if (++n > MAX_FOLDER_ENTRIES) {
+          throw new RepositoryException(
+              shown + " holds more than " + MAX_FOLDER_ENTRIES + " files and folders");
+        }
+        if (Files.isSymbolicLink(p)) {
+          confine(p, shown + "/" + ModelNames.printable(dir.relativize(p).toString()), within);
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      throw new RepositoryException(shown + " cannot be read");
+    }
   }
 
   /**

@@ -64,12 +64,21 @@ class ModelRepositoryTest {
     Fixtures.write(repo.resolve("gpu/1/model.fake"), "x");
     Fixtures.write(repo.resolve("trt/config.pbtxt"), "platform: \"tensorrt_plan\"");
     Fixtures.write(repo.resolve("trt/1/model.plan"), "x");
+    Fixtures.write(repo.resolve("tf/config.pbtxt"), "platform: \"tensorflow_savedmodel\"");
+    Fixtures.write(repo.resolve("tf/1/model.savedmodel/saved_model.pb"), "x");
     Fixtures.write(repo.resolve("nofile/1/other.bin"), "x");
     Files.createDirectories(repo.resolve("bad name"));
     List<ModelSource> found = repository().scan();
     assertThat(found)
         .extracting(ModelSource::name)
-        .containsExactly("bad name", "badcfg", "good", "gpu", "nofile", "noversions", "trt");
+        .containsExactly("bad name", "badcfg", "good", "gpu", "nofile", "noversions", "tf", "trt");
+    assertThat(reason(found, "tf"))
+        .isEqualTo(
+            "tf/config.pbtxt: platform 'tensorflow_savedmodel' is not supported: the TensorFlow"
+                + " backend is not installed in this server; build it with ./mvnw -Pall-backends"
+                + " -DskipTests package (it lands in app/target/lib), or put"
+                + " caracal-backend-tensorflow and its dependency jars into a folder of"
+                + " --backend-directory (supported: fake_platform/fake)");
     assertThat(reason(found, "bad name")).contains("must start with a letter or digit");
     assertThat(reason(found, "badcfg"))
         .startsWith("badcfg/config.pbtxt:1:")
@@ -78,7 +87,8 @@ class ModelRepositoryTest {
     assertThat(reason(found, "gpu")).contains("KIND_GPU");
     assertThat(reason(found, "trt"))
         .isEqualTo(
-            "trt/config.pbtxt: platform 'tensorrt_plan' is not supported (supported: fake_platform/fake)");
+            "trt/config.pbtxt: platform 'tensorrt_plan' is not supported: Caracal has no tensorrt_plan"
+                + " backend (supported: fake_platform/fake)");
     ModelSource.Found good =
         (ModelSource.Found)
             found.stream().filter(s -> s.name().equals("good")).findFirst().orElseThrow();

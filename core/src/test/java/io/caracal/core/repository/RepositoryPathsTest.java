@@ -76,6 +76,24 @@ class RepositoryPathsTest {
   }
 
   @Test
+  void modelFolder_isConfinedAtEveryDepth() throws Exception {
+    // a TensorFlow SavedModel is a folder: links inside it may point within the repository only
+    Fixtures.write(repo.resolve("tf/1/model.savedmodel/saved_model.pb"), "pb");
+    Fixtures.write(repo.resolve("tf/1/model.savedmodel/variables/variables.index"), "i");
+    Files.createSymbolicLink(
+        repo.resolve("tf/1/model.savedmodel/variables/shared"), repo.resolve("good/1"));
+    assertThat(paths.modelFile("tf", 1, "model.savedmodel"))
+        .isEqualTo(repo.toRealPath().resolve("tf/1/model.savedmodel"));
+    Files.createSymbolicLink(
+        repo.resolve("tf/1/model.savedmodel/variables/variables.data-00000-of-00001"),
+        outside.resolve("secret.txt"));
+    assertThatThrownBy(() -> paths.modelFile("tf", 1, "model.savedmodel"))
+        .hasMessage(
+            "tf/1/model.savedmodel/variables/variables.data-00000-of-00001 is a symbolic link that"
+                + " leads out of the model repository");
+  }
+
+  @Test
   void refuses_linkThatLeavesAndComesBack() throws Exception {
     // outside/loop/1 -> repo/good/1 : the model folder itself lies outside
     Files.createDirectories(outside.resolve("loop"));

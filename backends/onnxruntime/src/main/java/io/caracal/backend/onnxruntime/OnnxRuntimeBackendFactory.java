@@ -103,13 +103,8 @@ public final class OnnxRuntimeBackendFactory implements BackendFactory {
   @Override
   public ModelInstance load(ModelArtifact artifact) throws ModelLoadException {
     Path file = artifact.file().toAbsolutePath();
-    Path versionDir = file.getParent();
-    Path modelDir =
-        versionDir == null || versionDir.getParent() == null ? file : versionDir.getParent();
-    String displayName =
-        modelDir.equals(file)
-            ? String.valueOf(file.getFileName())
-            : modelDir.relativize(file).toString();
+    Path modelDir = artifact.modelDir();
+    String displayName = artifact.shownFile();
     byte @Nullable [] plain =
         artifact.inMemory().isPresent() ? artifact.inMemory().get().read() : null;
     try {

@@ -3,6 +3,7 @@ package io.caracal.backend.onnxruntime;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.caracal.api.backend.BackendOptions;
+import io.caracal.api.backend.BackendParameters;
 import io.caracal.api.backend.ModelLoadException;
 import java.util.Map;
 import java.util.Optional;
@@ -33,8 +34,8 @@ record SessionSettings(
     boolean parallel,
     boolean memArena,
     Optional<Boolean> allowSpinning) {
-  static final String INTRA_OP = "intra_op_thread_count";
-  static final String INTER_OP = "inter_op_thread_count";
+  static final String INTRA_OP = BackendParameters.INTRA_OP;
+  static final String INTER_OP = BackendParameters.INTER_OP;
   static final String EXECUTION_MODE = "execution_mode";
   static final String MEM_ARENA = "enable_mem_arena";
   static final String ALLOW_SPINNING = "allow_spinning";
@@ -47,13 +48,9 @@ record SessionSettings(
   static SessionSettings of(
       BackendOptions options, Map<String, String> parameters, int instances, int cores)
       throws ModelLoadException {
-    int intraDefault =
-        options.intraOpThreads() > 0 || instances <= 1
-            ? options.intraOpThreads()
-            : Math.max(1, cores / instances);
     return new SessionSettings(
-        threads(parameters, INTRA_OP, intraDefault),
-        threads(parameters, INTER_OP, options.interOpThreads()),
+        BackendParameters.intraOpThreads(options, parameters, instances, cores),
+        BackendParameters.interOpThreads(options, parameters),
         executionMode(parameters),
         flag(parameters, MEM_ARENA).orElse(true),
         flag(parameters, ALLOW_SPINNING));
@@ -87,23 +84,6 @@ record SessionSettings(
     }
   }
 
-  private static int threads(Map<String, String> parameters, String key, int fallback)
-      throws ModelLoadException {
-    String v = parameters.get(key);
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n >= 0 && n <= 1024) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw bad(key, v, "a thread count from 0 (the runtime's default) to 1024");
-  }
-
   private static boolean executionMode(Map<String, String> parameters) throws ModelLoadException {
     String v = parameters.get(EXECUTION_MODE);
     if (v == null) {
@@ -130,8 +110,6 @@ record SessionSettings(
   }
 
   private static ModelLoadException bad(String key, String value, String expected) {
-    String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
-    return new ModelLoadException(
-        "config parameter '" + key + "' has value '" + shown + "'; expected " + expected);
+    return BackendParameters.invalid(key, value, expected);
   }
 }

@@ -28,12 +28,14 @@ final class V2Endpoints {
       String serverVersion,
       LogSettings logSettings,
       TraceSettings traceSettings,
-      int maxBodyBytes) {
+      int maxBodyBytes,
+      java.util.List<String> backends) {
     V2AdminCodec admin = new V2AdminCodec();
     Map<V2Route.Kind, V2Endpoint> m = new EnumMap<>(V2Route.Kind.class);
     m.put(
         V2Route.Kind.SERVER_METADATA,
-        new ServerMetadataEndpoint(codec, serverName, serverVersion, Extensions.SUPPORTED));
+        new ServerMetadataEndpoint(
+            codec, serverName, serverVersion, Extensions.SUPPORTED, backends));
     m.put(V2Route.Kind.HEALTH_LIVE, new HealthEndpoint("live", service::isLive, codec));
     m.put(V2Route.Kind.HEALTH_READY, new HealthEndpoint("ready", service::isReady, codec));
     m.put(V2Route.Kind.MODEL_METADATA, new ModelMetadataEndpoint(service, codec));

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,13 +82,15 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
         connectionLimits,
         requestBytes,
         null,
-        io.caracal.core.auth.AccessControl.OPEN);
+        io.caracal.core.auth.AccessControl.OPEN,
+        List.of());
   }
 
   /**
    * As the constructor above, with TLS and access control: {@code tls} (null for plaintext) makes
    * each connection's first handler after the connection gate an {@code SslHandler}, and every call
-   * is first checked by {@code access} (authentication, roles, restricted categories, rate limits).
+   * is first checked by {@code access} (authentication, roles, restricted categories, rate limits);
+   * {@code GET /v2} also lists {@code backends} (the model backends the server has), if any.
    */
   public V2HttpInitializer(
       InferenceService service,
@@ -100,7 +103,8 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
       ConnectionLimits connectionLimits,
       RequestBytes requestBytes,
       @Nullable SslContext tls,
-      io.caracal.core.auth.AccessControl access) {
+      io.caracal.core.auth.AccessControl access,
+      List<String> backends) {
     this.tls = tls;
     this.access = Objects.requireNonNull(access, "access");
     this.requestBytes = Objects.requireNonNull(requestBytes, "requestBytes");
@@ -117,7 +121,8 @@ public final class V2HttpInitializer extends ChannelInitializer<SocketChannel> {
             Objects.requireNonNull(serverVersion, "serverVersion"),
             Objects.requireNonNull(logSettings, "logSettings"),
             Objects.requireNonNull(traceSettings, "traceSettings"),
-            limits.maxBodyBytes());
+            limits.maxBodyBytes(),
+            backends);
     this.v1 = new V1Endpoints(service, limits);
   }
 

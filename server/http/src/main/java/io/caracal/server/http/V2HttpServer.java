@@ -46,6 +46,7 @@ public final class V2HttpServer implements AutoCloseable {
   private final InferenceService service;
   private final String serverName;
   private final String serverVersion;
+  private final java.util.List<String> backends;
   private final HttpLimits limits;
   private final int eventLoopThreads;
 
@@ -76,6 +77,7 @@ public final class V2HttpServer implements AutoCloseable {
     this.service = Objects.requireNonNull(b.service, "service");
     this.serverName = b.serverName;
     this.serverVersion = b.serverVersion;
+    this.backends = b.backends;
     this.limits = b.limits;
     this.eventLoopThreads = b.eventLoopThreads;
     this.logSettings = b.logSettings;
@@ -140,7 +142,8 @@ public final class V2HttpServer implements AutoCloseable {
                           connectionLimits,
                           requestBytes,
                           sslContext,
-                          access));
+                          access,
+                          backends));
       try {
         serverChannel = sb.bind(host, port).syncUninterruptibly().channel();
       } catch (RuntimeException e) {
@@ -262,6 +265,7 @@ public final class V2HttpServer implements AutoCloseable {
     private @Nullable InferenceService service;
     private String serverName = "caracal";
     private String serverVersion = "0.1.0";
+    private java.util.List<String> backends = java.util.List.of();
     private HttpLimits limits = HttpLimits.DEFAULTS;
     private int eventLoopThreads = Runtime.getRuntime().availableProcessors();
     private CallTracker calls = CallTracker.NONE;
@@ -354,6 +358,15 @@ public final class V2HttpServer implements AutoCloseable {
     /** The name in server metadata, default {@code caracal}. */
     public Builder serverName(String name) {
       this.serverName = Objects.requireNonNull(name, "serverName");
+      return this;
+    }
+
+    /**
+     * The backends {@code GET /v2} lists under {@code backends} (a field Triton does not have;
+     * clients ignore it), default none (the field is left out).
+     */
+    public Builder backends(java.util.List<String> names) {
+      this.backends = java.util.List.copyOf(names);
       return this;
     }
 

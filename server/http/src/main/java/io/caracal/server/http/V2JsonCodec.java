@@ -797,7 +797,8 @@ final class V2JsonCodec {
   }
 
   /** Encodes server metadata. */
-  byte[] serverMetadata(String name, String version, List<String> extensions) {
+  byte[] serverMetadata(
+      String name, String version, List<String> extensions, List<String> backends) {
     return write(g -> {
       g.writeStartObject();
       g.writeStringField("name", name);
@@ -807,6 +808,13 @@ final class V2JsonCodec {
         g.writeString(e);
       }
       g.writeEndArray();
+      if (!backends.isEmpty()) {
+        g.writeArrayFieldStart("backends");
+        for (String b : backends) {
+          g.writeString(b);
+        }
+        g.writeEndArray();
+      }
       g.writeEndObject();
     });
   }

@@ -129,6 +129,7 @@ class V2HttpServerTest {
     assertThat(n.get("name").asText()).isEqualTo("caracal");
     assertThat(n.get("extensions").toString())
         .isEqualTo(JSON.writeValueAsString(io.caracal.core.Extensions.SUPPORTED));
+    assertThat(n.has("backends")).as("no backends given, none listed").isFalse();
     assertThat(call("GET", "/v2/health/live", null).text()).isEqualTo("{\"live\":true}");
     assertThat(call("GET", "/v2/health/ready?x=1", null).text()).isEqualTo("{\"ready\":true}");
     service.setReady(false);
