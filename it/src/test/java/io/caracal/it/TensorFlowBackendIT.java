@@ -341,8 +341,8 @@ class TensorFlowBackendIT {
   private static final int CYCLES = 100;
 
   /**
-   * RSS growth allowed over the cycles: TensorFlow's own allocators keep memory a session freed
-   * (9 to 119 MiB after 100 cycles in five runs, docs/operations.md), so the ONNX bound of {@link
+   * RSS growth allowed over the cycles: TensorFlow's own allocators keep memory a session freed (9
+   * to 119 MiB after 100 cycles in five runs, docs/operations.md), so the ONNX bound of {@link
    * LoadUnloadCyclesIT} (64 MiB) does not fit; threads, files and heap keep its bounds.
    */
   private static final long RSS_TOLERANCE = 256L * 1024 * 1024;
