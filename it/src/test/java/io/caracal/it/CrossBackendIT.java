@@ -67,29 +67,6 @@ class CrossBackendIT {
     }
   }
 
-  /** The network of the spec, in double precision. */
-  static double[] reference(float[] x, int rows) {
-    double[] y = new double[rows * 2];
-    for (int r = 0; r < rows; r++) {
-      double[] h = new double[3];
-      for (int i = 0; i < 3; i++) {
-        double s = 0.01 * (i + 1);
-        for (int j = 0; j < 4; j++) {
-          s += ((i + 1) * 0.1 - j * 0.05) * x[r * 4 + j];
-        }
-        h[i] = Math.max(0, s);
-      }
-      for (int i = 0; i < 2; i++) {
-        double s = i == 0 ? 0.5 : -0.5;
-        for (int j = 0; j < 3; j++) {
-          s += (0.2 * (i + 1) - 0.1 * j) * h[j];
-        }
-        y[r * 2 + i] = s;
-      }
-    }
-    return y;
-  }
-
   @Test
   void theThreeFormatsAreServedAndReadyUnderTheirPlatforms() {
     assertThat(server.client.metadata("cross_onnx").path("platform").asText())
@@ -110,7 +87,7 @@ class CrossBackendIT {
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) (random.nextGaussian() * 2);
     }
-    double[] want = reference(x, rows);
+    double[] want = io.caracal.testing.models.CrossNetwork.expected(x, rows);
     float[][] got = new float[MODELS.size()][];
     for (int m = 0; m < MODELS.size(); m++) {
       V2Client.Response r =

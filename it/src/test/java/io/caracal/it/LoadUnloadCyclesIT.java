@@ -169,24 +169,24 @@ class LoadUnloadCyclesIT {
 
     /** Asserts each figure is within its tolerance of {@code base}'s. */
     void assertWithinToleranceOf(Resources base) {
-      assertWithinToleranceOf(base, RSS_TOLERANCE);
+      assertWithinToleranceOf(base, RSS_TOLERANCE, THREAD_TOLERANCE);
     }
 
-    /** As {@link #assertWithinToleranceOf(Resources)} with another RSS tolerance. */
-    void assertWithinToleranceOf(Resources base, long rssTolerance) {
+    /** As {@link #assertWithinToleranceOf(Resources)} with other RSS and thread tolerances. */
+    void assertWithinToleranceOf(Resources base, long rssTolerance, int threadTolerance) {
       assertThat(heapUsed - base.heapUsed)
           .as("heap growth, bytes")
           .isLessThanOrEqualTo(HEAP_TOLERANCE);
       assertThat(jvmThreads - base.jvmThreads)
           .as("JVM thread growth")
-          .isLessThanOrEqualTo(THREAD_TOLERANCE);
+          .isLessThanOrEqualTo(threadTolerance);
       if (base.rss.isPresent() && rss.isPresent()) {
         assertThat(rss.getAsLong() - base.rss.getAsLong())
             .as("RSS growth, bytes")
             .isLessThanOrEqualTo(rssTolerance);
         assertThat(osThreads.getAsLong() - base.osThreads.getAsLong())
             .as("OS thread growth")
-            .isLessThanOrEqualTo(THREAD_TOLERANCE);
+            .isLessThanOrEqualTo(threadTolerance);
       }
       if (base.fds.isPresent() && fds.isPresent()) {
         assertThat(fds.getAsLong() - base.fds.getAsLong())
@@ -196,16 +196,16 @@ class LoadUnloadCyclesIT {
     }
 
     boolean withinToleranceOf(Resources base) {
-      return withinToleranceOf(base, RSS_TOLERANCE);
+      return withinToleranceOf(base, RSS_TOLERANCE, THREAD_TOLERANCE);
     }
 
-    /** As {@link #withinToleranceOf(Resources)} with another RSS tolerance. */
-    boolean withinToleranceOf(Resources base, long rssTolerance) {
+    /** As {@link #withinToleranceOf(Resources)} with other RSS and thread tolerances. */
+    boolean withinToleranceOf(Resources base, long rssTolerance, int threadTolerance) {
       return modelThreads.isEmpty()
           && heapUsed - base.heapUsed <= HEAP_TOLERANCE
-          && jvmThreads - base.jvmThreads <= THREAD_TOLERANCE
+          && jvmThreads - base.jvmThreads <= threadTolerance
           && within(rss, base.rss, rssTolerance)
-          && within(osThreads, base.osThreads, THREAD_TOLERANCE)
+          && within(osThreads, base.osThreads, threadTolerance)
           && within(fds, base.fds, FD_TOLERANCE);
     }
 

@@ -331,4 +331,55 @@ class PyTorchBackendIT {
     assertThat(r.status()).as(r.toString()).isEqualTo(400);
     assertThat(r.toString()).doesNotContain(repo.toString());
   }
+
+  /**
+   * 100 load / infer / unload cycles of the TorchScript CNN (explicit mode): heap, threads and
+   * files come back within {@link LoadUnloadCyclesIT}'s bounds, RSS within 256 MiB as for
+   * TensorFlow (the native libraries' allocators keep some freed memory; the figure is logged).
+   */
+  @Test
+  void loadUnloadCyclesReturnResources(@TempDir Path cycles) throws Exception {
+    copyModel(cycles, "cnn", "cnn");
+    try (ItServer s =
+        ItServer.start(
+            cycles,
+            b ->
+                b.modelControlMode(io.caracal.core.lifecycle.ModelControlMode.EXPLICIT)
+                    .loadModels(List.of()))) {
+      for (int i = 0; i < 5; i++) {
+        cycle(s.client, i);
+      }
+      LoadUnloadCyclesIT.Resources base = LoadUnloadCyclesIT.Resources.measure();
+      for (int i = 0; i < 100; i++) {
+        cycle(s.client, i);
+      }
+      long rssTolerance = 256L * 1024 * 1024;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      LoadUnloadCyclesIT.Resources after = LoadUnloadCyclesIT.Resources.measure();
+      while (!after.withinToleranceOf(base, rssTolerance, 16) && System.nanoTime() < deadline) {
+        after = LoadUnloadCyclesIT.Resources.measure();
+      }
+      org.slf4j.LoggerFactory.getLogger(PyTorchBackendIT.class)
+          .info("100 TorchScript load/infer/unload cycles; baseline {}; after {}", base, after);
+      after.assertWithinToleranceOf(base, rssTolerance, 16);
+    }
+  }
+
+  private static void cycle(V2Client c, int i) {
+    V2Client.Response load = c.postJson("/v2/repository/models/cnn/load", "");
+    assertThat(load.status()).as("load %d: %s", i, load).isEqualTo(200);
+    float[] image = new float[36];
+    for (int k = 0; k < image.length; k++) {
+      image[k] = (k + i) % 5;
+    }
+    V2Client.Response r =
+        c.infer(
+            "cnn",
+            withInputs(request(), jsonInput("image", "FP32", shape(1, 1, 6, 6), json(image))));
+    assertThat(r.status()).as("infer %d: %s", i, r).isEqualTo(200);
+    assertThat(r.shapeOf("scores")).containsExactly(1, 3);
+    V2Client.Response unload = c.postJson("/v2/repository/models/cnn/unload", "");
+    assertThat(unload.status()).as("unload %d: %s", i, unload).isEqualTo(200);
+    assertThat(c.ready("cnn")).isFalse();
+  }
 }

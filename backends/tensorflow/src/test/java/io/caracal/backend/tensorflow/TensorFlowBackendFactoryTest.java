@@ -191,27 +191,14 @@ class TensorFlowBackendFactoryTest {
     }
   }
 
-  /** The cross-backend network's answer, computed here from its spec (generate.py, CROSS). */
+  /** The cross-backend network's answer, computed from its spec. */
   static float[] crossExpected(float[] x, int rows) {
-    float[] y = new float[rows * 2];
-    for (int r = 0; r < rows; r++) {
-      double[] h = new double[3];
-      for (int i = 0; i < 3; i++) {
-        double s = 0.01 * (i + 1);
-        for (int j = 0; j < 4; j++) {
-          s += ((i + 1) * 0.1 - j * 0.05) * x[r * 4 + j];
-        }
-        h[i] = Math.max(0, s);
-      }
-      for (int i = 0; i < 2; i++) {
-        double s = i == 0 ? 0.5 : -0.5;
-        for (int j = 0; j < 3; j++) {
-          s += (0.2 * (i + 1) - 0.1 * j) * h[j];
-        }
-        y[r * 2 + i] = (float) s;
-      }
+    double[] y = io.caracal.testing.models.CrossNetwork.expected(x, rows);
+    float[] out = new float[y.length];
+    for (int i = 0; i < y.length; i++) {
+      out[i] = (float) y[i];
     }
-    return y;
+    return out;
   }
 
   @Test
