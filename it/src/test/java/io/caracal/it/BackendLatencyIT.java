@@ -33,52 +33,84 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A measurement, not a check (off unless {@code -Dcaracal.measure=true}): one client thread,
- * batch-1 calls, the PyTorch backend's linear and CNN test models in-process ({@code
- * ModelInstance.infer}) and through the real server (V2 REST, binary tensors) in the same run;
- * prints a Markdown table. Run: {@code ./mvnw -o -Pall-backends -pl it -am verify
- * -Dit.test=PyTorchLatencyIT -Dcaracal.measure=true -Dtest=NONE
+ * batch-1 calls of the cross-backend network as ONNX, SavedModel and TorchScript, and of the
+ * PyTorch CNN, each in-process ({@code ModelInstance.infer} on the backend found by ServiceLoader)
+ * and through the real server (V2 REST, binary tensors) in the same run; prints a Markdown table
+ * and writes it to {@code target/backend-latency.md}. Run: {@code ./mvnw -o -Pall-backends -pl it
+ * -am verify -Dit.test=BackendLatencyIT -Dcaracal.measure=true -Dtest=NONE
  * -Dsurefire.failIfNoSpecifiedTests=false} (MEASURE_SECONDS per cell, default 10).
  */
 @EnabledIfSystemProperty(named = "caracal.measure", matches = "true")
-class PyTorchLatencyIT {
+class BackendLatencyIT {
   @TempDir Path repo;
 
-  record Model(String name, String input, String output, long[] shape, ModelSignature sig) {}
+  record Model(
+      String name,
+      String backend,
+      String file,
+      String input,
+      String output,
+      long[] shape,
+      Optional<ModelSignature> declared) {}
+
+  static final ModelSignature CROSS =
+      new ModelSignature(
+          List.of(IoSpec.of("x", DataType.FP32, Shape.of(-1, 4))),
+          List.of(IoSpec.of("y", DataType.FP32, Shape.of(-1, 2))));
 
   @Test
   void inProcessVersusServer() throws Exception {
     double seconds = Double.parseDouble(System.getenv().getOrDefault("MEASURE_SECONDS", "10"));
+    CrossBackendIT.copyTree(CrossBackendIT.TF.resolve("cross_onnx"), repo.resolve("cross_onnx"));
+    CrossBackendIT.copyTree(CrossBackendIT.TF.resolve("cross_tf"), repo.resolve("cross_tf"));
+    PyTorchBackendIT.copyModel(repo, "cross", "cross_pt");
+    PyTorchBackendIT.copyModel(repo, "cnn", "cnn_pt");
     List<Model> models =
         List.of(
             new Model(
-                "linear",
-                "INPUT__0",
-                "OUTPUT__0",
+                "cross_onnx",
+                "onnxruntime",
+                "model.onnx",
+                "x",
+                "y",
                 new long[] {1, 4},
-                new ModelSignature(
-                    List.of(IoSpec.of("INPUT__0", DataType.FP32, Shape.of(-1, 4))),
-                    List.of(IoSpec.of("OUTPUT__0", DataType.FP32, Shape.of(-1, 2))))),
+                Optional.empty()),
             new Model(
-                "cnn",
+                "cross_tf",
+                "tensorflow",
+                "model.savedmodel",
+                "x",
+                "y",
+                new long[] {1, 4},
+                Optional.empty()),
+            new Model(
+                "cross_pt", "pytorch", "model.pt", "x", "y", new long[] {1, 4}, Optional.of(CROSS)),
+            new Model(
+                "cnn_pt",
+                "pytorch",
+                "model.pt",
                 "image",
                 "scores",
                 new long[] {1, 1, 6, 6},
-                new ModelSignature(
-                    List.of(IoSpec.of("image", DataType.FP32, Shape.of(-1, 1, 6, 6))),
-                    List.of(IoSpec.of("scores", DataType.FP32, Shape.of(-1, 3))))));
-    for (Model m : models) {
-      PyTorchBackendIT.copyModel(repo, m.name(), m.name());
-    }
-    BackendFactory factory =
-        ServiceLoader.load(BackendFactory.class).stream()
-            .map(ServiceLoader.Provider::get)
-            .filter(f -> f.name().equals("pytorch"))
-            .findFirst()
-            .orElseThrow();
+                Optional.of(
+                    new ModelSignature(
+                        List.of(IoSpec.of("image", DataType.FP32, Shape.of(-1, 1, 6, 6))),
+                        List.of(IoSpec.of("scores", DataType.FP32, Shape.of(-1, 3)))))));
+    // the ITs run with Netty's paranoid leak detector, which tracks every buffer: not for timing
+    io.netty.util.ResourceLeakDetector.Level leakLevel =
+        io.netty.util.ResourceLeakDetector.getLevel();
+    io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
     StringBuilder table =
-        new StringBuilder("| model | path | calls/s | p50 ms | p99 ms |\n|---|---|---|---|---|\n");
+        new StringBuilder(
+            "| model | backend | path | calls/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n");
     try (ItServer server = ItServer.start(repo)) {
       for (Model m : models) {
+        BackendFactory factory =
+            ServiceLoader.load(BackendFactory.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(f -> f.name().equals(m.backend()))
+                .findFirst()
+                .orElseThrow();
         int elements = (int) Arrays.stream(m.shape()).reduce(1, (a, b) -> a * b);
         ByteBuffer b = ByteBuffer.allocate(elements * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < elements; i++) {
@@ -90,14 +122,14 @@ class PyTorchLatencyIT {
             factory.load(
                 new ModelArtifact(
                     new ModelId(m.name(), 1),
-                    repo.resolve(m.name()).resolve("1/model.pt"),
+                    repo.resolve(m.name()).resolve("1").resolve(m.file()),
                     Map.of(),
                     BackendOptions.ofDefault(),
                     1,
                     Optional.empty(),
-                    m.sig()))) {
+                    m.declared().orElse(new ModelSignature(List.of(), List.of()))))) {
           List<NamedTensor> in = List.of(new NamedTensor(m.input(), x));
-          row(table, m.name(), "in-process", seconds, () -> inst.infer(in, List.of(m.output())));
+          row(table, m, "in-process", seconds, () -> inst.infer(in, List.of(m.output())));
         }
         ObjectNode req =
             withOutputs(
@@ -106,7 +138,7 @@ class PyTorchLatencyIT {
                 m.output());
         row(
             table,
-            m.name(),
+            m,
             "server (REST, binary)",
             seconds,
             () ->
@@ -114,7 +146,8 @@ class PyTorchLatencyIT {
                     .isEqualTo(200));
       }
     }
-    Files.writeString(Path.of("target/pytorch-latency.md"), table);
+    io.netty.util.ResourceLeakDetector.setLevel(leakLevel);
+    Files.writeString(Path.of("target/backend-latency.md"), table);
     System.out.println(table);
   }
 
@@ -122,7 +155,7 @@ class PyTorchLatencyIT {
     void run() throws Exception;
   }
 
-  private static void row(StringBuilder t, String model, String path, double seconds, Call call)
+  private static void row(StringBuilder t, Model model, String path, double seconds, Call call)
       throws Exception {
     long warmEnd = System.nanoTime() + (long) (seconds / 4 * 1e9);
     while (System.nanoTime() < warmEnd) {
@@ -143,8 +176,9 @@ class PyTorchLatencyIT {
     Arrays.sort(sorted);
     t.append(
         String.format(
-            "| %s | %s | %.0f | %.3f | %.3f |%n",
-            model,
+            "| %s | %s | %s | %.0f | %.3f | %.3f |%n",
+            model.name(),
+            model.backend(),
             path,
             n / ((now - start) / 1e9),
             sorted[n / 2] / 1e6,
