@@ -62,30 +62,18 @@ fi
 MOBILENET=${MOBILENET:-$([ -f "$shared/mobilenetv2-12-int8/model.onnx" ] && echo 1 || echo 0)}
 export ORT_DISABLE_TELEMETRY=1
 
-java_run() { "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$bench_cp" "$@"; }
 
 # the model repository ($repo): one model, no config.pbtxt unless MODEL_CONFIG
 mkdir -p "$work/repo/model/1"
 cp "$MODEL_DIR/model.onnx" "$work/repo/model/1/model.onnx"
 [ -z "$MODEL_CONFIG" ] || printf '%s\n' "$MODEL_CONFIG" > "$work/repo/model/config.pbtxt"
-java_run io.caracal.bench.compare.CompareBodies "$MODEL_DIR/model.onnx" "$work/bodies/model"
+make_bodies "$MODEL_DIR/model.onnx" "$work/bodies/model"
 if [ "$MOBILENET" = 1 ]; then
   mkdir -p "$work/repo/mobilenet/1"
   cp "$shared/mobilenetv2-12-int8/model.onnx" "$work/repo/mobilenet/1/model.onnx"
-  java_run io.caracal.bench.compare.CompareBodies "$work/repo/mobilenet/1/model.onnx" "$work/bodies/mobilenet"
+  make_bodies "$work/repo/mobilenet/1/model.onnx" "$work/bodies/mobilenet"
 fi
 
-# wait_line FILE SED-EXPR PID: the first match of SED-EXPR in FILE (a port), waiting up to 120 s
-wait_line() {
-  local v=""
-  for _ in $(seq 1 600); do
-    v=$(sed -n "$2" "$1" | head -1)
-    [ -n "$v" ] && { echo "$v"; return 0; }
-    kill -0 "$3" 2>/dev/null || { echo "compare: a server died:" >&2; tail -30 "$1" >&2; return 1; }
-    sleep 0.2
-  done
-  echo "compare: no port in $1 after 120 s" >&2; return 1
-}
 
 jopts=""
 [ "$PROFILE" != 1 ] || jopts="-XX:StartFlightRecording=filename=$OUT/caracal.jfr,settings=profile,dumponexit=true"
@@ -94,7 +82,7 @@ CARACAL_JAVA_OPTS="$jopts ${CARACAL_JAVA_OPTS:-}" "$root/bin/caracal" serve --mo
   --http-port 0 --grpc-port 0 --metrics-port 0 > "$OUT/caracal.log" 2>&1 &
 caracal_pid=$!
 pids+=("$caracal_pid")
-caracal_port=$(wait_line "$OUT/caracal.log" 's/.*HTTP listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$caracal_pid")
+caracal_port=$(await_line "$OUT/caracal.log" 'HTTP listening on 127\.0\.0\.1:([0-9]+)' "$caracal_pid")
 for _ in $(seq 1 1200); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$caracal_port/v2/health/ready" || true)" = 200 ] && break
   sleep 0.05
@@ -112,7 +100,7 @@ if [ -n "$VARIANT" ]; then
     > "$OUT/caracal-variant.log" 2>&1 &
   variant_pid=$!
   pids+=("$variant_pid")
-  variant_port=$(wait_line "$OUT/caracal-variant.log" 's/.*HTTP listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$variant_pid")
+  variant_port=$(await_line "$OUT/caracal-variant.log" 'HTTP listening on 127\.0\.0\.1:([0-9]+)' "$variant_pid")
   for _ in $(seq 1 1200); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$variant_port/v2/health/ready" || true)" = 200 ] && break
     sleep 0.05
@@ -125,7 +113,7 @@ start_lean() { # start_lean NAME MODEL: sets lean_pid, lean_port
     io.caracal.bench.compare.LeanOrtServer "$2" > "$OUT/lean-$1.log" 2>&1 &
   lean_pid=$!
   pids+=("$lean_pid")
-  lean_port=$(wait_line "$OUT/lean-$1.log" 's/^lean listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$lean_pid")
+  lean_port=$(await_line "$OUT/lean-$1.log" 'lean listening on 127\.0\.0\.1:([0-9]+)' "$lean_pid")
 }
 start_lean model "$MODEL_DIR/model.onnx"
 model_lean_pid=$lean_pid model_lean_port=$lean_port

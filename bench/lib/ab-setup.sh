@@ -99,6 +99,10 @@ make_tokens() {
 # and server_port[LABEL] (HTTP) and waits until it is ready (over TLS with $work/ca.pem when
 # the log says the listener speaks TLS)
 declare -A server_pid server_port
+# scheme_of LABEL: https when server LABEL's log says its HTTP listener speaks TLS, else http
+scheme_of() {
+  if grep -q 'HTTP listening on .*(TLS' "$OUT/server-$1.log"; then echo https; else echo http; fi
+}
 start_server() {
   local label=$1 envs=()
   shift
@@ -109,11 +113,10 @@ start_server() {
   server_pid[$label]=$!
 }
 await_server() {
-  local label=$1 log="$OUT/server-$1.log" scheme=http
-  server_port[$label]=$(await_line "$log" 'HTTP listening on [^:]+:([0-9]+)' "${server_pid[$label]}")
-  grep -q 'HTTP listening on .*(TLS' "$log" && scheme=https
+  local label=$1
+  server_port[$label]=$(await_line "$OUT/server-$1.log" 'HTTP listening on [^:]+:([0-9]+)' "${server_pid[$label]}")
   for _ in $(seq 1 600); do
-    curl -sf --cacert "$work/ca.pem" "$scheme://localhost:${server_port[$label]}/v2/health/ready" >/dev/null 2>&1 && return 0
+    curl -sf --cacert "$work/ca.pem" "$(scheme_of "$label")://localhost:${server_port[$label]}/v2/health/ready" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
   echo "$bench_name-test: server $label never became ready" >&2; return 1
@@ -137,14 +140,12 @@ declare -A wrk_auth
 wrk_ab() {
   local bodies=$1 model=$2
   shift 2
-  local labels=("$@") l r res t0 t1 order scheme url
+  local labels=("$@") l r res t0 t1 order url
   local hlen points="$OUT/wrk-points.tsv"
   hlen=$(cat "$bodies/v2.bin.hlen")
   : > "$points"
   wrk_point() { # wrk_point LABEL SECONDS: prints "requests duration_us p50_us p99_us errors cpu_ticks"
-    scheme=http
-    grep -q 'HTTP listening on .*(TLS' "$OUT/server-$1.log" && scheme=https
-    url="$scheme://localhost:${server_port[$1]}/v2/models/$model/infer"
+    url="$(scheme_of "$1")://localhost:${server_port[$1]}/v2/models/$model/infer"
     t0=$(awk '{print $14 + $15}' "/proc/${server_pid[$1]}/stat")
     res=$(BODY="$bodies/v2.bin" CTYPE=application/octet-stream HLEN=$hlen AUTH="${wrk_auth[$1]:-}" \
       wrk -t1 -c"$CONCURRENCY" -d"$2s" --timeout 10s -s "$root/bench/lib/wrk-post.lua" "$url" \

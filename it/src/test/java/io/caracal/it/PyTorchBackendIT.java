@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -250,31 +249,17 @@ class PyTorchBackendIT {
       assertThat(alone.status()).as(alone.toString()).isEqualTo(200);
       expected.add(alone.output("y").path("data"));
     }
-    JsonNode[] actual = new JsonNode[n];
-    CountDownLatch go = new CountDownLatch(1);
-    List<Thread> clients = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      int k = i;
-      clients.add(
-          Thread.ofPlatform()
-              .start(() -> {
-                try {
-                  go.await();
-                } catch (InterruptedException e) {
-                  return;
-                }
-                V2Client.Response r =
-                    server.client.infer(
-                        "cross_batched",
-                        withInputs(
-                            request(), jsonInput("x", "FP32", shape(1, 4), json(inputs.get(k)))));
-                actual[k] = r.status() == 200 ? r.output("y").path("data") : r.json();
-              }));
-    }
-    go.countDown();
-    for (Thread t : clients) {
-      t.join();
-    }
+    JsonNode[] actual =
+        ConcurrentCalls.run(
+            n,
+            k -> {
+              V2Client.Response r =
+                  server.client.infer(
+                      "cross_batched",
+                      withInputs(
+                          request(), jsonInput("x", "FP32", shape(1, 4), json(inputs.get(k)))));
+              return r.status() == 200 ? r.output("y").path("data") : r.json();
+            });
     for (int i = 0; i < n; i++) {
       assertThat(actual[i].isArray()).as("request %d: %s", i, actual[i]).isTrue();
       for (int k = 0; k < 2; k++) {

@@ -121,22 +121,20 @@ final class MetricsHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
           .finished(true, "ok");
       return null;
     } catch (io.caracal.api.InferenceException e) {
-      FullHttpResponse r =
-          switch (e.error()) {
-            case io.caracal.api.InferenceError.Unauthenticated u -> {
-              FullHttpResponse u401 = plain(HttpResponseStatus.UNAUTHORIZED, u.message() + "\n");
-              u401.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"caracal\"");
-              yield u401;
-            }
-            case io.caracal.api.InferenceError.RateLimited l -> {
-              FullHttpResponse r429 =
-                  plain(HttpResponseStatus.TOO_MANY_REQUESTS, "rate limit exceeded\n");
-              r429.headers().set(HttpHeaderNames.RETRY_AFTER, l.retryAfterSeconds());
-              yield r429;
-            }
-            default -> plain(HttpResponseStatus.FORBIDDEN, e.getMessage() + "\n");
-          };
-      return r;
+      return switch (e.error()) {
+        case io.caracal.api.InferenceError.Unauthenticated u -> {
+          FullHttpResponse u401 = plain(HttpResponseStatus.UNAUTHORIZED, u.message() + "\n");
+          u401.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"caracal\"");
+          yield u401;
+        }
+        case io.caracal.api.InferenceError.RateLimited l -> {
+          FullHttpResponse r429 =
+              plain(HttpResponseStatus.TOO_MANY_REQUESTS, "rate limit exceeded\n");
+          r429.headers().set(HttpHeaderNames.RETRY_AFTER, l.retryAfterSeconds());
+          yield r429;
+        }
+        default -> plain(HttpResponseStatus.FORBIDDEN, e.getMessage() + "\n");
+      };
     }
   }
 
