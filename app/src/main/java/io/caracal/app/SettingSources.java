@@ -47,7 +47,13 @@ final class SettingSources implements IDefaultValueProvider {
    */
   private static final Set<String> OTHER_VARIABLES =
       Set.of(
-          "CARACAL_LOG_LEVEL", "CARACAL_ACCESS_LOG_LEVEL", "CARACAL_JAVA_OPTS", "CARACAL_SHARED");
+          "CARACAL_LOG_LEVEL",
+          "CARACAL_ACCESS_LOG_LEVEL",
+          "CARACAL_JAVA_OPTS",
+          "CARACAL_NATIVE_CACHE",
+          "CARACAL_CDS",
+          "CARACAL_CDS_DIR",
+          "CARACAL_SHARED");
 
   private final Map<String, String> environment;
   private @Nullable ConfigFile file; // the file read last
