@@ -52,7 +52,7 @@ LUA
 
 # openloop ARGS...: the open-loop load generator (prints one markdown row)
 openloop() {
-  "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.OpenLoop "$@"
+  "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$bench_cp" io.caracal.bench.load.OpenLoop "$@"
 }
 
 # sample PID: seconds, RSS MiB, old generation used MiB (what survives collections: a leak grows it),
