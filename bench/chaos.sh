@@ -87,6 +87,7 @@ both_failed=$(grep -c 'injected fault.*failing the batch' "$log" || true)
   echo "| RSS MiB | $(echo "$start_sample" | cut -d, -f2) | $(echo "$end_sample" | cut -d, -f2) |"
   echo "| threads | $(echo "$start_sample" | cut -d, -f4) | $(echo "$end_sample" | cut -d, -f4) |"
   echo "| open descriptors | $(echo "$start_sample" | cut -d, -f5) | $(echo "$end_sample" | cut -d, -f5) |"
+  echo "| of which sockets | $(echo "$start_sample" | cut -d, -f6) | $(echo "$end_sample" | cut -d, -f6) |"
   echo
   echo "Instance failures: $injected batches failed by an injected fault ($both_failed of them on their retry too: their requests are the column \"500 internal\"), $replaced instances replaced, $replace_failed replacements failed"
   echo

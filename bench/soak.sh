@@ -33,7 +33,7 @@ rate=$(awk -v c="$cap" -v f="$LOAD_FACTOR" 'BEGIN {printf "%d", c * f}')
 grpc_rate=$(awk -v r="$rate" -v s="$GRPC_SHARE" 'BEGIN {printf "%d", r * s}')
 http_rate=$((rate - grpc_rate))
 before=$(machine)
-echo "seconds,rss_mib,old_gen_used_mib,threads,fds" > "$OUT/samples.csv"
+echo "seconds,rss_mib,old_gen_used_mib,threads,fds,sockets,other_fds" > "$OUT/samples.csv"
 secs=$((SOAK_MINUTES * 60))
 openloop --header --url "$url" --body "$good_body" --bad-body "$bad_body" --bad-percent 1 \
   --rate "$http_rate" --warmup 60 --duration "$((secs - 60))" --label "HTTP, soak ${SOAK_MINUTES} min" \
@@ -77,6 +77,8 @@ summary() { # column name: first sample at or after 60 s, last, max, drift %
   echo "| old generation used MiB (what survived the collections) | $(summary 3) |"
   echo "| OS threads | $(summary 4) |"
   echo "| open descriptors | $(summary 5) |"
+  echo "| of which sockets (the load's connections: the HTTP client opens more, up to 512, when the server stalls) | $(summary 6) |"
+  echo "| other descriptors (files, pipes, epoll) | $(summary 7) |"
   echo
   echo "Unexpected answers: $([ "$status" = 0 ] && echo none || echo "see $OUT/load-http.err and load-grpc.err"); server live: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/health/live"); leak reports: $(grep -c 'LEAK:' "$OUT/server-main.log" || true)"
 } | tee "$OUT/results.md"
