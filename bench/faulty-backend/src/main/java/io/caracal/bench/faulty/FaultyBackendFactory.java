@@ -14,7 +14,10 @@ import io.caracal.backend.onnxruntime.OnnxRuntimeBackendFactory;
  * with a {@link FaultInjectingInstance.InjectedFault} (a runtime exception, as a crashing runtime
  * would throw), N from the config parameter {@value #FAIL_EVERY} (default {@value
  * #DEFAULT_FAIL_EVERY}; 0 = never). The count is per instance and deterministic: calls N, 2N, 3N...
- * fail. Not shipped: the server itself has no fault switch.
+ * fail. It includes the server's warm-up calls of each new instance (two for a batching model
+ * without {@code model_warmup}): with N of 2 or less the load fails, and with N = 3 every instance,
+ * replacements included, fails its first real call. Not shipped: the server itself has no fault
+ * switch.
  */
 public final class FaultyBackendFactory implements BackendFactory {
   /** The config parameter that sets N. */
