@@ -3,28 +3,44 @@
 # measured capacity for CHAOS_SECS, while (1) the model is reloaded through the repository API
 # every RELOAD_SECS (explicit model control), (2) 10% of the clients crash right after sending
 # their request (connection reset, no answer read: Triton's crashing_client), (3) 50 slowloris
-# connections trickle a header byte a second, and 1% of the requests are malformed (must be 4xx).
-# Afterwards: the server is live and ready, its queue is back to 0, Netty's leak detector
-# (paranoid) reported nothing, threads and descriptors are back near where they started.
-# Results: $OUT/results.md (default bench/target/chaos-<time>/).
+# connections trickle a header byte a second, (4) every instance fails 1 call in FAIL_EVERY, and
+# 1% of the requests are malformed (must be 4xx). The failing instances are real: the model is
+# served by the bench-only plug-in bench/faulty-backend (platform faulty_onnxruntime, loaded with
+# --backend-directory), which runs it with ONNX Runtime and throws on calls N, 2N, ... of each
+# instance (config parameter fail_every). The server retries such a batch once on another
+# instance and replaces the failed one; a request whose retry fails too is answered 500 `internal
+# error (correlation id ...)`, which counts as expected (column "500 internal"); any other 500 does
+# not. Afterwards: the server is live and ready, its queue is back to 0, Netty's leak detector
+# (paranoid) reported nothing, threads and descriptors are back near where they started; the
+# instance failures and replacements are counted from the server's log (the metrics restart at
+# each reload). Results: $OUT/results.md (default bench/target/chaos-<time>/).
 #
 # Usage: bench/chaos.sh [--no-build]
 #   env: CHAOS_SECS (60), RELOAD_SECS (2), LOAD_FACTOR (0.5), CAPACITY_SECS (10),
-#        MODELS_DIR (../shared/models)
+#        FAIL_EVERY (100; 0 = no injected failures), MODELS_DIR (../shared/models)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
 cd "$root"
 bench_name=chaos
+ab_modules=app,bench,bench/faulty-backend
 . "$root/bench/lib/ab-setup.sh" "$@"
 . "$root/bench/lib/reliability.sh"
 CHAOS_SECS=${CHAOS_SECS:-60}
 RELOAD_SECS=${RELOAD_SECS:-2}
 LOAD_FACTOR=${LOAD_FACTOR:-0.5}
 CAPACITY_SECS=${CAPACITY_SECS:-10}
+FAIL_EVERY=${FAIL_EVERY:-100}
 
-add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
-start_server main --model-control-mode explicit --load-model mnist --metrics-port 0
+faulty_jar="$root/bench/faulty-backend/target/caracal-bench-faulty-backend-0.1.0-SNAPSHOT.jar"
+[ -f "$faulty_jar" ] || { echo "chaos: $faulty_jar is not built (drop --no-build)" >&2; exit 1; }
+mkdir -p "$work/backends"
+cp "$faulty_jar" "$work/backends/"
+add_model mnist mnist-cnn-dyn 64 "32, 64" 500 \
+  "parameters { key: \"fail_every\" value: { string_value: \"$FAIL_EVERY\" } }"
+sed -i 's/^platform: .*/platform: "faulty_onnxruntime"/' "$repo/mnist/config.pbtxt"
+start_server main --model-control-mode explicit --load-model mnist --metrics-port 0 \
+  --backend-directory "$work/backends"
 metrics_port=$(sed -nE 's/.*metrics listening on [^:]+:([0-9]+).*/\1/p' "$OUT/server-main.log" | head -1)
 base="http://127.0.0.1:$port"
 url="$base/v2/models/mnist/infer"
@@ -35,7 +51,7 @@ start_sample=$(sample "$server_pid")
 before=$(machine)
 
 openloop --header --url "$url" --body "$good_body" --bad-body "$bad_body" --bad-percent 1 \
-  --abort-percent 10 --slowloris 50 --rate "$rate" --warmup 2 --duration "$CHAOS_SECS" \
+  --internal-expected --abort-percent 10 --slowloris 50 --rate "$rate" --warmup 2 --duration "$CHAOS_SECS" \
   --label "chaos ${CHAOS_SECS} s" > "$OUT/load.md" 2> "$OUT/load.err" &
 load_pid=$!
 reloads=0; reload_failures=0
@@ -50,12 +66,17 @@ wait "$load_pid" || status=$?
 sleep 5 # in-flight requests end, crashed clients' connections close, slowloris sockets time out
 end_sample=$(sample "$server_pid")
 depth=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^caracal_queue_depth/ {s += $NF} END {print s + 0}')
+log="$OUT/server-main.log"
+replaced=$(grep -c 'replaced by instance' "$log" || true)
+replace_failed=$(grep -c 'creating an instance failed' "$log" || true)
+injected=$(grep -c 'injected fault' "$log" || true)
+both_failed=$(grep -c 'injected fault.*failing the batch' "$log" || true)
 {
   echo "# Chaos, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); mnist-cnn-dyn (max batch 64, preferred 32/64, 500 µs delay), explicit model control"
+  echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); mnist-cnn-dyn (max batch 64, preferred 32/64, 500 µs delay), explicit model control, served by the faulty_onnxruntime plug-in (fail_every $FAIL_EVERY)"
   echo "- Capacity, closed loop (wrk, 128 connections, ${CAPACITY_SECS} s): $cap requests/s; offered ${LOAD_FACTOR}x = $rate requests/s, open loop, ${CHAOS_SECS} s after 2 s of warm-up"
-  echo "- During the load: a reload of the model every ${RELOAD_SECS} s ($reloads reloads, $reload_failures not answered 200), 10% of the requests sent by a client that resets its connection at once, 50 slowloris connections, 1% malformed requests"
+  echo "- During the load: a reload of the model every ${RELOAD_SECS} s ($reloads reloads, $reload_failures not answered 200), 10% of the requests sent by a client that resets its connection at once, 50 slowloris connections, 1% malformed requests, every instance failing call $FAIL_EVERY, $((FAIL_EVERY * 2)), ... of its own"
   echo "- Before: $before"
   echo "- After: $(machine)"
   echo
@@ -66,6 +87,9 @@ depth=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^caracal_queue_
   echo "| RSS MiB | $(echo "$start_sample" | cut -d, -f2) | $(echo "$end_sample" | cut -d, -f2) |"
   echo "| threads | $(echo "$start_sample" | cut -d, -f4) | $(echo "$end_sample" | cut -d, -f4) |"
   echo "| open descriptors | $(echo "$start_sample" | cut -d, -f5) | $(echo "$end_sample" | cut -d, -f5) |"
+  echo "| of which sockets | $(echo "$start_sample" | cut -d, -f6) | $(echo "$end_sample" | cut -d, -f6) |"
+  echo
+  echo "Instance failures: $injected batches failed by an injected fault ($both_failed of them on their retry too: their requests are the column \"500 internal\"), $replaced instances replaced, $replace_failed replacements failed"
   echo
   echo "Unexpected answers: $([ "$status" = 0 ] && echo none || echo "$(wc -l < "$OUT/load.err") lines in load.err"); live $(curl -s -o /dev/null -w '%{http_code}' "$base/v2/health/live"), ready $(curl -s -o /dev/null -w '%{http_code}' "$base/v2/health/ready"); queue depth after: $depth; leak reports: $(grep -c 'LEAK:' "$OUT/server-main.log" || true); errors logged: $(grep -c ' ERROR ' "$OUT/server-main.log" || true)"
 } | tee "$OUT/results.md"

@@ -52,18 +52,20 @@ LUA
 
 # openloop ARGS...: the open-loop load generator (prints one markdown row)
 openloop() {
-  "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.OpenLoop "$@"
+  "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$bench_cp" io.caracal.bench.load.OpenLoop "$@"
 }
 
 # sample PID: seconds, RSS MiB, old generation used MiB (what survives collections: a leak grows it),
-# OS threads, open descriptors
+# OS threads, open descriptors, of which sockets (mostly the load's connections, which follow the
+# client's connection pool), and the others (files, pipes, epoll: what a leak in the server grows)
 sample() {
-  local pid=$1 rss threads fds heap
+  local pid=$1 rss threads fds heap sockets
   rss=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")
   threads=$(awk '/Threads/ {print $2}' "/proc/$pid/status")
   fds=$(ls "/proc/$pid/fd" | wc -l)
+  sockets=$(find "/proc/$pid/fd" -mindepth 1 -lname 'socket:*' 2>/dev/null | wc -l)
   heap=$("$JAVA_HOME/bin/jstat" -gc "$pid" 2>/dev/null | awk 'NR == 2 {printf "%.1f", $8 / 1024}')
-  echo "$SECONDS,$rss,$heap,$threads,$fds"
+  echo "$SECONDS,$rss,$heap,$threads,$fds,$sockets,$((fds - sockets))"
 }
 
 # machine: the load average and the heaviest other processes (the machine is shared)

@@ -1,5 +1,6 @@
 package io.caracal.bench.load;
 
+import io.caracal.proto.inference.ModelInferRequest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -18,13 +19,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Open-loop HTTP load for the overload, soak and chaos scripts (issue 12): requests leave at a
- * fixed rate whatever the server answers, each on an idle keep-alive connection (a new one when
- * none is idle, up to {@code --connections}; beyond, the request is dropped by the client and
- * counted), and each latency is measured from the request's scheduled time, so that a stalled
- * server shows as latency and not as a lower offered rate (no coordinated omission).
+ * Open-loop load for the overload, soak and chaos scripts (issue 12): requests leave at a fixed
+ * rate whatever the server answers, each on an idle keep-alive connection (a new one when none is
+ * idle, up to {@code --connections}; beyond, the request is dropped by the client and counted), and
+ * each latency is measured from the request's scheduled time, so that a stalled server shows as
+ * latency and not as a lower offered rate (no coordinated omission).
+ *
+ * <p>Over HTTP/1.1 by default; with {@code --grpc HOST:PORT} and {@code --model NAME} the same
+ * requests (the JSON bodies converted by {@link V2JsonToGrpc}) go out as asynchronous gRPC {@code
+ * ModelInfer} calls over {@code --channels} HTTP/2 connections ({@link GrpcSender}), each started
+ * at its scheduled time whether or not earlier calls have been answered; a malformed request must
+ * then be answered {@code INVALID_ARGUMENT}, and gRPC codes are counted in the columns of the HTTP
+ * status the server gives the same failure (UNAVAILABLE as 503, INTERNAL as 500, ...).
  *
  * <p>Options: {@code --url} the infer URL, {@code --body FILE} the request body (JSON), {@code
  * --bad-body FILE} and {@code --bad-percent P} a malformed body sent for P% of the requests (the
@@ -33,13 +44,20 @@ import java.util.concurrent.locks.LockSupport;
  * that send one header byte a second all along, {@code --rate} requests a second, {@code --warmup}
  * and {@code --duration} seconds, {@code --connections} at most, {@code --label}. Prints one
  * markdown table row (see {@link #HEADER}) and, with {@code --bad-percent}, fails (exit 1) on any
- * unexpected answer.
+ * unexpected answer. With {@code --internal-expected} (chaos with a fault-injecting backend) a 500
+ * (gRPC INTERNAL) whose message is the server's {@code internal error (correlation id ...)} is
+ * expected and counted in its own column; any other 500 is not.
  */
 public final class OpenLoop {
   static final String HEADER =
       "| run | offered /s | sent | goodput /s (2xx) | admitted p50 / p99 / max ms | refused 429/503 |"
-          + " refusal p99 / max ms | bad → 4xx | 504 | other | I/O errors | aborted | not sent |\n"
-          + "|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|";
+          + " refusal p99 / max ms | bad → 4xx | 504 | 500 internal | other | I/O errors | aborted |"
+          + " not sent |\n"
+          + "|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|";
+
+  /** The message of the server's 500: an internal failure under a correlation id. */
+  private static final Pattern INTERNAL =
+      Pattern.compile("internal error \\(correlation id [^)]+\\)");
 
   private final String host;
   private final int port;
@@ -48,11 +66,19 @@ public final class OpenLoop {
   private final ConcurrentLinkedQueue<HttpConnection> idle = new ConcurrentLinkedQueue<>();
   private final AtomicInteger open = new AtomicInteger();
   private final int maxConnections;
+  private final boolean internalExpected;
+  private @Nullable GrpcSender grpc;
+  private @Nullable ModelInferRequest grpcGood;
+  private @Nullable ModelInferRequest grpcBad;
+
+  /** gRPC calls sent and not yet answered (a Phaser would cap them at 65,535). */
+  private final AtomicLong grpcInFlight = new AtomicLong();
 
   private final Samples admitted = new Samples();
   private final Samples refused = new Samples();
   private final AtomicLong badAnswered = new AtomicLong();
   private final AtomicLong timedOut = new AtomicLong();
+  private final AtomicLong internal = new AtomicLong();
   private final AtomicLong other = new AtomicLong();
   private final AtomicLong ioErrors = new AtomicLong();
   private final AtomicLong aborted = new AtomicLong();
@@ -60,7 +86,8 @@ public final class OpenLoop {
   private final AtomicLong sent = new AtomicLong();
   private final ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();
 
-  private OpenLoop(URI url, byte[] body, byte[] badBody, int maxConnections) {
+  private OpenLoop(
+      URI url, byte[] body, byte[] badBody, int maxConnections, boolean internalExpected) {
     this.host = url.getHost();
     this.port = url.getPort();
     String path = url.getRawPath();
@@ -68,6 +95,7 @@ public final class OpenLoop {
     this.good = HttpConnection.request("POST", path, host, json, body);
     this.bad = HttpConnection.request("POST", path, host, json, badBody);
     this.maxConnections = maxConnections;
+    this.internalExpected = internalExpected;
   }
 
   public static void main(String[] args) throws Exception {
@@ -76,6 +104,10 @@ public final class OpenLoop {
       return;
     }
     URI url = null;
+    String grpcTarget = null;
+    String model = null;
+    int channels = 4;
+    boolean internalExpected = false;
     Path body = null;
     Path badBody = null;
     double badPercent = 0;
@@ -93,9 +125,16 @@ public final class OpenLoop {
         header = true;
         continue;
       }
+      if (a.equals("--internal-expected")) {
+        internalExpected = true;
+        continue;
+      }
       String v = args[++i];
       switch (a) {
         case "--url" -> url = URI.create(v);
+        case "--grpc" -> grpcTarget = v;
+        case "--model" -> model = v;
+        case "--channels" -> channels = Integer.parseInt(v);
         case "--body" -> body = Path.of(v);
         case "--bad-body" -> badBody = Path.of(v);
         case "--bad-percent" -> badPercent = Double.parseDouble(v);
@@ -109,12 +148,27 @@ public final class OpenLoop {
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
+    if (grpcTarget != null) {
+      if (model == null || abortPercent > 0 || slowloris > 0) {
+        throw new IllegalArgumentException(
+            "--grpc needs --model, and takes no --abort-percent or --slowloris");
+      }
+      url = URI.create("grpc://" + grpcTarget);
+      if (url.getPort() < 1) {
+        throw new IllegalArgumentException("--grpc needs HOST:PORT, got " + grpcTarget);
+      }
+    }
     if (url == null || body == null) {
-      throw new IllegalArgumentException("--url and --body are required");
+      throw new IllegalArgumentException("--url (or --grpc) and --body are required");
     }
     byte[] good = Files.readAllBytes(body);
-    OpenLoop load =
-        new OpenLoop(url, good, badBody == null ? good : Files.readAllBytes(badBody), connections);
+    byte[] badBytes = badBody == null ? good : Files.readAllBytes(badBody);
+    OpenLoop load = new OpenLoop(url, good, badBytes, connections, internalExpected);
+    if (grpcTarget != null && model != null) {
+      load.grpcGood = V2JsonToGrpc.convert(model, good);
+      load.grpcBad = V2JsonToGrpc.convert(model, badBytes);
+      load.grpc = new GrpcSender(url.getHost(), url.getPort(), channels);
+    }
     if (header) {
       System.out.println(HEADER);
     }
@@ -154,18 +208,32 @@ public final class OpenLoop {
         boolean measured = at >= measureFrom;
         boolean isBad = badEvery > 0 && i % badEvery == badEvery / 2;
         boolean abort = !isBad && abortEvery > 0 && i % abortEvery == abortEvery / 3;
-        pool.execute(() -> one(at, measured, isBad, abort));
+        if (grpc != null) {
+          grpcOne(grpc, i, at, measured, isBad);
+        } else {
+          pool.execute(() -> one(at, measured, isBad, abort));
+        }
       }
       pool.shutdown();
       pool.awaitTermination(2, TimeUnit.MINUTES);
     }
     idle.forEach(HttpConnection::close);
+    if (grpc != null) {
+      long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (grpcInFlight.get() > 0 && System.nanoTime() < until) {
+        Thread.sleep(10); // a load generator's end, not an ordering: the calls have deadlines
+      }
+      if (grpcInFlight.get() > 0) {
+        unexpected.add(grpcInFlight.get() + " gRPC calls unanswered 2 minutes after the last");
+      }
+      grpc.close();
+    }
     double secs = durationSecs;
     long[] ok = admitted.sorted();
     long[] no = refused.sorted();
     System.out.printf(
         Locale.ROOT,
-        "| %s | %.0f | %d | %.1f | %s | %d (%.1f%%) | %s | %d | %d | %d | %d | %d | %d |%n",
+        "| %s | %.0f | %d | %.1f | %s | %d (%.1f%%) | %s | %d | %d | %d | %d | %d | %d | %d |%n",
         label,
         rate,
         sent.get(),
@@ -176,6 +244,7 @@ public final class OpenLoop {
         no.length == 0 ? "–" : ms(at(no, 0.99)) + " / " + ms(no[no.length - 1]),
         badAnswered.get(),
         timedOut.get(),
+        internal.get(),
         other.get(),
         ioErrors.get(),
         aborted.get(),
@@ -227,21 +296,57 @@ public final class OpenLoop {
       }
     }
     long latency = System.nanoTime() - scheduled;
+    // read before the connection goes back to the idle pool, where another request may take it
+    String text = status / 100 == 2 || !keep ? "" : c.bodyText();
     if (keep) {
       idle.add(c);
     } else {
       c.close();
       open.decrementAndGet();
     }
+    record(measured, isBad, status, latency, () -> text);
+  }
+
+  /** Sends request {@code i} over gRPC; its outcome is recorded when it is answered. */
+  private void grpcOne(GrpcSender sender, long i, long scheduled, boolean measured, boolean isBad) {
+    if (measured) {
+      sent.incrementAndGet();
+    }
+    grpcInFlight.incrementAndGet();
+    ModelInferRequest r = isBad ? grpcBad : grpcGood;
+    if (r == null) {
+      throw new IllegalStateException("no gRPC request");
+    }
+    sender.send(
+        i,
+        r,
+        (status, message) -> {
+          try {
+            long latency = System.nanoTime() - scheduled;
+            if (status < 0) {
+              count(measured, ioErrors, message);
+            } else {
+              record(measured, isBad, status, latency, () -> message);
+            }
+          } finally {
+            grpcInFlight.decrementAndGet();
+          }
+        });
+  }
+
+  /** Counts one answer (HTTP status, or a gRPC code as {@link GrpcSender#statusOf} maps it). */
+  private void record(
+      boolean measured, boolean isBad, int status, long latency, Supplier<String> message) {
     if (!measured) {
       return;
     }
     if (isBad) {
-      if (status >= 400 && status < 500) {
+      // over gRPC only INVALID_ARGUMENT (400) names a malformed request
+      if (grpc != null ? status == 400 : status >= 400 && status < 500) {
         badAnswered.incrementAndGet();
       } else {
         other.incrementAndGet();
-        unexpected.add("bad request answered " + status);
+        unexpected.add("bad request answered " + status + ": " + message.get());
       }
     } else if (status / 100 == 2) {
       admitted.add(latency);
@@ -249,9 +354,11 @@ public final class OpenLoop {
       refused.add(latency);
     } else if (status == 504) {
       timedOut.incrementAndGet();
+    } else if (status == 500 && internalExpected && INTERNAL.matcher(message.get()).find()) {
+      internal.incrementAndGet();
     } else {
       other.incrementAndGet();
-      unexpected.add("answered " + status + ": " + (keep ? c.bodyText() : ""));
+      unexpected.add("answered " + status + ": " + message.get());
     }
   }
 
