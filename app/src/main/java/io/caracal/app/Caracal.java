@@ -244,7 +244,8 @@ public final class Caracal implements AutoCloseable {
         registry.index().stream().map(ModelStatus::name).distinct().forEach(uncached);
       }
       InferenceService chain = chainBuilder.build();
-      DrainingAdmission admission = new DrainingAdmission(chain);
+      // not ready until every listener is bound (open() below)
+      DrainingAdmission admission = DrainingAdmission.starting(chain);
       InferenceService service = admission;
       observability = Observability.start(settings, registry, service, cacheLayer.get());
       // before the transports bind: a bad tokens, JWKS or config file fails the start early
@@ -398,6 +399,10 @@ public final class Caracal implements AutoCloseable {
       if (poller != null) {
         poller.start();
       }
+      // Every listener is bound: ready from now on (the HTTP listener answered not ready until
+      // now, and the gRPC health service learns it at once rather than at its next poll).
+      admission.open();
+      grpc.refreshHealth();
       List<ListenerPosture> postures =
           postures(http, grpc, tfsRest, tfsGrpc, observability, tls, security);
       log.info("listeners:\n{}", ListenerPosture.table(postures));

@@ -23,11 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DrainingAdmission extends ForwardingInferenceService {
 
   /*
-   * States: SERVING -> DRAINING (beginDrain) -> REFUSING (stopAccepting or failInFlight); never
+   * States: (STARTING ->) SERVING -> DRAINING (beginDrain) -> REFUSING (stopAccepting or failInFlight); never
    * back. The in-flight count is raised before the state is read, so stopAccepting() either sees
    * a request that is admitted or the request sees refusing (the pair is sequentially consistent
    * through the volatile and the atomic).
    */
+  private volatile boolean opened; // false while STARTING: requests served, not ready yet
   private volatile boolean draining;
   private volatile boolean refusing;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -35,9 +36,28 @@ public final class DrainingAdmission extends ForwardingInferenceService {
       ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> idle = new CompletableFuture<>();
 
-  /** Creates the decorator around {@code delegate}. */
+  /** Creates the decorator around {@code delegate}, serving and ready at once. */
   public DrainingAdmission(InferenceService delegate) {
+    this(delegate, true);
+  }
+
+  private DrainingAdmission(InferenceService delegate, boolean opened) {
     super(delegate);
+    this.opened = opened;
+  }
+
+  /**
+   * Creates the decorator around {@code delegate} in its starting state: requests are served, but
+   * {@link #isReady()} is false until {@link #open()}. A server opens it once every listener is
+   * bound, so that a probe of one listener never says ready while another is still starting.
+   */
+  public static DrainingAdmission starting(InferenceService delegate) {
+    return new DrainingAdmission(delegate, false);
+  }
+
+  /** Ends the starting state: ready from now on when the models are (until a drain begins). */
+  public void open() {
+    opened = true;
   }
 
   /**
@@ -68,7 +88,7 @@ public final class DrainingAdmission extends ForwardingInferenceService {
 
   @Override
   public boolean isReady() {
-    return !draining && super.isReady();
+    return opened && !draining && super.isReady();
   }
 
   @Override
