@@ -69,16 +69,15 @@ if [ "$grpc_rate" -gt 0 ]; then
   load_pids+=($!)
 fi
 pids+=("${load_pids[@]}")
-running() { local p; for p in "${load_pids[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 reloads=0; reload_failures=0
-while running; do
+while any_alive "${load_pids[@]}"; do
   sleep "$RELOAD_SECS"
   code=$(curl -s -o "$OUT/reload.json" -w '%{http_code}' -X POST "$base/v2/repository/models/mnist/load" || echo 000)
   reloads=$((reloads + 1))
   [ "$code" = 200 ] || { reload_failures=$((reload_failures + 1)); echo "reload answered $code: $(cat "$OUT/reload.json")" >> "$OUT/load.err"; }
 done
 status=0
-for p in "${load_pids[@]}"; do wait "$p" || status=$?; done
+wait_all "${load_pids[@]}" || status=$?
 sleep 5 # in-flight requests end, crashed clients' connections close, slowloris sockets time out
 end_sample=$(sample "$server_pid")
 depth=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^caracal_queue_depth/ {s += $NF} END {print s + 0}')

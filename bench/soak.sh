@@ -26,7 +26,7 @@ GRPC_SHARE=${GRPC_SHARE:-0.5}
 add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
 start_server main --allow-metrics false
 url="http://127.0.0.1:$port/v2/models/mnist/infer"
-# the gRPC listener may start a moment after HTTP answers ready
+# the gRPC port, from the log (the server is ready only once it is bound)
 grpc_port=$(await_line "$OUT/server-main.log" 'gRPC listening on [^:]+:([0-9]+)' "$server_pid")
 cap=$(capacity "$url" "$CAPACITY_SECS")
 rate=$(awk -v c="$cap" -v f="$LOAD_FACTOR" 'BEGIN {printf "%d", c * f}')
@@ -48,14 +48,13 @@ if [ "$grpc_rate" -gt 0 ]; then
 fi
 pids+=("${load_pids[@]}")
 start=$SECONDS
-running() { local p; for p in "${load_pids[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
-while running; do
+while any_alive "${load_pids[@]}"; do
   s=$(sample "$server_pid")
   echo "$((${s%%,*} - start)),${s#*,}" >> "$OUT/samples.csv"
   sleep 10
 done
 status=0
-for p in "${load_pids[@]}"; do wait "$p" || status=$?; done
+wait_all "${load_pids[@]}" || status=$?
 summary() { # column name: first sample at or after 60 s, last, max, drift %
   awk -F, -v c="$1" 'NR > 1 && $1 >= 60 && first == "" {first = $c} NR > 1 {last = $c; if ($c > max) max = $c}
     END {printf "%s | %s | %s | %+.1f%%", first, last, max, (first > 0 ? 100 * (last - first) / first : 0)}' "$OUT/samples.csv"

@@ -47,19 +47,33 @@ public final class BackendParameters {
 
   private static int threads(Map<String, String> parameters, String key, int fallback)
       throws ModelLoadException {
+    return count(
+        parameters, key, fallback, 1024, "a thread count from 0 (the runtime's default) to 1024");
+  }
+
+  /**
+   * Returns parameter {@code key} as a whole number from 0 to {@code max}, or {@code fallback} when
+   * the parameters do not set it.
+   *
+   * @param expected what a valid value is, for the message
+   * @throws ModelLoadException naming the parameter when its value is not such a number
+   */
+  public static int count(
+      Map<String, String> parameters, String key, int fallback, int max, String expected)
+      throws ModelLoadException {
     String v = parameters.get(key);
     if (v == null) {
       return fallback;
     }
     try {
       int n = Integer.parseInt(v.strip());
-      if (n >= 0 && n <= 1024) {
+      if (n >= 0 && n <= max) {
         return n;
       }
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw invalid(key, v, "a thread count from 0 (the runtime's default) to 1024");
+    throw invalid(key, v, expected);
   }
 
   /**

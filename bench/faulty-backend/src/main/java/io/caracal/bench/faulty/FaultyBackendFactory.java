@@ -65,18 +65,11 @@ public final class FaultyBackendFactory implements BackendFactory {
   }
 
   private static int failEvery(ModelArtifact artifact) throws ModelLoadException {
-    String v = artifact.parameters().get(FAIL_EVERY);
-    if (v == null) {
-      return DEFAULT_FAIL_EVERY;
-    }
-    try {
-      int n = Integer.parseInt(v.strip());
-      if (n >= 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw BackendParameters.invalid(FAIL_EVERY, v, "a count of calls, 0 (never fail) or more");
+    return BackendParameters.count(
+        artifact.parameters(),
+        FAIL_EVERY,
+        DEFAULT_FAIL_EVERY,
+        Integer.MAX_VALUE,
+        "a count of calls, 0 (never fail) or more");
   }
 }
