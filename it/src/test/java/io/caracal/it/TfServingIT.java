@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TfServingIT {
   @TempDir static Path repo;
+  @TempDir static Path configDir; // beside the repository, not in the shared temp folder
   ItServer server;
   int tfsPort;
   ManagedChannel channel;
@@ -38,7 +39,7 @@ class TfServingIT {
   @BeforeAll
   void start() throws IOException {
     TestModels.halfPlusTwo(repo, "half_plus_two", 123);
-    Path config = repo.getParent().resolve("tfs-models.config");
+    Path config = configDir.resolve("tfs-models.config");
     java.nio.file.Files.writeString(
         config,
         "model_config_list { config { name: 'half_plus_two' base_path: '"
