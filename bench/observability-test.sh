@@ -6,11 +6,16 @@
 #     build with all three off; the two servers run side by side and take turns, round after round;
 #  2. the response cache: hits (one request repeated) against misses (every request different) on
 #     mobilenetv2-12-int8 with response_cache on (a model worth caching: one run costs milliseconds).
-# Results: $OUT/results.md (default bench/target/observability-<time>/).
+# The load generator is wrk (C, one thread, keep-alive connections; CLIENT=wrk, the default when wrk
+# is installed), which leaves most of the two shared CPUs to the servers and reports each server's
+# own CPU time per request; CLIENT=java uses AbLoad (64 blocking threads) as the runs before
+# session 8 did. Results: $OUT/results.md (default bench/target/observability-<time>/).
 #
 # Usage: bench/observability-test.sh [--no-build]
-#   env: WARMUP (30 s: the 'on' server has more code for the JIT to compile, and C2 was still
-#   taking 20 µs of CPU per request 20 s in), DURATION (10 s), ROUNDS (3), CONCURRENCY (64),
+#   env: WARMUP (60 s per cell before the counted rounds: under this load on 2 CPUs the JIT's
+#   compiler threads get little CPU, and a server reached its steady throughput only after 45-60 s;
+#   30 s left both at about 70% of it, the 'on' server with more code to compile further behind),
+#   DURATION (10 s), ROUNDS (3), CONCURRENCY (64), CLIENT (wrk or java),
 #   MODELS_DIR (../shared/models), ACCESS_LOG_TO (pipe: the 'on' server's access-log lines are read
 #   from its stdout by grep, as a container runtime or log shipper reads them, and not stored;
 #   file: kept in server-on.log on this machine's disk, whose writeback then competes for the CPUs)
@@ -19,9 +24,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
 cd "$root"
 bench_name=observability
-WARMUP=${WARMUP:-30}
+WARMUP=${WARMUP:-60}
 ACCESS_LOG_TO=${ACCESS_LOG_TO:-pipe}
 . "$root/bench/lib/ab-setup.sh" "$@"
+CLIENT=${CLIENT:-$(command -v wrk > /dev/null && echo wrk || echo java)}
 
 add_model mnist mnist-cnn-dyn 64 "32, 64" 500 ""
 add_model mobilenet_cached mobilenetv2-12-int8 32 "16, 32" 2000 "response_cache { enable: true }"
@@ -70,19 +76,32 @@ ab() {
   echo "# Observability and cache figures, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections, warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds"
+  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds"
   echo
   echo "## Observing on vs off"
   echo
   echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every second), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
   echo
-  ab --model mnist --input input --output output --shape 1,1,28,28 --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
+  if [ "$CLIENT" = wrk ]; then
+    server_pid[off]=$off_pid server_port[off]=$off_port server_pid[on]=$on_pid server_port[on]=$on_port
+    make_bodies "$repo/mnist/1/model.onnx" "$work/bodies-mnist"
+    wrk_ab "$work/bodies-mnist" mnist off on
+  else
+    ab --model mnist --input input --output output --shape 1,1,28,28 --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
+  fi
   echo
   echo "## Response cache: hits vs misses (server 'off', mobilenetv2-12-int8)"
   echo
   echo "miss: every request carries different input values (a counter in its last two elements), so each runs the model; hit: one request repeated."
   echo
-  ab --model mobilenet_cached --input input --output output --shape 1,3,224,224 --target "miss=http://127.0.0.1:$off_port,unique" --target "hit=http://127.0.0.1:$off_port"
+  if [ "$CLIENT" = wrk ]; then
+    server_pid[miss]=$off_pid server_port[miss]=$off_port wrk_unique[miss]=1
+    server_pid[hit]=$off_pid server_port[hit]=$off_port wrk_unique[hit]=same
+    make_bodies "$repo/mobilenet_cached/1/model.onnx" "$work/bodies-mobilenet"
+    wrk_ab "$work/bodies-mobilenet" mobilenet_cached miss hit
+  else
+    ab --model mobilenet_cached --input input --output output --shape 1,3,224,224 --target "miss=http://127.0.0.1:$off_port,unique" --target "hit=http://127.0.0.1:$off_port"
+  fi
   echo
   echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg); access-log lines written by 'on' (to a $ACCESS_LOG_TO): $(if [ "$ACCESS_LOG_TO" = file ]; then grep -c '"event":"access"' "$OUT/server-on.log" || true; else echo "read and dropped, not counted"; fi)"
 } | tee "$OUT/results.md"

@@ -82,7 +82,9 @@ public final class CompareBodies {
               data.add(v);
             }
             case INT64 -> {
-              long v = random.nextInt(100);
+              // a BERT-style model's attention mask and token types take 0 or 1 only
+              String name = e.getKey().toLowerCase(java.util.Locale.ROOT);
+              long v = random.nextInt(name.contains("mask") || name.contains("type") ? 2 : 100);
               bytes.putLong(v);
               data.add(v);
             }

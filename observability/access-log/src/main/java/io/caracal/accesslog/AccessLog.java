@@ -55,6 +55,7 @@ public final class AccessLog implements CallListener, AutoCloseable {
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
   private final Thread writer;
+  private final AccessLine lines = new AccessLine(); // the writer thread's
 
   /** Writes to the {@code caracal.access} logger. */
   public static AccessLog toLogger() {
@@ -136,7 +137,7 @@ public final class AccessLog implements CallListener, AutoCloseable {
       return;
     }
     try {
-      sink.accept(AccessLine.formatAll(batch));
+      sink.accept(lines.render(batch));
       written.addAndGet(batch.size());
     } catch (RuntimeException e) {
       log.warn("{} access log lines not written: {}", batch.size(), e.toString());

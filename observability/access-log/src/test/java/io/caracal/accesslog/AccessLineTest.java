@@ -134,6 +134,34 @@ class AccessLineTest {
     assertThat(block.split("\n")).containsExactly(AccessLine.format(a), AccessLine.format(b));
   }
 
+  @Test
+  void aRendererReusedAcrossBlocksWritesWhatAFreshOneWrites() {
+    AccessLine renderer = new AccessLine();
+    Random random = new Random(3);
+    for (int block = 0; block < 50; block++) {
+      java.util.List<CallRecord> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < 1 + random.nextInt(40); i++) {
+        CallRecord c = http(garbage(random, 1 + random.nextInt(30)), garbage(random, 600));
+        c.answered(200, "OK", null, i, 2_000_000 + i);
+        calls.add(c);
+      }
+      assertThat(renderer.render(calls)).isEqualTo(AccessLine.formatAll(calls));
+    }
+  }
+
+  @Test
+  void escapesAsJsonRequiresAndNothingElseUnescaped() throws Exception {
+    String model = "a\"b\\c\n\r\t\b\f\u0001\u007f\u00e9\u2028\ud800/é😀";
+    CallRecord c = http(model, null);
+    c.answered(200, "OK", null, 1, 2_000_000);
+    String line = AccessLine.format(c);
+    assertThat(line)
+        .contains(
+            "\"model\":\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u007f\\u00e9\\u2028\\ud800/\\u00e9\\ud83d\\ude00\"");
+    assertThat(JSON.readTree(line).get("model").asText()).isEqualTo(model);
+    assertThat(JSON.readTree(line).has("user_agent.original")).isFalse();
+  }
+
   /** Random text with quotes, backslashes, control characters, lone surrogates and emoji. */
   static String garbage(Random r, int n) {
     char[] special = {
