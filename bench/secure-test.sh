@@ -72,7 +72,7 @@ echo "secure-test: plain :$plain_port, secured :$sec_port, secured-jdk :$jdk_por
   echo "# A secured start against a plain start, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- $MODEL, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds; metrics and access log at their defaults (on) everywhere"
+  echo "- $MODEL, batch-1 requests with the binary extension (bench CompareBodies), $CONCURRENCY keep-alive connections ($CLIENT), warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds; metrics and access log at their defaults (on) everywhere"
   echo "- secured: TLS 1.3 (EC P-256), \`--auth-file\` (100 principals, audit log on), the model stored encrypted; engines: $(grep -ho 'TLS, [A-Z]* engine' "$OUT/server-secured.log" | head -1) / $(grep -ho 'TLS, [A-Z]* engine' "$OUT/server-secured-jdk.log" | head -1)"
   echo
   if [ "$CLIENT" = wrk ]; then

@@ -136,7 +136,9 @@ make_bodies() {
 # ROUNDS rounds of DURATION s, the order reversed every other round; prints a Markdown table of
 # req/s per round, the median and its ratio to the first LABEL's, the median p99, the errors
 # (non-2xx answers and socket errors) and the server's CPU time per request over the counted
-# rounds (/proc/PID/stat). Needs wrk.
+# rounds (/proc/PID/stat) with its ratio to the first LABEL's: on 2 CPUs shared with the load
+# generator the CPU per request is the steadier figure, and the server's throughput on CPUs of
+# its own is the inverse of it. Needs wrk.
 declare -A wrk_auth wrk_unique
 wrk_ab() {
   local bodies=$1 model=$2
@@ -177,13 +179,14 @@ wrk_ab() {
       n = split(list, names, " ")
       header = "| target |"; rule = "|---|"
       for (r = 1; r <= rounds; r++) { header = header " round " r " |"; rule = rule "---:|" }
-      print header " median req/s | vs " first " | p99 ms (median) | errors | server CPU µs/req |"
-      print rule "---:|---:|---:|---:|---:|"
+      print header " median req/s | vs " first " | p99 ms (median) | errors | server CPU µs/req | CPU vs " first " |"
+      print rule "---:|---:|---:|---:|---:|---:|"
       for (i = 1; i <= n; i++) {
         l = names[i]; line = "| " l " |"
         for (r = 1; r <= rounds; r++) { line = line sprintf(" %.0f |", rps[l, r]); a[r] = rps[l, r]; b[r] = p99[l, r] }
         med[l] = median(a, rounds); m99 = median(b, rounds) / 1000
-        printf "%s %.0f | %.3f | %.2f | %d | %.1f |\n", line, med[l], med[l] / med[first], m99, err[l], (req[l] > 0 ? cpu[l] * 1e6 / hz / req[l] : 0)
+        us[l] = req[l] > 0 ? cpu[l] * 1e6 / hz / req[l] : 0
+        printf "%s %.0f | %.3f | %.2f | %d | %.1f | %.3f |\n", line, med[l], med[l] / med[first], m99, err[l], us[l], (us[first] > 0 ? us[l] / us[first] : 0)
       }
     }' "$points"
 }

@@ -47,14 +47,7 @@ public final class NettyTls {
     if (ssl == null) {
       return null;
     }
-    try {
-      java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x
-          ? x
-          : null;
-    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-      return null;
-    }
+    return PeerCertificates.of(ssl.engine().getSession());
   }
 
   /**

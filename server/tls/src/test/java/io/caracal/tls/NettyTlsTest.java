@@ -18,7 +18,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,7 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -89,20 +87,11 @@ class NettyTlsTest {
                             new SimpleChannelInboundHandler<ByteBuf>() {
                               @Override
                               protected void channelRead0(ChannelHandlerContext cx, ByteBuf msg) {
-                                String peer;
-                                try {
-                                  peer =
-                                      ((X509Certificate)
-                                              cx.pipeline()
-                                                  .get(SslHandler.class)
-                                                  .engine()
-                                                  .getSession()
-                                                  .getPeerCertificates()[0])
-                                          .getSubjectX500Principal()
-                                          .getName();
-                                } catch (SSLPeerUnverifiedException e) {
-                                  peer = "none";
-                                }
+                                X509Certificate cert = NettyTls.clientCertificate(cx);
+                                String peer =
+                                    cert == null
+                                        ? "none"
+                                        : cert.getSubjectX500Principal().getName();
                                 cx.writeAndFlush(
                                     Unpooled.copiedBuffer(peer + "\n", StandardCharsets.UTF_8));
                               }
@@ -209,6 +198,21 @@ class NettyTlsTest {
       try (SSLSocket s = connect(refused, addr)) {
         assertThatThrownBy(() -> ask(s)).isInstanceOf(IOException.class);
       }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(names = {"JDK", "OPENSSL"})
+  void everyRequestOfAConnectionSeesItsSessionsPeer(SslProvider provider) throws Exception {
+    InetSocketAddress addr = serve(credentials(ClientAuth.OPTIONAL), provider);
+    try (SSLSocket s = connect(serverCa.trustingClient(), addr)) {
+      assertThat(ask(s)).isEqualTo("none");
+      assertThat(ask(s)).isEqualTo("none"); // kept in the session: no exception per request
+      assertThat(s.getSession().isValid()).isTrue();
+    }
+    try (SSLSocket s = connect(clientCa.client("carol").sslContext(serverCa), addr)) {
+      assertThat(ask(s)).isEqualTo("CN=carol");
+      assertThat(ask(s)).isEqualTo("CN=carol");
     }
   }
 

@@ -223,22 +223,7 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
                 req.headers().get(HttpHeaderNames.AUTHORIZATION),
                 req.headers()::get,
                 call.clientAddress(),
-                peer(session)));
-  }
-
-  private static java.security.cert.@Nullable X509Certificate peer(
-      javax.net.ssl.@Nullable SSLSession session) {
-    if (session == null) {
-      return null;
-    }
-    try {
-      java.security.cert.Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x
-          ? x
-          : null;
-    } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-      return null;
-    }
+                io.caracal.tls.PeerCertificates.of(session)));
   }
 
   private CompletableFuture<byte[]> dispatch(TfsRoute route, FullHttpRequest req, CallRecord call) {
