@@ -14,6 +14,10 @@
 # AbLoad). Results: $OUT/results.md (default bench/target/secure-<time>/).
 #
 # Usage: bench/secure-test.sh [--no-build]
+# LEAN=1 adds two more targets: the lean baseline server of compare.sh (LeanOrtServer: Netty's
+# HTTP/1.1 codec and ONNX Runtime on the event loop, nothing else) plain and with TLS (the same
+# engine and certificate), so the table shows what TLS costs a server that does nothing else.
+#
 #   env: WARMUP (60 s per server before the counted rounds: the JIT needs that long under this load
 #   on 2 CPUs, see bench/observability-test.sh), DURATION (10 s), ROUNDS (3), CONCURRENCY (64), MODELS_DIR (../shared/models),
 #        CLIENT (wrk or java; java drives mnist-cnn-dyn only), MODEL (below)
@@ -58,6 +62,20 @@ secured=(--model-repository "$enc" --model-key-file "$work/model-keys" --auth-fi
 start_server plain -- "${common[@]}" --model-repository "$repo"
 start_server secured -- "${common[@]}" "${secured[@]}"
 start_server secured-jdk CARACAL_JAVA_OPTS=-Dio.netty.handler.ssl.noOpenSsl=true -- "${common[@]}" "${secured[@]}"
+targets=(plain secured secured-jdk)
+if [ "${LEAN:-0}" = 1 ]; then
+  for l in lean lean-tls; do
+    tls_props=()
+    [ "$l" = lean-tls ] && tls_props=("-Dlean.tls.cert=$work/server.pem" "-Dlean.tls.key=$work/server.key")
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx256m "${tls_props[@]}" -cp "$bench_cp" \
+      io.caracal.bench.compare.LeanOrtServer "$repo/m/1/model.onnx" > "$OUT/server-$l.log" 2>&1 &
+    pids+=($!)
+    server_pid[$l]=$!
+    server_port[$l]=$(await_line "$OUT/server-$l.log" 'lean listening on [^:]+:([0-9]+)' "${server_pid[$l]}")
+    wrk_body[$l]="$work/bodies/raw.bin"
+    targets+=("$l")
+  done
+fi
 for s in plain secured secured-jdk; do await_server "$s"; done
 plain_port=${server_port[plain]} sec_port=${server_port[secured]} jdk_port=${server_port[secured-jdk]}
 for p in "$sec_port" "$jdk_port"; do
@@ -79,7 +97,7 @@ echo "secure-test: plain :$plain_port, secured :$sec_port, secured-jdk :$jdk_por
     wrk_auth[secured]="Bearer $token"
     wrk_auth[secured-jdk]="Bearer $token"
     make_bodies "$repo/m/1/model.onnx" "$work/bodies"
-    wrk_ab "$work/bodies" m plain secured secured-jdk
+    wrk_ab "$work/bodies" m "${targets[@]}"
   else
     "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
       --concurrency "$CONCURRENCY" --warmup "$WARMUP" --duration "$DURATION" --rounds "$ROUNDS" \

@@ -101,7 +101,7 @@ make_tokens() {
 declare -A server_pid server_port
 # scheme_of LABEL: https when server LABEL's log says its HTTP listener speaks TLS, else http
 scheme_of() {
-  if grep -qs 'HTTP listening on .*(TLS' "$OUT/server-$1.log"; then echo https; else echo http; fi
+  if grep -qs 'listening on .*(TLS' "$OUT/server-$1.log"; then echo https; else echo http; fi
 }
 start_server() {
   local label=$1 envs=()
@@ -132,14 +132,15 @@ make_bodies() {
 # wrk_ab BODIES MODEL LABEL...: drives the servers started as LABEL... (start_server/await_server)
 # with wrk, CONCURRENCY keep-alive connections, the binary body of BODIES posted to MODEL's infer
 # route with the Authorization value wrk_auth[LABEL] (if any), every request different when
-# wrk_unique[LABEL] is 1, built the same way but identical when it is "same" (UNIQUE of wrk-post.lua): a warm-up of WARMUP s each, then
+# wrk_unique[LABEL] is 1, built the same way but identical when it is "same" (UNIQUE of wrk-post.lua),
+# or the file wrk_body[LABEL] as it is (no binary-extension header: the lean server's raw body): a warm-up of WARMUP s each, then
 # ROUNDS rounds of DURATION s, the order reversed every other round; prints a Markdown table of
 # req/s per round, the median and its ratio to the first LABEL's, the median p99, the errors
 # (non-2xx answers and socket errors) and the server's CPU time per request over the counted
 # rounds (/proc/PID/stat) with its ratio to the first LABEL's: on 2 CPUs shared with the load
 # generator the CPU per request is the steadier figure, and the server's throughput on CPUs of
 # its own is the inverse of it. Needs wrk.
-declare -A wrk_auth wrk_unique
+declare -A wrk_auth wrk_unique wrk_body
 wrk_ab() {
   local bodies=$1 model=$2
   shift 2
@@ -150,7 +151,9 @@ wrk_ab() {
   wrk_point() { # wrk_point LABEL SECONDS: prints "requests duration_us p50_us p99_us errors cpu_ticks"
     url="$(scheme_of "$1")://localhost:${server_port[$1]}/v2/models/$model/infer"
     t0=$(awk '{print $14 + $15}' "/proc/${server_pid[$1]}/stat")
-    res=$(BODY="$bodies/v2.bin" CTYPE=application/octet-stream HLEN=$hlen AUTH="${wrk_auth[$1]:-}" UNIQUE="${wrk_unique[$1]:-0}" \
+    local body="$bodies/v2.bin" h=$hlen
+    if [ -n "${wrk_body[$1]:-}" ]; then body=${wrk_body[$1]} h=""; fi
+    res=$(BODY="$body" CTYPE=application/octet-stream HLEN=$h AUTH="${wrk_auth[$1]:-}" UNIQUE="${wrk_unique[$1]:-0}" \
       wrk -t1 -c"$CONCURRENCY" -d"$2s" --timeout 10s -s "$root/bench/lib/wrk-post.lua" "$url" \
       | sed -n 's/^RESULT //p')
     t1=$(awk '{print $14 + $15}' "/proc/${server_pid[$1]}/stat")

@@ -52,6 +52,11 @@ import java.util.Map;
  * [event-loop threads, default the number of CPUs]}; prints {@code lean listening on
  * 127.0.0.1:PORT} once it accepts connections (port 0, chosen by the system). The session has ONNX
  * Runtime's default options, as Caracal's defaults give an instance.
+ *
+ * <p>With the system properties {@code lean.tls.cert} and {@code lean.tls.key} (PEM files) it
+ * speaks TLS, Netty's {@code SslHandler} first in each connection's pipeline on Netty's default
+ * engine (OpenSSL/BoringSSL when its natives load): what TLS costs a server that does nothing else,
+ * for {@code bench/secure-test.sh}.
  */
 public final class LeanOrtServer {
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -75,6 +80,15 @@ public final class LeanOrtServer {
     int threads =
         args.length > 1 ? Integer.parseInt(args[1]) : Runtime.getRuntime().availableProcessors();
     LeanOrtServer server = new LeanOrtServer(args[0]);
+    String cert = System.getProperty("lean.tls.cert");
+    String key = System.getProperty("lean.tls.key");
+    io.netty.handler.ssl.SslContext tls =
+        cert == null || key == null
+            ? null
+            : io.netty.handler.ssl.SslContextBuilder.forServer(
+                    new java.io.File(cert), new java.io.File(key))
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
     boolean epoll = Epoll.isAvailable();
     EventLoopGroup group =
         epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
@@ -86,6 +100,9 @@ public final class LeanOrtServer {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (tls != null) {
+                      ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                    }
                     ch.pipeline()
                         .addLast(new HttpServerCodec())
                         .addLast(new HttpObjectAggregator(64 << 20))
@@ -96,7 +113,13 @@ public final class LeanOrtServer {
             .sync()
             .channel();
     System.out.println(
-        "lean listening on 127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort());
+        "lean listening on 127.0.0.1:"
+            + ((InetSocketAddress) channel.localAddress()).getPort()
+            + (tls == null
+                ? ""
+                : " (TLS, "
+                    + io.netty.handler.ssl.SslContext.defaultServerProvider()
+                    + " engine)"));
     System.out.flush();
     channel.closeFuture().sync();
   }
