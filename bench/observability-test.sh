@@ -14,8 +14,10 @@
 # Usage: bench/observability-test.sh [--no-build]
 #   env: WARMUP (60 s per cell before the counted rounds: under this load on 2 CPUs the JIT's
 #   compiler threads get little CPU, and a server reached its steady throughput only after 45-60 s;
-#   30 s left both at about 70% of it, the 'on' server with more code to compile further behind),
-#   DURATION (10 s), ROUNDS (3), CONCURRENCY (64), CLIENT (wrk or java),
+#   30 s left both at about 70% of it, the 'on' server with more code to compile further behind;
+#   rounds still rose after 60 s in one run, and WARMUP=120 CACHE=0 gave the steadiest on/off figure),
+#   DURATION (10 s), ROUNDS (3), CONCURRENCY (64), CLIENT (wrk or java), CACHE (1; 0 skips the
+#   cache figure),
 #   MODELS_DIR (../shared/models), ACCESS_LOG_TO (pipe: the 'on' server's access-log lines are read
 #   from its stdout by grep, as a container runtime or log shipper reads them, and not stored;
 #   file: kept in server-on.log on this machine's disk, whose writeback then competes for the CPUs)
@@ -90,17 +92,19 @@ ab() {
     ab --model mnist --input input --output output --shape 1,1,28,28 --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
   fi
   echo
-  echo "## Response cache: hits vs misses (server 'off', mobilenetv2-12-int8)"
-  echo
-  echo "miss: every request carries different input values (a counter in its last two elements), so each runs the model; hit: one request repeated."
-  echo
-  if [ "$CLIENT" = wrk ]; then
-    server_pid[miss]=$off_pid server_port[miss]=$off_port wrk_unique[miss]=1
-    server_pid[hit]=$off_pid server_port[hit]=$off_port wrk_unique[hit]=same
-    make_bodies "$repo/mobilenet_cached/1/model.onnx" "$work/bodies-mobilenet"
-    wrk_ab "$work/bodies-mobilenet" mobilenet_cached miss hit
-  else
-    ab --model mobilenet_cached --input input --output output --shape 1,3,224,224 --target "miss=http://127.0.0.1:$off_port,unique" --target "hit=http://127.0.0.1:$off_port"
+  if [ "${CACHE:-1}" = 1 ]; then
+    echo "## Response cache: hits vs misses (server 'off', mobilenetv2-12-int8)"
+    echo
+    echo "miss: every request carries different input values (a counter in its last two elements), so each runs the model; hit: one request repeated."
+    echo
+    if [ "$CLIENT" = wrk ]; then
+      server_pid[miss]=$off_pid server_port[miss]=$off_port wrk_unique[miss]=1
+      server_pid[hit]=$off_pid server_port[hit]=$off_port wrk_unique[hit]=same
+      make_bodies "$repo/mobilenet_cached/1/model.onnx" "$work/bodies-mobilenet"
+      wrk_ab "$work/bodies-mobilenet" mobilenet_cached miss hit
+    else
+      ab --model mobilenet_cached --input input --output output --shape 1,3,224,224 --target "miss=http://127.0.0.1:$off_port,unique" --target "hit=http://127.0.0.1:$off_port"
+    fi
   fi
   echo
   echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg); access-log lines written by 'on' (to a $ACCESS_LOG_TO): $(if [ "$ACCESS_LOG_TO" = file ]; then grep -c '"event":"access"' "$OUT/server-on.log" || true; else echo "read and dropped, not counted"; fi)"
