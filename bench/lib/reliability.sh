@@ -50,13 +50,13 @@ LUA
   awk '/Requests\/sec/ {printf "%d", $2}' "$OUT/wrk.txt"
 }
 
-# openloop ARGS...: the open-loop load generator (prints one markdown row)
 # any_alive PID...: whether any of these processes still runs
 any_alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 
 # wait_all PID...: waits for every one of these processes; fails with the last failure's status
 wait_all() { local p s=0; for p in "$@"; do wait "$p" || s=$?; done; return "$s"; }
 
+# openloop ARGS...: the open-loop load generator (prints one markdown row)
 openloop() {
   "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$bench_cp" io.caracal.bench.load.OpenLoop "$@"
 }

@@ -23,10 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DrainingAdmission extends ForwardingInferenceService {
 
   /*
-   * States: (STARTING ->) SERVING -> DRAINING (beginDrain) -> REFUSING (stopAccepting or failInFlight); never
-   * back. The in-flight count is raised before the state is read, so stopAccepting() either sees
-   * a request that is admitted or the request sees refusing (the pair is sequentially consistent
-   * through the volatile and the atomic).
+   * States: (STARTING ->) SERVING -> DRAINING (beginDrain) -> REFUSING (stopAccepting or
+   * failInFlight); never back. The in-flight count is raised before the state is read, so
+   * stopAccepting() either sees a request that is admitted or the request sees refusing (the pair
+   * is sequentially consistent through the volatile and the atomic).
    */
   private volatile boolean opened; // false while STARTING: requests served, not ready yet
   private volatile boolean draining;

@@ -28,8 +28,8 @@ public final class AccessLine {
   /** A buffer grown past this for one large block is not kept for the next. */
   private static final int KEEP_CAPACITY = 1 << 20;
 
-  private StringBuilder out = new StringBuilder(384);
-  private AsciiJsonLine json = new AsciiJsonLine(out);
+  private final StringBuilder out = new StringBuilder(384);
+  private final AsciiJsonLine json = new AsciiJsonLine(out);
   private final Rfc3339Instants instants = new Rfc3339Instants();
 
   AccessLine() {}
@@ -58,8 +58,8 @@ public final class AccessLine {
     }
     String lines = out.toString();
     if (out.capacity() > KEEP_CAPACITY) {
-      out = new StringBuilder(384);
-      json = new AsciiJsonLine(out);
+      out.setLength(0);
+      out.trimToSize();
     }
     return lines;
   }

@@ -210,11 +210,6 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
     if (op == null) {
       return;
     }
-    javax.net.ssl.SSLSession session = null;
-    io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
-    if (ssl != null) {
-      session = ssl.engine().getSession();
-    }
     grant =
         access.check(
             op,
@@ -223,7 +218,7 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
                 req.headers().get(HttpHeaderNames.AUTHORIZATION),
                 req.headers()::get,
                 call.clientAddress(),
-                io.caracal.tls.PeerCertificates.of(session)));
+                io.caracal.tls.NettyTls.clientCertificate(ctx)));
   }
 
   private CompletableFuture<byte[]> dispatch(TfsRoute route, FullHttpRequest req, CallRecord call) {
