@@ -3,6 +3,7 @@ package io.caracal.accesslog;
 import io.caracal.api.BatchExecution;
 import io.caracal.api.RequestObserver.CacheOutcome;
 import io.caracal.core.observe.CallRecord;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -28,8 +29,37 @@ public final class AccessLine {
   /** A buffer grown past this for one large block is not kept for the next. */
   private static final int KEEP_CAPACITY = 1 << 20;
 
-  private final StringBuilder out = new StringBuilder(384);
-  private final AsciiJsonLine json = new AsciiJsonLine(out);
+  private static final byte[] TS = AsciiJsonLine.name("ts");
+  private static final byte[] EVENT = AsciiJsonLine.name("event");
+  private static final byte[] REQUEST_ID = AsciiJsonLine.name("request_id");
+  private static final byte[] TRACE_ID = AsciiJsonLine.name("trace_id");
+  private static final byte[] SPAN_ID = AsciiJsonLine.name("span_id");
+  private static final byte[] PROTOCOL = AsciiJsonLine.name("protocol");
+  private static final byte[] HTTP_METHOD = AsciiJsonLine.name("http.request.method");
+  private static final byte[] HTTP_ROUTE = AsciiJsonLine.name("http.route");
+  private static final byte[] HTTP_STATUS = AsciiJsonLine.name("http.response.status_code");
+  private static final byte[] RPC_METHOD = AsciiJsonLine.name("rpc.method");
+  private static final byte[] RPC_STATUS = AsciiJsonLine.name("rpc.grpc.status_code");
+  private static final byte[] MODEL = AsciiJsonLine.name("model");
+  private static final byte[] MODEL_VERSION = AsciiJsonLine.name("model_version");
+  private static final byte[] OUTCOME = AsciiJsonLine.name("outcome");
+  private static final byte[] ERROR_TYPE = AsciiJsonLine.name("error.type");
+  private static final byte[] CACHE = AsciiJsonLine.name("cache");
+  private static final byte[] BATCH_SIZE = AsciiJsonLine.name("batch_size");
+  private static final byte[] QUEUE_US = AsciiJsonLine.name("queue_us");
+  private static final byte[] COMPUTE_US = AsciiJsonLine.name("compute_us");
+  private static final byte[] DURATION_US = AsciiJsonLine.name("duration_us");
+  private static final byte[] BYTES_IN = AsciiJsonLine.name("bytes_in");
+  private static final byte[] BYTES_OUT = AsciiJsonLine.name("bytes_out");
+  private static final byte[] CLIENT_ADDRESS = AsciiJsonLine.name("client.address");
+  private static final byte[] USER_AGENT = AsciiJsonLine.name("user_agent.original");
+
+  private static final String[] CACHE_LABELS =
+      Arrays.stream(CacheOutcome.values())
+          .map(o -> o.name().toLowerCase(Locale.ROOT))
+          .toArray(String[]::new);
+
+  private final AsciiJsonLine json = new AsciiJsonLine(384);
   private final Rfc3339Instants instants = new Rfc3339Instants();
 
   AccessLine() {}
@@ -49,64 +79,64 @@ public final class AccessLine {
 
   /** As {@link #formatAll}, reusing this renderer's buffer and clock. */
   String render(List<CallRecord> calls) {
-    out.setLength(0);
+    AsciiJsonLine g = json;
+    g.reset(KEEP_CAPACITY);
     for (int i = 0; i < calls.size(); i++) {
       if (i > 0) {
-        out.append('\n');
+        g.put('\n');
       }
       write(calls.get(i));
     }
-    String lines = out.toString();
-    if (out.capacity() > KEEP_CAPACITY) {
-      out.setLength(0);
-      out.trimToSize();
-    }
-    return lines;
+    return g.text();
   }
 
   private void write(CallRecord c) {
     AsciiJsonLine g = json;
     g.begin();
-    g.raw("ts").append('"');
-    instants.append(out, c.startTime());
-    out.append('"');
-    g.string("event", "access");
-    g.string("request_id", c.requestId());
-    g.optional("trace_id", c.traceId());
-    g.optional("span_id", c.spanId());
-    g.string("protocol", c.protocol().label());
+    g.member(TS);
+    g.put('"');
+    instants.append(g, c.startTime());
+    g.put('"');
+    g.string(EVENT, "access");
+    g.string(REQUEST_ID, c.requestId());
+    g.optional(TRACE_ID, c.traceId());
+    g.optional(SPAN_ID, c.spanId());
+    g.string(PROTOCOL, c.protocol().label());
     if (c.protocol() == CallRecord.Protocol.HTTP) {
-      g.string("http.request.method", cut(c.method(), 16));
-      g.string("http.route", c.route());
-      g.number("http.response.status_code", c.status());
+      g.string(HTTP_METHOD, cut(c.method(), 16));
+      g.string(HTTP_ROUTE, c.route());
+      g.number(HTTP_STATUS, c.status());
     } else {
-      g.string("rpc.method", c.route());
-      g.string("rpc.grpc.status_code", c.statusText());
+      g.string(RPC_METHOD, c.route());
+      g.string(RPC_STATUS, c.statusText());
     }
     String model = c.model();
     if (model != null) {
-      g.string("model", model);
-      g.raw("model_version").append('"').append(c.version()).append('"');
+      g.string(MODEL, model);
+      g.member(MODEL_VERSION);
+      g.put('"');
+      g.digits(c.version());
+      g.put('"');
     } else {
-      g.optional("model", clip(c.requestedModel(), MAX_CLIENT_STRING));
+      g.optional(MODEL, clip(c.requestedModel(), MAX_CLIENT_STRING));
       String v = c.requestedVersion();
-      g.optional("model_version", v == null || v.isEmpty() ? null : clip(v, 64));
+      g.optional(MODEL_VERSION, v == null || v.isEmpty() ? null : clip(v, 64));
     }
     CacheOutcome cache = c.cacheOutcome();
-    g.string("outcome", outcome(c, cache));
-    g.optional("error.type", c.errorType());
-    g.optional("cache", cache == null ? null : cache.name().toLowerCase(Locale.ROOT));
+    g.string(OUTCOME, outcome(c, cache));
+    g.optional(ERROR_TYPE, c.errorType());
+    g.optional(CACHE, cache == null ? null : CACHE_LABELS[cache.ordinal()]);
     BatchExecution e = c.execution();
     if (e != null) {
-      g.number("batch_size", e.size());
+      g.number(BATCH_SIZE, e.size());
     }
-    g.number("queue_us", c.queueNanos() / 1000);
-    g.number("compute_us", e == null ? 0 : (e.endNanos() - e.startNanos()) / 1000);
-    g.number("duration_us", c.durationNanos() / 1000);
-    g.number("bytes_in", c.bytesIn());
-    g.number("bytes_out", c.bytesOut());
-    g.optional("client.address", c.clientAddress());
-    g.optional("user_agent.original", clip(c.userAgent(), MAX_CLIENT_STRING));
+    g.number(QUEUE_US, c.queueNanos() / 1000);
+    g.number(COMPUTE_US, e == null ? 0 : (e.endNanos() - e.startNanos()) / 1000);
+    g.number(DURATION_US, c.durationNanos() / 1000);
+    g.number(BYTES_IN, c.bytesIn());
+    g.number(BYTES_OUT, c.bytesOut());
+    g.optional(CLIENT_ADDRESS, c.clientAddress());
+    g.optional(USER_AGENT, clip(c.userAgent(), MAX_CLIENT_STRING));
     g.end();
   }
 

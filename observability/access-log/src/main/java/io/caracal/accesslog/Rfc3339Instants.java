@@ -1,5 +1,6 @@
 package io.caracal.accesslog;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
@@ -12,41 +13,33 @@ final class Rfc3339Instants {
   private static final long LAST_SECOND_OF_9999 = 253_402_300_799L;
 
   private long second = Long.MIN_VALUE;
-  private String prefix = "";
+  private byte[] prefix = new byte[0];
 
-  /** Appends {@code t} to {@code out}. */
-  void append(StringBuilder out, Instant t) {
+  /** Writes {@code t} to {@code out}. */
+  void append(AsciiJsonLine out, Instant t) {
     long s = t.getEpochSecond();
     if (s != second) {
       if (s < 0 || s > LAST_SECOND_OF_9999) {
-        out.append(t); // before 1970 or past year 9999: the JDK's own form, uncached
+        // before 1970 or past year 9999: the JDK's own form, uncached
+        out.ascii(t.toString().getBytes(StandardCharsets.US_ASCII));
         return;
       }
       second = s;
-      prefix = Instant.ofEpochSecond(s).toString(); // "yyyy-MM-ddTHH:mm:ssZ"
-      prefix = prefix.substring(0, prefix.length() - 1);
+      String text = Instant.ofEpochSecond(s).toString(); // "yyyy-MM-ddTHH:mm:ssZ"
+      prefix = text.substring(0, text.length() - 1).getBytes(StandardCharsets.US_ASCII);
     }
-    out.append(prefix);
+    out.ascii(prefix);
     int nanos = t.getNano();
     if (nanos != 0) {
-      out.append('.');
+      out.put('.');
       if (nanos % 1_000_000 == 0) {
-        digits(out, nanos / 1_000_000, 3);
+        out.digits(nanos / 1_000_000, 3);
       } else if (nanos % 1000 == 0) {
-        digits(out, nanos / 1000, 6);
+        out.digits(nanos / 1000, 6);
       } else {
-        digits(out, nanos, 9);
+        out.digits(nanos, 9);
       }
     }
-    out.append('Z');
-  }
-
-  private static void digits(StringBuilder out, int value, int width) {
-    for (int limit = 10, w = width - 1; w > 0; limit *= 10, w--) {
-      if (value < limit) {
-        out.append('0'); // one leading zero per missing digit
-      }
-    }
-    out.append(value);
+    out.put('Z');
   }
 }

@@ -10,9 +10,10 @@ class Rfc3339InstantsTest {
   private final Rfc3339Instants instants = new Rfc3339Instants();
 
   private String text(Instant t) {
-    StringBuilder out = new StringBuilder("x");
+    AsciiJsonLine out = new AsciiJsonLine(4); // grows as it writes
+    out.put('x');
     instants.append(out, t);
-    return out.substring(1);
+    return out.text().substring(1);
   }
 
   @Test

@@ -47,6 +47,10 @@ final class TraceSampler {
   private static final Sampling NOT_TRACED =
       new Sampling(Decision.NONE, Context.root(), SpanContext.getInvalid());
 
+  /** A root call that is traced: no client context. */
+  private static final Sampling ROOT_SAMPLED =
+      new Sampling(Decision.SAMPLED, Context.root(), SpanContext.getInvalid());
+
   private static final TextMapGetter<Map<String, String>> HEADERS =
       new TextMapGetter<>() {
         @Override
@@ -83,11 +87,13 @@ final class TraceSampler {
     if (!scope.isEnabled() || !isInference(call)) {
       return NOT_TRACED;
     }
+    if (call.propagation().isEmpty()) {
+      // most calls: a root, decided by the counter alone (no context to extract, nothing built)
+      return scope.takeRoot() ? ROOT_SAMPLED : NOT_TRACED;
+    }
     Context parentContext =
-        call.propagation().isEmpty()
-            ? Context.root()
-            : W3CTraceContextPropagator.getInstance()
-                .extract(Context.root(), call.propagation(), HEADERS);
+        W3CTraceContextPropagator.getInstance()
+            .extract(Context.root(), call.propagation(), HEADERS);
     SpanContext parent = Span.fromContext(parentContext).getSpanContext();
     return new Sampling(decide(scope, parent), parentContext, parent);
   }

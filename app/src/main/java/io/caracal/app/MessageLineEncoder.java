@@ -1,0 +1,35 @@
+package io.caracal.app;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.encoder.EncoderBase;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Encodes a logging event as its message and a line break, nothing else, in UTF-8: the access and
+ * audit logs' encoder (logback.xml). Their messages are lines of JSON in ASCII, a block of up to
+ * 256 lines per event for the access log; logback's pattern layout ({@code %msg%n}) would copy such
+ * a block into a growing {@code StringBuilder}, then into a string, then encode it, which cost the
+ * access log's writer about a quarter of its time. This encodes the message once.
+ */
+public final class MessageLineEncoder extends EncoderBase<ILoggingEvent> {
+  private static final byte[] NOTHING = new byte[0];
+
+  @Override
+  public byte[] headerBytes() {
+    return NOTHING;
+  }
+
+  @Override
+  public byte[] encode(ILoggingEvent event) {
+    byte[] message = event.getFormattedMessage().getBytes(StandardCharsets.UTF_8);
+    byte[] line = Arrays.copyOf(message, message.length + 1);
+    line[message.length] = '\n';
+    return line;
+  }
+
+  @Override
+  public byte[] footerBytes() {
+    return NOTHING;
+  }
+}
