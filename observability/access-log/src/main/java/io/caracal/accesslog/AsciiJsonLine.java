@@ -104,7 +104,7 @@ final class AsciiJsonLine {
   /** Writes {@code value} in decimal. */
   void digits(long value) {
     if (value == (int) value) {
-      digits((int) value);
+      intDigits((int) value);
       return;
     }
     // past an int (rare in a log line): the JDK's text
@@ -115,7 +115,7 @@ final class AsciiJsonLine {
    * Writes {@code value} in decimal, two digits per division (an int's division by a constant is a
    * multiplication once compiled; a long's, digit by digit, was half the writer's time).
    */
-  private void digits(int value) {
+  private void intDigits(int value) {
     ensure(INT_DIGITS);
     int v = value;
     if (v < 0) {
@@ -160,7 +160,7 @@ final class AsciiJsonLine {
         put('0'); // one leading zero per missing digit
       }
     }
-    digits(value);
+    intDigits(value);
   }
 
   /** Writes {@code s} as a JSON string, quotes included. */
