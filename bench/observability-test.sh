@@ -9,13 +9,15 @@
 # The load generator is wrk (C, one thread, keep-alive connections; CLIENT=wrk, the default when wrk
 # is installed), which leaves most of the two shared CPUs to the servers and reports each server's
 # own CPU time per request; CLIENT=java uses AbLoad (64 blocking threads) as the runs before
-# session 8 did. Results: $OUT/results.md (default bench/target/observability-<time>/).
+# session 8 did. Under the table: the median of the per-round ratios (each round runs the servers
+# back to back, so it is less moved by the machine drifting between rounds). Results:
+# $OUT/results.md (default bench/target/observability-<time>/).
 #
 # Usage: bench/observability-test.sh [--no-build]
-#   env: WARMUP (60 s per cell before the counted rounds: under this load on 2 CPUs the JIT's
-#   compiler threads get little CPU, and a server reached its steady throughput only after 45-60 s;
-#   30 s left both at about 70% of it, the 'on' server with more code to compile further behind;
-#   rounds still rose after 60 s in one run, and WARMUP=120 CACHE=0 gave the steadiest on/off figure),
+#   env: WARMUP (180 s per cell before the counted rounds: under this load on 2 CPUs the JIT's
+#   compiler threads get little CPU; 30 s left both servers at about 70% of their throughput, the
+#   'on' server with more code to compile further behind, and after 90 s its first counted rounds
+#   still ran at 16,000 req/s against 24,000 later, its compiler threads' CPU counted as its own),
 #   DURATION (10 s), ROUNDS (3), CONCURRENCY (64), CLIENT (wrk or java), CACHE (1; 0 skips the
 #   cache figure),
 #   MODELS_DIR (../shared/models), ACCESS_LOG_TO (pipe: the 'on' server's access-log lines are read
@@ -26,7 +28,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
 cd "$root"
 bench_name=observability
-WARMUP=${WARMUP:-60}
+WARMUP=${WARMUP:-180}
 ACCESS_LOG_TO=${ACCESS_LOG_TO:-pipe}
 . "$root/bench/lib/ab-setup.sh" "$@"
 CLIENT=${CLIENT:-$(command -v wrk > /dev/null && echo wrk || echo java)}

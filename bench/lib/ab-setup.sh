@@ -191,5 +191,16 @@ wrk_ab() {
         us[l] = req[l] > 0 ? cpu[l] * 1e6 / hz / req[l] : 0
         printf "%s %.0f | %.3f | %.2f | %d | %.1f | %.3f |\n", line, med[l], med[l] / med[first], m99, err[l], us[l], (us[first] > 0 ? us[l] / us[first] : 0)
       }
+      # each round ran the targets back to back: the median of those paired ratios is less moved by
+      # the machine drifting between rounds than the ratio of the medians
+      print ""
+      for (i = 2; i <= n; i++) {
+        l = names[i]; lo = 1e9; hi = 0
+        for (r = 1; r <= rounds; r++) {
+          q[r] = rps[first, r] > 0 ? rps[l, r] / rps[first, r] : 0
+          if (q[r] < lo) lo = q[r]; if (q[r] > hi) hi = q[r]
+        }
+        printf "Paired rounds, %s vs %s: median ratio %.3f (lowest %.3f, highest %.3f)\n", l, first, median(q, rounds), lo, hi
+      }
     }' "$points"
 }

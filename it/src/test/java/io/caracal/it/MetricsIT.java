@@ -281,7 +281,7 @@ class MetricsIT {
           .isEqualTo(Metrics.MetricType.UNTYPED);
       assertThat(
               proto.get("caracal_queue_duration_seconds").getMetric(0).getHistogram().getSchema())
-          .isEqualTo(5);
+          .isEqualTo(3); // eight buckets per doubling
       assertThat(proto.keySet())
           .containsAll(f.keySet().stream().filter(n -> n.startsWith("nv_")).toList());
 

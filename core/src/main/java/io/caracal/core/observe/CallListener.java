@@ -33,37 +33,85 @@ public interface CallListener {
     return new Composite(all);
   }
 
-  /** Tells several listeners, in order; isolates their failures. */
+  /**
+   * Tells several listeners, in order; isolates their failures. The first three are called from
+   * call sites of their own, not from one loop: a server has one composite, so each of those sites
+   * sees one listener class and the JIT inlines it, where a loop's one site sees them all and makes
+   * a megamorphic call per listener (a JFR profile put 2.7% of the event loops' samples on that one
+   * line). Listeners past the third are called in a loop.
+   */
   final class Composite implements CallListener {
     private static final Logger log = LoggerFactory.getLogger(CallListener.class);
-    private final List<CallListener> listeners;
+    private final CallListener first;
+    private final CallListener second;
+    private final CallListener third;
+    private final List<CallListener> rest;
 
     Composite(List<CallListener> listeners) {
-      this.listeners = listeners;
+      if (listeners.size() < 2) {
+        throw new IllegalArgumentException("a composite of " + listeners.size() + " listeners");
+      }
+      this.first = listeners.get(0);
+      this.second = listeners.get(1);
+      this.third = listeners.size() > 2 ? listeners.get(2) : NONE;
+      this.rest = listeners.size() > 3 ? listeners.subList(3, listeners.size()) : List.of();
     }
 
     @Override
     public void started(CallRecord call) {
-      for (CallListener l : listeners) {
+      try {
+        first.started(call);
+      } catch (RuntimeException e) {
+        failed(first, "start", e);
+      }
+      try {
+        second.started(call);
+      } catch (RuntimeException e) {
+        failed(second, "start", e);
+      }
+      try {
+        third.started(call);
+      } catch (RuntimeException e) {
+        failed(third, "start", e);
+      }
+      for (CallListener l : rest) {
         try {
           l.started(call);
         } catch (RuntimeException e) {
-          log.warn(
-              "call listener {} failed at start: {}", l.getClass().getSimpleName(), e.toString());
+          failed(l, "start", e);
         }
       }
     }
 
     @Override
     public void finished(CallRecord call) {
-      for (CallListener l : listeners) {
+      try {
+        first.finished(call);
+      } catch (RuntimeException e) {
+        failed(first, "finish", e);
+      }
+      try {
+        second.finished(call);
+      } catch (RuntimeException e) {
+        failed(second, "finish", e);
+      }
+      try {
+        third.finished(call);
+      } catch (RuntimeException e) {
+        failed(third, "finish", e);
+      }
+      for (CallListener l : rest) {
         try {
           l.finished(call);
         } catch (RuntimeException e) {
-          log.warn(
-              "call listener {} failed at finish: {}", l.getClass().getSimpleName(), e.toString());
+          failed(l, "finish", e);
         }
       }
+    }
+
+    private static void failed(CallListener l, String when, RuntimeException e) {
+      log.warn(
+          "call listener {} failed at {}: {}", l.getClass().getSimpleName(), when, e.toString());
     }
   }
 }

@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * cut to a bounded length. Routes are templates, never raw paths; tensor data, parameters and other
  * headers are never written.
  *
- * <p>An instance keeps its buffer and the last second's time between blocks and belongs to one
- * thread (the access log's writer); the static methods render with a fresh one.
+ * <p>An instance keeps its buffer and the last second's time between calls and belongs to one
+ * thread (each thread that finishes calls has its own); the static methods render with a fresh one.
  */
 public final class AccessLine {
   /** Longest client-supplied string kept (model name, user agent), in chars. */
@@ -88,6 +88,13 @@ public final class AccessLine {
       write(calls.get(i));
     }
     return g.text();
+  }
+
+  /** Returns the line of {@code call} (which has finished) as ASCII bytes, without a line break. */
+  byte[] line(CallRecord call) {
+    json.reset(KEEP_CAPACITY);
+    write(call);
+    return json.bytes();
   }
 
   private void write(CallRecord c) {

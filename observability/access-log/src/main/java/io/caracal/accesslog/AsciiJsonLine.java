@@ -218,6 +218,11 @@ final class AsciiJsonLine {
   }
 
   /** Returns what was written since the last {@link #reset}, as text. */
+  /** Returns a copy of what was written. */
+  byte[] bytes() {
+    return java.util.Arrays.copyOf(buf, len);
+  }
+
   String text() {
     return new String(buf, 0, len, StandardCharsets.ISO_8859_1); // ASCII: one copy, no decoding
   }

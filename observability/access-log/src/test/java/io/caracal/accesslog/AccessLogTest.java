@@ -52,6 +52,48 @@ class AccessLogTest {
   }
 
   @Test
+  void callsFinishedOnSeveralThreads_eachGetOneWholeLine() throws Exception {
+    // each thread renders with its own buffer; the writer joins what they queued
+    List<String> blocks = new CopyOnWriteArrayList<>();
+    AccessLog log = new AccessLog(AccessLog.DEFAULT_CAPACITY, blocks::add);
+    int threads = 4;
+    int each = 500;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> started = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      started.add(
+          Thread.ofPlatform()
+              .start(() -> {
+                try {
+                  start.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                for (int i = 0; i < each; i++) {
+                  log.finished(AccessLineTest.http("m" + id + "-" + i, "ua\"\n\u00e9" + i));
+                }
+              }));
+    }
+    start.countDown();
+    for (Thread t : started) {
+      t.join();
+    }
+    log.close();
+    assertThat(log.dropped()).isZero();
+    assertThat(log.written()).isEqualTo(threads * each);
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    java.util.Set<String> models = new java.util.HashSet<>();
+    for (String line : lines(blocks)) {
+      com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+      models.add(n.get("model").asText());
+      assertThat(n.get("user_agent.original").asText()).startsWith("ua\"\n\u00e9");
+    }
+    assertThat(models).hasSize(threads * each);
+  }
+
+  @Test
   void aSinkThatFailsLosesOnlyItsBlock() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
     CountDownLatch failed = new CountDownLatch(1);

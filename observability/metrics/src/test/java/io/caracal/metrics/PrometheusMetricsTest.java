@@ -291,7 +291,7 @@ class PrometheusMetricsTest {
             .findFirst()
             .orElseThrow()
             .getHistogram();
-    assertThat(h.getSchema()).isEqualTo(5); // native histogram
+    assertThat(h.getSchema()).isEqualTo(StripedHistogram.NATIVE_SCHEMA); // native histogram
     assertThat(h.getPositiveSpanCount()).isPositive();
     assertThat(h.getBucketList()).isNotEmpty(); // and classic buckets
     assertThat(
