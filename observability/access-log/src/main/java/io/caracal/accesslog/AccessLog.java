@@ -2,7 +2,6 @@ package io.caracal.accesslog;
 
 import io.caracal.core.observe.CallListener;
 import io.caracal.core.observe.CallRecord;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +50,7 @@ public final class AccessLog implements CallListener, AutoCloseable {
   private final AtomicLong written = new AtomicLong();
   private final Thread writer;
   private final ThreadLocal<AccessLine> renderers = ThreadLocal.withInitial(AccessLine::new);
-  private byte[] block = new byte[64 * 1024]; // the writer thread's
+  private final AsciiJsonLine block = new AsciiJsonLine(64 * 1024); // the writer thread's
 
   /** Writes to the {@code caracal.access} logger. */
   public static AccessLog toLogger() {
@@ -153,23 +152,14 @@ public final class AccessLog implements CallListener, AutoCloseable {
 
   /** Returns the lines (ASCII) one per line, without a final line break. */
   private String join(java.util.List<byte[]> lines) {
-    int size = lines.size() - 1;
-    for (byte[] line : lines) {
-      size += line.length;
-    }
-    if (block.length < size || block.length > KEEP_BLOCK) {
-      block = new byte[Math.max(size, 64 * 1024)];
-    }
-    int at = 0;
+    block.reset(KEEP_BLOCK);
     for (int i = 0; i < lines.size(); i++) {
       if (i > 0) {
-        block[at++] = '\n';
+        block.put('\n');
       }
-      byte[] line = lines.get(i);
-      System.arraycopy(line, 0, block, at, line.length);
-      at += line.length;
+      block.ascii(lines.get(i));
     }
-    return new String(block, 0, size, StandardCharsets.ISO_8859_1); // ASCII: one copy
+    return block.text();
   }
 
   /** Writes the queued lines (waiting up to 5 s), then stops the writer thread. */

@@ -217,12 +217,12 @@ final class AsciiJsonLine {
     }
   }
 
-  /** Returns what was written since the last {@link #reset}, as text. */
-  /** Returns a copy of what was written. */
+  /** Returns a copy of what was written since the last {@link #reset}. */
   byte[] bytes() {
-    return java.util.Arrays.copyOf(buf, len);
+    return Arrays.copyOf(buf, len);
   }
 
+  /** Returns what was written since the last {@link #reset}, as text. */
   String text() {
     return new String(buf, 0, len, StandardCharsets.ISO_8859_1); // ASCII: one copy, no decoding
   }

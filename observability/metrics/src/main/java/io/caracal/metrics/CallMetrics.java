@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -76,8 +78,10 @@ final class CallMetrics implements CallListener {
   private final StripedHistogram cacheLookup;
   private final Counter busy;
   private final @Nullable TritonLatencies triton;
-  private final List<StatefulMetric<?, ?>> perVersion = new ArrayList<>();
-  private final List<StripedHistogram> perVersionStriped = new ArrayList<>();
+
+  /** Each per-version family's removal of the data points whose label values match. */
+  private final List<Consumer<Predicate<List<String>>>> perVersion = new ArrayList<>();
+
   private final Map<VersionKey, Series> series = new ConcurrentHashMap<>();
 
   private record VersionKey(String model, long version) {}
@@ -171,19 +175,19 @@ final class CallMetrics implements CallListener {
                 .register(registry));
     if (config.summaryLatencies() || config.histogramLatencies()) {
       triton = new TritonLatencies(config, registry);
-      perVersion.addAll(triton.metrics());
+      triton.metrics().forEach(this::keep);
     } else {
       triton = null;
     }
   }
 
   private <M extends StatefulMetric<?, ?>> M keep(M metric) {
-    perVersion.add(metric);
+    perVersion.add(matches -> metric.removeIf(matches::test));
     return metric;
   }
 
   private StripedHistogram keep(StripedHistogram histogram) {
-    perVersionStriped.add(histogram);
+    perVersion.add(histogram::removeIf);
     return histogram;
   }
 
@@ -377,12 +381,9 @@ final class CallMetrics implements CallListener {
       if (key.model().equals(model) && !view.serves(model, key.version())) {
         series.remove(key);
         String version = Long.toString(key.version());
-        for (StatefulMetric<?, ?> m : perVersion) {
-          m.removeIf(values -> values.get(0).equals(model) && values.get(1).equals(version));
-        }
-        for (StripedHistogram h : perVersionStriped) {
-          h.removeIf(values -> values.get(0).equals(model) && values.get(1).equals(version));
-        }
+        Predicate<List<String>> ofVersion =
+            values -> values.get(0).equals(model) && values.get(1).equals(version);
+        perVersion.forEach(removeIf -> removeIf.accept(ofVersion));
       }
     }
   }
