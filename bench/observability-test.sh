@@ -3,33 +3,42 @@
 #  1. the cost of observing: throughput of mnist-cnn-dyn (dynamic batching) at concurrency 64 on a
 #     server with metrics (scraped every second in OpenMetrics), the access log and traces
 #     (TIMESTAMPS, rate 1000, exported over OTLP/HTTP to a local sink) all on, against the same
-#     build with all three off; the two servers run side by side and take turns, round after round;
+#     build with all three off; the two servers run side by side and take turns, round after round,
+#     the order reversed every other round. PAIRS such pairs of fresh JVMs run one after the other:
+#     how one JVM compiles the hot paths moves its throughput by a few percent for its whole life,
+#     more than a 2% difference, so one pair alone cannot tell it; the table of each pair, then the
+#     figures of all pairs together;
 #  2. the response cache: hits (one request repeated) against misses (every request different) on
-#     mobilenetv2-12-int8 with response_cache on (a model worth caching: one run costs milliseconds).
+#     mobilenetv2-12-int8 with response_cache on (a model worth caching: one run costs milliseconds),
+#     on the last pair's 'off' server.
 # The load generator is wrk (C, one thread, keep-alive connections; CLIENT=wrk, the default when wrk
 # is installed), which leaves most of the two shared CPUs to the servers and reports each server's
 # own CPU time per request; CLIENT=java uses AbLoad (64 blocking threads) as the runs before
-# session 8 did. Under the table: the median of the per-round ratios (each round runs the servers
-# back to back, so it is less moved by the machine drifting between rounds). Results:
-# $OUT/results.md (default bench/target/observability-<time>/).
+# session 8 did. Under each table: the median of the per-round ratios (each round runs the servers
+# back to back, so it is less moved by the machine drifting between rounds; short rounds make that
+# drift smaller still). Results: $OUT/results.md (default bench/target/observability-<time>/).
 #
 # Usage: bench/observability-test.sh [--no-build]
-#   env: WARMUP (180 s per cell before the counted rounds: under this load on 2 CPUs the JIT's
-#   compiler threads get little CPU; 30 s left both servers at about 70% of their throughput, the
-#   'on' server with more code to compile further behind, and after 90 s its first counted rounds
-#   still ran at 16,000 req/s against 24,000 later, its compiler threads' CPU counted as its own),
-#   DURATION (10 s), ROUNDS (3), CONCURRENCY (64), CLIENT (wrk or java), CACHE (1; 0 skips the
-#   cache figure),
+#   env: PAIRS (3), WARMUP (180 s per server of each pair before its counted rounds: under this
+#   load on 2 CPUs the JIT's compiler threads get little CPU; 30 s left both servers at about 70%
+#   of their throughput, the 'on' server with more code to compile further behind, and after 90 s
+#   its first counted rounds still ran at 16,000 req/s against 24,000 later, its compiler threads'
+#   CPU counted as its own), DURATION (4 s), ROUNDS (10), CONCURRENCY (64), CLIENT (wrk or java),
+#   CACHE (1; 0 skips the cache figure),
 #   MODELS_DIR (../shared/models), ACCESS_LOG_TO (pipe: the 'on' server's access-log lines are read
 #   from its stdout by grep, as a container runtime or log shipper reads them, and not stored;
-#   file: kept in server-on.log on this machine's disk, whose writeback then competes for the CPUs)
+#   file: kept in server-on-N.log on this machine's disk, whose writeback then competes for the
+#   CPUs)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
 cd "$root"
 bench_name=observability
 WARMUP=${WARMUP:-180}
+DURATION=${DURATION:-4}
+ROUNDS=${ROUNDS:-10}
 ACCESS_LOG_TO=${ACCESS_LOG_TO:-pipe}
+PAIRS=${PAIRS:-3}
 . "$root/bench/lib/ab-setup.sh" "$@"
 CLIENT=${CLIENT:-$(command -v wrk > /dev/null && echo wrk || echo java)}
 
@@ -44,32 +53,43 @@ pids+=($!)
 sink_port=$(await_line "$OUT/otlp-sink.log" 'listening on port ([0-9]+)' "${pids[-1]}")
 
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --cache-size 67108864)
-"$root/bin/caracal" "${common[@]}" --allow-metrics false --access-log false > "$OUT/server-off.log" 2>&1 &
-pids+=($!); off_pid=$!
-"$root/bin/caracal" "${common[@]}" --metrics-port 0 --access-log true \
-  --trace-config level=TIMESTAMPS --trace-config rate=1000 \
-  --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces" \
-  > >(if [ "$ACCESS_LOG_TO" = file ]; then cat; else grep --line-buffered -v '^{"ts":'; fi \
-      > "$OUT/server-on.log") 2>&1 &
-pids+=($!); on_pid=$!
-off_port=$(await_line "$OUT/server-off.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
-on_port=$(await_line "$OUT/server-on.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
-metrics_port=$(await_line "$OUT/server-on.log" 'metrics listening on [^:]+:([0-9]+)' "$on_pid")
-for p in "$off_port" "$on_port"; do
-  for _ in $(seq 1 600); do
-    curl -sf "http://127.0.0.1:$p/v2/health/ready" >/dev/null && break
-    sleep 0.2
+# start_pair N: a fresh 'off' and 'on' server (new JVMs, logs server-off-N.log, server-on-N.log),
+# ready, and a Prometheus-like scraper of 'on': every second, OpenMetrics, as long as it lives
+start_pair() {
+  local n=$1
+  "$root/bin/caracal" "${common[@]}" --allow-metrics false --access-log false > "$OUT/server-off-$n.log" 2>&1 &
+  pids+=($!); off_pid=$!
+  "$root/bin/caracal" "${common[@]}" --metrics-port 0 --access-log true \
+    --trace-config level=TIMESTAMPS --trace-config rate=1000 \
+    --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces" \
+    > >(if [ "$ACCESS_LOG_TO" = file ]; then cat; else grep --line-buffered -v '^{"ts":'; fi \
+        > "$OUT/server-on-$n.log") 2>&1 &
+  pids+=($!); on_pid=$!
+  off_port=$(await_line "$OUT/server-off-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
+  on_port=$(await_line "$OUT/server-on-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
+  metrics_port=$(await_line "$OUT/server-on-$n.log" 'metrics listening on [^:]+:([0-9]+)' "$on_pid")
+  for p in "$off_port" "$on_port"; do
+    for _ in $(seq 1 600); do
+      curl -sf "http://127.0.0.1:$p/v2/health/ready" >/dev/null && break
+      sleep 0.2
+    done
   done
-done
-echo "observability-test: off on :$off_port, on on :$on_port (metrics :$metrics_port), OTLP sink :$sink_port"
-
-# a Prometheus-like scraper: every second, OpenMetrics, as long as the run lasts
-( while kill -0 "$on_pid" 2>/dev/null; do
-    curl -s -o /dev/null -H 'Accept: application/openmetrics-text; version=1.0.0' \
-      "http://127.0.0.1:$metrics_port/metrics" || true
-    sleep 1
-  done ) &
-pids+=($!)
+  echo "observability-test: pair $n: off on :$off_port, on on :$on_port (metrics :$metrics_port), OTLP sink :$sink_port" >&2
+  ( while kill -0 "$on_pid" 2>/dev/null; do
+      curl -s -o /dev/null -H 'Accept: application/openmetrics-text; version=1.0.0' \
+        "http://127.0.0.1:$metrics_port/metrics" || true
+      sleep 1
+    done ) &
+  pids+=($!); scraper_pid=$!
+}
+# stop_pair: stops the servers of the pair and its scraper, and waits until they are gone
+stop_pair() {
+  kill "$off_pid" "$on_pid" "$scraper_pid" 2>/dev/null || true
+  for p in "$off_pid" "$on_pid"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+start_pair 1
 
 ab() {
   "$JAVA_HOME/bin/java" -Xmx1g -cp "$bench_cp" io.caracal.bench.load.AbLoad \
@@ -80,18 +100,50 @@ ab() {
   echo "# Observability and cache figures, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), warm-up ${WARMUP} s + ${DURATION} s per cell, $ROUNDS alternating rounds"
+  echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), $PAIRS pair(s) of servers, each server warmed up ${WARMUP} s, then $ROUNDS alternating rounds of ${DURATION} s"
   echo
   echo "## Observing on vs off"
   echo
   echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every second), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
   echo
-  if [ "$CLIENT" = wrk ]; then
-    server_pid[off]=$off_pid server_port[off]=$off_port server_pid[on]=$on_pid server_port[on]=$on_port
-    make_bodies "$repo/mnist/1/model.onnx" "$work/bodies-mnist"
-    wrk_ab "$work/bodies-mnist" mnist off on
-  else
-    ab --model mnist --input input --output output --shape 1,1,28,28 --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
+  [ "$CLIENT" = java ] || make_bodies "$repo/mnist/1/model.onnx" "$work/bodies-mnist"
+  for n in $(seq 1 "$PAIRS"); do
+    if [ "$n" -gt 1 ]; then
+      stop_pair
+      # not to the table's pipe: the scraper and the servers' log filters would hold it open
+      start_pair "$n" >&2
+    fi
+    if [ "$PAIRS" -gt 1 ]; then
+      echo "### Pair $n of $PAIRS (two fresh JVMs, each warmed up)"
+      echo
+    fi
+    if [ "$CLIENT" = wrk ]; then
+      server_pid[off]=$off_pid server_port[off]=$off_port server_pid[on]=$on_pid server_port[on]=$on_port
+      wrk_ab "$work/bodies-mnist" mnist off on
+      cp "$OUT/wrk-points.tsv" "$OUT/wrk-points-pair$n.tsv"
+    else
+      ab --model mnist --input input --output output --shape 1,1,28,28 --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
+    fi
+    echo
+  done
+  if [ "$CLIENT" = wrk ] && [ "$PAIRS" -gt 1 ]; then
+    echo "### All $PAIRS pairs"
+    echo
+    # each pair's rounds ran its two servers back to back: the median of every pair's per-round
+    # ratios, and the requests served over the same time (every round lasts DURATION)
+    awk -v hz="$(getconf CLK_TCK)" '
+      FNR == 1 { f++ }
+      { rps[f, $1, $2] = $3 / ($4 / 1e6); if ($2 > rounds[f]) rounds[f] = $2
+        req[$1] += $3; us[$1] += $4; cpu[$1] += $8 }
+      END {
+        n = 0
+        for (i = 1; i <= f; i++) for (r = 1; r <= rounds[i]; r++) q[++n] = rps[i, "on", r] / rps[i, "off", r]
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+        med = n % 2 ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
+        printf "- median of the %d paired rounds, on ÷ off: **%.3f** (lowest %.3f, highest %.3f)\n", n, med, q[1], q[n]
+        printf "- requests served, on ÷ off, over the same time: %.3f (%.0f against %.0f req/s on average)\n", (req["on"] / us["on"]) / (req["off"] / us["off"]), req["on"] / (us["on"] / 1e6), req["off"] / (us["off"] / 1e6)
+        printf "- server CPU per request, on ÷ off: %.3f (%.1f against %.1f µs)\n", (cpu["on"] / req["on"]) / (cpu["off"] / req["off"]), cpu["on"] * 1e6 / hz / req["on"], cpu["off"] * 1e6 / hz / req["off"]
+      }' "$OUT"/wrk-points-pair*.tsv
   fi
   echo
   if [ "${CACHE:-1}" = 1 ]; then
@@ -109,7 +161,7 @@ ab() {
     fi
   fi
   echo
-  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg); access-log lines written by 'on' (to a $ACCESS_LOG_TO): $(if [ "$ACCESS_LOG_TO" = file ]; then grep -c '"event":"access"' "$OUT/server-on.log" || true; else echo "read and dropped, not counted"; fi)"
+  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg); access-log lines written by 'on' (to a $ACCESS_LOG_TO): $(if [ "$ACCESS_LOG_TO" = file ]; then cat "$OUT"/server-on-*.log | grep -c '"event":"access"' || true; else echo "read and dropped, not counted"; fi)"
 } | tee "$OUT/results.md"
 kill "${pids[0]}" 2>/dev/null || true
 sleep 1

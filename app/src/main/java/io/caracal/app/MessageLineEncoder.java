@@ -7,10 +7,11 @@ import java.util.Arrays;
 
 /**
  * Encodes a logging event as its message and a line break, nothing else, in UTF-8: the access and
- * audit logs' encoder (logback.xml). Their messages are lines of JSON in ASCII, a block of up to
- * 256 lines per event for the access log; logback's pattern layout ({@code %msg%n}) would copy such
- * a block into a growing {@code StringBuilder}, then into a string, then encode it, which cost the
- * access log's writer about a quarter of its time. This encodes the message once.
+ * audit logs' encoder (logback.xml). Their messages are lines of JSON in ASCII, for the access log
+ * a block of one thread's lines of the last 20 ms per event; logback's pattern layout ({@code
+ * %msg%n}) would copy such a block into a growing {@code StringBuilder}, then into a string, then
+ * encode it, which cost the access log's writer about a quarter of its time. This encodes the
+ * message once.
  */
 public final class MessageLineEncoder extends EncoderBase<ILoggingEvent> {
   private static final byte[] NOTHING = new byte[0];

@@ -18,9 +18,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What the access log's writer thread spends per call on rendering: {@link AccessLine#formatAll}
- * over a block of {@value #BLOCK} finished calls (the writer's block size), per call. The line then
- * goes to the logger as one event per block.
+ * What rendering an access line costs, per call: {@link AccessLine#formatAll} over a block of
+ * {@value #BLOCK} finished calls. In the server the thread that answers a call renders its line
+ * into that thread's block ({@link AccessLog}), with the same code.
  *
  * <p>Run: {@code ./mvnw -pl bench -am -DskipTests package && java -jar bench/target/benchmarks.jar
  * AccessLineBenchmark}

@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * headers are never written.
  *
  * <p>An instance keeps its buffer and the last second's time between calls and belongs to one
- * thread (each thread that finishes calls has its own); the static methods render with a fresh one.
+ * thread (each thread that finishes calls has its own, {@link AccessLog}); the static methods
+ * render with a fresh one.
  */
 public final class AccessLine {
   /** Longest client-supplied string kept (model name, user agent), in chars. */
@@ -85,20 +86,20 @@ public final class AccessLine {
       if (i > 0) {
         g.put('\n');
       }
-      write(calls.get(i));
+      write(g, calls.get(i));
     }
     return g.text();
   }
 
-  /** Returns the line of {@code call} (which has finished) as ASCII bytes, without a line break. */
-  byte[] line(CallRecord call) {
-    json.reset(KEEP_CAPACITY);
-    write(call);
-    return json.bytes();
+  /**
+   * Appends the line of {@code call} (which has finished) to {@code out}, without a line break,
+   * with this renderer's clock.
+   */
+  void append(AsciiJsonLine out, CallRecord call) {
+    write(out, call);
   }
 
-  private void write(CallRecord c) {
-    AsciiJsonLine g = json;
+  private void write(AsciiJsonLine g, CallRecord c) {
     g.begin();
     g.member(TS);
     g.put('"');

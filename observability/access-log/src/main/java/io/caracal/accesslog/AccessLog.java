@@ -2,55 +2,65 @@ package io.caracal.accesslog;
 
 import io.caracal.core.observe.CallListener;
 import io.caracal.core.observe.CallRecord;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The access log as a {@link CallListener}: the thread that finishes a call renders its line
- * ({@link AccessLine}, a few hundred nanoseconds) while the call's record is still in that core's
- * cache, and the line joins a bounded queue; one writer thread takes a line and what follows it
- * within 20 ms (up to {@value #BATCH} lines) and hands them to the sink as one block, by default
- * the {@code caracal.access} logger at INFO. At tens of thousands of calls a second that is one
- * logger event and one write per 256 calls instead of per call (a write per line cost the writer
- * thread 8 µs of CPU per call); rendering on the writer instead cost it about a microsecond a call,
- * most of it reading records another core had written 20 ms before. A request thread never blocks
- * and never waits for the disk: when the queue is full the line is dropped and counted ({@link
- * #dropped()}). {@link #close} writes what is queued, then stops the thread.
+ * The access log as a {@link CallListener}. The thread that finishes a call renders its line
+ * ({@link AccessLine}, a few hundred nanoseconds) straight into a block of lines of its own, while
+ * the call's record is still in that core's cache; one writer thread takes every thread's block
+ * once per {@value #LINGER_MILLIS} ms and hands each to the sink as one text, by default the {@code
+ * caracal.access} logger at INFO.
+ *
+ * <p>Why blocks per thread: at tens of thousands of calls a second a write per line cost the writer
+ * 8 µs of CPU per call, rendering on the writer about 1 µs (most of it reading records another core
+ * had written 20 ms before), and a shared queue of rendered lines a copy, an allocation and a lock
+ * that every request thread and the writer take. A thread's block is locked by that thread for each
+ * line and by the writer only to swap it for an empty one, so the lock is almost never contended.
+ * Lines of one thread keep their order; lines of different threads are written block by block, not
+ * interleaved by time (each line carries its time).
+ *
+ * <p>A request thread never blocks and never waits for the disk: when its block already holds
+ * {@code capacity} lines (the sink has fallen behind) the line is dropped and counted ({@link
+ * #dropped()}). The writer sleeps while no line waits and is woken by the first one. Calls finished
+ * on virtual threads (management calls) share one block. {@link #close} writes what is pending,
+ * then stops the thread.
  */
 public final class AccessLog implements CallListener, AutoCloseable {
   /** The logger the lines go to. */
   public static final String LOGGER = "caracal.access";
 
-  /** Calls written at most in one block. */
-  static final int BATCH = 256;
-
   /**
-   * How long the writer lets calls queue up once it has one: the longest a line waits before it is
-   * written, and what turns a busy server's log into few large writes.
+   * How long the writer lets lines gather once one is pending: the longest a line waits before it
+   * is written, and what turns a busy server's log into few large writes.
    */
   static final long LINGER_MILLIS = 20;
 
-  /** Calls queued at most before new ones are dropped. */
-  public static final int DEFAULT_CAPACITY = 16_384;
+  /** Lines one thread may have pending before its new ones are dropped. */
+  public static final int DEFAULT_CAPACITY = 4096;
 
-  private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
-  private static final byte[] STOP = new byte[0];
-
-  /** A block's buffer grown past this for one large block is not kept for the next. */
+  /** A block grown past this for one burst is not kept for the next. */
   private static final int KEEP_BLOCK = 1 << 20;
 
-  private final BlockingQueue<byte[]> queue;
+  private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
+
+  private final int capacity;
   private final Consumer<String> sink;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
+  private final CopyOnWriteArrayList<Pending> threads = new CopyOnWriteArrayList<>();
+  private final ThreadLocal<Pending> mine = ThreadLocal.withInitial(this::register);
+  private final Pending shared = new Pending(null);
   private final Thread writer;
-  private final ThreadLocal<AccessLine> renderers = ThreadLocal.withInitial(AccessLine::new);
-  private final AsciiJsonLine block = new AsciiJsonLine(64 * 1024); // the writer thread's
+  private AsciiJsonLine spare = new AsciiJsonLine(16 * 1024); // the writer thread's
+  private volatile boolean idle;
+  private volatile boolean closing;
 
   /** Writes to the {@code caracal.access} logger. */
   public static AccessLog toLogger() {
@@ -59,38 +69,62 @@ public final class AccessLog implements CallListener, AutoCloseable {
   }
 
   /**
-   * Writes each line to {@code sink} from one thread.
+   * Writes the lines to {@code sink} from one thread, a block of lines (separated by line breaks,
+   * without a final one) at a time.
    *
-   * @param capacity calls queued at most
+   * @param capacity lines one thread may have pending at most
    */
   public AccessLog(int capacity, Consumer<String> sink) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be positive: " + capacity);
     }
-    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.capacity = capacity;
     this.sink = sink;
+    threads.add(shared);
     this.writer = Thread.ofPlatform().daemon().name("access-log").unstarted(this::run);
     writer.start();
   }
 
+  private Pending register() {
+    Pending p = new Pending(Thread.currentThread());
+    threads.add(p);
+    return p;
+  }
+
   @Override
   public void finished(CallRecord call) {
-    byte[] line;
-    try {
-      line = renderers.get().line(call);
-    } catch (RuntimeException e) { // a listener never throws into the transport
+    if (closing) {
       dropped.incrementAndGet();
-      log.debug("access log line not rendered", e);
       return;
     }
-    if (!queue.offer(line)) {
-      dropped.incrementAndGet();
+    Pending p = Thread.currentThread().isVirtual() ? shared : mine.get();
+    boolean first;
+    synchronized (p) {
+      if (p.count >= capacity) {
+        dropped.incrementAndGet();
+        return;
+      }
+      AsciiJsonLine lines = p.lines;
+      int mark = lines.length();
+      try {
+        p.renderer.append(lines, call);
+        lines.put('\n');
+      } catch (RuntimeException e) { // a listener never throws into the transport
+        lines.truncate(mark);
+        dropped.incrementAndGet();
+        log.debug("access log line not rendered", e);
+        return;
+      }
+      first = ++p.count == 1;
+    }
+    if (first && idle) {
+      LockSupport.unpark(writer);
     }
   }
 
   /**
-   * Calls not logged because the queue was full (or, which no test has seen, their line failed to
-   * render).
+   * Calls not logged because their thread's block was full (or, which no test has seen, their line
+   * failed to render), or because the log was closed.
    */
   public long dropped() {
     return dropped.get();
@@ -102,77 +136,110 @@ public final class AccessLog implements CallListener, AutoCloseable {
   }
 
   /*
-   * The writer wakes once per burst, not once per call: it blocks in take() only when the queue
-   * is empty, then lingers without being signalled (a producer's offer() then wakes nobody) and
-   * writes everything that queued meanwhile, in blocks of BATCH. Waking per call cost a futex
-   * wake-up on the request thread and a context switch on this one for every line (about 10 µs of
-   * CPU per call at 10,000 calls a second).
+   * The writer wakes once per burst, not once per call: with nothing pending it parks, after
+   * saying so (idle); the thread whose line makes its block non-empty unparks it. Then it lingers
+   * without being signalled, so that the lines of the next LINGER_MILLIS gather, and writes every
+   * block. The idle flag and the blocks' locks order the two sides: either the writer sees the new
+   * line when it looks again after setting idle, or the line's thread sees idle and wakes it.
    */
   private void run() {
-    java.util.List<byte[]> batch = new java.util.ArrayList<>(BATCH);
     while (true) {
-      byte[] first;
-      try {
-        first = queue.take();
-        if (first != STOP) {
-          Thread.sleep(LINGER_MILLIS); // let the burst queue up: not an ordering wait
-        }
-      } catch (InterruptedException e) {
-        return;
-      }
-      batch.add(first);
-      while (true) {
-        queue.drainTo(batch, BATCH - batch.size());
-        if (batch.isEmpty()) {
-          break;
-        }
-        int at = batch.indexOf(STOP);
-        if (at >= 0) {
-          batch.subList(at, batch.size()).clear(); // nothing is queued after STOP
-          write(batch);
+      if (writeAll() == 0) {
+        if (closing) {
           return;
         }
-        write(batch);
-        batch.clear();
+        idle = true;
+        if (pendingLines() == 0 && !closing) {
+          LockSupport.park(this);
+        }
+        idle = false;
+        continue;
+      }
+      if (!closing) {
+        try {
+          Thread.sleep(LINGER_MILLIS); // let the burst gather: not an ordering wait
+        } catch (InterruptedException e) {
+          return;
+        }
       }
     }
   }
 
-  private void write(java.util.List<byte[]> batch) {
-    if (batch.isEmpty()) {
-      return;
-    }
-    try {
-      sink.accept(join(batch));
-      written.addAndGet(batch.size());
-    } catch (RuntimeException e) {
-      log.warn("{} access log lines not written: {}", batch.size(), e.toString());
-    }
+  /** Blocks the writer keeps: one per platform thread that logged and lives, and the shared one. */
+  int threadBlocks() {
+    return threads.size();
   }
 
-  /** Returns the lines (ASCII) one per line, without a final line break. */
-  private String join(java.util.List<byte[]> lines) {
-    block.reset(KEEP_BLOCK);
-    for (int i = 0; i < lines.size(); i++) {
-      if (i > 0) {
-        block.put('\n');
+  private int pendingLines() {
+    int n = 0;
+    for (Pending p : threads) {
+      synchronized (p) {
+        n += p.count;
       }
-      block.ascii(lines.get(i));
     }
-    return block.text();
+    return n;
   }
 
-  /** Writes the queued lines (waiting up to 5 s), then stops the writer thread. */
+  /** Swaps each block for an empty one and writes it; returns the lines written. */
+  private int writeAll() {
+    int total = 0;
+    for (Pending p : threads) {
+      boolean gone = p.owner != null && !p.owner.isAlive(); // then nothing more comes
+      AsciiJsonLine full;
+      int count;
+      synchronized (p) {
+        count = p.count;
+        if (count == 0) {
+          if (gone) {
+            threads.remove(p);
+          }
+          continue;
+        }
+        full = p.lines;
+        p.lines = spare;
+        p.count = 0;
+      }
+      full.truncate(full.length() - 1); // the last line's break
+      try {
+        sink.accept(full.text());
+        written.addAndGet(count);
+      } catch (RuntimeException e) {
+        log.warn("{} access log lines not written: {}", count, e.toString());
+      }
+      full.reset(KEEP_BLOCK);
+      spare = full;
+      total += count;
+      if (gone) {
+        threads.remove(p);
+      }
+    }
+    return total;
+  }
+
+  /** Writes the pending lines (waiting up to 5 s), then stops the writer thread. */
   @Override
   public void close() {
+    closing = true;
+    LockSupport.unpark(writer);
     try {
-      if (!queue.offer(STOP, 5, TimeUnit.SECONDS)) {
-        writer.interrupt();
-      }
       writer.join(TimeUnit.SECONDS.toMillis(5));
     } catch (InterruptedException e) {
-      writer.interrupt();
       Thread.currentThread().interrupt();
+    }
+    if (writer.isAlive()) {
+      writer.interrupt();
+    }
+  }
+
+  /** One thread's lines waiting for the writer, and its renderer; guarded by itself. */
+  private static final class Pending {
+    final @Nullable Thread owner; // null: the block that virtual threads share
+    final AccessLine renderer = new AccessLine();
+    AsciiJsonLine lines = new AsciiJsonLine(16 * 1024);
+    int count;
+
+    Pending(@Nullable Thread owner) {
+      this.owner = owner;
     }
   }
 }

@@ -209,6 +209,14 @@ final class AsciiJsonLine {
     return len;
   }
 
+  /** Forgets what was written after the first {@code length} bytes. */
+  void truncate(int length) {
+    if (length < 0 || length > len) {
+      throw new IndexOutOfBoundsException("length " + length + " of " + len);
+    }
+    len = length;
+  }
+
   /** Forgets what was written; keeps the array unless it grew past {@code keep} bytes. */
   void reset(int keep) {
     len = 0;

@@ -16,7 +16,7 @@ class AccessLogTest {
   }
 
   @Test
-  void aFullQueueDropsAndCountsInsteadOfBlocking_whatQueuedIsWrittenAsOneBlock() throws Exception {
+  void aFullBlockDropsAndCountsInsteadOfBlocking_whatWaitedIsWrittenAsOneBlock() throws Exception {
     CountDownLatch writing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     List<String> blocks = new CopyOnWriteArrayList<>();
@@ -35,7 +35,7 @@ class AccessLogTest {
     log.finished(AccessLineTest.http("a", "x")); // taken by the writer, which blocks in the sink
     writing.await();
     log.finished(AccessLineTest.http("b", "x"));
-    log.finished(AccessLineTest.http("c", "x")); // the queue (2) is full now
+    log.finished(AccessLineTest.http("c", "x")); // this thread's block (2 lines) is full now
     for (int i = 0; i < 5; i++) {
       log.finished(AccessLineTest.http("dropped", "x"));
     }
@@ -53,7 +53,7 @@ class AccessLogTest {
 
   @Test
   void callsFinishedOnSeveralThreads_eachGetOneWholeLine() throws Exception {
-    // each thread renders with its own buffer; the writer joins what they queued
+    // each thread renders into a block of its own; the writer takes every block
     List<String> blocks = new CopyOnWriteArrayList<>();
     AccessLog log = new AccessLog(AccessLog.DEFAULT_CAPACITY, blocks::add);
     int threads = 4;
@@ -115,5 +115,37 @@ class AccessLogTest {
     assertThat(lines(blocks)).hasSize(1);
     assertThat(blocks.get(0)).contains("\"model\":\"good\"");
     assertThat(log.written()).isEqualTo(1);
+  }
+
+  @Test
+  void virtualThreadsShareOneBlock_andAThreadThatEndedIsForgottenOnceItsLinesAreWritten()
+      throws Exception {
+    List<String> blocks = new CopyOnWriteArrayList<>();
+    AccessLog log = new AccessLog(AccessLog.DEFAULT_CAPACITY, blocks::add);
+    List<Thread> started = new java.util.ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int id = t;
+      started.add(Thread.ofVirtual().start(() -> log.finished(AccessLineTest.http("v" + id, "x"))));
+    }
+    started.add(
+        Thread.ofPlatform()
+            .start(() -> {
+              for (int i = 0; i < 3; i++) {
+                log.finished(AccessLineTest.http("p" + i, "x"));
+              }
+            }));
+    for (Thread t : started) {
+      t.join();
+    }
+    log.close();
+    // p has ended: its block went with its last lines; the virtual threads' shared one stays
+    assertThat(log.threadBlocks()).isEqualTo(1);
+    assertThat(log.written()).isEqualTo(11);
+    assertThat(lines(blocks))
+        .map(l -> l.replaceAll(".*\"model\":\"([^\"]+)\".*", "$1"))
+        .containsExactlyInAnyOrder(
+            "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "p0", "p1", "p2");
+    log.finished(AccessLineTest.http("late", "x"));
+    assertThat(log.dropped()).isEqualTo(1); // closed: counted, not kept
   }
 }
