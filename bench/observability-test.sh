@@ -110,7 +110,7 @@ ab() {
   for n in $(seq 1 "$PAIRS"); do
     if [ "$n" -gt 1 ]; then
       stop_pair
-      # not to the table's pipe: the scraper and the servers' log filters would hold it open
+      # not to the table's pipe: the scraper's and the log filter's shells would hold it open
       start_pair "$n" >&2
     fi
     if [ "$PAIRS" -gt 1 ]; then
@@ -162,6 +162,9 @@ ab() {
   fi
   echo
   echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg); access-log lines written by 'on' (to a $ACCESS_LOG_TO): $(if [ "$ACCESS_LOG_TO" = file ]; then cat "$OUT"/server-on-*.log | grep -c '"event":"access"' || true; else echo "read and dropped, not counted"; fi)"
+  # this block runs in a subshell (the pipeline): only it knows the pids of the pairs it started,
+  # which the exit trap's list lacks, and their shells hold the table's pipe open until they end
+  stop_pair
 } | tee "$OUT/results.md"
 kill "${pids[0]}" 2>/dev/null || true
 sleep 1
