@@ -28,7 +28,10 @@
 #   MODELS_DIR (../shared/models), ACCESS_LOG_TO (pipe: the 'on' server's access-log lines are read
 #   from its stdout by grep, as a container runtime or log shipper reads them, and not stored;
 #   file: kept in server-on-N.log on this machine's disk, whose writeback then competes for the
-#   CPUs)
+#   CPUs), AGAINST (unset; the root of another checkout, built with ./mvnw -DskipTests install:
+#   then the run compares two builds instead, both with observing off, 'this' build against
+#   'other', in the same pairs and rounds; the cost of a change to the request path, measured side
+#   by side)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
@@ -39,6 +42,14 @@ DURATION=${DURATION:-4}
 ROUNDS=${ROUNDS:-10}
 ACCESS_LOG_TO=${ACCESS_LOG_TO:-pipe}
 PAIRS=${PAIRS:-3}
+AGAINST=${AGAINST:-}
+if [ -n "$AGAINST" ]; then
+  [ -x "$AGAINST/bin/caracal" ] && [ -d "$AGAINST/app/target/lib" ] \
+    || { echo "observability-test: AGAINST=$AGAINST is not a built checkout" >&2; exit 2; }
+  A=this B=other
+else
+  A=off B=on
+fi
 . "$root/bench/lib/ab-setup.sh" "$@"
 CLIENT=${CLIENT:-$(command -v wrk > /dev/null && echo wrk || echo java)}
 
@@ -59,23 +70,31 @@ start_pair() {
   local n=$1
   "$root/bin/caracal" "${common[@]}" --allow-metrics false --access-log false > "$OUT/server-off-$n.log" 2>&1 &
   pids+=($!); off_pid=$!
-  "$root/bin/caracal" "${common[@]}" --metrics-port 0 --access-log true \
-    --trace-config level=TIMESTAMPS --trace-config rate=1000 \
-    --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces" \
+  if [ -n "$AGAINST" ]; then
+    on_cmd=("$AGAINST/bin/caracal" "${common[@]}" --allow-metrics false --access-log false)
+  else
+    on_cmd=("$root/bin/caracal" "${common[@]}" --metrics-port 0 --access-log true
+      --trace-config level=TIMESTAMPS --trace-config rate=1000
+      --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces")
+  fi
+  "${on_cmd[@]}" \
     > >(if [ "$ACCESS_LOG_TO" = file ]; then cat; else grep --line-buffered -v '^{"ts":'; fi \
         > "$OUT/server-on-$n.log") 2>&1 &
   pids+=($!); on_pid=$!
   off_port=$(await_line "$OUT/server-off-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
   on_port=$(await_line "$OUT/server-on-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
-  metrics_port=$(await_line "$OUT/server-on-$n.log" 'metrics listening on [^:]+:([0-9]+)' "$on_pid")
+  metrics_port=none
+  if [ -z "$AGAINST" ]; then
+    metrics_port=$(await_line "$OUT/server-on-$n.log" 'metrics listening on [^:]+:([0-9]+)' "$on_pid")
+  fi
   for p in "$off_port" "$on_port"; do
     for _ in $(seq 1 600); do
       curl -sf "http://127.0.0.1:$p/v2/health/ready" >/dev/null && break
       sleep 0.2
     done
   done
-  echo "observability-test: pair $n: off on :$off_port, on on :$on_port (metrics :$metrics_port), OTLP sink :$sink_port" >&2
-  ( while kill -0 "$on_pid" 2>/dev/null; do
+  echo "observability-test: pair $n: $A on :$off_port, $B on :$on_port (metrics :$metrics_port), OTLP sink :$sink_port" >&2
+  ( while [ -z "$AGAINST" ] && kill -0 "$on_pid" 2>/dev/null; do
       curl -s -o /dev/null -H 'Accept: application/openmetrics-text; version=1.0.0' \
         "http://127.0.0.1:$metrics_port/metrics" || true
       sleep 1
@@ -102,9 +121,15 @@ ab() {
   echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), $PAIRS pair(s) of servers, each server warmed up ${WARMUP} s, then $ROUNDS alternating rounds of ${DURATION} s"
   echo
-  echo "## Observing on vs off"
-  echo
-  echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every second), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
+  if [ -n "$AGAINST" ]; then
+    echo "## This build against another"
+    echo
+    echo "this: $root at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' with uncommitted changes'); other: $AGAINST at $(git -C "$AGAINST" rev-parse --short HEAD 2>/dev/null || echo unknown); both \`--allow-metrics false --access-log false\` (tracing off by default)."
+  else
+    echo "## Observing on vs off"
+    echo
+    echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every second), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
+  fi
   echo
   [ "$CLIENT" = java ] || make_bodies "$repo/mnist/1/model.onnx" "$work/bodies-mnist"
   for n in $(seq 1 "$PAIRS"); do
@@ -118,11 +143,11 @@ ab() {
       echo
     fi
     if [ "$CLIENT" = wrk ]; then
-      server_pid[off]=$off_pid server_port[off]=$off_port server_pid[on]=$on_pid server_port[on]=$on_port
-      wrk_ab "$work/bodies-mnist" mnist off on
+      server_pid[$A]=$off_pid server_port[$A]=$off_port server_pid[$B]=$on_pid server_port[$B]=$on_port
+      wrk_ab "$work/bodies-mnist" mnist "$A" "$B"
       cp "$OUT/wrk-points.tsv" "$OUT/wrk-points-pair$n.tsv"
     else
-      ab --model mnist --input input --output output --shape 1,1,28,28 --target "off=http://127.0.0.1:$off_port" --target "on=http://127.0.0.1:$on_port"
+      ab --model mnist --input input --output output --shape 1,1,28,28 --target "$A=http://127.0.0.1:$off_port" --target "$B=http://127.0.0.1:$on_port"
     fi
     echo
   done
@@ -131,18 +156,18 @@ ab() {
     echo
     # each pair's rounds ran its two servers back to back: the median of every pair's per-round
     # ratios, and the requests served over the same time (every round lasts DURATION)
-    awk -v hz="$(getconf CLK_TCK)" '
+    awk -v hz="$(getconf CLK_TCK)" -v a="$A" -v b="$B" '
       FNR == 1 { f++ }
       { rps[f, $1, $2] = $3 / ($4 / 1e6); if ($2 > rounds[f]) rounds[f] = $2
         req[$1] += $3; us[$1] += $4; cpu[$1] += $8 }
       END {
         n = 0
-        for (i = 1; i <= f; i++) for (r = 1; r <= rounds[i]; r++) q[++n] = rps[i, "on", r] / rps[i, "off", r]
+        for (i = 1; i <= f; i++) for (r = 1; r <= rounds[i]; r++) q[++n] = rps[i, b, r] / rps[i, a, r]
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
         med = n % 2 ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
-        printf "- median of the %d paired rounds, on ÷ off: **%.3f** (lowest %.3f, highest %.3f)\n", n, med, q[1], q[n]
-        printf "- requests served, on ÷ off, over the same time: %.3f (%.0f against %.0f req/s on average)\n", (req["on"] / us["on"]) / (req["off"] / us["off"]), req["on"] / (us["on"] / 1e6), req["off"] / (us["off"] / 1e6)
-        printf "- server CPU per request, on ÷ off: %.3f (%.1f against %.1f µs)\n", (cpu["on"] / req["on"]) / (cpu["off"] / req["off"]), cpu["on"] * 1e6 / hz / req["on"], cpu["off"] * 1e6 / hz / req["off"]
+        printf "- median of the %d paired rounds, %s ÷ %s: **%.3f** (lowest %.3f, highest %.3f)\n", n, b, a, med, q[1], q[n]
+        printf "- requests served, %s ÷ %s, over the same time: %.3f (%.0f against %.0f req/s on average)\n", b, a, (req[b] / us[b]) / (req[a] / us[a]), req[b] / (us[b] / 1e6), req[a] / (us[a] / 1e6)
+        printf "- server CPU per request, %s ÷ %s: %.3f (%.1f against %.1f µs)\n", b, a, (cpu[b] / req[b]) / (cpu[a] / req[a]), cpu[b] * 1e6 / hz / req[b], cpu[a] * 1e6 / hz / req[a]
       }' "$OUT"/wrk-points-pair*.tsv
   fi
   echo
