@@ -65,7 +65,9 @@ sink_port=$(await_line "$OUT/otlp-sink.log" 'listening on port ([0-9]+)' "${pids
 
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --cache-size 67108864)
 # start_pair N: a fresh 'off' and 'on' server (new JVMs, logs server-off-N.log, server-on-N.log),
-# ready, and a Prometheus-like scraper of 'on': every second, OpenMetrics, as long as it lives
+# ready, and a Prometheus-like scraper of 'on': every second, OpenMetrics, as long as it lives.
+# With AGAINST, 'off' is this build ($A) and 'on' the other build ($B), both observing nothing, and
+# no scraper runs; the off_*/on_* names stay those of the two slots.
 start_pair() {
   local n=$1
   "$root/bin/caracal" "${common[@]}" --allow-metrics false --access-log false > "$OUT/server-off-$n.log" 2>&1 &
@@ -118,13 +120,14 @@ ab() {
 {
   echo "# Observability and cache figures, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "- Commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  echo "- Commit $commit; $(nproc) CPUs shared by the servers and the load generator; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- mnist-cnn-dyn, batch-1 FP32 requests with the binary extension, $CONCURRENCY keep-alive connections ($CLIENT), $PAIRS pair(s) of servers, each server warmed up ${WARMUP} s, then $ROUNDS alternating rounds of ${DURATION} s"
   echo
   if [ -n "$AGAINST" ]; then
     echo "## This build against another"
     echo
-    echo "this: $root at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' with uncommitted changes'); other: $AGAINST at $(git -C "$AGAINST" rev-parse --short HEAD 2>/dev/null || echo unknown); both \`--allow-metrics false --access-log false\` (tracing off by default)."
+    echo "this: $root at $commit$(git -C "$root" diff --quiet 2>/dev/null || echo ' with uncommitted changes'); other: $AGAINST at $(git -C "$AGAINST" rev-parse --short HEAD 2>/dev/null || echo unknown); both \`--allow-metrics false --access-log false\` (tracing off by default)."
   else
     echo "## Observing on vs off"
     echo
