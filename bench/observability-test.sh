@@ -31,7 +31,9 @@
 #   CPUs), AGAINST (unset; the root of another checkout, built with ./mvnw -DskipTests install:
 #   then the run compares two builds instead, both with observing off, 'this' build against
 #   'other', in the same pairs and rounds; the cost of a change to the request path, measured side
-#   by side)
+#   by side), AGAINST_OBSERVING (off; on: with AGAINST, both builds run with everything observed,
+#   as the 'on' server does, so that a change to the observing layers is measured side by side;
+#   no scraper runs)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
@@ -43,6 +45,8 @@ ROUNDS=${ROUNDS:-10}
 ACCESS_LOG_TO=${ACCESS_LOG_TO:-pipe}
 PAIRS=${PAIRS:-3}
 AGAINST=${AGAINST:-}
+AGAINST_OBSERVING=${AGAINST_OBSERVING:-off}
+case "$AGAINST_OBSERVING" in on|off) ;; *) echo "observability-test: AGAINST_OBSERVING is on or off" >&2; exit 2 ;; esac
 if [ -n "$AGAINST" ]; then
   [ -x "$AGAINST/bin/caracal" ] && [ -d "$AGAINST/app/target/lib" ] \
     || { echo "observability-test: AGAINST=$AGAINST is not a built checkout" >&2; exit 2; }
@@ -64,29 +68,37 @@ pids+=($!)
 sink_port=$(await_line "$OUT/otlp-sink.log" 'listening on port ([0-9]+)' "${pids[-1]}")
 
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --cache-size 67108864)
+# the servers' flags: observing nothing, and observing everything (traces to the sink)
+observe_off=(--allow-metrics false --access-log false)
+observe_on=(--metrics-port 0 --access-log true --trace-config level=TIMESTAMPS
+  --trace-config rate=1000 --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces")
+# with AGAINST, both builds run with the same flags
+if [ "$AGAINST_OBSERVING" = on ]; then against_flags=("${observe_on[@]}"); else against_flags=("${observe_off[@]}"); fi
+# log_filter: what reads a server's output when it writes access-log lines (ACCESS_LOG_TO)
+log_filter() {
+  if [ "$ACCESS_LOG_TO" = file ]; then cat; else grep --line-buffered -v '^{"ts":'; fi
+}
 # start_pair N: a fresh 'off' and 'on' server (new JVMs, logs server-off-N.log, server-on-N.log),
 # ready, and a Prometheus-like scraper of 'on': every second, OpenMetrics, as long as it lives.
-# With AGAINST, 'off' is this build ($A) and 'on' the other build ($B), both observing nothing, and
-# no scraper runs; the off_*/on_* names stay those of the two slots.
+# With AGAINST, 'off' is this build ($A) and 'on' the other build ($B), both with the flags of
+# AGAINST_OBSERVING, and no scraper runs; the off_*/on_* names stay those of the two slots.
 start_pair() {
   local n=$1
-  "$root/bin/caracal" "${common[@]}" --allow-metrics false --access-log false > "$OUT/server-off-$n.log" 2>&1 &
-  pids+=($!); off_pid=$!
   if [ -n "$AGAINST" ]; then
-    on_cmd=("$AGAINST/bin/caracal" "${common[@]}" --allow-metrics false --access-log false)
+    off_cmd=("$root/bin/caracal" "${common[@]}" "${against_flags[@]}")
+    on_cmd=("$AGAINST/bin/caracal" "${common[@]}" "${against_flags[@]}")
   else
-    on_cmd=("$root/bin/caracal" "${common[@]}" --metrics-port 0 --access-log true
-      --trace-config level=TIMESTAMPS --trace-config rate=1000
-      --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces")
+    off_cmd=("$root/bin/caracal" "${common[@]}" "${observe_off[@]}")
+    on_cmd=("$root/bin/caracal" "${common[@]}" "${observe_on[@]}")
   fi
-  "${on_cmd[@]}" \
-    > >(if [ "$ACCESS_LOG_TO" = file ]; then cat; else grep --line-buffered -v '^{"ts":'; fi \
-        > "$OUT/server-on-$n.log") 2>&1 &
+  "${off_cmd[@]}" > >(log_filter > "$OUT/server-off-$n.log") 2>&1 &
+  pids+=($!); off_pid=$!
+  "${on_cmd[@]}" > >(log_filter > "$OUT/server-on-$n.log") 2>&1 &
   pids+=($!); on_pid=$!
   off_port=$(await_line "$OUT/server-off-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
   on_port=$(await_line "$OUT/server-on-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
   metrics_port=none
-  if [ -z "$AGAINST" ]; then
+  if [ -z "$AGAINST" ] || [ "$AGAINST_OBSERVING" = on ]; then
     metrics_port=$(await_line "$OUT/server-on-$n.log" 'metrics listening on [^:]+:([0-9]+)' "$on_pid")
   fi
   for p in "$off_port" "$on_port"; do
@@ -127,7 +139,7 @@ ab() {
   if [ -n "$AGAINST" ]; then
     echo "## This build against another"
     echo
-    echo "this: $root at $commit$(git -C "$root" diff --quiet 2>/dev/null || echo ' with uncommitted changes'); other: $AGAINST at $(git -C "$AGAINST" rev-parse --short HEAD 2>/dev/null || echo unknown); both \`--allow-metrics false --access-log false\` (tracing off by default)."
+    echo "this: $root at $commit$(git -C "$root" diff --quiet 2>/dev/null || echo ' with uncommitted changes'); other: $AGAINST at $(git -C "$AGAINST" rev-parse --short HEAD 2>/dev/null || echo unknown); both \`${against_flags[*]}\`."
   else
     echo "## Observing on vs off"
     echo

@@ -75,6 +75,9 @@ final class Observability implements AutoCloseable {
     if (settings.accessLog()) {
       accessLog = AccessLog.toLogger();
       listeners.add(accessLog);
+      if (prometheus != null) {
+        prometheus.accessLog(accessLog::written, accessLog::dropped);
+      }
     }
     CallTracker calls =
         new CallTracker(CallListener.of(listeners), Ticker.system(), InstantSource.system());

@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
+import io.caracal.accesslog.AccessLines;
+import io.caracal.accesslog.AccessLog;
+import io.caracal.core.observe.CallRecord;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class MessageLineEncoderTest {
@@ -18,6 +24,41 @@ class MessageLineEncoderTest {
     LoggingEvent event =
         new LoggingEvent("x", context.getLogger("caracal.access"), Level.INFO, message, null, null);
     return encoder.encode(event);
+  }
+
+  @Test
+  void anAccessLogBlockIsWrittenAsItsBytes_theSameAsItsTextAndALineBreak() {
+    AtomicReference<AccessLines> block = new AtomicReference<>();
+    AccessLog log = new AccessLog(8, block::set);
+    for (String model : new String[] {"a", "b\"\n"}) {
+      CallRecord c =
+          new CallRecord(
+              CallRecord.Protocol.HTTP,
+              "POST",
+              "/v2/models/{model}/infer",
+              "c1-1",
+              0,
+              Instant.parse("2026-12-04T15:00:00Z"),
+              null,
+              null,
+              Map.of());
+      c.requested(model, "");
+      c.answered(404, "Not Found", "ModelNotFound", 10, 1000);
+      log.finished(c);
+    }
+    log.close();
+    AccessLines lines = block.get();
+    assertThat(lines.count()).isEqualTo(2);
+    MessageLineEncoder encoder = new MessageLineEncoder();
+    encoder.setContext(context);
+    encoder.start();
+    LoggingEvent event =
+        new LoggingEvent(
+            "x", context.getLogger("caracal.access"), Level.INFO, "{}", null, new Object[] {lines});
+    byte[] written = encoder.encode(event);
+    assertThat(written).isSameAs(lines.bytes()); // not copied
+    assertThat(written).isEqualTo(encode(event.getFormattedMessage())); // what %msg%n writes
+    assertThat(event.getFormattedMessage().split("\n")).hasSize(2);
   }
 
   @Test

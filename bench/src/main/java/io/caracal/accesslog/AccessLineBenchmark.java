@@ -18,12 +18,14 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What rendering an access line costs, per call: {@link AccessLine#formatAll} over a block of
- * {@value #BLOCK} finished calls. In the server the thread that answers a call renders its line
- * into that thread's block ({@link AccessLog}), with the same code.
+ * What the access log costs per call, in its two halves: {@link #copyBlock}, what the thread that
+ * answers a call does (copy the call into its block's {@link AccessEntry}), and {@link
+ * #renderBlock}, what the writer thread does (render a block of {@value #BLOCK} entries as JSON
+ * lines into one reused buffer, as {@link AccessLog} does); {@link #formatBlock} is both, with
+ * fresh entries and buffer ({@link AccessLine#formatAll}).
  *
  * <p>Run: {@code ./mvnw -pl bench -am -DskipTests package && java -jar bench/target/benchmarks.jar
- * AccessLineBenchmark}
+ * AccessLineBenchmark -t 1}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,12 +36,37 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AccessLineBenchmark {
   static final int BLOCK = 256;
   private final List<CallRecord> block = new ArrayList<>(BLOCK);
+  private final AccessEntry[] entries = new AccessEntry[BLOCK];
+  private final AccessLine renderer = new AccessLine();
+  private final AsciiJsonLine out = new AsciiJsonLine(1 << 20);
 
   @Setup
   public void setUp() {
     for (int i = 0; i < BLOCK; i++) {
       block.add(SampleCalls.call(i));
+      entries[i] = AccessEntry.of(block.get(i));
     }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BLOCK)
+  public AccessEntry[] copyBlock() {
+    for (int i = 0; i < BLOCK; i++) {
+      entries[i].copy(block.get(i));
+    }
+    return entries;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BLOCK)
+  public int renderBlock() {
+    AsciiJsonLine lines = out;
+    lines.reset(1 << 20);
+    for (int i = 0; i < BLOCK; i++) {
+      renderer.append(lines, entries[i]);
+      lines.put('\n');
+    }
+    return lines.length();
   }
 
   @Benchmark

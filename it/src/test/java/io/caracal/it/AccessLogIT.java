@@ -14,9 +14,14 @@ import io.caracal.proto.inference.GRPCInferenceServiceGrpc;
 import io.caracal.proto.inference.ModelInferRequest;
 import io.caracal.testing.Await;
 import io.caracal.testing.http.RawHttp;
+import io.caracal.testing.metrics.ExpositionParser;
 import io.caracal.testing.models.TestModels;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +55,7 @@ class AccessLogIT {
           lines.addAll(java.util.Arrays.asList(e.getFormattedMessage().split("\n")));
         }
       };
+  final HttpClient http = HttpClient.newHttpClient();
   ItServer server;
 
   @BeforeEach
@@ -173,6 +179,33 @@ class AccessLogIT {
     assertThat(grpcOk.get("bytes_in").asLong()).isPositive();
     JsonNode grpcBad = byKey.get("grpc INVALID_ARGUMENT");
     assertThat(grpcBad.get("error.type").asText()).isEqualTo("ModelNotFound");
+
+    // the metrics count what the log wrote, and that it dropped nothing
+    Await.until(
+        "written lines counted", Duration.ofSeconds(30), () -> accessLogLines("written") >= 6);
+    assertThat(accessLogLines("dropped")).isZero();
+  }
+
+  /** {@code caracal_access_log_lines_total{outcome}} as the metrics endpoint serves it now. */
+  double accessLogLines(String outcome) {
+    int port = server.server.metricsAddress().orElseThrow().getPort();
+    HttpResponse<String> r;
+    try {
+      r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    assertThat(r.statusCode()).isEqualTo(200);
+    return ExpositionParser.value(
+        ExpositionParser.parsePrometheusText(r.body()),
+        "caracal_access_log_lines_total",
+        "outcome=" + outcome);
   }
 
   @Test

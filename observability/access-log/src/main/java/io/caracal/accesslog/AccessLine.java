@@ -1,6 +1,5 @@
 package io.caracal.accesslog;
 
-import io.caracal.api.BatchExecution;
 import io.caracal.api.RequestObserver.CacheOutcome;
 import io.caracal.core.observe.CallRecord;
 import java.util.Arrays;
@@ -19,16 +18,12 @@ import org.jspecify.annotations.Nullable;
  * cut to a bounded length. Routes are templates, never raw paths; tensor data, parameters and other
  * headers are never written.
  *
- * <p>An instance keeps its buffer and the last second's time between calls and belongs to one
- * thread (each thread that finishes calls has its own, {@link AccessLog}); the static methods
- * render with a fresh one.
+ * <p>An instance keeps the last second's time between lines and belongs to one thread (the access
+ * log's writer, {@link AccessLog}); the static methods render with a fresh one.
  */
 public final class AccessLine {
   /** Longest client-supplied string kept (model name, user agent), in chars. */
   static final int MAX_CLIENT_STRING = 256;
-
-  /** A buffer grown past this for one large block is not kept for the next. */
-  private static final int KEEP_CAPACITY = 1 << 20;
 
   private static final byte[] TS = AsciiJsonLine.name("ts");
   private static final byte[] EVENT = AsciiJsonLine.name("event");
@@ -60,14 +55,16 @@ public final class AccessLine {
           .map(o -> o.name().toLowerCase(Locale.ROOT))
           .toArray(String[]::new);
 
-  private final AsciiJsonLine json = new AsciiJsonLine(384);
+  private static final String HTTP_LABEL = CallRecord.Protocol.HTTP.label();
+  private static final String GRPC_LABEL = CallRecord.Protocol.GRPC.label();
+
   private final Rfc3339Instants instants = new Rfc3339Instants();
 
   AccessLine() {}
 
   /** Returns the line of {@code call} (which has finished), without a line break. */
   public static String format(CallRecord call) {
-    return new AccessLine().render(List.of(call));
+    return formatAll(List.of(call));
   }
 
   /**
@@ -75,81 +72,72 @@ public final class AccessLine {
    * breaks, without a final one.
    */
   public static String formatAll(List<CallRecord> calls) {
-    return new AccessLine().render(calls);
-  }
-
-  /** As {@link #formatAll}, reusing this renderer's buffer and clock. */
-  String render(List<CallRecord> calls) {
-    AsciiJsonLine g = json;
-    g.reset(KEEP_CAPACITY);
-    for (int i = 0; i < calls.size(); i++) {
-      if (i > 0) {
-        g.put('\n');
-      }
-      write(g, calls.get(i));
+    AccessLine line = new AccessLine();
+    AsciiJsonLine out = new AsciiJsonLine(384 * calls.size());
+    for (CallRecord c : calls) {
+      line.append(out, AccessEntry.of(c));
+      out.put('\n');
     }
-    return g.text();
+    if (!calls.isEmpty()) {
+      out.truncate(out.length() - 1);
+    }
+    return out.text();
   }
 
   /**
-   * Appends the line of {@code call} (which has finished) to {@code out}, without a line break,
-   * with this renderer's clock.
+   * Appends the line of {@code c} to {@code g}, without a line break, with this renderer's clock.
    */
-  void append(AsciiJsonLine out, CallRecord call) {
-    write(out, call);
-  }
-
-  private void write(AsciiJsonLine g, CallRecord c) {
+  void append(AsciiJsonLine g, AccessEntry c) {
     g.begin();
     g.member(TS);
     g.put('"');
-    instants.append(g, c.startTime());
+    instants.append(g, c.epochSecond, c.nano);
     g.put('"');
     g.string(EVENT, "access");
-    g.string(REQUEST_ID, c.requestId());
-    g.optional(TRACE_ID, c.traceId());
-    g.optional(SPAN_ID, c.spanId());
-    g.string(PROTOCOL, c.protocol().label());
-    if (c.protocol() == CallRecord.Protocol.HTTP) {
-      g.string(HTTP_METHOD, cut(c.method(), 16));
-      g.string(HTTP_ROUTE, c.route());
-      g.number(HTTP_STATUS, c.status());
+    g.string(REQUEST_ID, c.requestId);
+    g.optional(TRACE_ID, c.traceId);
+    g.optional(SPAN_ID, c.spanId);
+    if (!c.grpc) {
+      g.string(PROTOCOL, HTTP_LABEL);
+      g.string(HTTP_METHOD, cut(c.method, 16));
+      g.string(HTTP_ROUTE, c.route);
+      g.number(HTTP_STATUS, c.status);
     } else {
-      g.string(RPC_METHOD, c.route());
-      g.string(RPC_STATUS, c.statusText());
+      g.string(PROTOCOL, GRPC_LABEL);
+      g.string(RPC_METHOD, c.route);
+      g.string(RPC_STATUS, c.statusText);
     }
-    String model = c.model();
+    String model = c.model;
     if (model != null) {
       g.string(MODEL, model);
       g.member(MODEL_VERSION);
       g.put('"');
-      g.digits(c.version());
+      g.digits(c.version);
       g.put('"');
     } else {
-      g.optional(MODEL, clip(c.requestedModel(), MAX_CLIENT_STRING));
-      String v = c.requestedVersion();
+      g.optional(MODEL, clip(c.requestedModel, MAX_CLIENT_STRING));
+      String v = c.requestedVersion;
       g.optional(MODEL_VERSION, v == null || v.isEmpty() ? null : clip(v, 64));
     }
-    CacheOutcome cache = c.cacheOutcome();
-    g.string(OUTCOME, outcome(c, cache));
-    g.optional(ERROR_TYPE, c.errorType());
+    CacheOutcome cache = c.cache;
+    g.string(OUTCOME, outcome(c.errorType != null, cache));
+    g.optional(ERROR_TYPE, c.errorType);
     g.optional(CACHE, cache == null ? null : CACHE_LABELS[cache.ordinal()]);
-    BatchExecution e = c.execution();
-    if (e != null) {
-      g.number(BATCH_SIZE, e.size());
+    if (c.batchSize != AccessEntry.NO_BATCH) {
+      g.number(BATCH_SIZE, c.batchSize);
     }
-    g.number(QUEUE_US, c.queueNanos() / 1000);
-    g.number(COMPUTE_US, e == null ? 0 : (e.endNanos() - e.startNanos()) / 1000);
-    g.number(DURATION_US, c.durationNanos() / 1000);
-    g.number(BYTES_IN, c.bytesIn());
-    g.number(BYTES_OUT, c.bytesOut());
-    g.optional(CLIENT_ADDRESS, c.clientAddress());
-    g.optional(USER_AGENT, clip(c.userAgent(), MAX_CLIENT_STRING));
+    g.number(QUEUE_US, c.queueMicros);
+    g.number(COMPUTE_US, c.computeMicros);
+    g.number(DURATION_US, c.durationMicros);
+    g.number(BYTES_IN, c.bytesIn);
+    g.number(BYTES_OUT, c.bytesOut);
+    g.optional(CLIENT_ADDRESS, c.clientAddress);
+    g.optional(USER_AGENT, clip(c.userAgent, MAX_CLIENT_STRING));
     g.end();
   }
 
-  private static String outcome(CallRecord c, @Nullable CacheOutcome cache) {
-    if (c.failed()) {
+  private static String outcome(boolean failed, @Nullable CacheOutcome cache) {
+    if (failed) {
       return "error";
     }
     return cache == CacheOutcome.HIT ? "cache_hit" : "ok";

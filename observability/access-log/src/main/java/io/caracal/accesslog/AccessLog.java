@@ -2,6 +2,7 @@ package io.caracal.accesslog;
 
 import io.caracal.core.observe.CallListener;
 import io.caracal.core.observe.CallRecord;
+import java.util.Arrays;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,23 +13,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The access log as a {@link CallListener}. The thread that finishes a call renders its line
- * ({@link AccessLine}, a few hundred nanoseconds) straight into a block of lines of its own, while
- * the call's record is still in that core's cache; one writer thread takes every thread's block
- * once per {@value #LINGER_MILLIS} ms and hands each to the sink as one text, by default the {@code
- * caracal.access} logger at INFO.
+ * The access log as a {@link CallListener}. The thread that finishes a call copies what its line
+ * shows ({@link AccessEntry}: a few numbers and references, tens of nanoseconds) into a block of
+ * entries of its own; one writer thread takes every thread's block once per {@value #LINGER_MILLIS}
+ * ms, renders its lines ({@link AccessLine}) and hands them to the sink as one block ({@link
+ * AccessLines}), by default one event of the {@code caracal.access} logger at INFO.
  *
- * <p>Why blocks per thread: at tens of thousands of calls a second a write per line cost the writer
- * 8 µs of CPU per call, rendering on the writer about 1 µs (most of it reading records another core
- * had written 20 ms before), and a shared queue of rendered lines a copy, an allocation and a lock
- * that every request thread and the writer take. A thread's block is locked by that thread for each
- * line and by the writer only to swap it for an empty one, so the lock is almost never contended.
- * Lines of one thread keep their order; lines of different threads are written block by block, not
+ * <p>Why this shape (docs/performance.md, "Access log"): at tens of thousands of calls a second a
+ * write per line cost the writer 8 µs of CPU per call, and a shared queue a copy, an allocation and
+ * a lock that every request thread and the writer take. Rendering the line on the thread that
+ * answered the call cost that thread about five times what the same code costs in a loop (most
+ * likely because that thread's other work between two calls pushes the renderer's code and branches
+ * out of the core's caches and predictors), and rendering from the records on the writer was slower
+ * still (each record is written by several threads, over several cache lines). The writer renders a
+ * block of entries in one loop, warm. A thread's block is locked by that thread for each entry and
+ * by the writer only to swap it for an empty one, so the lock is almost never contended. Lines of
+ * one thread keep their order; lines of different threads are written block by block, not
  * interleaved by time (each line carries its time).
  *
  * <p>A request thread never blocks and never waits for the disk: when its block already holds
- * {@code capacity} lines (the sink has fallen behind) the line is dropped and counted ({@link
- * #dropped()}). The writer sleeps while no line waits and is woken by the first one. Calls finished
+ * {@code capacity} calls (the sink has fallen behind) the call is dropped and counted ({@link
+ * #dropped()}). The writer sleeps while no call waits and is woken by the first one. Calls finished
  * on virtual threads (management calls) share one block. {@link #close} writes what is pending,
  * then stops the thread.
  */
@@ -45,36 +50,44 @@ public final class AccessLog implements CallListener, AutoCloseable {
   /** Lines one thread may have pending before its new ones are dropped. */
   public static final int DEFAULT_CAPACITY = 4096;
 
-  /** A block grown past this for one burst is not kept for the next. */
+  /** The writer's text buffer, grown past this for one burst, is not kept for the next. */
   private static final int KEEP_BLOCK = 1 << 20;
+
+  /** Entries a thread's block starts with; it grows by doubling up to the capacity. */
+  private static final int INITIAL_ENTRIES = 256;
+
+  /** A block of entries grown past this for one burst is not kept for the next. */
+  private static final int KEEP_ENTRIES = 1024;
 
   private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
 
   private final int capacity;
-  private final Consumer<String> sink;
+  private final Consumer<AccessLines> sink;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
   private final CopyOnWriteArrayList<Pending> threads = new CopyOnWriteArrayList<>();
   private final ThreadLocal<Pending> mine = ThreadLocal.withInitial(this::register);
   private final Pending shared = new Pending(null);
   private final Thread writer;
-  private AsciiJsonLine spare = new AsciiJsonLine(16 * 1024); // the writer thread's
+  // the writer thread's
+  private final AccessLine renderer = new AccessLine();
+  private final AsciiJsonLine out = new AsciiJsonLine(64 * 1024);
+  private AccessEntry[] spare = entries(INITIAL_ENTRIES);
   private volatile boolean idle;
   private volatile boolean closing;
 
   /** Writes to the {@code caracal.access} logger. */
   public static AccessLog toLogger() {
     Logger access = LoggerFactory.getLogger(LOGGER);
-    return new AccessLog(DEFAULT_CAPACITY, access::info);
+    return new AccessLog(DEFAULT_CAPACITY, lines -> access.info("{}", lines));
   }
 
   /**
-   * Writes the lines to {@code sink} from one thread, a block of lines (separated by line breaks,
-   * without a final one) at a time.
+   * Writes the lines to {@code sink} from one thread, a block of lines at a time.
    *
    * @param capacity lines one thread may have pending at most
    */
-  public AccessLog(int capacity, Consumer<String> sink) {
+  public AccessLog(int capacity, Consumer<AccessLines> sink) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be positive: " + capacity);
     }
@@ -100,22 +113,24 @@ public final class AccessLog implements CallListener, AutoCloseable {
     Pending p = Thread.currentThread().isVirtual() ? shared : mine.get();
     boolean first;
     synchronized (p) {
-      if (p.count >= capacity) {
+      int n = p.count;
+      if (n >= capacity) {
         dropped.incrementAndGet();
         return;
       }
-      AsciiJsonLine lines = p.lines;
-      int mark = lines.length();
+      AccessEntry[] entries = p.entries;
+      if (n == entries.length) {
+        entries = p.entries = grown(entries, capacity);
+      }
       try {
-        p.renderer.append(lines, call);
-        lines.put('\n');
+        entries[n].copy(call);
       } catch (RuntimeException e) { // a listener never throws into the transport
-        lines.truncate(mark);
         dropped.incrementAndGet();
-        log.debug("access log line not rendered", e);
+        log.debug("access log entry not kept", e);
         return;
       }
-      first = ++p.count == 1;
+      p.count = n + 1;
+      first = n == 0;
     }
     if (first && idle) {
       LockSupport.unpark(writer);
@@ -185,7 +200,7 @@ public final class AccessLog implements CallListener, AutoCloseable {
     int total = 0;
     for (Pending p : threads) {
       boolean gone = p.owner != null && !p.owner.isAlive(); // then nothing more comes
-      AsciiJsonLine full;
+      AccessEntry[] full;
       int count;
       synchronized (p) {
         count = p.count;
@@ -195,25 +210,65 @@ public final class AccessLog implements CallListener, AutoCloseable {
           }
           continue;
         }
-        full = p.lines;
-        p.lines = spare;
+        full = p.entries;
+        p.entries = spare;
         p.count = 0;
       }
-      full.truncate(full.length() - 1); // the last line's break
-      try {
-        sink.accept(full.text());
-        written.addAndGet(count);
-      } catch (RuntimeException e) {
-        log.warn("{} access log lines not written: {}", count, e.toString());
+      int rendered = render(full, count);
+      if (rendered > 0) {
+        try {
+          sink.accept(new AccessLines(out.bytes(), rendered));
+          written.addAndGet(rendered);
+        } catch (RuntimeException e) {
+          log.warn("{} access log lines not written: {}", rendered, e.toString());
+        }
       }
-      full.reset(KEEP_BLOCK);
-      spare = full;
+      spare = full.length > KEEP_ENTRIES ? entries(INITIAL_ENTRIES) : full;
       total += count;
       if (gone) {
         threads.remove(p);
       }
     }
     return total;
+  }
+
+  /**
+   * Renders the first {@code count} entries into {@link #out}, each line with its line break;
+   * returns how many it rendered.
+   */
+  private int render(AccessEntry[] entries, int count) {
+    AsciiJsonLine lines = out;
+    lines.reset(KEEP_BLOCK);
+    int rendered = 0;
+    for (int i = 0; i < count; i++) {
+      int mark = lines.length();
+      try {
+        renderer.append(lines, entries[i]);
+        lines.put('\n');
+        rendered++;
+      } catch (RuntimeException e) { // one bad entry loses its line, not the block
+        lines.truncate(mark);
+        dropped.incrementAndGet();
+        log.debug("access log line not rendered", e);
+      }
+    }
+    return rendered;
+  }
+
+  private static AccessEntry[] grown(AccessEntry[] entries, int capacity) {
+    AccessEntry[] more = Arrays.copyOf(entries, Math.min(capacity, entries.length * 2));
+    for (int i = entries.length; i < more.length; i++) {
+      more[i] = new AccessEntry();
+    }
+    return more;
+  }
+
+  private static AccessEntry[] entries(int n) {
+    AccessEntry[] entries = new AccessEntry[n];
+    for (int i = 0; i < n; i++) {
+      entries[i] = new AccessEntry();
+    }
+    return entries;
   }
 
   /** Writes the pending lines (waiting up to 5 s), then stops the writer thread. */
@@ -231,11 +286,10 @@ public final class AccessLog implements CallListener, AutoCloseable {
     }
   }
 
-  /** One thread's lines waiting for the writer, and its renderer; guarded by itself. */
+  /** One thread's calls waiting for the writer; guarded by itself. */
   private static final class Pending {
     final @Nullable Thread owner; // null: the block that virtual threads share
-    final AccessLine renderer = new AccessLine();
-    AsciiJsonLine lines = new AsciiJsonLine(16 * 1024);
+    AccessEntry[] entries = entries(INITIAL_ENTRIES);
     int count;
 
     Pending(@Nullable Thread owner) {

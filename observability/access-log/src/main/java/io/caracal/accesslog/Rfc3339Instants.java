@@ -17,11 +17,19 @@ final class Rfc3339Instants {
 
   /** Writes {@code t} to {@code out}. */
   void append(AsciiJsonLine out, Instant t) {
-    long s = t.getEpochSecond();
+    append(out, t.getEpochSecond(), t.getNano());
+  }
+
+  /**
+   * Writes the instant {@code epochSecond} and {@code nanos} ({@link Instant#getNano}) to {@code
+   * out}.
+   */
+  void append(AsciiJsonLine out, long epochSecond, int nanos) {
+    long s = epochSecond;
     if (s != second) {
       if (s < 0 || s > LAST_SECOND_OF_9999) {
         // before 1970 or past year 9999: the JDK's own form, uncached
-        out.ascii(t.toString().getBytes(StandardCharsets.US_ASCII));
+        out.ascii(Instant.ofEpochSecond(s, nanos).toString().getBytes(StandardCharsets.US_ASCII));
         return;
       }
       second = s;
@@ -29,7 +37,6 @@ final class Rfc3339Instants {
       prefix = text.substring(0, text.length() - 1).getBytes(StandardCharsets.US_ASCII);
     }
     out.ascii(prefix);
-    int nanos = t.getNano();
     if (nanos != 0) {
       out.put('.');
       if (nanos % 1_000_000 == 0) {

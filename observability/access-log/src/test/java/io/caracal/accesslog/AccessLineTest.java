@@ -135,17 +135,74 @@ class AccessLineTest {
   }
 
   @Test
-  void aRendererReusedAcrossBlocksWritesWhatAFreshOneWrites() {
+  void aRendererAndAnEntryReusedForCallsOfEveryKindWriteWhatFreshOnesWrite() {
+    // the writer reuses one renderer and every entry: nothing of one call may leak into the next
     AccessLine renderer = new AccessLine();
+    AsciiJsonLine out = new AsciiJsonLine(64);
+    AccessEntry entry = new AccessEntry();
     Random random = new Random(3);
     for (int block = 0; block < 50; block++) {
       java.util.List<CallRecord> calls = new java.util.ArrayList<>();
+      out.reset(1 << 20);
       for (int i = 0; i < 1 + random.nextInt(40); i++) {
-        CallRecord c = http(garbage(random, 1 + random.nextInt(30)), garbage(random, 600));
-        c.answered(200, "OK", null, i, 2_000_000 + i);
+        CallRecord c = anyKind(random, i);
         calls.add(c);
+        entry.copy(c);
+        if (i > 0) {
+          out.put('\n');
+        }
+        renderer.append(out, entry);
       }
-      assertThat(renderer.render(calls)).isEqualTo(AccessLine.formatAll(calls));
+      assertThat(out.text()).isEqualTo(AccessLine.formatAll(calls));
+      assertThat(out.text().split("\n"))
+          .containsExactly(calls.stream().map(AccessLine::format).toArray(String[]::new));
+    }
+  }
+
+  /**
+   * A call of one of four kinds: served in a batch and traced, failed gRPC, cache hit, unresolved.
+   */
+  static CallRecord anyKind(Random random, int i) {
+    switch (random.nextInt(4)) {
+      case 0 -> {
+        CallRecord c = http(garbage(random, 1 + random.nextInt(30)), garbage(random, 600));
+        c.resolved("m" + i, 1 + random.nextInt(5));
+        c.dequeued(1_100_000, 1_100_000 + random.nextInt(1_000_000));
+        c.executed(
+            new BatchExecution(
+                "m", 1, 1 + i, "full", 0, List.of(c), 2_200_000, 2_300_000, 2_900_000, 3_000_000));
+        c.traced("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b" + (i % 10), true, null);
+        c.answered(200, "OK", null, i, 3_000_000 + random.nextInt(1_000_000));
+        return c;
+      }
+      case 1 -> {
+        CallRecord g =
+            new CallRecord(
+                CallRecord.Protocol.GRPC,
+                "ModelInfer",
+                "inference.GRPCInferenceService/ModelInfer",
+                "grpc-" + i,
+                0,
+                T0.plusNanos(random.nextInt(3) * 1_000_000_000L + random.nextInt(1000) * 1000L),
+                null,
+                null,
+                Map.of());
+        g.requested("nope", random.nextBoolean() ? "" : "7");
+        g.answered(3, "INVALID_ARGUMENT", "ModelNotFound", 0, 5_000);
+        return g;
+      }
+      case 2 -> {
+        CallRecord hit = http("m", "x");
+        hit.cache(RequestObserver.CacheOutcome.HIT, 1000);
+        hit.resolved("m", 1);
+        hit.answered(200, "OK", null, 10, 2_000_000);
+        return hit;
+      }
+      default -> {
+        CallRecord c = http(garbage(random, 1 + random.nextInt(300)), null);
+        c.answered(404, "Not Found", "ModelNotFound", 50, 2_000_000);
+        return c;
+      }
     }
   }
 

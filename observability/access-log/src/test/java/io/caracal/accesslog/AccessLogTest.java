@@ -30,7 +30,7 @@ class AccessLogTest {
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
-              blocks.add(block);
+              blocks.add(block.toString());
             });
     log.finished(AccessLineTest.http("a", "x")); // taken by the writer, which blocks in the sink
     writing.await();
@@ -55,7 +55,7 @@ class AccessLogTest {
   void callsFinishedOnSeveralThreads_eachGetOneWholeLine() throws Exception {
     // each thread renders into a block of its own; the writer takes every block
     List<String> blocks = new CopyOnWriteArrayList<>();
-    AccessLog log = new AccessLog(AccessLog.DEFAULT_CAPACITY, blocks::add);
+    AccessLog log = new AccessLog(AccessLog.DEFAULT_CAPACITY, b -> blocks.add(b.toString()));
     int threads = 4;
     int each = 500;
     CountDownLatch start = new CountDownLatch(1);
@@ -106,7 +106,7 @@ class AccessLogTest {
                 failed.countDown();
                 throw new IllegalStateException("disk full");
               }
-              blocks.add(block);
+              blocks.add(block.toString());
             });
     log.finished(AccessLineTest.http("bad", "x"));
     failed.await();
@@ -121,7 +121,7 @@ class AccessLogTest {
   void virtualThreadsShareOneBlock_andAThreadThatEndedIsForgottenOnceItsLinesAreWritten()
       throws Exception {
     List<String> blocks = new CopyOnWriteArrayList<>();
-    AccessLog log = new AccessLog(AccessLog.DEFAULT_CAPACITY, blocks::add);
+    AccessLog log = new AccessLog(AccessLog.DEFAULT_CAPACITY, b -> blocks.add(b.toString()));
     List<Thread> started = new java.util.ArrayList<>();
     for (int t = 0; t < 8; t++) {
       int id = t;

@@ -4,8 +4,10 @@ import io.caracal.core.InferenceService;
 import io.caracal.core.cache.CachingInferenceService;
 import io.caracal.core.lifecycle.ModelRegistry;
 import io.caracal.core.observe.CallListener;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -55,6 +57,24 @@ public final class PrometheusMetrics {
         new PrometheusMetrics(new CoreView(models, service, cache), config, true);
     models.addChangeListener(metrics.changes);
     return metrics;
+  }
+
+  /**
+   * Reports the access log's lines as {@code caracal_access_log_lines_total{outcome}}: {@code
+   * written} (handed to the logger) and {@code dropped} (not logged: the writer had fallen behind),
+   * each read at scrape time. Once, when the server has an access log.
+   */
+  public void accessLog(LongSupplier written, LongSupplier dropped) {
+    CounterWithCallback.builder()
+        .name("caracal_access_log_lines")
+        .help(
+            "Access log lines by outcome: written to the logger, or dropped because it fell behind")
+        .labelNames("outcome")
+        .callback(c -> {
+          c.call(written.getAsLong(), "written");
+          c.call(dropped.getAsLong(), "dropped");
+        })
+        .register(registry);
   }
 
   /** Returns the listener that observes each finished call; cheap, never blocks, never throws. */

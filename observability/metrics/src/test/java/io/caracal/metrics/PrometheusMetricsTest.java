@@ -39,6 +39,21 @@ class PrometheusMetricsTest {
   }
 
   @Test
+  void theAccessLogsLinesAreCountedByOutcome_readAtEachScrape() {
+    PrometheusMetrics metrics = metrics(MetricsConfig.DEFAULTS);
+    long[] counts = {7, 0};
+    metrics.accessLog(() -> counts[0], () -> counts[1]);
+    Map<String, Family> f = text(metrics);
+    assertThat(value(f, "caracal_access_log_lines_total", "outcome=written")).isEqualTo(7);
+    assertThat(value(f, "caracal_access_log_lines_total", "outcome=dropped")).isZero();
+    counts[0] = 9;
+    counts[1] = 2;
+    f = text(metrics);
+    assertThat(value(f, "caracal_access_log_lines_total", "outcome=written")).isEqualTo(9);
+    assertThat(value(f, "caracal_access_log_lines_total", "outcome=dropped")).isEqualTo(2);
+  }
+
+  @Test
   void tritonFamilies_equalTheStatistics_untypedWithTritonsNames() {
     Map<String, Family> f = text(metrics(MetricsConfig.DEFAULTS));
     String m = "model=m,version=1";
