@@ -19,7 +19,9 @@
 # drift smaller still). Results: $OUT/results.md (default bench/target/observability-<time>/).
 #
 # Usage: bench/observability-test.sh [--no-build]
-#   env: PAIRS (3), WARMUP (180 s per server of each pair before its counted rounds: under this
+#   env: PAIRS (3), WARMUP (180 s per server of each pair before its counted rounds, run in turns of
+#   WARMUP_CHUNK (30) s so that each server has seen its connections close and reopen, as every
+#   round does, before the first counted round: under this
 #   load on 2 CPUs the JIT's compiler threads get little CPU; 30 s left both servers at about 70%
 #   of their throughput, the 'on' server with more code to compile further behind, and after 90 s
 #   its first counted rounds still ran at 16,000 req/s against 24,000 later, its compiler threads'

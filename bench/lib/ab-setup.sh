@@ -1,7 +1,8 @@
 # Shared set-up of the side-by-side load scripts (auth-test.sh, tls-test.sh,
 # observability-test.sh); sourced after `root` is set and the JDK found, with the script's
 # arguments. Needs `bench_name` (messages say "<bench_name>-test", results go to
-# bench/target/<bench_name>-<time>/). Sets WARMUP, DURATION, ROUNDS, CONCURRENCY, MODELS_DIR, OUT,
+# bench/target/<bench_name>-<time>/). Sets WARMUP, WARMUP_CHUNK (wrk_ab's warm-up runs in turns
+# of at most this many seconds per target, 30), DURATION, ROUNDS, CONCURRENCY, MODELS_DIR, OUT,
 # bench_cp (the load generator's class path), work (a temporary folder, removed on exit), repo
 # (an empty model repository in it) and pids (processes killed on exit), and defines add_model
 # and await_line.
@@ -9,6 +10,7 @@
 build=1
 [ "${1:-}" != --no-build ] || build=0
 WARMUP=${WARMUP:-5}
+WARMUP_CHUNK=${WARMUP_CHUNK:-30}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-64}
@@ -160,7 +162,16 @@ wrk_ab() {
     [ -n "$res" ] || { echo "$bench_name-test: wrk gave no result for $1" >&2; return 1; }
     echo "$res $((t1 - t0))"
   }
-  for l in "${labels[@]}"; do wrk_point "$l" "$WARMUP" > /dev/null; done
+  # the warm-up, in chunks of at most WARMUP_CHUNK s taking turns between the targets: every
+  # counted round opens and closes its connections, and a JVM that first sees connections close
+  # deoptimizes much of its request path and recompiles it for the next 10-20 s (C2's threads
+  # taking CPU from both servers); one long warm-up left that wave in the first counted rounds
+  local left=$WARMUP chunk
+  while [ "$left" -gt 0 ]; do
+    chunk=$((left < WARMUP_CHUNK ? left : WARMUP_CHUNK))
+    for l in "${labels[@]}"; do wrk_point "$l" "$chunk" > /dev/null; done
+    left=$((left - chunk))
+  done
   for r in $(seq 1 "$ROUNDS"); do
     order=("${labels[@]}")
     if [ $((r % 2)) = 0 ]; then

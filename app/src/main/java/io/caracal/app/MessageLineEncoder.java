@@ -5,6 +5,7 @@ import ch.qos.logback.core.encoder.EncoderBase;
 import io.caracal.accesslog.AccessLines;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Encodes a logging event as its message and a line break, nothing else, in UTF-8: the access and
@@ -13,7 +14,7 @@ import java.util.Arrays;
  * %msg%n}) would copy such a block into a growing {@code StringBuilder}, then into a string, then
  * encode it, which cost the access log's writer about a quarter of its time. This encodes the
  * message once, and an access log block ({@link AccessLines}, the event's argument) not at all: its
- * bytes are written as they are.
+ * bytes are written as they are ({@link AccessBlockAppender} also spares the block's message).
  */
 public final class MessageLineEncoder extends EncoderBase<ILoggingEvent> {
   private static final byte[] NOTHING = new byte[0];
@@ -23,10 +24,16 @@ public final class MessageLineEncoder extends EncoderBase<ILoggingEvent> {
     return NOTHING;
   }
 
+  /** Returns the access log's block that {@code event} carries (its only argument), or null. */
+  static @Nullable AccessLines block(ILoggingEvent event) {
+    Object[] args = event.getArgumentArray();
+    return args != null && args.length == 1 && args[0] instanceof AccessLines lines ? lines : null;
+  }
+
   @Override
   public byte[] encode(ILoggingEvent event) {
-    Object[] args = event.getArgumentArray();
-    if (args != null && args.length == 1 && args[0] instanceof AccessLines lines) {
+    AccessLines lines = block(event);
+    if (lines != null) {
       // the access log's block: its bytes are already the lines with their breaks, ASCII
       return lines.bytes();
     }

@@ -38,7 +38,8 @@ class CommandLineIT {
             "CARACAL_PORT",
                 "tcp://10.0.0.7:8000", // what Kubernetes sets for a Service named caracal
             "CARACAL_SERVICE_HOST", "10.0.0.7",
-            "CARACAL_LOG_LEVEL", "info");
+            "CARACAL_LOG_LEVEL", "info",
+            "CARACAL_ACCESS_LOG_LEVEL", "INFO"); // the ITs turn it off (it/pom.xml)
     try (ServerProcess server =
         ServerProcess.start(
             env, "serve", "--server-name", "from-flag", "--drain-delay-secs", "0")) {
@@ -53,6 +54,13 @@ class CommandLineIT {
       assertThat(server.output())
           .contains(
               "ignoring environment variables that name no caracal setting: CARACAL_PORT, CARACAL_SERVICE_HOST");
+      // the access log through logback.xml's appender: the call's line, alone on its line
+      assertThat(server.output().lines().filter(l -> l.startsWith("{\"ts\":")))
+          .as(server.output())
+          .anySatisfy(l ->
+              assertThat(l)
+                  .contains("\"event\":\"access\"", "\"http.route\":\"/v2\"")
+                  .endsWith("}"));
     }
   }
 
