@@ -9,16 +9,11 @@ import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.encoder.EncoderBase;
 import io.caracal.accesslog.AccessLines;
-import io.caracal.accesslog.AccessLog;
-import io.caracal.core.observe.CallRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -57,23 +52,7 @@ class AccessBlockAppenderTest {
   }
 
   private static AccessLines block() {
-    List<AccessLines> blocks = new CopyOnWriteArrayList<>();
-    AccessLog log = new AccessLog(8, blocks::add);
-    CallRecord c =
-        new CallRecord(
-            CallRecord.Protocol.HTTP,
-            "POST",
-            "/v2/models/{model}/infer",
-            "c1-1",
-            0,
-            Instant.parse("2026-12-04T15:00:00Z"),
-            null,
-            null,
-            Map.of());
-    c.requested("m\"", "");
-    c.answered(404, "Not Found", "ModelNotFound", 10, 1000);
-    log.finished(c);
-    log.close();
+    List<AccessLines> blocks = AccessBlocks.of("m\"");
     assertThat(blocks).hasSize(1);
     return blocks.get(0);
   }
