@@ -16,7 +16,10 @@
 # own CPU time per request; CLIENT=java uses AbLoad (64 blocking threads) as the runs before
 # session 8 did. Under each table: the median of the per-round ratios (each round runs the servers
 # back to back, so it is less moved by the machine drifting between rounds; short rounds make that
-# drift smaller still). Results: $OUT/results.md (default bench/target/observability-<time>/).
+# drift smaller still); with wrk, then each server's CPU per request by thread over the counted
+# rounds (event loops, executors, the batcher, the access log's writer, the metrics endpoint, the
+# JIT's compiler threads, GC, ...), so that a pair whose 'on' server spent more can say where.
+# Results: $OUT/results.md (default bench/target/observability-<time>/).
 #
 # Usage: bench/observability-test.sh [--no-build]
 #   env: PAIRS (3), WARMUP (180 s per server of each pair before its counted rounds, run in turns of

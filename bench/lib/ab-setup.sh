@@ -143,6 +143,20 @@ make_bodies() {
 # generator the CPU per request is the steadier figure, and the server's throughput on CPUs of
 # its own is the inverse of it. Needs wrk.
 declare -A wrk_auth wrk_unique wrk_body
+# thread_ticks PID: one line per group of the process's threads, "name ticks": CPU clock ticks
+# (user and system) of the threads whose name is name followed by a number or nothing
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*/stat; do cat "$t" 2>/dev/null && echo; done | awk '
+    NF {
+      i = index($0, "("); j = 0
+      for (k = length($0); k > i; k--) if (substr($0, k, 1) == ")") { j = k; break }
+      name = substr($0, i + 1, j - i - 1); split(substr($0, j + 2), f, " ")
+      sub(/[-#]?[0-9]+(-[0-9]+)?$/, "", name); gsub(/[ |]/, "_", name)
+      ticks[name] += f[12] + f[13]
+    }
+    END { for (n in ticks) print n, ticks[n] }'
+}
 wrk_ab() {
   local bodies=$1 model=$2
   shift 2
@@ -172,6 +186,7 @@ wrk_ab() {
     for l in "${labels[@]}"; do wrk_point "$l" "$chunk" > /dev/null; done
     left=$((left - chunk))
   done
+  for l in "${labels[@]}"; do thread_ticks "${server_pid[$l]}" > "$OUT/threads-$l.before"; done
   for r in $(seq 1 "$ROUNDS"); do
     order=("${labels[@]}")
     if [ $((r % 2)) = 0 ]; then
@@ -214,4 +229,44 @@ wrk_ab() {
         printf "Paired rounds, %s vs %s: median ratio %.3f (lowest %.3f, highest %.3f)\n", l, first, median(q, rounds), lo, hi
       }
     }' "$points"
+  # where each server's CPU went over the counted rounds, by thread
+  local args=() served
+  for l in "${labels[@]}"; do
+    thread_ticks "${server_pid[$l]}" > "$OUT/threads-$l.after"
+    served=$(awk -v l="$l" '$1 == l { s += $3 } END { print s + 0 }' "$points")
+    args+=(l="$l" served="$served" phase=before "$OUT/threads-$l.before" phase=after "$OUT/threads-$l.after")
+  done
+  echo
+  echo "Server CPU per request by thread over the counted rounds (µs; threads named alike together; clock ticks of $((1000 / $(getconf CLK_TCK))) ms, so small figures are rough):"
+  echo
+  awk -v hz="$(getconf CLK_TCK)" -v list="${labels[*]}" '
+    phase == "before" { t0[l, $1] = $2; next }
+    { used[l, $1] = $2 - t0[l, $1]; names[$1] = 1; req[l] = served }
+    END {
+      n = split(list, lab, " ")
+      header = "| thread |"; rule = "|---|"
+      for (i = 1; i <= n; i++) { header = header " " lab[i] " |"; rule = rule "---:|" }
+      if (n == 2) { header = header " " lab[2] " − " lab[1] " |"; rule = rule "---:|" }
+      print header; print rule
+      m = 0
+      for (k in names) {
+        big = 0
+        for (i = 1; i <= n; i++) {
+          us[i, k] = req[lab[i]] > 0 ? used[lab[i], k] * 1e6 / hz / req[lab[i]] : 0
+          if (us[i, k] > big) big = us[i, k]; sum[i] += us[i, k]
+        }
+        if (big >= 0.05) { order[++m] = k; size[k] = big }
+      }
+      for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (size[order[b]] > size[order[a]]) { t = order[a]; order[a] = order[b]; order[b] = t }
+      for (a = 1; a <= m; a++) {
+        k = order[a]; line = "| " k " |"
+        for (i = 1; i <= n; i++) line = line sprintf(" %.2f |", us[i, k])
+        if (n == 2) line = line sprintf(" %+.2f |", us[2, k] - us[1, k])
+        print line
+      }
+      line = "| all |"
+      for (i = 1; i <= n; i++) line = line sprintf(" %.2f |", sum[i])
+      if (n == 2) line = line sprintf(" %+.2f |", sum[2] - sum[1])
+      print line
+    }' "${args[@]}"
 }
