@@ -5,6 +5,7 @@ import io.caracal.core.observe.CallRecord;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -72,16 +73,42 @@ public final class AccessLine {
    * breaks, without a final one.
    */
   public static String formatAll(List<CallRecord> calls) {
-    AccessLine line = new AccessLine();
-    AsciiJsonLine out = new AsciiJsonLine(384 * calls.size());
-    for (CallRecord c : calls) {
-      line.append(out, AccessEntry.of(c));
-      out.put('\n');
-    }
-    if (!calls.isEmpty()) {
+    AccessEntry[] entries = calls.stream().map(AccessEntry::of).toArray(AccessEntry[]::new);
+    AsciiJsonLine out = new AsciiJsonLine(384 * entries.length);
+    new AccessLine()
+        .appendAll(
+            out,
+            entries,
+            entries.length,
+            e -> {
+              throw e;
+            });
+    if (entries.length > 0) {
       out.truncate(out.length() - 1);
     }
     return out.text();
+  }
+
+  /**
+   * Appends the lines of the first {@code count} entries to {@code out}, each with its line break,
+   * with this renderer's clock; an entry that fails to render loses its line, not the block, and is
+   * handed to {@code failed}. Returns how many lines it appended.
+   */
+  int appendAll(
+      AsciiJsonLine out, AccessEntry[] entries, int count, Consumer<RuntimeException> failed) {
+    int appended = 0;
+    for (int i = 0; i < count; i++) {
+      int mark = out.length();
+      try {
+        append(out, entries[i]);
+        out.put('\n');
+        appended++;
+      } catch (RuntimeException e) {
+        out.truncate(mark);
+        failed.accept(e);
+      }
+    }
+    return appended;
   }
 
   /**

@@ -237,35 +237,28 @@ public final class AccessLog implements CallListener, AutoCloseable {
    * returns how many it rendered.
    */
   private int render(AccessEntry[] entries, int count) {
-    AsciiJsonLine lines = out;
-    lines.reset(KEEP_BLOCK);
-    int rendered = 0;
-    for (int i = 0; i < count; i++) {
-      int mark = lines.length();
-      try {
-        renderer.append(lines, entries[i]);
-        lines.put('\n');
-        rendered++;
-      } catch (RuntimeException e) { // one bad entry loses its line, not the block
-        lines.truncate(mark);
-        dropped.incrementAndGet();
-        log.debug("access log line not rendered", e);
-      }
-    }
-    return rendered;
+    out.reset(KEEP_BLOCK);
+    return renderer.appendAll(
+        out,
+        entries,
+        count,
+        e -> {
+          dropped.incrementAndGet();
+          log.debug("access log line not rendered", e);
+        });
   }
 
   private static AccessEntry[] grown(AccessEntry[] entries, int capacity) {
-    AccessEntry[] more = Arrays.copyOf(entries, Math.min(capacity, entries.length * 2));
-    for (int i = entries.length; i < more.length; i++) {
-      more[i] = new AccessEntry();
-    }
-    return more;
+    return filled(Arrays.copyOf(entries, Math.min(capacity, entries.length * 2)), entries.length);
   }
 
   private static AccessEntry[] entries(int n) {
-    AccessEntry[] entries = new AccessEntry[n];
-    for (int i = 0; i < n; i++) {
+    return filled(new AccessEntry[n], 0);
+  }
+
+  /** Puts a new entry in every slot of {@code entries} from {@code from} on; returns the array. */
+  private static AccessEntry[] filled(AccessEntry[] entries, int from) {
+    for (int i = from; i < entries.length; i++) {
       entries[i] = new AccessEntry();
     }
     return entries;
