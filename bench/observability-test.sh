@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 9's figures, each measured in one run on this machine:
 #  1. the cost of observing: throughput of mnist-cnn-dyn (dynamic batching) at concurrency 64 on a
-#     server with metrics (scraped every second in OpenMetrics), the access log and traces
+#     server with metrics (scraped in OpenMetrics every SCRAPE_EVERY s), the access log and traces
 #     (TIMESTAMPS, rate 1000, exported over OTLP/HTTP to a local sink) all on, against the same
 #     build with all three off; the two servers run side by side and take turns, round after round,
 #     the order reversed every other round. PAIRS such pairs of fresh JVMs run one after the other:
@@ -29,7 +29,9 @@
 #   of their throughput, the 'on' server with more code to compile further behind, and after 90 s
 #   its first counted rounds still ran at 16,000 req/s against 24,000 later, its compiler threads'
 #   CPU counted as its own), DURATION (4 s), ROUNDS (10), CONCURRENCY (64), CLIENT (wrk or java),
-#   CACHE (1; 0 skips the cache figure),
+#   CACHE (1; 0 skips the cache figure), SCRAPE_EVERY (15 s, the scrape_interval of
+#   docs/operations.md; the scraper is a curl started per scrape, about 15 ms of CPU here, which at
+#   1 s took 1-2% of the two CPUs from the servers on top of the server's own ~7 ms per scrape),
 #   MODELS_DIR (../shared/models), ACCESS_LOG_TO (pipe: the 'on' server's access-log lines are read
 #   from its stdout by grep, as a container runtime or log shipper reads them, and not stored;
 #   file: kept in server-on-N.log on this machine's disk, whose writeback then competes for the
@@ -47,6 +49,7 @@ bench_name=observability
 WARMUP=${WARMUP:-180}
 DURATION=${DURATION:-4}
 ROUNDS=${ROUNDS:-10}
+SCRAPE_EVERY=${SCRAPE_EVERY:-15}
 ACCESS_LOG_TO=${ACCESS_LOG_TO:-pipe}
 PAIRS=${PAIRS:-3}
 AGAINST=${AGAINST:-}
@@ -84,7 +87,7 @@ log_filter() {
   if [ "$ACCESS_LOG_TO" = file ]; then cat; else grep --line-buffered -v '^{"ts":'; fi
 }
 # start_pair N: a fresh 'off' and 'on' server (new JVMs, logs server-off-N.log, server-on-N.log),
-# ready, and a Prometheus-like scraper of 'on': every second, OpenMetrics, as long as it lives.
+# ready, and a Prometheus-like scraper of 'on': every SCRAPE_EVERY s, OpenMetrics, as long as it lives.
 # With AGAINST, 'off' is this build ($A) and 'on' the other build ($B), both with the flags of
 # AGAINST_OBSERVING, and no scraper runs; the off_*/on_* names stay those of the two slots.
 start_pair() {
@@ -116,7 +119,7 @@ start_pair() {
   ( while [ -z "$AGAINST" ] && kill -0 "$on_pid" 2>/dev/null; do
       curl -s -o /dev/null -H 'Accept: application/openmetrics-text; version=1.0.0' \
         "http://127.0.0.1:$metrics_port/metrics" || true
-      sleep 1
+      sleep "$SCRAPE_EVERY"
     done ) &
   pids+=($!); scraper_pid=$!
 }
@@ -148,7 +151,7 @@ ab() {
   else
     echo "## Observing on vs off"
     echo
-    echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every second), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
+    echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every $SCRAPE_EVERY s), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
   fi
   echo
   [ "$CLIENT" = java ] || make_bodies "$repo/mnist/1/model.onnx" "$work/bodies-mnist"
