@@ -27,7 +27,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Objects;
@@ -175,10 +174,7 @@ final class V2HttpHandler extends ChannelInboundHandlerAdapter {
               ? Map.of(TRACEPARENT, parent)
               : Map.of(TRACEPARENT, parent, TRACESTATE, state);
     }
-    String client =
-        ctx.channel().remoteAddress() instanceof InetSocketAddress a
-            ? a.getAddress().getHostAddress()
-            : null;
+    String client = PeerAddress.of(ctx.channel());
     CallRecord call =
         calls.start(
             CallRecord.Protocol.HTTP,

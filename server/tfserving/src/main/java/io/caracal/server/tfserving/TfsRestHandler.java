@@ -3,6 +3,7 @@ package io.caracal.server.tfserving;
 import io.caracal.core.observe.CallRecord;
 import io.caracal.core.observe.CallTracker;
 import io.caracal.server.http.BodyAccounting;
+import io.caracal.server.http.PeerAddress;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -18,7 +19,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -179,9 +179,7 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
             req.method().name(),
             "refused",
             ctx.channel().id().asShortText() + "-refused",
-            ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                ? a.getAddress().getHostAddress()
-                : null,
+            PeerAddress.of(ctx.channel()),
             req.headers().get(HttpHeaderNames.USER_AGENT),
             Map.of());
     byte[] body = TfsRestApi.error(message);
@@ -242,10 +240,7 @@ final class TfsRestHandler extends ChannelInboundHandlerAdapter {
       String template,
       @Nullable TfsRoute route,
       String reqId) {
-    String client =
-        ctx.channel().remoteAddress() instanceof InetSocketAddress a
-            ? a.getAddress().getHostAddress()
-            : null;
+    String client = PeerAddress.of(ctx.channel());
     CallRecord call =
         calls.start(
             CallRecord.Protocol.HTTP,
