@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -95,10 +95,21 @@ public final class TraceSettings {
    * counters.
    */
   public static final class Scope {
+    /** 64 bytes of longs on either side of the counter: a cache line. */
+    private static final int SEEN = 8;
+
     private final Level level;
     private final long rate;
     private final long logFrequency;
-    private final AtomicLong seen = new AtomicLong();
+
+    /**
+     * The count of root calls, at index {@link #SEEN} of an array whose other longs keep it alone
+     * on its cache line: every inference call bumps it, from the event loop that finished it, and a
+     * plain {@code AtomicLong}, allocated right after this scope, shared a line with the fields
+     * every call reads here, which each bump then took from the other cores.
+     */
+    private final AtomicLongArray seen = new AtomicLongArray(2 * SEEN + 1);
+
     private final AtomicInteger remaining;
 
     Scope(Level level, long rate, long logFrequency, AtomicInteger remaining) {
@@ -121,7 +132,7 @@ public final class TraceSettings {
       if (rate == 0 || remaining.get() == 0) {
         return false;
       }
-      if (seen.incrementAndGet() % rate != 0) {
+      if (seen.incrementAndGet(SEEN) % rate != 0) {
         return false;
       }
       while (true) {
