@@ -125,6 +125,53 @@ class AccessLineTest {
   }
 
   @Test
+  void perCallStringsOfAnyLengthAreLoggedAsSentByAReusedEntry() throws Exception {
+    // the request id, client address and user agent: any length, any character, absent ones
+    Random random = new Random(7);
+    AccessLine renderer = new AccessLine();
+    AccessEntry entry = new AccessEntry();
+    for (int i = 0; i < 3000; i++) {
+      String id = garbage(random, random.nextInt(300));
+      String client = random.nextInt(5) == 0 ? null : garbage(random, random.nextInt(120));
+      String agent =
+          random.nextInt(5) == 0
+              ? null
+              : garbage(random, random.nextInt(AccessLine.MAX_CLIENT_STRING + 100));
+      CallRecord c =
+          new CallRecord(
+              CallRecord.Protocol.HTTP,
+              "GET",
+              "/v2/health/ready",
+              id,
+              0,
+              T0,
+              client,
+              agent,
+              Map.of());
+      c.answered(200, "OK", null, 0, 1_000);
+      entry.copy(c);
+      AsciiJsonLine out = new AsciiJsonLine(16);
+      renderer.append(out, entry);
+      assertThat(out.text()).isEqualTo(AccessLine.format(c)).matches("\\p{ASCII}*");
+      JsonNode j = JSON.readTree(out.text());
+      assertThat(j.get("request_id").asText()).isEqualTo(id);
+      if (client == null) {
+        assertThat(j.has("client.address")).isFalse();
+      } else {
+        assertThat(j.get("client.address").asText()).isEqualTo(client);
+      }
+      if (agent == null) {
+        assertThat(j.has("user_agent.original")).isFalse();
+      } else if (agent.length() <= AccessLine.MAX_CLIENT_STRING) {
+        assertThat(j.get("user_agent.original").asText()).isEqualTo(agent);
+      } else {
+        assertThat(j.get("user_agent.original").asText())
+            .isEqualTo(agent.substring(0, AccessLine.MAX_CLIENT_STRING) + "...");
+      }
+    }
+  }
+
+  @Test
   void aBlockIsOneLinePerCallEachAsFormatAlone() throws Exception {
     CallRecord a = http("a", "ua");
     CallRecord b = http("b\n\"x", "ub");
