@@ -1,6 +1,7 @@
 package io.caracal.server.http;
 
 import io.netty.channel.Channel;
+import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import org.jspecify.annotations.Nullable;
@@ -18,12 +19,13 @@ public final class PeerAddress {
 
   /** Returns the text of {@code channel}'s peer IP address, or null when it has none. */
   public static @Nullable String of(Channel channel) {
-    String text = channel.attr(TEXT).get();
+    Attribute<String> kept = channel.attr(TEXT);
+    String text = kept.get();
     if (text == null
         && channel.remoteAddress() instanceof InetSocketAddress a
         && a.getAddress() != null) {
       text = a.getAddress().getHostAddress();
-      channel.attr(TEXT).set(text); // the channel's own thread; a racing one sets the same text
+      kept.set(text); // the channel's own thread; a racing one sets the same text
     }
     return text;
   }
