@@ -40,7 +40,9 @@
 #   'other', in the same pairs and rounds; the cost of a change to the request path, measured side
 #   by side), AGAINST_OBSERVING (off; on: with AGAINST, both builds run with everything observed,
 #   as the 'on' server does, so that a change to the observing layers is measured side by side;
-#   no scraper runs)
+#   no scraper runs), ON_LAYERS (metrics,access-log,traces: which observing layers the 'on' server
+#   has; any comma-separated subset, the others off as in 'off', so that one layer's cost is
+#   measured alone with the same pairs and rounds; the scraper runs only with metrics)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bin/lib/find-jdk.sh"
@@ -54,6 +56,11 @@ ACCESS_LOG_TO=${ACCESS_LOG_TO:-pipe}
 PAIRS=${PAIRS:-3}
 AGAINST=${AGAINST:-}
 AGAINST_OBSERVING=${AGAINST_OBSERVING:-off}
+ON_LAYERS=${ON_LAYERS:-metrics,access-log,traces}
+for layer in ${ON_LAYERS//,/ }; do
+  case "$layer" in metrics|access-log|traces) ;; *) echo "observability-test: ON_LAYERS: unknown layer '$layer' (metrics, access-log, traces)" >&2; exit 2 ;; esac
+done
+has_layer() { [[ ",$ON_LAYERS," == *",$1,"* ]]; }
 case "$AGAINST_OBSERVING" in on|off) ;; *) echo "observability-test: AGAINST_OBSERVING is on or off" >&2; exit 2 ;; esac
 if [ -n "$AGAINST" ]; then
   [ -x "$AGAINST/bin/caracal" ] && [ -d "$AGAINST/app/target/lib" ] \
@@ -78,8 +85,13 @@ sink_port=$(await_line "$OUT/otlp-sink.log" 'listening on port ([0-9]+)' "${pids
 common=(serve --model-repository "$repo" --http-port 0 --grpc-port 0 --cache-size 67108864)
 # the servers' flags: observing nothing, and observing everything (traces to the sink)
 observe_off=(--allow-metrics false --access-log false)
-observe_on=(--metrics-port 0 --access-log true --trace-config level=TIMESTAMPS
-  --trace-config rate=1000 --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces")
+observe_on=()
+if has_layer metrics; then observe_on+=(--metrics-port 0); else observe_on+=(--allow-metrics false); fi
+if has_layer access-log; then observe_on+=(--access-log true); else observe_on+=(--access-log false); fi
+if has_layer traces; then
+  observe_on+=(--trace-config level=TIMESTAMPS --trace-config rate=1000
+    --trace-config "opentelemetry,url=http://127.0.0.1:$sink_port/v1/traces")
+fi
 # with AGAINST, both builds run with the same flags
 if [ "$AGAINST_OBSERVING" = on ]; then against_flags=("${observe_on[@]}"); else against_flags=("${observe_off[@]}"); fi
 # log_filter: what reads a server's output when it writes access-log lines (ACCESS_LOG_TO)
@@ -106,7 +118,7 @@ start_pair() {
   off_port=$(await_line "$OUT/server-off-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
   on_port=$(await_line "$OUT/server-on-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
   metrics_port=none
-  if [ -z "$AGAINST" ] || [ "$AGAINST_OBSERVING" = on ]; then
+  if { [ -z "$AGAINST" ] && has_layer metrics; } || [ "$AGAINST_OBSERVING" = on ]; then
     metrics_port=$(await_line "$OUT/server-on-$n.log" 'metrics listening on [^:]+:([0-9]+)' "$on_pid")
   fi
   for p in "$off_port" "$on_port"; do
@@ -116,7 +128,7 @@ start_pair() {
     done
   done
   echo "observability-test: pair $n: $A on :$off_port, $B on :$on_port (metrics :$metrics_port), OTLP sink :$sink_port" >&2
-  ( while [ -z "$AGAINST" ] && kill -0 "$on_pid" 2>/dev/null; do
+  ( while [ -z "$AGAINST" ] && [ "$metrics_port" != none ] && kill -0 "$on_pid" 2>/dev/null; do
       curl -s -o /dev/null -H 'Accept: application/openmetrics-text; version=1.0.0' \
         "http://127.0.0.1:$metrics_port/metrics" || true
       sleep "$SCRAPE_EVERY"
@@ -151,7 +163,11 @@ ab() {
   else
     echo "## Observing on vs off"
     echo
-    echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every $SCRAPE_EVERY s), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
+    if [ "$ON_LAYERS" = metrics,access-log,traces ]; then
+      echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every $SCRAPE_EVERY s), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
+    else
+      echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: only \`$ON_LAYERS\` (ON_LAYERS): \`${observe_on[*]}\`$(has_layer metrics && echo ", scraped every $SCRAPE_EVERY s")."
+    fi
   fi
   echo
   [ "$CLIENT" = java ] || make_bodies "$repo/mnist/1/model.onnx" "$work/bodies-mnist"

@@ -336,8 +336,7 @@ class TracingIT {
   // ------------------------------------------------------------------ the trace API
 
   @Test
-  void restTraceApi_followsTriton() throws Exception {
-    Path outside = Files.createTempDirectory("caracal-trace-it");
+  void restTraceApi_followsTriton(@TempDir Path outside) throws Exception {
     Path cwd = Path.of("").toAbsolutePath();
     Set<Path> cwdBefore = listing(cwd);
     try (ItServer s = ItServer.start(repo)) {
