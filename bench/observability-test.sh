@@ -164,10 +164,12 @@ ab() {
     echo "## Observing on vs off"
     echo
     if [ "$ON_LAYERS" = metrics,access-log,traces ]; then
-      echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: metrics (scraped every $SCRAPE_EVERY s), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP."
+      on_desc="metrics (scraped every $SCRAPE_EVERY s), access log, traces at level TIMESTAMPS and rate 1000 exported over OTLP/HTTP"
     else
-      echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: only \`$ON_LAYERS\` (ON_LAYERS): \`${observe_on[*]}\`$(has_layer metrics && echo ", scraped every $SCRAPE_EVERY s")."
+      on_desc="only \`$ON_LAYERS\` (ON_LAYERS): \`${observe_on[*]}\`"
+      if has_layer metrics; then on_desc+=", scraped every $SCRAPE_EVERY s"; fi
     fi
+    echo "off: \`--allow-metrics false --access-log false\` (tracing off by default); on: $on_desc."
   fi
   echo
   [ "$CLIENT" = java ] || make_bodies "$repo/mnist/1/model.onnx" "$work/bodies-mnist"

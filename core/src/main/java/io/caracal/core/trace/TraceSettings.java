@@ -104,9 +104,9 @@ public final class TraceSettings {
 
     /**
      * The count of root calls, at index {@link #SEEN} of an array whose other longs keep it alone
-     * on its cache line: every inference call bumps it as it starts, on the event loop that read
-     * it, and a plain {@code AtomicLong}, allocated right after this scope, shared a line with the
-     * fields every call reads here, which each bump then took from the other cores.
+     * on its cache line. Every inference call bumps it as it starts, on whichever event loop runs
+     * the call; a plain {@code AtomicLong}, allocated right after this scope, shared a line with
+     * the fields every call reads here, so that each bump took that line from the other cores.
      */
     private final AtomicLongArray seen = new AtomicLongArray(2 * SEEN + 1);
 
