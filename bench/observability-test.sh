@@ -118,7 +118,8 @@ start_pair() {
   off_port=$(await_line "$OUT/server-off-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$off_pid")
   on_port=$(await_line "$OUT/server-on-$n.log" 'HTTP listening on [^:]+:([0-9]+)' "$on_pid")
   metrics_port=none
-  if { [ -z "$AGAINST" ] && has_layer metrics; } || [ "$AGAINST_OBSERVING" = on ]; then
+  # the 'on' flags have a metrics port only with the metrics layer (with AGAINST, only when both observe)
+  if has_layer metrics && { [ -z "$AGAINST" ] || [ "$AGAINST_OBSERVING" = on ]; }; then
     metrics_port=$(await_line "$OUT/server-on-$n.log" 'metrics listening on [^:]+:([0-9]+)' "$on_pid")
   fi
   for p in "$off_port" "$on_port"; do
